@@ -1,0 +1,78 @@
+import {execute} from '../backends/registry.js';
+import type {KernelDef} from '../kernels/index.js';
+import type {Tensor} from '../tensor/tensor.js';
+
+/** One kernel call as a tape saw it. */
+export interface TapeNode {
+  readonly def: KernelDef<any, any>;
+  readonly inputs: Record<string, Tensor | Tensor[]>;
+  readonly attrs: unknown;
+  readonly outputs: Tensor[];
+}
+
+/**
+ * The recording half of reverse mode: the nodes that depend on watched tensors, in order.
+ * `GradientTape` (autodiff/tape.ts) walks them backwards.
+ */
+export class Tape {
+  readonly nodes: TapeNode[] = [];
+  readonly tracked = new Set<number>();
+  paused = 0;
+  constructor(readonly watchAccessedVariables = true) {}
+
+  watch(t: Tensor): void {
+    this.tracked.add(t.id);
+  }
+
+  dependsOnWatched(inputs: Record<string, Tensor | Tensor[]>): boolean {
+    for (const v of Object.values(inputs)) {
+      if (Array.isArray(v)) {
+        if (v.some((t) => this.tracked.has(t.id))) return true;
+      } else if (this.tracked.has(v.id)) return true;
+    }
+    return false;
+  }
+}
+
+const active: Tape[] = [];
+
+export function pushTape(t: Tape): void {
+  active.push(t);
+}
+
+export function popTape(t: Tape): void {
+  const i = active.lastIndexOf(t);
+  if (i >= 0) active.splice(i, 1);
+}
+
+/** Called when a trainable variable is read by an op: tapes that watch accessed variables watch it. */
+export function noteVariableRead(value: Tensor, trainable: boolean): void {
+  if (!trainable) return;
+  for (const t of active) if (t.watchAccessedVariables && t.paused === 0) t.watch(value);
+}
+
+export function isRecording(): boolean {
+  return active.some((t) => t.paused === 0);
+}
+
+/** Runs one kernel on the active backend and records it on every tape it depends on. */
+export function runKernel(def: KernelDef<any, any>, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
+  const outputs = execute(def, inputs, attrs);
+  for (const tape of active) {
+    if (tape.paused === 0 && tape.dependsOnWatched(inputs)) {
+      tape.nodes.push({def, inputs, attrs, outputs});
+      for (const o of outputs) tape.tracked.add(o.id);
+    }
+  }
+  return outputs;
+}
+
+/** Runs `fn` with every tape paused: nothing inside is differentiated (Keras's `stop_gradient` scope). */
+export function noGrad<T>(fn: () => T): T {
+  for (const t of active) t.paused++;
+  try {
+    return fn();
+  } finally {
+    for (const t of active) t.paused--;
+  }
+}

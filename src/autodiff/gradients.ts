@@ -1,0 +1,15 @@
+import {arrayGrads} from './gradients/array.js';
+import {elementwiseGrads} from './gradients/elementwise.js';
+import {linalgGrads} from './gradients/linalg.js';
+import {nnGrads} from './gradients/nn.js';
+import {reductionGrads} from './gradients/reduction.js';
+import type {GradTable} from './grad_types.js';
+
+/** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
+export const GRADIENTS: GradTable = {
+  ...elementwiseGrads,
+  ...reductionGrads,
+  ...arrayGrads,
+  ...linalgGrads,
+  ...nnGrads,
+} satisfies GradTable;

@@ -1,0 +1,3 @@
+import type {GradTable} from '../grad_types.js';
+
+export const arrayGrads = {} satisfies Partial<GradTable>;

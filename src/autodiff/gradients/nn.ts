@@ -1,0 +1,3 @@
+import type {GradTable} from '../grad_types.js';
+
+export const nnGrads = {} satisfies Partial<GradTable>;

@@ -1,0 +1,156 @@
+import type {Tensor} from '../../tensor/tensor.js';
+import type {AnyKernelImpl, KernelTable} from '../backend.js';
+import {broadcastIndex, sameShape} from './util.js';
+
+type Fn1 = (v: number) => number;
+type Fn2 = (a: number, b: number) => number;
+
+function unary<A = unknown>(f: (attrs: A) => Fn1): AnyKernelImpl {
+  return ({x}: {x: Tensor}, attrs: A, [y]: Tensor[]) => {
+    const fn = f(attrs);
+    const xv = x.values, yv = y!.values;
+    for (let i = 0; i < xv.length; i++) yv[i] = fn(xv[i]!);
+  };
+}
+const u = (fn: Fn1) => unary(() => fn);
+
+function binary(fn: Fn2): AnyKernelImpl {
+  return ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
+    const av = a.values, bv = b.values, yv = y!.values;
+    const n = yv.length;
+    if (sameShape(a.shape, b.shape)) {
+      for (let i = 0; i < n; i++) yv[i] = fn(av[i]!, bv[i]!);
+    } else if (b.size === 1) {
+      const s = bv[0]!;
+      for (let i = 0; i < n; i++) yv[i] = fn(av[i]!, s);
+    } else if (a.size === 1) {
+      const s = av[0]!;
+      for (let i = 0; i < n; i++) yv[i] = fn(s, bv[i]!);
+    } else {
+      const ia = sameShape(a.shape, y!.shape) ? null : broadcastIndex(a.shape, y!.shape);
+      const ib = sameShape(b.shape, y!.shape) ? null : broadcastIndex(b.shape, y!.shape);
+      for (let i = 0; i < n; i++) yv[i] = fn(av[ia ? ia[i]! : i]!, bv[ib ? ib[i]! : i]!);
+    }
+  };
+}
+
+/** Abramowitz-Stegun 7.1.26 is too coarse for gradient checks; this is W. J. Cody's rational erf. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 0.5) {
+    const t = x * x;
+    const p = ((((0.185777706184603153 * t + 3.16112374387056560) * t + 113.864154151050156) * t + 377.485237685302021) * t + 3209.37758913846947);
+    const q = ((((t + 23.6012909523441209) * t + 244.024637934444173) * t + 1282.61652607737228) * t + 2844.23683333670771);
+    return (x * p) / q;
+  }
+  let r: number;
+  if (ax < 4) {
+    const p = [5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2, 1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3, 2.15311535474403846e-8];
+    const q = [1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3, 1.23033935480374942e3];
+    let num = p[8]! * ax, den = ax;
+    for (let i = 0; i < 7; i++) {
+      num = (num + p[i]!) * ax;
+      den = (den + q[i]!) * ax;
+    }
+    r = (num + p[7]!) / (den + q[7]!);
+  } else {
+    const p = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
+    const q = [2.56852019228982242, 1.87295284992346725, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
+    const z = 1 / (ax * ax);
+    let num = p[5]! * z, den = z;
+    for (let i = 0; i < 4; i++) {
+      num = (num + p[i]!) * z;
+      den = (den + q[i]!) * z;
+    }
+    r = (z * (num + p[4]!)) / (den + q[4]!);
+    r = (0.5641895835477563 - r) / ax;
+  }
+  const xsq = Math.trunc(ax * 16) / 16;
+  const del = (ax - xsq) * (ax + xsq);
+  r = Math.exp(-xsq * xsq) * Math.exp(-del) * r;
+  const v = 1 - r;
+  return x < 0 ? -v : v;
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export const elementwiseImpl = {
+  Neg: u((v) => -v),
+  Abs: u(Math.abs),
+  Sign: u((v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN)),
+  Exp: u(Math.exp),
+  Expm1: u(Math.expm1),
+  Log: u(Math.log),
+  Log1p: u(Math.log1p),
+  Sqrt: u(Math.sqrt),
+  Rsqrt: u((v) => 1 / Math.sqrt(v)),
+  Square: u((v) => v * v),
+  Reciprocal: u((v) => 1 / v),
+  Sin: u(Math.sin),
+  Cos: u(Math.cos),
+  Tanh: u(Math.tanh),
+  // split on the sign so exp never overflows
+  Sigmoid: u((v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
+  Relu: u((v) => (v > 0 ? v : 0)),
+  Elu: unary(({alpha}: {alpha: number}) => (v) => (v > 0 ? v : alpha * Math.expm1(v))),
+  Selu: u((v) => (v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * Math.expm1(v))),
+  LeakyRelu: unary(({alpha}: {alpha: number}) => (v) => (v > 0 ? v : alpha * v)),
+  // log(1 + e^v) without overflow: max(v, 0) + log1p(e^-|v|)
+  Softplus: u((v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))),
+  Softsign: u((v) => v / (1 + Math.abs(v))),
+  Gelu: unary(({approximate}: {approximate: boolean}) =>
+    approximate
+      ? (v) => 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))
+      : (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+  ),
+  Erf: u(erf),
+  Floor: u(Math.floor),
+  Ceil: u(Math.ceil),
+  Round: u(roundHalfEven),
+  IsNan: u((v) => (Number.isNaN(v) ? 1 : 0)),
+  Clip: unary(({min, max}: {min: number; max: number}) => (v) => (v < min ? min : v > max ? max : v)),
+  LogicalNot: u((v) => (v ? 0 : 1)),
+  // typed-array stores do the conversion; int32 truncates toward zero as NumPy's astype
+  Cast: ({x}: {x: Tensor}, _a: unknown, [y]: Tensor[]) => {
+    const yv = y!.values;
+    if (y!.dtype === 'bool') for (let i = 0; i < x.size; i++) yv[i] = x.values[i] ? 1 : 0;
+    else yv.set(x.values);
+  },
+
+  Add: binary((a, b) => a + b),
+  Sub: binary((a, b) => a - b),
+  Mul: binary((a, b) => a * b),
+  Div: binary((a, b) => a / b),
+  Pow: binary(Math.pow),
+  Maximum: binary((a, b) => (a >= b || Number.isNaN(a) ? a : b)),
+  Minimum: binary((a, b) => (a <= b || Number.isNaN(a) ? a : b)),
+  Mod: binary((a, b) => {
+    const r = a % b;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+  }),
+  FloorDiv: binary((a, b) => Math.floor(a / b)),
+  Equal: binary((a, b) => (a === b ? 1 : 0)),
+  NotEqual: binary((a, b) => (a !== b ? 1 : 0)),
+  Less: binary((a, b) => (a < b ? 1 : 0)),
+  LessEqual: binary((a, b) => (a <= b ? 1 : 0)),
+  Greater: binary((a, b) => (a > b ? 1 : 0)),
+  GreaterEqual: binary((a, b) => (a >= b ? 1 : 0)),
+  LogicalAnd: binary((a, b) => (a && b ? 1 : 0)),
+  LogicalOr: binary((a, b) => (a || b ? 1 : 0)),
+  LogicalXor: binary((a, b) => (!a !== !b ? 1 : 0)),
+
+  Where: ({condition, a, b}: {condition: Tensor; a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
+    const out = y!;
+    const ic = broadcastIndex(condition.shape, out.shape);
+    const ia = broadcastIndex(a.shape, out.shape);
+    const ib = broadcastIndex(b.shape, out.shape);
+    const cv = condition.values, av = a.values, bv = b.values, yv = out.values;
+    for (let i = 0; i < yv.length; i++) yv[i] = cv[ic[i]!] ? av[ia[i]!]! : bv[ib[i]!]!;
+  },
+} satisfies Partial<KernelTable>;

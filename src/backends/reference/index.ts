@@ -1,0 +1,17 @@
+import type {Backend, KernelTable} from '../backend.js';
+import {arrayImpl} from './array.js';
+import {elementwiseImpl} from './elementwise.js';
+import {linalgImpl} from './linalg.js';
+import {nnImpl} from './nn.js';
+import {reductionImpl} from './reduction.js';
+
+/** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
+export const referenceKernels = {
+  ...elementwiseImpl,
+  ...reductionImpl,
+  ...arrayImpl,
+  ...linalgImpl,
+  ...nnImpl,
+} satisfies KernelTable;
+
+export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

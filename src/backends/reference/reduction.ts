@@ -1,0 +1,115 @@
+import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
+import {stridesOf} from '../../tensor/shape.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import type {AnyKernelImpl, KernelTable} from '../backend.js';
+import {broadcastIndex} from './util.js';
+
+/** For each input element, the output element it reduces into. */
+function reduceIndex(x: Tensor, axes: readonly number[]): Int32Array {
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  return broadcastIndex(kept, x.shape);
+}
+
+function reducer(init: number, step: (acc: number, v: number) => number, finish?: (acc: number, count: number) => number): AnyKernelImpl {
+  return ({x}: {x: Tensor}, a: ReduceAttrs, [y]: Tensor[]) => {
+    const out = new Float64Array(y!.size).fill(init);
+    const map = reduceIndex(x, a.axes);
+    const xv = x.values;
+    for (let i = 0; i < xv.length; i++) out[map[i]!] = step(out[map[i]!]!, xv[i]!);
+    const count = y!.size === 0 ? 0 : x.size / y!.size;
+    const yv = y!.values;
+    for (let i = 0; i < out.length; i++) yv[i] = finish ? finish(out[i]!, count) : out[i]!;
+  };
+}
+
+// NaN propagates through max/min, as NumPy
+const maxStep = (acc: number, v: number) => (v > acc || Number.isNaN(v) ? v : acc);
+const minStep = (acc: number, v: number) => (v < acc || Number.isNaN(v) ? v : acc);
+
+function argReducer(better: (v: number, best: number) => boolean): AnyKernelImpl {
+  return ({x}: {x: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
+    const n = x.shape[a.axis]!;
+    const inner = stridesOf(x.shape)[a.axis]!;
+    const outer = x.size / (n * inner || 1);
+    const xv = x.values, yv = y!.values;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let best = xv[base]!, bi = 0;
+        for (let k = 1; k < n; k++) {
+          const v = xv[base + k * inner]!;
+          if (!Number.isNaN(best) && (better(v, best) || Number.isNaN(v))) {
+            best = v;
+            bi = k;
+          }
+        }
+        yv[o * inner + i] = bi;
+      }
+    }
+  };
+}
+
+export const reductionImpl = {
+  Sum: reducer(0, (s, v) => s + v),
+  Mean: reducer(0, (s, v) => s + v, (s, n) => s / n),
+  Max: reducer(-Infinity, maxStep),
+  Min: reducer(Infinity, minStep),
+  Prod: reducer(1, (s, v) => s * v),
+  Any: reducer(0, (s, v) => (s || v ? 1 : 0)),
+  All: reducer(1, (s, v) => (s && v ? 1 : 0)),
+  LogSumExp: ({x}: {x: Tensor}, a: ReduceAttrs, [y]: Tensor[]) => {
+    const map = reduceIndex(x, a.axes);
+    const m = new Float64Array(y!.size).fill(-Infinity);
+    const xv = x.values;
+    for (let i = 0; i < xv.length; i++) m[map[i]!] = maxStep(m[map[i]!]!, xv[i]!);
+    const s = new Float64Array(y!.size);
+    for (let i = 0; i < xv.length; i++) {
+      const mi = m[map[i]!]!;
+      // an all -inf row would give NaN from (-inf) - (-inf)
+      if (Number.isFinite(mi)) s[map[i]!]! += Math.exp(xv[i]! - mi);
+    }
+    const yv = y!.values;
+    for (let i = 0; i < yv.length; i++) yv[i] = Number.isFinite(m[i]!) ? m[i]! + Math.log(s[i]!) : m[i]!;
+  },
+  ArgMax: argReducer((v, best) => v > best),
+  ArgMin: argReducer((v, best) => v < best),
+  Cumsum: ({x}: {x: Tensor}, a: {axis: number; exclusive: boolean; reverse: boolean}, [y]: Tensor[]) => {
+    const n = x.shape[a.axis]!;
+    const inner = stridesOf(x.shape)[a.axis]!;
+    const outer = x.size / (n * inner || 1);
+    const xv = x.values, yv = y!.values;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let acc = 0;
+        for (let t = 0; t < n; t++) {
+          const k = a.reverse ? n - 1 - t : t;
+          const idx = base + k * inner;
+          if (a.exclusive) {
+            yv[idx] = acc;
+            acc += xv[idx]!;
+          } else {
+            acc += xv[idx]!;
+            yv[idx] = acc;
+          }
+        }
+      }
+    }
+  },
+  TopK: ({x}: {x: Tensor}, a: {k: number}, [values, indices]: Tensor[]) => {
+    const n = x.shape.at(-1)!;
+    const rows = n === 0 ? 0 : x.size / n;
+    const xv = x.values, vv = values!.values, iv = indices!.values;
+    const order = new Array<number>(n);
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      const base = r * n;
+      // stable: equal values keep the lower index first, as TensorFlow's top_k
+      order.sort((p, q) => xv[base + q]! - xv[base + p]! || p - q);
+      for (let j = 0; j < a.k; j++) {
+        vv[r * a.k + j] = xv[base + order[j]!]!;
+        iv[r * a.k + j] = order[j]!;
+      }
+    }
+  },
+} satisfies Partial<KernelTable>;

@@ -1,0 +1,2 @@
+// The public `keras.callbacks` namespace: re-exports only.
+export {};

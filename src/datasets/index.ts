@@ -1,0 +1,2 @@
+// The public `keras.datasets` namespace: re-exports only.
+export {};

@@ -1,0 +1,23 @@
+import {arrayKernels} from './defs/array.js';
+import {elementwiseKernels} from './defs/elementwise.js';
+import {linalgKernels} from './defs/linalg.js';
+import {nnKernels} from './defs/nn.js';
+import {reductionKernels} from './defs/reduction.js';
+
+/**
+ * Every kernel of the contract, by name. Adding one here makes the type checker list what is
+ * missing: its reference implementation (`backends/reference`) and its gradient rule
+ * (`autodiff/gradients`).
+ */
+export const KERNELS = {
+  ...elementwiseKernels,
+  ...reductionKernels,
+  ...arrayKernels,
+  ...linalgKernels,
+  ...nnKernels,
+};
+
+export type Kernels = typeof KERNELS;
+export type KernelName = keyof Kernels;
+export * from './kernel.js';
+export * from './conv_util.js';

@@ -1,0 +1,2 @@
+// The public `keras.layers` namespace: re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// The public `keras.losses` namespace: re-exports only.
+export {};

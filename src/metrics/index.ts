@@ -1,0 +1,2 @@
+// The public `keras.metrics` namespace: re-exports only.
+export {};

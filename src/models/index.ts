@@ -1,0 +1,2 @@
+// The public `keras.models` namespace: re-exports only.
+export {};

@@ -1,0 +1,3 @@
+export * from './core.js';
+export * from './math.js';
+export * from './array.js';

@@ -1,0 +1,2 @@
+// The public `keras.optimizers` namespace: re-exports only.
+export {};

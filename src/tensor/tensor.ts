@@ -1,0 +1,253 @@
+import {ValueError} from '../errors.js';
+import {allocate, dtypeOfArray, isDType, type DType, type TypedArray} from './dtype.js';
+import {fmtShape, sizeOf, type Shape} from './shape.js';
+
+let nextId = 1;
+
+/** A nested array of numbers or booleans, as users write tensors literally. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/**
+ * An n-dimensional array: a shape, a dtype and contiguous row-major storage in a typed array.
+ * Tensors are immutable values once returned by an op; the storage is garbage-collected, so there is
+ * nothing to dispose.
+ */
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly size: number;
+
+  constructor(
+    shape: Shape,
+    readonly dtype: DType,
+    /** Row-major storage. Backends read it in place; do not write into a tensor you did not create. */
+    readonly values: TypedArray,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    if (values.length !== this.size) {
+      throw new ValueError(
+        `Tensor storage has ${values.length} elements but shape ${fmtShape(shape)} needs ${this.size}`,
+      );
+    }
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The values, copied, as a typed array (synchronous). */
+  dataSync(): TypedArray {
+    return this.values.slice();
+  }
+
+  /** The values, copied, as a typed array. */
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+
+  /** The values as nested JS arrays (booleans for `bool`). */
+  arraySync(): NestedArray {
+    const v = this.values;
+    const isBool = this.dtype === 'bool';
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return isBool ? v[offset] !== 0 : v[offset]!;
+      const n = this.shape[dim]!;
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  async array(): Promise<NestedArray> {
+    return this.arraySync();
+  }
+
+  /** A single number from a tensor of one element. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ValueError(`item() needs a tensor of one element. Received shape ${fmtShape(this.shape)}`);
+    }
+    return this.values[0]!;
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function formatNumber(x: number, dtype: DType): string {
+  if (dtype === 'bool') return x ? 'true' : 'false';
+  if (dtype === 'int32') return String(x);
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return x.toExponential(4);
+  return Number(x.toFixed(4)).toString();
+}
+
+/** Readable form, NumPy-like, eliding the middle of long axes. */
+export function formatTensor(t: Tensor, maxPerAxis = 6): string {
+  const v = t.values;
+  const rec = (dim: number, offset: number, indent: string): string => {
+    if (dim === t.rank) return formatNumber(v[offset]!, t.dtype);
+    const n = t.shape[dim]!;
+    const stride = sizeOf(t.shape.slice(dim + 1));
+    const idx: (number | null)[] = [];
+    if (n <= maxPerAxis) for (let i = 0; i < n; i++) idx.push(i);
+    else {
+      const h = maxPerAxis / 2;
+      for (let i = 0; i < h; i++) idx.push(i);
+      idx.push(null);
+      for (let i = n - h; i < n; i++) idx.push(i);
+    }
+    const parts = idx.map((i) => (i === null ? '...' : rec(dim + 1, offset + i * stride, indent + ' ')));
+    const sep = dim === t.rank - 1 ? ', ' : ',\n' + indent + ' ';
+    return '[' + parts.join(sep) + ']';
+  };
+  return `Tensor(shape=${fmtShape(t.shape)}, dtype=${t.dtype},\n  ${rec(0, 0, '  ')})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creation
+
+function inferShape(x: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0] as NestedArray;
+  }
+  return shape;
+}
+
+function flattenInto(x: NestedArray, shape: number[], dim: number, out: number[], path: string): void {
+  if (dim === shape.length) {
+    if (Array.isArray(x)) throw new ValueError(`tensor: ragged nested array at ${path || 'top'}: expected a scalar`);
+    if (typeof x === 'boolean') out.push(x ? 1 : 0);
+    else if (typeof x === 'number') out.push(x);
+    else throw new ValueError(`tensor: expected numbers or booleans, received ${typeof x} at ${path}`);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[dim]) {
+    throw new ValueError(
+      `tensor: ragged nested array: expected ${shape[dim]} elements at ${path || 'top'}, received ${
+        Array.isArray(x) ? x.length : 'a scalar'
+      }`,
+    );
+  }
+  for (let i = 0; i < x.length; i++) flattenInto(x[i] as NestedArray, shape, dim + 1, out, `${path}[${i}]`);
+}
+
+function firstLeaf(x: NestedArray): number | boolean | undefined {
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    if (cur.length === 0) return undefined;
+    cur = cur[0] as NestedArray;
+  }
+  return cur as number | boolean;
+}
+
+function checkShape(shape: Shape, op: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ValueError(`${op}: shape must be a list of non-negative integers. Received: shape=${fmtShape(shape)}`);
+    }
+  }
+}
+
+function fromNumbers(values: ArrayLike<number>, shape: Shape, dtype: DType): Tensor {
+  const out = allocate(dtype, values.length);
+  if (dtype === 'int32') {
+    for (let i = 0; i < values.length; i++) out[i] = Math.trunc(values[i]!);
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+  } else {
+    out.set(values);
+  }
+  return new Tensor(shape, dtype, out);
+}
+
+/**
+ * Creates a tensor from a nested array, a typed array or a number, as TF.js's `tf.tensor`.
+ * The dtype defaults to the typed array's own, `bool` for booleans, and `float32` otherwise.
+ */
+export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape, dtype?: DType): Tensor {
+  if (dtype !== undefined && !isDType(dtype)) {
+    throw new ValueError(`tensor: unknown dtype ${JSON.stringify(dtype)}. Expected one of float32, float64, int32, bool`);
+  }
+  if (values instanceof Tensor) {
+    const d = dtype ?? values.dtype;
+    const s = shape ?? values.shape;
+    if (sizeOf(s) !== values.size) {
+      throw new ValueError(`tensor: shape ${fmtShape(s)} does not match ${values.size} values`);
+    }
+    return d === values.dtype ? new Tensor(s, d, values.values.slice()) : fromNumbers(values.values, s, d);
+  }
+  if (ArrayBuffer.isView(values)) {
+    const arr = values as TypedArray;
+    const d = dtype ?? dtypeOfArray(arr);
+    const s = shape ?? [arr.length];
+    checkShape(s, 'tensor');
+    if (sizeOf(s) !== arr.length) {
+      throw new ValueError(`tensor: shape ${fmtShape(s)} needs ${sizeOf(s)} values, received ${arr.length}`);
+    }
+    return fromNumbers(arr, s, d);
+  }
+  const inferred = inferShape(values as NestedArray);
+  const flat: number[] = [];
+  flattenInto(values as NestedArray, inferred, 0, flat, '');
+  const leaf = firstLeaf(values as NestedArray);
+  const d = dtype ?? (typeof leaf === 'boolean' ? 'bool' : 'float32');
+  const s = shape ?? inferred;
+  checkShape(s, 'tensor');
+  if (sizeOf(s) !== flat.length) {
+    throw new ValueError(`tensor: shape ${fmtShape(s)} needs ${sizeOf(s)} values, received ${flat.length}`);
+  }
+  return fromNumbers(flat, s, d);
+}
+
+export function scalar(value: number | boolean, dtype?: DType): Tensor {
+  return tensor(value, [], dtype);
+}
+
+export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  checkShape(shape, 'full');
+  const out = allocate(dtype, sizeOf(shape));
+  out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  return new Tensor(shape, dtype, out);
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  checkShape(shape, 'zeros');
+  return new Tensor(shape, dtype, allocate(dtype, sizeOf(shape)));
+}
+
+export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return full(shape, 1, dtype);
+}
+
+/** Identity matrix `[n, m]` (m defaults to n). */
+export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  const t = zeros([n, m], dtype);
+  for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = 1;
+  return t;
+}
+
+/** `[start, stop)` by `step`, as NumPy's `arange`; `arange(n)` counts from 0. */
+export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0) throw new ValueError('arange: step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const d = dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? 'int32' : 'float32');
+  const out = allocate(d, n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return new Tensor([n], d, out);
+}

@@ -1,0 +1,2 @@
+// The public `keras.utils` namespace: re-exports only.
+export {};
