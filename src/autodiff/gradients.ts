@@ -3,6 +3,7 @@ import {elementwiseGrads} from './gradients/elementwise.js';
 import {linalgGrads} from './gradients/linalg.js';
 import {nnGrads} from './gradients/nn.js';
 import {reductionGrads} from './gradients/reduction.js';
+import {recurrentGrads} from './gradients/recurrent.js';
 import type {GradTable} from './grad_types.js';
 
 /** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
@@ -12,4 +13,5 @@ export const GRADIENTS: GradTable = {
   ...arrayGrads,
   ...linalgGrads,
   ...nnGrads,
+  ...recurrentGrads,
 } satisfies GradTable;

@@ -3,6 +3,7 @@ import {elementwiseKernels} from './defs/elementwise.js';
 import {linalgKernels} from './defs/linalg.js';
 import {nnKernels} from './defs/nn.js';
 import {reductionKernels} from './defs/reduction.js';
+import {recurrentKernels} from './defs/recurrent.js';
 
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
@@ -15,6 +16,7 @@ export const KERNELS = {
   ...arrayKernels,
   ...linalgKernels,
   ...nnKernels,
+  ...recurrentKernels,
 };
 
 export type Kernels = typeof KERNELS;

@@ -1,3 +1,5 @@
 export * from './core.js';
 export * from './math.js';
 export * from './array.js';
+export * from './nn.js';
+export * from './rnn.js';

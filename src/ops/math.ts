@@ -1,3 +1,4 @@
+import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
 import {isFloat, upcast, type DType} from '../tensor/dtype.js';
 import {broadcastShapes, fmtShape} from '../tensor/shape.js';
@@ -77,16 +78,27 @@ type BinaryName =
   | 'Equal' | 'NotEqual' | 'Less' | 'LessEqual' | 'Greater' | 'GreaterEqual'
   | 'LogicalAnd' | 'LogicalOr' | 'LogicalXor';
 
+/**
+ * The dtype a plain JS number takes beside a tensor of `other`, as a weakly typed Python scalar in
+ * Keras: the tensor's own dtype when the number fits it, else the smallest that holds it
+ * (`int32` for an integer beside a bool tensor, `floatx` for a fraction beside an integer one).
+ */
+function weakDtype(v: number, other: DType): DType {
+  if (isFloat(other)) return other;
+  if (Number.isInteger(v)) return other === 'bool' ? 'int32' : other;
+  return floatx();
+}
+
 /** Converts both operands and promotes them to one dtype; checks that the shapes broadcast. */
 export function binaryOperands(a: TensorLike, b: TensorLike, op: string, minDtype?: DType): [Tensor, Tensor] {
   const weakA = typeof a === 'number', weakB = typeof b === 'number';
   let ta: Tensor, tb: Tensor;
   if (weakA && !weakB) {
     tb = toTensor(b, 'b', op);
-    ta = scalar(a as number, tb.dtype === 'bool' || (tb.dtype === 'int32' && !Number.isInteger(a)) ? 'float32' : tb.dtype);
+    ta = scalar(a as number, weakDtype(a as number, tb.dtype));
   } else if (weakB && !weakA) {
     ta = toTensor(a, 'a', op);
-    tb = scalar(b as number, ta.dtype === 'bool' || (ta.dtype === 'int32' && !Number.isInteger(b)) ? 'float32' : ta.dtype);
+    tb = scalar(b as number, weakDtype(b as number, ta.dtype));
   } else {
     ta = toTensor(a, 'a', op);
     tb = toTensor(b, 'b', op);

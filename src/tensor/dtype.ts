@@ -1,3 +1,5 @@
+import {ValueError} from '../errors.js';
+
 /** Element types. `float64` is available on the reference backend only. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -6,6 +8,14 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
+}
+
+/** Throws a clear error for anything that is not one of the dtypes above, naming the op. */
+export function checkDType(dtype: unknown, op: string): DType {
+  if (!isDType(dtype)) {
+    throw new ValueError(`${op}: unknown dtype ${JSON.stringify(dtype)}. Expected one of ${DTYPES.join(', ')}`);
+  }
+  return dtype;
 }
 
 export function isFloat(d: DType): boolean {
@@ -29,12 +39,21 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
-/** The dtype a typed array stores, as a tensor would report it. */
-export function dtypeOfArray(a: TypedArray): DType {
+/**
+ * The dtype a tensor made from this typed array gets by default. Small integer arrays (image bytes
+ * from a dataset, say) hold numbers, not booleans: they become `int32`; ask for `bool` explicitly.
+ * Returns null for arrays whose values do not fit one of our dtypes (Uint32, BigInt64, ...).
+ */
+export function dtypeOfArray(a: ArrayBufferView): DType | null {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
-  if (a instanceof Int32Array) return 'int32';
-  return 'bool';
+  if (
+    a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray ||
+    a instanceof Int8Array || a instanceof Int16Array || a instanceof Uint16Array
+  ) {
+    return 'int32';
+  }
+  return null;
 }
 
 const RANK: Record<DType, number> = {bool: 0, int32: 1, float32: 2, float64: 3};

@@ -9,7 +9,17 @@ import {Tensor} from './tensor.js';
  * The mixing is the Philox-4x32 round function (Salmon et al., 2011), 10 rounds.
  */
 function philox(k0: number, k1: number, c0: number, c1: number): [number, number, number, number] {
-  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = 0, x3 = 0;
+  return philox4x32(k0, k1, c0, c1, 0, 0);
+}
+
+/**
+ * Philox-4x32-10 of a 128-bit counter `(c0..c3)` under a 64-bit key `(k0, k1)`, all as unsigned
+ * 32-bit words; matches the Random123 known-answer vectors (random.test.ts).
+ */
+export function philox4x32(
+  k0: number, k1: number, c0: number, c1: number, c2: number, c3: number,
+): [number, number, number, number] {
+  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = c2 >>> 0, x3 = c3 >>> 0;
   let key0 = k0 >>> 0, key1 = k1 >>> 0;
   const M0 = 0xd2511f53, M1 = 0xcd9e8d57;
   for (let r = 0; r < 10; r++) {
@@ -78,8 +88,9 @@ function uniforms(k: [number, number], n: number, stream: number): Float64Array 
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
     const r = philox(k[0], (k[1] ^ Math.imul(stream, 0x9e3779b1)) >>> 0, i >>> 1, stream);
-    out[i] = (r[0] * TWO32 + (r[1] & 0xfffff000)) / (TWO32 * TWO32);
-    if (i + 1 < n) out[i + 1] = (r[2] * TWO32 + (r[3] & 0xfffff000)) / (TWO32 * TWO32);
+    // 52 random bits each; `>>> 0` keeps the masked word unsigned (a plain `&` is a signed int32)
+    out[i] = (r[0] * TWO32 + ((r[1] & 0xfffff000) >>> 0)) / (TWO32 * TWO32);
+    if (i + 1 < n) out[i + 1] = (r[2] * TWO32 + ((r[3] & 0xfffff000) >>> 0)) / (TWO32 * TWO32);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import {ValueError} from '../errors.js';
-import {allocate, dtypeOfArray, isDType, type DType, type TypedArray} from './dtype.js';
+import {allocate, checkDType, dtypeOfArray, type DType, type TypedArray} from './dtype.js';
 import {fmtShape, sizeOf, type Shape} from './shape.js';
 
 let nextId = 1;
@@ -133,7 +133,7 @@ function flattenInto(x: NestedArray, shape: number[], dim: number, out: number[]
     if (Array.isArray(x)) throw new ValueError(`tensor: ragged nested array at ${path || 'top'}: expected a scalar`);
     if (typeof x === 'boolean') out.push(x ? 1 : 0);
     else if (typeof x === 'number') out.push(x);
-    else throw new ValueError(`tensor: expected numbers or booleans, received ${typeof x} at ${path}`);
+    else throw new ValueError(`tensor: expected numbers or booleans, received ${x === null ? 'null' : typeof x} at ${path || 'top'}`);
     return;
   }
   if (!Array.isArray(x) || x.length !== shape[dim]) {
@@ -180,12 +180,11 @@ function fromNumbers(values: ArrayLike<number>, shape: Shape, dtype: DType): Ten
  * The dtype defaults to the typed array's own, `bool` for booleans, and `float32` otherwise.
  */
 export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape, dtype?: DType): Tensor {
-  if (dtype !== undefined && !isDType(dtype)) {
-    throw new ValueError(`tensor: unknown dtype ${JSON.stringify(dtype)}. Expected one of float32, float64, int32, bool`);
-  }
+  if (dtype !== undefined) checkDType(dtype, 'tensor');
   if (values instanceof Tensor) {
     const d = dtype ?? values.dtype;
     const s = shape ?? values.shape;
+    checkShape(s, 'tensor');
     if (sizeOf(s) !== values.size) {
       throw new ValueError(`tensor: shape ${fmtShape(s)} does not match ${values.size} values`);
     }
@@ -193,7 +192,13 @@ export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape,
   }
   if (ArrayBuffer.isView(values)) {
     const arr = values as TypedArray;
-    const d = dtype ?? dtypeOfArray(arr);
+    const own = dtypeOfArray(arr);
+    if (own === null) {
+      throw new ValueError(
+        `tensor: unsupported typed array ${arr.constructor.name}. Expected Float32Array, Float64Array, Int32Array or a smaller integer array`,
+      );
+    }
+    const d = dtype ?? own;
     const s = shape ?? [arr.length];
     checkShape(s, 'tensor');
     if (sizeOf(s) !== arr.length) {
@@ -220,6 +225,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
+  checkDType(dtype, 'full');
   const out = allocate(dtype, sizeOf(shape));
   out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(shape, dtype, out);
@@ -227,6 +233,7 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): Ten
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'zeros');
+  checkDType(dtype, 'zeros');
   return new Tensor(shape, dtype, allocate(dtype, sizeOf(shape)));
 }
 
@@ -236,17 +243,27 @@ export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
 
 /** Identity matrix `[n, m]` (m defaults to n). */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0) {
+    throw new ValueError(`eye: n and m must be non-negative integers. Received: n=${n}, m=${m}`);
+  }
   const t = zeros([n, m], dtype);
   for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = 1;
   return t;
 }
 
-/** `[start, stop)` by `step`, as NumPy's `arange`; `arange(n)` counts from 0. */
+/**
+ * `[start, stop)` by `step`, as NumPy's `arange`; `arange(n)` counts from 0. The dtype is `int32`
+ * when start, stop and step are all integers, else `float32`.
+ */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
+  if (dtype !== undefined) checkDType(dtype, 'arange');
+  if (![start, stop, step].every(Number.isFinite)) {
+    throw new ValueError(`arange: start, stop and step must be finite numbers. Received: start=${start}, stop=${stop}, step=${step}`);
+  }
   if (step === 0) throw new ValueError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const d = dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? 'int32' : 'float32');
+  const d = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
   const out = allocate(d, n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new Tensor([n], d, out);

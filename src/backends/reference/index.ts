@@ -4,6 +4,7 @@ import {elementwiseImpl} from './elementwise.js';
 import {linalgImpl} from './linalg.js';
 import {nnImpl} from './nn.js';
 import {reductionImpl} from './reduction.js';
+import {recurrentImpl} from './recurrent.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -12,6 +13,7 @@ export const referenceKernels = {
   ...arrayImpl,
   ...linalgImpl,
   ...nnImpl,
+  ...recurrentImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

@@ -1,3 +1,328 @@
+import {conv2dGeometry, type Conv2DGeometry} from '../../kernels/conv_util.js';
+import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
+import {stridesOf} from '../../tensor/shape.js';
+import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
 
-export const nnImpl = {} satisfies Partial<KernelTable>;
+// NHWC everywhere. Windows are walked with the in-bounds tap range of each output pixel computed
+// once (no per-tap bounds test); sums accumulate in float64 and are rounded once into the output.
+
+/** `x` seen as `[outer, n, inner]` around `axis`. */
+function axisLayout(shape: readonly number[], axis: number): {outer: number; n: number; inner: number} {
+  const n = shape[axis]!;
+  const inner = stridesOf(shape)[axis]!;
+  const total = shape.reduce((a, b) => a * b, 1);
+  return {outer: n * inner === 0 ? 0 : total / (n * inner), n, inner};
+}
+
+function softmaxLike(log: boolean) {
+  return ({x}: {x: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
+    const xv = x.values, yv = y!.values;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) {
+          const v = xv[base + k * inner]!;
+          if (v > m || Number.isNaN(v)) m = v;
+        }
+        // an all -inf row has no finite max: shift by 0 so it yields NaN as TF does, not -inf - -inf
+        if (m === -Infinity) m = 0;
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.exp(xv[base + k * inner]! - m);
+        if (log) {
+          const ls = Math.log(s) + m;
+          for (let k = 0; k < n; k++) yv[base + k * inner] = xv[base + k * inner]! - ls;
+        } else {
+          for (let k = 0; k < n; k++) yv[base + k * inner] = Math.exp(xv[base + k * inner]! - m) / s;
+        }
+      }
+    }
+  };
+}
+
+/**
+ * For each output coordinate along one axis: the first input position of its window and the range
+ * `[k0, k1)` of kernel taps that land inside the input (tap `k` reads `start + k * dil`).
+ */
+function tapRanges(outLen: number, stride: number, pad: number, dil: number, k: number, inLen: number): Int32Array {
+  const r = new Int32Array(3 * outLen);
+  for (let o = 0; o < outLen; o++) {
+    const start = o * stride - pad;
+    const k0 = start < 0 ? Math.ceil(-start / dil) : 0;
+    const k1 = Math.min(k, Math.floor((inLen - 1 - start) / dil) + 1);
+    r[3 * o] = start;
+    r[3 * o + 1] = k0;
+    r[3 * o + 2] = Math.max(k0, k1);
+  }
+  return r;
+}
+
+/** Visits every (batch, output pixel, in-bounds kernel tap) of a convolution or pooling window. */
+function forEachTap(
+  g: Conv2DGeometry,
+  visit: (xOff: number, tap: number, yPix: number) => void,
+  endPixel?: (yPix: number) => void,
+): void {
+  const {inH, inW, inC, outH, outW, kW, dilH, dilW} = g;
+  const rh = tapRanges(outH, g.strideH, g.padTop, dilH, g.kH, inH);
+  const rw = tapRanges(outW, g.strideW, g.padLeft, dilW, kW, inW);
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = rh[3 * oh]!, ky0 = rh[3 * oh + 1]!, ky1 = rh[3 * oh + 2]!;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = rw[3 * ow]!, kx0 = rw[3 * ow + 1]!, kx1 = rw[3 * ow + 2]!;
+        const yPix = (n * outH + oh) * outW + ow;
+        for (let ky = ky0; ky < ky1; ky++) {
+          const rowOff = (n * inH + h0 + ky * dilH) * inW;
+          for (let kx = kx0; kx < kx1; kx++) visit((rowOff + w0 + kx * dilW) * inC, ky * kW + kx, yPix);
+        }
+        endPixel?.(yPix);
+      }
+    }
+  }
+}
+
+function convGeometry(xShape: readonly number[], filterShape: readonly number[], outC: number, a: Conv2DAttrs): Conv2DGeometry {
+  return conv2dGeometry(xShape, filterShape[0]!, filterShape[1]!, outC, a.strides, a.padding, a.dilations);
+}
+
+function poolGeometry(xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
+  return conv2dGeometry(xShape, a.poolSize[0], a.poolSize[1], xShape[3]!, a.strides, a.padding, [1, 1]);
+}
+
+function store(out: Tensor, acc: Float64Array): void {
+  const v = out.values;
+  for (let i = 0; i < acc.length; i++) v[i] = acc[i]!;
+}
+
+export const nnImpl = {
+  Softmax: softmaxLike(false),
+  LogSoftmax: softmaxLike(true),
+
+  Conv2D: ({x, filter}: {x: Tensor; filter: Tensor}, a: Conv2DAttrs, [y]: Tensor[]) => {
+    const cout = filter.shape[3]!;
+    const g = convGeometry(x.shape, filter.shape, cout, a);
+    const cin = g.inC;
+    const xv = x.values, fv = filter.values, yv = y!.values;
+    const acc = new Float64Array(cout);
+    forEachTap(
+      g,
+      (xOff, tap) => {
+        const fBase = tap * cin * cout;
+        for (let c = 0; c < cin; c++) {
+          const s = xv[xOff + c]!;
+          if (s === 0) continue;
+          const fOff = fBase + c * cout;
+          for (let o = 0; o < cout; o++) acc[o]! += s * fv[fOff + o]!;
+        }
+      },
+      (yPix) => {
+        const yOff = yPix * cout;
+        for (let o = 0; o < cout; o++) yv[yOff + o] = acc[o]!;
+        acc.fill(0);
+      },
+    );
+  },
+
+  Conv2DBackpropInput: ({dy, filter}: {dy: Tensor; filter: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
+    const cout = filter.shape[3]!;
+    const g = convGeometry(a.inputShape, filter.shape, cout, a);
+    const cin = g.inC;
+    const dyv = dy.values, fv = filter.values;
+    const acc = new Float64Array(dx!.size);
+    forEachTap(g, (xOff, tap, yPix) => {
+      const fBase = tap * cin * cout, yOff = yPix * cout;
+      for (let c = 0; c < cin; c++) {
+        const fOff = fBase + c * cout;
+        let s = 0;
+        for (let o = 0; o < cout; o++) s += dyv[yOff + o]! * fv[fOff + o]!;
+        acc[xOff + c]! += s;
+      }
+    });
+    store(dx!, acc);
+  },
+
+  Conv2DBackpropFilter: ({x, dy}: {x: Tensor; dy: Tensor}, a: Conv2DAttrs & {filterShape: number[]}, [df]: Tensor[]) => {
+    const cout = a.filterShape[3]!;
+    const g = convGeometry(x.shape, a.filterShape, cout, a);
+    const cin = g.inC;
+    const xv = x.values, dyv = dy.values;
+    const acc = new Float64Array(df!.size);
+    forEachTap(g, (xOff, tap, yPix) => {
+      const fBase = tap * cin * cout, yOff = yPix * cout;
+      for (let c = 0; c < cin; c++) {
+        const s = xv[xOff + c]!;
+        if (s === 0) continue;
+        const fOff = fBase + c * cout;
+        for (let o = 0; o < cout; o++) acc[fOff + o]! += s * dyv[yOff + o]!;
+      }
+    });
+    store(df!, acc);
+  },
+
+  DepthwiseConv2D: ({x, filter}: {x: Tensor; filter: Tensor}, a: Conv2DAttrs, [y]: Tensor[]) => {
+    const [, , c, mult] = filter.shape as [number, number, number, number];
+    const cm = c * mult;
+    const g = convGeometry(x.shape, filter.shape, cm, a);
+    const xv = x.values, fv = filter.values, yv = y!.values;
+    const acc = new Float64Array(cm);
+    forEachTap(
+      g,
+      (xOff, tap) => {
+        const fBase = tap * cm;
+        for (let ci = 0; ci < c; ci++) {
+          const s = xv[xOff + ci]!;
+          for (let m = 0; m < mult; m++) acc[ci * mult + m]! += s * fv[fBase + ci * mult + m]!;
+        }
+      },
+      (yPix) => {
+        const yOff = yPix * cm;
+        for (let o = 0; o < cm; o++) yv[yOff + o] = acc[o]!;
+        acc.fill(0);
+      },
+    );
+  },
+
+  DepthwiseConv2DBackpropInput: (
+    {dy, filter}: {dy: Tensor; filter: Tensor},
+    a: Conv2DAttrs & {inputShape: number[]},
+    [dx]: Tensor[],
+  ) => {
+    const [, , c, mult] = filter.shape as [number, number, number, number];
+    const cm = c * mult;
+    const g = convGeometry(a.inputShape, filter.shape, cm, a);
+    const dyv = dy.values, fv = filter.values;
+    const acc = new Float64Array(dx!.size);
+    forEachTap(g, (xOff, tap, yPix) => {
+      const fBase = tap * cm, yOff = yPix * cm;
+      for (let ci = 0; ci < c; ci++) {
+        let s = 0;
+        for (let m = 0; m < mult; m++) s += dyv[yOff + ci * mult + m]! * fv[fBase + ci * mult + m]!;
+        acc[xOff + ci]! += s;
+      }
+    });
+    store(dx!, acc);
+  },
+
+  DepthwiseConv2DBackpropFilter: (
+    {x, dy}: {x: Tensor; dy: Tensor},
+    a: Conv2DAttrs & {filterShape: number[]},
+    [df]: Tensor[],
+  ) => {
+    const [, , c, mult] = a.filterShape as [number, number, number, number];
+    const cm = c * mult;
+    const g = convGeometry(x.shape, a.filterShape, cm, a);
+    const xv = x.values, dyv = dy.values;
+    const acc = new Float64Array(df!.size);
+    forEachTap(g, (xOff, tap, yPix) => {
+      const fBase = tap * cm, yOff = yPix * cm;
+      for (let ci = 0; ci < c; ci++) {
+        const s = xv[xOff + ci]!;
+        for (let m = 0; m < mult; m++) acc[fBase + ci * mult + m]! += s * dyv[yOff + ci * mult + m]!;
+      }
+    });
+    store(df!, acc);
+  },
+
+  MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
+    const g = poolGeometry(x.shape, a);
+    const c = g.inC;
+    const xv = x.values, yv = y!.values;
+    const best = new Float64Array(c).fill(-Infinity);
+    forEachTap(
+      g,
+      (xOff) => {
+        for (let ci = 0; ci < c; ci++) {
+          const v = xv[xOff + ci]!;
+          if (v > best[ci]! || Number.isNaN(v)) best[ci] = v;
+        }
+      },
+      (yPix) => {
+        for (let ci = 0; ci < c; ci++) yv[yPix * c + ci] = best[ci]!;
+        best.fill(-Infinity);
+      },
+    );
+  },
+
+  MaxPoolGrad: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
+    const arg = maxPoolArgmax(x, a);
+    const dyv = dy.values;
+    const acc = new Float64Array(dx!.size);
+    for (let i = 0; i < arg.length; i++) acc[arg[i]!]! += dyv[i]!;
+    store(dx!, acc);
+  },
+
+  AvgPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
+    const g = poolGeometry(x.shape, a);
+    const c = g.inC;
+    const xv = x.values, yv = y!.values;
+    const acc = new Float64Array(c);
+    let count = 0;
+    forEachTap(
+      g,
+      (xOff) => {
+        count++;
+        for (let ci = 0; ci < c; ci++) acc[ci]! += xv[xOff + ci]!;
+      },
+      (yPix) => {
+        for (let ci = 0; ci < c; ci++) yv[yPix * c + ci] = acc[ci]! / count;
+        acc.fill(0);
+        count = 0;
+      },
+    );
+  },
+
+  AvgPoolGrad: ({dy}: {dy: Tensor}, a: PoolAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
+    const g = poolGeometry(a.inputShape, a);
+    const c = g.inC;
+    const dyv = dy.values;
+    const acc = new Float64Array(dx!.size);
+    const offs: number[] = [];
+    forEachTap(
+      g,
+      (xOff) => {
+        offs.push(xOff);
+      },
+      (yPix) => {
+        // the count of valid cells, as the forward pass divides by it
+        const inv = 1 / offs.length;
+        for (const xOff of offs) for (let ci = 0; ci < c; ci++) acc[xOff + ci]! += dyv[yPix * c + ci]! * inv;
+        offs.length = 0;
+      },
+    );
+    store(dx!, acc);
+  },
+} satisfies Partial<KernelTable>;
+
+/**
+ * For each element of `MaxPool(x)`, the flat index into `x` of the cell it came from (the first
+ * one on ties, as TensorFlow). Shared by MaxPoolGrad and its gradient rule.
+ */
+export function maxPoolArgmax(x: Tensor, a: PoolAttrs): Int32Array {
+  const g = poolGeometry(x.shape, a);
+  const c = g.inC;
+  const xv = x.values;
+  const out = new Int32Array(g.batch * g.outH * g.outW * c);
+  const best = new Float64Array(c).fill(-Infinity);
+  const at = new Int32Array(c).fill(-1);
+  forEachTap(
+    g,
+    (xOff) => {
+      for (let ci = 0; ci < c; ci++) {
+        const v = xv[xOff + ci]!;
+        if (at[ci] === -1 || v > best[ci]! || (Number.isNaN(v) && !Number.isNaN(best[ci]!))) {
+          best[ci] = v;
+          at[ci] = xOff + ci;
+        }
+      }
+    },
+    (yPix) => {
+      for (let ci = 0; ci < c; ci++) out[yPix * c + ci] = at[ci]!;
+      best.fill(-Infinity);
+      at.fill(-1);
+    },
+  );
+  return out;
+}

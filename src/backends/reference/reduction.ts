@@ -104,8 +104,15 @@ export const reductionImpl = {
     for (let r = 0; r < rows; r++) {
       for (let i = 0; i < n; i++) order[i] = i;
       const base = r * n;
-      // stable: equal values keep the lower index first, as TensorFlow's top_k
-      order.sort((p, q) => xv[base + q]! - xv[base + p]! || p - q);
+      // largest first, NaN above everything (as argmax picks NaN); stable: equal values keep the
+      // lower index first, as TensorFlow's top_k
+      order.sort((p, q) => {
+        const a = xv[base + p]!, b = xv[base + q]!;
+        const an = Number.isNaN(a), bn = Number.isNaN(b);
+        if (an !== bn) return an ? -1 : 1;
+        if (!an && a !== b) return a > b ? -1 : 1;
+        return p - q;
+      });
       for (let j = 0; j < a.k; j++) {
         vv[r * a.k + j] = xv[base + order[j]!]!;
         iv[r * a.k + j] = order[j]!;

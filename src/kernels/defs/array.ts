@@ -23,7 +23,7 @@ export const arrayKernels = {
     inputs: {x: 'one'},
     infer: ({x}, a: {begin: number[]; size: number[]}) => [meta(a.size, x.dtype)],
   }),
-  /** Python slicing `x[b:e:s]` per axis, with resolved (clamped, non-negative) begin/end. */
+  /** Python slicing `x[b:e:s]` per axis, with resolved begin/end (clamped; `end` may be -1 for a negative stride that runs to the start). */
   StridedSlice: defineKernel('StridedSlice', {
     inputs: {x: 'one'},
     infer: ({x}, a: {begin: number[]; end: number[]; strides: number[]}) => [

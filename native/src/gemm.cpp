@@ -1,0 +1,204 @@
+#include "gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa.h"
+#include "threadpool.h"
+
+namespace kt {
+namespace {
+
+// Block sizes. A packed micro-panel of A (MR x KC) stays in L1 while the packed block of B
+// (KC x NC) streams from L2 past it: 12 x 256 x 4 B = 12 KiB and 256 x 768 x 4 B = 768 KiB.
+constexpr long KC = 256;
+constexpr long NC = 768;
+
+struct Workspace {
+  float* a = nullptr;
+  float* b = nullptr;
+  long a_cap = 0, b_cap = 0;
+  float tile[16 * 64] __attribute__((aligned(64)));
+};
+
+float* grow(float*& p, long& cap, long need) {
+  if (need > cap) {
+    free(p);
+    // 64-byte aligned for aligned vector loads of packed panels; rounded up as aligned_alloc asks
+    size_t bytes = ((size_t)need * sizeof(float) + 63) & ~(size_t)63;
+    p = (float*)aligned_alloc(64, bytes);
+    if (!p) abort();
+    cap = need;
+  }
+  return p;
+}
+
+Workspace& workspace() {
+  static thread_local Workspace ws;
+  return ws;
+}
+
+// dst[k * NR + j] = B(k, j) for k < kc, j < nr; columns nr..NR-1 are zero
+void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
+  if (b.cs == 1) {
+    for (long k = 0; k < kc; k++) {
+      const float* src = b.p + k * b.rs;
+      float* d = dst + k * NR;
+      memcpy(d, src, nr * sizeof(float));
+      for (long j = nr; j < NR; j++) d[j] = 0.0f;
+    }
+  } else {
+    if (nr < NR)
+      for (long k = 0; k < kc; k++)
+        for (long j = nr; j < NR; j++) dst[k * NR + j] = 0.0f;
+    // read along k (contiguous when B is a transposed row-major matrix), in blocks of 8 k-steps
+    // so the strided writes stay within a few cache lines
+    long k0 = 0;
+    for (; k0 + 8 <= kc; k0 += 8)
+      for (long j = 0; j < nr; j++) {
+        const float* src = b.p + j * b.cs + k0 * b.rs;
+        for (long kk = 0; kk < 8; kk++) dst[(k0 + kk) * NR + j] = src[kk * b.rs];
+      }
+    for (long j = 0; j < nr; j++)
+      for (long k = k0; k < kc; k++) dst[k * NR + j] = b.p[j * b.cs + k * b.rs];
+  }
+}
+
+// dst[k * MR + i] = A(i, k) for i < mr, k < kc; rows mr..MR-1 are zero
+void pack_a_panel(long kc, long mr, int MR, MatView a, float* dst) {
+  if (a.rs == 1) {
+    for (long k = 0; k < kc; k++) {
+      float* d = dst + k * MR;
+      memcpy(d, a.p + k * a.cs, mr * sizeof(float));
+      for (long i = mr; i < MR; i++) d[i] = 0.0f;
+    }
+  } else {
+    if (mr < MR)
+      for (long k = 0; k < kc; k++)
+        for (long i = mr; i < MR; i++) dst[k * MR + i] = 0.0f;
+    for (long i = 0; i < mr; i++) {
+      const float* src = a.p + i * a.rs;
+      if (a.cs == 1)
+        for (long k = 0; k < kc; k++) dst[k * MR + i] = src[k];
+      else
+        for (long k = 0; k < kc; k++) dst[k * MR + i] = src[k * a.cs];
+    }
+  }
+}
+
+}  // namespace
+
+void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (long i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  Workspace& ws = workspace();
+  const long nc_max = n < NC ? n : NC;
+  const long kc_max = k < KC ? k : KC;
+  float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
+  float* ap = grow(ws.a, ws.a_cap, kc_max * MR);
+  float* tile = ws.tile;
+
+  for (long jc = 0; jc < n; jc += NC) {
+    const long nc = n - jc < NC ? n - jc : NC;
+    for (long pc = 0; pc < k; pc += KC) {
+      const long kc = k - pc < KC ? k - pc : KC;
+      const int acc = accumulate || pc > 0;
+      for (long jr = 0; jr < nc; jr += NR) {
+        const long nr = nc - jr < NR ? nc - jr : NR;
+        MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
+        pack_b_panel(kc, nr, NR, bv, bp + (jr / NR) * kc * NR);
+      }
+      for (long ir = 0; ir < m; ir += MR) {
+        const long mr = m - ir < MR ? m - ir : MR;
+        MatView av = {a.p + ir * a.rs + pc * a.cs, a.rs, a.cs};
+        pack_a_panel(kc, mr, MR, av, ap);
+        for (long jr = 0; jr < nc; jr += NR) {
+          const long nr = nc - jr < NR ? nc - jr : NR;
+          float* cij = c + ir * ldc + jc + jr;
+          const float* bpanel = bp + (jr / NR) * kc * NR;
+          if (mr == MR && nr == NR) {
+            isa.gemm_ukernel(kc, ap, bpanel, cij, ldc, acc);
+          } else {
+            isa.gemm_ukernel(kc, ap, bpanel, tile, NR, 0);
+            for (long i = 0; i < mr; i++)
+              for (long j = 0; j < nr; j++)
+                cij[i * ldc + j] = acc ? cij[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+int gemm_threads(long m, long n, long k, int available) {
+  // Below about a million multiply-adds the wake-up of another thread costs more than it saves
+  // (measured with bench/gemm_crossover: see BENCHMARKS.md).
+  const double work = (double)m * n * k;
+  int t = (int)(work / 262144.0);
+  if (t < 1) t = 1;
+  if (t > available) t = available;
+  return t;
+}
+
+namespace {
+
+struct GemmJob {
+  long m, n, k;
+  MatView a, b;
+  float* c;
+  long ldc;
+  bool accumulate;
+  int tm, tn;  // thread grid
+  int MR, NR;
+};
+
+void gemm_task(void* p, int tid, int nthreads) {
+  const GemmJob& j = *(const GemmJob*)p;
+  (void)nthreads;
+  const int ti = tid / j.tn, tj = tid % j.tn;
+  // split in whole tiles so no two threads share a microkernel tile
+  const long mt = (j.m + j.MR - 1) / j.MR, nt = (j.n + j.NR - 1) / j.NR;
+  long mb, me, nb, ne;
+  split_range(mt, j.tm, ti, &mb, &me);
+  split_range(nt, j.tn, tj, &nb, &ne);
+  long i0 = mb * j.MR, i1 = me * j.MR < j.m ? me * j.MR : j.m;
+  long j0 = nb * j.NR, j1 = ne * j.NR < j.n ? ne * j.NR : j.n;
+  if (i1 <= i0 || j1 <= j0) return;
+  MatView a = {j.a.p + i0 * j.a.rs, j.a.rs, j.a.cs};
+  MatView b = {j.b.p + j0 * j.b.cs, j.b.rs, j.b.cs};
+  gemm_serial(i1 - i0, j1 - j0, j.k, a, b, j.c + i0 * j.ldc + j0, j.ldc, j.accumulate);
+}
+
+}  // namespace
+
+void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate, int threads) {
+  const Isa& isa = kt::isa();
+  const long mt = (m + isa.mr - 1) / isa.mr, nt = (n + isa.nr - 1) / isa.nr;
+  int t = gemm_threads(m, n, k, threads);
+  if (t > mt * nt) t = (int)(mt * nt);
+  if (t <= 1) {
+    gemm_serial(m, n, k, a, b, c, ldc, accumulate);
+    return;
+  }
+  // choose the thread grid tm x tn = t with the smallest largest share, counting the packing each
+  // thread repeats (all of B's share for every row block, A's share for every column block)
+  int best_tm = 1;
+  double best = 1e300;
+  for (int tm = 1; tm <= t; tm++) {
+    if (t % tm) continue;
+    const int tn = t / tm;
+    const double rows = (double)((mt + tm - 1) / tm) * isa.mr, cols = (double)((nt + tn - 1) / tn) * isa.nr;
+    const double cost = rows * cols * k + 4.0 * k * (rows + cols);
+    if (cost < best) { best = cost; best_tm = tm; }
+  }
+  GemmJob job = {m, n, k, a, b, c, ldc, accumulate, best_tm, t / best_tm, isa.mr, isa.nr};
+  parallel_run(t, gemm_task, &job);
+}
+
+}  // namespace kt

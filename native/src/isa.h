@@ -1,0 +1,40 @@
+// The per-instruction-set kernel table. Each isa_*.cpp file is compiled with its own target flags
+// and fills one of these; cpu.cpp picks the best one the CPU supports at run time (cpuid on x86-64).
+// ISA files include no standard C++ headers: an inline template instantiated there with AVX-512
+// code could be merged by the linker into code that runs on every CPU.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace kt {
+
+struct Isa {
+  const char* name;
+  int mr, nr;  // microkernel tile: rows of A per packed panel, columns of B per packed panel
+  // C[0:mr, 0:nr] (row stride ldc) = (accumulate ? C : 0) + Apanel^T-ish * Bpanel over kc steps.
+  // a: kc x mr (a[k*mr + i]), b: kc x nr (b[k*nr + j]), both packed and zero-padded.
+  void (*gemm_ukernel)(long kc, const float* a, const float* b, float* c, long ldc, int accumulate);
+  void (*unary)(int op, const float* x, float* y, long n, float p0, float p1);
+  // y[i] = a[i*sa] op b[i*sb], sa and sb in {0, 1}
+  void (*binary)(int op, const float* a, long sa, const float* b, long sb, float* y, long n);
+  // rows of length n, contiguous: y[r] = reduce(x[r*n : r*n+n])
+  void (*reduce_rows)(int op, const float* x, float* y, long rows, long n);
+  // acc[i] (op)= x[i] for i < n, used to reduce a middle axis with a contiguous inner axis
+  void (*reduce_accumulate)(int op, const float* x, float* acc, long n);
+  // softmax or log-softmax of rows of length n, contiguous
+  void (*softmax_rows)(const float* x, float* y, long rows, long n, int log);
+};
+
+extern const Isa isa_scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const Isa isa_avx2;
+extern const Isa isa_avx512;
+#endif
+#if defined(__aarch64__)
+extern const Isa isa_neon;
+#endif
+
+const Isa& isa();
+bool cpu_has(const char* name);
+
+}  // namespace kt

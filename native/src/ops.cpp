@@ -1,0 +1,322 @@
+// Pooling (NHWC, vectorized over channels), and the threaded drivers of the elementwise,
+// reduction and softmax loops of the active instruction set.
+#include "ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../include/keras_native.h"
+#include "isa.h"
+#include "threadpool.h"
+
+namespace kt {
+namespace {
+
+// Elements below which an elementwise loop stays on one thread (see BENCHMARKS.md).
+constexpr long kParallelElems = 1L << 16;
+
+int threads_for(long work, int threads) { return work >= kParallelElems ? threads : 1; }
+
+template <class F>
+void parallel_images(long n, long work_per_image, int threads, F& body) {
+  struct Job {
+    F* body;
+    long n;
+  } job = {&body, n};
+  auto task = [](void* p, int tid, int nt) {
+    Job& j = *(Job*)p;
+    long b, e;
+    split_range(j.n, nt, tid, &b, &e);
+    for (long i = b; i < e; i++) (*j.body)(i);
+  };
+  int t = threads_for(n * work_per_image, threads);
+  if (t > n) t = (int)n;
+  parallel_run(t, task, &job);
+}
+
+inline long lmax(long a, long b) { return a > b ? a : b; }
+inline long lmin(long a, long b) { return a < b ? a : b; }
+
+}  // namespace
+
+void maxpool(const ConvGeom& g, const float* x, float* y, int threads) {
+  const long C = g.cin;
+  const float ninf = -__builtin_inff();
+  auto body = [&](long n) {
+    for (long oh = 0; oh < g.oh; oh++)
+      for (long ow = 0; ow < g.ow; ow++) {
+        float* out = y + ((n * g.oh + oh) * g.ow + ow) * C;
+        for (long c = 0; c < C; c++) out[c] = ninf;
+        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
+        // `same` padding never picks a padded cell: padded cells are skipped, not zeros
+        for (long ih = lmax(h0, 0); ih < lmin(h0 + g.kh, g.h); ih++)
+          for (long iw = lmax(w0, 0); iw < lmin(w0 + g.kw, g.w); iw++) {
+            const float* in = x + ((n * g.h + ih) * g.w + iw) * C;
+            for (long c = 0; c < C; c++) out[c] = (in[c] > out[c]) | (in[c] != in[c]) ? in[c] : out[c];
+          }
+      }
+  };
+  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+}
+
+void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads) {
+  const long C = g.cin;
+  auto body = [&](long n) {
+    memset(dx + n * g.h * g.w * C, 0, g.h * g.w * C * sizeof(float));
+    float* best = (float*)malloc(C * sizeof(float));
+    long* arg = (long*)malloc(C * sizeof(long));
+    if (!best || !arg) abort();
+    for (long oh = 0; oh < g.oh; oh++)
+      for (long ow = 0; ow < g.ow; ow++) {
+        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
+        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
+        if (hb >= he || wb >= we) continue;
+        // the first maximal cell of each window gets the gradient, as the reference
+        for (long c = 0; c < C; c++) { best[c] = x[((n * g.h + hb) * g.w + wb) * C + c]; arg[c] = (hb * g.w + wb) * C + c; }
+        for (long ih = hb; ih < he; ih++)
+          for (long iw = wb; iw < we; iw++) {
+            const long base = (ih * g.w + iw) * C;
+            const float* in = x + n * g.h * g.w * C + base;
+            for (long c = 0; c < C; c++) {
+              const bool take = (in[c] > best[c]) | ((in[c] != in[c]) & (best[c] == best[c]));
+              best[c] = take ? in[c] : best[c];
+              arg[c] = take ? base + c : arg[c];
+            }
+          }
+        const float* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
+        float* o = dx + n * g.h * g.w * C;
+        for (long c = 0; c < C; c++) o[arg[c]] += d[c];
+      }
+    free(best);
+    free(arg);
+  };
+  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+}
+
+void avgpool(const ConvGeom& g, const float* x, float* y, int threads) {
+  const long C = g.cin;
+  auto body = [&](long n) {
+    for (long oh = 0; oh < g.oh; oh++)
+      for (long ow = 0; ow < g.ow; ow++) {
+        float* out = y + ((n * g.oh + oh) * g.ow + ow) * C;
+        for (long c = 0; c < C; c++) out[c] = 0.0f;
+        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
+        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
+        for (long ih = hb; ih < he; ih++)
+          for (long iw = wb; iw < we; iw++) {
+            const float* in = x + ((n * g.h + ih) * g.w + iw) * C;
+            for (long c = 0; c < C; c++) out[c] += in[c];
+          }
+        // `same` padding averages over the valid cells only
+        const long count = (he - hb) * (we - wb);
+        const float inv = count > 0 ? 1.0f / (float)count : 0.0f;
+        for (long c = 0; c < C; c++) out[c] *= inv;
+      }
+  };
+  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+}
+
+void avgpool_grad(const ConvGeom& g, const float* dy, float* dx, int threads) {
+  const long C = g.cin;
+  auto body = [&](long n) {
+    float* o = dx + n * g.h * g.w * C;
+    memset(o, 0, g.h * g.w * C * sizeof(float));
+    for (long oh = 0; oh < g.oh; oh++)
+      for (long ow = 0; ow < g.ow; ow++) {
+        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
+        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
+        const long count = (he - hb) * (we - wb);
+        if (count <= 0) continue;
+        const float inv = 1.0f / (float)count;
+        const float* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
+        for (long ih = hb; ih < he; ih++)
+          for (long iw = wb; iw < we; iw++) {
+            float* p = o + (ih * g.w + iw) * C;
+            for (long c = 0; c < C; c++) p[c] += d[c] * inv;
+          }
+      }
+  };
+  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+}
+
+namespace {
+
+struct UnaryJob {
+  int op;
+  const float* x;
+  float* y;
+  long n;
+  float p0, p1;
+};
+
+void unary_task(void* p, int tid, int nt) {
+  const UnaryJob& j = *(const UnaryJob*)p;
+  long b, e;
+  split_range(j.n, nt, tid, &b, &e);
+  isa().unary(j.op, j.x + b, j.y + b, e - b, j.p0, j.p1);
+}
+
+}  // namespace
+
+void unary(int op, const float* x, float* y, long n, float p0, float p1, int threads) {
+  UnaryJob job = {op, x, y, n, p0, p1};
+  parallel_run(threads_for(n, threads), unary_task, &job);
+}
+
+namespace {
+
+struct BinaryJob {
+  int op, rank;
+  const long* shape;
+  const float* a;
+  const long* as;
+  const float* b;
+  const long* bs;
+  float* y;
+  long rows, inner;
+};
+
+// rows of the innermost dimension [r0, r1)
+void binary_rows(const BinaryJob& j, long r0, long r1) {
+  const Isa& I = isa();
+  const int r = j.rank;
+  const long sa = j.as[r - 1], sb = j.bs[r - 1];
+  const bool simple = (sa == 0 || sa == 1) && (sb == 0 || sb == 1);
+  for (long row = r0; row < r1; row++) {
+    long offa = 0, offb = 0, rem = row;
+    for (int d = r - 2; d >= 0; d--) {
+      const long idx = rem % j.shape[d];
+      rem /= j.shape[d];
+      offa += idx * j.as[d];
+      offb += idx * j.bs[d];
+    }
+    float* y = j.y + row * j.inner;
+    if (simple) {
+      I.binary(j.op, j.a + offa, sa, j.b + offb, sb, y, j.inner);
+    } else {
+      for (long i = 0; i < j.inner; i++) {
+        float t;
+        I.binary(j.op, j.a + offa + i * sa, 0, j.b + offb + i * sb, 0, &t, 1);
+        y[i] = t;
+      }
+    }
+  }
+}
+
+void binary_task(void* p, int tid, int nt) {
+  const BinaryJob& j = *(const BinaryJob*)p;
+  long b, e;
+  split_range(j.rows, nt, tid, &b, &e);
+  binary_rows(j, b, e);
+}
+
+}  // namespace
+
+void binary(int op, int rank, const long* shape, const float* a, const long* as, const float* b, const long* bs,
+            float* y, int threads) {
+  long total = 1;
+  for (int d = 0; d < rank; d++) total *= shape[d];
+  if (total == 0) return;
+  if (rank == 0) {
+    isa().binary(op, a, 0, b, 0, y, 1);
+    return;
+  }
+  BinaryJob job = {op, rank, shape, a, as, b, bs, y, total / shape[rank - 1], shape[rank - 1]};
+  int t = threads_for(total, threads);
+  if (t > job.rows) t = (int)job.rows;
+  parallel_run(t, binary_task, &job);
+}
+
+namespace {
+
+struct ReduceJob {
+  int op;
+  const float* x;
+  float* y;
+  long outer, n, inner;
+};
+
+void reduce_task(void* p, int tid, int nt) {
+  const ReduceJob& j = *(const ReduceJob*)p;
+  const Isa& I = isa();
+  if (j.inner == 1) {
+    long b, e;
+    split_range(j.outer, nt, tid, &b, &e);
+    I.reduce_rows(j.op, j.x + b * j.n, j.y + b, e - b, j.n);
+    return;
+  }
+  // split over (outer, inner-block) pairs
+  const long blk = 1024;
+  const long iblocks = (j.inner + blk - 1) / blk;
+  long b, e;
+  split_range(j.outer * iblocks, nt, tid, &b, &e);
+  for (long t = b; t < e; t++) {
+    const long o = t / iblocks, i0 = (t % iblocks) * blk, len = j.inner - i0 < blk ? j.inner - i0 : blk;
+    float* acc = j.y + o * j.inner + i0;
+    const float* xo = j.x + o * j.n * j.inner + i0;
+    memcpy(acc, xo, len * sizeof(float));
+    for (long k = 1; k < j.n; k++) I.reduce_accumulate(j.op, xo + k * j.inner, acc, len);
+    if (j.op == KT_R_MEAN) {
+      const float inv = 1.0f / (float)j.n;
+      for (long i = 0; i < len; i++) acc[i] *= inv;
+    }
+  }
+}
+
+}  // namespace
+
+void reduce(int op, const float* x, float* y, long outer, long n, long inner, int threads) {
+  if (outer * inner == 0) return;
+  if (n == 0) {
+    // an empty reduction: the identity (sum 0, mean NaN, max -inf, min inf), as NumPy/the reference
+    const float v = op == 0 ? 0.0f : op == 1 ? __builtin_nanf("") : op == 2 ? -__builtin_inff() : __builtin_inff();
+    for (long i = 0; i < outer * inner; i++) y[i] = v;
+    return;
+  }
+  ReduceJob job = {op, x, y, outer, n, inner};
+  parallel_run(threads_for(outer * n * inner, threads), reduce_task, &job);
+}
+
+namespace {
+
+struct SoftmaxJob {
+  const float* x;
+  float* y;
+  long outer, n, inner;
+  bool log;
+};
+
+void softmax_task(void* p, int tid, int nt) {
+  const SoftmaxJob& j = *(const SoftmaxJob*)p;
+  const Isa& I = isa();
+  if (j.inner == 1) {
+    long b, e;
+    split_range(j.outer, nt, tid, &b, &e);
+    I.softmax_rows(j.x + b * j.n, j.y + b * j.n, e - b, j.n, j.log);
+    return;
+  }
+  // strided axis: gather each line into a contiguous buffer
+  long b, e;
+  split_range(j.outer * j.inner, nt, tid, &b, &e);
+  float* buf = (float*)malloc(2 * j.n * sizeof(float));
+  if (!buf) abort();
+  for (long t = b; t < e; t++) {
+    const long o = t / j.inner, i = t % j.inner;
+    const float* xs = j.x + o * j.n * j.inner + i;
+    for (long k = 0; k < j.n; k++) buf[k] = xs[k * j.inner];
+    I.softmax_rows(buf, buf + j.n, 1, j.n, j.log);
+    float* ys = j.y + o * j.n * j.inner + i;
+    for (long k = 0; k < j.n; k++) ys[k * j.inner] = buf[j.n + k];
+  }
+  free(buf);
+}
+
+}  // namespace
+
+void softmax(const float* x, float* y, long outer, long n, long inner, bool log, int threads) {
+  if (outer * n * inner == 0) return;
+  SoftmaxJob job = {x, y, outer, n, inner, log};
+  parallel_run(threads_for(outer * n * inner * 8, threads), softmax_task, &job);
+}
+
+}  // namespace kt

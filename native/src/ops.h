@@ -1,0 +1,29 @@
+// Kernels above the GEMM: convolution, pooling, elementwise, reductions, softmax. Arguments are
+// validated by dispatch.cpp before these run.
+#pragma once
+
+namespace kt {
+
+// NHWC geometry shared by convolution and pooling.
+struct ConvGeom {
+  long n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
+};
+
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads);
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads);
+void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df, int threads);
+
+// pooling uses cin as the channel count, kh/kw as the window, dh = dw = 1
+void maxpool(const ConvGeom& g, const float* x, float* y, int threads);
+void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads);
+void avgpool(const ConvGeom& g, const float* x, float* y, int threads);
+void avgpool_grad(const ConvGeom& g, const float* dy, float* dx, int threads);
+
+void unary(int op, const float* x, float* y, long n, float p0, float p1, int threads);
+// out index space of `rank` dims; a and b addressed with their own (possibly 0) strides
+void binary(int op, int rank, const long* shape, const float* a, const long* as, const float* b, const long* bs,
+            float* y, int threads);
+void reduce(int op, const float* x, float* y, long outer, long n, long inner, int threads);
+void softmax(const float* x, float* y, long outer, long n, long inner, bool log, int threads);
+
+}  // namespace kt

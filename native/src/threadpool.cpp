@@ -1,0 +1,193 @@
+#include "threadpool.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../include/keras_native.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define KT_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define KT_PAUSE() __asm__ volatile("yield")
+#else
+#define KT_PAUSE() ((void)0)
+#endif
+
+namespace kt {
+namespace {
+
+// Spin this many rounds before sleeping: a few microseconds, enough to catch back-to-back kernels
+// without burning a core another process needs.
+constexpr int kSpin = 4000;
+
+class Pool {
+ public:
+  explicit Pool(int n) : size_(n < 1 ? 1 : n) {
+    for (int t = 1; t < size_; t++) workers_.emplace_back([this, t] { loop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_start_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int size() const { return size_; }
+
+  void run(int n, TaskFn fn, void* ctx) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = fn;
+      ctx_ = ctx;
+      active_ = n;
+      remaining_.store(n - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_start_.notify_all();
+    fn(ctx, 0, n);
+    for (int s = 0; s < kSpin && remaining_.load(std::memory_order_acquire) != 0; s++) KT_PAUSE();
+    if (remaining_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_done_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
+    }
+  }
+
+ private:
+  void loop(int tid) {
+    unsigned long seen = 0;
+    for (;;) {
+      unsigned long g = generation_.load(std::memory_order_acquire);
+      for (int s = 0; s < kSpin && g == seen; s++) {
+        KT_PAUSE();
+        g = generation_.load(std::memory_order_acquire);
+      }
+      TaskFn fn;
+      void* ctx;
+      int active;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_start_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen || stop_; });
+        if (stop_) return;
+        seen = generation_.load(std::memory_order_acquire);
+        fn = fn_;
+        ctx = ctx_;
+        active = active_;
+      }
+      if (tid < active) {
+        fn(ctx, tid, active);
+        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(mu_);
+          cv_done_.notify_one();
+        }
+      }
+    }
+  }
+
+  const int size_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_start_, cv_done_;
+  std::atomic<unsigned long> generation_{0};
+  std::atomic<int> remaining_{0};
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int active_ = 0;
+  bool stop_ = false;
+};
+
+std::mutex g_pool_mu;  // held for the whole of a parallel_run, and to resize the pool
+Pool* g_pool = nullptr;
+int g_requested = 0;   // 0: the default
+
+// Physical cores among the CPUs this process may run on (SMT siblings share one core's FMA units,
+// so a GEMM gains nothing from them).
+int physical_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int logical = 0;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) logical = CPU_COUNT(&set);
+  if (logical <= 0) {
+    unsigned hc = std::thread::hardware_concurrency();
+    return hc ? (int)hc : 1;
+  }
+  std::vector<long> seen;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    char path[128];
+    long pkg = -1, core = -1;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+    if (FILE* f = fopen(path, "r")) { if (fscanf(f, "%ld", &core) != 1) core = -1; fclose(f); }
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
+    if (FILE* f = fopen(path, "r")) { if (fscanf(f, "%ld", &pkg) != 1) pkg = -1; fclose(f); }
+    if (core < 0) return logical;  // no topology information: count every CPU
+    long key = pkg * 65536 + core;
+    bool dup = false;
+    for (long s : seen) dup = dup || s == key;
+    if (!dup) seen.push_back(key);
+  }
+  return seen.empty() ? logical : (int)seen.size();
+}
+
+int default_threads() {
+  const char* env = getenv("KERAS_NUM_THREADS");
+  if (env && *env) {
+    int n = atoi(env);
+    if (n >= 1) return n > 256 ? 256 : n;
+  }
+  int n = physical_cores();
+  return n < 1 ? 1 : (n > 256 ? 256 : n);
+}
+
+Pool* pool_locked() {
+  int want = g_requested > 0 ? g_requested : default_threads();
+  if (!g_pool || g_pool->size() != want) {
+    delete g_pool;
+    g_pool = new Pool(want);
+  }
+  return g_pool;
+}
+
+}  // namespace
+
+void parallel_run(int want, TaskFn fn, void* ctx) {
+  std::unique_lock<std::mutex> lk(g_pool_mu, std::try_to_lock);
+  if (!lk.owns_lock() || want <= 1) {
+    fn(ctx, 0, 1);
+    return;
+  }
+  Pool* p = pool_locked();
+  int n = want < p->size() ? want : p->size();
+  if (n <= 1) {
+    fn(ctx, 0, 1);
+    return;
+  }
+  p->run(n, fn, ctx);
+}
+
+int num_threads() {
+  std::lock_guard<std::mutex> lk(g_pool_mu);
+  return pool_locked()->size();
+}
+
+}  // namespace kt
+
+extern "C" void kt_set_num_threads(int n) {
+  std::lock_guard<std::mutex> lk(kt::g_pool_mu);
+  kt::g_requested = n < 0 ? 0 : (n > 256 ? 256 : n);
+  kt::pool_locked();
+}
+
+extern "C" int kt_get_num_threads(void) { return kt::num_threads(); }
+
+extern "C" int kt_default_num_threads(void) { return kt::default_threads(); }

@@ -1,0 +1,139 @@
+import {ValueError} from '../errors.js';
+import {fmtShape} from '../tensor/shape.js';
+import {zeros, type Tensor} from '../tensor/tensor.js';
+import {concatenate, expandDims, reshape, split, transpose} from './array.js';
+import {cast, runAll, toTensor, type TensorLike} from './core.js';
+import {where} from './math.js';
+
+function expectShape(op: string, arg: string, t: Tensor, want: readonly number[]): void {
+  if (t.rank !== want.length || t.shape.some((d, i) => d !== want[i])) {
+    throw new ValueError(`${op}: expected '${arg}' of shape ${fmtShape(want)}. Received: ${arg}.shape=${fmtShape(t.shape)}`);
+  }
+}
+
+function sameFloat(op: string, ts: Record<string, Tensor>): void {
+  const entries = Object.entries(ts);
+  const d = entries[0]![1].dtype;
+  for (const [name, t] of entries) {
+    if (t.dtype !== d || (d !== 'float32' && d !== 'float64')) {
+      throw new ValueError(
+        `${op}: all inputs must share one float dtype. Received: ${entries.map(([n, x]) => `${n}.dtype=${x.dtype}`).join(', ')} (at '${name}')`,
+      );
+    }
+  }
+}
+
+/**
+ * One fused LSTM step with the default activations (`sigmoid` gates, `tanh` cell), Keras's gate
+ * order `i, f, c, o`: `z` is the input projection `x @ kernel + bias` `[batch, 4 * units]`, `h` and
+ * `c` the states `[batch, units]`, `recurrentKernel` `[units, 4 * units]`. Returns `[h', c']`.
+ */
+export function lstmStep(z: TensorLike, h: TensorLike, c: TensorLike, recurrentKernel: TensorLike): [Tensor, Tensor] {
+  const op = 'lstmStep';
+  const ht = toTensor(h, 'h', op);
+  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h' of rank 2 [batch, units]. Received: h.shape=${fmtShape(ht.shape)}`);
+  const [b, u] = ht.shape as [number, number];
+  const zt = toTensor(z, 'z', op), ct = toTensor(c, 'c', op), rk = toTensor(recurrentKernel, 'recurrentKernel', op);
+  expectShape(op, 'z', zt, [b, 4 * u]);
+  expectShape(op, 'c', ct, [b, u]);
+  expectShape(op, 'recurrentKernel', rk, [u, 4 * u]);
+  sameFloat(op, {z: zt, h: ht, c: ct, recurrentKernel: rk});
+  const [hn, cn] = runAll('LSTMStep', {z: zt, h: ht, c: ct, recurrentKernel: rk}, {});
+  return [hn!, cn!];
+}
+
+/**
+ * One fused GRU step, Keras's `reset_after=True` form with the default activations, gate order
+ * `z, r, h`: `z` is `x @ kernel + inputBias` `[batch, 3 * units]`, `h` the state `[batch, units]`,
+ * `recurrentKernel` `[units, 3 * units]`, `recurrentBias` `[3 * units]`. Returns `h'`.
+ */
+export function gruStep(z: TensorLike, h: TensorLike, recurrentKernel: TensorLike, recurrentBias: TensorLike): Tensor {
+  const op = 'gruStep';
+  const ht = toTensor(h, 'h', op);
+  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h' of rank 2 [batch, units]. Received: h.shape=${fmtShape(ht.shape)}`);
+  const [b, u] = ht.shape as [number, number];
+  const zt = toTensor(z, 'z', op), rk = toTensor(recurrentKernel, 'recurrentKernel', op);
+  const rb = toTensor(recurrentBias, 'recurrentBias', op);
+  expectShape(op, 'z', zt, [b, 3 * u]);
+  expectShape(op, 'recurrentKernel', rk, [u, 3 * u]);
+  expectShape(op, 'recurrentBias', rb, [3 * u]);
+  sameFloat(op, {z: zt, h: ht, recurrentKernel: rk, recurrentBias: rb});
+  return runAll('GRUStep', {z: zt, h: ht, recurrentKernel: rk, recurrentBias: rb}, {})[0]!;
+}
+
+/** One step of a recurrence: the input at time t and the states, to the output and the new states. */
+export type StepFunction = (input: Tensor, states: Tensor[]) => [Tensor, Tensor[]];
+
+export interface RnnOptions {
+  /** Process the sequence from its end; the outputs come back in processing order (reversed), as Keras. */
+  goBackwards?: boolean;
+  /** `[batch, timesteps]`, true where a step is used. A masked step keeps the states and repeats the last output. */
+  mask?: Tensor | null;
+  /** Masked steps output zeros instead of the previous output. */
+  zeroOutputForMask?: boolean;
+  /** Return the outputs of every step (`[batch, timesteps, ...]`), else only the last one. */
+  returnAllOutputs?: boolean;
+}
+
+export interface RnnResult {
+  lastOutput: Tensor;
+  /** `[batch, timesteps, ...]` when `returnAllOutputs`, else `[batch, 1, ...]`. */
+  outputs: Tensor;
+  states: Tensor[];
+}
+
+/** `[batch, T, ...]` -> the T steps `[batch, ...]`, with one Split (its gradient is one Concat). */
+export function unstackTime(x: Tensor): Tensor[] {
+  const t = x.shape[1]!;
+  const perm = [1, 0, ...x.shape.slice(2).map((_, i) => i + 2)];
+  const timeMajor = transpose(x, perm);
+  const pieces = t === 1 ? [timeMajor] : split(timeMajor, t, 0);
+  const stepShape = [x.shape[0]!, ...x.shape.slice(2)];
+  return pieces.map((p) => reshape(p, stepShape));
+}
+
+/** The steps `[batch, ...]` -> `[batch, T, ...]`. */
+export function stackTime(steps: Tensor[]): Tensor {
+  return concatenate(steps.map((s) => expandDims(s, 1)), 1);
+}
+
+/**
+ * Iterates `step` over the time axis of `inputs` `[batch, timesteps, ...]`, as Keras's
+ * `backend.rnn`: masked steps carry the states through unchanged and repeat the previous output
+ * (zeros before the first valid step), so the last output is that of the last valid step.
+ */
+export function rnn(step: StepFunction, inputs: Tensor, initialStates: Tensor[], options: RnnOptions = {}): RnnResult {
+  const {goBackwards = false, mask = null, zeroOutputForMask = false, returnAllOutputs = true} = options;
+  if (inputs.rank < 3) {
+    throw new ValueError(`rnn: inputs must have rank >= 3 [batch, timesteps, ...]. Received: inputs.shape=${fmtShape(inputs.shape)}`);
+  }
+  const [batch, timesteps] = inputs.shape as [number, number];
+  if (timesteps === 0) throw new ValueError(`rnn: the input sequence is empty. Received: inputs.shape=${fmtShape(inputs.shape)}`);
+  let maskSteps: Tensor[] | null = null;
+  if (mask) {
+    if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== timesteps) {
+      throw new ValueError(`rnn: mask must have shape [batch, timesteps] = ${fmtShape([batch, timesteps])}. Received: mask.shape=${fmtShape(mask.shape)}`);
+    }
+    const m = mask.dtype === 'bool' ? mask : cast(mask, 'bool');
+    maskSteps = unstackTime(reshape(m, [batch, timesteps, 1]));
+  }
+  const xs = unstackTime(inputs);
+  let states = initialStates;
+  let prevOutput: Tensor | null = null;
+  const outputs: Tensor[] = [];
+  for (let k = 0; k < timesteps; k++) {
+    const t = goBackwards ? timesteps - 1 - k : k;
+    let [out, next] = step(xs[t]!, states);
+    if (maskSteps) {
+      const m = maskSteps[t]!; // [batch, 1]: broadcasts against [batch, units]
+      const fill = zeroOutputForMask ? 0 : (prevOutput ?? zeros(out.shape, out.dtype));
+      out = where(m, out, fill);
+      next = next.map((s, i) => where(m, s, states[i]!));
+    }
+    states = next;
+    prevOutput = out;
+    if (returnAllOutputs || k === timesteps - 1) outputs.push(out);
+  }
+  const lastOutput = prevOutput!;
+  return {lastOutput, outputs: stackTime(outputs), states};
+}
