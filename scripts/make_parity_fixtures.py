@@ -282,6 +282,8 @@ def activation_cases():
         op = 'gelu' if name.startswith('gelu') else name
         # spread wide enough to reach every branch (relu6's 6, hardSigmoid's +-3, saturating tails)
         cases.append(case(f'{name}', op, opts, {'x': randn(4, 6, scale=3.0)}, lambda x, fn=fn: fn(x)))
+    for axis in [-1, 0]:
+        cases.append(case(f'glu/axis{axis}', 'glu', {'axis': axis}, {'x': randn(4, 6, scale=2.0)}, lambda x, axis=axis: F.glu(x, dim=axis)))
     return cases
 
 

@@ -2,6 +2,8 @@
 // Usage: npm test [-- <substring filter>...]
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {spawnSync} from 'node:child_process';
 
 function find(dir, out) {
@@ -23,5 +25,8 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {stdio: 'inherit'});
+// Tests never write the user's ~/.keras: each run gets its own KERAS_HOME unless one is given.
+const env = {...process.env};
+env.KERAS_HOME ??= mkdtempSync(join(tmpdir(), 'keras-ts-test-'));
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {stdio: 'inherit', env});
 process.exit(r.status ?? 1);

@@ -6,13 +6,20 @@
 #include "isa.h"
 #include "threadpool.h"
 
+#ifndef KT_KC
+#define KT_KC 384
+#endif
+#ifndef KT_NC
+#define KT_NC 512
+#endif
+
 namespace kt {
 namespace {
 
 // Block sizes. A packed micro-panel of A (MR x KC) stays in L1 while the packed block of B
-// (KC x NC) streams from L2 past it: 12 x 256 x 4 B = 12 KiB and 256 x 768 x 4 B = 768 KiB.
-constexpr long KC = 256;
-constexpr long NC = 768;
+// (KC x NC) streams from L2 past it: 12 x 384 x 4 B = 18 KiB and 384 x 512 x 4 B = 768 KiB.
+constexpr long KC = KT_KC;
+constexpr long NC = KT_NC;
 
 struct Workspace {
   float* a = nullptr;
@@ -99,15 +106,18 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const int MR = isa.mr, NR = isa.nr;
   Workspace& ws = workspace();
   const long nc_max = n < NC ? n : NC;
-  const long kc_max = k < KC ? k : KC;
+  // k in equal blocks of at most KC (784 = 2 x 392, not 3 x 256 + 16: a short last block wastes
+  // a pass over C)
+  const long kblocks = (k + KC - 1) / KC;
+  const long kc_max = (k + kblocks - 1) / kblocks;
   float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
   float* ap = grow(ws.a, ws.a_cap, kc_max * MR);
   float* tile = ws.tile;
 
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = n - jc < NC ? n - jc : NC;
-    for (long pc = 0; pc < k; pc += KC) {
-      const long kc = k - pc < KC ? k - pc : KC;
+    for (long pc = 0; pc < k; pc += kc_max) {
+      const long kc = k - pc < kc_max ? k - pc : kc_max;
       const int acc = accumulate || pc > 0;
       for (long jr = 0; jr < nc; jr += NR) {
         const long nr = nc - jr < NR ? nc - jr : NR;

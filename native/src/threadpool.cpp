@@ -13,21 +13,28 @@
 
 #include "../include/keras_native.h"
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define KT_PAUSE() _mm_pause()
-#elif defined(__aarch64__)
-#define KT_PAUSE() __asm__ volatile("yield")
-#else
-#define KT_PAUSE() ((void)0)
-#endif
+#include <chrono>
 
 namespace kt {
 namespace {
 
-// Spin this many rounds before sleeping: a few microseconds, enough to catch back-to-back kernels
-// without burning a core another process needs.
-constexpr int kSpin = 4000;
+// Spin this long before sleeping on the condition variable: enough to catch back-to-back kernels
+// without waking a sleeping thread, short enough not to take a core another process needs.
+// The spin has no PAUSE instruction: under KVM a PAUSE loop triggers pause-loop exits that
+// deschedule the virtual CPU, and a wake-up then costs ~200 us (measured on this machine).
+constexpr long kSpinNs = 50000;
+
+template <class Pred>
+bool spin_until(Pred done) {
+  auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 256; i++) {
+      if (done()) return true;
+      __asm__ volatile("" ::: "memory");
+    }
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::nanoseconds(kSpinNs)) return done();
+  }
+}
 
 class Pool {
  public:
@@ -56,8 +63,7 @@ class Pool {
     }
     cv_start_.notify_all();
     fn(ctx, 0, n);
-    for (int s = 0; s < kSpin && remaining_.load(std::memory_order_acquire) != 0; s++) KT_PAUSE();
-    if (remaining_.load(std::memory_order_acquire) != 0) {
+    if (!spin_until([this] { return remaining_.load(std::memory_order_acquire) == 0; })) {
       std::unique_lock<std::mutex> lk(mu_);
       cv_done_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
     }
@@ -67,11 +73,7 @@ class Pool {
   void loop(int tid) {
     unsigned long seen = 0;
     for (;;) {
-      unsigned long g = generation_.load(std::memory_order_acquire);
-      for (int s = 0; s < kSpin && g == seen; s++) {
-        KT_PAUSE();
-        g = generation_.load(std::memory_order_acquire);
-      }
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       TaskFn fn;
       void* ctx;
       int active;

@@ -63,7 +63,9 @@ export function gelu(x: TensorLike, approximate = true): Tensor {
 }
 export function clip(x: TensorLike, min: number, max: number): Tensor {
   if (!(min <= max)) throw new ValueError(`clip: min must be <= max. Received: min=${min}, max=${max}`);
-  return run('Clip', {x: toTensor(x, 'x', 'clip')}, {min, max});
+  const t = toTensor(x, 'x', 'clip');
+  // bools clip as integers, as Keras
+  return run('Clip', {x: t.dtype === 'bool' ? cast(t, 'int32') : t}, {min, max});
 }
 export function logicalNot(x: TensorLike): Tensor {
   return run('LogicalNot', {x: cast(toTensor(x, 'x', 'logicalNot'), 'bool')}, {} as never);

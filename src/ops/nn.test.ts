@@ -163,6 +163,14 @@ test('convTranspose: Keras output shapes, and it is the adjoint of conv', () => 
     const rhs = ops.sum(ops.multiply(x, ops.conv(u, kern, {strides: s, padding: p}))).item();
     assert.ok(Math.abs(lhs - rhs) < 1e-9 * (1 + Math.abs(lhs)), `adjoint ${lhs} vs ${rhs}`);
   }
+  // dilation: the output length uses the effective kernel (k - 1) * d + 1
+  const xd = randn64([1, 3, 4, 2], 17), kd = randn64([3, 2, 3, 2], 18);
+  const yd = ops.convTranspose(xd, kd, {strides: 2, dilationRate: [2, 1], padding: 'valid'});
+  assert.deepEqual([...yd.shape], [1, 9, 8, 3]); // (3 - 1) * 2 + 5, (4 - 1) * 2 + 2
+  const ud = randn64([...yd.shape], 19);
+  const dl = ops.sum(ops.multiply(yd, ud)).item();
+  const dr = ops.sum(ops.multiply(xd, ops.conv(ud, kd, {strides: 2, dilationRate: [2, 1]}))).item();
+  assert.ok(Math.abs(dl - dr) < 1e-9 * (1 + Math.abs(dl)), `dilated adjoint ${dl} vs ${dr}`);
   const y1 = ops.convTranspose(randn64([1, 4, 3], 1), randn64([3, 5, 3], 2), {strides: 2, padding: 'same'});
   assert.deepEqual([...y1.shape], [1, 8, 5]);
   const ycf = ops.convTranspose(randn64([1, 3, 4, 4], 1), randn64([3, 3, 5, 3], 2), {strides: 2, dataFormat: 'channels_first'});
@@ -235,6 +243,10 @@ test('activations: composites match their formulas', () => {
     ['sparseSigmoid', ops.sparseSigmoid(x), (t) => (t <= -1 ? 0 : t >= 1 ? 1 : (t + 1) / 2)],
   ];
   for (const [name, got, f] of cases) assertClose(got, v.map(f), {rtol: 1e-12, atol: 1e-14, label: name});
+  const g = ops.glu(tensor([[1, -2, 3, 0.5]], undefined, 'float64'));
+  assert.deepEqual([...g.shape], [1, 2]);
+  assertClose(g, [1 * sig(3), -2 * sig(0.5)], {rtol: 1e-12, label: 'glu'});
+  assert.throws(() => ops.glu(tensor([[1, 2, 3]])), /glu: axis size must be divisible by 2. Received: x.shape=\[1, 3\] with axis=-1/);
   assert.equal(ops.swish, ops.silu);
   assert.equal(ops.hardSwish, ops.hardSilu);
   // no overflow far out

@@ -15,7 +15,7 @@ import {convAxis, type Padding} from '../kernels/conv_util.js';
 import {upcast} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {reshape, transpose} from './array.js';
+import {reshape, split, transpose} from './array.js';
 import {cast, checkAxis, run, toFloat, toTensor, type TensorLike} from './core.js';
 import {
   abs, add, clip, divide, expm1, greater, greaterEqual, less, lessEqual, maximum, minimum, multiply, negative, relu,
@@ -78,6 +78,17 @@ export function celu(x: TensorLike, alpha = 1.0): Tensor {
   const t = toFloat(toTensor(x, 'x', 'celu'));
   if (alpha === 0) throw new ValueError('celu: alpha must be non-zero. Received: alpha=0');
   return add(relu(t), multiply(alpha, expm1(divide(minimum(t, 0), alpha))));
+}
+
+/** Gated linear unit: `a * sigmoid(b)` where `a`, `b` are the halves of `x` along `axis`. */
+export function glu(x: TensorLike, axis = -1): Tensor {
+  const t = toFloat(toTensor(x, 'x', 'glu'));
+  const ax = checkAxis(axis, t.rank, 'glu', t.shape);
+  if (t.shape[ax]! % 2 !== 0) {
+    throw new ValueError(`glu: axis size must be divisible by 2. Received: x.shape=${fmtShape(t.shape)} with axis=${axis}`);
+  }
+  const [a, b] = split(t, 2, ax);
+  return multiply(a!, sigmoid(b!));
 }
 
 /** `clip(x, -1, 1)`. */

@@ -14,7 +14,7 @@ export interface ExtractLimits {
 }
 
 export const DEFAULT_EXTRACT_LIMITS: Readonly<ExtractLimits> = Object.freeze({
-  maxTotalBytes: 8 * 2 ** 30,
+  maxTotalBytes: 4 * 2 ** 30, // archives are unpacked in memory: node's buffers stop at 4 GiB
   maxEntries: 1_000_000,
 });
 

@@ -8,6 +8,7 @@
  * ```
  */
 import {readFileSync} from 'node:fs';
+import {kMaxLength} from 'node:buffer';
 import {gunzipSync} from 'node:zlib';
 import {ValueError} from '../errors.js';
 import {decodeArrayBytes, itemsize, sizeOfShape, type NdArray, type NdKind} from './ndarray.js';
@@ -29,7 +30,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function maybeGunzip(bytes: Uint8Array, source: string, maxBytes = 4 * 2 ** 30): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    return gunzipSync(bytes, {maxOutputLength: maxBytes});
+    return gunzipSync(bytes, {maxOutputLength: Math.max(1, Math.min(maxBytes, kMaxLength))});
   } catch (err) {
     throw new ValueError(`${source}: cannot gunzip: ${(err as Error).message}`);
   }

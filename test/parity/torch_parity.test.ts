@@ -62,6 +62,7 @@ const OPS: Record<string, (xs: Tensor[], o: any) => Tensor> = {
   softShrink: ([x]) => ops.softShrink(x!),
   hardShrink: ([x]) => ops.hardShrink(x!),
   tanhShrink: ([x]) => ops.tanhShrink(x!),
+  glu: ([x], o) => ops.glu(x!, o.axis),
   add: ([a, b]) => ops.add(a!, b!),
   subtract: ([a, b]) => ops.subtract(a!, b!),
   multiply: ([a, b]) => ops.multiply(a!, b!),

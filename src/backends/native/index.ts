@@ -1,9 +1,52 @@
+import {ValueError} from '../../errors.js';
 import type {Backend} from '../backend.js';
+import type {NativeAddon} from './abi.js';
+import {loadAddon} from './addon.js';
+import {nativeKernels} from './kernels.js';
 
 /**
- * The native CPU backend (C++ through Node-API). Returns the backend, or the reason it cannot load.
- * Not built yet: the addon arrives with the native backend issue.
+ * The native CPU backend: C++ kernels through Node-API (`native/`), SIMD chosen at run time
+ * (AVX-512, AVX2+FMA, NEON, or portable code) and a persistent thread pool sized to the physical
+ * cores (`KERAS_NUM_THREADS` overrides; `setNumThreads` changes it at run time). Kernels it lacks,
+ * and dtypes other than float32, run on the reference backend.
+ *
+ * Returns the backend, or the one-line reason it cannot load (the registry then falls back).
  */
 export function loadNativeBackend(): Backend | string {
-  return 'the native addon is not part of this build yet';
+  const addon = loadAddon();
+  if (typeof addon === 'string') return addon;
+  return createNativeBackend(addon);
 }
+
+export interface NativeBackend extends Backend {
+  readonly addon: NativeAddon;
+  /** Threads of the pool; `0` returns to the default (`KERAS_NUM_THREADS`, else the physical cores). */
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** The instruction set in use: `avx512`, `avx2`, `neon` or `scalar`. */
+  readonly isa: string;
+}
+
+let instance: NativeBackend | null = null;
+
+function createNativeBackend(addon: NativeAddon): NativeBackend {
+  if (instance) return instance;
+  instance = {
+    name: 'native',
+    addon,
+    kernels: nativeKernels(addon),
+    setNumThreads(n: number) {
+      if (!Number.isInteger(n) || n < 0) {
+        throw new ValueError(`setNumThreads: expected a non-negative integer (0 for the default). Received: ${n}`);
+      }
+      addon.setNumThreads(n);
+    },
+    getNumThreads: () => addon.getNumThreads(),
+    get isa() {
+      return addon.isa();
+    },
+  };
+  return instance;
+}
+
+export type {NativeAddon} from './abi.js';

@@ -59,29 +59,40 @@ function tapRanges(outLen: number, stride: number, pad: number, dil: number, k: 
   return r;
 }
 
-/** Visits every (batch, output pixel, in-bounds kernel tap) of a convolution or pooling window. */
-function forEachTap(
-  g: Conv2DGeometry,
-  visit: (xOff: number, tap: number, yPix: number) => void,
-  endPixel?: (yPix: number) => void,
-): void {
-  const {inH, inW, inC, outH, outW, kW, dilH, dilW} = g;
-  const rh = tapRanges(outH, g.strideH, g.padTop, dilH, g.kH, inH);
+/**
+ * The in-bounds taps of every output pixel of one image, computed once per call: taps
+ * `start[p] <= t < start[p + 1]` of output pixel `p` read input pixel `inPix[t]` (an index into
+ * `inH * inW`) with kernel tap `tap[t]` (an index into `kH * kW`). Kernels then run plain loops
+ * over this table, with no bounds tests and no per-tap callbacks.
+ */
+interface WindowTable {
+  start: Int32Array;
+  inPix: Int32Array;
+  tap: Int32Array;
+  outPix: number;
+  inPixels: number;
+}
+
+function windowTable(g: Conv2DGeometry): WindowTable {
+  const {inW, outH, outW, kW, dilH, dilW} = g;
+  const rh = tapRanges(outH, g.strideH, g.padTop, dilH, g.kH, g.inH);
   const rw = tapRanges(outW, g.strideW, g.padLeft, dilW, kW, inW);
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < outH; oh++) {
-      const h0 = rh[3 * oh]!, ky0 = rh[3 * oh + 1]!, ky1 = rh[3 * oh + 2]!;
-      for (let ow = 0; ow < outW; ow++) {
-        const w0 = rw[3 * ow]!, kx0 = rw[3 * ow + 1]!, kx1 = rw[3 * ow + 2]!;
-        const yPix = (n * outH + oh) * outW + ow;
-        for (let ky = ky0; ky < ky1; ky++) {
-          const rowOff = (n * inH + h0 + ky * dilH) * inW;
-          for (let kx = kx0; kx < kx1; kx++) visit((rowOff + w0 + kx * dilW) * inC, ky * kW + kx, yPix);
+  const start = new Int32Array(outH * outW + 1);
+  const inPix: number[] = [], tap: number[] = [];
+  for (let oh = 0; oh < outH; oh++) {
+    const h0 = rh[3 * oh]!, ky0 = rh[3 * oh + 1]!, ky1 = rh[3 * oh + 2]!;
+    for (let ow = 0; ow < outW; ow++) {
+      const w0 = rw[3 * ow]!, kx0 = rw[3 * ow + 1]!, kx1 = rw[3 * ow + 2]!;
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) {
+          inPix.push((h0 + ky * dilH) * inW + w0 + kx * dilW);
+          tap.push(ky * kW + kx);
         }
-        endPixel?.(yPix);
       }
+      start[oh * outW + ow + 1] = inPix.length;
     }
   }
+  return {start, inPix: Int32Array.from(inPix), tap: Int32Array.from(tap), outPix: outH * outW, inPixels: g.inH * inW};
 }
 
 function convGeometry(xShape: readonly number[], filterShape: readonly number[], outC: number, a: Conv2DAttrs): Conv2DGeometry {
@@ -105,42 +116,47 @@ export const nnImpl = {
     const cout = filter.shape[3]!;
     const g = convGeometry(x.shape, filter.shape, cout, a);
     const cin = g.inC;
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const xv = x.values, fv = filter.values, yv = y!.values;
     const acc = new Float64Array(cout);
-    forEachTap(
-      g,
-      (xOff, tap) => {
-        const fBase = tap * cin * cout;
-        for (let c = 0; c < cin; c++) {
-          const s = xv[xOff + c]!;
-          if (s === 0) continue;
-          const fOff = fBase + c * cout;
-          for (let o = 0; o < cout; o++) acc[o]! += s * fv[fOff + o]!;
-        }
-      },
-      (yPix) => {
-        const yOff = yPix * cout;
-        for (let o = 0; o < cout; o++) yv[yOff + o] = acc[o]!;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
         acc.fill(0);
-      },
-    );
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+          for (let c = 0; c < cin; c++) {
+            const s = xv[xOff + c]!;
+            const fOff = fBase + c * cout;
+            for (let o = 0; o < cout; o++) acc[o]! += s * fv[fOff + o]!;
+          }
+        }
+        const yOff = (n * outPix + p) * cout;
+        for (let o = 0; o < cout; o++) yv[yOff + o] = acc[o]!;
+      }
+    }
   },
 
   Conv2DBackpropInput: ({dy, filter}: {dy: Tensor; filter: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
     const cout = filter.shape[3]!;
     const g = convGeometry(a.inputShape, filter.shape, cout, a);
     const cin = g.inC;
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const dyv = dy.values, fv = filter.values;
     const acc = new Float64Array(dx!.size);
-    forEachTap(g, (xOff, tap, yPix) => {
-      const fBase = tap * cin * cout, yOff = yPix * cout;
-      for (let c = 0; c < cin; c++) {
-        const fOff = fBase + c * cout;
-        let s = 0;
-        for (let o = 0; o < cout; o++) s += dyv[yOff + o]! * fv[fOff + o]!;
-        acc[xOff + c]! += s;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const yOff = (n * outPix + p) * cout;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+          for (let c = 0; c < cin; c++) {
+            const fOff = fBase + c * cout;
+            let s = 0;
+            for (let o = 0; o < cout; o++) s += dyv[yOff + o]! * fv[fOff + o]!;
+            acc[xOff + c]! += s;
+          }
+        }
       }
-    });
+    }
     store(dx!, acc);
   },
 
@@ -148,17 +164,22 @@ export const nnImpl = {
     const cout = a.filterShape[3]!;
     const g = convGeometry(x.shape, a.filterShape, cout, a);
     const cin = g.inC;
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const xv = x.values, dyv = dy.values;
     const acc = new Float64Array(df!.size);
-    forEachTap(g, (xOff, tap, yPix) => {
-      const fBase = tap * cin * cout, yOff = yPix * cout;
-      for (let c = 0; c < cin; c++) {
-        const s = xv[xOff + c]!;
-        if (s === 0) continue;
-        const fOff = fBase + c * cout;
-        for (let o = 0; o < cout; o++) acc[fOff + o]! += s * dyv[yOff + o]!;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const yOff = (n * outPix + p) * cout;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+          for (let c = 0; c < cin; c++) {
+            const s = xv[xOff + c]!;
+            const fOff = fBase + c * cout;
+            for (let o = 0; o < cout; o++) acc[fOff + o]! += s * dyv[yOff + o]!;
+          }
+        }
       }
-    });
+    }
     store(df!, acc);
   },
 
@@ -166,23 +187,23 @@ export const nnImpl = {
     const [, , c, mult] = filter.shape as [number, number, number, number];
     const cm = c * mult;
     const g = convGeometry(x.shape, filter.shape, cm, a);
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const xv = x.values, fv = filter.values, yv = y!.values;
     const acc = new Float64Array(cm);
-    forEachTap(
-      g,
-      (xOff, tap) => {
-        const fBase = tap * cm;
-        for (let ci = 0; ci < c; ci++) {
-          const s = xv[xOff + ci]!;
-          for (let m = 0; m < mult; m++) acc[ci * mult + m]! += s * fv[fBase + ci * mult + m]!;
-        }
-      },
-      (yPix) => {
-        const yOff = yPix * cm;
-        for (let o = 0; o < cm; o++) yv[yOff + o] = acc[o]!;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
         acc.fill(0);
-      },
-    );
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * c, fBase = tap[t]! * cm;
+          for (let ci = 0; ci < c; ci++) {
+            const s = xv[xOff + ci]!;
+            for (let m = 0; m < mult; m++) acc[ci * mult + m]! += s * fv[fBase + ci * mult + m]!;
+          }
+        }
+        const yOff = (n * outPix + p) * cm;
+        for (let o = 0; o < cm; o++) yv[yOff + o] = acc[o]!;
+      }
+    }
   },
 
   DepthwiseConv2DBackpropInput: (
@@ -193,16 +214,22 @@ export const nnImpl = {
     const [, , c, mult] = filter.shape as [number, number, number, number];
     const cm = c * mult;
     const g = convGeometry(a.inputShape, filter.shape, cm, a);
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const dyv = dy.values, fv = filter.values;
     const acc = new Float64Array(dx!.size);
-    forEachTap(g, (xOff, tap, yPix) => {
-      const fBase = tap * cm, yOff = yPix * cm;
-      for (let ci = 0; ci < c; ci++) {
-        let s = 0;
-        for (let m = 0; m < mult; m++) s += dyv[yOff + ci * mult + m]! * fv[fBase + ci * mult + m]!;
-        acc[xOff + ci]! += s;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const yOff = (n * outPix + p) * cm;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * c, fBase = tap[t]! * cm;
+          for (let ci = 0; ci < c; ci++) {
+            let s = 0;
+            for (let m = 0; m < mult; m++) s += dyv[yOff + ci * mult + m]! * fv[fBase + ci * mult + m]!;
+            acc[xOff + ci]! += s;
+          }
+        }
       }
-    });
+    }
     store(dx!, acc);
   },
 
@@ -214,36 +241,43 @@ export const nnImpl = {
     const [, , c, mult] = a.filterShape as [number, number, number, number];
     const cm = c * mult;
     const g = convGeometry(x.shape, a.filterShape, cm, a);
+    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
     const xv = x.values, dyv = dy.values;
     const acc = new Float64Array(df!.size);
-    forEachTap(g, (xOff, tap, yPix) => {
-      const fBase = tap * cm, yOff = yPix * cm;
-      for (let ci = 0; ci < c; ci++) {
-        const s = xv[xOff + ci]!;
-        for (let m = 0; m < mult; m++) acc[fBase + ci * mult + m]! += s * dyv[yOff + ci * mult + m]!;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const yOff = (n * outPix + p) * cm;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * c, fBase = tap[t]! * cm;
+          for (let ci = 0; ci < c; ci++) {
+            const s = xv[xOff + ci]!;
+            for (let m = 0; m < mult; m++) acc[fBase + ci * mult + m]! += s * dyv[yOff + ci * mult + m]!;
+          }
+        }
       }
-    });
+    }
     store(df!, acc);
   },
 
   MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
     const g = poolGeometry(x.shape, a);
     const c = g.inC;
+    const {start, inPix, outPix, inPixels} = windowTable(g);
     const xv = x.values, yv = y!.values;
-    const best = new Float64Array(c).fill(-Infinity);
-    forEachTap(
-      g,
-      (xOff) => {
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const yOff = (n * outPix + p) * c;
         for (let ci = 0; ci < c; ci++) {
-          const v = xv[xOff + ci]!;
-          if (v > best[ci]! || Number.isNaN(v)) best[ci] = v;
+          let best = -Infinity;
+          for (let t = start[p]!; t < start[p + 1]!; t++) {
+            const v = xv[(n * inPixels + inPix[t]!) * c + ci]!;
+            if (v > best || Number.isNaN(v)) best = v;
+            if (Number.isNaN(v)) break;
+          }
+          yv[yOff + ci] = best;
         }
-      },
-      (yPix) => {
-        for (let ci = 0; ci < c; ci++) yv[yPix * c + ci] = best[ci]!;
-        best.fill(-Infinity);
-      },
-    );
+      }
+    }
   },
 
   MaxPoolGrad: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
@@ -257,72 +291,71 @@ export const nnImpl = {
   AvgPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
     const g = poolGeometry(x.shape, a);
     const c = g.inC;
+    const {start, inPix, outPix, inPixels} = windowTable(g);
     const xv = x.values, yv = y!.values;
     const acc = new Float64Array(c);
-    let count = 0;
-    forEachTap(
-      g,
-      (xOff) => {
-        count++;
-        for (let ci = 0; ci < c; ci++) acc[ci]! += xv[xOff + ci]!;
-      },
-      (yPix) => {
-        for (let ci = 0; ci < c; ci++) yv[yPix * c + ci] = acc[ci]! / count;
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
         acc.fill(0);
-        count = 0;
-      },
-    );
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * c;
+          for (let ci = 0; ci < c; ci++) acc[ci]! += xv[xOff + ci]!;
+        }
+        // the count of cells inside the input: `same` padding is not averaged in
+        const count = start[p + 1]! - start[p]!;
+        const yOff = (n * outPix + p) * c;
+        for (let ci = 0; ci < c; ci++) yv[yOff + ci] = acc[ci]! / count;
+      }
+    }
   },
 
   AvgPoolGrad: ({dy}: {dy: Tensor}, a: PoolAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
     const g = poolGeometry(a.inputShape, a);
     const c = g.inC;
+    const {start, inPix, outPix, inPixels} = windowTable(g);
     const dyv = dy.values;
     const acc = new Float64Array(dx!.size);
-    const offs: number[] = [];
-    forEachTap(
-      g,
-      (xOff) => {
-        offs.push(xOff);
-      },
-      (yPix) => {
-        // the count of valid cells, as the forward pass divides by it
-        const inv = 1 / offs.length;
-        for (const xOff of offs) for (let ci = 0; ci < c; ci++) acc[xOff + ci]! += dyv[yPix * c + ci]! * inv;
-        offs.length = 0;
-      },
-    );
+    for (let n = 0; n < g.batch; n++) {
+      for (let p = 0; p < outPix; p++) {
+        const inv = 1 / (start[p + 1]! - start[p]!);
+        const yOff = (n * outPix + p) * c;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const xOff = (n * inPixels + inPix[t]!) * c;
+          for (let ci = 0; ci < c; ci++) acc[xOff + ci]! += dyv[yOff + ci]! * inv;
+        }
+      }
+    }
     store(dx!, acc);
   },
 } satisfies Partial<KernelTable>;
 
 /**
  * For each element of `MaxPool(x)`, the flat index into `x` of the cell it came from (the first
- * one on ties, as TensorFlow). Shared by MaxPoolGrad and its gradient rule.
+ * one on ties, as TensorFlow; the first NaN if any, matching MaxPool's NaN propagation). Shared by
+ * MaxPoolGrad and its gradient rule.
  */
 export function maxPoolArgmax(x: Tensor, a: PoolAttrs): Int32Array {
   const g = poolGeometry(x.shape, a);
   const c = g.inC;
+  const {start, inPix, outPix, inPixels} = windowTable(g);
   const xv = x.values;
-  const out = new Int32Array(g.batch * g.outH * g.outW * c);
-  const best = new Float64Array(c).fill(-Infinity);
-  const at = new Int32Array(c).fill(-1);
-  forEachTap(
-    g,
-    (xOff) => {
+  const out = new Int32Array(g.batch * outPix * c);
+  for (let n = 0; n < g.batch; n++) {
+    for (let p = 0; p < outPix; p++) {
       for (let ci = 0; ci < c; ci++) {
-        const v = xv[xOff + ci]!;
-        if (at[ci] === -1 || v > best[ci]! || (Number.isNaN(v) && !Number.isNaN(best[ci]!))) {
-          best[ci] = v;
-          at[ci] = xOff + ci;
+        let best = -Infinity, at = -1;
+        for (let t = start[p]!; t < start[p + 1]!; t++) {
+          const i = (n * inPixels + inPix[t]!) * c + ci;
+          const v = xv[i]!;
+          if (at === -1 || v > best || Number.isNaN(v)) {
+            best = v;
+            at = i;
+          }
+          if (Number.isNaN(v)) break;
         }
+        out[(n * outPix + p) * c + ci] = at;
       }
-    },
-    (yPix) => {
-      for (let ci = 0; ci < c; ci++) out[yPix * c + ci] = at[ci]!;
-      best.fill(-Infinity);
-      at.fill(-1);
-    },
-  );
+    }
+  }
   return out;
 }

@@ -1,0 +1,36 @@
+import {existsSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {NativeAddon} from './abi.js';
+
+/** The package root: three levels above this file in both `src/` and `dist/`. */
+function packageRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+/** Where `scripts/install-native.mjs` (node-gyp) puts the addon. */
+export function addonPath(): string {
+  return join(packageRoot(), 'native', 'build', 'Release', 'keras_native.node');
+}
+
+let cached: NativeAddon | string | null = null;
+
+/** The loaded addon, or the reason it cannot load (one line). Loads once per process. */
+export function loadAddon(): NativeAddon | string {
+  if (cached !== null) return cached;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    cached = `the native addon is not built (no ${path}; it is built by "npm install" with a C++ compiler, or by "node scripts/install-native.mjs")`;
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as NativeAddon;
+    if (typeof addon.run !== 'function') throw new Error('it exports no run()');
+    cached = addon;
+  } catch (e) {
+    cached = `the native addon at ${path} failed to load: ${String((e as Error).message ?? e).split('\n')[0]}`;
+  }
+  return cached;
+}

@@ -1,0 +1,59 @@
+import type {ImageDataFormat} from '../../config.js';
+import * as ops from '../../ops/index.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import {InputSpec, type ShapeLike} from '../input_spec.js';
+import {Layer, type LayerArgs} from '../layer.js';
+import {convOutputLength, standardizeDataFormat, standardizePadding, standardizeTuple, legacyArgs} from '../layer_utils.js';
+
+export interface PoolingArgs extends LayerArgs {
+  /** Default: `poolSize`. */
+  strides?: number | readonly number[] | null;
+  padding?: 'valid' | 'same';
+  dataFormat?: ImageDataFormat | null;
+}
+
+/** Shared by the max and average pooling layers of 1 and 2 spatial dimensions. */
+export abstract class BasePooling extends Layer {
+  readonly poolSize: number[];
+  readonly strides: number[];
+  readonly padding: 'valid' | 'same';
+  readonly dataFormat: ImageDataFormat;
+  protected abstract readonly mode: 'max' | 'average';
+
+  constructor(poolSize: number | readonly number[], rank: 1 | 2, args: PoolingArgs = {}) {
+    const {strides, padding = 'valid', dataFormat, ...rest} = args;
+    super(rest);
+    this.poolSize = standardizeTuple(poolSize, rank, 'pool_size');
+    this.strides = standardizeTuple(strides ?? this.poolSize, rank, 'strides');
+    this.padding = standardizePadding(padding) as 'valid' | 'same';
+    this.dataFormat = standardizeDataFormat(dataFormat);
+    this.inputSpec = new InputSpec({ndim: rank + 2});
+    this.built = true;
+  }
+
+  override call(inputs: Tensor): Tensor {
+    const o = {strides: this.strides, padding: this.padding, dataFormat: this.dataFormat};
+    return this.mode === 'max' ? ops.maxPool(inputs, this.poolSize, o) : ops.averagePool(inputs, this.poolSize, o);
+  }
+
+  override computeOutputShape(s: ShapeLike): ShapeLike {
+    const rank = this.poolSize.length;
+    const first = this.dataFormat === 'channels_last' ? 1 : 2;
+    const out = [...s];
+    for (let i = 0; i < rank; i++) out[first + i] = convOutputLength(s[first + i] ?? null, this.poolSize[i]!, this.padding, this.strides[i]!);
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), poolSize: [...this.poolSize], padding: this.padding, strides: [...this.strides], dataFormat: this.dataFormat};
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    const {poolSize, ...rest} = config;
+    return new (this as unknown as new (p: unknown, a: unknown) => Layer)(poolSize, rest);
+  }
+}
+
+export function poolArgs(args: PoolingArgs | undefined, layer: string): PoolingArgs {
+  return legacyArgs(args, layer, ['padding', 'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape']);
+}

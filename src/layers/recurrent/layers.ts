@@ -1,0 +1,234 @@
+import {ValueError} from '../../errors.js';
+import * as ops from '../../ops/index.js';
+import {registerKerasSerializable} from '../../serialization.js';
+import {zeros, type Tensor} from '../../tensor/tensor.js';
+import type {Layer} from '../layer.js';
+import {GRUCell, LSTMCell, SimpleRNNCell, type GRUCellArgs, type LSTMCellArgs, type SimpleRNNCellArgs} from './cells.js';
+import {RNN, type RNNArgs} from './rnn.js';
+import {isActivation, mapLegacyDropout, type RNNCellArgs} from './rnn_cell.js';
+
+/** The cell's share of a layer's options (the rest are the layer's own). */
+function cellArgs<A extends RNNCellArgs>(args: A, name: string): A {
+  const {
+    name: _n, inputShape: _i, batchInputShape: _b, batchSize: _s, inputDim: _d, activityRegularizer: _a,
+    returnSequences: _1, returnState: _2, goBackwards: _3, stateful: _4, unroll: _5, zeroOutputForMask: _6, useCudnn: _7,
+    ...rest
+  } = args as A & RNNArgs & {useCudnn?: unknown};
+  return {...rest, name} as A;
+}
+
+function layerArgs(args: RNNArgs & RNNCellArgs & {useCudnn?: unknown}): RNNArgs {
+  const {name, inputShape, batchInputShape, batchSize, inputDim, activityRegularizer, trainable, dtype} = args;
+  const {returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask} = args;
+  const out: RNNArgs = {name, inputShape, batchInputShape, batchSize, inputDim, activityRegularizer, trainable, dtype};
+  Object.assign(out, {returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask});
+  for (const k of Object.keys(out) as (keyof RNNArgs)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** `'auto'` uses the fused step kernel when the configuration allows it; `false` never; `true` insists. */
+export type UseFused = 'auto' | boolean;
+
+function checkUseCudnn(v: unknown, who: string): UseFused {
+  if (v === undefined) return 'auto';
+  if (v !== 'auto' && v !== true && v !== false) {
+    throw new ValueError(`${who}: invalid value for argument \`useCudnn\`. Expected one of {'auto', true, false}. Received: useCudnn=${String(v)}`);
+  }
+  return v;
+}
+
+/** Removes the layer-level and cell-level base keys that a flattened config repeats. */
+function flatConfig(layer: RNN, cellConfig: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
+  const {name: _n, trainable: _t, dtype: _d, ...cell} = cellConfig;
+  const base = RNN.prototype.getConfig.call(layer);
+  delete base['cell'];
+  return {...base, ...cell, ...own};
+}
+
+export interface SimpleRNNArgs extends SimpleRNNCellArgs, RNNArgs {}
+
+/**
+ * Fully-connected RNN whose output is fed back: `h' = activation(x W + h U + b)`.
+ * Input `[batch, timesteps, features]`; output `[batch, units]` or `[batch, timesteps, units]`.
+ *
+ * ```ts
+ * const y = new SimpleRNN(4).apply(x);   // x: [32, 10, 8] -> [32, 4]
+ * ```
+ */
+export class SimpleRNN extends RNN {
+  static override readonly className: string = 'SimpleRNN';
+  declare readonly cell: SimpleRNNCell;
+
+  constructor(units: number, args: SimpleRNNArgs = {}) {
+    const a = mapLegacyDropout(args, 'SimpleRNN');
+    super(new SimpleRNNCell(units, {...cellArgs(a, 'simple_rnn_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return flatConfig(this, this.cell.getConfig(), {});
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    return new SimpleRNN(config['units'] as number, config as SimpleRNNArgs);
+  }
+}
+
+export interface LSTMArgs extends LSTMCellArgs, RNNArgs {
+  /** Keras's `use_cudnn`: here, whether to use the fused LSTM step kernel (`'auto'` by default). */
+  useCudnn?: UseFused;
+}
+
+/**
+ * Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997), Keras 3's defaults: `tanh`,
+ * `sigmoid`, `unitForgetBias`, `glorot_uniform` kernel, `orthogonal` recurrent kernel. Weights
+ * `kernel [features, 4u]`, `recurrent_kernel [u, 4u]`, `bias [4u]`, gates `i, f, c, o`, so weights
+ * saved by Python Keras load unchanged.
+ *
+ * With the default activations (and no recurrent dropout while training) the time loop runs the
+ * fused `LSTMStep` kernel after one matmul for the input projection of all steps; otherwise the
+ * generic cell loop (`LSTMCell.step`) runs. Both compute the same thing.
+ *
+ * ```ts
+ * const model = new Sequential([new Embedding(20000, 128), new LSTM(128, {dropout: 0.2}), new Dense(1)]);
+ * ```
+ */
+export class LSTM extends RNN {
+  static override readonly className: string = 'LSTM';
+  declare readonly cell: LSTMCell;
+  useCudnn: UseFused;
+
+  constructor(units: number, args: LSTMArgs = {}) {
+    const a = mapLegacyDropout(args, 'LSTM');
+    super(new LSTMCell(units, {...cellArgs(a, 'lstm_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+    this.useCudnn = checkUseCudnn(a.useCudnn, this.name);
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  /** Whether this call can run the fused step kernel. */
+  canFuse(training: boolean): boolean {
+    const c = this.cell;
+    const ok =
+      isActivation(c.activation, 'tanh') &&
+      isActivation(c.recurrentActivation, 'sigmoid') &&
+      !(training && c.recurrentDropout > 0) &&
+      (this.dtype === 'float32' || this.dtype === 'float64');
+    if (this.useCudnn === true && !ok) {
+      throw new ValueError(
+        `Layer "${this.name}": useCudnn=true was specified, but the fused kernel needs activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
+      );
+    }
+    return ok && this.useCudnn !== false;
+  }
+
+  protected override innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
+    if (!this.canFuse(training)) return super.innerLoop(seq, initial, mask, training);
+    const c = this.cell;
+    const z = inputProjection(seq, c.kernel.read(), c.bias?.read() ?? null, training ? c.getDropoutMasks({shape: [seq.shape[0]!, seq.shape[2]!], dtype: seq.dtype}) : null);
+    const rk = c.recurrentKernel.read();
+    return ops.rnn(
+      (zt, [h, cs]) => {
+        const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
+        return [hn, [hn, cn]];
+      },
+      z, initial, {goBackwards: this.goBackwards, mask, zeroOutputForMask: this.zeroOutputForMask, returnAllOutputs: this.returnSequences},
+    );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return flatConfig(this, this.cell.getConfig(), {});
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    return new LSTM(config['units'] as number, config as LSTMArgs);
+  }
+}
+
+/**
+ * `x @ kernel + bias` for every step at once: `[batch, T, features]` -> `[batch, T, gates]`, with
+ * the input dropout mask (one per sequence, as Keras) applied first.
+ */
+function inputProjection(seq: Tensor, kernel: Tensor, bias: Tensor | null, dropoutMasks: Tensor[] | null): Tensor {
+  const [b, t, f] = seq.shape as [number, number, number];
+  let x = seq;
+  if (dropoutMasks) x = ops.multiply(x, ops.expandDims(dropoutMasks[0]!, 1));
+  let z = ops.matmul(ops.reshape(x, [b * t, f]), kernel);
+  if (bias) z = ops.add(z, bias);
+  return ops.reshape(z, [b, t, kernel.shape[1]!]);
+}
+
+export interface GRUArgs extends GRUCellArgs, RNNArgs {
+  /** Keras's `use_cudnn`: here, whether to use the fused GRU step kernel (`'auto'` by default). */
+  useCudnn?: UseFused;
+}
+
+/**
+ * Gated Recurrent Unit (Cho et al., 2014), Keras 3's defaults (`resetAfter: true`, the cuDNN and
+ * PyTorch form). Weights `kernel [features, 3u]`, `recurrent_kernel [u, 3u]`, `bias [2, 3u]`
+ * (input bias, recurrent bias), gates `z, r, h`.
+ *
+ * With `resetAfter` and the default activations the loop runs the fused `GRUStep` kernel.
+ */
+export class GRU extends RNN {
+  static override readonly className: string = 'GRU';
+  declare readonly cell: GRUCell;
+  useCudnn: UseFused;
+
+  constructor(units: number, args: GRUArgs = {}) {
+    const a = mapLegacyDropout(args, 'GRU');
+    super(new GRUCell(units, {...cellArgs(a, 'gru_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+    this.useCudnn = checkUseCudnn(a.useCudnn, this.name);
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  canFuse(training: boolean): boolean {
+    const c = this.cell;
+    const ok =
+      c.resetAfter &&
+      isActivation(c.activation, 'tanh') &&
+      isActivation(c.recurrentActivation, 'sigmoid') &&
+      !(training && c.recurrentDropout > 0) &&
+      (this.dtype === 'float32' || this.dtype === 'float64');
+    if (this.useCudnn === true && !ok) {
+      throw new ValueError(
+        `Layer "${this.name}": useCudnn=true was specified, but the fused kernel needs resetAfter=true, activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
+      );
+    }
+    return ok && this.useCudnn !== false;
+  }
+
+  protected override innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
+    if (!this.canFuse(training)) return super.innerLoop(seq, initial, mask, training);
+    const c = this.cell;
+    const [inputBias, recurrentBias] = c.biases();
+    const z = inputProjection(seq, c.kernel.read(), inputBias, training ? c.getDropoutMasks({shape: [seq.shape[0]!, seq.shape[2]!], dtype: seq.dtype}) : null);
+    const rk = c.recurrentKernel.read();
+    const rb = recurrentBias ?? zeros([3 * c.units], seq.dtype);
+    return ops.rnn(
+      (zt, [h]) => {
+        const hn = ops.gruStep(zt, h!, rk, rb);
+        return [hn, [hn]];
+      },
+      z, initial, {goBackwards: this.goBackwards, mask, zeroOutputForMask: this.zeroOutputForMask, returnAllOutputs: this.returnSequences},
+    );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return flatConfig(this, this.cell.getConfig(), {});
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    return new GRU(config['units'] as number, config as GRUArgs);
+  }
+}
+
+for (const cls of [SimpleRNN, LSTM, GRU]) registerKerasSerializable(cls, {pkg: 'keras'});

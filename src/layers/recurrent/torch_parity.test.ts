@@ -1,0 +1,117 @@
+/**
+ * Parity with PyTorch: forward outputs and gradients of SimpleRNN, LSTM and GRU (masks,
+ * goBackwards, returnSequences, returnState with initial states, Bidirectional) against
+ * test/fixtures/rnn/torch_rnn.json, written by scripts/make_rnn_fixtures.py from torch's
+ * nn.RNN / nn.LSTM / nn.GRU given the same weights. Each case runs twice: through the fused step
+ * kernels (useCudnn 'auto') and through the generic cell loop (useCudnn false).
+ */
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {GradientTape} from '../../autodiff/tape.js';
+import type {Variable} from '../../autodiff/variable.js';
+import * as ops from '../../ops/index.js';
+import {Tensor} from '../../tensor/tensor.js';
+import {assertClose} from '../../testing/gradcheck.js';
+import {Bidirectional} from './bidirectional.js';
+import {GRU, LSTM, SimpleRNN} from './layers.js';
+import type {RNN} from './rnn.js';
+
+interface Arr {shape: number[]; data: number[]}
+interface Weights {kernel: Arr; recurrent_kernel: Arr; bias: Arr}
+interface Case {
+  name: string;
+  layer: 'SimpleRNN' | 'LSTM' | 'GRU';
+  units: number;
+  bidirectional?: boolean;
+  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
+  config: {returnSequences: boolean; returnState: boolean; goBackwards: boolean};
+  x: Arr;
+  mask: number[][] | null;
+  initialState: Arr[] | null;
+  weights: Weights | {forward: Weights; backward: Weights};
+  outputWeight: Arr;
+  stateWeights: Arr[];
+  expected: {output: Arr; states: Arr[]};
+  grads: Record<string, unknown>;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/rnn/torch_rnn.json', import.meta.url), 'utf8')) as {cases: Case[]};
+const t64 = (a: Arr) => new Tensor(a.shape, 'float64', Float64Array.from(a.data));
+const RTOL = 1e-5;
+const ATOL = 1e-9;
+let worst = 0;
+
+function close(actual: Tensor, expected: Arr, label: string): void {
+  assertClose(actual, t64(expected), {rtol: RTOL, atol: ATOL, label});
+  for (let i = 0; i < actual.size; i++) {
+    const e = expected.data[i]!;
+    worst = Math.max(worst, Math.abs(actual.values[i]! - e) / Math.max(Math.abs(e), 1e-3));
+  }
+}
+
+function makeLayer(c: Case, useCudnn: 'auto' | false): RNN {
+  const Cls = {SimpleRNN, LSTM, GRU}[c.layer];
+  const args = {...c.config, dtype: 'float64' as const, ...(c.layer === 'SimpleRNN' ? {} : {useCudnn})};
+  return new Cls(c.units, args);
+}
+
+function weightsOf(layer: {weights: Variable[]}): Variable[] {
+  return layer.weights;
+}
+
+for (const c of fixture.cases) {
+  for (const mode of ['auto', false] as const) {
+    const path = mode === 'auto' && c.layer !== 'SimpleRNN' ? 'fused' : 'generic';
+    if (mode === false && c.layer === 'SimpleRNN') continue; // one path only
+    test(`${c.name} matches torch (${path} loop)`, () => {
+      const x = t64(c.x);
+      const mask = c.mask ? ops.cast(new Tensor([c.mask.length, c.mask[0]!.length], 'int32', Int32Array.from(c.mask.flat())), 'bool') : null;
+      const init = c.initialState?.map(t64) ?? null;
+      let layer: RNN | Bidirectional;
+      let expectedWeights: Weights[];
+      if (c.bidirectional) {
+        layer = new Bidirectional(makeLayer(c, mode), {mergeMode: c.mergeMode!, dtype: 'float64'});
+        const w = c.weights as {forward: Weights; backward: Weights};
+        expectedWeights = [w.forward, w.backward];
+      } else {
+        layer = makeLayer(c, mode);
+        expectedWeights = [c.weights as Weights];
+      }
+      layer.apply(x); // builds
+      const vars = weightsOf(layer);
+      assert.equal(vars.length, 3 * expectedWeights.length);
+      layer.setWeights(expectedWeights.flatMap((w) => [t64(w.kernel), t64(w.recurrent_kernel), t64(w.bias)]));
+
+      const tape = new GradientTape();
+      const sources: (Tensor | Variable)[] = [x, ...(init ?? [])];
+      tape.watch([x, ...(init ?? [])]);
+      let outs: Tensor[] = [];
+      const loss = tape.run(() => {
+        const y = layer.apply(x, {mask, initialState: init ?? undefined});
+        outs = Array.isArray(y) ? y : [y];
+        let l = ops.sum(ops.multiply(outs[0]!, t64(c.outputWeight)));
+        c.stateWeights.forEach((w, i) => (l = ops.add(l, ops.sum(ops.multiply(outs[i + 1]!, t64(w))))));
+        return l;
+      });
+      close(outs[0]!, c.expected.output, 'output');
+      c.expected.states.forEach((s, i) => close(outs[i + 1]!, s, `state ${i}`));
+      const grads = tape.gradient(loss, [...sources, ...vars]);
+      const gx = grads[0]!;
+      close(gx, c.grads['x'] as Arr, 'd/dx');
+      const nInit = init?.length ?? 0;
+      for (let i = 0; i < nInit; i++) close(grads[1 + i]!, (c.grads['initialState'] as Arr[])[i]!, `d/d initialState ${i}`);
+      const expectedGrads = c.bidirectional
+        ? [c.grads['forward'] as Record<string, Arr>, c.grads['backward'] as Record<string, Arr>]
+        : [c.grads as Record<string, Arr>];
+      expectedGrads.forEach((g, k) => {
+        ['kernel', 'recurrent_kernel', 'bias'].forEach((name, j) => close(grads[1 + nInit + 3 * k + j]!, g[name]!, `d/d ${name} (${k})`));
+      });
+    });
+  }
+}
+
+test('worst relative error against torch stays far below the tolerance', () => {
+  assert.ok(worst < RTOL, `worst ${worst}`);
+  console.log(`# worst relative error vs torch (float64): ${worst.toExponential(2)}`);
+});

@@ -1,0 +1,95 @@
+import type {ImageDataFormat} from '../../config.js';
+import {ValueError} from '../../errors.js';
+import * as ops from '../../ops/index.js';
+import {registerKerasSerializable} from '../../serialization.js';
+import {fmtShape} from '../../tensor/shape.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import {InputSpec, type ShapeLike} from '../input_spec.js';
+import {Layer, type LayerArgs} from '../layer.js';
+import {standardizeDataFormat} from '../layer_utils.js';
+import {standardizePairs} from './zero_padding.js';
+
+type Pair = [number, number];
+
+function cropped(len: number | null, p: Pair, layer: string, shape: ShapeLike): number | null {
+  if (len === null) return null;
+  const out = len - p[0] - p[1];
+  if (out <= 0) {
+    throw new ValueError(`${layer}: cropping ${JSON.stringify(p)} leaves nothing of an axis of length ${len}. Received: input_shape=${fmtShape(shape)}`);
+  }
+  return out;
+}
+
+/** Removes `cropping[0]` steps at the start and `cropping[1]` at the end: `[batch, steps, features]`. */
+export class Cropping1D extends Layer {
+  static override readonly className: string = 'Cropping1D';
+  readonly cropping: Pair;
+
+  constructor(cropping: number | readonly number[] = [1, 1], args: LayerArgs = {}) {
+    super(args);
+    this.cropping = standardizePairs(cropping, 1, 'cropping')[0]!;
+    this.inputSpec = new InputSpec({ndim: 3});
+    this.built = true;
+  }
+
+  override call(inputs: Tensor): Tensor {
+    const n = cropped(inputs.shape[1]!, this.cropping, this.name, inputs.shape)!;
+    return ops.slice(inputs, [0, this.cropping[0], 0], [-1, n, -1]);
+  }
+
+  override computeOutputShape(s: ShapeLike): ShapeLike {
+    return [s[0] ?? null, cropped(s[1] ?? null, this.cropping, this.name, s), s[2] ?? null];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), cropping: [...this.cropping]};
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Cropping1D {
+    const {cropping, ...rest} = config;
+    return new this(cropping as number[], rest as LayerArgs);
+  }
+}
+registerKerasSerializable(Cropping1D, {pkg: 'keras'});
+
+/** Crops an image: `cropping` is an int, `[symH, symW]`, or `[[top, bottom], [left, right]]`. */
+export class Cropping2D extends Layer {
+  static override readonly className: string = 'Cropping2D';
+  readonly cropping: [Pair, Pair];
+  readonly dataFormat: ImageDataFormat;
+
+  constructor(cropping: number | readonly (number | readonly number[])[] = [[0, 0], [0, 0]], args: LayerArgs & {dataFormat?: ImageDataFormat | null} = {}) {
+    const {dataFormat, ...rest} = args;
+    super(rest);
+    this.dataFormat = standardizeDataFormat(dataFormat);
+    this.cropping = standardizePairs(cropping, 2, 'cropping') as [Pair, Pair];
+    this.inputSpec = new InputSpec({ndim: 4});
+    this.built = true;
+  }
+
+  override call(inputs: Tensor): Tensor {
+    const s = this.computeOutputShape(inputs.shape) as number[];
+    const [[top], [left]] = this.cropping;
+    return this.dataFormat === 'channels_last'
+      ? ops.slice(inputs, [0, top, left, 0], [-1, s[1]!, s[2]!, -1])
+      : ops.slice(inputs, [0, 0, top, left], [-1, -1, s[2]!, s[3]!]);
+  }
+
+  override computeOutputShape(s: ShapeLike): ShapeLike {
+    const out = [...s];
+    const [hAxis, wAxis] = this.dataFormat === 'channels_last' ? [1, 2] : [2, 3];
+    out[hAxis] = cropped(s[hAxis] ?? null, this.cropping[0], this.name, s);
+    out[wAxis] = cropped(s[wAxis] ?? null, this.cropping[1], this.name, s);
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), cropping: this.cropping.map((p) => [...p]), dataFormat: this.dataFormat};
+  }
+
+  static override fromConfig(config: Record<string, unknown>): Cropping2D {
+    const {cropping, ...rest} = config;
+    return new this(cropping as number[][], rest as LayerArgs);
+  }
+}
+registerKerasSerializable(Cropping2D, {pkg: 'keras'});
