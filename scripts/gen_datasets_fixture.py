@@ -168,6 +168,98 @@ class EvilEval:
         return (eval, ("1+1",))
 
 
+# ------------------------------------------------------------------------------------------------
+# Expected loader outputs on tiny files, following the steps of Keras's imdb / reuters /
+# boston_housing load_data (keras/src/datasets/*.py), re-stated here with NumPy's own RandomState.
+
+
+def seq_steps(xs, labels, start_char, index_from, maxlen):
+    if start_char is not None:
+        xs = [[start_char] + [w + index_from for w in x] for x in xs]
+    elif index_from:
+        xs = [[w + index_from for w in x] for x in xs]
+    else:
+        xs = [list(x) for x in xs]
+    labels = list(labels)
+    if maxlen:
+        keep = [i for i, x in enumerate(xs) if len(x) < maxlen]
+        xs = [xs[i] for i in keep]
+        labels = [labels[i] for i in keep]
+    return xs, labels
+
+
+def vocab(xs, num_words, skip_top, oov_char):
+    if not num_words:
+        num_words = max(max(x) for x in xs)
+    if oov_char is not None:
+        return [[w if skip_top <= w < num_words else oov_char for w in x] for x in xs]
+    return [[w for w in x if skip_top <= w < num_words] for x in xs]
+
+
+def imdb_expected(f, num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2, index_from=3):
+    rng = np.random.RandomState(seed)
+    xtr, ytr, xte, yte = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+    i = np.arange(len(xtr)); rng.shuffle(i); xtr, ytr = xtr[i], ytr[i]
+    i = np.arange(len(xte)); rng.shuffle(i); xte, yte = xte[i], yte[i]
+    xtr, ytr = seq_steps(xtr, ytr, start_char, index_from, maxlen)
+    xte, yte = seq_steps(xte, yte, start_char, index_from, maxlen)
+    xs = vocab(xtr + xte, num_words, skip_top, oov_char)
+    n = len(xtr)
+    return {"xTrain": xs[:n], "yTrain": [int(v) for v in ytr], "xTest": xs[n:], "yTest": [int(v) for v in yte]}
+
+
+def reuters_expected(f, num_words=None, skip_top=0, maxlen=None, test_split=0.2, seed=113, start_char=1, oov_char=2, index_from=3):
+    rng = np.random.RandomState(seed)
+    xs, ys = f["x"], f["y"]
+    i = np.arange(len(xs)); rng.shuffle(i); xs, ys = xs[i], ys[i]
+    xs, ys = seq_steps(xs, ys, start_char, index_from, maxlen)
+    xs = vocab(xs, num_words, skip_top, oov_char)
+    cut = int(len(xs) * (1 - test_split))
+    return {"xTrain": xs[:cut], "yTrain": [int(v) for v in ys[:cut]], "xTest": xs[cut:], "yTest": [int(v) for v in ys[cut:]]}
+
+
+def ragged(seqs):
+    a = np.empty(len(seqs), dtype=object)
+    for i, s in enumerate(seqs):
+        a[i] = list(s)
+    return a
+
+
+def loaders():
+    rng = np.random.RandomState(7)
+    mk = lambda n: [list(rng.randint(0, 40, size=rng.randint(1, 9))) for _ in range(n)]
+    mk2 = lambda n: [[int(w) for w in s] for s in mk(n)]
+    imdb = {"x_train": ragged(mk2(9)), "y_train": rng.randint(0, 2, size=9).astype("<i8"),
+            "x_test": ragged(mk2(7)), "y_test": rng.randint(0, 2, size=7).astype("<i8")}
+    reuters = {"x": ragged(mk2(13)), "y": rng.randint(0, 46, size=13).astype("<i8")}
+    cases = [{}, {"num_words": 20, "skip_top": 2}, {"maxlen": 6, "seed": 1}, {"start_char": None, "oov_char": None, "index_from": 0, "num_words": 30},
+             {"oov_char": None, "skip_top": 5, "seed": 42}]
+    out = {"imdbNpz": b64(npz_bytes(imdb, compressed=False)), "reutersNpz": b64(npz_bytes(reuters, compressed=True)),
+           "imdbCases": [], "reutersCases": []}
+    for c in cases:
+        out["imdbCases"].append({"args": c, "expected": imdb_expected(imdb, **c)})
+        out["reutersCases"].append({"args": c, "expected": reuters_expected(reuters, **c)})
+    out["reutersCases"].append({"args": {"test_split": 0.5, "seed": 3}, "expected": reuters_expected(reuters, test_split=0.5, seed=3)})
+    x = rng.rand(11, 3) * 100
+    y = rng.rand(11) * 50
+    out["housingNpz"] = b64(npz_bytes({"x": x, "y": y}, compressed=False))
+    out["housingCases"] = []
+    for ts, seed in [(0.2, 113), (0.5, 9), (0.0, 113)]:
+        r = np.random.RandomState(seed); i = np.arange(len(x)); r.shuffle(i)
+        cut = int(len(x) * (1 - ts))
+        out["housingCases"].append({"testSplit": ts, "seed": seed, "xTrain": x[i][:cut].reshape(-1).tolist(), "yTrain": y[i][:cut].tolist(),
+                                    "xTest": x[i][cut:].reshape(-1).tolist(), "yTest": y[i][cut:].tolist()})
+    a = rng.randn(3, 4)
+    a[1] = 0
+    out["normalize"] = {"x": a.reshape(-1).tolist(), "shape": [3, 4], "cases": []}
+    for axis in (-1, 0):
+        for order in (1, 2, 3, float("inf")):
+            norm = np.atleast_1d(np.linalg.norm(a, order, axis)); norm[norm == 0] = 1
+            out["normalize"]["cases"].append({"axis": axis, "order": "inf" if order == float("inf") else order,
+                                              "values": (a / np.expand_dims(norm, axis)).reshape(-1).tolist()})
+    return out
+
+
 def main():
     fx = {"numpyRandom": numpy_random(), "pythonRandom": python_random()}
 
@@ -216,6 +308,8 @@ def main():
             "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }".ljust(117) + "\n").encode("latin1")
             + pickle.dumps(Evil(), protocol=3)),
     }
+
+    fx["loaders"] = loaders()
 
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

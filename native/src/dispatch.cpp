@@ -141,7 +141,7 @@ int run_gemm(const Args& a) {
                     j.C + t * j.m * j.n, j.n, j.acc);
     };
     double work = (double)batch * m * n * k;
-    int t = work >= 262144.0 ? T : 1;
+    int t = work >= 1048576.0 ? T : 1;
     if (t > batch) t = (int)batch;
     parallel_run(t, task, &job);
     return 0;

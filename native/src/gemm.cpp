@@ -147,10 +147,10 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
 }
 
 int gemm_threads(long m, long n, long k, int available) {
-  // Below about a million multiply-adds the wake-up of another thread costs more than it saves
-  // (measured with bench/gemm_crossover: see BENCHMARKS.md).
+  // Below about a million multiply-adds (~100^3) a second thread saves nothing
+  // (measured: see BENCHMARKS.md, "Threading crossover").
   const double work = (double)m * n * k;
-  int t = (int)(work / 262144.0);
+  int t = (int)(work / 1048576.0);
   if (t < 1) t = 1;
   if (t > available) t = available;
   return t;

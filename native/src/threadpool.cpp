@@ -36,10 +36,13 @@ bool spin_until(Pred done) {
   }
 }
 
+// Work is handed out as chunks claimed from a shared counter, by the caller and the workers alike:
+// a worker that another process keeps off its core simply claims nothing, and the caller does its
+// chunks, so a busy machine degrades a kernel to one thread's speed instead of stalling it.
 class Pool {
  public:
   explicit Pool(int n) : size_(n < 1 ? 1 : n) {
-    for (int t = 1; t < size_; t++) workers_.emplace_back([this, t] { loop(t); });
+    for (int t = 1; t < size_; t++) workers_.emplace_back([this] { loop(); });
   }
   ~Pool() {
     {
@@ -52,31 +55,54 @@ class Pool {
   }
   int size() const { return size_; }
 
-  void run(int n, TaskFn fn, void* ctx) {
+  void run(int nchunks, TaskFn fn, void* ctx) {
+    unsigned long gen;
     {
       std::lock_guard<std::mutex> lk(mu_);
       fn_ = fn;
       ctx_ = ctx;
-      active_ = n;
-      remaining_.store(n - 1, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
+      nchunks_ = nchunks;
+      done_.store(0, std::memory_order_relaxed);
+      gen = generation_.load(std::memory_order_relaxed) + 1;
+      // the claim counter carries the generation so a late worker cannot claim a later job's chunk
+      next_.store(gen << 32, std::memory_order_relaxed);
+      generation_.store(gen, std::memory_order_release);
     }
     cv_start_.notify_all();
-    fn(ctx, 0, n);
-    if (!spin_until([this] { return remaining_.load(std::memory_order_acquire) == 0; })) {
+    work(gen, fn, ctx, nchunks);
+    auto finished = [&] { return done_.load(std::memory_order_acquire) == nchunks; };
+    if (!spin_until(finished)) {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_done_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
+      cv_done_.wait(lk, finished);
     }
   }
 
  private:
-  void loop(int tid) {
+  // claims and runs chunks of job `gen` until none is left
+  void work(unsigned long gen, TaskFn fn, void* ctx, int nchunks) {
+    for (;;) {
+      unsigned long v = next_.load(std::memory_order_acquire);
+      int chunk;
+      do {
+        if ((v >> 32) != gen) return;
+        chunk = (int)(v & 0xffffffffUL);
+        if (chunk >= nchunks) return;
+      } while (!next_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel));
+      fn(ctx, chunk, nchunks);
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == nchunks) {
+        std::lock_guard<std::mutex> lk(mu_);
+        cv_done_.notify_one();
+      }
+    }
+  }
+
+  void loop() {
     unsigned long seen = 0;
     for (;;) {
       spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       TaskFn fn;
       void* ctx;
-      int active;
+      int nchunks;
       {
         std::unique_lock<std::mutex> lk(mu_);
         cv_start_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen || stop_; });
@@ -84,15 +110,9 @@ class Pool {
         seen = generation_.load(std::memory_order_acquire);
         fn = fn_;
         ctx = ctx_;
-        active = active_;
+        nchunks = nchunks_;
       }
-      if (tid < active) {
-        fn(ctx, tid, active);
-        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          std::lock_guard<std::mutex> lk(mu_);
-          cv_done_.notify_one();
-        }
-      }
+      work(seen, fn, ctx, nchunks);
     }
   }
 
@@ -101,10 +121,11 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_start_, cv_done_;
   std::atomic<unsigned long> generation_{0};
-  std::atomic<int> remaining_{0};
+  std::atomic<unsigned long> next_{0};
+  std::atomic<int> done_{0};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  int active_ = 0;
+  int nchunks_ = 0;
   bool stop_ = false;
 };
 
@@ -162,19 +183,19 @@ Pool* pool_locked() {
 
 }  // namespace
 
-void parallel_run(int want, TaskFn fn, void* ctx) {
+void parallel_run(int chunks, TaskFn fn, void* ctx) {
+  if (chunks <= 1) {
+    fn(ctx, 0, 1);
+    return;
+  }
   std::unique_lock<std::mutex> lk(g_pool_mu, std::try_to_lock);
-  if (!lk.owns_lock() || want <= 1) {
-    fn(ctx, 0, 1);
+  Pool* p = lk.owns_lock() ? pool_locked() : nullptr;
+  if (!p || p->size() <= 1) {
+    // no pool to share (one thread, or a re-entrant call): the same chunks, in order, here
+    for (int c = 0; c < chunks; c++) fn(ctx, c, chunks);
     return;
   }
-  Pool* p = pool_locked();
-  int n = want < p->size() ? want : p->size();
-  if (n <= 1) {
-    fn(ctx, 0, 1);
-    return;
-  }
-  p->run(n, fn, ctx);
+  p->run(chunks, fn, ctx);
 }
 
 int num_threads() {

@@ -6,9 +6,12 @@ namespace kt {
 
 using TaskFn = void (*)(void* ctx, int tid, int nthreads);
 
-// Runs fn(ctx, t, n) for t in [0, n), n = min(want, pool size), and returns when all have finished.
-// Re-entrant calls (a second JS thread, say) run on the calling thread alone.
-void parallel_run(int want, TaskFn fn, void* ctx);
+// Runs fn(ctx, c, chunks) for every chunk c in [0, chunks) and returns when all have finished. The
+// calling thread and the pool's workers claim chunks as they come free, so a worker held off its
+// core by another process costs at most the chunk it holds. A chunk's result must not depend on
+// which thread runs it (results are identical for any thread count). Re-entrant calls (a second JS
+// thread, say) run every chunk on the calling thread.
+void parallel_run(int chunks, TaskFn fn, void* ctx);
 
 // Threads available to one parallel_run.
 int num_threads();

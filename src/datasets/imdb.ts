@@ -70,5 +70,3 @@ export async function getWordIndex(options: DownloadOptions & {path?: string} = 
   );
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
 }
-
-export {loadData as load_data, getWordIndex as get_word_index};

@@ -70,5 +70,3 @@ const LABEL_NAMES = Object.freeze([
 export function getLabelNames(): readonly string[] {
   return LABEL_NAMES;
 }
-
-export {loadData as load_data, getWordIndex as get_word_index, getLabelNames as get_label_names};

@@ -1,2 +1,76 @@
 // The public `keras.layers` namespace: re-exports only.
-export {};
+export {Layer, InputSpec, clearSession, getMask, setMask, toSnakeCase, uniqueName} from './layer.js';
+export type {AddWeightArgs, CallArgs, LayerArgs, LayerInput, LayerOutput, ShapeLike} from './layer.js';
+export {KerasTensor, Node} from './keras_tensor.js';
+
+// core
+export {InputLayer} from './core/input_layer.js';
+export type {InputLayerArgs} from './core/input_layer.js';
+export {Dense} from './core/dense.js';
+export type {DenseArgs} from './core/dense.js';
+
+// activations
+export {Activation} from './activations/activation.js';
+export {ReLU} from './activations/relu.js';
+export {LeakyReLU} from './activations/leaky_relu.js';
+export {PReLU} from './activations/prelu.js';
+export {ELU} from './activations/elu.js';
+export {Softmax} from './activations/softmax.js';
+
+// convolutional
+export {Conv1D} from './convolutional/conv1d.js';
+export {Conv2D, Convolution2D} from './convolutional/conv2d.js';
+export {Conv2DTranspose} from './convolutional/conv2d_transpose.js';
+export {DepthwiseConv2D} from './convolutional/depthwise_conv2d.js';
+export {SeparableConv2D} from './convolutional/separable_conv2d.js';
+export type {ConvArgs} from './convolutional/base_conv.js';
+export {Conv1D as Convolution1D} from './convolutional/conv1d.js';
+export {Conv2DTranspose as Convolution2DTranspose} from './convolutional/conv2d_transpose.js';
+export {SeparableConv2D as SeparableConvolution2D} from './convolutional/separable_conv2d.js';
+
+// pooling
+export {MaxPooling1D} from './pooling/max_pooling1d.js';
+export {MaxPooling2D} from './pooling/max_pooling2d.js';
+export {AveragePooling1D} from './pooling/average_pooling1d.js';
+export {AveragePooling2D} from './pooling/average_pooling2d.js';
+export {GlobalMaxPooling1D} from './pooling/global_max_pooling1d.js';
+export {GlobalMaxPooling2D} from './pooling/global_max_pooling2d.js';
+export {GlobalAveragePooling1D} from './pooling/global_average_pooling1d.js';
+export {GlobalAveragePooling2D} from './pooling/global_average_pooling2d.js';
+export {MaxPooling1D as MaxPool1D} from './pooling/max_pooling1d.js';
+export {MaxPooling2D as MaxPool2D} from './pooling/max_pooling2d.js';
+export {AveragePooling1D as AvgPool1D} from './pooling/average_pooling1d.js';
+export {AveragePooling2D as AvgPool2D} from './pooling/average_pooling2d.js';
+export {GlobalMaxPooling1D as GlobalMaxPool1D} from './pooling/global_max_pooling1d.js';
+export {GlobalMaxPooling2D as GlobalMaxPool2D} from './pooling/global_max_pooling2d.js';
+export {GlobalAveragePooling1D as GlobalAvgPool1D} from './pooling/global_average_pooling1d.js';
+export {GlobalAveragePooling2D as GlobalAvgPool2D} from './pooling/global_average_pooling2d.js';
+
+// reshaping
+export {Flatten} from './reshaping/flatten.js';
+export {Reshape} from './reshaping/reshape.js';
+export {Permute} from './reshaping/permute.js';
+export {RepeatVector} from './reshaping/repeat_vector.js';
+export {ZeroPadding1D, ZeroPadding2D} from './reshaping/zero_padding.js';
+export {Cropping1D, Cropping2D} from './reshaping/cropping.js';
+export {UpSampling1D, UpSampling2D} from './reshaping/up_sampling.js';
+
+// normalization
+export {BatchNormalization} from './normalization/batch_normalization.js';
+export {LayerNormalization} from './normalization/layer_normalization.js';
+
+// regularization
+export {Dropout} from './regularization/dropout.js';
+export {SpatialDropout1D, SpatialDropout2D} from './regularization/spatial_dropout.js';
+export {GaussianNoise} from './regularization/gaussian_noise.js';
+export {GaussianDropout} from './regularization/gaussian_dropout.js';
+export {ActivityRegularization} from './regularization/activity_regularization.js';
+
+// functional API: Input and symbolic calls (installs the hook Layer.apply uses on KerasTensors)
+export {Input} from './symbolic_call.js';
+export type {InputArgs} from './symbolic_call.js';
+
+// merging
+export {Merge, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot} from './merging/index.js';
+export {add, subtract, multiply, average, maximum, minimum, concatenate, dot} from './merging/index.js';
+export type {ConcatenateArgs, DotArgs} from './merging/index.js';

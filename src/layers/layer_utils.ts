@@ -167,3 +167,16 @@ function legacyDataFormat(v: unknown): unknown {
   if (v === 'th') return 'channels_first';
   return v;
 }
+
+/**
+ * Reads a positional argument that Keras also takes as a keyword: `new ZeroPadding2D({padding: 2})`
+ * as well as `new ZeroPadding2D(2, {...})`. Returns the value (or `fallback`) and the other options.
+ */
+export function splitPositional<V, A extends object>(value: V | A | undefined, args: A, key: string, fallback: V): [V, A] {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const {[key]: v, ...rest} = value as Record<string, unknown>;
+    return [(v as V | undefined) ?? fallback, rest as A];
+  }
+  const {[key]: _v, ...rest} = args as Record<string, unknown>;
+  return [(value as V | undefined) ?? fallback, rest as A];
+}

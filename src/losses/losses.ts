@@ -7,6 +7,7 @@
 import {epsilon} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
+import {setMask} from '../layers/layer.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {Loss, pyShape, squeezeOrExpandToSameRank, type LossArgs} from './loss.js';
@@ -171,7 +172,10 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
   }
   const target = ops.oneHot(labels, numClasses, {dtype: pred.dtype});
   let res = ops.negative(ops.sum(ops.multiply(target, logProbabilities(pred, args.fromLogits ?? false, axis)), axis));
-  if (valid) res = ops.where(valid, res, 0);
+  if (valid) {
+    res = ops.where(valid, res, 0);
+    setMask(res, valid); // the reduction then averages over the valid samples only, as Keras
+  }
   return res;
 }
 
@@ -297,14 +301,15 @@ export function fnName(fn: LossFn): string {
   return FN_NAMES.get(fn) ?? (fn.name ? fn.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() : 'loss');
 }
 
-function lossClass(className: string, fn: LossFn, defaultName: string, kwargNames: string[] = []) {
+function lossClass(className: string, fn: LossFn, defaultName: string, defaults: Record<string, unknown> = {}) {
   FN_NAMES.set(fn, defaultName);
+  const kwargNames = Object.keys(defaults);
   const cls = class extends LossFunctionWrapper {
     static override readonly className = className;
     constructor(args: LossArgs & Record<string, unknown> = {}) {
       const extra = Object.keys(args).filter((k) => !['name', 'reduction', 'dtype', ...kwargNames].includes(k));
       if (extra.length) throw new ValueError(`${className}: argument(s) not recognized: ${extra.join(', ')}`);
-      super(fn, {name: defaultName, ...args});
+      super(fn, {name: defaultName, ...defaults, ...args});
       for (const k of kwargNames) (this as Record<string, unknown>)[k] = this.fnKwargs[k];
     }
   };
@@ -317,27 +322,26 @@ export const MeanSquaredError = lossClass('MeanSquaredError', meanSquaredError, 
 export const MeanAbsoluteError = lossClass('MeanAbsoluteError', meanAbsoluteError, 'mean_absolute_error');
 export const MeanAbsolutePercentageError = lossClass('MeanAbsolutePercentageError', meanAbsolutePercentageError, 'mean_absolute_percentage_error');
 export const MeanSquaredLogarithmicError = lossClass('MeanSquaredLogarithmicError', meanSquaredLogarithmicError, 'mean_squared_logarithmic_error');
-export const CosineSimilarity = lossClass('CosineSimilarity', cosineSimilarity as LossFn, 'cosine_similarity', ['axis']);
-export const Huber = lossClass('Huber', huber as LossFn, 'huber_loss', ['delta']);
+export const CosineSimilarity = lossClass('CosineSimilarity', cosineSimilarity as LossFn, 'cosine_similarity', {axis: -1});
+export const Huber = lossClass('Huber', huber as LossFn, 'huber_loss', {delta: 1.0});
 export const LogCosh = lossClass('LogCosh', logCosh, 'log_cosh');
 export const Hinge = lossClass('Hinge', hinge, 'hinge');
 export const SquaredHinge = lossClass('SquaredHinge', squaredHinge, 'squared_hinge');
 export const CategoricalHinge = lossClass('CategoricalHinge', categoricalHinge, 'categorical_hinge');
 export const KLDivergence = lossClass('KLDivergence', klDivergence, 'kl_divergence');
 export const Poisson = lossClass('Poisson', poisson, 'poisson');
-export const BinaryCrossentropy = lossClass('BinaryCrossentropy', binaryCrossentropy as LossFn, 'binary_crossentropy', ['fromLogits', 'labelSmoothing', 'axis']);
-export const BinaryFocalCrossentropy = lossClass('BinaryFocalCrossentropy', binaryFocalCrossentropy as LossFn, 'binary_focal_crossentropy', [
-  'applyClassBalancing', 'alpha', 'gamma', 'fromLogits', 'labelSmoothing', 'axis',
-]);
-export const CategoricalCrossentropy = lossClass('CategoricalCrossentropy', categoricalCrossentropy as LossFn, 'categorical_crossentropy', [
-  'fromLogits', 'labelSmoothing', 'axis',
-]);
-export const CategoricalFocalCrossentropy = lossClass('CategoricalFocalCrossentropy', categoricalFocalCrossentropy as LossFn, 'categorical_focal_crossentropy', [
-  'alpha', 'gamma', 'fromLogits', 'labelSmoothing', 'axis',
-]);
-export const SparseCategoricalCrossentropy = lossClass('SparseCategoricalCrossentropy', sparseCategoricalCrossentropy as LossFn, 'sparse_categorical_crossentropy', [
-  'fromLogits', 'ignoreClass', 'axis',
-]);
+const XENT = {fromLogits: false, labelSmoothing: 0, axis: -1};
+export const BinaryCrossentropy = lossClass('BinaryCrossentropy', binaryCrossentropy as LossFn, 'binary_crossentropy', XENT);
+export const BinaryFocalCrossentropy = lossClass('BinaryFocalCrossentropy', binaryFocalCrossentropy as LossFn, 'binary_focal_crossentropy', {
+  applyClassBalancing: false, alpha: 0.25, gamma: 2.0, ...XENT,
+});
+export const CategoricalCrossentropy = lossClass('CategoricalCrossentropy', categoricalCrossentropy as LossFn, 'categorical_crossentropy', XENT);
+export const CategoricalFocalCrossentropy = lossClass('CategoricalFocalCrossentropy', categoricalFocalCrossentropy as LossFn, 'categorical_focal_crossentropy', {
+  alpha: 0.25, gamma: 2.0, ...XENT,
+});
+export const SparseCategoricalCrossentropy = lossClass('SparseCategoricalCrossentropy', sparseCategoricalCrossentropy as LossFn, 'sparse_categorical_crossentropy', {
+  fromLogits: false, ignoreClass: null, axis: -1,
+});
 
 /** Options of the class forms that take keyword arguments (all optional). */
 export type LossClassArgs = LossArgs & CrossentropyArgs & BinaryFocalArgs & SparseCrossentropyArgs & {delta?: number};

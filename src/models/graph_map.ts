@@ -145,6 +145,8 @@ export class GraphNetwork {
     const accessed: string[] = [];
     for (const d of [...this.nodesByDepth.keys()].sort((a, b) => b - a)) {
       for (const node of this.nodesByDepth.get(d)!) {
+        // an Input that is not among the model's inputs provides nothing
+        if (node.isInput) continue;
         for (const x of node.inputTensors) {
           if (!computable.has(x)) {
             const missing = x.keras && tensorNode(x).isInput ? ` (the output of Input layer "${x.keras.layer.name}", which is not among the model's inputs)` : '';

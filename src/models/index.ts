@@ -1,2 +1,6 @@
 // The public `keras.models` namespace: re-exports only.
-export {};
+export {Functional} from './functional.js';
+export type {FunctionalArgs} from './functional.js';
+export {cloneModel} from './clone.js';
+export type {CloneModelArgs} from './clone.js';
+export {modelFromJson, modelFromConfig} from './graph_config.js';

@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
-import {getFile, hashFile, validateFile} from './get_file.js';
+import {cacheBase, getFile, hashFile, placeHint, validateFile} from './get_file.js';
 import {writeTar} from './tar.js';
 import {writeZip} from './zip.js';
 
@@ -55,6 +55,13 @@ before(async () => {
       return send(payload);
     }
     if (path === '/pkg.tar.gz') return send(tarGz);
+    if (path === '/r416') {
+      if (req.headers.range) {
+        res.writeHead(416, {'Content-Range': `bytes */${payload.length}`});
+        return res.end();
+      }
+      return send(payload);
+    }
     if (path === '/slip.tar.gz') return send(slipTar);
     if (path === '/slip-link.tar') return send(slipLink);
     if (path === '/slip.zip') return send(slipZip);
@@ -237,3 +244,21 @@ test('extract: archives over the size limit are refused', async () => {
   rmSync(dir, {recursive: true});
 });
 
+
+test('placeHint names the origin file, the cache name when it differs, and the hash; unwritable cache falls back to a temp .keras', () => {
+  assert.equal(
+    placeHint('https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz', '/root/.keras/datasets/cifar-10-batches-py-target_archive', 'ab'.repeat(32)),
+    `Place cifar-10-python.tar.gz as cifar-10-batches-py-target_archive in /root/.keras/datasets/ to skip the download (its sha256 is ${'ab'.repeat(32)}).`,
+  );
+  assert.equal(placeHint('https://x/y/imdb_word_index.json', '/k/datasets/imdb_word_index.json', 'c'.repeat(32)), `Place imdb_word_index.json in /k/datasets/ to skip the download (its md5 is ${'c'.repeat(32)}).`);
+  assert.equal(cacheBase('/dev/null/keras'), '/tmp/.keras');
+});
+
+test('a partial file the server cannot resume (416) is discarded and downloaded whole', async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'datasets'), {recursive: true});
+  writeFileSync(join(dir, 'datasets', 'r416.bin.part'), Buffer.alloc(300_000, 1)); // longer than the file
+  const p = await getFile('r416.bin', `${base}/r416`, {cacheDir: dir, progress: false});
+  assert.deepEqual(new Uint8Array(readFileSync(p)), payload);
+  rmSync(dir, {recursive: true});
+});

@@ -251,9 +251,10 @@ async function fetchTo(url: string, part: string, out: NodeJS.WritableStream | f
       have = 0;
     }
   } else if (res.statusCode === 416 && have > 0) {
-    // the partial file is already complete (or bogus): the hash check decides
+    // the partial file is as long as the remote one or longer: start over rather than trust it
     res.resume();
-    return true;
+    rmSync(part, {force: true});
+    return fetchTo(url, part, out, timeoutMs);
   }
   if (!resumed) {
     if (res.statusCode !== 200) {

@@ -1,2 +1,10 @@
 // The public `keras.utils` namespace: re-exports only.
-export {};
+
+// keras.utils: files and data (datasets helper)
+export {getFile, hashFile, validateFile, extractArchive} from './get_file.js';
+export type {GetFileOptions, HashAlgorithm} from './get_file.js';
+export {toCategorical, normalize} from './numerical_utils.js';
+export {splitDataset} from './dataset_utils.js';
+export type {SplitDatasetOptions} from './dataset_utils.js';
+export {padSequences} from './sequence.js';
+export type {PadSequencesOptions} from './sequence.js';

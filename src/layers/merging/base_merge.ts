@@ -9,7 +9,14 @@ import type {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type CallArgs, type LayerArgs, type LayerInput} from '../layer.js';
 
-const fmt = (s: ShapeLike | null): string => (s === null ? 'None' : `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`);
+/** A shape, or nested lists of them, as Python prints tuples: `(None, 3)`, `(3,)`. */
+export function pyShape(s: unknown): string {
+  if (s === null || s === undefined) return 'None';
+  if (!Array.isArray(s)) return String(s);
+  const items = s.map(pyShape);
+  return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+}
+const fmt = pyShape;
 const fmtList = (ss: readonly ShapeLike[]): string => `[${ss.map(fmt).join(', ')}]`;
 
 export function isShapeList(s: unknown): s is ShapeLike[] {

@@ -12,13 +12,12 @@ import type {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import type {KerasTensor} from '../keras_tensor.js';
 import type {LayerArgs, LayerInput} from '../layer.js';
-import {isShapeList, Merge} from './base_merge.js';
+import {isShapeList, Merge, pyShape as fmt} from './base_merge.js';
 
 export interface ConcatenateArgs extends LayerArgs {
   axis?: number;
 }
 
-const fmt = (ss: unknown): string => JSON.stringify(ss).replace(/\[/g, '(').replace(/\]/g, ')').replace(/null/g, 'None');
 
 export class Concatenate extends Merge {
   static override readonly className: string = 'Concatenate';

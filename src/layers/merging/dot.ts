@@ -16,14 +16,13 @@ import type {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import type {KerasTensor} from '../keras_tensor.js';
 import type {LayerArgs, LayerInput} from '../layer.js';
-import {isShapeList, Merge} from './base_merge.js';
+import {isShapeList, Merge, pyShape as fmt} from './base_merge.js';
 
 export interface DotArgs extends LayerArgs {
   axes?: number | [number, number];
   normalize?: boolean;
 }
 
-const fmt = (s: unknown): string => JSON.stringify(s).replace(/\[/g, '(').replace(/\]/g, ')').replace(/null/g, 'None');
 
 /** `x / sqrt(max(sum(x^2, axis), 1e-12))`, as `keras.utils.normalize` with order 2. */
 function l2Normalize(x: Tensor, axis: number): Tensor {

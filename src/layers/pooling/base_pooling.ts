@@ -6,6 +6,8 @@ import {Layer, type LayerArgs} from '../layer.js';
 import {convOutputLength, standardizeDataFormat, standardizePadding, standardizeTuple, legacyArgs} from '../layer_utils.js';
 
 export interface PoolingArgs extends LayerArgs {
+  /** Also accepted as an option (Keras's keyword `pool_size`). */
+  poolSize?: number | readonly number[];
   /** Default: `poolSize`. */
   strides?: number | readonly number[] | null;
   padding?: 'valid' | 'same';
@@ -56,4 +58,16 @@ export abstract class BasePooling extends Layer {
 
 export function poolArgs(args: PoolingArgs | undefined, layer: string): PoolingArgs {
   return legacyArgs(args, layer, ['padding', 'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape']);
+}
+
+/** `new MaxPooling2D({poolSize, strides})` as well as `new MaxPooling2D([2, 2], {strides})`. */
+export function splitPoolArgs(
+  poolSize: number | readonly number[] | PoolingArgs, args: PoolingArgs, fallback: number | readonly number[],
+): [number | readonly number[], PoolingArgs] {
+  if (typeof poolSize === 'object' && poolSize !== null && !Array.isArray(poolSize)) {
+    const {poolSize: p, ...rest} = poolSize as PoolingArgs;
+    return [p ?? fallback, rest];
+  }
+  const {poolSize: _p, ...rest} = args;
+  return [poolSize as number | readonly number[], rest];
 }

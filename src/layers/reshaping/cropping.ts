@@ -6,7 +6,7 @@ import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {standardizeDataFormat} from '../layer_utils.js';
+import {splitPositional, standardizeDataFormat} from '../layer_utils.js';
 import {standardizePairs} from './zero_padding.js';
 
 type Pair = [number, number];
@@ -25,7 +25,8 @@ export class Cropping1D extends Layer {
   static override readonly className: string = 'Cropping1D';
   readonly cropping: Pair;
 
-  constructor(cropping: number | readonly number[] = [1, 1], args: LayerArgs = {}) {
+  constructor(cropping: number | readonly number[] | (LayerArgs & {cropping?: number | readonly number[]}) = [1, 1], args: LayerArgs = {}) {
+    [cropping, args] = splitPositional<number | readonly number[], LayerArgs>(cropping, args, 'cropping', [1, 1]);
     super(args);
     this.cropping = standardizePairs(cropping, 1, 'cropping')[0]!;
     this.inputSpec = new InputSpec({ndim: 3});
@@ -58,7 +59,11 @@ export class Cropping2D extends Layer {
   readonly cropping: [Pair, Pair];
   readonly dataFormat: ImageDataFormat;
 
-  constructor(cropping: number | readonly (number | readonly number[])[] = [[0, 0], [0, 0]], args: LayerArgs & {dataFormat?: ImageDataFormat | null} = {}) {
+  constructor(
+    cropping: number | readonly (number | readonly number[])[] | (LayerArgs & {cropping?: number | readonly (number | readonly number[])[]; dataFormat?: ImageDataFormat | null}) = [[0, 0], [0, 0]],
+    args: LayerArgs & {dataFormat?: ImageDataFormat | null} = {},
+  ) {
+    [cropping, args] = splitPositional<number | readonly (number | readonly number[])[], LayerArgs & {dataFormat?: ImageDataFormat | null}>(cropping, args, 'cropping', [[0, 0], [0, 0]]);
     const {dataFormat, ...rest} = args;
     super(rest);
     this.dataFormat = standardizeDataFormat(dataFormat);

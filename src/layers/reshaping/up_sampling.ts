@@ -5,14 +5,15 @@ import {registerKerasSerializable} from '../../serialization.js';
 import {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {standardizeDataFormat, standardizeTuple} from '../layer_utils.js';
+import {splitPositional, standardizeDataFormat, standardizeTuple} from '../layer_utils.js';
 
 /** Repeats each step `size` times: `[batch, steps, features]` -> `[batch, steps * size, features]`. */
 export class UpSampling1D extends Layer {
   static override readonly className: string = 'UpSampling1D';
   readonly size: number;
 
-  constructor(size: number = 2, args: LayerArgs = {}) {
+  constructor(size: number | (LayerArgs & {size?: number}) = 2, args: LayerArgs = {}) {
+    [size, args] = splitPositional<number, LayerArgs>(size, args, 'size', 2);
     super(args);
     if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError_(`Expected an integer value for \`size\`, got ${typeof size}.`);
     if (size <= 0) throw new ValueError(`Argument \`size\` should be a positive integer. Received: size=${size}`);
@@ -57,7 +58,8 @@ export class UpSampling2D extends Layer {
   readonly dataFormat: ImageDataFormat;
   readonly interpolation: Interpolation;
 
-  constructor(size: number | readonly number[] = [2, 2], args: UpSampling2DArgs = {}) {
+  constructor(size: number | readonly number[] | (UpSampling2DArgs & {size?: number | readonly number[]}) = [2, 2], args: UpSampling2DArgs = {}) {
+    [size, args] = splitPositional<number | readonly number[], UpSampling2DArgs>(size, args, 'size', [2, 2]);
     const {dataFormat, interpolation = 'nearest', ...rest} = args;
     super(rest);
     this.dataFormat = standardizeDataFormat(dataFormat);

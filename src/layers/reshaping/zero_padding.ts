@@ -5,7 +5,7 @@ import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {standardizeDataFormat, standardizeTuple} from '../layer_utils.js';
+import {splitPositional, standardizeDataFormat, standardizeTuple} from '../layer_utils.js';
 
 type Pair = [number, number];
 
@@ -27,7 +27,8 @@ export class ZeroPadding1D extends Layer {
   static override readonly className: string = 'ZeroPadding1D';
   readonly padding: Pair;
 
-  constructor(padding: number | readonly number[] = 1, args: LayerArgs = {}) {
+  constructor(padding: number | readonly number[] | (LayerArgs & {padding?: number | readonly number[]}) = 1, args: LayerArgs = {}) {
+    [padding, args] = splitPositional<number | readonly number[], LayerArgs>(padding, args, 'padding', 1);
     super(args);
     this.padding = standardizePairs(padding, 1, 'padding')[0]!;
     this.inputSpec = new InputSpec({ndim: 3});
@@ -62,7 +63,11 @@ export class ZeroPadding2D extends Layer {
   readonly padding: [Pair, Pair];
   readonly dataFormat: ImageDataFormat;
 
-  constructor(padding: number | readonly (number | readonly number[])[] = 1, args: LayerArgs & {dataFormat?: ImageDataFormat | null} = {}) {
+  constructor(
+    padding: number | readonly (number | readonly number[])[] | (LayerArgs & {padding?: number | readonly (number | readonly number[])[]; dataFormat?: ImageDataFormat | null}) = 1,
+    args: LayerArgs & {dataFormat?: ImageDataFormat | null} = {},
+  ) {
+    [padding, args] = splitPositional<number | readonly (number | readonly number[])[], LayerArgs & {dataFormat?: ImageDataFormat | null}>(padding, args, 'padding', 1);
     const {dataFormat, ...rest} = args;
     super(rest);
     this.dataFormat = standardizeDataFormat(dataFormat);

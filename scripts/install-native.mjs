@@ -1,0 +1,51 @@
+// Builds the native backend's addon (native/binding.gyp) with node-gyp, as `npm install` runs it.
+// Never fails the install: without a compiler (`CXX=false npm install`), headers or node-gyp, it
+// prints one line and exits 0; at run time keras-ts then says once that it uses the reference backend.
+// Set KERAS_SKIP_NATIVE=1 to skip the build.
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (msg) => console.log(`keras-ts: ${msg}`);
+
+function nodeGypCommand() {
+  // npm tells lifecycle scripts where its bundled node-gyp is
+  const fromNpm = process.env.npm_config_node_gyp;
+  if (fromNpm && existsSync(fromNpm)) return [process.execPath, fromNpm];
+  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (existsSync(bundled)) return [process.execPath, bundled];
+  return ['node-gyp'];
+}
+
+function main() {
+  if (process.env.KERAS_SKIP_NATIVE === '1') {
+    say('KERAS_SKIP_NATIVE=1: native backend not built; the reference backend will be used.');
+    return;
+  }
+  const [cmd, ...pre] = nodeGypCommand();
+  const args = [...pre, 'rebuild', `--directory=${join(root, 'native')}`];
+  // use the installed Node headers when npm did not name a nodedir (offline builds work then)
+  const headers = join(dirname(process.execPath), '..', 'include', 'node', 'node_api.h');
+  if (!process.env.npm_config_nodedir && existsSync(headers)) args.push(`--nodedir=${join(dirname(process.execPath), '..')}`);
+  const r = spawnSync(cmd, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000});
+  const ok = r.status === 0 && existsSync(join(root, 'native', 'build', 'Release', 'keras_native.node'));
+  if (ok) {
+    say('native backend built (native/build/Release/keras_native.node).');
+    return;
+  }
+  const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+  if (process.env.KERAS_NATIVE_VERBOSE === '1') console.log(out);
+  const why = r.error
+    ? r.error.message
+    : (out.split('\n').find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? `node-gyp exited with ${r.status}`).trim();
+  say(`native backend not built (${why}); the reference backend will be used. KERAS_NATIVE_VERBOSE=1 shows the build log.`);
+}
+
+try {
+  main();
+} catch (e) {
+  say(`native backend not built (${e?.message ?? e}); the reference backend will be used.`);
+}
+process.exit(0);

@@ -1,0 +1,1 @@
+export function cloneModel(){}; export type CloneModelArgs = {};

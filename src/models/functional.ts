@@ -1,0 +1,241 @@
+/**
+ * A functional model: a `Model` defined as a graph of layer calls from symbolic inputs to outputs.
+ *
+ * ```ts
+ * const inputs = Input({shape: [784]});
+ * const x = new Dense(64, {activation: 'relu'}).apply(inputs);
+ * const outputs = new Dense(10, {activation: 'softmax'}).apply(x);
+ * const model = new Model({inputs, outputs, name: 'mnist'}); // a Functional
+ * ```
+ *
+ * `new Model({inputs, outputs})` becomes a `Functional` through the hook this module installs in
+ * `Model` (`setFunctionalInit`), as Keras's `Model.__new__` does. Inputs and outputs may be one tensor,
+ * arrays or objects of them; the model is a layer, so it can be called on tensors or on symbolic
+ * tensors inside another model.
+ */
+import {ValueError} from '../errors.js';
+import type {ShapeLike} from '../layers/input_spec.js';
+import {KerasTensor} from '../layers/keras_tensor.js';
+import {setMask, uniqueName, type CallArgs, type Layer, type LayerInput, type LayerOutput} from '../layers/layer.js';
+import {flattenStructure, packSequenceAs} from '../layers/symbolic_call.js';
+import * as ops from '../ops/index.js';
+import {registerKerasSerializable} from '../serialization.js';
+import {fmtShape} from '../tensor/shape.js';
+import {Tensor} from '../tensor/tensor.js';
+import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
+import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
+import {Model, setFunctionalInit} from './model.js';
+
+export interface FunctionalArgs {
+  /** `Input` tensors (or tensors derived from them): one, an array, or an object by name. */
+  inputs: unknown;
+  /** Symbolic outputs: one, an array, or an object by name. */
+  outputs: unknown;
+  name?: string;
+  trainable?: boolean;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor) && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+export class Functional extends Model {
+  static override readonly className: string = 'Functional';
+  // No field initializers here: `new Model({inputs, outputs})` turns a Model into a Functional after
+  // construction, so every field is set in `initGraph`.
+  declare graph: GraphNetwork;
+  /** Names of the output layers, as Keras's `output_names` (keys of per-output losses and metrics). */
+  declare outputNames: string[];
+  declare inputNames: string[];
+
+  constructor(args: FunctionalArgs) {
+    super(args as never);
+    if (!this.graph) initFunctional(this, args);
+  }
+
+  /** Sets up the graph (called once, from the constructor or `new Model({inputs, outputs})`). */
+  initGraph(args: FunctionalArgs): void {
+    let {inputs} = args;
+    const {outputs} = args;
+    if (isPlainObject(inputs)) {
+      for (const [k, v] of Object.entries(inputs)) {
+        if (v instanceof KerasTensor && v.keras && v.keras.layer.name !== k) {
+          console.warn(`When providing \`inputs\` as a dict, all keys in the dict must match the names of the corresponding tensors. Received key '${k}' mapping to value ${v.toString()} which has name '${v.keras.layer.name}'. Change the tensor name to '${k}' (via \`Input({..., name: '${k}'})\`)`);
+        }
+      }
+    }
+    for (const x of flattenStructure(inputs)) {
+      if (!(x instanceof KerasTensor)) throw new ValueError(`All \`inputs\` values must be KerasTensors. Received: inputs including invalid value ${String(x)} of type ${typeof x}`);
+    }
+    for (const x of flattenStructure(outputs)) {
+      if (!(x instanceof KerasTensor)) throw new ValueError(`All \`outputs\` values must be KerasTensors. Received: outputs including invalid value ${String(x)} of type ${typeof x}`);
+    }
+    // an intermediate tensor as input: the graph starts at that tensor (Keras clones the nodes; we
+    // start the walk there, which gives the same computation)
+    void isInputKerasTensor;
+    this.graph = new GraphNetwork(inputs, outputs);
+    inputs = this.graph.inputsStruct;
+    this.outputNames = this.graph.outputs.map((t) => t.keras!.layer.name);
+    this.inputNames = this.graph.inputs.map((t) => t.keras!.layer.name);
+    if (args.trainable !== undefined) this.trainable = args.trainable;
+    this.built = true;
+  }
+
+  /** Flat list of the symbolic inputs. */
+  get inputs(): KerasTensor[] {
+    return this.graph.inputs;
+  }
+  /** Flat list of the symbolic outputs. */
+  get outputs(): KerasTensor[] {
+    return this.graph.outputs;
+  }
+  /** The inputs in the structure the model was built with. */
+  override get input(): KerasTensor | KerasTensor[] {
+    return this.graph.inputsStruct as KerasTensor | KerasTensor[];
+  }
+  override get output(): KerasTensor | KerasTensor[] {
+    return this.graph.outputsStruct as KerasTensor | KerasTensor[];
+  }
+  get inputShape(): ShapeLike | ShapeLike[] {
+    const s = this.graph.inputs.map((t) => t.shape);
+    return s.length === 1 ? s[0]! : s;
+  }
+  override get outputShape(): ShapeLike | ShapeLike[] {
+    const s = this.graph.outputs.map((t) => t.shape);
+    return s.length === 1 ? s[0]! : s;
+  }
+
+  /** The layers of the graph, from the inputs to the outputs (InputLayers included, as Keras 3). */
+  override get layers(): Layer[] {
+    return [...this.graph.layers];
+  }
+
+  override get sublayers(): Layer[] {
+    const own = super.sublayers.filter((l) => !this.graph.layers.includes(l));
+    return [...this.graph.layers, ...own];
+  }
+
+  /** A layer by name, or by index in `layers` (Keras's `get_layer`). */
+  override getLayer(nameOrIndex: string | number | {name?: string; index?: number}): Layer {
+    let name: string | undefined;
+    let index: number | undefined;
+    if (typeof nameOrIndex === 'string') name = nameOrIndex;
+    else if (typeof nameOrIndex === 'number') index = nameOrIndex;
+    else ({name, index} = nameOrIndex);
+    if (name !== undefined && index !== undefined) throw new ValueError(`Provide only a layer name or a layer index. Received: index=${index}, name=${name}.`);
+    const layers = this.layers;
+    if (index !== undefined) {
+      if (layers.length <= index) throw new ValueError(`Was asked to retrieve layer at index ${index} but model only has ${layers.length} layers.`);
+      return layers[index]!;
+    }
+    if (name !== undefined) {
+      const l = layers.find((x) => x.name === name);
+      if (l) return l;
+      throw new ValueError(`No such layer: ${name}. Existing layers are: ${JSON.stringify(layers.map((x) => x.name))}.`);
+    }
+    throw new ValueError('Provide either a layer name or layer index at `get_layer`.');
+  }
+
+  /** Inputs as the flat list of the graph's inputs: a tensor, an array, or an object by input name. */
+  standardizeInputs(inputs: unknown): Tensor[] {
+    const refs = this.graph.inputs;
+    const struct = this.graph.inputsStruct;
+    let flat: unknown[];
+    if (isPlainObject(inputs) && !isPlainObject(struct)) {
+      const missing = this.inputNames.filter((n) => !(n in inputs));
+      if (missing.length) {
+        throw new ValueError(`The structure of \`inputs\` doesn't match the expected structure. Expected inputs named ${JSON.stringify(this.inputNames)}. Received: inputs with keys ${JSON.stringify(Object.keys(inputs))}`);
+      }
+      flat = this.inputNames.map((n) => inputs[n]);
+    } else if (isPlainObject(struct) && isPlainObject(inputs)) {
+      const keys = Object.keys(struct).sort();
+      const missing = keys.filter((k) => !(k in inputs));
+      if (missing.length) throw new ValueError(`The structure of \`inputs\` doesn't match the expected structure. Expected keys ${JSON.stringify(keys)}. Received: inputs with keys ${JSON.stringify(Object.keys(inputs))}`);
+      flat = flattenStructure(keys.map((k) => inputs[k]));
+    } else if (refs.length === 1 && !Array.isArray(inputs)) {
+      flat = [inputs];
+    } else if (Array.isArray(inputs) && refs.length === 1 && !(inputs[0] instanceof Tensor) && !Array.isArray(struct)) {
+      flat = [inputs]; // a nested array of numbers for the one input
+    } else if (Array.isArray(inputs) && (inputs.length === refs.length && (inputs.every((x) => x instanceof Tensor || Array.isArray(x) || ArrayBuffer.isView(x)) && (refs.length > 1 || inputs[0] instanceof Tensor)))) {
+      flat = inputs;
+    } else {
+      flat = flattenStructure(inputs);
+    }
+    if (flat.length !== refs.length) {
+      throw new ValueError(`Layer "${this.name}" expects ${refs.length} input(s), but it received ${flat.length} input tensors.`);
+    }
+    return flat.map((x, i) => this.adjustInput(x, i));
+  }
+
+  private adjustInput(x: unknown, i: number): Tensor {
+    const ref = this.graph.inputs[i]!;
+    let t = ops.toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name);
+    if (t.dtype !== ref.dtype) t = ops.cast(t, ref.dtype);
+    // Keras drops or adds a trailing axis of size 1 to match the input's rank
+    if (t.rank === ref.rank + 1 && t.shape.at(-1) === 1) t = ops.squeeze(t, -1);
+    else if (t.rank === ref.rank - 1 && ref.shape.at(-1) === 1) t = ops.expandDims(t, -1);
+    if (t.rank !== ref.rank || ref.shape.some((d, j) => j > 0 && d !== null && d !== t.shape[j])) {
+      throw new ValueError(
+        `Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${fmtShape(ref.shape)}, found shape=${fmtShape(t.shape)}`,
+      );
+    }
+    return t;
+  }
+
+  protected override convertInputs(inputs: unknown): LayerInput {
+    const flat = this.standardizeInputs(inputs);
+    return flat.length === 1 ? flat[0]! : flat;
+  }
+
+  override call(inputs: LayerInput, kwargs: CallArgs = {}): LayerOutput {
+    const flat = this.standardizeInputs(inputs);
+    const mask = kwargs.mask;
+    if (mask) {
+      const ms = Array.isArray(mask) ? mask : [mask];
+      flat.forEach((x, i) => ms[i] && setMask(x, ms[i]!));
+    }
+    const outs = this.graph.run(flat) as Tensor[];
+    const packed = packSequenceAs(this.graph.outputsStruct, outs);
+    return (Array.isArray(packed) && packed.length === 1 ? packed[0] : packed) as LayerOutput;
+  }
+
+  /** Masks are already on the outputs from the inner layers; nothing to add. */
+  override computeMask(): null {
+    return null;
+  }
+
+  override computeOutputShape(inputShape: ShapeLike | ShapeLike[]): ShapeLike | ShapeLike[] {
+    const multi = Array.isArray(inputShape[0]);
+    const shapes = multi ? (inputShape as ShapeLike[]) : [inputShape as ShapeLike];
+    const out = this.graph.computeOutputShapes(shapes);
+    return out.length === 1 ? out[0]! : out;
+  }
+
+  override getConfig(): Config {
+    return graphConfig(this.graph, this.name, this.trainable);
+  }
+
+  static override fromConfig(config: Record<string, unknown>, customObjects: Record<string, unknown> = {}): Functional {
+    const {inputs, outputs, name, trainable} = graphFromConfig(config, customObjects);
+    return new this({inputs, outputs, name, trainable});
+  }
+}
+
+/** Turns `model` (being constructed with `{inputs, outputs}`) into a functional graph. */
+function initFunctional(model: Model, args: FunctionalArgs): void {
+  if (!(model instanceof Functional)) {
+    if (Object.getPrototypeOf(model) !== Model.prototype) {
+      throw new ValueError(
+        `${model.className}: a subclass of Model was constructed with \`inputs\` and \`outputs\`. To define a functional model in a subclass, extend Functional instead of Model (or do not pass inputs/outputs and implement call()).`,
+      );
+    }
+    Object.setPrototypeOf(model, Functional.prototype);
+    // Keras 3 names these models `functional`, `functional_1`, ...
+    if (args.name === undefined) model.name = uniqueName('functional');
+  }
+  (model as Functional).initGraph(args);
+}
+
+setFunctionalInit((model, args) => initFunctional(model, args as FunctionalArgs));
+registerKerasSerializable(Functional, {pkg: 'keras'});
+registerKerasSerializable(Functional, {pkg: 'keras', name: 'Model'});

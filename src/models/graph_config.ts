@@ -1,0 +1,279 @@
+/**
+ * The config of a functional graph in Keras's structure, camelCase (snake_case exists only on disk,
+ * converted in `saving/`):
+ *
+ * ```
+ * {name, trainable,
+ *  layers: [{module, className, config, registeredName, buildConfig, name,
+ *            inboundNodes: [{args: [{className: '__keras_tensor__', config: {shape, dtype, kerasHistory: [layer, node, tensor]}}], kwargs: {}}]}],
+ *  inputLayers: [[name, nodeIndex, tensorIndex]], outputLayers: [...]}
+ * ```
+ *
+ * Reading also accepts Keras 2's inbound nodes, `[[[name, nodeIndex, tensorIndex, kwargs], ...]]`, and
+ * `keysToCamel` turns a Keras 2 `model.to_json()` into this form.
+ */
+import {ValueError} from '../errors.js';
+import {KerasTensor, type Node} from '../layers/keras_tensor.js';
+import type {Layer} from '../layers/layer.js';
+import {mapStructure} from '../layers/symbolic_call.js';
+import {getRegisteredClass} from '../serialization.js';
+import type {GraphNetwork} from './graph_map.js';
+
+export type Config = Record<string, unknown>;
+
+/** `batch_input_shape` -> `batchInputShape`, keys only (string values such as names stay untouched). */
+export function snakeToCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Keys in which user data (output names) are keys: their children's keys are kept as they are. */
+const DATA_KEYS = new Set(['inputLayers', 'outputLayers', 'input_layers', 'output_layers']);
+
+/** Converts every key of a Keras JSON config to camelCase, leaving values (and names used as keys) alone. */
+export function keysToCamel(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(keysToCamel);
+  if (x && typeof x === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
+      const ck = snakeToCamel(k);
+      out[ck] = DATA_KEYS.has(k) ? v : keysToCamel(v);
+    }
+    return out;
+  }
+  return x;
+}
+
+/** Whether a layer is a functional model (nested models start their node count at 1 in configs). */
+function isFunctional(layer: Layer): boolean {
+  return (layer as unknown as {graph?: unknown}).graph !== undefined && layer.className === 'Functional';
+}
+
+/** How a layer is written in a model config (Keras's `serialize_keras_object`). */
+export function serializeLayer(layer: Layer): Config {
+  const cls = layer.constructor as unknown as {className: string};
+  const registered = getRegisteredClass(`keras>${cls.className}`) === (layer.constructor as unknown);
+  const out: Config = {
+    module: moduleOf(layer),
+    className: cls.className,
+    config: layer.getConfig(),
+    registeredName: registered ? null : `Custom>${cls.className}`,
+  };
+  const build = layer.getBuildConfig?.();
+  if (build && layer.className !== 'InputLayer' && !isFunctional(layer)) out['buildConfig'] = build;
+  return out;
+}
+
+function moduleOf(layer: Layer): string {
+  const n = layer.className;
+  if (n === 'Functional') return 'keras.src.models.functional';
+  if (n === 'Sequential') return 'keras.src.models.sequential';
+  return 'keras.layers';
+}
+
+/** A symbolic tensor in a node's arguments, as Keras 3 writes it. */
+function serializeKerasTensor(x: KerasTensor, own: Set<Node>): Config {
+  const {layer, nodeIndex, tensorIndex} = x.keras!;
+  let irrelevant = 0;
+  for (const n of layer.inboundNodes.slice(0, nodeIndex)) if (!own.has(n)) irrelevant++;
+  return {className: '__keras_tensor__', config: {shape: [...x.shape], dtype: x.dtype, kerasHistory: [layer.name, nodeIndex - irrelevant, tensorIndex]}};
+}
+
+function serializeNode(node: Node, own: Set<Node>): Config | null {
+  if (node.isInput) return null;
+  const ser = (s: unknown) => mapStructure(s, (leaf) => (leaf instanceof KerasTensor ? serializeKerasTensor(leaf, own) : leaf));
+  const kwargs: Config = {};
+  for (const [k, v] of Object.entries(node.callArgs.kwargs)) if (v !== undefined) kwargs[k] = ser(v);
+  return {args: [ser(node.callArgs.inputs)], kwargs};
+}
+
+/** The config of a functional model's graph (`Functional.get_config`). */
+export function graphConfig(graph: GraphNetwork, name: string, trainable: boolean): Config {
+  const reindex = new Map<Node, number>();
+  for (const layer of graph.layers) {
+    let kept = isFunctional(layer) ? 1 : 0;
+    for (const node of layer.inboundNodes) if (graph.nodes.has(node)) reindex.set(node, kept++);
+  }
+  const layers = graph.layers.map((layer) => {
+    const inboundNodes = layer.inboundNodes.filter((n) => graph.nodes.has(n)).map((n) => serializeNode(n, graph.nodes)).filter((n) => n !== null);
+    return {...serializeLayer(layer), name: layer.name, inboundNodes};
+  });
+  const tensorConfig = (leaf: unknown) => {
+    const t = leaf as KerasTensor;
+    const node = t.keras!.layer.inboundNodes[t.keras!.nodeIndex]!;
+    const idx = reindex.get(node);
+    if (idx === undefined) throw new ValueError(`Internal error: the node of ${t.toString()} is not in the model`);
+    return [t.keras!.layer.name, idx, t.keras!.tensorIndex];
+  };
+  // the structure the model was built with: a single tensor is one `[name, node, tensor]` triple
+  return {name, trainable, layers, inputLayers: mapStructure(graph.inputsStruct, tensorConfig), outputLayers: mapStructure(graph.outputsStruct, tensorConfig)};
+}
+
+/** Builds a layer from its entry in a model config (Keras 3 `{module, className, config}` or Keras 2 `{className, config}`). */
+export function deserializeLayer(entry: Config, customObjects: Record<string, unknown> = {}): Layer {
+  const className = entry['className'] as string;
+  const registeredName = entry['registeredName'] as string | null | undefined;
+  const custom = (customObjects[className] ?? (registeredName ? customObjects[registeredName] : undefined)) as {fromConfig?: (c: Config, o?: unknown) => unknown} | undefined;
+  const cls = custom ?? (registeredName ? getRegisteredClass(registeredName) : undefined) ?? getRegisteredClass(className);
+  if (!cls?.fromConfig) {
+    throw new ValueError(`Unknown layer: '${className}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope (in keras-ts: pass it in customObjects or register it with registerKerasSerializable).`);
+  }
+  const config = {...((entry['config'] as Config | undefined) ?? {})};
+  const layer = cls.fromConfig(config, customObjects) as Layer;
+  const build = entry['buildConfig'] as {inputShape?: unknown} | undefined;
+  if (build?.inputShape && !layer.built && layer.className !== 'InputLayer') {
+    try {
+      layer.maybeBuild(build.inputShape as never);
+    } catch {
+      // building early is a convenience; the first call builds anyway
+    }
+  }
+  return layer;
+}
+
+function isLegacyTensorRef(x: unknown): x is [string, number, number, Config?] {
+  return Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number' && typeof x[2] === 'number';
+}
+
+class NodeNotReady extends Error {}
+
+function outputOf(layers: Map<string, Layer>, name: string, nodeIndex: number, tensorIndex: number, legacy: boolean): KerasTensor {
+  const layer = layers.get(name);
+  if (!layer) throw new ValueError(`Invalid Functional model configuration. Missing node: ${name}`);
+  // Keras 2 models own a node 0 of their own: a nested model's calls start at index 1
+  const idx = legacy && isFunctional(layer) ? nodeIndex - 1 : nodeIndex;
+  const node = layer.inboundNodes[idx];
+  if (!node) throw new NodeNotReady(`Layer node index out of bounds: layer "${name}" has ${layer.inboundNodes.length} nodes, node ${idx} was asked for`);
+  const t = node.outputTensors[tensorIndex];
+  if (!t) throw new ValueError(`Invalid Functional model configuration: layer "${name}" node ${nodeIndex} has no output ${tensorIndex}`);
+  return t;
+}
+
+/** Calls `layer` on the tensors its node config names (Keras's `deserialize_node` + the call). */
+function processNode(layer: Layer, nodeData: unknown, layers: Map<string, Layer>): void {
+  if (Array.isArray(nodeData)) {
+    // Keras 2: [[name, nodeIndex, tensorIndex, kwargs], ...]
+    if (nodeData.length === 0) return;
+    const tensors: KerasTensor[] = [];
+    let kwargs: Config = {};
+    for (const ref of nodeData) {
+      if (!isLegacyTensorRef(ref)) throw new ValueError(`Cannot deserialize the model (invalid config data?): inbound node entry ${JSON.stringify(ref)}`);
+      tensors.push(outputOf(layers, ref[0], ref[1], ref[2], true));
+      if (ref[3] && typeof ref[3] === 'object') kwargs = {...kwargs, ...ref[3]};
+    }
+    layer.apply(tensors.length === 1 ? tensors[0] : tensors, kwargs);
+    return;
+  }
+  const data = nodeData as {args?: unknown[]; kwargs?: Config};
+  const revive = (s: unknown): unknown => {
+    if (Array.isArray(s)) return s.map(revive);
+    if (s && typeof s === 'object') {
+      const o = s as Config;
+      if (o['className'] === '__keras_tensor__') {
+        const hist = (o['config'] as Config)['kerasHistory'] as [string, number, number];
+        return outputOf(layers, hist[0], hist[1], hist[2], false);
+      }
+      const out: Config = {};
+      for (const [k, v] of Object.entries(o)) out[k] = revive(v);
+      return out;
+    }
+    return s;
+  };
+  const args = revive(data.args ?? []) as unknown[];
+  const kwargs = revive(data.kwargs ?? {}) as Config;
+  layer.apply(args[0], kwargs);
+}
+
+/**
+ * Rebuilds the layers and the graph of a functional config; returns the input and output tensors
+ * (in their structures) for `new Functional({inputs, outputs})` (Keras's `functional_from_config`).
+ */
+export function graphFromConfig(config: Config, customObjects: Record<string, unknown> = {}): {inputs: unknown; outputs: unknown; name?: string; trainable?: boolean} {
+  const layerEntries = config['layers'] as Config[] | undefined;
+  if (!Array.isArray(layerEntries)) throw new ValueError('Invalid Functional model configuration: `layers` must be a list');
+  const created = new Map<string, Layer>();
+  const pending = new Map<Layer, unknown[]>();
+  for (const entry of layerEntries) {
+    const layer = deserializeLayer(entry, customObjects);
+    const name = (entry['name'] as string | undefined) ?? layer.name;
+    created.set(name, layer);
+    const nodes = (entry['inboundNodes'] as unknown[] | undefined) ?? [];
+    if (nodes.length) pending.set(layer, [...nodes]);
+  }
+  // process nodes in layer order, re-queueing those whose inputs do not exist yet (shared layers)
+  while (pending.size) {
+    let progress = false;
+    for (const entry of layerEntries) {
+      const layer = created.get(entry['name'] as string)!;
+      const list = pending.get(layer);
+      if (!list) continue;
+      let i = 0;
+      for (; i < list.length; i++) {
+        try {
+          processNode(layer, list[i], created);
+        } catch (e) {
+          if (e instanceof NodeNotReady) break;
+          throw e;
+        }
+      }
+      if (i > 0) progress = true;
+      if (i >= list.length) pending.delete(layer);
+      else pending.set(layer, list.slice(i));
+    }
+    if (!progress) {
+      const names = [...pending.keys()].map((l) => l.name);
+      throw new ValueError(`Invalid Functional model configuration. The graph of the Functional model either has loops or disconnected nodes. The following nodes failed to be resolved: ${JSON.stringify(names)}`);
+    }
+  }
+  const mapTensors = (s: unknown): unknown => {
+    if (isLegacyTensorRef(s)) {
+      const layer = created.get(s[0]);
+      // Keras 3 writes nested functional models' node indices counting their own node 0
+      const idx = layer && isFunctional(layer) ? s[1] - 1 : s[1];
+      return outputOf(created, s[0], idx, s[2], false);
+    }
+    if (Array.isArray(s)) return s.map(mapTensors);
+    if (s && typeof s === 'object') {
+      const out: Config = {};
+      for (const [k, v] of Object.entries(s as Config)) out[k] = mapTensors(v);
+      return out;
+    }
+    throw new ValueError(`Invalid Functional model configuration: cannot read tensor reference ${JSON.stringify(s)}`);
+  };
+  return {
+    inputs: mapTensors(config['inputLayers']),
+    outputs: mapTensors(config['outputLayers']),
+    name: config['name'] as string | undefined,
+    trainable: config['trainable'] as boolean | undefined,
+  };
+}
+
+/**
+ * `keras.models.model_from_config`: builds a model (or layer) from `{className, config}`. Keys may
+ * be snake_case (as in Keras files) or camelCase; a `Model`/`Functional` with `layers` and
+ * `inputLayers` is built as a functional graph.
+ */
+export function modelFromConfig(config: Config, customObjects: Record<string, unknown> = {}): Layer {
+  const c = ('class_name' in config ? keysToCamel(config) : config) as Config;
+  const className = c['className'] as string;
+  const inner = (c['config'] ?? {}) as Config;
+  if ((className === 'Model' || className === 'Functional') && 'layers' in inner && 'inputLayers' in inner) {
+    const cls = getRegisteredClass('Functional');
+    if (!cls) throw new ValueError('The functional API (models/functional) is not loaded');
+    return cls.fromConfig(inner, customObjects) as Layer;
+  }
+  return deserializeLayer(c, customObjects);
+}
+
+/** `keras.models.model_from_json`: a model from `model.to_json()` output (Keras 2 or Keras 3). */
+export function modelFromJson(json: string, customObjects: Record<string, unknown> = {}): Layer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (e) {
+    throw new ValueError(`model_from_json: the text is not valid JSON (${(e as Error).message})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || !('class_name' in parsed || 'className' in parsed)) {
+    throw new ValueError('model_from_json: expected an object with `class_name` and `config`');
+  }
+  return modelFromConfig(parsed as Config, customObjects);
+}
