@@ -12,3 +12,4 @@ export * as boston_housing from './boston_housing.js';
 export * as californiaHousing from './california_housing.js';
 export * as california_housing from './california_housing.js';
 export type {DownloadOptions, LoadResult} from './common.js';
+export * as uciDigits from './uci_digits.js';

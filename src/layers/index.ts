@@ -74,3 +74,11 @@ export type {InputArgs} from './symbolic_call.js';
 export {Merge, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot} from './merging/index.js';
 export {add, subtract, multiply, average, maximum, minimum, concatenate, dot} from './merging/index.js';
 export type {ConcatenateArgs, DotArgs} from './merging/index.js';
+
+// sequences: recurrent layers, Embedding, Masking, text preprocessing
+export * from './recurrent/index.js';
+export {Embedding} from './core/embedding.js';
+export type {EmbeddingArgs} from './core/embedding.js';
+export {Masking} from './core/masking.js';
+export type {MaskingArgs} from './core/masking.js';
+export * from './preprocessing/index.js';

@@ -162,15 +162,13 @@ export class TextVectorization extends Layer {
     const {texts, scalar} = this.texts(inputs as unknown);
     const tokenLists = texts.map((t) => this.tokenize(t));
     if (this.outputMode !== 'int') {
-      const rows = tokenLists.map((toks) => this.lookup.call([toks] as never));
-      const depth = rows[0]?.shape.at(-1) ?? this.lookup.vocabularySize();
-      const out = new Float32Array(rows.length * depth);
-      rows.forEach((r, i) => {
-        // a sample with no token has a zero row (the lookup of an empty list gives shape [1, 0])
-        if (r.size === depth) out.set(r.values as Float32Array, i * depth);
+      const depth = this.padToMaxTokens ? this.maxTokens! : this.lookup.vocabularySize();
+      const out = new Float32Array(tokenLists.length * depth);
+      tokenLists.forEach((toks, i) => {
+        // a sample without tokens keeps its zero row
+        if (toks.length) out.set(this.lookup.call([toks] as never).values as Float32Array, i * depth);
       });
-      const t = new Tensor([rows.length, depth], 'float32', out);
-      return scalar ? new Tensor([depth], 'float32', out) : t;
+      return new Tensor(scalar ? [depth] : [tokenLists.length, depth], 'float32', out);
     }
     const ids = tokenLists.map((toks) => Array.from(toks, (tok) => this.lookup.lookup(tok)));
     const len = this.outputSequenceLength ?? Math.max(0, ...ids.map((r) => r.length));
