@@ -141,3 +141,36 @@ test('layer order follows Keras (depth, then traversal order); Concatenate in a 
   const m = new Model({inputs: x, outputs: c}) as Functional;
   assert.deepEqual(m.layers.map((l) => l.name), ['i', 'right_pre', 'left', 'right', 'cat']);
 });
+
+test('masks: symbolic tensors record a mask; the graph carries it to mask-aware layers', async () => {
+  const {Embedding} = await import('../src/layers/core/embedding.js');
+  const {GlobalAveragePooling1D} = await import('../src/layers/pooling/global_average_pooling1d.js');
+  const x = Input({shape: [4], dtype: 'int32', name: 'tokens'});
+  const emb = new Embedding(10, 2, {maskZero: true, name: 'emb'});
+  const e = emb.apply(x) as KerasTensor;
+  assert.equal(x.hasMask, false);
+  assert.equal(e.hasMask, true);
+  assert.deepEqual(e.shape, [null, 4, 2]);
+  const d = new Dense(2, {name: 'td'}).apply(e) as KerasTensor;
+  assert.equal(d.hasMask, true, 'Dense passes the mask through');
+  const pooled = new GlobalAveragePooling1D({name: 'gap'}).apply(d) as KerasTensor;
+  assert.equal(pooled.hasMask, false, 'pooling consumes the mask');
+  const m = new Model({inputs: x, outputs: pooled}) as Functional;
+  // the masked mean over the 2 real tokens equals the mean over a sequence of just those tokens
+  const full = m.apply(tensor([[3, 5, 0, 0]], undefined, 'int32')) as ReturnType<typeof tensor>;
+  const dl = m.getLayer('td');
+  const ev = emb.apply(tensor([[3, 5]], undefined, 'int32'));
+  const want = ops.mean(dl.apply(ev), 1);
+  assertClose(full, want, {rtol: 1e-5});
+});
+
+test('training flows into the graph: Dropout is active only with training=true', async () => {
+  const {Dropout} = await import('../src/layers/regularization/dropout.js');
+  const x = Input({shape: [1000], name: 'din'});
+  const m = new Model({inputs: x, outputs: new Dropout(0.5, {name: 'drop'}).apply(x)}) as Functional;
+  const ones = ops.onesLike(tensor(new Array(1000).fill(1), [1, 1000]));
+  assert.equal((m.apply(ones) as ReturnType<typeof tensor>).values.every((v) => v === 1), true);
+  const t = m.apply(ones, {training: true}) as ReturnType<typeof tensor>;
+  const zeros = t.values.filter((v) => v === 0).length;
+  assert.ok(zeros > 350 && zeros < 650, `about half dropped, got ${zeros}`);
+});

@@ -51,9 +51,12 @@ export {Flatten} from './reshaping/flatten.js';
 export {Reshape} from './reshaping/reshape.js';
 export {Permute} from './reshaping/permute.js';
 export {RepeatVector} from './reshaping/repeat_vector.js';
-export {ZeroPadding1D, ZeroPadding2D} from './reshaping/zero_padding.js';
-export {Cropping1D, Cropping2D} from './reshaping/cropping.js';
-export {UpSampling1D, UpSampling2D} from './reshaping/up_sampling.js';
+export {ZeroPadding1D} from './reshaping/zero_padding1d.js';
+export {ZeroPadding2D} from './reshaping/zero_padding2d.js';
+export {Cropping1D} from './reshaping/cropping1d.js';
+export {Cropping2D} from './reshaping/cropping2d.js';
+export {UpSampling1D} from './reshaping/up_sampling1d.js';
+export {UpSampling2D} from './reshaping/up_sampling2d.js';
 
 // normalization
 export {BatchNormalization} from './normalization/batch_normalization.js';

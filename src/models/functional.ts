@@ -15,13 +15,14 @@
  */
 import {ValueError} from '../errors.js';
 import type {ShapeLike} from '../layers/input_spec.js';
-import {KerasTensor} from '../layers/keras_tensor.js';
+import {KerasTensor, type Node} from '../layers/keras_tensor.js';
 import {setMask, uniqueName, type CallArgs, type Layer, type LayerInput, type LayerOutput} from '../layers/layer.js';
 import {flattenStructure, packSequenceAs} from '../layers/symbolic_call.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
+import {formatCount, formatShape} from '../utils/summary.js';
 import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
 import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
 import {Model, setFunctionalInit} from './model.js';
@@ -211,6 +212,46 @@ export class Functional extends Model {
     return out.length === 1 ? out[0]! : out;
   }
 
+  // --- summary (rows for utils/summary.ts) ----------------------------------------------------
+
+  /** Keras prints a chain of single-input layers without the `Connected to` column. */
+  summarySequentialLike(): boolean {
+    const nodes: Node[] = [];
+    for (const v of this.graph.nodesByDepth.values()) {
+      if (v.length > 1 || (v.length === 1 && v[0]!.inputTensors.length > 1)) return false;
+      nodes.push(...v);
+    }
+    // a layer with two nodes in the model (shared) also needs the connections
+    return !this.graph.layers.some((l) => l.inboundNodes.filter((n) => nodes.includes(n)).length > 1);
+  }
+
+  summaryRows(args: {expandNested?: boolean} = {}): SummaryRow[] {
+    const relevant = this.graph.nodes;
+    const connections = (layer: Layer): string => {
+      const parts: string[] = [];
+      for (const node of layer.inboundNodes) {
+        if (!relevant.has(node)) continue;
+        for (const t of node.inputTensors) parts.push(`${t.keras!.layer.name}[${t.keras!.nodeIndex}][${t.keras!.tensorIndex}]`);
+      }
+      return parts.length ? parts.join(', ') : '-';
+    };
+    const rows: SummaryRow[] = [];
+    const visit = (layer: Layer, level: number) => {
+      rows.push({
+        name: (level ? '   '.repeat(level) + '└ ' : '') + layer.name,
+        className: layer.className,
+        outputShape: summaryShape(layer),
+        params: layer.built ? formatCount(layer.countParams()) : '0 (unbuilt)',
+        connectedTo: level ? '-' : connections(layer),
+        trainable: layer.weights.length ? (layer.trainable ? 'Y' : 'N') : '-',
+      });
+      const inner = (layer as {layers?: Layer[]}).layers;
+      if (args.expandNested && layer !== this && Array.isArray(inner)) for (const l of inner) visit(l, level + 1);
+    };
+    for (const l of this.graph.layers) visit(l, 0);
+    return rows;
+  }
+
   override getConfig(): Config {
     return graphConfig(this.graph, this.name, this.trainable);
   }
@@ -219,6 +260,32 @@ export class Functional extends Model {
     const {inputs, outputs, name, trainable} = graphFromConfig(config, customObjects);
     return new this({inputs, outputs, name, trainable});
   }
+}
+
+interface SummaryRow {
+  name: string;
+  className: string;
+  outputShape: string;
+  params: string;
+  connectedTo?: string;
+  trainable?: string;
+}
+
+/** Keras's `format_layer_shape`: the outputs of the layer's last node, `(None, 4)` or a list of them. */
+function summaryShape(layer: Layer): string {
+  const node = layer.inboundNodes.at(-1);
+  let shapes: ShapeLike[];
+  if (node) shapes = node.outputTensors.map((t) => t.shape);
+  else {
+    try {
+      const s = layer.outputShape;
+      shapes = Array.isArray(s[0]) ? (s as ShapeLike[]) : [s as ShapeLike];
+    } catch {
+      return '?';
+    }
+  }
+  const f = shapes.map((s) => formatShape(s));
+  return f.length === 1 ? f[0]! : `[${f.join(', ')}]`;
 }
 
 /** Turns `model` (being constructed with `{inputs, outputs}`) into a functional graph. */

@@ -1,57 +1,181 @@
 /**
- * PLACEHOLDER written by the functional-API helper so `functional.ts` can build and be tested; the
- * training helper owns this file and replaces it. What the functional API needs from the real one:
- * `Model extends Layer`, a constructor taking `{inputs, outputs, name, trainable}` that calls the
- * hook installed with `setFunctionalInit` when `inputs` and `outputs` are given, a `layers` getter
- * and `getLayer` (both overridden by `Functional`).
+ * `Model`: a layer with a training loop (`compile`, `fit`, `evaluate`, `predict`), `summary()` and
+ * weight access. Subclass it and implement `call`, use `Sequential`, or — once the functional API is
+ * loaded — `new Model({inputs, outputs})` (the functional module installs itself with
+ * `setFunctionalFactory`).
+ *
+ * ```ts
+ * const model = new Sequential([new Dense(10, {activation: 'softmax', inputShape: [784]})]);
+ * model.compile({optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy']});
+ * const history = await model.fit(x, y, {epochs: 5, batchSize: 128});
+ * ```
  */
+import type {Variable} from '../autodiff/variable.js';
+import type {Callback} from '../callbacks/callback.js';
+import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
-import {Layer, type LayerArgs} from '../layers/layer.js';
+import {Layer, type LayerArgs, type ShapeLike} from '../layers/layer.js';
+import type {Metric} from '../metrics/metric.js';
+import type {Optimizer} from '../optimizers/optimizer.js';
+import type {Tensor} from '../tensor/tensor.js';
+import * as trainer from '../trainers/trainer.js';
+import type {Data} from '../trainers/data_adapter.js';
+import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel} from '../utils/summary.js';
+import {formatCount} from '../utils/summary.js';
 
 export interface ModelArgs extends LayerArgs {
-  /** With `outputs`: a functional model (`new Model({inputs, outputs})`). */
+  /** Functional API: the symbolic inputs and outputs (needs models/functional loaded). */
   inputs?: unknown;
   outputs?: unknown;
 }
 
-export type FunctionalInit = (model: Model, args: ModelArgs) => void;
-let functionalInit: FunctionalInit | null = null;
-
-/** Installed by `models/functional`: makes `new Model({inputs, outputs})` a functional graph. */
-export function setFunctionalInit(fn: FunctionalInit): void {
-  functionalInit = fn;
+export type FunctionalFactory = (args: ModelArgs) => Model;
+let functionalFactory: FunctionalFactory | null = null;
+/** Installed by the functional API: how `new Model({inputs, outputs})` builds a graph model. */
+export function setFunctionalFactory(fn: FunctionalFactory): void {
+  functionalFactory = fn;
 }
 
-export class Model extends Layer {
+export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   static override readonly className: string = 'Model';
+  stopTraining = false;
+  stopEvaluating = false;
+  stopPredicting = false;
+  history: History | null = null;
+  trainerState: trainer.TrainerState | null = null;
+  outputNames: string[] | null = null;
 
   constructor(args: ModelArgs = {}) {
-    const {inputs, outputs, ...rest} = args;
-    super(rest);
+    const {inputs, outputs, ...layerArgs} = args;
+    super(layerArgs);
     if (inputs !== undefined || outputs !== undefined) {
-      if (inputs === undefined || outputs === undefined) {
-        throw new ValueError('A functional Model needs both `inputs` and `outputs`.');
+      if (!functionalFactory) {
+        throw new ValueError('new Model({inputs, outputs}) needs the functional API (models/functional) to be loaded');
       }
-      if (!functionalInit) throw new ValueError('The functional API (models/functional) is not loaded');
-      functionalInit(this, args);
+      // as Keras's Model.__new__: the instance is a functional model
+      return functionalFactory(args);
     }
   }
 
-  /** The layers this model holds. */
+  /** Subclasses compute the outputs here; `apply(x, {training})` is how callers run the model. */
+  override call(inputs: Tensor | Tensor[], kwargs: {training?: boolean} = {}): Tensor | Tensor[] {
+    void inputs, kwargs;
+    throw new ValueError(`Model "${this.name}" has no call(); subclass Model and implement call(inputs, {training})`);
+  }
+
+  /** The layers the model tracks, in order (the Sequential's stack; a subclass's fields). */
   get layers(): Layer[] {
     return this.sublayers;
   }
 
-  getLayer(nameOrIndex: string | number | {name?: string; index?: number}): Layer {
+  /** Looks a layer up by name or index, as Keras's `get_layer`. */
+  getLayer(nameOrIndex: string | number): Layer {
     const layers = this.layers;
     if (typeof nameOrIndex === 'number') {
       const l = layers[nameOrIndex];
       if (!l) throw new ValueError(`Was asked to retrieve layer at index ${nameOrIndex} but model only has ${layers.length} layers.`);
       return l;
     }
-    const name = typeof nameOrIndex === 'string' ? nameOrIndex : nameOrIndex.name;
-    const l = layers.find((x) => x.name === name);
-    if (!l) throw new ValueError(`No such layer: ${name}. Existing layers are: ${JSON.stringify(layers.map((x) => x.name))}.`);
+    const l = layers.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`No such layer: ${nameOrIndex}. Existing layers are: ${JSON.stringify(layers.map((x) => x.name))}.`);
     return l;
   }
+
+  // --- trainer ----------------------------------------------------------------------------------
+
+  get optimizer(): Optimizer | null {
+    return this.trainerState?.optimizer ?? null;
+  }
+  get compiled(): boolean {
+    return this.trainerState !== null;
+  }
+  /** The metric objects: the loss tracker, then the compiled metrics (once built by a first batch). */
+  get metrics(): Metric[] {
+    return trainer.modelMetrics(this);
+  }
+  get metricsNames(): string[] {
+    return this.metrics.map((m) => m.name);
+  }
+
+  compile(args: trainer.CompileArgs = {}): void {
+    trainer.compile(this, args);
+  }
+  fit(x: Data, y?: Data | null, args: trainer.FitArgs = {}): Promise<History> {
+    return trainer.fit(this, x, y, args);
+  }
+  evaluate(x: Data, y?: Data | null, args: trainer.EvaluateArgs = {}): Promise<number | number[] | Record<string, number>> {
+    return trainer.evaluate(this, x, y, args);
+  }
+  predict(x: Data, args: trainer.PredictArgs = {}): Promise<Tensor | Tensor[]> {
+    return trainer.predict(this, x, args);
+  }
+  trainOnBatch(x: Data, y?: Data | null, args: Parameters<typeof trainer.trainOnBatch>[3] = {}) {
+    return trainer.trainOnBatch(this, x, y, args);
+  }
+  testOnBatch(x: Data, y?: Data | null, args: Parameters<typeof trainer.testOnBatch>[3] = {}) {
+    return trainer.testOnBatch(this, x, y, args);
+  }
+  predictOnBatch(x: Data): Tensor | Tensor[] {
+    return trainer.predictOnBatch(this, x);
+  }
+  resetMetrics(): void {
+    for (const m of this.metrics) m.resetState();
+  }
+
+  /** Runs the model on a batch (the trainer's entry): one tensor per input, one per output. */
+  forward(x: Tensor[], training: boolean): Tensor[] {
+    const out = this.apply(x.length === 1 ? x[0] : x, {training});
+    return Array.isArray(out) ? out : [out];
+  }
+
+  /** Builds from the shapes of the first batch (batch dimension unknown), if not built. */
+  buildFromData(x: Tensor[]): void {
+    if (this.built) return;
+    const shapes: ShapeLike[] = x.map((t) => [null, ...t.shape.slice(1)]);
+    this.maybeBuild(shapes.length === 1 ? shapes[0]! : shapes);
+  }
+
+  // --- summary ----------------------------------------------------------------------------------
+
+  summary(args: SummaryArgs = {}): void {
+    printSummary(this, args);
+  }
+  /** The summary as a string (what `summary()` prints). */
+  summaryText(args: Omit<SummaryArgs, 'printFn'> = {}): string {
+    return summaryLines(this, args).join('\n') + '\n';
+  }
+  /** The output shape shown for `layer` (Sequential records them; graphs read the layer's node). */
+  protected layerOutputShape(layer: Layer): ShapeLike | ShapeLike[] | null {
+    try {
+      return layer.outputShape;
+    } catch {
+      return null;
+    }
+  }
+  summaryRows() {
+    return this.layers.map((l) => {
+      const shape = this.layerOutputShape(l);
+      const out =
+        shape === null ? '?' : Array.isArray(shape[0]) ? `[${(shape as ShapeLike[]).map((s) => formatShape(s)).join(', ')}]` : formatShape(shape as ShapeLike);
+      const params = !l.built ? '0 (unbuilt)' : formatCount(l.countParams());
+      return {name: l.name, className: l.className, outputShape: out, params, trainable: l.weights.length ? (l.trainable ? 'Y' : 'N') : '-'};
+    });
+  }
+  summarySequentialLike(): boolean {
+    return true;
+  }
+  summaryOptimizerVariables(): Variable[] | null {
+    const o = this.optimizer;
+    return o && o.built ? o.variables : null;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {name: this.name, trainable: this.trainable};
+  }
+
+  toJSON(): string {
+    return JSON.stringify({className: this.className, config: this.getConfig()});
+  }
 }
+
+export type {Callback};

@@ -72,30 +72,27 @@ function ratioReduce(total: number, ratios: number[], maximums: number[], values
   });
 }
 
-/** Word-wraps `text` to `width` columns (long words folded), as rich's `Text.wrap`. */
+/**
+ * Word-wraps `text` to `width` columns as rich does for Keras's columns (`overflow="ellipsis"`): a
+ * word longer than the line is not folded but cut with `…` (`max_pooling2d_2[…`).
+ */
 function wrap(text: string, width: number): string[] {
   if (width <= 0) return [''];
   const out: string[] = [];
   for (const para of text.split('\n')) {
     const words = para.split(/(?<= )/); // keep the trailing space with each word, as rich divides lines
     let line = '';
-    for (let word of words) {
+    for (const word of words) {
       if ([...(line + word).trimEnd()].length <= width) {
         line += word;
         continue;
       }
       if (line.trimEnd().length) out.push(line.trimEnd());
-      line = '';
-      while ([...word.trimEnd()].length > width) {
-        const chars = [...word];
-        out.push(chars.slice(0, width).join(''));
-        word = chars.slice(width).join('');
-      }
       line = word;
     }
     out.push(line.trimEnd());
   }
-  return out;
+  return out.map((l) => ([...l].length > width ? [...l].slice(0, width - 1).join('') + '…' : l));
 }
 
 function pad(text: string, width: number, justify: 'left' | 'right' | 'center'): string {
@@ -154,7 +151,7 @@ export function renderTable(columns: TableColumn[], rows: string[][], lineLength
 export interface SummaryModel {
   name: string;
   /** The rows: one per layer, in order. */
-  summaryRows(): {name: string; className: string; outputShape: string; params: string; connectedTo?: string; trainable?: string}[];
+  summaryRows(args?: {expandNested?: boolean}): {name: string; className: string; outputShape: string; params: string; connectedTo?: string; trainable?: string}[];
   /** Whether the layers form a chain (3 columns) or a graph (a 4th column, `Connected to`). */
   summarySequentialLike(): boolean;
   readonly trainableWeights: Variable[];
@@ -169,6 +166,8 @@ export interface SummaryArgs {
   printFn?: (line: string) => void;
   showTrainable?: boolean;
   layerRange?: [string, string];
+  /** Also list the layers of nested models, indented (`expand_nested`). */
+  expandNested?: boolean;
 }
 
 /** The terminal width Keras would see (`shutil.get_terminal_size`: the TTY, `$COLUMNS`, else 80). */
@@ -207,7 +206,7 @@ export function summaryLines(model: SummaryModel, args: SummaryArgs = {}): strin
     widths.push(w);
     current += w;
   }
-  let rows = model.summaryRows();
+  let rows = model.summaryRows({expandNested: args.expandNested});
   if (args.layerRange) rows = sliceRange(rows, args.layerRange);
   const cells = rows.map((r) => {
     const c = [`${r.name} (${r.className})`, r.outputShape, r.params];

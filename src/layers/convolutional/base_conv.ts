@@ -81,7 +81,7 @@ export abstract class BaseConv extends Layer {
   bias: Variable | null = null;
 
   constructor(rank: number, filters: number, kernelSize: number | readonly number[], args: ConvArgs = {}) {
-    args = legacyArgs(args, 'Conv', CONV_OPTIONS);
+    args = legacyArgs(args, (new.target as unknown as {className: string}).className, CONV_OPTIONS);
     super(args);
     this.rank = rank;
     if (typeof filters !== 'number' || !Number.isInteger(filters) || filters <= 0) {

@@ -45,3 +45,11 @@ test('InputLayer: batch shape, config, symbolic output', () => {
   assert.throws(() => new InputLayer({}), /You must pass a `shape` argument/);
   assert.throws(() => new InputLayer({shape: [2], batchShape: [1, 2]}), /both `shape` and `batch_shape`/);
 });
+
+test('Dense: Keras 1 W_regularizer / b_constraint map to the Keras 3 options', () => {
+  const d = new Dense(2, {W_regularizer: 'l2', b_constraint: 'non_neg'} as never);
+  assert.equal(d.kernelRegularizer?.className, 'L2');
+  assert.equal(d.biasConstraint?.className, 'NonNeg');
+  d.apply(tensor([[1, 2]]));
+  assert.equal(d.losses.length, 1);
+});

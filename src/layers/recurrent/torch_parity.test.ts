@@ -42,7 +42,11 @@ const RTOL = 1e-5;
 const ATOL = 1e-9;
 let worst = 0;
 
-function close(actual: Tensor, expected: Arr, label: string): void {
+function close(actual: Tensor, expected: Arr, label: string, tol?: {rtol: number; atol: number}): void {
+  if (tol) {
+    assertClose(actual, t64(expected), {...tol, label: `${label} (float32)`});
+    return;
+  }
   assertClose(actual, t64(expected), {rtol: RTOL, atol: ATOL, label});
   for (let i = 0; i < actual.size; i++) {
     const e = expected.data[i]!;
@@ -50,9 +54,9 @@ function close(actual: Tensor, expected: Arr, label: string): void {
   }
 }
 
-function makeLayer(c: Case, useCudnn: 'auto' | false): RNN {
+function makeLayer(c: Case, useCudnn: 'auto' | false, dtype: 'float32' | 'float64' = 'float64'): RNN {
   const Cls = {SimpleRNN, LSTM, GRU}[c.layer];
-  const args = {...c.config, dtype: 'float64' as const, ...(c.layer === 'SimpleRNN' ? {} : {useCudnn})};
+  const args = {...c.config, dtype, ...(c.layer === 'SimpleRNN' ? {} : {useCudnn})};
   return new Cls(c.units, args);
 }
 
@@ -60,56 +64,64 @@ function weightsOf(layer: {weights: Variable[]}): Variable[] {
   return layer.weights;
 }
 
+function runCase(c: Case, mode: 'auto' | false, dtype: 'float32' | 'float64'): void {
+  const tol = dtype === 'float32' ? {rtol: 2e-4, atol: 2e-5} : undefined;
+  const conv = (a: Arr) => (dtype === 'float64' ? t64(a) : ops.cast(t64(a), 'float32'));
+  const x = conv(c.x);
+  const mask = c.mask ? ops.cast(new Tensor([c.mask.length, c.mask[0]!.length], 'int32', Int32Array.from(c.mask.flat())), 'bool') : null;
+  const init = c.initialState?.map(conv) ?? null;
+  let layer: RNN | Bidirectional;
+  let expectedWeights: Weights[];
+  if (c.bidirectional) {
+    layer = new Bidirectional(makeLayer(c, mode, dtype), {mergeMode: c.mergeMode!, dtype});
+    const w = c.weights as {forward: Weights; backward: Weights};
+    expectedWeights = [w.forward, w.backward];
+  } else {
+    layer = makeLayer(c, mode, dtype);
+    expectedWeights = [c.weights as Weights];
+  }
+  layer.apply(x); // builds
+  const vars = weightsOf(layer);
+  assert.equal(vars.length, 3 * expectedWeights.length);
+  layer.setWeights(expectedWeights.flatMap((w) => [conv(w.kernel), conv(w.recurrent_kernel), conv(w.bias)]));
+
+  const tape = new GradientTape();
+  const sources: (Tensor | Variable)[] = [x, ...(init ?? [])];
+  tape.watch([x, ...(init ?? [])]);
+  let outs: Tensor[] = [];
+  const loss = tape.run(() => {
+    const y = layer.apply(x, {mask, initialState: init ?? undefined});
+    outs = Array.isArray(y) ? y : [y];
+    let l = ops.sum(ops.multiply(outs[0]!, conv(c.outputWeight)));
+    c.stateWeights.forEach((w, i) => (l = ops.add(l, ops.sum(ops.multiply(outs[i + 1]!, conv(w))))));
+    return l;
+  });
+  assert.equal(outs[0]!.dtype, dtype);
+  close(outs[0]!, c.expected.output, 'output', tol);
+  if (c.config.returnState) c.expected.states.forEach((s, i) => close(outs[i + 1]!, s, `state ${i}`, tol));
+  const grads = tape.gradient(loss, [...sources, ...vars]);
+  close(grads[0]!, c.grads['x'] as Arr, 'd/dx', tol);
+  const nInit = init?.length ?? 0;
+  for (let i = 0; i < nInit; i++) close(grads[1 + i]!, (c.grads['initialState'] as Arr[])[i]!, `d/d initialState ${i}`, tol);
+  const expectedGrads = c.bidirectional
+    ? [c.grads['forward'] as Record<string, Arr>, c.grads['backward'] as Record<string, Arr>]
+    : [c.grads as Record<string, Arr>];
+  expectedGrads.forEach((g, k) => {
+    ['kernel', 'recurrent_kernel', 'bias'].forEach((name, j) => close(grads[1 + nInit + 3 * k + j]!, g[name]!, `d/d ${name} (${k})`, tol));
+  });
+}
+
 for (const c of fixture.cases) {
   for (const mode of ['auto', false] as const) {
     const path = mode === 'auto' && c.layer !== 'SimpleRNN' ? 'fused' : 'generic';
     if (mode === false && c.layer === 'SimpleRNN') continue; // one path only
-    test(`${c.name} matches torch (${path} loop)`, () => {
-      const x = t64(c.x);
-      const mask = c.mask ? ops.cast(new Tensor([c.mask.length, c.mask[0]!.length], 'int32', Int32Array.from(c.mask.flat())), 'bool') : null;
-      const init = c.initialState?.map(t64) ?? null;
-      let layer: RNN | Bidirectional;
-      let expectedWeights: Weights[];
-      if (c.bidirectional) {
-        layer = new Bidirectional(makeLayer(c, mode), {mergeMode: c.mergeMode!, dtype: 'float64'});
-        const w = c.weights as {forward: Weights; backward: Weights};
-        expectedWeights = [w.forward, w.backward];
-      } else {
-        layer = makeLayer(c, mode);
-        expectedWeights = [c.weights as Weights];
-      }
-      layer.apply(x); // builds
-      const vars = weightsOf(layer);
-      assert.equal(vars.length, 3 * expectedWeights.length);
-      layer.setWeights(expectedWeights.flatMap((w) => [t64(w.kernel), t64(w.recurrent_kernel), t64(w.bias)]));
-
-      const tape = new GradientTape();
-      const sources: (Tensor | Variable)[] = [x, ...(init ?? [])];
-      tape.watch([x, ...(init ?? [])]);
-      let outs: Tensor[] = [];
-      const loss = tape.run(() => {
-        const y = layer.apply(x, {mask, initialState: init ?? undefined});
-        outs = Array.isArray(y) ? y : [y];
-        let l = ops.sum(ops.multiply(outs[0]!, t64(c.outputWeight)));
-        c.stateWeights.forEach((w, i) => (l = ops.add(l, ops.sum(ops.multiply(outs[i + 1]!, t64(w))))));
-        return l;
-      });
-      close(outs[0]!, c.expected.output, 'output');
-      if (c.config.returnState) c.expected.states.forEach((s, i) => close(outs[i + 1]!, s, `state ${i}`));
-      const grads = tape.gradient(loss, [...sources, ...vars]);
-      const gx = grads[0]!;
-      close(gx, c.grads['x'] as Arr, 'd/dx');
-      const nInit = init?.length ?? 0;
-      for (let i = 0; i < nInit; i++) close(grads[1 + i]!, (c.grads['initialState'] as Arr[])[i]!, `d/d initialState ${i}`);
-      const expectedGrads = c.bidirectional
-        ? [c.grads['forward'] as Record<string, Arr>, c.grads['backward'] as Record<string, Arr>]
-        : [c.grads as Record<string, Arr>];
-      expectedGrads.forEach((g, k) => {
-        ['kernel', 'recurrent_kernel', 'bias'].forEach((name, j) => close(grads[1 + nInit + 3 * k + j]!, g[name]!, `d/d ${name} (${k})`));
-      });
-    });
+    test(`${c.name} matches torch (${path} loop)`, () => runCase(c, mode, 'float64'));
   }
 }
+
+test('float32 layers match torch to float32 precision (every case, default path)', () => {
+  for (const c of fixture.cases) runCase(c, 'auto', 'float32');
+});
 
 test('worst relative error against torch stays far below the tolerance', () => {
   assert.ok(worst < RTOL, `worst ${worst}`);

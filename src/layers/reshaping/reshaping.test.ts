@@ -3,13 +3,16 @@ import {test} from 'node:test';
 import * as ops from '../../ops/index.js';
 import {arange, tensor} from '../../tensor/tensor.js';
 import {runLayerTest} from '../../testing/layer_test.js';
-import {Cropping1D, Cropping2D} from './cropping.js';
+import {Cropping1D} from './cropping1d.js';
+import {Cropping2D} from './cropping2d.js';
 import {Flatten} from './flatten.js';
 import {Permute} from './permute.js';
 import {RepeatVector} from './repeat_vector.js';
 import {Reshape} from './reshape.js';
-import {UpSampling1D, UpSampling2D} from './up_sampling.js';
-import {ZeroPadding1D, ZeroPadding2D} from './zero_padding.js';
+import {UpSampling1D} from './up_sampling1d.js';
+import {UpSampling2D} from './up_sampling2d.js';
+import {ZeroPadding1D} from './zero_padding1d.js';
+import {ZeroPadding2D} from './zero_padding2d.js';
 
 const none = {expectedNumTrainableWeights: 0, expectedNumNonTrainableWeights: 0, expectedNumSeedGenerators: 0};
 

@@ -1,58 +1,12 @@
 import type {ImageDataFormat} from '../../config.js';
-import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {splitPositional, standardizeDataFormat, standardizeTuple} from '../layer_utils.js';
+import {splitPositional, standardizeDataFormat, standardizePairs} from '../layer_utils.js';
 
 type Pair = [number, number];
-
-/** `int`, `[a, b]`, or (2-D) `[[top, bottom], [left, right]]` / `[symH, symW]`, as Keras reads padding and cropping. */
-export function standardizePairs(value: number | readonly (number | readonly number[])[], n: 1 | 2, name: string): Pair[] {
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0) throw new ValueError(`\`${name}\` cannot be negative. Received: ${name}=${value}.`);
-    return new Array(n).fill(0).map(() => [value, value] as Pair);
-  }
-  if (n === 1) return [standardizeTuple(value as number[], 2, name, true) as Pair];
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new ValueError(`\`${name}\` should have two elements. Received: ${name}=${JSON.stringify(value)}.`);
-  }
-  return value.map((v, i) => standardizeTuple(v as number | number[], 2, `${i === 0 ? '1st' : '2nd'} entry of ${name}`, true) as Pair);
-}
-
-/** Adds `padding` zeros at the start and end of the steps axis: `[batch, steps, features]`. */
-export class ZeroPadding1D extends Layer {
-  static override readonly className: string = 'ZeroPadding1D';
-  readonly padding: Pair;
-
-  constructor(padding: number | readonly number[] | (LayerArgs & {padding?: number | readonly number[]}) = 1, args: LayerArgs = {}) {
-    [padding, args] = splitPositional<number | readonly number[], LayerArgs>(padding, args, 'padding', 1);
-    super(args);
-    this.padding = standardizePairs(padding, 1, 'padding')[0]!;
-    this.inputSpec = new InputSpec({ndim: 3});
-    this.built = true;
-  }
-
-  override call(inputs: Tensor): Tensor {
-    return ops.pad(inputs, [[0, 0], this.padding, [0, 0]]);
-  }
-
-  override computeOutputShape(s: ShapeLike): ShapeLike {
-    return [s[0] ?? null, s[1] === null ? null : s[1]! + this.padding[0] + this.padding[1], s[2] ?? null];
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), padding: [...this.padding]};
-  }
-
-  static override fromConfig(config: Record<string, unknown>): ZeroPadding1D {
-    const {padding, ...rest} = config;
-    return new this(padding as number[], rest as LayerArgs);
-  }
-}
-registerKerasSerializable(ZeroPadding1D, {pkg: 'keras'});
 
 /**
  * Adds rows and columns of zeros around an image: `padding` is an int, `[symH, symW]`, or

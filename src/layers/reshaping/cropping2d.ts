@@ -6,8 +6,7 @@ import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {splitPositional, standardizeDataFormat} from '../layer_utils.js';
-import {standardizePairs} from './zero_padding.js';
+import {splitPositional, standardizeDataFormat, standardizePairs} from '../layer_utils.js';
 
 type Pair = [number, number];
 
@@ -19,39 +18,6 @@ function cropped(len: number | null, p: Pair, layer: string, shape: ShapeLike): 
   }
   return out;
 }
-
-/** Removes `cropping[0]` steps at the start and `cropping[1]` at the end: `[batch, steps, features]`. */
-export class Cropping1D extends Layer {
-  static override readonly className: string = 'Cropping1D';
-  readonly cropping: Pair;
-
-  constructor(cropping: number | readonly number[] | (LayerArgs & {cropping?: number | readonly number[]}) = [1, 1], args: LayerArgs = {}) {
-    [cropping, args] = splitPositional<number | readonly number[], LayerArgs>(cropping, args, 'cropping', [1, 1]);
-    super(args);
-    this.cropping = standardizePairs(cropping, 1, 'cropping')[0]!;
-    this.inputSpec = new InputSpec({ndim: 3});
-    this.built = true;
-  }
-
-  override call(inputs: Tensor): Tensor {
-    const n = cropped(inputs.shape[1]!, this.cropping, this.name, inputs.shape)!;
-    return ops.slice(inputs, [0, this.cropping[0], 0], [-1, n, -1]);
-  }
-
-  override computeOutputShape(s: ShapeLike): ShapeLike {
-    return [s[0] ?? null, cropped(s[1] ?? null, this.cropping, this.name, s), s[2] ?? null];
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), cropping: [...this.cropping]};
-  }
-
-  static override fromConfig(config: Record<string, unknown>): Cropping1D {
-    const {cropping, ...rest} = config;
-    return new this(cropping as number[], rest as LayerArgs);
-  }
-}
-registerKerasSerializable(Cropping1D, {pkg: 'keras'});
 
 /** Crops an image: `cropping` is an int, `[symH, symW]`, or `[[top, bottom], [left, right]]`. */
 export class Cropping2D extends Layer {

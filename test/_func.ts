@@ -1,0 +1,13 @@
+import * as keras from '../src/index.js';
+import {tensor} from '../src/tensor/tensor.js';
+const {Input, Embedding, LSTM, Dense, Bidirectional, GRU} = keras.layers as any;
+const x = Input({shape: [5], dtype: 'int32'});
+const e = new Embedding(10, 4, {maskZero: true}).apply(x);
+const h = new Bidirectional(new GRU(3, {returnSequences: true})).apply(e);
+const l = new LSTM(3).apply(h);
+const y = new Dense(1).apply(l);
+console.log(String(e), String(h), String(l), String(y));
+const m = new keras.models.Functional({inputs: x, outputs: y});
+const out = m.predict ? await m.predict(tensor([[1, 2, 3, 0, 0]], undefined, 'int32')) : m.apply(tensor([[1, 2, 3, 0, 0]], undefined, 'int32'));
+console.log(String(out));
+m.summary?.();
