@@ -22,7 +22,7 @@ import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
-import {formatCount, formatShape} from '../utils/summary.js';
+import {formatCount, formatShape, type SummaryRow} from '../utils/summary.js';
 import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
 import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
 import {Model, setFunctionalInit} from './model.js';
@@ -215,7 +215,7 @@ export class Functional extends Model {
   // --- summary (rows for utils/summary.ts) ----------------------------------------------------
 
   /** Keras prints a chain of single-input layers without the `Connected to` column. */
-  summarySequentialLike(): boolean {
+  override summarySequentialLike(): boolean {
     const nodes: Node[] = [];
     for (const v of this.graph.nodesByDepth.values()) {
       if (v.length > 1 || (v.length === 1 && v[0]!.inputTensors.length > 1)) return false;
@@ -225,7 +225,7 @@ export class Functional extends Model {
     return !this.graph.layers.some((l) => l.inboundNodes.filter((n) => nodes.includes(n)).length > 1);
   }
 
-  summaryRows(args: {expandNested?: boolean} = {}): SummaryRow[] {
+  override summaryRows(args: {expandNested?: boolean} = {}): SummaryRow[] {
     const relevant = this.graph.nodes;
     const connections = (layer: Layer): string => {
       const parts: string[] = [];
@@ -260,15 +260,6 @@ export class Functional extends Model {
     const {inputs, outputs, name, trainable} = graphFromConfig(config, customObjects);
     return new this({inputs, outputs, name, trainable});
   }
-}
-
-interface SummaryRow {
-  name: string;
-  className: string;
-  outputShape: string;
-  params: string;
-  connectedTo?: string;
-  trainable?: string;
 }
 
 /** Keras's `format_layer_shape`: the outputs of the layer's last node, `(None, 4)` or a list of them. */

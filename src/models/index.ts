@@ -4,3 +4,7 @@ export type {FunctionalArgs} from './functional.js';
 export {cloneModel} from './clone.js';
 export type {CloneModelArgs} from './clone.js';
 export {modelFromJson, modelFromConfig} from './graph_config.js';
+export {Model, setFunctionalInit} from './model.js';
+export type {ModelArgs} from './model.js';
+export {Sequential} from './sequential.js';
+export type {SequentialArgs} from './sequential.js';

@@ -2,7 +2,7 @@
  * `Model`: a layer with a training loop (`compile`, `fit`, `evaluate`, `predict`), `summary()` and
  * weight access. Subclass it and implement `call`, use `Sequential`, or — once the functional API is
  * loaded — `new Model({inputs, outputs})` (the functional module installs itself with
- * `setFunctionalFactory`).
+ * `setFunctionalInit`).
  *
  * ```ts
  * const model = new Sequential([new Dense(10, {activation: 'softmax', inputShape: [784]})]);
@@ -20,7 +20,7 @@ import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
 import * as trainer from '../trainers/trainer.js';
 import type {Data} from '../trainers/data_adapter.js';
-import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel} from '../utils/summary.js';
+import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel, type SummaryRow} from '../utils/summary.js';
 import {formatCount} from '../utils/summary.js';
 
 export interface ModelArgs extends LayerArgs {
@@ -29,11 +29,11 @@ export interface ModelArgs extends LayerArgs {
   outputs?: unknown;
 }
 
-export type FunctionalFactory = (args: ModelArgs) => Model;
-let functionalFactory: FunctionalFactory | null = null;
-/** Installed by the functional API: how `new Model({inputs, outputs})` builds a graph model. */
-export function setFunctionalFactory(fn: FunctionalFactory): void {
-  functionalFactory = fn;
+export type FunctionalInit = (model: Model, args: ModelArgs) => void;
+let functionalInit: FunctionalInit | null = null;
+/** Installed by the functional API: how `new Model({inputs, outputs})` turns into a graph model. */
+export function setFunctionalInit(fn: FunctionalInit): void {
+  functionalInit = fn;
 }
 
 export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
@@ -49,11 +49,11 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     const {inputs, outputs, ...layerArgs} = args;
     super(layerArgs);
     if (inputs !== undefined || outputs !== undefined) {
-      if (!functionalFactory) {
+      if (!functionalInit) {
         throw new ValueError('new Model({inputs, outputs}) needs the functional API (models/functional) to be loaded');
       }
-      // as Keras's Model.__new__: the instance is a functional model
-      return functionalFactory(args);
+      // as Keras's Model.__new__: the instance becomes a functional model
+      functionalInit(this, args);
     }
   }
 
@@ -152,7 +152,8 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
       return null;
     }
   }
-  summaryRows() {
+  summaryRows(args: {expandNested?: boolean} = {}): SummaryRow[] {
+    void args;
     return this.layers.map((l) => {
       const shape = this.layerOutputShape(l);
       const out =

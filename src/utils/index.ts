@@ -8,3 +8,5 @@ export {splitDataset} from './dataset_utils.js';
 export type {SplitDatasetOptions} from './dataset_utils.js';
 export {padSequences} from './sequence.js';
 export type {PadSequencesOptions} from './sequence.js';
+export {Progbar, supportsUnicode, type ProgbarArgs} from './progbar.js';
+export {printSummary, summaryLines, readableMemorySize, countParams, weightMemorySize, type SummaryArgs} from './summary.js';

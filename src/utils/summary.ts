@@ -147,11 +147,21 @@ export function renderTable(columns: TableColumn[], rows: string[][], lineLength
   return out;
 }
 
+/** One row of the table. */
+export interface SummaryRow {
+  name: string;
+  className: string;
+  outputShape: string;
+  params: string;
+  connectedTo?: string;
+  trainable?: string;
+}
+
 /** What `printSummary` needs from a model (models/ implements it). */
 export interface SummaryModel {
   name: string;
   /** The rows: one per layer, in order. */
-  summaryRows(args?: {expandNested?: boolean}): {name: string; className: string; outputShape: string; params: string; connectedTo?: string; trainable?: string}[];
+  summaryRows(args?: {expandNested?: boolean}): SummaryRow[];
   /** Whether the layers form a chain (3 columns) or a graph (a 4th column, `Connected to`). */
   summarySequentialLike(): boolean;
   readonly trainableWeights: Variable[];
