@@ -25,6 +25,9 @@ import {Tensor} from '../tensor/tensor.js';
 import {formatCount, formatShape, type SummaryRow} from '../utils/summary.js';
 import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
 import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
+import type {History} from '../callbacks/history.js';
+import type {Data} from '../trainers/data_adapter.js';
+import type {EvaluateArgs, FitArgs, PredictArgs} from '../trainers/trainer.js';
 import {Model, setFunctionalInit} from './model.js';
 
 export interface FunctionalArgs {
@@ -76,7 +79,8 @@ export class Functional extends Model {
     void isInputKerasTensor;
     this.graph = new GraphNetwork(inputs, outputs);
     inputs = this.graph.inputsStruct;
-    this.outputNames = this.graph.outputs.map((t) => t.keras!.layer.name);
+    // per-output losses and metrics are keyed by these: the output dict's keys, else the layers' names
+    this.outputNames = isPlainObject(outputs) ? Object.keys(outputs).sort() : this.graph.outputs.map((t) => t.keras!.layer.name);
     this.inputNames = this.graph.inputs.map((t) => t.keras!.layer.name);
     if (args.trainable !== undefined) this.trainable = args.trainable;
     this.built = true;
@@ -210,6 +214,74 @@ export class Functional extends Model {
     const shapes = multi ? (inputShape as ShapeLike[]) : [inputShape as ShapeLike];
     const out = this.graph.computeOutputShapes(shapes);
     return out.length === 1 ? out[0]! : out;
+  }
+
+  // --- data by input and output name (fit / evaluate / predict) ------------------------------
+
+  /** The names that key `x` objects: the input dict's keys, else the input layers' names. */
+  private inputKeys(): string[] {
+    const st = this.graph.inputsStruct;
+    return isPlainObject(st) ? Object.keys(st).sort() : this.inputNames;
+  }
+
+  /** An object of arrays by name -> the list in the graph's order; anything else as it is. */
+  private dataToList(data: unknown, names: string[], what: string): unknown {
+    if (!isPlainObject(data)) return data;
+    const keys = Object.keys(data);
+    const missing = names.filter((n) => !(n in data));
+    const extra = keys.filter((k) => !names.includes(k));
+    if (missing.length || extra.length) {
+      throw new ValueError(
+        `Model "${this.name}": \`${what}\` was given as an object whose keys do not match the model's ${what === 'x' ? 'inputs' : 'outputs'}. Expected keys ${JSON.stringify(names)}. Received keys ${JSON.stringify(keys)}`,
+      );
+    }
+    const list = names.map((n) => data[n]);
+    return list.length === 1 ? list[0] : list;
+  }
+
+  private trainerData(x: unknown, y: unknown): [Data, Data | null | undefined] {
+    return [this.dataToList(x, this.inputKeys(), 'x') as Data, this.dataToList(y, this.outputNames, 'y') as Data | null | undefined];
+  }
+
+  private trainerArgs<A extends {sampleWeight?: unknown; validationData?: unknown}>(args: A): A {
+    const out = {...args};
+    if (isPlainObject(args.sampleWeight)) out.sampleWeight = this.dataToList(args.sampleWeight, this.outputNames, 'sample_weight');
+    if (Array.isArray(args.validationData)) {
+      const [vx, vy, vsw] = args.validationData as unknown[];
+      const v: unknown[] = [this.dataToList(vx, this.inputKeys(), 'x'), this.dataToList(vy, this.outputNames, 'y')];
+      if (args.validationData.length > 2) v.push(this.dataToList(vsw, this.outputNames, 'sample_weight'));
+      out.validationData = v;
+    }
+    return out;
+  }
+
+  /** Outputs in the structure the model was built with (an object of outputs stays an object). */
+  private packOutputs(out: Tensor | Tensor[]): Tensor | Tensor[] {
+    if (!isPlainObject(this.graph.outputsStruct)) return out;
+    return packSequenceAs(this.graph.outputsStruct, Array.isArray(out) ? out : [out]) as Tensor[];
+  }
+
+  override async fit(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: FitArgs = {}): Promise<History> {
+    const [xs, ys] = this.trainerData(x, y);
+    return super.fit(xs, ys, this.trainerArgs(args));
+  }
+  override async evaluate(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: EvaluateArgs = {}) {
+    const [xs, ys] = this.trainerData(x, y);
+    return super.evaluate(xs, ys, this.trainerArgs(args));
+  }
+  override async predict(x: Data | Record<string, unknown>, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+    return this.packOutputs(await super.predict(this.trainerData(x, null)[0], args));
+  }
+  override trainOnBatch(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: Parameters<Model['trainOnBatch']>[2] = {}) {
+    const [xs, ys] = this.trainerData(x, y);
+    return super.trainOnBatch(xs, ys, this.trainerArgs(args as {sampleWeight?: unknown}) as typeof args);
+  }
+  override testOnBatch(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: Parameters<Model['testOnBatch']>[2] = {}) {
+    const [xs, ys] = this.trainerData(x, y);
+    return super.testOnBatch(xs, ys, this.trainerArgs(args as {sampleWeight?: unknown}) as typeof args);
+  }
+  override predictOnBatch(x: Data | Record<string, unknown>): Tensor | Tensor[] {
+    return this.packOutputs(super.predictOnBatch(this.trainerData(x, null)[0]));
   }
 
   // --- summary (rows for utils/summary.ts) ----------------------------------------------------

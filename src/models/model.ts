@@ -19,7 +19,8 @@ import type {Metric} from '../metrics/metric.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
 import * as trainer from '../trainers/trainer.js';
-import type {Data} from '../trainers/data_adapter.js';
+import {sliceRows, type Data} from '../trainers/data_adapter.js';
+import {noGrad} from '../autodiff/engine.js';
 import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel, type SummaryRow} from '../utils/summary.js';
 import {formatCount} from '../utils/summary.js';
 
@@ -128,11 +129,20 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     return Array.isArray(out) ? out : [out];
   }
 
-  /** Builds from the shapes of the first batch (batch dimension unknown), if not built. */
+  /**
+   * Builds from the first batch if not built: `build` with its shapes (batch unknown), then — for
+   * models whose layers create their weights on first call — one inference pass on a row, so the
+   * optimizer sees every weight before the first step (Keras's `_symbolic_build`).
+   */
   buildFromData(x: Tensor[]): void {
-    if (this.built) return;
+    if (this.built && this.layers.every((l) => l.built)) return;
     const shapes: ShapeLike[] = x.map((t) => [null, ...t.shape.slice(1)]);
     this.maybeBuild(shapes.length === 1 ? shapes[0]! : shapes);
+    if (!this.layers.every((l) => l.built)) {
+      const rows = x.map((t) => sliceRows(t, 0, Math.min(1, t.shape[0]!)));
+      noGrad(() => this.forward(rows, false));
+      this.clearCallLosses();
+    }
   }
 
   // --- summary ----------------------------------------------------------------------------------

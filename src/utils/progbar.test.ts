@@ -51,7 +51,8 @@ test('verbose 2: one line at the end', () => {
   p.update(1, [['loss', 1]], false);
   assert.equal(out, '');
   p.update(5, [['loss', 0.25]], true);
-  assert.equal(out, '5/5 - 2s - 2s/step - loss: 0.2500\n');
+  // step 1 at 1 s, step 5 at 2 s: (2 - 1) / 4 = 250 ms per step (the first step is not counted)
+  assert.equal(out, '5/5 - 2s - 250ms/step - loss: 0.2500\n');
 });
 
 test('value and time formats follow Python\'s', () => {
