@@ -317,8 +317,20 @@ export class Functional extends Model {
         connectedTo: level ? '-' : connections(layer),
         trainable: layer.weights.length ? (layer.trainable ? 'Y' : 'N') : '-',
       });
+      if (!args.expandNested || layer === this) return;
+      if (layer instanceof Model) {
+        // the nested model knows its own rows (a Sequential records its layers' shapes)
+        for (const r of layer.summaryRows({expandNested: true})) {
+          const depth = level + 1;
+          const bare = r.name.replace(/^\s*└ /, '');
+          const indent = r.name.length - r.name.trimStart().length;
+          const sub = indent ? Math.round(indent / 3) : 0;
+          rows.push({...r, name: '   '.repeat(depth + sub) + '└ ' + bare, connectedTo: '-'});
+        }
+        return;
+      }
       const inner = (layer as {layers?: Layer[]}).layers;
-      if (args.expandNested && layer !== this && Array.isArray(inner)) for (const l of inner) visit(l, level + 1);
+      if (Array.isArray(inner)) for (const l of inner) visit(l, level + 1);
     };
     for (const l of this.graph.layers) visit(l, 0);
     return rows;

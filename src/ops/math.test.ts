@@ -6,7 +6,8 @@ import {assertClose} from '../testing/gradcheck.js';
 import {arange, scalar, tensor, zeros} from '../tensor/tensor.js';
 import * as ops from './index.js';
 
-setBackend('reference');
+// one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)
+setBackend(process.env['KERAS_BACKEND'] ?? 'reference');
 
 const i32 = (v: number[] | number[][]) => tensor(v, undefined, 'int32');
 const x234 = () => ops.reshape(arange(24, undefined, 1, 'float32'), [2, 3, 4]);

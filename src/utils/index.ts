@@ -10,3 +10,4 @@ export {padSequences} from './sequence.js';
 export type {PadSequencesOptions} from './sequence.js';
 export {Progbar, supportsUnicode, type ProgbarArgs} from './progbar.js';
 export {printSummary, summaryLines, readableMemorySize, countParams, weightMemorySize, type SummaryArgs} from './summary.js';
+export {setRandomSeed} from '../tensor/random.js';

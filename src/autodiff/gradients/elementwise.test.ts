@@ -7,7 +7,8 @@ import {Tensor, tensor} from '../../tensor/tensor.js';
 import {GradientTape} from '../tape.js';
 import {elementwiseGrads} from './elementwise.js';
 
-setBackend('reference');
+// one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)
+setBackend(process.env['KERAS_BACKEND'] ?? 'reference');
 
 /** randn64 with every value moved at least `margin` away from the kinks in `kinks`. */
 function awayFrom(t: Tensor, kinks: number[] = [0], margin = 0.05): Tensor {

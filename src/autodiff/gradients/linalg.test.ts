@@ -3,7 +3,8 @@ import {setBackend} from '../../backends/registry.js';
 import * as ops from '../../ops/index.js';
 import {checkGradients, randn64} from '../../testing/gradcheck.js';
 
-setBackend('reference');
+// one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)
+setBackend(process.env['KERAS_BACKEND'] ?? 'reference');
 
 test('matmul gradients with vector operands (NumPy 1-D semantics)', () => {
   checkGradients((a, b) => ops.matmul(a!, b!), [randn64([4], 1), randn64([4, 3], 2)], {label: 'vec x mat'});

@@ -7,7 +7,8 @@ import {tensor} from '../../tensor/tensor.js';
 import {GradientTape} from '../tape.js';
 import {reductionGrads} from './reduction.js';
 
-setBackend('reference');
+// one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)
+setBackend(process.env['KERAS_BACKEND'] ?? 'reference');
 
 const covered = new Set<string>();
 const AXES = [null, 0, 1, -1, [0, 2], [1, 2], [0, 1, 2]] as const;

@@ -1,0 +1,52 @@
+import {conv2dGeometry} from '../conv_util.js';
+import {defineKernel, meta} from '../kernel.js';
+import type {Conv2DAttrs} from './nn.js';
+
+/**
+ * Fused kernels: compositions that a benchmark showed worth one pass over memory (DESIGN.md,
+ * "Composite first"). Each equals its composite exactly in exact arithmetic; a fast backend applies
+ * the bias and activation while the output tile is still in cache.
+ */
+
+/** Activations a fused kernel applies; the gradient is written from the output `y`. */
+export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+
+export interface FusedDenseAttrs {
+  activation: FusedActivation;
+}
+
+export interface FusedConv2DAttrs extends Conv2DAttrs {
+  activation: 'linear' | 'relu';
+}
+
+export const fusedKernels = {
+  /**
+   * `activation(x @ kernel + bias)`: x `[..., in]`, kernel `[in, units]`, bias `[units]` ->
+   * `[..., units]` (Keras's Dense).
+   */
+  FusedDense: defineKernel('FusedDense', {
+    inputs: {x: 'one', kernel: 'one', bias: 'one'},
+    infer: ({x, kernel}, _a: FusedDenseAttrs) => [meta([...x.shape.slice(0, -1), kernel.shape[1]!], x.dtype)],
+  }),
+  /**
+   * `activation(conv2d(x, filter) + bias)`, NHWC: x `[n, h, w, cin]`, filter `[kh, kw, cin, cout]`,
+   * bias `[cout]` -> `[n, oh, ow, cout]`.
+   */
+  FusedConv2D: defineKernel('FusedConv2D', {
+    inputs: {x: 'one', filter: 'one', bias: 'one'},
+    infer: ({x, filter}, a: FusedConv2DAttrs) => {
+      const [kh, kw, , cout] = filter.shape as [number, number, number, number];
+      const g = conv2dGeometry(x.shape, kh, kw, cout, a.strides, a.padding, a.dilations);
+      return [meta([g.batch, g.outH, g.outW, cout], x.dtype)];
+    },
+  }),
+  /**
+   * The gradient through an activation, from its output: `dy * f'(x)` written with `y = f(x)`:
+   * relu `dy * (y > 0)`, sigmoid `dy * y * (1 - y)`, tanh `dy * (1 - y^2)`, linear `dy`.
+   */
+  ActivationGrad: defineKernel('ActivationGrad', {
+    inputs: {dy: 'one', y: 'one'},
+    infer: ({dy}, _a: {activation: FusedActivation}) => [meta(dy.shape, dy.dtype)],
+  }),
+};

@@ -1,0 +1,492 @@
+/**
+ * `model.save` / `loadModel` / `saveWeights` / `loadWeights` (Keras 3's `saving_lib` and the legacy
+ * `.h5` format). The file type follows the extension: `.keras` (zip of `metadata.json`, `config.json`,
+ * `model.weights.h5`, the default), `.h5` / `.hdf5` (one HDF5 file: `model_config`,
+ * `training_config`, `model_weights`, `optimizer_weights`), `.weights.h5` (weights only).
+ *
+ * Every write is atomic (a temp file in the same folder, then a rename): a crash mid-save leaves
+ * the previous file as it was. Reading refuses what is not safe: code in the file (Lambda layers,
+ * unless the function is passed by name with `safeMode: false`), archive members with `..` or
+ * absolute paths, members that inflate far beyond their stored size, and malformed HDF5/zip/JSON,
+ * each with an error naming the file.
+ *
+ * ```ts
+ * await model.save('mnist.keras');
+ * const again = await loadModel('mnist.keras');
+ * ```
+ */
+import {readFileSync, statSync} from 'node:fs';
+import {ValueError} from '../errors.js';
+import {Layer, type ShapeLike} from '../layers/layer.js';
+import * as losses from '../losses/index.js';
+import * as metrics from '../metrics/index.js';
+import * as optimizers from '../optimizers/index.js';
+import {Optimizer} from '../optimizers/optimizer.js';
+import {isZip, readZip, writeZip} from '../utils/zip.js';
+import {
+  checkClassesKnown, checkSafeMode, envelopeToDisk, envelopeToLegacyDisk, parseJson, readEnvelope, resolveClass,
+  type Config, type DeserializeOptions, type Envelope,
+} from './config.js';
+import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
+import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
+import {configToCamel} from './keys.js';
+import {
+  legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy, stateTree,
+  type SaveableModel,
+} from './weights.js';
+
+/** The Keras version our files declare (the format they follow). */
+export const KERAS_VERSION = '3.10.0';
+
+/** What saving and loading need of a model (models/model.ts implements it). */
+export interface SavingModel extends SaveableModel {
+  compile(args: Record<string, unknown>): void;
+  readonly trainerState?: {config: Record<string, unknown>; optimizer: Optimizer | null} | null;
+}
+
+export interface LoadModelOptions {
+  customObjects?: Record<string, unknown>;
+  /** Compile with the saved training config (default true). */
+  compile?: boolean;
+  /** Refuse code from the file (default true). */
+  safeMode?: boolean;
+}
+
+export interface SaveOptions {
+  /** Overwrite an existing file (default true). */
+  overwrite?: boolean;
+  /** `.h5` only: keep the optimizer state (default true). */
+  includeOptimizer?: boolean;
+  /** Force a format instead of the extension's. */
+  format?: 'keras' | 'h5';
+}
+
+/** A warning printer; tests may replace it. */
+export let warn: (msg: string) => void = (msg) => console.warn(`WARNING: ${msg}`);
+export function setWarn(fn: (msg: string) => void): void {
+  warn = fn;
+}
+
+// --- limits for archives ----------------------------------------------------------------------------
+
+/** Members above this size must not inflate more than `MAX_EXPANSION` times their stored size. */
+const BOMB_FLOOR = 64 * 2 ** 20;
+const MAX_EXPANSION = 100;
+const MAX_MEMBER = 4 * 2 ** 30 - 1;
+const MAX_JSON = 256 * 2 ** 20;
+
+function checkMemberName(name: string, source: string): void {
+  if (name.includes('\0') || name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name) || name.split(/[\\/]/).includes('..')) {
+    throw new ValueError(`${source}: refusing archive member ${JSON.stringify(name)}: absolute paths and ".." are not allowed (the file may be malicious)`);
+  }
+}
+
+function openKerasZip(bytes: Uint8Array, source: string): {read(name: string): Uint8Array; has(name: string): boolean} {
+  const zip = readZip(bytes, {source, maxEntryBytes: MAX_MEMBER});
+  const byName = new Map<string, (typeof zip.entries)[number]>();
+  for (const e of zip.entries) {
+    checkMemberName(e.name, source);
+    if (e.size > BOMB_FLOOR && e.size > MAX_EXPANSION * Math.max(1, e.compressedSize)) {
+      throw new ValueError(
+        `${source}: archive member "${e.name}" declares ${e.size} bytes but stores only ${e.compressedSize}; refusing a potential decompression bomb`,
+      );
+    }
+    byName.set(e.name, e);
+  }
+  return {
+    has: (name) => byName.has(name),
+    read: (name) => {
+      const e = byName.get(name);
+      if (!e) throw new ValueError(`${source}: not a valid .keras file: it has no "${name}" (members: ${[...byName.keys()].join(', ') || 'none'})`);
+      return zip.read(e);
+    },
+  };
+}
+
+function textOf(bytes: Uint8Array, name: string, source: string): string {
+  if (bytes.length > MAX_JSON) throw new ValueError(`${source}: ${name} is ${bytes.length} bytes, over the limit of ${MAX_JSON}`);
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes);
+  } catch {
+    throw new ValueError(`${source}: ${name} is not valid UTF-8 text`);
+  }
+}
+
+// --- model config out ---------------------------------------------------------------------------------
+
+function layerEnvelope(layer: Layer): Envelope {
+  if (layer.className === 'Sequential' && 'layers' in layer) return sequentialEnvelope(layer as unknown as SavingModel);
+  const env: Envelope = {module: 'keras.layers', className: layer.className, config: layer.getConfig(), registeredName: null};
+  const build = layer.getBuildConfig();
+  if (build && layer.className !== 'InputLayer') env.buildConfig = {inputShape: build.inputShape};
+  return env;
+}
+
+function modelInputShape(model: Layer): ShapeLike | null {
+  try {
+    const s = (model as unknown as {inputShape?: ShapeLike}).inputShape;
+    if (Array.isArray(s)) return s;
+  } catch {
+    // not known yet
+  }
+  const b = model.buildInputShape;
+  return Array.isArray(b) && !Array.isArray(b[0]) ? (b as ShapeLike) : null;
+}
+
+function sequentialEnvelope(model: SavingModel): Envelope {
+  const shape = modelInputShape(model);
+  const layers: Envelope[] = [];
+  if (shape) {
+    layers.push({
+      module: 'keras.layers',
+      className: 'InputLayer',
+      config: {batchShape: [...shape], dtype: model.layers[0]?.dtype ?? 'float32', sparse: false, ragged: false, name: 'input_layer'},
+      registeredName: null,
+    });
+  }
+  for (const l of model.layers) layers.push(layerEnvelope(l));
+  const env: Envelope = {module: 'keras', className: 'Sequential', config: {name: model.name, trainable: model.trainable, dtype: model.dtype, layers}, registeredName: null};
+  if (shape && model.built) env.buildConfig = {inputShape: [...shape]};
+  return env;
+}
+
+function serializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
+  if (x === null || x === undefined || typeof x === 'string' || typeof x === 'number') return x ?? null;
+  if (Array.isArray(x)) return x.map((v) => serializeLossLike(v, kind));
+  if (typeof x === 'function') return (x as {fnName?: string}).fnName ?? x.name;
+  if (x instanceof losses.Loss) return losses.serialize(x);
+  if (x instanceof metrics.Metric) return metrics.serialize(x);
+  if (typeof x === 'object') {
+    const out: Config = {};
+    for (const [k, v] of Object.entries(x as Config)) out[k] = serializeLossLike(v, kind);
+    return out;
+  }
+  return x;
+}
+
+/** Keras 3's `compile_config` from the model's compile state, or null. */
+function compileConfig(model: SavingModel): Config | null {
+  const s = model.trainerState;
+  if (!s) return null;
+  const c = s.config;
+  return {
+    optimizer: s.optimizer ? optimizers.serialize(s.optimizer) : null,
+    loss: serializeLossLike(c['loss'], 'loss'),
+    lossWeights: c['lossWeights'] ?? null,
+    metrics: serializeLossLike(c['metrics'], 'metric'),
+    weightedMetrics: serializeLossLike(c['weightedMetrics'], 'metric'),
+    runEagerly: c['runEagerly'] ?? false,
+    stepsPerExecution: c['stepsPerExecution'] ?? 1,
+    jitCompile: c['jitCompile'] ?? false,
+  };
+}
+
+/** The model's config envelope, in memory (camelCase), as `config.json` holds it. */
+export function modelEnvelope(model: SavingModel): Envelope {
+  const env: Envelope =
+    model.className === 'Sequential'
+      ? sequentialEnvelope(model)
+      : {module: model.className === 'Functional' ? 'keras.src.models.functional' : 'keras', className: model.className, config: model.getConfig(), registeredName: null};
+  if (model.className !== 'Sequential') {
+    const b = model.getBuildConfig();
+    if (b && model.className !== 'Functional') env.buildConfig = {inputShape: b.inputShape};
+  }
+  const cc = compileConfig(model);
+  if (cc) env.compileConfig = cc;
+  return env;
+}
+
+/** `model.to_json()`: Keras 3's JSON of the model config (snake_case keys, as Python writes). */
+export function modelToJson(model: SavingModel): string {
+  const env = modelEnvelope(model);
+  delete env.compileConfig;
+  return JSON.stringify(envelopeToDisk(env));
+}
+
+// --- model config in ----------------------------------------------------------------------------------
+
+function deserializeLayer(entry: Envelope, options: DeserializeOptions): Layer {
+  if (entry.className === 'Sequential') return buildSequential(entry, options);
+  const cls = resolveClass(entry, options);
+  const obj = cls.fromConfig({...entry.config}, options.customObjects ?? {});
+  if (!(obj instanceof Layer)) throw new ValueError(`${entry.className}.fromConfig did not return a layer`);
+  return obj;
+}
+
+function buildSequential(env: Envelope, options: DeserializeOptions): SavingModel {
+  const cls = resolveClass(env, options, 'model') as unknown as new (args: Config) => SavingModel & {add(l: Layer): void; build(s: ShapeLike): void};
+  const c = env.config;
+  const entries = c['layers'];
+  if (!Array.isArray(entries)) throw new ValueError(`${options.source ?? 'loadModel'}: a Sequential config needs a \`layers\` list`);
+  const model = new cls({name: c['name'], trainable: c['trainable']});
+  for (const e of entries as Envelope[]) {
+    if (!e || typeof e !== 'object' || typeof e.className !== 'string') throw new ValueError(`${options.source ?? 'loadModel'}: invalid layer entry ${JSON.stringify(e)?.slice(0, 200)}`);
+    model.add(deserializeLayer(e, options));
+  }
+  const shape = (env.buildConfig?.['inputShape'] ?? c['buildInputShape']) as ShapeLike | undefined;
+  if (!model.built && Array.isArray(shape)) model.build(shape);
+  return model;
+}
+
+/** Builds a model from its (canonical) envelope, without weights. */
+export function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {}): SavingModel {
+  checkSafeMode(env, options);
+  checkClassesKnown(env, options);
+  let model: SavingModel;
+  if (env.className === 'Sequential') model = buildSequential(env, options);
+  else {
+    const cls = resolveClass(env, options, 'model');
+    model = cls.fromConfig(env.config, options.customObjects ?? {}) as SavingModel;
+    const shape = env.buildConfig?.['inputShape'] as ShapeLike | undefined;
+    if (!model.built && Array.isArray(shape)) model.maybeBuild(shape);
+  }
+  if (!(model instanceof Layer)) throw new ValueError(`${options.source ?? 'loadModel'}: ${env.className} did not build a model`);
+  return model;
+}
+
+/** `keras.models.model_from_json` for Keras 3 and Keras 2 JSON. */
+export function modelFromJson(json: string, options: DeserializeOptions = {}): SavingModel {
+  const source = options.source ?? 'modelFromJson';
+  return modelFromEnvelope(readEnvelope(parseJson(json, source), source), {...options, source});
+}
+
+const LEGACY_OPTIMIZER_KEYS: Record<string, string | null> = {lr: 'learningRate', decay: null, isLegacyOptimizer: null, jitCompile: null};
+
+function deserializeOptimizer(x: unknown, source: string): Optimizer | null {
+  if (x === null || x === undefined) return null;
+  if (typeof x === 'string') return optimizers.get(x);
+  if (typeof x !== 'object') throw new ValueError(`${source}: invalid optimizer config ${JSON.stringify(x)}`);
+  const env = x as Envelope;
+  const config: Config = {};
+  for (const [k, v] of Object.entries(env.config ?? {})) {
+    const mapped = k in LEGACY_OPTIMIZER_KEYS ? LEGACY_OPTIMIZER_KEYS[k] : k;
+    if (mapped && !(mapped in config && k !== mapped)) config[mapped] = v;
+  }
+  return optimizers.deserialize({className: env.className, config});
+}
+
+function deserializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
+  if (x === null || x === undefined || typeof x === 'string' || typeof x === 'number') return x ?? undefined;
+  if (Array.isArray(x)) return x.map((v) => deserializeLossLike(v, kind));
+  if (typeof x === 'object') {
+    const o = x as Config;
+    if (typeof o['className'] === 'string') return kind === 'loss' ? losses.get(o as never) : metrics.get(o as never);
+    const out: Config = {};
+    for (const [k, v] of Object.entries(o)) out[k] = deserializeLossLike(v, kind);
+    return out;
+  }
+  return x;
+}
+
+function compileFrom(model: SavingModel, cc: Config, source: string): void {
+  const optimizer = deserializeOptimizer(cc['optimizer'] ?? cc['optimizerConfig'], source);
+  const args: Config = {};
+  if (optimizer) args['optimizer'] = optimizer;
+  const loss = deserializeLossLike(cc['loss'], 'loss');
+  if (loss !== undefined) args['loss'] = loss;
+  const m = deserializeLossLike(cc['metrics'], 'metric');
+  if (m !== undefined) args['metrics'] = m;
+  const wm = deserializeLossLike(cc['weightedMetrics'], 'metric');
+  if (wm !== undefined) args['weightedMetrics'] = wm;
+  if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args['lossWeights'] = cc['lossWeights'];
+  model.compile(args);
+}
+
+// --- .keras -------------------------------------------------------------------------------------------
+
+/** The bytes of a `.keras` archive for `model`. */
+export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array> {
+  const config = JSON.stringify(envelopeToDisk(modelEnvelope(model)));
+  const now = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}@${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())}`;
+  const metadata = JSON.stringify({keras_version: KERAS_VERSION, date_saved: date});
+  const weights = await h5Bytes(stateTree(model));
+  const enc = new TextEncoder();
+  // stored, not deflated, as Keras writes them
+  return writeZip([
+    {name: 'metadata.json', data: enc.encode(metadata)},
+    {name: 'config.json', data: enc.encode(config)},
+    {name: 'model.weights.h5', data: weights},
+  ]);
+}
+
+async function loadKerasArchive(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
+  const zip = openKerasZip(bytes, source);
+  const configText = textOf(zip.read('config.json'), 'config.json', source);
+  const env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
+  if (zip.has('metadata.json')) parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`);
+  const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
+  const cc = options.compile === false ? null : (env.compileConfig ?? null);
+  // read the weights first: a bad file fails before anything is built
+  let tree: H5Group | null = null;
+  if (zip.has('model.weights.h5')) tree = await readH5Bytes(zip.read('model.weights.h5'), {source: `${source} (model.weights.h5)`});
+  else if (zip.has('model.weights.npz')) throw new ValueError(`${source}: weights stored as model.weights.npz are not supported; re-save with the default (h5) weights format`);
+  else throw new ValueError(`${source}: not a valid .keras file: expected a model.weights.h5 member`);
+  const model = modelFromEnvelope(env, opts);
+  if (cc) {
+    compileFrom(model, cc, source);
+    const opt = model.optimizer;
+    if (opt && !opt.built && getGroup(tree, 'optimizer/vars') && Object.keys(getGroup(tree, 'optimizer/vars')!.children).length > 2) {
+      opt.build(model.trainableWeights);
+    }
+  }
+  if (!model.built) throw new ValueError(`${source}: the model could not be built from its config (no input shape); its weights cannot be loaded`);
+  for (const w of loadStateTree(model, tree, {source, includeOptimizer: !!cc})) warn(w);
+  return model;
+}
+
+// --- legacy .h5 ---------------------------------------------------------------------------------------
+
+function legacyModelTree(model: SavingModel, includeOptimizer: boolean): H5Group {
+  const root = newGroup();
+  const env = modelEnvelope(model);
+  const cc = env.compileConfig;
+  delete env.compileConfig;
+  // Keras 2 form: the first layer carries batch_input_shape, no InputLayer entry
+  if (env.className === 'Sequential') {
+    const layers = (env.config['layers'] as Envelope[]).filter((l) => l.className !== 'InputLayer');
+    const shape = modelInputShape(model);
+    if (layers[0] && shape) layers[0] = {...layers[0], config: {...layers[0].config, batchInputShape: [...shape]}};
+    env.config = {...env.config, layers};
+  }
+  root.attrs['model_config'] = JSON.stringify(envelopeToLegacyDisk(env));
+  root.attrs['keras_version'] = KERAS_VERSION;
+  root.attrs['backend'] = 'keras-ts';
+  if (cc && includeOptimizer && model.optimizer) {
+    const {optimizer, ...rest} = cc;
+    const training = {...rest, optimizerConfig: optimizer};
+    root.attrs['training_config'] = JSON.stringify(envelopeToLegacyDisk({className: '', config: training}).config);
+  }
+  setChild(root, 'model_weights', legacyWeightsGroup(model, {backend: 'keras-ts', keras_version: KERAS_VERSION}));
+  if (includeOptimizer && model.optimizer) {
+    const og = legacyOptimizerGroup(model.optimizer);
+    if (og) setChild(root, 'optimizer_weights', og);
+  }
+  return root;
+}
+
+async function loadLegacyModel(tree: H5Group, source: string, options: LoadModelOptions): Promise<SavingModel> {
+  const mc = attrString(tree.attrs['model_config']);
+  if (mc === undefined) {
+    if ('layer_names' in tree.attrs || 'layer_names0' in tree.attrs) {
+      throw new ValueError(`${source}: this file holds weights only (no model config). Build the model in code and call model.loadWeights('${source}')`);
+    }
+    throw new ValueError(`${source}: no model config found in the file (not a Keras model file)`);
+  }
+  const env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
+  const model = modelFromEnvelope(env, opts);
+  const mw = getGroup(tree, 'model_weights');
+  if (!mw) throw new ValueError(`${source}: no model_weights group in the file`);
+  if (!model.built) throw new ValueError(`${source}: the model could not be built from its config (no input shape); its weights cannot be loaded`);
+  for (const w of loadLegacyWeights(model, mw, {source})) warn(w);
+  const tc = attrString(tree.attrs['training_config']);
+  if (options.compile !== false && tc !== undefined) {
+    const training = configToCamel<Config>(parseJson(tc, `${source} (training_config)`));
+    compileFrom(model, training, source);
+    const values = legacyOptimizerValues(tree, source);
+    const opt = model.optimizer;
+    if (values && opt) {
+      if (!opt.built) opt.build(model.trainableWeights);
+      for (const w of setOptimizerFromLegacy(opt, values, source)) warn(w);
+    }
+  }
+  return model;
+}
+
+// --- public API -----------------------------------------------------------------------------------------
+
+function formatOf(path: string, format?: 'keras' | 'h5'): 'keras' | 'h5' {
+  if (format) return format;
+  if (/\.keras$/i.test(path)) return 'keras';
+  if (/\.(h5|hdf5)$/i.test(path)) return 'h5';
+  throw new ValueError(
+    `Invalid filepath extension for saving. Please add either a \`.keras\` extension for the native Keras format (recommended) or a \`.h5\` extension. ` +
+      `Use \`model.saveWeights()\` if you want to save weights only (\`.weights.h5\`). Received: filepath=${path}`,
+  );
+}
+
+function checkOverwrite(path: string, overwrite: boolean | undefined): void {
+  if (overwrite === false) {
+    let exists = false;
+    try {
+      exists = statSync(path).isFile();
+    } catch {
+      exists = false;
+    }
+    if (exists) throw new ValueError(`File ${path} exists and overwrite is false`);
+  }
+}
+
+/** `model.save(path)`: `.keras` (default) or legacy `.h5`, written atomically. */
+export async function saveModel(model: SavingModel, path: string, options: SaveOptions = {}): Promise<void> {
+  if (/\.weights\.h5$/i.test(path)) {
+    throw new ValueError(`The filename must not end in \`.weights.h5\` for model.save(); use model.saveWeights('${path}') to save weights only`);
+  }
+  const format = formatOf(path, options.format);
+  checkOverwrite(path, options.overwrite);
+  if (format === 'keras') writeFileAtomic(path, await kerasArchiveBytes(model));
+  else await writeH5File(path, legacyModelTree(model, options.includeOptimizer ?? true));
+}
+
+/** `keras.models.load_model(path, {customObjects, compile, safeMode})`. */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<SavingModel> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new ValueError(`File not found: filepath=${path}. Please ensure the file is an accessible \`.keras\` zip file. (${(e as Error).message})`);
+  }
+  if (/\.keras$/i.test(path)) {
+    if (size > MAX_MEMBER) throw new ValueError(`${path}: ${size} bytes, over the limit of ${MAX_MEMBER}`);
+    const bytes = readFileSync(path);
+    if (!isZip(bytes)) throw new ValueError(`${path}: not a valid .keras file (it is not a zip archive)`);
+    return loadKerasArchive(bytes, path, options);
+  }
+  if (/\.(h5|hdf5)$/i.test(path)) return loadLegacyModel(await readH5File(path), path, options);
+  throw new ValueError(
+    `File format not supported: filepath=${path}. Keras 3 only supports V3 \`.keras\` files and legacy H5 format files (\`.h5\` extension).`,
+  );
+}
+
+/** `model.save_weights(path)`: Keras 3 layout in a `.weights.h5` file (atomic). */
+export async function saveWeights(model: Layer, path: string, options: {overwrite?: boolean} = {}): Promise<void> {
+  if (!/\.weights\.h5$/i.test(path)) {
+    throw new ValueError(`The filename must end in \`.weights.h5\`. Received: filepath=${path}`);
+  }
+  checkOverwrite(path, options.overwrite);
+  await writeH5File(path, stateTree(model, {includeOptimizer: false}));
+}
+
+export interface LoadWeightsOptions {
+  skipMismatch?: boolean;
+  /** Legacy `.h5` only: match layers by name instead of order. */
+  byName?: boolean;
+}
+
+/**
+ * `model.load_weights(path)`: a Keras 3 `.weights.h5`, a legacy Keras 2 weights `.h5` (by topology,
+ * or by name), or the weights of a `.keras` archive.
+ */
+export async function loadWeights(model: Layer, path: string, options: LoadWeightsOptions = {}): Promise<void> {
+  if (!model.built) throw new ValueError(`Model "${model.name}" must be built before loading weights (call it on data or build(inputShape) first)`);
+  let tree: H5Group;
+  if (/\.keras$/i.test(path)) {
+    const zip = openKerasZip(readFileSync(path), path);
+    tree = await readH5Bytes(zip.read('model.weights.h5'), {source: `${path} (model.weights.h5)`});
+  } else if (/\.(h5|hdf5)$/i.test(path)) tree = await readH5File(path);
+  else throw new ValueError(`File format not supported: filepath=${path}. Weights files end in \`.weights.h5\`, \`.h5\` or \`.keras\``);
+  const legacyRoot = getGroup(tree, 'model_weights') ?? ('layer_names' in tree.attrs || 'layer_names0' in tree.attrs ? tree : undefined);
+  let warnings: string[];
+  if (legacyRoot && !getGroup(tree, 'layers')) {
+    if (!('layers' in model)) throw new ValueError(`${path}: legacy weight files load into models, not single layers`);
+    warnings = loadLegacyWeights(model as SaveableModel, legacyRoot, {source: path, byName: options.byName, skipMismatch: options.skipMismatch});
+  } else {
+    if (options.byName) throw new ValueError('byName is only supported for legacy .h5 weight files');
+    warnings = loadStateTree(model, tree, {source: path, skipMismatch: options.skipMismatch, includeOptimizer: false});
+  }
+  for (const w of warnings) warn(w);
+}
+
+export {Optimizer};
