@@ -26,3 +26,6 @@ export {Variable} from './autodiff/variable.js';
 export {GradientTape, valueAndGrad, grad, stopGradient} from './autodiff/tape.js';
 export {noGrad} from './autodiff/engine.js';
 export {ValueError, NotImplementedError} from './errors.js';
+export {Input} from './layers/symbolic_call.js';
+export {Model, Sequential, Functional} from './models/index.js';
+export {Layer, InputSpec} from './layers/index.js';

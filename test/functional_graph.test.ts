@@ -131,6 +131,12 @@ test('feature extraction: a model from an inner layer output', () => {
   const tail = new Model({inputs: h, outputs: y}) as Functional;
   const hv = tensor([[1, 0, 0, 1, 0, 2]]);
   assertClose(tail.apply(hv), m.getLayer('cls').apply(hv));
+  // as Keras: a new Input stands for the intermediate tensor, and the config is self-contained
+  assert.deepEqual(tail.layers.map((l) => l.name), ['feat_clone', 'cls']);
+  assert.equal(tail.getLayer('cls'), m.getLayer('cls'));
+  const again = Functional.fromConfig(JSON.parse(JSON.stringify(tail.getConfig())));
+  again.setWeights(tail.getWeights());
+  assertClose(again.apply(hv), tail.apply(hv));
 });
 
 test('layer order follows Keras (depth, then traversal order); Concatenate in a diamond', () => {

@@ -1,7 +1,8 @@
 // Acceptance: the seed's MLP (mnist_mlp.py) on the real Fashion-MNIST, from Debian's
 // dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/*.gz). The default run trains 1 epoch on
-// the first 12,000 training images; KERAS_TS_FULL=1 runs the full acceptance (5 epochs, batch 128,
-// all 60,000 images, test accuracy >= 0.86).
+// the first 12,000 training images (3,072, tested on 2,000, on the pure-TypeScript reference
+// backend, which takes ~1 s per batch of 128); KERAS_TS_FULL=1 runs the full acceptance (5 epochs, batch 128, all 60,000
+// images, test accuracy >= 0.86).
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -11,6 +12,7 @@ import {Activation, Dense, Dropout} from '../src/layers/index.js';
 import {Sequential} from '../src/models/index.js';
 import {RMSprop} from '../src/optimizers/index.js';
 import {Tensor} from '../src/tensor/tensor.js';
+import {backendName, getBackend} from '../src/backends/registry.js';
 
 const DIR = '/usr/share/datasets/fashion-mnist';
 const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
@@ -56,8 +58,10 @@ test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-M
   assert.match(printed, /Total params: 669,706 \(2\.55 MB\)/);
 
   model.compile({loss: 'categorical_crossentropy', optimizer: new RMSprop(), metrics: ['accuracy']});
-  const [xTrain, yTrain] = load(FILES[0]!, FILES[1]!, FULL ? 60000 : 12000);
-  const [xTest, yTest] = load(FILES[2]!, FILES[3]!, 10000);
+  getBackend();
+  const reference = backendName() === 'reference';
+  const [xTrain, yTrain] = load(FILES[0]!, FILES[1]!, FULL ? 60000 : reference ? 3072 : 12000);
+  const [xTest, yTest] = load(FILES[2]!, FILES[3]!, reference && !FULL ? 2000 : 10000);
   const epochs = FULL ? 5 : 1;
   const t0 = performance.now();
   const history = await model.fit(xTrain, yTrain, {batchSize: 128, epochs, verbose: FULL ? 1 : 0, validationData: [xTest, yTest]});
@@ -67,8 +71,9 @@ test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-M
   assert.deepEqual(Object.keys(history.history), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   assert.equal(history.history['loss']!.length, epochs);
   assert.ok(Math.abs(history.history['val_accuracy']!.at(-1)! - acc!) < 1e-6, 'validation after the last epoch is the test evaluation');
-  // measured: 1 epoch on 12k images gave 0.767 test accuracy (7 s); the floor leaves room for other seeds
-  assert.ok(acc! >= (FULL ? 0.86 : 0.70), `test accuracy ${acc} below the floor`);
+  // measured: 1 epoch on 12k images gave 0.767 and 0.794 (native 7 s, reference 103 s); on 3,072
+  // images (reference) 0.72; the floors leave room for other initial weights
+  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.6 : 0.7), `test accuracy ${acc} below the floor`);
   // Optimizer params now appear in the summary: RMSprop's velocities + iteration + learning_rate
   printed = '';
   model.summary({lineLength: 88, printFn: (s) => (printed += s)});

@@ -31,8 +31,16 @@ enum kt_kernel {
   KT_UNARY = 9,
   KT_BINARY = 10,
   KT_REDUCE = 11,
-  KT_SOFTMAX = 12
+  KT_SOFTMAX = 12,
+  KT_FUSED_DENSE = 13,
+  KT_FUSED_CONV2D = 14,
+  KT_ACT_GRAD = 15,
+  KT_LSTM_STEP = 16,
+  KT_GRU_STEP = 17
 };
+
+/* Activations of the fused kernels (KT_FUSED_DENSE, KT_FUSED_CONV2D, KT_ACT_GRAD). */
+enum kt_activation { KT_ACT_LINEAR = 0, KT_ACT_RELU, KT_ACT_SIGMOID, KT_ACT_TANH, KT_ACT_COUNT };
 
 /* Unary op codes (attribute 0 of KT_UNARY). */
 enum kt_unary_op {

@@ -111,12 +111,12 @@ long chunk_rows(const ConvGeom& g, long K, bool whole_images) {
 
 }  // namespace
 
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads) {
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   if (R == 0 || g.cout == 0) return;
   MatView fw = {f, g.cout, 1};
   if (is_pointwise(g)) {
-    gemm(R, g.cout, K, MatView{x, K, 1}, fw, y, g.cout, false, threads);
+    gemm(R, g.cout, K, MatView{x, K, 1}, fw, y, g.cout, false, threads, ep);
     return;
   }
   const long rows = chunk_rows(g, K, false);
@@ -124,7 +124,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
   for (long r0 = 0; r0 < R; r0 += rows) {
     const long r1 = r0 + rows < R ? r0 + rows : R;
     im2col(g, x, r0, r1, cols, threads);
-    gemm(r1 - r0, g.cout, K, MatView{cols, K, 1}, fw, y + r0 * g.cout, g.cout, false, threads);
+    gemm(r1 - r0, g.cout, K, MatView{cols, K, 1}, fw, y + r0 * g.cout, g.cout, false, threads, ep);
   }
   free(cols);
 }

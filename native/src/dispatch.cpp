@@ -16,6 +16,13 @@
 //   KT_BINARY      bufs a, b, y   [op, rank, shape[rank], aStrides[rank], bStrides[rank]]
 //   KT_REDUCE      bufs x, y      [op, outer, n, inner]   reduces the middle axis of [outer, n, inner]
 //   KT_SOFTMAX     bufs x, y      [log, outer, n, inner]  along the middle axis
+//   KT_FUSED_DENSE   bufs x, w, bias, y   [m, k, n, act]      y[m, n] = act(x[m, k] @ w[k, n] + bias[n])
+//   KT_FUSED_CONV2D  bufs x, f, bias, y   conv geometry (15), act   y = act(conv2d(x, f) + bias[cout])
+//   KT_ACT_GRAD      bufs dy, y, dz       [act]               dz = dy * f'(x) from y = f(x)
+//   KT_LSTM_STEP     bufs z, h, c, w, h', c', gates   [batch, u]   z [b, 4u], h c h' c' [b, u], w [u, 4u],
+//                                                                  gates [b, 4u] (Keras order i, f, c, o)
+//   KT_GRU_STEP      bufs z, h, w, rb, h', reserve    [batch, u]   z [b, 3u], h h' [b, u], w [u, 3u],
+//                                                                  rb [3u], reserve [b, 4u]
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).
 #include <math.h>
@@ -279,6 +286,69 @@ int run_reduce(const Args& a, bool softmax_kernel) {
   return 0;
 }
 
+bool get_act(const Args& a, int i, long* act) {
+  if (!get_int(a, i, act)) return false;
+  if (*act >= KT_ACT_COUNT) return fail(a, "unknown activation %ld", *act), false;
+  return true;
+}
+
+int run_fused_dense(const Args& a) {
+  long m, k, n, act;
+  if (!nbufs_is(a, 4) || !get_int(a, 0, &m) || !get_int(a, 1, &k) || !get_int(a, 2, &n) || !get_act(a, 3, &act))
+    return 1;
+  if (a.nattrs != 4) return fail(a, "expected 4 attributes, received %d", a.nattrs);
+  long mk = m, kn = k, mn = m;
+  if (!mul(a, &mk, k) || !mul(a, &kn, n) || !mul(a, &mn, n)) return 1;
+  if (!need(a, 0, mk, "x") || !need(a, 1, kn, "kernel") || !need(a, 2, n, "bias") || !need(a, 3, mn, "y")) return 1;
+  Epilogue ep = {a.bufs[2], (int)act};
+  gemm(m, n, k, MatView{a.bufs[0], k, 1}, MatView{a.bufs[1], n, 1}, a.bufs[3], n, false, num_threads(), &ep);
+  return 0;
+}
+
+int run_fused_conv(const Args& a) {
+  ConvGeom g;
+  long nx, nf, ny, act;
+  if (!nbufs_is(a, 4) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, 15, &act)) return 1;
+  if (a.nattrs != 16) return fail(a, "expected 16 attributes, received %d", a.nattrs);
+  if (!need(a, 0, nx, "x") || !need(a, 1, nf, "filter") || !need(a, 2, g.cout, "bias") || !need(a, 3, ny, "y")) return 1;
+  Epilogue ep = {a.bufs[2], (int)act};
+  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
+  return 0;
+}
+
+int run_act_grad(const Args& a) {
+  long act;
+  if (!nbufs_is(a, 3) || !get_act(a, 0, &act)) return 1;
+  if (a.nattrs != 1) return fail(a, "expected 1 attribute, received %d", a.nattrs);
+  if (a.lens[0] != a.lens[1] || a.lens[0] != a.lens[2])
+    return fail(a, "dy, y and dz must have the same length, received %lld, %lld, %lld", (long long)a.lens[0],
+                (long long)a.lens[1], (long long)a.lens[2]);
+  act_grad((int)act, a.bufs[0], a.bufs[1], a.bufs[2], (long)a.lens[0], num_threads());
+  return 0;
+}
+
+int run_recurrent(const Args& a, bool lstm) {
+  long b, u;
+  if (!nbufs_is(a, lstm ? 7 : 6) || !get_int(a, 0, &b) || !get_int(a, 1, &u)) return 1;
+  if (a.nattrs != 2) return fail(a, "expected 2 attributes, received %d", a.nattrs);
+  long bu = b, g = lstm ? 4 : 3, bg = b, ug = u, b4 = b;
+  if (!mul(a, &bu, u) || !mul(a, &bg, g) || !mul(a, &bg, u) || !mul(a, &ug, g) || !mul(a, &ug, u) || !mul(a, &b4, 4) ||
+      !mul(a, &b4, u))
+    return 1;
+  if (lstm) {
+    if (!need(a, 0, bg, "z") || !need(a, 1, bu, "h") || !need(a, 2, bu, "c") || !need(a, 3, ug, "recurrentKernel") ||
+        !need(a, 4, bu, "h'") || !need(a, 5, bu, "c'") || !need(a, 6, b4, "gates"))
+      return 1;
+    lstm_step(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], a.bufs[6], num_threads());
+  } else {
+    if (!need(a, 0, bg, "z") || !need(a, 1, bu, "h") || !need(a, 2, ug, "recurrentKernel") ||
+        !need(a, 3, g * u, "recurrentBias") || !need(a, 4, bu, "h'") || !need(a, 5, b4, "reserve"))
+      return 1;
+    gru_step(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], num_threads());
+  }
+  return 0;
+}
+
 const char* kernel_name(int k) {
   switch (k) {
     case KT_GEMM: return "native MatMul";
@@ -293,6 +363,11 @@ const char* kernel_name(int k) {
     case KT_BINARY: return "native binary";
     case KT_REDUCE: return "native reduce";
     case KT_SOFTMAX: return "native softmax";
+    case KT_FUSED_DENSE: return "native FusedDense";
+    case KT_FUSED_CONV2D: return "native FusedConv2D";
+    case KT_ACT_GRAD: return "native ActivationGrad";
+    case KT_LSTM_STEP: return "native LSTMStep";
+    case KT_GRU_STEP: return "native GRUStep";
     default: return "native";
   }
 }
@@ -321,6 +396,11 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_BINARY: return run_binary(a);
     case KT_REDUCE: return run_reduce(a, false);
     case KT_SOFTMAX: return run_reduce(a, true);
+    case KT_FUSED_DENSE: return run_fused_dense(a);
+    case KT_FUSED_CONV2D: return run_fused_conv(a);
+    case KT_ACT_GRAD: return run_act_grad(a);
+    case KT_LSTM_STEP: return run_recurrent(a, true);
+    case KT_GRU_STEP: return run_recurrent(a, false);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -95,14 +95,16 @@ void pack_a_panel(long kc, long mr, int MR, MatView a, float* dst) {
 
 }  // namespace
 
-void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate) {
+void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate,
+                 const Epilogue* ep) {
   if (m <= 0 || n <= 0) return;
+  const Isa& isa = kt::isa();
   if (k <= 0) {
     if (!accumulate)
       for (long i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    if (ep) isa.bias_act(c, ldc, m, n, ep->bias, ep->act);
     return;
   }
-  const Isa& isa = kt::isa();
   const int MR = isa.mr, NR = isa.nr;
   Workspace& ws = workspace();
   const long nc_max = n < NC ? n : NC;
@@ -119,6 +121,7 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
     for (long pc = 0; pc < k; pc += kc_max) {
       const long kc = k - pc < kc_max ? k - pc : kc_max;
       const int acc = accumulate || pc > 0;
+      const bool last = pc + kc >= k;
       for (long jr = 0; jr < nc; jr += NR) {
         const long nr = nc - jr < NR ? nc - jr : NR;
         MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
@@ -140,6 +143,8 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
               for (long j = 0; j < nr; j++)
                 cij[i * ldc + j] = acc ? cij[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
           }
+          // the tile was just written: bias and activation while it is in L1
+          if (last && ep) isa.bias_act(cij, ldc, mr, nr, ep->bias ? ep->bias + jc + jr : nullptr, ep->act);
         }
       }
     }
@@ -166,6 +171,7 @@ struct GemmJob {
   bool accumulate;
   int tm, tn;  // thread grid
   int MR, NR;
+  const Epilogue* ep;
 };
 
 void gemm_task(void* p, int tid, int nthreads) {
@@ -182,18 +188,21 @@ void gemm_task(void* p, int tid, int nthreads) {
   if (i1 <= i0 || j1 <= j0) return;
   MatView a = {j.a.p + i0 * j.a.rs, j.a.rs, j.a.cs};
   MatView b = {j.b.p + j0 * j.b.cs, j.b.rs, j.b.cs};
-  gemm_serial(i1 - i0, j1 - j0, j.k, a, b, j.c + i0 * j.ldc + j0, j.ldc, j.accumulate);
+  Epilogue ep;
+  if (j.ep) ep = Epilogue{j.ep->bias ? j.ep->bias + j0 : nullptr, j.ep->act};
+  gemm_serial(i1 - i0, j1 - j0, j.k, a, b, j.c + i0 * j.ldc + j0, j.ldc, j.accumulate, j.ep ? &ep : nullptr);
 }
 
 }  // namespace
 
-void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate, int threads) {
+void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate, int threads,
+          const Epilogue* ep) {
   const Isa& isa = kt::isa();
   const long mt = (m + isa.mr - 1) / isa.mr, nt = (n + isa.nr - 1) / isa.nr;
   int t = gemm_threads(m, n, k, threads);
   if (t > mt * nt) t = (int)(mt * nt);
   if (t <= 1) {
-    gemm_serial(m, n, k, a, b, c, ldc, accumulate);
+    gemm_serial(m, n, k, a, b, c, ldc, accumulate, ep);
     return;
   }
   // choose the thread grid tm x tn = t with the smallest largest share, counting the packing each
@@ -207,7 +216,7 @@ void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool
     const double cost = rows * cols * k + 4.0 * k * (rows + cols);
     if (cost < best) { best = cost; best_tm = tm; }
   }
-  GemmJob job = {m, n, k, a, b, c, ldc, accumulate, best_tm, t / best_tm, isa.mr, isa.nr};
+  GemmJob job = {m, n, k, a, b, c, ldc, accumulate, best_tm, t / best_tm, isa.mr, isa.nr, ep};
   parallel_run(t, gemm_task, &job);
 }
 

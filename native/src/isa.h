@@ -23,6 +23,15 @@ struct Isa {
   void (*reduce_accumulate)(int op, const float* x, float* acc, long n);
   // softmax or log-softmax of rows of length n, contiguous
   void (*softmax_rows)(const float* x, float* y, long rows, long n, int log);
+  // the GEMM epilogue: c[i, j] = act(c[i, j] + bias[j]) for i < rows, j < cols (bias may be null)
+  void (*bias_act)(float* c, long ldc, long rows, long cols, const float* bias, int act);
+  // dz = dy * f'(x), written with y = f(x)
+  void (*act_grad)(int act, const float* dy, const float* y, float* dz, long n);
+  // LSTM cell: gates [rows, 4u] holds a = z + h @ W on entry and the activated gates i, f, g, o on
+  // exit; c_out = f * c + i * g, h_out = o * tanh(c_out)
+  void (*lstm_cell)(float* gates, const float* c, float* h_out, float* c_out, long rows, long u);
+  // GRU cell (reset_after): z [rows, 3u], m = h @ W + b [rows, 3u]; reserve [rows, 4u] = zg, r, hh, m_h
+  void (*gru_cell)(const float* z, const float* m, const float* h, float* h_out, float* reserve, long rows, long u);
 };
 
 extern const Isa isa_scalar;

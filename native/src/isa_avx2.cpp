@@ -44,7 +44,8 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 }  // namespace
 
 const Isa isa_avx2 = {"avx2", MR, NR, gemm_ukernel, unary_impl, binary_impl,
-                      reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl};
+                      reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl,
+                        bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl};
 
 }  // namespace kt
 #endif

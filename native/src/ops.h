@@ -9,7 +9,9 @@ struct ConvGeom {
   long n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
 };
 
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads);
+struct Epilogue;
+// y = conv(x, f), then the epilogue (per-channel bias and activation) on each tile, if given
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df, int threads);
 
@@ -25,5 +27,14 @@ void binary(int op, int rank, const long* shape, const float* a, const long* as,
             float* y, int threads);
 void reduce(int op, const float* x, float* y, long outer, long n, long inner, int threads);
 void softmax(const float* x, float* y, long outer, long n, long inner, bool log, int threads);
+
+// dz = dy * f'(x) from y = f(x)
+void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
+// one LSTM step (see keras_native.h / KT_LSTM_STEP)
+void lstm_step(long batch, long u, const float* z, const float* h, const float* c, const float* w, float* h_out,
+               float* c_out, float* gates, int threads);
+// one GRU step, reset_after (KT_GRU_STEP)
+void gru_step(long batch, long u, const float* z, const float* h, const float* w, const float* rb, float* h_out,
+              float* reserve, int threads);
 
 }  // namespace kt

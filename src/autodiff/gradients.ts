@@ -4,6 +4,7 @@ import {linalgGrads} from './gradients/linalg.js';
 import {nnGrads} from './gradients/nn.js';
 import {reductionGrads} from './gradients/reduction.js';
 import {recurrentGrads} from './gradients/recurrent.js';
+import {fusedGrads} from './gradients/fused.js';
 import type {GradTable} from './grad_types.js';
 
 /** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
@@ -14,4 +15,5 @@ export const GRADIENTS: GradTable = {
   ...linalgGrads,
   ...nnGrads,
   ...recurrentGrads,
+  ...fusedGrads,
 } satisfies GradTable;

@@ -4,6 +4,7 @@ import {linalgKernels} from './defs/linalg.js';
 import {nnKernels} from './defs/nn.js';
 import {reductionKernels} from './defs/reduction.js';
 import {recurrentKernels} from './defs/recurrent.js';
+import {fusedKernels} from './defs/fused.js';
 
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
@@ -17,6 +18,7 @@ export const KERNELS = {
   ...linalgKernels,
   ...nnKernels,
   ...recurrentKernels,
+  ...fusedKernels,
 };
 
 export type Kernels = typeof KERNELS;

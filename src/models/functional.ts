@@ -17,7 +17,7 @@ import {ValueError} from '../errors.js';
 import type {ShapeLike} from '../layers/input_spec.js';
 import {KerasTensor, type Node} from '../layers/keras_tensor.js';
 import {setMask, uniqueName, type CallArgs, type Layer, type LayerInput, type LayerOutput} from '../layers/layer.js';
-import {flattenStructure, packSequenceAs} from '../layers/symbolic_call.js';
+import {flattenStructure, Input, mapStructure, packSequenceAs} from '../layers/symbolic_call.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {fmtShape} from '../tensor/shape.js';
@@ -59,8 +59,7 @@ export class Functional extends Model {
 
   /** Sets up the graph (called once, from the constructor or `new Model({inputs, outputs})`). */
   initGraph(args: FunctionalArgs): void {
-    let {inputs} = args;
-    const {outputs} = args;
+    const {inputs, outputs} = args;
     if (isPlainObject(inputs)) {
       for (const [k, v] of Object.entries(inputs)) {
         if (v instanceof KerasTensor && v.keras && v.keras.layer.name !== k) {
@@ -74,11 +73,9 @@ export class Functional extends Model {
     for (const x of flattenStructure(outputs)) {
       if (!(x instanceof KerasTensor)) throw new ValueError(`All \`outputs\` values must be KerasTensors. Received: outputs including invalid value ${String(x)} of type ${typeof x}`);
     }
-    // an intermediate tensor as input: the graph starts at that tensor (Keras clones the nodes; we
-    // start the walk there, which gives the same computation)
-    void isInputKerasTensor;
-    this.graph = new GraphNetwork(inputs, outputs);
-    inputs = this.graph.inputsStruct;
+    let graph = new GraphNetwork(inputs, outputs);
+    if (graph.inputs.some((t) => !isInputKerasTensor(t))) graph = cloneFromIntermediate(graph);
+    this.graph = graph;
     // per-output losses and metrics are keyed by these: the output dict's keys, else the layers' names
     this.outputNames = isPlainObject(outputs) ? Object.keys(outputs).sort() : this.graph.outputs.map((t) => t.keras!.layer.name);
     this.inputNames = this.graph.inputs.map((t) => t.keras!.layer.name);
@@ -361,6 +358,26 @@ function summaryShape(layer: Layer): string {
   }
   const f = shapes.map((s) => formatShape(s));
   return f.length === 1 ? f[0]! : `[${f.join(', ')}]`;
+}
+
+/**
+ * A model whose inputs include intermediate tensors: new `Input`s stand for them and the layers
+ * between are called again on those (the same layers, new nodes), as Keras's `clone_graph_nodes`.
+ */
+function cloneFromIntermediate(graph: GraphNetwork): GraphNetwork {
+  const map = new Map<KerasTensor, KerasTensor>();
+  for (const t of graph.inputs) {
+    if (isInputKerasTensor(t)) map.set(t, t);
+    else map.set(t, Input({batchShape: t.shape, dtype: t.dtype, name: `${t.keras!.layer.name}_clone`}));
+  }
+  const fill = (s: unknown) => mapStructure(s, (leaf) => (leaf instanceof KerasTensor ? map.get(leaf) : leaf));
+  graph.run(graph.inputs.map((t) => map.get(t)), (layer, _args, _kwargs, node) => {
+    const out = flattenStructure<KerasTensor>(layer.apply(fill(node.callArgs.inputs), fill(node.callArgs.kwargs) as CallArgs));
+    node.outputTensors.forEach((t, i) => map.set(t, out[i]!));
+    return out;
+  });
+  const swap = (s: unknown) => mapStructure(s, (t) => map.get(t as KerasTensor) ?? t);
+  return new GraphNetwork(swap(graph.inputsStruct), swap(graph.outputsStruct));
 }
 
 /** Turns `model` (being constructed with `{inputs, outputs}`) into a functional graph. */

@@ -17,6 +17,7 @@ import {ValueError} from '../errors.js';
 import {Layer, type LayerArgs, type ShapeLike} from '../layers/layer.js';
 import type {Metric} from '../metrics/metric.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
+import * as saving from '../saving/saving_lib.js';
 import type {Tensor} from '../tensor/tensor.js';
 import * as trainer from '../trainers/trainer.js';
 import {sliceRows, type Data} from '../trainers/data_adapter.js';
@@ -184,8 +185,24 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     return {name: this.name, trainable: this.trainable};
   }
 
+  /** Keras's `to_json()`: the model config as Keras 3 writes it (snake_case keys). */
   toJSON(): string {
-    return JSON.stringify({className: this.className, config: this.getConfig()});
+    return saving.modelToJson(this);
+  }
+
+  // --- saving (src/saving) ----------------------------------------------------------------------
+
+  /** Saves the model: `.keras` (default, Keras 3's zip) or legacy `.h5`, written atomically. */
+  save(path: string, options: saving.SaveOptions = {}): Promise<void> {
+    return saving.saveModel(this, path, options);
+  }
+  /** Saves the weights in Keras 3's layout to a `.weights.h5` file. */
+  saveWeights(path: string, options: {overwrite?: boolean} = {}): Promise<void> {
+    return saving.saveWeights(this, path, options);
+  }
+  /** Loads weights from a `.weights.h5`, a legacy `.h5` (by order or `byName`) or a `.keras` file. */
+  loadWeights(path: string, options: saving.LoadWeightsOptions = {}): Promise<void> {
+    return saving.loadWeights(this, path, options);
   }
 }
 

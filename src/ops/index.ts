@@ -3,3 +3,4 @@ export * from './math.js';
 export * from './array.js';
 export * from './nn.js';
 export * from './rnn.js';
+export * from './fused.js';

@@ -94,6 +94,7 @@ export function attrStrings(value: H5AttrValue | undefined): string[] | undefine
   if (value === undefined) return undefined;
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.length === 0 ? [] : value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+  if (typeof value !== 'object') return undefined;
   if ('strings' in value) return value.strings;
   if ('values' in value && value.values.length === 0) return [];
   return undefined;

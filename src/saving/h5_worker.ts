@@ -216,7 +216,7 @@ function describe(e: unknown): string {
 
 /** A wasm trap or an abort leaves the library in an unknown state: the main thread replaces this worker. */
 function isFatal(e: unknown): boolean {
-  return e instanceof WebAssembly.RuntimeError || /Aborted\(|abort\(|out of bounds|unreachable/i.test(describe(e));
+  return (e instanceof Error && e.name === 'RuntimeError') || /Aborted\(|abort\(|out of bounds|unreachable/i.test(describe(e));
 }
 
 parentPort!.on('message', (req: {id: number; op: 'read' | 'write'; path: string; limits?: ReadLimits; tree?: H5Group}) => {

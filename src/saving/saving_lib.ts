@@ -40,8 +40,9 @@ export const KERAS_VERSION = '3.10.0';
 
 /** What saving and loading need of a model (models/model.ts implements it). */
 export interface SavingModel extends SaveableModel {
-  compile(args: Record<string, unknown>): void;
-  readonly trainerState?: {config: Record<string, unknown>; optimizer: Optimizer | null} | null;
+  // the compile arguments are built from a saved config, so they are typed loosely here
+  compile(args: never): void;
+  readonly trainerState?: {config: object; optimizer: Optimizer | null} | null;
 }
 
 export interface LoadModelOptions {
@@ -130,7 +131,7 @@ function modelInputShape(model: Layer): ShapeLike | null {
     // not known yet
   }
   const b = model.buildInputShape;
-  return Array.isArray(b) && !Array.isArray(b[0]) ? (b as ShapeLike) : null;
+  return Array.isArray(b) && !Array.isArray(b[0]) ? (b as unknown as ShapeLike) : null;
 }
 
 function sequentialEnvelope(model: SavingModel): Envelope {
@@ -168,7 +169,7 @@ function serializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
 function compileConfig(model: SavingModel): Config | null {
   const s = model.trainerState;
   if (!s) return null;
-  const c = s.config;
+  const c = s.config as Config;
   return {
     optimizer: s.optimizer ? optimizers.serialize(s.optimizer) : null,
     loss: serializeLossLike(c['loss'], 'loss'),
@@ -289,7 +290,7 @@ function compileFrom(model: SavingModel, cc: Config, source: string): void {
   const wm = deserializeLossLike(cc['weightedMetrics'], 'metric');
   if (wm !== undefined) args['weightedMetrics'] = wm;
   if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args['lossWeights'] = cc['lossWeights'];
-  model.compile(args);
+  (model as unknown as {compile(a: Config): void}).compile(args);
 }
 
 // --- .keras -------------------------------------------------------------------------------------------

@@ -155,7 +155,6 @@ export function stateTree(root: Layer, {includeOptimizer = true}: {includeOptimi
     root,
     (obj, path) => {
       const isOpt = !(obj instanceof Layer);
-      if (isOpt && !(obj as Optimizer).built) return;
       const vars = isOpt ? optimizerVariables(obj as Optimizer) : ownVariables(obj as Layer);
       const g = ensureGroup(tree, path ? `${path}/vars` : 'vars', {name: obj.name});
       vars.forEach((v, i) => setChild(g, String(i), variableDataset(v, isOpt && v === (obj as Optimizer).iterationsVariable)));
@@ -183,7 +182,7 @@ export function loadStateTree(root: Layer, tree: H5Group, options: LoadStateOpti
     root,
     (obj, path) => {
       const isOpt = !(obj instanceof Layer);
-      const vars = isOpt ? ((obj as Optimizer).built ? optimizerVariables(obj as Optimizer) : []) : ownVariables(obj as Layer);
+      const vars = isOpt ? optimizerVariables(obj as Optimizer) : ownVariables(obj as Layer);
       const gpath = path ? `${path}/vars` : 'vars';
       // Keras 2.13's files name the layer list `_layer_checkpoint_dependencies`
       const g = getGroup(tree, gpath) ?? getGroup(tree, gpath.replace(/^layers\//, '_layer_checkpoint_dependencies/'));

@@ -15,7 +15,15 @@ export const KernelId = {
   Binary: 10,
   Reduce: 11,
   Softmax: 12,
+  FusedDense: 13,
+  FusedConv2D: 14,
+  ActivationGrad: 15,
+  LSTMStep: 16,
+  GRUStep: 17,
 } as const;
+
+/** Activations of the fused kernels (`kt_activation`). */
+export const Activation = {linear: 0, relu: 1, sigmoid: 2, tanh: 3} as const;
 
 export const UnaryOp = {
   Neg: 0, Abs: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Reciprocal: 5, Exp: 6, Log: 7, Tanh: 8, Sigmoid: 9,

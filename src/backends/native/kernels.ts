@@ -4,11 +4,12 @@ import {matmulShape} from '../../kernels/defs/linalg.js';
 import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
 import {reducedShape} from '../../kernels/defs/reduction.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
 import {ValueError} from '../../errors.js';
 import {broadcastShapes, fmtShape, sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
-import {BinaryOp, KernelId, ReduceOp, UnaryOp, type NativeAddon} from './abi.js';
+import {Activation, BinaryOp, KernelId, ReduceOp, UnaryOp, type NativeAddon} from './abi.js';
 
 /**
  * The kernels of the native backend. Each one declines (returns `false`, so the reference kernel
@@ -244,7 +245,100 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     return true;
   };
 
+  // ---------------------------------------------------------------------------------------------
+  // Fused kernels: bias and activation in the GEMM epilogue; the recurrent steps
+
+  const actCode = (op: string, act: FusedActivation) => {
+    const code = Activation[act];
+    if (code === undefined) throw new ValueError(`${op}: unknown activation ${JSON.stringify(act)}`);
+    return code;
+  };
+
+  const FusedDense = ({x, kernel, bias}: {x: Tensor; kernel: Tensor; bias: Tensor}, a: FusedDenseAttrs, [y]: Tensor[]) => {
+    if (!isF32(x, kernel, bias, y!)) return false;
+    const op = 'FusedDense';
+    checkRank(op, 'kernel', kernel, 2);
+    const [k, n] = kernel.shape as [number, number];
+    if (x.rank < 2 || x.shape.at(-1) !== k) {
+      throw new ValueError(`${op}: x must be [..., ${k}] for kernel ${fmtShape(kernel.shape)}. Received: x.shape=${fmtShape(x.shape)}`);
+    }
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'kernel', kernel);
+    checkStorage(op, 'bias', bias, [n]);
+    checkStorage(op, 'output', y!, [...x.shape.slice(0, -1), n]);
+    run(KernelId.FusedDense, [x, kernel, bias, y!], [x.size / k, k, n, actCode(op, a.activation)]);
+    return true;
+  };
+
+  const FusedConv2D = ({x, filter, bias}: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DAttrs, [y]: Tensor[]) => {
+    if (!isF32(x, filter, bias, y!)) return false;
+    const op = 'FusedConv2D';
+    const g = convGeometry(op, x.shape, filter.shape, a);
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'filter', filter);
+    checkStorage(op, 'bias', bias, [g.outC]);
+    checkStorage(op, 'output', y!, [g.batch, g.outH, g.outW, g.outC]);
+    run(KernelId.FusedConv2D, [x, filter, bias, y!], [...convAttrs(g), actCode(op, a.activation)]);
+    return true;
+  };
+
+  const ActivationGrad = ({dy, y}: {dy: Tensor; y: Tensor}, a: {activation: FusedActivation}, [dz]: Tensor[]) => {
+    if (!isF32(dy, y, dz!) || dy.size < MIN_NATIVE_ELEMENTS) return false;
+    const op = 'ActivationGrad';
+    checkStorage(op, 'dy', dy);
+    checkStorage(op, 'y', y, dy.shape);
+    checkStorage(op, 'output', dz!, dy.shape);
+    run(KernelId.ActivationGrad, [dy, y, dz!], [actCode(op, a.activation)]);
+    return true;
+  };
+
+  const recurrentShapes = (op: string, h: Tensor, gates: number, tensors: [string, Tensor, readonly number[]][]) => {
+    checkRank(op, 'h', h, 2);
+    const [b, u] = h.shape as [number, number];
+    for (const [name, t, shape] of tensors) checkStorage(op, name, t, shape);
+    return [b, u, gates];
+  };
+
+  const LSTMStep = (
+    {z, h, c, recurrentKernel}: {z: Tensor; h: Tensor; c: Tensor; recurrentKernel: Tensor},
+    _a: unknown,
+    [hOut, cOut, gates]: Tensor[],
+  ) => {
+    if (!isF32(z, h, c, recurrentKernel, hOut!, cOut!, gates!)) return false;
+    const op = 'LSTMStep';
+    checkRank(op, 'h', h, 2);
+    const [b, u] = h.shape as [number, number];
+    recurrentShapes(op, h, 4, [
+      ['z', z, [b, 4 * u]], ['h', h, [b, u]], ['c', c, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
+      ['output h', hOut!, [b, u]], ['output c', cOut!, [b, u]], ['output gates', gates!, [b, 4 * u]],
+    ]);
+    run(KernelId.LSTMStep, [z, h, c, recurrentKernel, hOut!, cOut!, gates!], [b, u]);
+    return true;
+  };
+
+  const GRUStep = (
+    {z, h, recurrentKernel, recurrentBias}: {z: Tensor; h: Tensor; recurrentKernel: Tensor; recurrentBias: Tensor},
+    _a: unknown,
+    [hOut, reserve]: Tensor[],
+  ) => {
+    if (!isF32(z, h, recurrentKernel, recurrentBias, hOut!, reserve!)) return false;
+    const op = 'GRUStep';
+    checkRank(op, 'h', h, 2);
+    const [b, u] = h.shape as [number, number];
+    recurrentShapes(op, h, 3, [
+      ['z', z, [b, 3 * u]], ['h', h, [b, u]], ['recurrentKernel', recurrentKernel, [u, 3 * u]],
+      ['recurrentBias', recurrentBias, [3 * u]], ['output h', hOut!, [b, u]], ['output reserve', reserve!, [b, 4 * u]],
+    ]);
+    run(KernelId.GRUStep, [z, h, recurrentKernel, recurrentBias, hOut!, reserve!], [b, u]);
+    return true;
+  };
+
   return {
+    FusedDense,
+    FusedConv2D,
+    ActivationGrad,
+    LSTMStep,
+    GRUStep,
     MatMul,
     Conv2D,
     Conv2DBackpropInput,

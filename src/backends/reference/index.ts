@@ -5,6 +5,7 @@ import {linalgImpl} from './linalg.js';
 import {nnImpl} from './nn.js';
 import {reductionImpl} from './reduction.js';
 import {recurrentImpl} from './recurrent.js';
+import {fusedImpl} from './fused.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -14,6 +15,7 @@ export const referenceKernels = {
   ...linalgImpl,
   ...nnImpl,
   ...recurrentImpl,
+  ...fusedImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

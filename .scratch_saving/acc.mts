@@ -1,0 +1,14 @@
+import '../src/index.js';
+import {loadModel, loadWeights, shutdownH5} from '../src/saving/index.js';
+import {modelFromJson} from '../src/saving/saving_lib.js';
+import {tensor} from '../src/tensor/tensor.js';
+import {loadIdx} from '../src/utils/idx.js';
+import {getBackend} from '../src/backend.js';
+const img = loadIdx('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'); const lab = loadIdx('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');
+const x = tensor(Float32Array.from(img.data as Uint8Array, (v) => v / 255), [10000, 28, 28, 1]);
+const acc = async (m: any) => { const t = Date.now(); const p = await m.predict(x, {batchSize: 500, verbose: 0}); let ok = 0; for (let i = 0; i < 10000; i++) { let b = 0; for (let j = 1; j < 10; j++) if (p.values[i*10+j] > p.values[i*10+b]) b = j; if (b === (lab.data as Uint8Array)[i]) ok++; } return [ok / 10000, Date.now() - t]; };
+console.log('backend', (await import('../src/backend.js')).backend?.() ?? '');
+console.log('k3 cnn', await acc(await loadModel('/work/shared/fixtures/keras/fashion_cnn_k3.keras')));
+const m = modelFromJson((await import('node:fs')).readFileSync('/work/shared/fixtures/keras/kotlindl_lenet_fashion_config.json', 'utf8')); await loadWeights(m, '/work/shared/fixtures/keras/kotlindl_lenet_fashion_weights.h5');
+console.log('lenet', await acc(m));
+await shutdownH5();

@@ -1,0 +1,52 @@
+import type {FusedActivation} from '../../kernels/defs/fused.js';
+import * as ops from '../../ops/index.js';
+import {run} from '../../ops/core.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import type {GradTable} from '../grad_types.js';
+
+/** `dy * f'(x)` from the output `y = f(x)`: one kernel (nothing to do for linear). */
+function throughActivation(dy: Tensor, y: Tensor, activation: FusedActivation): Tensor {
+  return activation === 'linear' ? dy : run('ActivationGrad', {dy, y}, {activation});
+}
+
+/** The sum over every axis but the last (a bias's gradient). */
+function sumLeading(t: Tensor): Tensor {
+  return ops.sum(t, [...Array(t.rank - 1).keys()]);
+}
+
+export const fusedGrads = {
+  // z = x @ kernel + bias, y = f(z): dz = dy * f'(z); the leading axes of x are rows of one matmul
+  FusedDense: ({dy, y, inputs: {x, kernel}, attrs}) => {
+    const dz = throughActivation(dy, y, attrs.activation);
+    const [k, n] = kernel.shape as [number, number];
+    const rows = x.size / k;
+    const dz2 = x.rank === 2 ? dz : ops.reshape(dz, [rows, n]);
+    const x2 = x.rank === 2 ? x : ops.reshape(x, [rows, k]);
+    const dx = ops.matmul(dz2, kernel, {transposeB: true});
+    return {
+      x: x.rank === 2 ? dx : ops.reshape(dx, x.shape),
+      kernel: ops.matmul(x2, dz2, {transposeA: true}),
+      bias: ops.sum(dz2, 0),
+    };
+  },
+  FusedConv2D: ({dy, y, inputs: {x, filter}, attrs}) => {
+    const dz = throughActivation(dy, y, attrs.activation);
+    const c = {strides: attrs.strides, padding: attrs.padding, dilations: attrs.dilations};
+    return {
+      x: run('Conv2DBackpropInput', {dy: dz, filter}, {...c, inputShape: [...x.shape]}),
+      filter: run('Conv2DBackpropFilter', {x, dy: dz}, {...c, filterShape: [...filter.shape]}),
+      bias: sumLeading(dz),
+    };
+  },
+  // dz = dy * s(y) is linear in dy (its adjoint is the same kernel); in y: relu's slope is piecewise
+  // constant (zero gradient), sigmoid's y(1 - y) has derivative 1 - 2y, tanh's 1 - y^2 has -2y
+  ActivationGrad: ({dy: g, inputs: {dy, y}, attrs}) => {
+    const dDy = run('ActivationGrad', {dy: g, y}, attrs);
+    const gdy = () => ops.multiply(g, dy);
+    switch (attrs.activation) {
+      case 'sigmoid': return {dy: dDy, y: ops.multiply(gdy(), ops.subtract(1, ops.multiply(y, 2)))};
+      case 'tanh': return {dy: dDy, y: ops.multiply(gdy(), ops.multiply(y, -2))};
+      default: return {dy: dDy, y: null};
+    }
+  },
+} satisfies Partial<GradTable>;
