@@ -72,8 +72,8 @@ test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-M
   assert.equal(history.history['loss']!.length, epochs);
   assert.ok(Math.abs(history.history['val_accuracy']!.at(-1)! - acc!) < 1e-6, 'validation after the last epoch is the test evaluation');
   // measured: 1 epoch on 12k images gave 0.767 and 0.794 (native 7 s, reference 103 s); on 3,072
-  // images (reference) 0.72; the floors leave room for other initial weights
-  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.6 : 0.7), `test accuracy ${acc} below the floor`);
+  // images (reference) 0.72 and 0.68; the floors leave room for other initial weights
+  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.55 : 0.7), `test accuracy ${acc} below the floor`);
   // Optimizer params now appear in the summary: RMSprop's velocities + iteration + learning_rate
   printed = '';
   model.summary({lineLength: 88, printFn: (s) => (printed += s)});

@@ -292,11 +292,8 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     return true;
   };
 
-  const recurrentShapes = (op: string, h: Tensor, gates: number, tensors: [string, Tensor, readonly number[]][]) => {
-    checkRank(op, 'h', h, 2);
-    const [b, u] = h.shape as [number, number];
+  const checkAll = (op: string, tensors: [string, Tensor, readonly number[]][]) => {
     for (const [name, t, shape] of tensors) checkStorage(op, name, t, shape);
-    return [b, u, gates];
   };
 
   const LSTMStep = (
@@ -308,7 +305,7 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     const op = 'LSTMStep';
     checkRank(op, 'h', h, 2);
     const [b, u] = h.shape as [number, number];
-    recurrentShapes(op, h, 4, [
+    checkAll(op, [
       ['z', z, [b, 4 * u]], ['h', h, [b, u]], ['c', c, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
       ['output h', hOut!, [b, u]], ['output c', cOut!, [b, u]], ['output gates', gates!, [b, 4 * u]],
     ]);
@@ -325,7 +322,7 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     const op = 'GRUStep';
     checkRank(op, 'h', h, 2);
     const [b, u] = h.shape as [number, number];
-    recurrentShapes(op, h, 3, [
+    checkAll(op, [
       ['z', z, [b, 3 * u]], ['h', h, [b, u]], ['recurrentKernel', recurrentKernel, [u, 3 * u]],
       ['recurrentBias', recurrentBias, [3 * u]], ['output h', hOut!, [b, u]], ['output reserve', reserve!, [b, 4 * u]],
     ]);

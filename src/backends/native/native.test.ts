@@ -320,3 +320,64 @@ test('the addon itself rejects buffers shorter than its attributes imply (second
   assert.throws(() => addon.run(9, [new Int32Array(4) as unknown as Float32Array, f(4)], Float64Array.from([0, 0, 0])), /Float32Array/);
   assert.throws(() => addon.run(1, [f(64), f(64), f(64)], Float64Array.from([1, 2 ** 40, 2 ** 40, 8, 0, 0, 0, 0, 0, 0])), /overflow|holds/);
 });
+
+test('native FusedDense and FusedConv2D match the reference for every activation, tile edges, every ISA', {skip}, () => {
+  forEachIsa((isa) => {
+    // m, k, n off every tile size; k above one K block
+    for (const [m, k, n] of [[1, 3, 1], [13, 17, 45], [37, 400, 33], [130, 70, 530]] as const) {
+      const x = randT([m, k]), w = randT([k, n], -0.2, 0.2), b = randT([n]);
+      for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
+        const [[yn], [yr]] = both('FusedDense', {x, kernel: w, bias: b}, {activation});
+        assertClose(yn!, yr!, `${isa} FusedDense ${m}x${k}x${n} ${activation}`, 1e-5 * Math.sqrt(k), 1e-5);
+      }
+    }
+    const x3 = randT([2, 3, 9]), w3 = randT([9, 20]), b3 = randT([20]);
+    const [[y3n], [y3r]] = both('FusedDense', {x: x3, kernel: w3, bias: b3}, {activation: 'relu'});
+    assertClose(y3n!, y3r!, `${isa} FusedDense rank 3`);
+    for (const [xs, fs, strides, padding] of [
+      [[2, 9, 10, 3], [3, 3, 3, 40], [1, 1], 'valid'], [[1, 8, 7, 5], [3, 2, 5, 17], [2, 2], 'same'], [[2, 6, 6, 8], [1, 1, 8, 33], [1, 1], 'valid'],
+    ] as const) {
+      for (const activation of ['linear', 'relu'] as const) {
+        const [[yn], [yr]] = both('FusedConv2D', {x: randT([...xs]), filter: randT([...fs]), bias: randT([fs[3]])}, {strides, padding, dilations: [1, 1], activation});
+        assertClose(yn!, yr!, `${isa} FusedConv2D ${xs} ${fs} ${padding} ${activation}`, 1e-5 * Math.sqrt(fs[0] * fs[1] * fs[2]), 1e-5);
+      }
+    }
+    for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
+      const y = activation === 'sigmoid' ? randT([1000], 0, 1) : randT([1000]);
+      const [[dn], [dr]] = both('ActivationGrad', {dy: randT([1000]), y}, {activation});
+      assertClose(dn!, dr!, `${isa} ActivationGrad ${activation}`, 1e-6, 1e-6);
+    }
+  });
+});
+
+test('native LSTMStep and GRUStep match the reference, every ISA, 1 and 2 threads identical', {skip}, () => {
+  forEachIsa((isa) => {
+    for (const [b, u] of [[1, 1], [3, 5], [32, 128], [7, 33]] as const) {
+      const h = randT([b, u]), c = randT([b, u], -2, 2);
+      const lstmIn = {z: randT([b, 4 * u], -3, 3), h, c, recurrentKernel: randT([u, 4 * u], -0.3, 0.3)};
+      const [ln, lr] = both('LSTMStep', lstmIn, {});
+      ln.forEach((t, i) => assertClose(t, lr[i]!, `${isa} LSTMStep ${b}x${u} output ${i}`, 2e-6 * Math.sqrt(u), 2e-6));
+      const gruIn = {z: randT([b, 3 * u], -3, 3), h, recurrentKernel: randT([u, 3 * u], -0.3, 0.3), recurrentBias: randT([3 * u])};
+      const [gn, gr] = both('GRUStep', gruIn, {});
+      gn.forEach((t, i) => assertClose(t, gr[i]!, `${isa} GRUStep ${b}x${u} output ${i}`, 2e-6 * Math.sqrt(u), 2e-6));
+      const [l1] = withThreads(1, () => both('LSTMStep', lstmIn, {}));
+      const [l2] = withThreads(2, () => both('LSTMStep', lstmIn, {}));
+      l1.forEach((t, i) => assertSame(t, l2[i]!, `${isa} LSTMStep threads ${b}x${u} output ${i}`));
+    }
+  });
+});
+
+test('native fused and recurrent kernels reject wrong shapes, in TypeScript and in the addon', {skip}, () => {
+  const fd = native!.kernels.FusedDense as Impl;
+  assert.throws(() => fd({x: randT([4, 5]), kernel: randT([5, 3]), bias: randT([4])}, {activation: 'relu'}, [randT([4, 3])]), /FusedDense: bias must have shape \[3\]/);
+  assert.throws(() => fd({x: randT([4, 5]), kernel: randT([5, 3]), bias: randT([3])}, {activation: 'gelu'}, [randT([4, 3])]), /FusedDense: unknown activation "gelu"/);
+  const ls = native!.kernels.LSTMStep as Impl;
+  assert.throws(() => ls({z: randT([2, 12]), h: randT([2, 3]), c: randT([2, 3]), recurrentKernel: randT([3, 8])}, {}, [randT([2, 3]), randT([2, 3]), randT([2, 12])]), /LSTMStep: recurrentKernel must have shape \[3, 12\]/);
+  const addon = loadAddon() as Exclude<ReturnType<typeof loadAddon>, string>;
+  const f = (n: number) => new Float32Array(n);
+  assert.throws(() => addon.run(13, [f(20), f(15), f(2), f(12)], Float64Array.from([4, 5, 3, 1])), /native FusedDense: buffer 2 \(bias\) holds 2 elements, the attributes need 3/);
+  assert.throws(() => addon.run(13, [f(20), f(15), f(3), f(12)], Float64Array.from([4, 5, 3, 9])), /unknown activation 9/);
+  assert.throws(() => addon.run(16, [f(24), f(6), f(6), f(35), f(6), f(6), f(24)], Float64Array.from([2, 3])), /native LSTMStep: buffer 3 \(recurrentKernel\) holds 35 elements, the attributes need 36/);
+  assert.throws(() => addon.run(17, [f(18), f(6), f(27), f(8), f(6), f(24)], Float64Array.from([2, 3])), /native GRUStep: buffer 3 \(recurrentBias\) holds 8 elements, the attributes need 9/);
+  assert.throws(() => addon.run(15, [f(4), f(4), f(3)], Float64Array.from([1])), /same length/);
+});

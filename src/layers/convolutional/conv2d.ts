@@ -25,8 +25,18 @@ registerKerasSerializable(Conv2D, {pkg: 'keras', name: 'Convolution2D'});
  * `new Convolution2D(nbFilter, nbRow, nbCol, {borderMode: 'valid', inputShape})` (the old argument
  * names are mapped with a one-time deprecation warning). Its config is a `Conv2D` config.
  */
+/** The Keras 1 spellings `Convolution2D` accepts (mapped to Keras 3's with a one-time warning). */
+export interface LegacyConv2DArgs extends ConvArgs {
+  borderMode?: 'valid' | 'same';
+  border_mode?: 'valid' | 'same';
+  subsample?: number | readonly number[];
+  init?: string;
+  dimOrdering?: 'tf' | 'th';
+  dim_ordering?: 'tf' | 'th';
+}
+
 export class Convolution2D extends Conv2D {
-  constructor(filters: number, kernelSize: number | readonly number[], nbColOrArgs?: number | ConvArgs, maybeArgs?: ConvArgs) {
+  constructor(filters: number, kernelSize: number | readonly number[], nbColOrArgs?: number | LegacyConv2DArgs, maybeArgs?: LegacyConv2DArgs) {
     let args: ConvArgs = {};
     let ks: number | readonly number[] = kernelSize;
     if (typeof nbColOrArgs === 'number') {
