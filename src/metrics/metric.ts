@@ -30,7 +30,8 @@ export abstract class Metric {
   readonly dtype: DType;
   /** `'up'` when larger is better, `'down'` when smaller is (used by callbacks in `mode: 'auto'`). */
   direction: 'up' | 'down' | null = null;
-  private readonly _variables: Variable[] = [];
+  /** @internal the state variables, in creation order (read them through `variables`) */
+  readonly _variables: Variable[] = [];
 
   constructor({name, dtype}: MetricArgs = {}) {
     this.name = name ?? uniqueName(toSnakeCase((this.constructor as typeof Metric).className));

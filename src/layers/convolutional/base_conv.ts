@@ -157,6 +157,15 @@ export abstract class BaseConv extends Layer {
   }
 
   override call(inputs: Tensor): Tensor {
+    const act = this.activation.kerasName;
+    if (
+      this.bias && this.rank === 2 && this.groups === 1 && this.padding !== 'causal' && this.dataFormat === 'channels_last' &&
+      (act === 'linear' || act === 'relu') && this.convolution === BaseConv.prototype.convolution
+    ) {
+      // one kernel: the per-channel bias and relu applied in the convolution's GEMM epilogue
+      const o = {strides: this.strides, padding: this.padding, dataFormat: this.dataFormat, dilationRate: this.dilationRate, activation: act as 'linear' | 'relu'};
+      return ops.fusedConv(inputs, this.kernel.read(), this.bias.read(), o);
+    }
     let y = this.convolution(inputs, this.kernel.read());
     if (this.bias) y = addBias(y, this.bias, this.dataFormat);
     return this.activation(y);

@@ -88,6 +88,11 @@ export class Dense extends Layer {
   }
 
   override call(inputs: Tensor): Tensor {
+    const act = this.activation.kerasName;
+    if (this.bias && (act === 'linear' || act === 'relu' || act === 'sigmoid' || act === 'tanh')) {
+      // one kernel: bias and activation applied while the output tile is in cache
+      return ops.dense(inputs, this.kernel.read(), this.bias.read(), act);
+    }
     let y = ops.matmul(inputs, this.kernel.read());
     if (this.bias) y = ops.add(y, this.bias.read());
     return this.activation(y);
