@@ -11,6 +11,7 @@ import {Embedding} from '../src/layers/core/embedding.js';
 import {TextVectorization} from '../src/layers/preprocessing/text_vectorization.js';
 import {LSTM} from '../src/layers/recurrent/layers.js';
 import {Sequential} from '../src/models/sequential.js';
+import {clearSession} from '../src/layers/layer.js';
 import {permutation, setRandomSeed} from '../src/tensor/random.js';
 import {Tensor} from '../src/tensor/tensor.js';
 import * as ops from '../src/ops/index.js';
@@ -58,6 +59,45 @@ test("the seed's imdb_lstm model builds line for line and trains (Keras 1 dropou
   const p = (await model.predict(x, {verbose: 0})) as Tensor;
   assert.deepEqual(p.shape, [8, 1]);
   assert.ok([...p.values].every((v) => v > 0 && v < 1));
+});
+
+// Written from Keras 3's summary format (keras/src/utils/summary_utils.py rendered by rich): the
+// seed's model with max_features=20000, maxlen=80. Parameters: 20000*128; 4*(128*128 + 128*128 + 128);
+// 128 + 1. Bytes: 2,691,713 * 4 = 10,766,852 = 10.27 MB.
+const IMDB_SUMMARY = `Model: "sequential"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ embedding (Embedding)           │ (None, 80, 128)        │     2,560,000 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ lstm (LSTM)                     │ (None, 128)            │       131,584 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense (Dense)                   │ (None, 1)              │           129 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ activation (Activation)         │ (None, 1)              │             0 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 2,691,713 (10.27 MB)
+ Trainable params: 2,691,713 (10.27 MB)
+ Non-trainable params: 0 (0.00 B)
+`;
+
+test("the seed's imdb_lstm model prints Keras 3's summary", () => {
+  clearSession();
+  const warn = console.warn;
+  console.warn = () => {};
+  const model = new Sequential();
+  try {
+    model.add(new Embedding(20000, 128, {dropout: 0.2}));
+    model.add(new LSTM(128, {dropout_W: 0.2, dropout_U: 0.2}));
+    model.add(new Dense(1));
+    model.add(new Activation('sigmoid'));
+  } finally {
+    console.warn = warn;
+  }
+  model.build([null, 80]);
+  const lines: string[] = [];
+  model.summary({printFn: (l: string) => lines.push(l)});
+  assert.equal(lines.join('\n').trimEnd() + '\n', IMDB_SUMMARY);
 });
 
 const DATA = new URL('../../shared/data/uci_sentiment_labelled_sentences/', import.meta.url);

@@ -1,0 +1,205 @@
+/**
+ * Model training and inference throughput, side by side, in one run: keras-ts on the native backend
+ * (1 and 2 threads) and on the reference backend, PyTorch (`bench/models_torch.py`, 1 and 2
+ * threads) and TF.js 4.22's `cpu` backend (`bench/models_tfjs.ts`, pure JS, one thread). Prints
+ * samples/s and the ratio to PyTorch at the same thread count.
+ *
+ *   node --import tsx bench/models.ts [--models mlp,cnn,lstm] [--steps N] [--no-torch] [--no-tfjs] [--no-reference]
+ *                                     [--profile]
+ *
+ * Models (the issue's M1-M3; Keras defaults everywhere else):
+ *   mlp   Dense(512, relu)-Dropout(0.2)-Dense(512, relu)-Dropout(0.2)-Dense(10, softmax), RMSprop,
+ *         categorical crossentropy + accuracy, batch 128, inputs [784]
+ *   cnn   Conv2D(32, 3, relu)-Conv2D(64, 3, relu)-MaxPooling2D(2)-Dropout(0.25)-Flatten-Dense(128, relu)-
+ *         Dropout(0.5)-Dense(10, softmax), Adadelta, categorical crossentropy + accuracy, batch 128, [28, 28, 1]
+ *   lstm  Embedding(20000, 128)-LSTM(128)-Dense(1, sigmoid), Adam, binary crossentropy + accuracy,
+ *         batch 32, sequences of 80 token ids
+ *
+ * Data are synthetic tensors of the right shapes and dtypes (uniform pixels, random labels, random
+ * token ids): the work per step depends only on the shapes, so real data would not change the speed.
+ * Training is `trainOnBatch` on one fixed batch (after warm-up steps); inference is `predictOnBatch`
+ * on a batch of the same size. Uses the public API only.
+ */
+import {spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import * as keras from '../src/index.js';
+
+export type ModelName = 'mlp' | 'cnn' | 'lstm';
+export const SPECS: Record<ModelName, {batch: number; title: string}> = {
+  mlp: {batch: 128, title: 'M1 MLP 784-512-512-10, RMSprop, batch 128'},
+  cnn: {batch: 128, title: 'M2 CNN conv32-conv64-pool-dense128-10, Adadelta, batch 128'},
+  lstm: {batch: 32, title: 'M3 Embedding(20000,128)-LSTM(128)-Dense(1), Adam, batch 32, length 80'},
+};
+/** The issue author's PyTorch numbers (1 thread, training samples/s, their machine). */
+export const ISSUE_TORCH_1T: Record<ModelName, number> = {mlp: 14661, cnn: 786, lstm: 658};
+
+const L = keras.layers;
+
+export function buildModel(name: ModelName): keras.Sequential {
+  let model: keras.Sequential;
+  if (name === 'mlp') {
+    model = new keras.Sequential([
+      new L.Dense(512, {activation: 'relu', inputShape: [784]}),
+      new L.Dropout(0.2),
+      new L.Dense(512, {activation: 'relu'}),
+      new L.Dropout(0.2),
+      new L.Dense(10, {activation: 'softmax'}),
+    ]);
+    model.compile({optimizer: new keras.optimizers.RMSprop(), loss: 'categorical_crossentropy', metrics: ['accuracy']});
+  } else if (name === 'cnn') {
+    model = new keras.Sequential([
+      new L.Conv2D(32, [3, 3], {activation: 'relu', inputShape: [28, 28, 1]}),
+      new L.Conv2D(64, [3, 3], {activation: 'relu'}),
+      new L.MaxPooling2D([2, 2]),
+      new L.Dropout(0.25),
+      new L.Flatten(),
+      new L.Dense(128, {activation: 'relu'}),
+      new L.Dropout(0.5),
+      new L.Dense(10, {activation: 'softmax'}),
+    ]);
+    model.compile({optimizer: new keras.optimizers.Adadelta(), loss: 'categorical_crossentropy', metrics: ['accuracy']});
+  } else {
+    model = new keras.Sequential([
+      new L.Embedding(20000, 128, {inputShape: [80]}),
+      new L.LSTM(128),
+      new L.Dense(1, {activation: 'sigmoid'}),
+    ]);
+    model.compile({optimizer: new keras.optimizers.Adam(), loss: 'binary_crossentropy', metrics: ['accuracy']});
+  }
+  return model;
+}
+
+/** One synthetic batch `[x, y]` for `name`. */
+export function batchFor(name: ModelName, batch: number): [keras.Tensor, keras.Tensor] {
+  const rnd = (n: number) => Float32Array.from({length: n}, () => Math.random());
+  if (name === 'lstm') {
+    const ids = Int32Array.from({length: batch * 80}, () => Math.floor(Math.random() * 20000));
+    const y = Float32Array.from({length: batch}, () => (Math.random() < 0.5 ? 0 : 1));
+    return [keras.tensor(ids, [batch, 80], 'int32'), keras.tensor(y, [batch, 1])];
+  }
+  const y = new Float32Array(batch * 10);
+  for (let i = 0; i < batch; i++) y[i * 10 + Math.floor(Math.random() * 10)] = 1;
+  const xShape = name === 'mlp' ? [batch, 784] : [batch, 28, 28, 1];
+  return [keras.tensor(rnd(xShape.reduce((a, b) => a * b, 1)), xShape), keras.tensor(y, [batch, 10])];
+}
+
+export interface Measured {
+  train: number; // samples/s
+  infer: number; // samples/s
+  trainMsPerStep: number;
+}
+
+/** Median-of-steps timing: `warmup` untimed steps, then `steps` timed ones. */
+export function measure(name: ModelName, steps: number, warmup: number): Measured {
+  const {batch} = SPECS[name];
+  const model = buildModel(name);
+  const [x, y] = batchFor(name, batch);
+  for (let i = 0; i < warmup; i++) model.trainOnBatch(x, y);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    model.trainOnBatch(x, y);
+    times.push(performance.now() - t0);
+  }
+  const trainMs = median(times);
+  for (let i = 0; i < Math.max(1, warmup); i++) model.predictOnBatch(x);
+  const itimes: number[] = [];
+  for (let i = 0; i < Math.max(3, steps); i++) {
+    const t0 = performance.now();
+    model.predictOnBatch(x);
+    itimes.push(performance.now() - t0);
+  }
+  return {train: (batch * 1000) / trainMs, infer: (batch * 1000) / median(itimes), trainMsPerStep: trainMs};
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function loadavg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+function runJsonLines(cmd: string, args: string[]): Map<string, Measured> | string {
+  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 24});
+  if (r.status !== 0) return (r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)!;
+  const out = new Map<string, Measured>();
+  for (const line of r.stdout.trim().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const j = JSON.parse(line) as {model: string; threads: number} & Measured;
+    out.set(`${j.model}/${j.threads}`, j);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const models = (opt('--models') ?? 'mlp,cnn,lstm').split(',') as ModelName[];
+  const steps = Number(opt('--steps') ?? 20);
+  const native = keras.backend.setBackend('native', {fallback: true});
+  if (native.name !== 'native') {
+    console.log('The native addon is not built (run `npm install` with a C++ compiler).');
+    return;
+  }
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+  console.log(`# Model throughput, samples/s (median step). ${new Date().toISOString()}`);
+  console.log(`# CPU: ${cpu}; native ISA: ${(native as unknown as {isa: string}).isa}; Node ${process.version}`);
+  console.log(`# load average before: ${loadavg()}`);
+
+  const results = new Map<string, Measured>(); // `${impl}/${model}/${threads}`
+  for (const m of models) {
+    for (const t of [1, 2]) {
+      keras.backend.setBackend('native');
+      native.setNumThreads!(t);
+      results.set(`native/${m}/${t}`, measure(m, steps, 3));
+      console.log(`#   native ${m} ${t}T: ${JSON.stringify(results.get(`native/${m}/${t}`))} (load ${loadavg()})`);
+    }
+    native.setNumThreads!(0);
+    if (!argv.includes('--no-reference')) {
+      keras.backend.setBackend('reference');
+      results.set(`reference/${m}/1`, measure(m, m === 'mlp' ? 3 : 1, 1));
+      console.log(`#   reference ${m}: ${JSON.stringify(results.get(`reference/${m}/1`))}`);
+      keras.backend.setBackend('native');
+    }
+  }
+
+  const torch = new Map<string, Measured>();
+  if (!argv.includes('--no-torch')) {
+    for (const t of [1, 2]) {
+      const r = runJsonLines('/usr/bin/python3', [new URL('./models_torch.py', import.meta.url).pathname, String(t), String(steps), ...models]);
+      if (typeof r === 'string') console.log(`# PyTorch ${t}T failed: ${r}`);
+      else for (const [k, v] of r) torch.set(k, v);
+    }
+    console.log(`#   PyTorch done (load ${loadavg()})`);
+  }
+  const tfjs = new Map<string, Measured>();
+  if (!argv.includes('--no-tfjs')) {
+    const r = runJsonLines(process.execPath, ['--import', 'tsx', new URL('./models_tfjs.ts', import.meta.url).pathname, String(Math.max(3, Math.round(steps / 4))), ...models]);
+    if (typeof r === 'string') console.log(`# TF.js failed: ${r}`);
+    else for (const [k, v] of r) tfjs.set(k, v);
+  }
+  console.log(`# load average after: ${loadavg()}`);
+
+  const f0 = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : (a / b).toFixed(2));
+  for (const kind of ['train', 'infer'] as const) {
+    console.log(`\n${kind === 'train' ? 'Training' : 'Inference'} (samples/s)\n`);
+    console.log('| model | native 1T | native 2T | reference | PyTorch 1T | PyTorch 2T | TF.js cpu | native/PyTorch 1T | native/PyTorch 2T | native 1T / issue PyTorch 1T |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const m of models) {
+      const n1 = results.get(`native/${m}/1`)?.[kind], n2 = results.get(`native/${m}/2`)?.[kind];
+      const p1 = torch.get(`${m}/1`)?.[kind], p2 = torch.get(`${m}/2`)?.[kind];
+      const issue = kind === 'train' ? ratio(n1, ISSUE_TORCH_1T[m]) : '—';
+      console.log(
+        `| ${m} | ${f0(n1)} | ${f0(n2)} | ${f0(results.get(`reference/${m}/1`)?.[kind])} | ${f0(p1)} | ${f0(p2)} | ${f0(tfjs.get(`${m}/1`)?.[kind])} | ${ratio(n1, p1)} | ${ratio(n2, p2)} | ${issue} |`,
+      );
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

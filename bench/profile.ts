@@ -1,0 +1,62 @@
+/**
+ * Where a training step's time goes: wraps the active backend's kernels with timers (native calls,
+ * and calls that fell back to the reference backend), runs `trainOnBatch` on one of bench/models.ts's
+ * models, and prints time per kernel and the rest (JavaScript: tape, gradient rules, optimizer and
+ * metric bookkeeping, allocation).
+ *
+ *   node --import tsx bench/profile.ts mlp|cnn|lstm [steps] [threads]
+ */
+import type {AnyKernelImpl} from '../src/backends/backend.js';
+import {referenceBackend} from '../src/backends/reference/index.js';
+import {getBackend, registerBackend, setBackend} from '../src/backends/registry.js';
+import {KERNELS} from '../src/kernels/index.js';
+import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
+
+const name = (process.argv[2] ?? 'mlp') as ModelName;
+const steps = Number(process.argv[3] ?? 10);
+const threads = Number(process.argv[4] ?? 1);
+
+const native = setBackend('native');
+native.setNumThreads!(threads);
+const stats = new Map<string, {n: number; ms: number; fallbackN: number; fallbackMs: number; elems: number}>();
+const kernels: Record<string, AnyKernelImpl> = {};
+for (const k of Object.keys(KERNELS)) {
+  const fast = (native.kernels as Record<string, AnyKernelImpl | undefined>)[k];
+  const ref = (referenceBackend.kernels as Record<string, AnyKernelImpl>)[k]!;
+  kernels[k] = (inputs, attrs, outputs) => {
+    const s = stats.get(k) ?? {n: 0, ms: 0, fallbackN: 0, fallbackMs: 0, elems: 0};
+    stats.set(k, s);
+    const t0 = performance.now();
+    if (fast && fast(inputs, attrs, outputs) !== false) {
+      s.n++;
+      s.ms += performance.now() - t0;
+    } else {
+      ref(inputs, attrs, outputs);
+      s.fallbackN++;
+      s.fallbackMs += performance.now() - t0;
+    }
+    s.elems += outputs.reduce((a, o) => a + o.size, 0);
+  };
+}
+registerBackend('native-profile', () => ({name: 'native-profile', kernels}));
+
+const model = buildModel(name);
+const [x, y] = batchFor(name, SPECS[name].batch);
+setBackend('native-profile');
+for (let i = 0; i < 3; i++) model.trainOnBatch(x, y);
+stats.clear();
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) model.trainOnBatch(x, y);
+const total = (performance.now() - t0) / steps;
+void getBackend;
+
+const rows = [...stats.entries()].sort((a, b) => b[1].ms + b[1].fallbackMs - a[1].ms - a[1].fallbackMs);
+let kernelMs = 0;
+console.log(`${name}, ${threads} thread(s): ${total.toFixed(2)} ms per training step (${((SPECS[name].batch * 1000) / total).toFixed(0)} samples/s)`);
+console.log('| kernel | native calls/step | native ms/step | fallback calls/step | fallback ms/step | output MB/step |');
+console.log('|---|---|---|---|---|---|');
+for (const [k, s] of rows) {
+  kernelMs += (s.ms + s.fallbackMs) / steps;
+  console.log(`| ${k} | ${(s.n / steps).toFixed(0)} | ${(s.ms / steps).toFixed(2)} | ${(s.fallbackN / steps).toFixed(0)} | ${(s.fallbackMs / steps).toFixed(2)} | ${((s.elems * 4) / steps / 1e6).toFixed(1)} |`);
+}
+console.log(`kernels: ${kernelMs.toFixed(2)} ms/step; outside kernels (JS: tape, rules, optimizer, allocation): ${(total - kernelMs).toFixed(2)} ms/step`);
