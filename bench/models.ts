@@ -84,9 +84,11 @@ export function batchFor(name: ModelName, batch: number): [keras.Tensor, keras.T
 }
 
 export interface Measured {
-  train: number; // samples/s
+  train: number; // samples/s, from the median wall time of a step
   infer: number; // samples/s
   trainMsPerStep: number;
+  /** samples/s from the process's CPU time per step: robust to other processes at 1 thread */
+  trainCpu: number;
 }
 
 /** Median-of-steps timing: `warmup` untimed steps, then `steps` timed ones. */
@@ -96,11 +98,14 @@ export function measure(name: ModelName, steps: number, warmup: number): Measure
   const [x, y] = batchFor(name, batch);
   for (let i = 0; i < warmup; i++) model.trainOnBatch(x, y);
   const times: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     model.trainOnBatch(x, y);
     times.push(performance.now() - t0);
   }
+  const c1 = process.cpuUsage(c0);
+  const cpuMs = (c1.user + c1.system) / 1000 / steps;
   const trainMs = median(times);
   for (let i = 0; i < Math.max(1, warmup); i++) model.predictOnBatch(x);
   const itimes: number[] = [];
@@ -109,7 +114,7 @@ export function measure(name: ModelName, steps: number, warmup: number): Measure
     model.predictOnBatch(x);
     itimes.push(performance.now() - t0);
   }
-  return {train: (batch * 1000) / trainMs, infer: (batch * 1000) / median(itimes), trainMsPerStep: trainMs};
+  return {train: (batch * 1000) / trainMs, infer: (batch * 1000) / median(itimes), trainMsPerStep: trainMs, trainCpu: (batch * 1000) / cpuMs};
 }
 
 function median(xs: number[]): number {
@@ -187,8 +192,15 @@ async function main(): Promise<void> {
 
   const f0 = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : (a / b).toFixed(2));
+  console.log('\nTraining, 1 thread, from CPU time per step (samples/s; robust on a shared machine)\n');
+  console.log('| model | native 1T | PyTorch 1T | native/PyTorch | issue PyTorch 1T | native/issue |');
+  console.log('|---|---|---|---|---|---|');
+  for (const m of models) {
+    const n = results.get(`native/${m}/1`)?.trainCpu, p = torch.get(`${m}/1`)?.trainCpu;
+    console.log(`| ${m} | ${f0(n)} | ${f0(p)} | ${ratio(n, p)} | ${ISSUE_TORCH_1T[m]} | ${ratio(n, ISSUE_TORCH_1T[m])} |`);
+  }
   for (const kind of ['train', 'infer'] as const) {
-    console.log(`\n${kind === 'train' ? 'Training' : 'Inference'} (samples/s)\n`);
+    console.log(`\n${kind === 'train' ? 'Training' : 'Inference'} (samples/s, median wall time of a step)\n`);
     console.log('| model | native 1T | native 2T | reference | PyTorch 1T | PyTorch 2T | TF.js cpu | native/PyTorch 1T | native/PyTorch 2T | native 1T / issue PyTorch 1T |');
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const m of models) {

@@ -2,7 +2,7 @@
 // Usage: npm test [-- <substring filter>...]
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {spawnSync} from 'node:child_process';
 
@@ -27,6 +27,8 @@ if (files.length === 0) {
 }
 // Tests never write the user's ~/.keras: each run gets its own KERAS_HOME unless one is given.
 const env = {...process.env};
-env.KERAS_HOME ??= mkdtempSync(join(tmpdir(), 'keras-ts-test-'));
+const ownHome = env.KERAS_HOME === undefined;
+if (ownHome) env.KERAS_HOME = mkdtempSync(join(tmpdir(), 'keras-ts-test-'));
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {stdio: 'inherit', env});
+if (ownHome) rmSync(env.KERAS_HOME, {recursive: true, force: true});
 process.exit(r.status ?? 1);

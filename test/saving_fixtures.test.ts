@@ -134,4 +134,14 @@ describe('Python Keras fixtures', {skip: skipFix}, () => {
     // NumPy pass on the full test set: 0.8414
     assert.ok(N_FASHION === 10000 ? Math.abs(acc - 0.8414) < 1e-9 : acc > 0.8, `accuracy ${acc} on ${N_FASHION} images`);
   });
+
+  test('KotlinDL ToyResNet: functional Keras 2 JSON (Add, shared inputs) + weights classify Fashion-MNIST', {skip: skipFashion}, async () => {
+    const model = modelFromJson(readFileSync(join(FIX, 'kotlindl_toyresnet_fashion_config.json'), 'utf8'));
+    assert.equal(model.className, 'Functional');
+    await loadWeights(model, join(FIX, 'kotlindl_toyresnet_fashion_weights.h5'));
+    const {x, y} = fashionTest(N_FASHION);
+    const acc = await accuracy(model as never, x, y);
+    // NumPy pass on the full test set: 0.8416
+    assert.ok(N_FASHION === 10000 ? Math.abs(acc - 0.8416) < 1e-9 : acc > 0.8, `accuracy ${acc} on ${N_FASHION} images`);
+  });
 });

@@ -36,7 +36,8 @@ enum kt_kernel {
   KT_FUSED_CONV2D = 14,
   KT_ACT_GRAD = 15,
   KT_LSTM_STEP = 16,
-  KT_GRU_STEP = 17
+  KT_GRU_STEP = 17,
+  KT_TRANSPOSE = 18
 };
 
 /* Activations of the fused kernels (KT_FUSED_DENSE, KT_FUSED_CONV2D, KT_ACT_GRAD). */

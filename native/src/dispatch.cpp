@@ -23,6 +23,7 @@
 //                                                                  gates [b, 4u] (Keras order i, f, c, o)
 //   KT_GRU_STEP      bufs z, h, w, rb, h', reserve    [batch, u]   z [b, 3u], h h' [b, u], w [u, 3u],
 //                                                                  rb [3u], reserve [b, 4u]
+//   KT_TRANSPOSE     bufs x, y            [rank, shape[rank], perm[rank]]   y's axis d is x's axis perm[d]
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).
 #include <math.h>
@@ -349,6 +350,24 @@ int run_recurrent(const Args& a, bool lstm) {
   return 0;
 }
 
+int run_transpose(const Args& a) {
+  long rank;
+  if (!nbufs_is(a, 2) || !get_int(a, 0, &rank)) return 1;
+  if (rank > 16) return fail(a, "rank %ld is above 16", rank);
+  if (a.nattrs != 1 + 2 * rank) return fail(a, "expected %ld attributes, received %d", 1 + 2 * rank, a.nattrs);
+  long shape[16], perm[16], total = 1;
+  bool seen[16] = {false};
+  for (int d = 0; d < rank; d++) {
+    if (!get_int(a, 1 + d, &shape[d]) || !get_int(a, 1 + rank + d, &perm[d])) return 1;
+    if (perm[d] >= rank || seen[perm[d]]) return fail(a, "perm is not a permutation of the %ld axes", rank);
+    seen[perm[d]] = true;
+    if (!mul(a, &total, shape[d])) return 1;
+  }
+  if (!need(a, 0, total, "x") || !need(a, 1, total, "y")) return 1;
+  transpose((int)rank, shape, perm, a.bufs[0], a.bufs[1], num_threads());
+  return 0;
+}
+
 const char* kernel_name(int k) {
   switch (k) {
     case KT_GEMM: return "native MatMul";
@@ -368,6 +387,7 @@ const char* kernel_name(int k) {
     case KT_ACT_GRAD: return "native ActivationGrad";
     case KT_LSTM_STEP: return "native LSTMStep";
     case KT_GRU_STEP: return "native GRUStep";
+    case KT_TRANSPOSE: return "native Transpose";
     default: return "native";
   }
 }
@@ -401,6 +421,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_ACT_GRAD: return run_act_grad(a);
     case KT_LSTM_STEP: return run_recurrent(a, true);
     case KT_GRU_STEP: return run_recurrent(a, false);
+    case KT_TRANSPOSE: return run_transpose(a);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -2,6 +2,7 @@
 // reduction and softmax loops of the active instruction set.
 #include "ops.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,32 @@ void parallel_images(long n, long work_per_image, int threads, F& body) {
 }
 
 inline long lmax(long a, long b) { return a > b ? a : b; }
+
+// best = max(best, in) over channels, NaN winning (as MaxPool); at[c] = k where in[c] became the best
+// (strictly greater, so the first maximal cell keeps it)
+void channel_argmax(const float* __restrict in, float* __restrict best, float* __restrict at, float k, long C) {
+  for (long c = 0; c < C; c++) {
+    const float v = in[c], b = best[c];
+    const bool take = (v > b) | ((v != v) & (b == b));
+    best[c] = take ? v : b;
+    at[c] = take ? k : at[c];
+  }
+}
+
+// p[c] += d[c] where the window's arg-max is cell k. Written as p + (d & mask) so that it vectorizes
+// (a conditional add stays a branch); exact: dx starts at +0 and a sum that starts at +0 is never -0,
+// so adding the +0 of a masked-out lane changes nothing, and a NaN in dy stays in its own cell.
+void channel_scatter(const float* __restrict at, float k, const float* __restrict d, float* __restrict p, long C) {
+  for (long c = 0; c < C; c++) {
+    uint32_t bits;
+    memcpy(&bits, &d[c], 4);
+    bits &= at[c] == k ? 0xffffffffu : 0u;
+    float add;
+    memcpy(&add, &bits, 4);
+    p[c] += add;
+  }
+}
+
 inline long lmin(long a, long b) { return a < b ? a : b; }
 
 }  // namespace
@@ -63,33 +90,31 @@ void maxpool(const ConvGeom& g, const float* x, float* y, int threads) {
 void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads) {
   const long C = g.cin;
   auto body = [&](long n) {
-    memset(dx + n * g.h * g.w * C, 0, g.h * g.w * C * sizeof(float));
-    float* best = (float*)malloc(C * sizeof(float));
-    long* arg = (long*)malloc(C * sizeof(long));
-    if (!best || !arg) abort();
+    float* o = dx + n * g.h * g.w * C;
+    const float* xn = x + n * g.h * g.w * C;
+    memset(o, 0, g.h * g.w * C * sizeof(float));
+    // per window: the arg-max of each channel as a float cell index (the first maximal cell, NaN
+    // winning, as the reference), then dy added at that cell: selects on floats, no index arrays,
+    // so both passes vectorize over channels
+    float* best = (float*)malloc(2 * C * sizeof(float));
+    if (!best) abort();
+    float* at = best + C;
     for (long oh = 0; oh < g.oh; oh++)
       for (long ow = 0; ow < g.ow; ow++) {
         const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
         const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
         if (hb >= he || wb >= we) continue;
-        // the first maximal cell of each window gets the gradient, as the reference
-        for (long c = 0; c < C; c++) { best[c] = x[((n * g.h + hb) * g.w + wb) * C + c]; arg[c] = (hb * g.w + wb) * C + c; }
+        const float* first = xn + (hb * g.w + wb) * C;
+        for (long c = 0; c < C; c++) { best[c] = first[c]; at[c] = 0.0f; }
+        float k = 0.0f;
         for (long ih = hb; ih < he; ih++)
-          for (long iw = wb; iw < we; iw++) {
-            const long base = (ih * g.w + iw) * C;
-            const float* in = x + n * g.h * g.w * C + base;
-            for (long c = 0; c < C; c++) {
-              const bool take = (in[c] > best[c]) | ((in[c] != in[c]) & (best[c] == best[c]));
-              best[c] = take ? in[c] : best[c];
-              arg[c] = take ? base + c : arg[c];
-            }
-          }
+          for (long iw = wb; iw < we; iw++, k += 1.0f) channel_argmax(xn + (ih * g.w + iw) * C, best, at, k, C);
         const float* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
-        float* o = dx + n * g.h * g.w * C;
-        for (long c = 0; c < C; c++) o[arg[c]] += d[c];
+        k = 0.0f;
+        for (long ih = hb; ih < he; ih++)
+          for (long iw = wb; iw < we; iw++, k += 1.0f) channel_scatter(at, k, d, o + (ih * g.w + iw) * C, C);
       }
     free(best);
-    free(arg);
   };
   parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
 }
@@ -391,6 +416,67 @@ void gru_step(long batch, long u, const float* z, const float* h, const float* w
   CellJob job = {batch, u, z, h, nullptr, m, h_out, nullptr, reserve, false};
   run_cells(job, threads);
   free(m);
+}
+
+namespace {
+
+struct TransposeJob {
+  int rank;          // of the output index space without its last axis
+  long oshape[16];   // output shape
+  long istride[16];  // input element stride for each output axis
+  long inner;        // output's last axis length
+  long inner_stride; // input stride along it (1: contiguous runs)
+  const float* x;
+  float* y;
+  long rows;         // product of oshape[0..rank)
+};
+
+void transpose_rows(const TransposeJob& j, long r0, long r1) {
+  for (long row = r0; row < r1; row++) {
+    long off = 0, rem = row;
+    for (int d = j.rank - 1; d >= 0; d--) {
+      off += (rem % j.oshape[d]) * j.istride[d];
+      rem /= j.oshape[d];
+    }
+    float* out = j.y + row * j.inner;
+    const float* in = j.x + off;
+    if (j.inner_stride == 1) memcpy(out, in, j.inner * sizeof(float));
+    else for (long i = 0; i < j.inner; i++) out[i] = in[i * j.inner_stride];
+  }
+}
+
+void transpose_task(void* p, int tid, int nt) {
+  const TransposeJob& j = *(const TransposeJob*)p;
+  long b, e;
+  split_range(j.rows, nt, tid, &b, &e);
+  transpose_rows(j, b, e);
+}
+
+}  // namespace
+
+void transpose(int rank, const long* shape, const long* perm, const float* x, float* y, int threads) {
+  long total = 1;
+  for (int d = 0; d < rank; d++) total *= shape[d];
+  if (total == 0) return;
+  if (rank == 0) { y[0] = x[0]; return; }
+  long xstride[16];
+  xstride[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; d--) xstride[d] = xstride[d + 1] * shape[d + 1];
+  TransposeJob job;
+  job.rank = rank - 1;
+  job.rows = 1;
+  for (int d = 0; d < rank - 1; d++) {
+    job.oshape[d] = shape[perm[d]];
+    job.istride[d] = xstride[perm[d]];
+    job.rows *= job.oshape[d];
+  }
+  job.inner = shape[perm[rank - 1]];
+  job.inner_stride = xstride[perm[rank - 1]];
+  job.x = x;
+  job.y = y;
+  int t = threads_for(total, threads);
+  if (t > job.rows) t = (int)job.rows;
+  parallel_run(t < 1 ? 1 : t, transpose_task, &job);
 }
 
 }  // namespace kt

@@ -28,6 +28,9 @@ void binary(int op, int rank, const long* shape, const float* a, const long* as,
 void reduce(int op, const float* x, float* y, long outer, long n, long inner, int threads);
 void softmax(const float* x, float* y, long outer, long n, long inner, bool log, int threads);
 
+// y = x with its axes permuted: y's axis d is x's axis perm[d] (rank <= 16)
+void transpose(int rank, const long* shape, const long* perm, const float* x, float* y, int threads);
+
 // dz = dy * f'(x) from y = f(x)
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
 // one LSTM step (see keras_native.h / KT_LSTM_STEP)

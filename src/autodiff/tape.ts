@@ -103,6 +103,9 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor>
         outputs: node.outputs,
       });
       for (const [name, value] of Object.entries(node.inputs)) {
+        // a rule's result is read only for inputs that need a gradient, so a rule may return getters
+        // and skip work nobody asked for (the input gradient of a model's first layer, say)
+        if (!Array.isArray(value) && !(tape.tracked.has(value.id) && isFloat(value.dtype))) continue;
         const g = result[name];
         if (g === null || g === undefined) continue;
         if (Array.isArray(value)) {

@@ -10,3 +10,4 @@ export {LearningRateScheduler} from './learning_rate_scheduler.js';
 export {CSVLogger} from './csv_logger.js';
 export {TerminateOnNaN} from './terminate_on_nan.js';
 export {LambdaCallback, type LambdaCallbackArgs} from './lambda_callback.js';
+export {ModelCheckpoint, formatFilepath, type ModelCheckpointArgs} from './model_checkpoint.js';

@@ -168,46 +168,37 @@ export interface RandomNormalArgs extends SeedArgs {
   stddev?: number;
 }
 
-/** Normal values, `mean` 0 and `stddev` 0.05 by default. */
-export class RandomNormal extends RandomInitializer {
-  static override readonly className = 'RandomNormal';
+/** What RandomNormal and TruncatedNormal share: `mean` and `stddev` (0 and 0.05 by default), and `sample`. */
+abstract class NormalInitializer extends RandomInitializer {
   readonly mean: number;
   readonly stddev: number;
+  protected abstract readonly sample: typeof randomNormal;
   constructor({mean = 0.0, stddev = 0.05, seed}: RandomNormalArgs = {}) {
     super(seed);
     this.mean = mean;
     this.stddev = stddev;
   }
   call(shape: readonly number[], dtype?: DType): Tensor {
-    checkShape(shape, 'RandomNormal');
+    checkShape(shape, this.className);
     const d = dtypeOr(dtype);
-    checkFloatDtype(d, 'RandomNormal');
-    return randomNormal(shape, {mean: this.mean, stddev: this.stddev, dtype: d, seed: this.seed});
+    checkFloatDtype(d, this.className);
+    return this.sample(shape, {mean: this.mean, stddev: this.stddev, dtype: d, seed: this.seed});
   }
   override getConfig(): Record<string, unknown> {
     return {...super.getConfig(), mean: this.mean, stddev: this.stddev};
   }
 }
 
+/** Normal values, `mean` 0 and `stddev` 0.05 by default. */
+export class RandomNormal extends NormalInitializer {
+  static override readonly className = 'RandomNormal';
+  protected readonly sample = randomNormal;
+}
+
 /** Normal values, redrawn beyond two standard deviations; `stddev` 0.05 by default. */
-export class TruncatedNormal extends RandomInitializer {
+export class TruncatedNormal extends NormalInitializer {
   static override readonly className = 'TruncatedNormal';
-  readonly mean: number;
-  readonly stddev: number;
-  constructor({mean = 0.0, stddev = 0.05, seed}: RandomNormalArgs = {}) {
-    super(seed);
-    this.mean = mean;
-    this.stddev = stddev;
-  }
-  call(shape: readonly number[], dtype?: DType): Tensor {
-    checkShape(shape, 'TruncatedNormal');
-    const d = dtypeOr(dtype);
-    checkFloatDtype(d, 'TruncatedNormal');
-    return truncatedNormal(shape, {mean: this.mean, stddev: this.stddev, dtype: d, seed: this.seed});
-  }
-  override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), mean: this.mean, stddev: this.stddev};
-  }
+  protected readonly sample = truncatedNormal;
 }
 
 export interface RandomUniformArgs extends SeedArgs {

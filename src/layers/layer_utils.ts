@@ -51,6 +51,14 @@ export function checkPositiveInt(value: unknown, name: string): number {
   return value;
 }
 
+/** A strictly positive integer, or Keras's error for `filters` and `depth_multiplier`. */
+export function checkStrictlyPositive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ValueError(`Invalid value for argument \`${name}\`. Expected a strictly positive value. Received ${name}=${value}.`);
+  }
+  return value;
+}
+
 /** Output length along one axis of a convolution or pooling window (null stays null). */
 export function convOutputLength(len: number | null, k: number, padding: PaddingMode, stride: number, dilation = 1): number | null {
   if (len === null) return null;
@@ -141,6 +149,9 @@ const LEGACY: Record<string, string> = {
   stride: 'strides',
   p: 'rate',
 };
+
+/** The options a windowed layer (pooling, depthwise and separable convolutions) maps Keras 1 spellings to. */
+export const WINDOW_OPTIONS = ['padding', 'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape'];
 
 /**
  * Maps Keras 1 argument names (`border_mode`, `init`, `W_regularizer`, `output_dim`, ...) to the

@@ -2,7 +2,7 @@ import type {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, movingAverage, Optimizer, type OptimizerArgs} from './optimizer.js';
 
 export interface AdadeltaArgs extends OptimizerArgs {
   rho?: number;
@@ -38,13 +38,12 @@ export class Adadelta extends Optimizer {
 
   updateStep(grad: Tensor, variable: Variable, lr: number): void {
     const i = this.variableIndex(variable);
-    const rho = this.rho;
     const accGrad = this.accumulatedGrads[i]!;
     const accDelta = this.accumulatedDeltaVars[i]!;
     const rms = (x: Tensor) => ops.sqrt(ops.add(x, this.epsilon));
-    this.assign(accGrad, ops.add(ops.multiply(accGrad.value, rho), ops.multiply(ops.square(grad), 1 - rho)));
+    this.assign(accGrad, movingAverage(accGrad.value, ops.square(grad), this.rho));
     const delta = ops.negative(ops.divide(ops.multiply(rms(accDelta.value), grad), rms(accGrad.value)));
-    this.assign(accDelta, ops.add(ops.multiply(accDelta.value, rho), ops.multiply(ops.square(delta), 1 - rho)));
+    this.assign(accDelta, movingAverage(accDelta.value, ops.square(delta), this.rho));
     this.assignAdd(variable, ops.multiply(delta, lr));
   }
 

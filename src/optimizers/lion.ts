@@ -3,7 +3,7 @@ import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, movingAverage, Optimizer, type OptimizerArgs} from './optimizer.js';
 
 export interface LionArgs extends OptimizerArgs {
   beta1?: number;
@@ -40,9 +40,9 @@ export class Lion extends Optimizer {
 
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
     const m = this.momentums[this.variableIndex(variable)]!;
-    const direction = ops.sign(ops.add(ops.multiply(m.value, this.beta1), ops.multiply(gradient, 1 - this.beta1)));
+    const direction = ops.sign(movingAverage(m.value, gradient, this.beta1));
     this.assignSub(variable, ops.multiply(direction, lr));
-    this.assign(m, ops.add(ops.multiply(m.value, this.beta2), ops.multiply(gradient, 1 - this.beta2)));
+    this.assign(m, movingAverage(m.value, gradient, this.beta2));
   }
 
   override getConfig(): Record<string, unknown> {

@@ -351,7 +351,7 @@ export abstract class Optimizer {
     const momentum = this.iterations !== 0 ? this.emaMomentum : 0;
     this._trainableVariables.forEach((v, i) => {
       const avg = this._emaAverages[i];
-      if (avg) avg.assign(ops.add(ops.multiply(avg.value, momentum), ops.multiply(v.value, 1 - momentum)));
+      if (avg) avg.assign(movingAverage(avg.value, v.value, momentum));
     });
   }
 
@@ -418,6 +418,11 @@ export abstract class Optimizer {
   toString(): string {
     return `<${this.className} name=${this.name}>`;
   }
+}
+
+/** `average * decay + value * (1 - decay)`: one step of an exponential moving average. */
+export function movingAverage(average: Tensor, value: Tensor, decay: number): Tensor {
+  return ops.add(ops.multiply(average, decay), ops.multiply(value, 1 - decay));
 }
 
 /** `g * clipnorm / max(||g||, clipnorm)`, with a zero gradient left as it is. */

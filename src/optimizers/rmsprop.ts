@@ -2,7 +2,7 @@ import type {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, movingAverage, Optimizer, type OptimizerArgs} from './optimizer.js';
 
 export interface RMSpropArgs extends OptimizerArgs {
   rho?: number;
@@ -46,12 +46,11 @@ export class RMSprop extends Optimizer {
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
     const i = this.variableIndex(variable);
     const velocity = this.velocities[i]!;
-    const rho = this.rho;
-    this.assign(velocity, ops.add(ops.multiply(velocity.value, rho), ops.multiply(ops.square(gradient), 1 - rho)));
+    this.assign(velocity, movingAverage(velocity.value, ops.square(gradient), this.rho));
     let denominator: Tensor;
     if (this.centered) {
       const avg = this.averageGradients[i]!;
-      this.assign(avg, ops.add(ops.multiply(avg.value, rho), ops.multiply(gradient, 1 - rho)));
+      this.assign(avg, movingAverage(avg.value, gradient, this.rho));
       denominator = ops.add(ops.subtract(velocity.value, ops.square(avg.value)), this.epsilon);
     } else {
       denominator = ops.add(velocity.value, this.epsilon);

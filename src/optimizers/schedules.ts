@@ -38,28 +38,27 @@ export interface ExponentialDecayArgs {
   name?: string;
 }
 
-/** `initialLearningRate * decayRate ^ (step / decaySteps)` (the exponent floored with `staircase`). */
-export class ExponentialDecay extends LearningRateSchedule {
-  static override readonly className = 'ExponentialDecay';
+/** What ExponentialDecay and InverseTimeDecay share: their arguments, config and decay progress. */
+abstract class RateDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
   readonly name: string;
-  constructor(initialLearningRate: number | Cfg, decaySteps?: number, decayRate?: number, args: ExponentialDecayArgs = {}) {
+  constructor(defaultName: string, initialLearningRate: number | Cfg, decaySteps?: number, decayRate?: number, args: ExponentialDecayArgs = {}) {
     super();
     const c: Cfg = isCfg(initialLearningRate) ? initialLearningRate : {initialLearningRate, decaySteps, decayRate, ...args};
     this.initialLearningRate = c['initialLearningRate'] as number;
     this.decaySteps = c['decaySteps'] as number;
     this.decayRate = c['decayRate'] as number;
     this.staircase = (c['staircase'] as boolean) ?? false;
-    this.name = (c['name'] as string) ?? 'ExponentialDecay';
+    this.name = (c['name'] as string) ?? defaultName;
     checkDecaySteps(this.decaySteps);
   }
-  call(step: number): number {
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
-    return this.initialLearningRate * Math.pow(this.decayRate, p);
+  /** `step / decaySteps`, floored with `staircase`. */
+  protected progress(step: number): number {
+    const p = step / this.decaySteps;
+    return this.staircase ? Math.floor(p) : p;
   }
   getConfig(): Cfg {
     return {
@@ -69,6 +68,17 @@ export class ExponentialDecay extends LearningRateSchedule {
       staircase: this.staircase,
       name: this.name,
     };
+  }
+}
+
+/** `initialLearningRate * decayRate ^ (step / decaySteps)` (the exponent floored with `staircase`). */
+export class ExponentialDecay extends RateDecay {
+  static override readonly className = 'ExponentialDecay';
+  constructor(initialLearningRate: number | Cfg, decaySteps?: number, decayRate?: number, args: ExponentialDecayArgs = {}) {
+    super('ExponentialDecay', initialLearningRate, decaySteps, decayRate, args);
+  }
+  call(step: number): number {
+    return this.initialLearningRate * Math.pow(this.decayRate, this.progress(step));
   }
 }
 
@@ -156,36 +166,13 @@ export class PolynomialDecay extends LearningRateSchedule {
 }
 
 /** `initialLearningRate / (1 + decayRate * step / decaySteps)` (floored with `staircase`). */
-export class InverseTimeDecay extends LearningRateSchedule {
+export class InverseTimeDecay extends RateDecay {
   static override readonly className = 'InverseTimeDecay';
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
   constructor(initialLearningRate: number | Cfg, decaySteps?: number, decayRate?: number, args: ExponentialDecayArgs = {}) {
-    super();
-    const c: Cfg = isCfg(initialLearningRate) ? initialLearningRate : {initialLearningRate, decaySteps, decayRate, ...args};
-    this.initialLearningRate = c['initialLearningRate'] as number;
-    this.decaySteps = c['decaySteps'] as number;
-    this.decayRate = c['decayRate'] as number;
-    this.staircase = (c['staircase'] as boolean) ?? false;
-    this.name = (c['name'] as string) ?? 'InverseTimeDecay';
-    checkDecaySteps(this.decaySteps);
+    super('InverseTimeDecay', initialLearningRate, decaySteps, decayRate, args);
   }
   call(step: number): number {
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
-    return this.initialLearningRate / (1 + this.decayRate * p);
-  }
-  getConfig(): Cfg {
-    return {
-      initialLearningRate: this.initialLearningRate,
-      decaySteps: this.decaySteps,
-      decayRate: this.decayRate,
-      staircase: this.staircase,
-      name: this.name,
-    };
+    return this.initialLearningRate / (1 + this.decayRate * this.progress(step));
   }
 }
 

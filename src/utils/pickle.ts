@@ -356,6 +356,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unkn
         pos += 8;
         break;
       case 0x55: // SHORT_BINSTRING: a Python 2 str, read as bytes (encoding="bytes")
+      case 0x43: // SHORT_BINBYTES
         push(copy(take(u8())));
         break;
       case 0x54: {
@@ -367,15 +368,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unkn
         push(copy(take(n)));
         break;
       }
-      case 0x43: // SHORT_BINBYTES
-        push(copy(take(u8())));
-        break;
       case 0x42: // BINBYTES
         push(copy(take(u32())));
         break;
       case 0x8e: // BINBYTES8
-        push(copy(take(u64())));
-        break;
       case 0x96: // BYTEARRAY8
         push(copy(take(u64())));
         break;

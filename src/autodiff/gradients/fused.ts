@@ -16,26 +16,39 @@ function sumLeading(t: Tensor): Tensor {
 
 export const fusedGrads = {
   // z = x @ kernel + bias, y = f(z): dz = dy * f'(z); the leading axes of x are rows of one matmul
+  // Gradients are getters: the tape reads only those of inputs that need one, so the input
+  // gradient of a model's first layer (a GEMM or a convolution) is never computed.
   FusedDense: ({dy, y, inputs: {x, kernel}, attrs}) => {
     const dz = throughActivation(dy, y, attrs.activation);
     const [k, n] = kernel.shape as [number, number];
     const rows = x.size / k;
     const dz2 = x.rank === 2 ? dz : ops.reshape(dz, [rows, n]);
-    const x2 = x.rank === 2 ? x : ops.reshape(x, [rows, k]);
-    const dx = ops.matmul(dz2, kernel, {transposeB: true});
     return {
-      x: x.rank === 2 ? dx : ops.reshape(dx, x.shape),
-      kernel: ops.matmul(x2, dz2, {transposeA: true}),
-      bias: ops.sum(dz2, 0),
+      get x() {
+        const dx = ops.matmul(dz2, kernel, {transposeB: true});
+        return x.rank === 2 ? dx : ops.reshape(dx, x.shape);
+      },
+      get kernel() {
+        return ops.matmul(x.rank === 2 ? x : ops.reshape(x, [rows, k]), dz2, {transposeA: true});
+      },
+      get bias() {
+        return ops.sum(dz2, 0);
+      },
     };
   },
   FusedConv2D: ({dy, y, inputs: {x, filter}, attrs}) => {
     const dz = throughActivation(dy, y, attrs.activation);
     const c = {strides: attrs.strides, padding: attrs.padding, dilations: attrs.dilations};
     return {
-      x: run('Conv2DBackpropInput', {dy: dz, filter}, {...c, inputShape: [...x.shape]}),
-      filter: run('Conv2DBackpropFilter', {x, dy: dz}, {...c, filterShape: [...filter.shape]}),
-      bias: sumLeading(dz),
+      get x() {
+        return run('Conv2DBackpropInput', {dy: dz, filter}, {...c, inputShape: [...x.shape]});
+      },
+      get filter() {
+        return run('Conv2DBackpropFilter', {x, dy: dz}, {...c, filterShape: [...filter.shape]});
+      },
+      get bias() {
+        return sumLeading(dz);
+      },
     };
   },
   // dz = dy * s(y) is linear in dy (its adjoint is the same kernel); in y: relu's slope is piecewise

@@ -20,6 +20,7 @@ export const KernelId = {
   ActivationGrad: 15,
   LSTMStep: 16,
   GRUStep: 17,
+  Transpose: 18,
 } as const;
 
 /** Activations of the fused kernels (`kt_activation`). */

@@ -330,7 +330,24 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     return true;
   };
 
+  // ---------------------------------------------------------------------------------------------
+  // Transpose (a copy; native from MIN_NATIVE_ELEMENTS on: the LSTM's batch/time-major swaps)
+
+  const Transpose = ({x}: {x: Tensor}, a: {perm: number[]}, [y]: Tensor[]) => {
+    if (!isF32(x, y!) || x.size < MIN_NATIVE_ELEMENTS) return false;
+    const op = 'Transpose';
+    const perm = a.perm;
+    if (perm.length !== x.rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
+      throw new ValueError(`${op}: perm must be a permutation of the ${x.rank} axes. Received: perm=${fmtShape(perm)}`);
+    }
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'output', y!, perm.map((p) => x.shape[p]!));
+    run(KernelId.Transpose, [x, y!], [x.rank, ...x.shape, ...perm]);
+    return true;
+  };
+
   return {
+    Transpose,
     FusedDense,
     FusedConv2D,
     ActivationGrad,

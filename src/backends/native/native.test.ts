@@ -381,3 +381,32 @@ test('native fused and recurrent kernels reject wrong shapes, in TypeScript and 
   assert.throws(() => addon.run(17, [f(18), f(6), f(27), f(8), f(6), f(24)], Float64Array.from([2, 3])), /native GRUStep: buffer 3 \(recurrentBias\) holds 8 elements, the attributes need 9/);
   assert.throws(() => addon.run(15, [f(4), f(4), f(3)], Float64Array.from([1])), /same length/);
 });
+
+test('native MaxPoolGrad: ties go to the first maximal cell, NaN windows to the first NaN, as the reference', {skip}, () => {
+  // values from a set of 3 so most windows have ties; some NaNs
+  const x = randT([2, 7, 6, 9]);
+  x.values.forEach((v, i) => { x.values[i] = i % 37 === 5 ? NaN : Math.round(v); });
+  for (const a of [
+    {poolSize: [2, 2], strides: [2, 2], padding: 'valid'}, {poolSize: [3, 3], strides: [1, 1], padding: 'same'},
+  ] as const) {
+    const dy = randT([...both('MaxPool', {x}, a)[1][0]!.shape]);
+    const [[mn], [mr]] = both('MaxPoolGrad', {x, dy}, a);
+    assertClose(mn!, mr!, `MaxPoolGrad ties ${JSON.stringify(a)}`, 1e-6, 1e-6);
+  }
+});
+
+test('native Transpose matches the reference for every permutation of rank 1-4, and rejects bad perms', {skip}, () => {
+  const perms = (n: number): number[][] => (n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({length: n}, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+  for (const shape of [[300], [17, 19], [7, 9, 11], [3, 5, 6, 7], [32, 80, 128]]) {
+    const x = randT(shape);
+    for (const perm of shape.length === 3 && shape[0] === 32 ? [[1, 0, 2]] : perms(shape.length)) {
+      const [[yn], [yr]] = both('Transpose', {x}, {perm});
+      assertSame(yn!, yr!, `Transpose ${shape} perm ${perm}`);
+    }
+  }
+  const tr = native!.kernels.Transpose as Impl;
+  assert.throws(() => tr({x: randT([16, 16, 2])}, {perm: [0, 0, 1]}, [randT([16, 16, 2])]), /Transpose: perm must be a permutation of the 3 axes/);
+  const addon = loadAddon() as Exclude<ReturnType<typeof loadAddon>, string>;
+  assert.throws(() => addon.run(18, [new Float32Array(6), new Float32Array(6)], Float64Array.from([2, 2, 3, 1, 1])), /not a permutation/);
+  assert.throws(() => addon.run(18, [new Float32Array(5), new Float32Array(6)], Float64Array.from([2, 2, 3, 1, 0])), /buffer 0 \(x\) holds 5/);
+});

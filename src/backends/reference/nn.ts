@@ -1,19 +1,11 @@
 import {conv2dGeometry, type Conv2DGeometry} from '../../kernels/conv_util.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
-import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
+import {axisLayout} from './reduction.js';
 
 // NHWC everywhere. Windows are walked with the in-bounds tap range of each output pixel computed
 // once (no per-tap bounds test); sums accumulate in float64 and are rounded once into the output.
-
-/** `x` seen as `[outer, n, inner]` around `axis`. */
-function axisLayout(shape: readonly number[], axis: number): {outer: number; n: number; inner: number} {
-  const n = shape[axis]!;
-  const inner = stridesOf(shape)[axis]!;
-  const total = shape.reduce((a, b) => a * b, 1);
-  return {outer: n * inner === 0 ? 0 : total / (n * inner), n, inner};
-}
 
 function softmaxLike(log: boolean) {
   return ({x}: {x: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
@@ -260,24 +252,10 @@ export const nnImpl = {
   },
 
   MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
-    const g = poolGeometry(x.shape, a);
-    const c = g.inC;
-    const {start, inPix, outPix, inPixels} = windowTable(g);
+    // no window is empty (padding is always narrower than the window): the max is the value at the arg-max
+    const arg = maxPoolArgmax(x, a);
     const xv = x.values, yv = y!.values;
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        const yOff = (n * outPix + p) * c;
-        for (let ci = 0; ci < c; ci++) {
-          let best = -Infinity;
-          for (let t = start[p]!; t < start[p + 1]!; t++) {
-            const v = xv[(n * inPixels + inPix[t]!) * c + ci]!;
-            if (v > best || Number.isNaN(v)) best = v;
-            if (Number.isNaN(v)) break;
-          }
-          yv[yOff + ci] = best;
-        }
-      }
-    }
+    for (let i = 0; i < arg.length; i++) yv[i] = xv[arg[i]!]!;
   },
 
   MaxPoolGrad: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {

@@ -4,6 +4,14 @@ import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
 import {broadcastIndex} from './util.js';
 
+/** `x` seen as `[outer, n, inner]` around `axis`. */
+export function axisLayout(shape: readonly number[], axis: number): {outer: number; n: number; inner: number} {
+  const n = shape[axis]!;
+  const inner = stridesOf(shape)[axis]!;
+  const total = shape.reduce((a, b) => a * b, 1);
+  return {outer: n * inner === 0 ? 0 : total / (n * inner), n, inner};
+}
+
 /** For each input element, the output element it reduces into. */
 function reduceIndex(x: Tensor, axes: readonly number[]): Int32Array {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -28,9 +36,7 @@ const minStep = (acc: number, v: number) => (v < acc || Number.isNaN(v) ? v : ac
 
 function argReducer(better: (v: number, best: number) => boolean): AnyKernelImpl {
   return ({x}: {x: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
-    const n = x.shape[a.axis]!;
-    const inner = stridesOf(x.shape)[a.axis]!;
-    const outer = x.size / (n * inner || 1);
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
     const xv = x.values, yv = y!.values;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -74,9 +80,7 @@ export const reductionImpl = {
   ArgMax: argReducer((v, best) => v > best),
   ArgMin: argReducer((v, best) => v < best),
   Cumsum: ({x}: {x: Tensor}, a: {axis: number; exclusive: boolean; reverse: boolean}, [y]: Tensor[]) => {
-    const n = x.shape[a.axis]!;
-    const inner = stridesOf(x.shape)[a.axis]!;
-    const outer = x.size / (n * inner || 1);
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
     const xv = x.values, yv = y!.values;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {

@@ -2,7 +2,6 @@ import * as activations from '../../activations/index.js';
 import type {Variable} from '../../autodiff/variable.js';
 import type {ImageDataFormat} from '../../config.js';
 import type {ConstraintIdentifier} from '../../constraints/index.js';
-import {ValueError} from '../../errors.js';
 import * as initializers from '../../initializers/index.js';
 import * as ops from '../../ops/index.js';
 import type {RegularizerIdentifier} from '../../regularizers/index.js';
@@ -11,7 +10,8 @@ import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
 import {
-  getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg, standardizeDataFormat, standardizePadding, standardizeTuple,
+  checkStrictlyPositive, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg, standardizeDataFormat, standardizePadding,
+  standardizeTuple, WINDOW_OPTIONS,
 } from '../layer_utils.js';
 import {addBias, channelsOf, convShape} from './base_conv.js';
 
@@ -64,16 +64,10 @@ export class SeparableConv2D extends Layer {
   bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | readonly number[], args: SeparableConv2DArgs = {}) {
-    args = legacyArgs(args, 'SeparableConv2D', ['padding', 'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape']);
+    args = legacyArgs(args, 'SeparableConv2D', WINDOW_OPTIONS);
     super(args);
-    if (typeof filters !== 'number' || !Number.isInteger(filters) || filters <= 0) {
-      throw new ValueError(`Invalid value for argument \`filters\`. Expected a strictly positive value. Received filters=${filters}.`);
-    }
-    this.filters = filters;
-    this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier <= 0) {
-      throw new ValueError(`Invalid value for argument \`depth_multiplier\`. Expected a strictly positive value. Received depth_multiplier=${this.depthMultiplier}.`);
-    }
+    this.filters = checkStrictlyPositive(filters, 'filters');
+    this.depthMultiplier = checkStrictlyPositive(args.depthMultiplier ?? 1, 'depth_multiplier');
     this.kernelSize = standardizeTuple(kernelSize, 2, 'kernel_size');
     this.strides = standardizeTuple(args.strides ?? 1, 2, 'strides');
     this.dilationRate = standardizeTuple(args.dilationRate ?? 1, 2, 'dilation_rate');

@@ -3,7 +3,7 @@ import * as ops from '../../ops/index.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {convOutputLength, standardizeDataFormat, standardizePadding, standardizeTuple, legacyArgs} from '../layer_utils.js';
+import {convOutputLength, standardizeDataFormat, standardizePadding, standardizeTuple, legacyArgs, WINDOW_OPTIONS} from '../layer_utils.js';
 
 export interface PoolingArgs extends LayerArgs {
   /** Also accepted as an option (Keras's keyword `pool_size`). */
@@ -57,7 +57,7 @@ export abstract class BasePooling extends Layer {
 }
 
 export function poolArgs(args: PoolingArgs | undefined, layer: string): PoolingArgs {
-  return legacyArgs(args, layer, ['padding', 'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape']);
+  return legacyArgs(args, layer, WINDOW_OPTIONS);
 }
 
 /** `new MaxPooling2D({poolSize, strides})` as well as `new MaxPooling2D([2, 2], {strides})`. */

@@ -31,9 +31,10 @@ function inputDimOf(inputShape: ShapeLike | ShapeLike[], who: string): number {
 
 const mul = (a: Tensor, m: Tensor | undefined) => (m ? ops.multiply(a, m) : a);
 
-/** Shared state of the three built-in cells: units, activation, bias, the weight options. */
+/** Shared state of the three built-in cells: units (also their output size), activation, bias, the weight options. */
 abstract class DenseCell extends RNNCell {
   readonly units: number;
+  readonly outputSize: number;
   readonly activation: activations.Activation;
   readonly useBias: boolean;
   protected readonly w: CellWeights;
@@ -45,6 +46,7 @@ abstract class DenseCell extends RNNCell {
     const a = mapLegacyDropout(args, (args.name ?? 'cell'));
     super(a);
     this.units = checkUnits(units, this.name);
+    this.outputSize = this.units;
     this.activation = activations.get(a.activation === undefined ? 'tanh' : a.activation);
     this.useBias = a.useBias ?? true;
     this.w = new CellWeights(a);
@@ -94,12 +96,10 @@ abstract class DenseCell extends RNNCell {
 export class SimpleRNNCell extends DenseCell {
   static override readonly className: string = 'SimpleRNNCell';
   readonly stateSize: number[];
-  readonly outputSize: number;
 
   constructor(units: number, args: SimpleRNNCellArgs = {}) {
     super(units, args);
     this.stateSize = [this.units];
-    this.outputSize = this.units;
   }
 
   override build(inputShape: ShapeLike | ShapeLike[]): void {
@@ -143,7 +143,6 @@ class UnitForgetBias extends initializers.Initializer {
 export class LSTMCell extends DenseCell {
   static override readonly className: string = 'LSTMCell';
   readonly stateSize: number[];
-  readonly outputSize: number;
   readonly recurrentActivation: activations.Activation;
   readonly unitForgetBias: boolean;
 
@@ -152,7 +151,6 @@ export class LSTMCell extends DenseCell {
     this.recurrentActivation = activations.get(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
     this.unitForgetBias = args.unitForgetBias ?? true;
     this.stateSize = [this.units, this.units];
-    this.outputSize = this.units;
     // Keras's implementation 1 (per-gate masks) whenever recurrent dropout is on
     if (this.recurrentDropout !== 0) this.dropoutMaskCount = 4;
   }
@@ -203,7 +201,6 @@ export class LSTMCell extends DenseCell {
 export class GRUCell extends DenseCell {
   static override readonly className: string = 'GRUCell';
   readonly stateSize: number[];
-  readonly outputSize: number;
   readonly recurrentActivation: activations.Activation;
   readonly resetAfter: boolean;
 
@@ -212,7 +209,6 @@ export class GRUCell extends DenseCell {
     this.recurrentActivation = activations.get(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
     this.resetAfter = args.resetAfter ?? true;
     this.stateSize = [this.units];
-    this.outputSize = this.units;
     if (this.recurrentDropout !== 0) this.dropoutMaskCount = 3;
   }
 
@@ -232,7 +228,6 @@ export class GRUCell extends DenseCell {
 
   step(inputs: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]] {
     const h = states[0]!;
-    const u = this.units;
     const [inputBias, recurrentBias] = this.biases();
     const dp = training ? this.getDropoutMasks(inputs) : null;
     const rdp = training ? this.getRecurrentDropoutMasks(h) : null;
@@ -272,7 +267,6 @@ export class GRUCell extends DenseCell {
     }
     const hh = this.activation(ops.add(xh, recurrentH));
     const hNew = ops.add(ops.multiply(z, h), ops.multiply(ops.subtract(1, z), hh));
-    void u;
     return [hNew, [hNew]];
   }
 

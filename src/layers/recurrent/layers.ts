@@ -7,7 +7,7 @@ import {GRUCell, LSTMCell, SimpleRNNCell, type GRUCellArgs, type LSTMCellArgs, t
 import {RNN, type RNNArgs} from './rnn.js';
 import {isActivation, mapLegacyDropout, type RNNCellArgs} from './rnn_cell.js';
 
-/** The cell's share of a layer's options (the rest are the layer's own). */
+/** The cell's share of a layer's options (the rest are the layer's own; `dtype` and `trainable` are both's). */
 function cellArgs<A extends RNNCellArgs>(args: A, name: string): A {
   const {
     name: _n, inputShape: _i, batchInputShape: _b, batchSize: _s, inputDim: _d, activityRegularizer: _a,
@@ -37,12 +37,33 @@ function checkUseCudnn(v: unknown, who: string): UseFused {
   return v;
 }
 
-/** Removes the layer-level and cell-level base keys that a flattened config repeats. */
-function flatConfig(layer: RNN, cellConfig: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
-  const {name: _n, trainable: _t, dtype: _d, ...cell} = cellConfig;
+/** The layer's config with its cell's flattened in (Keras's form), without the keys both repeat. */
+function flatConfig(layer: RNN): Record<string, unknown> {
+  const {name: _n, trainable: _t, dtype: _d, ...cell} = layer.cell.getConfig();
   const base = RNN.prototype.getConfig.call(layer);
   delete base['cell'];
-  return {...base, ...cell, ...own};
+  return {...base, ...cell};
+}
+
+/**
+ * Whether an LSTM or GRU call can run its fused step kernel: the default activations, no recurrent
+ * dropout while training, a float dtype, and `extra` (GRU: `resetAfter`, named in `needs`). With
+ * `useCudnn: true`, a configuration that cannot is an error.
+ */
+function canFuseGated(layer: LSTM | GRU, training: boolean, extra: boolean, needs: string): boolean {
+  const c = layer.cell;
+  const ok =
+    extra &&
+    isActivation(c.activation, 'tanh') &&
+    isActivation(c.recurrentActivation, 'sigmoid') &&
+    !(training && c.recurrentDropout > 0) &&
+    (layer.dtype === 'float32' || layer.dtype === 'float64');
+  if (layer.useCudnn === true && !ok) {
+    throw new ValueError(
+      `Layer "${layer.name}": useCudnn=true was specified, but the fused kernel needs ${needs}activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
+    );
+  }
+  return ok && layer.useCudnn !== false;
 }
 
 export interface SimpleRNNArgs extends SimpleRNNCellArgs, RNNArgs {}
@@ -61,7 +82,7 @@ export class SimpleRNN extends RNN {
 
   constructor(units: number, args: SimpleRNNArgs = {}) {
     const a = mapLegacyDropout(args, 'SimpleRNN');
-    super(new SimpleRNNCell(units, {...cellArgs(a, 'simple_rnn_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+    super(new SimpleRNNCell(units, cellArgs(a, 'simple_rnn_cell')), layerArgs(a));
   }
 
   get units(): number {
@@ -69,7 +90,7 @@ export class SimpleRNN extends RNN {
   }
 
   override getConfig(): Record<string, unknown> {
-    return flatConfig(this, this.cell.getConfig(), {});
+    return flatConfig(this);
   }
 
   static override fromConfig(config: Record<string, unknown>): Layer {
@@ -103,7 +124,7 @@ export class LSTM extends RNN {
 
   constructor(units: number, args: LSTMArgs = {}) {
     const a = mapLegacyDropout(args, 'LSTM');
-    super(new LSTMCell(units, {...cellArgs(a, 'lstm_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+    super(new LSTMCell(units, cellArgs(a, 'lstm_cell')), layerArgs(a));
     this.useCudnn = checkUseCudnn(a.useCudnn, this.name);
   }
 
@@ -113,36 +134,23 @@ export class LSTM extends RNN {
 
   /** Whether this call can run the fused step kernel. */
   canFuse(training: boolean): boolean {
-    const c = this.cell;
-    const ok =
-      isActivation(c.activation, 'tanh') &&
-      isActivation(c.recurrentActivation, 'sigmoid') &&
-      !(training && c.recurrentDropout > 0) &&
-      (this.dtype === 'float32' || this.dtype === 'float64');
-    if (this.useCudnn === true && !ok) {
-      throw new ValueError(
-        `Layer "${this.name}": useCudnn=true was specified, but the fused kernel needs activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
-      );
-    }
-    return ok && this.useCudnn !== false;
+    return canFuseGated(this, training, true, '');
   }
 
   protected override innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
     if (!this.canFuse(training)) return super.innerLoop(seq, initial, mask, training);
     const c = this.cell;
-    const z = inputProjection(seq, c.kernel.read(), c.bias?.read() ?? null, training ? c.getDropoutMasks({shape: [seq.shape[0]!, seq.shape[2]!], dtype: seq.dtype}) : null);
+    const z = inputProjection(seq, c, c.bias?.read() ?? null, training);
     const rk = c.recurrentKernel.read();
-    return ops.rnn(
-      (zt, [h, cs]) => {
-        const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
-        return [hn, [hn, cn]];
-      },
-      z, initial, {goBackwards: this.goBackwards, mask, zeroOutputForMask: this.zeroOutputForMask, returnAllOutputs: this.returnSequences},
-    );
+    const step: ops.StepFunction = (zt, [h, cs]) => {
+      const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
+      return [hn, [hn, cn]];
+    };
+    return this.runLoop(step, z, initial, mask);
   }
 
   override getConfig(): Record<string, unknown> {
-    return flatConfig(this, this.cell.getConfig(), {});
+    return flatConfig(this);
   }
 
   static override fromConfig(config: Record<string, unknown>): Layer {
@@ -152,12 +160,16 @@ export class LSTM extends RNN {
 
 /**
  * `x @ kernel + bias` for every step at once: `[batch, T, features]` -> `[batch, T, gates]`, with
- * the input dropout mask (one per sequence, as Keras) applied first.
+ * the input dropout mask (one per sequence, as Keras) applied first when training.
  */
-function inputProjection(seq: Tensor, kernel: Tensor, bias: Tensor | null, dropoutMasks: Tensor[] | null): Tensor {
+function inputProjection(seq: Tensor, cell: LSTMCell | GRUCell, bias: Tensor | null, training: boolean): Tensor {
   const [b, t, f] = seq.shape as [number, number, number];
+  const kernel = cell.kernel.read();
   let x = seq;
-  if (dropoutMasks) x = ops.multiply(x, ops.expandDims(dropoutMasks[0]!, 1));
+  if (training) {
+    const dropoutMasks = cell.getDropoutMasks({shape: [b, f], dtype: seq.dtype});
+    if (dropoutMasks) x = ops.multiply(x, ops.expandDims(dropoutMasks[0]!, 1));
+  }
   let z = ops.matmul(ops.reshape(x, [b * t, f]), kernel);
   if (bias) z = ops.add(z, bias);
   return ops.reshape(z, [b, t, kernel.shape[1]!]);
@@ -182,7 +194,7 @@ export class GRU extends RNN {
 
   constructor(units: number, args: GRUArgs = {}) {
     const a = mapLegacyDropout(args, 'GRU');
-    super(new GRUCell(units, {...cellArgs(a, 'gru_cell'), dtype: a.dtype, trainable: a.trainable}), layerArgs(a));
+    super(new GRUCell(units, cellArgs(a, 'gru_cell')), layerArgs(a));
     this.useCudnn = checkUseCudnn(a.useCudnn, this.name);
   }
 
@@ -190,40 +202,27 @@ export class GRU extends RNN {
     return this.cell.units;
   }
 
+  /** Whether this call can run the fused step kernel. */
   canFuse(training: boolean): boolean {
-    const c = this.cell;
-    const ok =
-      c.resetAfter &&
-      isActivation(c.activation, 'tanh') &&
-      isActivation(c.recurrentActivation, 'sigmoid') &&
-      !(training && c.recurrentDropout > 0) &&
-      (this.dtype === 'float32' || this.dtype === 'float64');
-    if (this.useCudnn === true && !ok) {
-      throw new ValueError(
-        `Layer "${this.name}": useCudnn=true was specified, but the fused kernel needs resetAfter=true, activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
-      );
-    }
-    return ok && this.useCudnn !== false;
+    return canFuseGated(this, training, this.cell.resetAfter, 'resetAfter=true, ');
   }
 
   protected override innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
     if (!this.canFuse(training)) return super.innerLoop(seq, initial, mask, training);
     const c = this.cell;
     const [inputBias, recurrentBias] = c.biases();
-    const z = inputProjection(seq, c.kernel.read(), inputBias, training ? c.getDropoutMasks({shape: [seq.shape[0]!, seq.shape[2]!], dtype: seq.dtype}) : null);
+    const z = inputProjection(seq, c, inputBias, training);
     const rk = c.recurrentKernel.read();
     const rb = recurrentBias ?? zeros([3 * c.units], seq.dtype);
-    return ops.rnn(
-      (zt, [h]) => {
-        const hn = ops.gruStep(zt, h!, rk, rb);
-        return [hn, [hn]];
-      },
-      z, initial, {goBackwards: this.goBackwards, mask, zeroOutputForMask: this.zeroOutputForMask, returnAllOutputs: this.returnSequences},
-    );
+    const step: ops.StepFunction = (zt, [h]) => {
+      const hn = ops.gruStep(zt, h!, rk, rb);
+      return [hn, [hn]];
+    };
+    return this.runLoop(step, z, initial, mask);
   }
 
   override getConfig(): Record<string, unknown> {
-    return flatConfig(this, this.cell.getConfig(), {});
+    return flatConfig(this);
   }
 
   static override fromConfig(config: Record<string, unknown>): Layer {

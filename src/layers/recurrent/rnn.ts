@@ -152,7 +152,12 @@ export class RNN extends Layer {
 
   /** The time loop over the cell; LSTM and GRU override it with their fused step kernels. */
   protected innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
-    return ops.rnn((x, s) => this.cell.step(x, s, training), seq, initial, {
+    return this.runLoop((x, s) => this.cell.step(x, s, training), seq, initial, mask);
+  }
+
+  /** `ops.rnn` over `inputs` with this layer's direction, mask and output options. */
+  protected runLoop(step: ops.StepFunction, inputs: Tensor, initial: Tensor[], mask: Tensor | null): ops.RnnResult {
+    return ops.rnn(step, inputs, initial, {
       goBackwards: this.goBackwards,
       mask,
       zeroOutputForMask: this.zeroOutputForMask,

@@ -9,7 +9,8 @@ import {splitPositional, standardizePairs} from '../layer_utils.js';
 
 type Pair = [number, number];
 
-function cropped(len: number | null, p: Pair, layer: string, shape: ShapeLike): number | null {
+/** The length left of an axis of `len` cropped by `p` (null stays null); nothing left is an error. */
+export function cropped(len: number | null, p: Pair, layer: string, shape: ShapeLike): number | null {
   if (len === null) return null;
   const out = len - p[0] - p[1];
   if (out <= 0) {

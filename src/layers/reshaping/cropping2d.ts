@@ -1,23 +1,13 @@
 import type {ImageDataFormat} from '../../config.js';
-import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
-import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
 import {splitPositional, standardizeDataFormat, standardizePairs} from '../layer_utils.js';
+import {cropped} from './cropping1d.js';
 
 type Pair = [number, number];
-
-function cropped(len: number | null, p: Pair, layer: string, shape: ShapeLike): number | null {
-  if (len === null) return null;
-  const out = len - p[0] - p[1];
-  if (out <= 0) {
-    throw new ValueError(`${layer}: cropping ${JSON.stringify(p)} leaves nothing of an axis of length ${len}. Received: input_shape=${fmtShape(shape)}`);
-  }
-  return out;
-}
 
 /** Crops an image: `cropping` is an int, `[symH, symW]`, or `[[top, bottom], [left, right]]`. */
 export class Cropping2D extends Layer {

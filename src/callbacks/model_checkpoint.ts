@@ -1,0 +1,127 @@
+/**
+ * `ModelCheckpoint` (Keras 3's `keras.callbacks.ModelCheckpoint`): saves the model or its weights at
+ * the end of every epoch (or every `saveFreq` batches), optionally only when `monitor` improved.
+ * `filepath` may hold `{epoch}`-style fields filled from the epoch and the logs
+ * (`'ckpt-{epoch:02d}-{val_loss:.2f}.keras'`).
+ *
+ * Callbacks run synchronously inside `fit`; each save takes its snapshot of the weights at once and
+ * writes in the background (atomically). `await checkpoint.flush()` waits for the writes to finish.
+ *
+ * ```ts
+ * const ckpt = new ModelCheckpoint('best.keras', {monitor: 'val_loss', saveBestOnly: true});
+ * await model.fit(x, y, {epochs: 10, validationSplit: 0.2, callbacks: [ckpt]});
+ * await ckpt.flush();
+ * ```
+ */
+import {ValueError} from '../errors.js';
+import type {Layer} from '../layers/layer.js';
+import {saveModel, saveWeights, type SavingModel} from '../saving/saving_lib.js';
+import {type Logs} from './callback.js';
+import {MonitorCallback} from './monitor.js';
+
+export interface ModelCheckpointArgs {
+  monitor?: string;
+  verbose?: number;
+  saveBestOnly?: boolean;
+  saveWeightsOnly?: boolean;
+  mode?: 'auto' | 'min' | 'max';
+  /** `'epoch'` or a number of batches. */
+  saveFreq?: 'epoch' | number;
+  initialValueThreshold?: number | null;
+}
+
+/** Fills `{name}` / `{name:02d}` / `{name:.2f}` fields as Python's `str.format`. */
+export function formatFilepath(template: string, values: Record<string, number>): string {
+  return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole, name: string, spec: string | undefined) => {
+    const v = values[name];
+    if (v === undefined) throw new ValueError(`Failed to format this callback filepath: "${template}". Reason: no value for "${name}" (logs have: ${Object.keys(values).join(', ')})`);
+    if (!spec) return Number.isInteger(v) ? String(v) : String(v);
+    const m = /^(0?)(\d*)(?:\.(\d+))?([dfe]?)$/.exec(spec);
+    if (!m) return String(v);
+    const [, zero, width, prec, type] = m;
+    let s = type === 'd' ? String(Math.trunc(v)) : prec !== undefined ? (type === 'e' ? v.toExponential(Number(prec)) : v.toFixed(Number(prec))) : String(v);
+    if (width) s = s.padStart(Number(width), zero ? '0' : ' ');
+    void whole;
+    return s;
+  });
+}
+
+export class ModelCheckpoint extends MonitorCallback {
+  readonly filepath: string;
+  readonly verbose: number;
+  readonly saveBestOnly: boolean;
+  readonly saveWeightsOnly: boolean;
+  readonly saveFreq: 'epoch' | number;
+  private batchesSinceSave = 0;
+  private currentEpoch = 0;
+  private readonly writes: Promise<void>[] = [];
+  private readonly errors: Error[] = [];
+
+  constructor(filepath: string, args: ModelCheckpointArgs = {}) {
+    super(args.monitor ?? 'val_loss', args.mode ?? 'auto', args.initialValueThreshold ?? null);
+    this.filepath = filepath;
+    this.verbose = args.verbose ?? 0;
+    this.saveBestOnly = args.saveBestOnly ?? false;
+    this.saveWeightsOnly = args.saveWeightsOnly ?? false;
+    this.saveFreq = args.saveFreq ?? 'epoch';
+    if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {
+      throw new ValueError(`Unrecognized save_freq: ${String(this.saveFreq)}. Expected save_freq are 'epoch' or integer values`);
+    }
+    if (this.saveWeightsOnly) {
+      if (!filepath.endsWith('.weights.h5')) {
+        throw new ValueError(`When using \`save_weights_only=True\` in \`ModelCheckpoint\`, the filepath provided must end in \`.weights.h5\` (Keras weights format). Received: filepath=${filepath}`);
+      }
+    } else if (!/\.(keras|h5)$/.test(filepath) || filepath.endsWith('.weights.h5')) {
+      throw new ValueError(`The filepath provided must end in \`.keras\` (Keras model format). Received: filepath=${filepath}`);
+    }
+  }
+
+  override onTrainBegin(): void {
+    if (this.saveBestOnly && !this.monitorOp) this.setMonitorOp();
+  }
+
+  override onEpochBegin(epoch: number): void {
+    this.currentEpoch = epoch;
+  }
+
+  override onTrainBatchEnd(batch: number, logs?: Logs): void {
+    if (this.saveFreq === 'epoch') return;
+    this.batchesSinceSave++;
+    if (this.batchesSinceSave >= this.saveFreq) {
+      this.batchesSinceSave = 0;
+      this.save(this.currentEpoch, batch, logs ?? {});
+    }
+  }
+
+  override onEpochEnd(epoch: number, logs?: Logs): void {
+    if (this.saveFreq === 'epoch') this.save(epoch, null, logs ?? {});
+  }
+
+  private save(epoch: number, batch: number | null, logs: Logs): void {
+    const path = formatFilepath(this.filepath, {...logs, epoch: epoch + 1, ...(batch === null ? {} : {batch})});
+    if (this.saveBestOnly) {
+      const current = logs[this.monitor];
+      if (current === undefined) {
+        console.warn(`Can save best model only with ${this.monitor} available, skipping. Available metrics: ${Object.keys(logs).join(', ')}`);
+        return;
+      }
+      if (!this.isImprovement(current, this.best)) {
+        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best}`);
+        return;
+      }
+      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best} to ${current}, saving model to ${path}`);
+      this.best = current;
+    } else if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
+    const model = this.model as unknown as SavingModel;
+    // the snapshot of the weights is taken now, synchronously; the file is written in the background
+    const p = this.saveWeightsOnly ? saveWeights(model as unknown as Layer, path) : saveModel(model, path);
+    this.writes.push(p.catch((e: Error) => void this.errors.push(e)));
+  }
+
+  /** Waits for every save started so far; rejects with the first error any of them had. */
+  async flush(): Promise<void> {
+    await Promise.all(this.writes.splice(0));
+    const e = this.errors.shift();
+    if (e) throw e;
+  }
+}
