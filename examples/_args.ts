@@ -1,4 +1,4 @@
-/** Command-line switches shared by the examples: `--dataset`, `--epochs`, `--limit` (first N samples). */
+/** Command-line switches shared by the examples: `--dataset`, `--epochs`, `--limit` (first N train and N test samples). */
 export function parseArgs(defaults: {dataset: string; epochs: number}) {
   const argv = process.argv.slice(2);
   const get = (name: string) => {

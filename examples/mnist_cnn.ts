@@ -25,6 +25,7 @@ const inputShape = [imgRows, imgCols, 1];
 const data = dataset === 'mnist' ? keras.datasets.mnist : keras.datasets.fashionMnist;
 let [[xTrain, yTrain], [xTest, yTest]] = await data.loadData();
 if (limit < xTrain.shape[0]!) [xTrain, yTrain] = [keras.ops.slice(xTrain, [0, 0, 0], [limit, -1, -1]), keras.ops.slice(yTrain, [0], [limit])];
+if (limit < xTest.shape[0]!) [xTest, yTest] = [keras.ops.slice(xTest, [0, 0, 0], [limit, -1, -1]), keras.ops.slice(yTest, [0], [limit])];
 const X_train = keras.ops.divide(keras.ops.reshape(xTrain, [-1, imgRows, imgCols, 1]), 255);
 const X_test = keras.ops.divide(keras.ops.reshape(xTest, [-1, imgRows, imgCols, 1]), 255);
 console.log('X_train shape:', X_train.shape);

@@ -18,6 +18,7 @@ const nbClasses = 10;
 const data = dataset === 'mnist' ? keras.datasets.mnist : keras.datasets.fashionMnist;
 let [[xTrain, yTrain], [xTest, yTest]] = await data.loadData();
 if (limit < xTrain.shape[0]!) [xTrain, yTrain] = [keras.ops.slice(xTrain, [0, 0, 0], [limit, -1, -1]), keras.ops.slice(yTrain, [0], [limit])];
+if (limit < xTest.shape[0]!) [xTest, yTest] = [keras.ops.slice(xTest, [0, 0, 0], [limit, -1, -1]), keras.ops.slice(yTest, [0], [limit])];
 const X_train = keras.ops.divide(keras.ops.reshape(xTrain, [-1, 784]), 255);
 const X_test = keras.ops.divide(keras.ops.reshape(xTest, [-1, 784]), 255);
 console.log(`${X_train.shape[0]} train samples`);
