@@ -11,7 +11,8 @@ import {Dropout} from '../src/layers/regularization/dropout.js';
 import {Input} from '../src/layers/symbolic_call.js';
 import {cloneModel} from '../src/models/clone.js';
 import {Functional} from '../src/models/functional.js';
-import {keysToCamel, modelFromConfig} from '../src/models/graph_config.js';
+import {modelFromConfig} from '../src/models/index.js';
+import {configToCamel} from '../src/saving/keys.js';
 import {Model} from '../src/models/model.js';
 import {assertClose} from '../src/testing/gradcheck.js';
 import {Tensor, tensor} from '../src/tensor/tensor.js';
@@ -117,7 +118,7 @@ test('Keras 2 configs: inbound_nodes as [[[name, node, tensor, kwargs]]], snake_
   d.setWeights([tensor([[1, 0], [0, 1], [1, 1]]), tensor([0, -10])]);
   assert.deepEqual((m.apply(tensor([[1, 2, 3]])) as Tensor).arraySync(), [[8, 0]]);
   // keys only: names in values and in output_layers stay as written
-  assert.deepEqual(keysToCamel({output_layers: {out_a: ['out_a', 0, 0]}, batch_input_shape: 'keep_me'}), {outputLayers: {out_a: ['out_a', 0, 0]}, batchInputShape: 'keep_me'});
+  assert.deepEqual(configToCamel({output_layers: {out_a: ['out_a', 0, 0]}, batch_input_shape: 'keep_me'}), {outputLayers: {out_a: ['out_a', 0, 0]}, batchInputShape: 'keep_me'});
   assert.throws(() => modelFromConfig({class_name: 'Model', config: {...k2.config, layers: [...k2.config.layers, {name: 'z', class_name: 'NoSuchLayer', config: {}, inbound_nodes: []}]}}), /Unknown layer: 'NoSuchLayer'/);
 });
 

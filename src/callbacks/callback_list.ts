@@ -1,8 +1,12 @@
-import {Callback, type CallbackModel, type CallbackParams, type Logs} from './callback.js';
+import {Callback, isThenable, type CallbackModel, type CallbackParams, type HookResult, type Logs} from './callback.js';
 import {History} from './history.js';
 import {ProgbarLogger} from './progbar_logger.js';
 
-/** Dispatches every hook to a list of callbacks, adding `History` and `ProgbarLogger` as `fit` does. */
+/**
+ * Dispatches every hook to a list of callbacks, adding `History` and `ProgbarLogger` as `fit` does.
+ * The callbacks run in order; when one returns a Promise the next starts after it settles, and the
+ * hook returns a Promise for the rest (otherwise it returns nothing and stays synchronous).
+ */
 export class CallbackList extends Callback {
   readonly callbacks: Callback[];
   history: History | null = null;
@@ -33,23 +37,27 @@ export class CallbackList extends Callback {
     super.setParams(params);
     for (const cb of this.callbacks) cb.setParams(params);
   }
-  private each(fn: (cb: Callback) => void): void {
-    for (const cb of this.callbacks) fn(cb);
+  private each(fn: (cb: Callback) => HookResult, from = 0): HookResult {
+    const cbs = this.callbacks;
+    for (let i = from; i < cbs.length; i++) {
+      const r = fn(cbs[i]!);
+      if (isThenable(r)) return Promise.resolve(r).then(() => this.each(fn, i + 1));
+    }
   }
-  override onBatchBegin(b: number, l?: Logs): void { this.each((c) => c.onBatchBegin(b, l)); }
-  override onBatchEnd(b: number, l?: Logs): void { this.each((c) => c.onBatchEnd(b, l)); }
-  override onEpochBegin(e: number, l?: Logs): void { this.each((c) => c.onEpochBegin(e, l)); }
-  override onEpochEnd(e: number, l?: Logs): void { this.each((c) => c.onEpochEnd(e, l)); }
-  override onTrainBatchBegin(b: number, l?: Logs): void { this.each((c) => c.onTrainBatchBegin(b, l)); }
-  override onTrainBatchEnd(b: number, l?: Logs): void { this.each((c) => c.onTrainBatchEnd(b, l)); }
-  override onTestBatchBegin(b: number, l?: Logs): void { this.each((c) => c.onTestBatchBegin(b, l)); }
-  override onTestBatchEnd(b: number, l?: Logs): void { this.each((c) => c.onTestBatchEnd(b, l)); }
-  override onPredictBatchBegin(b: number, l?: Logs): void { this.each((c) => c.onPredictBatchBegin(b, l)); }
-  override onPredictBatchEnd(b: number, l?: Logs): void { this.each((c) => c.onPredictBatchEnd(b, l)); }
-  override onTrainBegin(l?: Logs): void { this.each((c) => c.onTrainBegin(l)); }
-  override onTrainEnd(l?: Logs): void { this.each((c) => c.onTrainEnd(l)); }
-  override onTestBegin(l?: Logs): void { this.each((c) => c.onTestBegin(l)); }
-  override onTestEnd(l?: Logs): void { this.each((c) => c.onTestEnd(l)); }
-  override onPredictBegin(l?: Logs): void { this.each((c) => c.onPredictBegin(l)); }
-  override onPredictEnd(l?: Logs): void { this.each((c) => c.onPredictEnd(l)); }
+  override onBatchBegin(b: number, l?: Logs): HookResult { return this.each((c) => c.onBatchBegin(b, l)); }
+  override onBatchEnd(b: number, l?: Logs): HookResult { return this.each((c) => c.onBatchEnd(b, l)); }
+  override onEpochBegin(e: number, l?: Logs): HookResult { return this.each((c) => c.onEpochBegin(e, l)); }
+  override onEpochEnd(e: number, l?: Logs): HookResult { return this.each((c) => c.onEpochEnd(e, l)); }
+  override onTrainBatchBegin(b: number, l?: Logs): HookResult { return this.each((c) => c.onTrainBatchBegin(b, l)); }
+  override onTrainBatchEnd(b: number, l?: Logs): HookResult { return this.each((c) => c.onTrainBatchEnd(b, l)); }
+  override onTestBatchBegin(b: number, l?: Logs): HookResult { return this.each((c) => c.onTestBatchBegin(b, l)); }
+  override onTestBatchEnd(b: number, l?: Logs): HookResult { return this.each((c) => c.onTestBatchEnd(b, l)); }
+  override onPredictBatchBegin(b: number, l?: Logs): HookResult { return this.each((c) => c.onPredictBatchBegin(b, l)); }
+  override onPredictBatchEnd(b: number, l?: Logs): HookResult { return this.each((c) => c.onPredictBatchEnd(b, l)); }
+  override onTrainBegin(l?: Logs): HookResult { return this.each((c) => c.onTrainBegin(l)); }
+  override onTrainEnd(l?: Logs): HookResult { return this.each((c) => c.onTrainEnd(l)); }
+  override onTestBegin(l?: Logs): HookResult { return this.each((c) => c.onTestBegin(l)); }
+  override onTestEnd(l?: Logs): HookResult { return this.each((c) => c.onTestEnd(l)); }
+  override onPredictBegin(l?: Logs): HookResult { return this.each((c) => c.onPredictBegin(l)); }
+  override onPredictEnd(l?: Logs): HookResult { return this.each((c) => c.onPredictEnd(l)); }
 }

@@ -1,5 +1,5 @@
 // The public `keras.callbacks` namespace: re-exports only.
-export {Callback, type CallbackModel, type CallbackParams, type Logs} from './callback.js';
+export {Callback, isThenable, type CallbackModel, type CallbackParams, type HookResult, type Logs} from './callback.js';
 export {CallbackList} from './callback_list.js';
 export {History} from './history.js';
 export {ProgbarLogger} from './progbar_logger.js';
@@ -11,3 +11,4 @@ export {CSVLogger} from './csv_logger.js';
 export {TerminateOnNaN} from './terminate_on_nan.js';
 export {LambdaCallback, type LambdaCallbackArgs} from './lambda_callback.js';
 export {ModelCheckpoint, formatFilepath, type ModelCheckpointArgs} from './model_checkpoint.js';
+export {BackupAndRestore, type BackupAndRestoreArgs} from './backup_and_restore.js';

@@ -1,6 +1,6 @@
 import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import * as keras from '../index.js';
@@ -34,8 +34,9 @@ test('saves every epoch with a formatted path; the last file holds the final wei
   const m = model();
   const ckpt = new ModelCheckpoint(join(dir, 'e{epoch:02d}.keras'), {});
   await m.fit(x, y, {epochs: 3, batchSize: 4, verbose: 0, callbacks: [ckpt]});
-  await ckpt.flush();
+  // fit resolves once the files are written (flush() is kept, with nothing left to wait for)
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('e')).sort(), ['e01.keras', 'e02.keras', 'e03.keras']);
+  await ckpt.flush();
   const last = await loadModel(join(dir, 'e03.keras'));
   assert.deepEqual(last.getWeights().map((w) => Array.from(w.values)), m.getWeights().map((w) => Array.from(w.values)));
 });
@@ -59,5 +60,10 @@ test('saveFreq in batches, and bad file names', async () => {
   // batch indices are 0-based: after the 3rd batch of epoch 1 and the 2nd of epoch 2
   assert.deepEqual(readdirSync(dir).filter((f) => /^b\d/.test(f)).sort(), ['b1-2.keras', 'b2-1.keras']);
   assert.throws(() => new ModelCheckpoint('x.weights.h5'), /must end in `.keras`/);
+  // a failed write rejects fit (here the folder is a file)
+  writeFileSync(join(dir, 'not_a_dir'), 'x');
+  const bad = new ModelCheckpoint(join(dir, 'not_a_dir', 'm.keras'));
+  await assert.rejects(m.fit(x, y, {epochs: 1, batchSize: 8, verbose: 0, callbacks: [bad]}), /ENOTDIR|not a directory/);
+  await bad.flush();
   assert.throws(() => new ModelCheckpoint('x.keras', {saveWeightsOnly: true}), /must end in `.weights.h5`/);
 });

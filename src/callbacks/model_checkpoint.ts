@@ -4,19 +4,19 @@
  * `filepath` may hold `{epoch}`-style fields filled from the epoch and the logs
  * (`'ckpt-{epoch:02d}-{val_loss:.2f}.keras'`).
  *
- * Callbacks run synchronously inside `fit`; each save takes its snapshot of the weights at once and
- * writes in the background (atomically). `await checkpoint.flush()` waits for the writes to finish.
+ * Each save takes its snapshot of the weights at once and writes the file atomically; the hook
+ * returns the write's Promise, so `fit` goes on (and resolves) only once the file is written, and a
+ * failed write rejects `fit`. `flush()` waits for writes started outside `fit` (hooks called by hand).
  *
  * ```ts
  * const ckpt = new ModelCheckpoint('best.keras', {monitor: 'val_loss', saveBestOnly: true});
- * await model.fit(x, y, {epochs: 10, validationSplit: 0.2, callbacks: [ckpt]});
- * await ckpt.flush();
+ * await model.fit(x, y, {epochs: 10, validationSplit: 0.2, callbacks: [ckpt]}); // files are written
  * ```
  */
 import {ValueError} from '../errors.js';
 import type {Layer} from '../layers/layer.js';
 import {saveModel, saveWeights, type SavingModel} from '../saving/saving_lib.js';
-import {type Logs} from './callback.js';
+import {type HookResult, type Logs} from './callback.js';
 import {MonitorCallback} from './monitor.js';
 
 export interface ModelCheckpointArgs {
@@ -84,20 +84,21 @@ export class ModelCheckpoint extends MonitorCallback {
     this.currentEpoch = epoch;
   }
 
-  override onTrainBatchEnd(batch: number, logs?: Logs): void {
+  override onTrainBatchEnd(batch: number, logs?: Logs): HookResult {
     if (this.saveFreq === 'epoch') return;
     this.batchesSinceSave++;
     if (this.batchesSinceSave >= this.saveFreq) {
       this.batchesSinceSave = 0;
-      this.save(this.currentEpoch, batch, logs ?? {});
+      return this.save(this.currentEpoch, batch, logs ?? {});
     }
   }
 
-  override onEpochEnd(epoch: number, logs?: Logs): void {
-    if (this.saveFreq === 'epoch') this.save(epoch, null, logs ?? {});
+  override onEpochEnd(epoch: number, logs?: Logs): HookResult {
+    if (this.saveFreq === 'epoch') return this.save(epoch, null, logs ?? {});
   }
 
-  private save(epoch: number, batch: number | null, logs: Logs): void {
+  /** Starts a save when due; returns the Promise of the write (it settles when the file is written). */
+  private save(epoch: number, batch: number | null, logs: Logs): HookResult {
     const path = formatFilepath(this.filepath, {...logs, epoch: epoch + 1, ...(batch === null ? {} : {batch})});
     if (this.saveBestOnly) {
       const current = logs[this.monitor];
@@ -113,12 +114,14 @@ export class ModelCheckpoint extends MonitorCallback {
       this.best = current;
     } else if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
     const model = this.model as unknown as SavingModel;
-    // the snapshot of the weights is taken now, synchronously; the file is written in the background
+    // the snapshot of the weights is taken now, synchronously; the caller (fit) awaits the write
     const p = this.saveWeightsOnly ? saveWeights(model as unknown as Layer, path) : saveModel(model, path);
     this.writes.push(p.catch((e: Error) => void this.errors.push(e)));
+    // the error reaches whoever awaits this Promise (fit); flush() then has nothing left to report
+    return this.flush();
   }
 
-  /** Waits for every save started so far; rejects with the first error any of them had. */
+  /** Waits for every save started so far; rejects with the first error any of them had (each error once). */
   async flush(): Promise<void> {
     await Promise.all(this.writes.splice(0));
     const e = this.errors.shift();

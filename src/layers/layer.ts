@@ -377,8 +377,13 @@ export class Layer {
     return new this(config as LayerArgs);
   }
 
+  /**
+   * Keras's `get_build_config`: the input shape the layer was built with (by its first input, or by a
+   * model's `build`), or null when it has none — not built yet, or built at construction as the
+   * layers without weights that Keras builds in `__init__` (activations, Dropout, pooling, Reshape).
+   */
   getBuildConfig(): {inputShape: ShapeLike | ShapeLike[]} | null {
-    return this.buildInputShape ? {inputShape: this.buildInputShape} : null;
+    return this.built && this.buildInputShape ? {inputShape: this.buildInputShape} : null;
   }
 
   /** Output shape(s) of the layer's (first) call in a graph, as Keras's `layer.output.shape`. */

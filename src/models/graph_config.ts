@@ -9,39 +9,19 @@
  *  inputLayers: [[name, nodeIndex, tensorIndex]], outputLayers: [...]}
  * ```
  *
- * Reading also accepts Keras 2's inbound nodes, `[[[name, nodeIndex, tensorIndex, kwargs], ...]]`, and
- * `keysToCamel` turns a Keras 2 `model.to_json()` into this form.
+ * Reading also accepts Keras 2's inbound nodes, `[[[name, nodeIndex, tensorIndex, kwargs], ...]]`.
+ * Configs from disk (snake_case, any Keras dialect) reach this form through `saving/` (`readEnvelope`,
+ * the one place where keys are converted); `keras.models.modelFromConfig` / `modelFromJson` are there.
  */
 import {ValueError} from '../errors.js';
 import {KerasTensor, type Node} from '../layers/keras_tensor.js';
 import type {Layer} from '../layers/layer.js';
 import {mapStructure} from '../layers/symbolic_call.js';
+import {resolveClass, type Envelope} from '../saving/config.js';
 import {getRegisteredClass} from '../serialization.js';
 import type {GraphNetwork} from './graph_map.js';
 
 export type Config = Record<string, unknown>;
-
-/** `batch_input_shape` -> `batchInputShape`, keys only (string values such as names stay untouched). */
-export function snakeToCamel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Keys in which user data (output names) are keys: their children's keys are kept as they are. */
-const DATA_KEYS = new Set(['inputLayers', 'outputLayers', 'input_layers', 'output_layers']);
-
-/** Converts every key of a Keras JSON config to camelCase, leaving values (and names used as keys) alone. */
-export function keysToCamel(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(keysToCamel);
-  if (x && typeof x === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
-      const ck = snakeToCamel(k);
-      out[ck] = DATA_KEYS.has(k) ? v : keysToCamel(v);
-    }
-    return out;
-  }
-  return x;
-}
 
 /** Whether a layer is a functional model (nested models start their node count at 1 in configs). */
 function isFunctional(layer: Layer): boolean {
@@ -108,15 +88,16 @@ export function graphConfig(graph: GraphNetwork, name: string, trainable: boolea
   return {name, trainable, layers, inputLayers: mapStructure(graph.inputsStruct, tensorConfig), outputLayers: mapStructure(graph.outputsStruct, tensorConfig)};
 }
 
-/** Builds a layer from its entry in a model config (Keras 3 `{module, className, config}` or Keras 2 `{className, config}`). */
+/**
+ * Builds a layer from its entry in a model config (Keras 3 `{module, className, config, registeredName,
+ * buildConfig}` or Keras 2 `{className, config}`, camelCase): the class comes from `customObjects`
+ * (by class or registered name) or the registry, as everywhere in `saving/`.
+ */
 export function deserializeLayer(entry: Config, customObjects: Record<string, unknown> = {}): Layer {
-  const className = entry['className'] as string;
-  const registeredName = entry['registeredName'] as string | null | undefined;
-  const custom = (customObjects[className] ?? (registeredName ? customObjects[registeredName] : undefined)) as {fromConfig?: (c: Config, o?: unknown) => unknown} | undefined;
-  const cls = custom ?? (registeredName ? getRegisteredClass(registeredName) : undefined) ?? getRegisteredClass(className);
-  if (!cls?.fromConfig) {
-    throw new ValueError(`Unknown layer: '${className}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope (in keras-ts: pass it in customObjects or register it with registerKerasSerializable).`);
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry) || typeof entry['className'] !== 'string') {
+    throw new ValueError(`Cannot deserialize a layer: expected an object with \`className\` and \`config\`. Received: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
+  const cls = resolveClass(entry as Envelope, {customObjects});
   const config = {...((entry['config'] as Config | undefined) ?? {})};
   const layer = cls.fromConfig(config, customObjects) as Layer;
   const build = entry['buildConfig'] as {inputShape?: unknown} | undefined;
@@ -245,35 +226,4 @@ export function graphFromConfig(config: Config, customObjects: Record<string, un
     name: config['name'] as string | undefined,
     trainable: config['trainable'] as boolean | undefined,
   };
-}
-
-/**
- * `keras.models.model_from_config`: builds a model (or layer) from `{className, config}`. Keys may
- * be snake_case (as in Keras files) or camelCase; a `Model`/`Functional` with `layers` and
- * `inputLayers` is built as a functional graph.
- */
-export function modelFromConfig(config: Config, customObjects: Record<string, unknown> = {}): Layer {
-  const c = ('class_name' in config ? keysToCamel(config) : config) as Config;
-  const className = c['className'] as string;
-  const inner = (c['config'] ?? {}) as Config;
-  if ((className === 'Model' || className === 'Functional') && 'layers' in inner && 'inputLayers' in inner) {
-    const cls = getRegisteredClass('Functional');
-    if (!cls) throw new ValueError('The functional API (models/functional) is not loaded');
-    return cls.fromConfig(inner, customObjects) as Layer;
-  }
-  return deserializeLayer(c, customObjects);
-}
-
-/** `keras.models.model_from_json`: a model from `model.to_json()` output (Keras 2 or Keras 3). */
-export function modelFromJson(json: string, customObjects: Record<string, unknown> = {}): Layer {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (e) {
-    throw new ValueError(`model_from_json: the text is not valid JSON (${(e as Error).message})`);
-  }
-  if (!parsed || typeof parsed !== 'object' || !('class_name' in parsed || 'className' in parsed)) {
-    throw new ValueError('model_from_json: expected an object with `class_name` and `config`');
-  }
-  return modelFromConfig(parsed as Config, customObjects);
 }

@@ -3,7 +3,7 @@ export {Functional} from './functional.js';
 export type {FunctionalArgs} from './functional.js';
 export {cloneModel} from './clone.js';
 export type {CloneModelArgs} from './clone.js';
-export {modelFromJson, modelFromConfig} from './graph_config.js';
+export {modelFromJson, modelFromConfig} from '../saving/saving_lib.js';
 export {Model, setFunctionalInit} from './model.js';
 export type {ModelArgs} from './model.js';
 export {Sequential} from './sequential.js';

@@ -15,8 +15,9 @@
 import {ValueError} from '../errors.js';
 import {InputLayer} from '../layers/core/input_layer.js';
 import {Layer, type CallArgs, type ShapeLike} from '../layers/layer.js';
-import {getRegisteredClass, registerKerasSerializable} from '../serialization.js';
+import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
+import {deserializeLayer, serializeLayer} from './graph_config.js';
 import {Model} from './model.js';
 
 export interface SequentialArgs {
@@ -135,22 +136,24 @@ export class Sequential extends Model {
     const c: Record<string, unknown> = {
       name: this.name,
       trainable: this.trainable,
-      layers: this._layers.map((l) => ({className: l.className, config: l.getConfig()})),
+      // as Keras's `serialize_keras_object`: module, className, config, registeredName, buildConfig
+      layers: this._layers.map((l) => serializeLayer(l)),
     };
     if (this.built && this._inputShape) c['buildInputShape'] = [...this._inputShape];
     return c;
   }
 
-  static override fromConfig(config: Record<string, unknown>): Sequential {
-    if (!('name' in config) || !Array.isArray(config['layers'])) {
-      throw new ValueError(`A Sequential model configuration must be a dictionary containing the 'name' and 'layers' keys. Received: config=${JSON.stringify(config)}`);
+  /**
+   * Rebuilds a Sequential from `getConfig()` (or a config read from a file by `saving/`). Each layer's
+   * class comes from `customObjects` (by class name or registered name) or the registry.
+   */
+  static override fromConfig(config: Record<string, unknown>, customObjects: Record<string, unknown> = {}): Sequential {
+    if (!Array.isArray(config['layers'])) {
+      throw new ValueError(`A Sequential model configuration must be a dictionary containing a 'layers' list. Received: config=${JSON.stringify(config)?.slice(0, 500)}`);
     }
-    const model = new Sequential({name: config['name'] as string});
-    for (const lc of config['layers'] as {className: string; config: Record<string, unknown>}[]) {
-      const cls = getRegisteredClass(lc.className);
-      if (!cls) throw new ValueError(`Unknown layer: '${lc.className}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`);
-      model.add(cls.fromConfig(lc.config) as Layer);
-    }
+    const name = typeof config['name'] === 'string' ? config['name'] : undefined;
+    const model = new this({name, trainable: config['trainable'] as boolean | undefined});
+    for (const entry of config['layers'] as Record<string, unknown>[]) model.add(deserializeLayer(entry, customObjects));
     const bis = config['buildInputShape'];
     if (!model.built && Array.isArray(bis)) model.build(bis as ShapeLike);
     return model;

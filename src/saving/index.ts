@@ -1,6 +1,6 @@
 // `keras.saving`: re-exports only.
 export {
-  saveModel, loadModel, saveWeights, loadWeights, modelToJson, modelFromJson, modelEnvelope, kerasArchiveBytes, KERAS_VERSION,
+  saveModel, loadModel, saveWeights, loadWeights, modelToJson, modelFromJson, modelFromConfig, modelEnvelope, kerasArchiveBytes, KERAS_VERSION,
   type LoadModelOptions, type SaveOptions, type LoadWeightsOptions, type SavingModel,
 } from './saving_lib.js';
 export {configToCamel, configToSnake, toCamelKey, toSnakeKey} from './keys.js';

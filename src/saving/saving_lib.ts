@@ -146,7 +146,10 @@ function sequentialEnvelope(model: SavingModel): Envelope {
     });
   }
   for (const l of model.layers) layers.push(layerEnvelope(l));
-  const env: Envelope = {module: 'keras', className: 'Sequential', config: {name: model.name, trainable: model.trainable, dtype: model.dtype, layers}, registeredName: null};
+  const config: Config = {name: model.name, trainable: model.trainable, dtype: model.dtype, layers};
+  // Keras writes the input shape twice: in the config (`build_input_shape`) and as the build config
+  if (shape && model.built) config['buildInputShape'] = [...shape];
+  const env: Envelope = {module: 'keras', className: 'Sequential', config, registeredName: null};
   if (shape && model.built) env.buildConfig = {inputShape: [...shape]};
   return env;
 }
@@ -206,27 +209,20 @@ export function modelToJson(model: SavingModel): string {
 
 // --- model config in ----------------------------------------------------------------------------------
 
-function deserializeLayer(entry: Envelope, options: DeserializeOptions): Layer {
-  if (entry.className === 'Sequential') return buildSequential(entry, options);
-  const cls = resolveClass(entry, options);
-  const obj = cls.fromConfig({...entry.config}, options.customObjects ?? {});
-  if (!(obj instanceof Layer)) throw new ValueError(`${entry.className}.fromConfig did not return a layer`);
-  return obj;
-}
-
+/** A Sequential from its envelope: the entries are checked here (errors name the file), built by `fromConfig`. */
 function buildSequential(env: Envelope, options: DeserializeOptions): SavingModel {
-  const cls = resolveClass(env, options, 'model') as unknown as new (args: Config) => SavingModel & {add(l: Layer): void; build(s: ShapeLike): void};
+  const cls = resolveClass(env, options, 'model');
   const c = env.config;
   const entries = c['layers'];
   if (!Array.isArray(entries)) throw new ValueError(`${options.source ?? 'loadModel'}: a Sequential config needs a \`layers\` list`);
-  const model = new cls({name: c['name'], trainable: c['trainable']});
   for (const e of entries as Envelope[]) {
     if (!e || typeof e !== 'object' || typeof e.className !== 'string') throw new ValueError(`${options.source ?? 'loadModel'}: invalid layer entry ${JSON.stringify(e)?.slice(0, 200)}`);
-    model.add(deserializeLayer(e, options));
   }
-  const shape = (env.buildConfig?.['inputShape'] ?? c['buildInputShape']) as ShapeLike | undefined;
-  if (!model.built && Array.isArray(shape)) model.build(shape);
-  return model;
+  const shape = env.buildConfig?.['inputShape'] ?? c['buildInputShape'];
+  // Sequential.fromConfig resolves each layer's class (customObjects, registered names, the registry)
+  const model = cls.fromConfig({...c, buildInputShape: shape}, options.customObjects ?? {});
+  if (!(model instanceof Layer)) throw new ValueError(`${options.source ?? 'loadModel'}: ${env.className}.fromConfig did not return a model`);
+  return model as SavingModel;
 }
 
 /** Builds a model from its (canonical) envelope, without weights. */
@@ -245,10 +241,22 @@ export function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {
   return model;
 }
 
-/** `keras.models.model_from_json` for Keras 3 and Keras 2 JSON. */
+/**
+ * `keras.models.model_from_json`: a model (or layer) from `model.toJSON()` text, Keras 3 or Keras 2
+ * / tf.keras JSON, with the checks of `loadModel` (unknown classes, Lambda code: `safeMode`).
+ */
 export function modelFromJson(json: string, options: DeserializeOptions = {}): SavingModel {
   const source = options.source ?? 'modelFromJson';
   return modelFromEnvelope(readEnvelope(parseJson(json, source), source), {...options, source});
+}
+
+/**
+ * `keras.models.model_from_config`: a model (or layer) from `{className, config}` — in memory
+ * (camelCase, as `getConfig()` returns it) or as read from a file (snake_case, any Keras dialect).
+ */
+export function modelFromConfig(config: Config, options: DeserializeOptions = {}): SavingModel {
+  const source = options.source ?? 'modelFromConfig';
+  return modelFromEnvelope(readEnvelope(config, source), {...options, source});
 }
 
 const LEGACY_OPTIMIZER_KEYS: Record<string, string | null> = {lr: 'learningRate', decay: null, isLegacyOptimizer: null, jitCompile: null};

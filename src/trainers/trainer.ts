@@ -5,7 +5,7 @@
 import {GradientTape} from '../autodiff/tape.js';
 import {noGrad} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
-import {Callback, type Logs} from '../callbacks/callback.js';
+import {Callback, isThenable, type Logs} from '../callbacks/callback.js';
 import {CallbackList} from '../callbacks/callback_list.js';
 import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
@@ -75,6 +75,8 @@ export interface TrainerModel {
   stopEvaluating: boolean;
   stopPredicting: boolean;
   history: History | null;
+  /** Set by a callback in `onTrainBegin` to resume from an epoch (Keras's `_initial_epoch`). */
+  initialEpoch?: number | null;
   /** Runs the model (`training` reaches dropout / batch norm). */
   forward(x: Tensor[], training: boolean): Tensor[];
   clearCallLosses(): void;
@@ -263,15 +265,23 @@ export async function fit(model: TrainerModel, x: Data, y: Data | null | undefin
   });
   model.stopTraining = false;
   let trainingLogs: Logs = {};
-  callbacks.onTrainBegin();
-  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+  // a callback may set the starting epoch in onTrainBegin (BackupAndRestore), as Keras reads it there
+  model.initialEpoch = null;
+  let r = callbacks.onTrainBegin();
+  if (isThenable(r)) await r;
+  const startEpoch = model.initialEpoch ?? initialEpoch;
+  model.initialEpoch = null;
+  for (let epoch = startEpoch; epoch < epochs; epoch++) {
     resetMetrics(model);
-    callbacks.onEpochBegin(epoch);
+    r = callbacks.onEpochBegin(epoch);
+    if (isThenable(r)) await r;
     let logs: Logs = {};
     for (const [begin, end, batch] of iterator) {
-      callbacks.onTrainBatchBegin(begin);
+      r = callbacks.onTrainBatchBegin(begin);
+      if (isThenable(r)) await r;
       logs = trainStep(model, batch.x, batch.y, batch.sampleWeight);
-      callbacks.onTrainBatchEnd(end, logs);
+      r = callbacks.onTrainBatchEnd(end, logs);
+      if (isThenable(r)) await r;
       await tick();
       if (model.stopTraining) break;
     }
@@ -288,12 +298,14 @@ export async function fit(model: TrainerModel, x: Data, y: Data | null | undefin
       for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
     }
     const sorted = pythonifyLogs(epochLogs);
-    callbacks.onEpochEnd(epoch, sorted);
+    r = callbacks.onEpochEnd(epoch, sorted);
+    if (isThenable(r)) await r;
     trainingLogs = sorted;
     if (model.stopTraining) break;
   }
   if (s.optimizer && epochs > 0) s.optimizer.finalizeVariableValues(model.trainableWeights);
-  callbacks.onTrainEnd(trainingLogs);
+  r = callbacks.onTrainEnd(trainingLogs);
+  if (isThenable(r)) await r;
   return callbacks.history!;
 }
 
@@ -325,18 +337,22 @@ export async function evaluate(
     callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model: model as never, verbose, epochs: 1, steps: iterator.numBatches});
   }
   model.stopEvaluating = false;
-  callbacks.onTestBegin();
+  let r = callbacks.onTestBegin();
+  if (isThenable(r)) await r;
   resetMetrics(model);
   let logs: Logs = {};
   for (const [begin, end, batch] of iterator) {
-    callbacks.onTestBatchBegin(begin);
+    r = callbacks.onTestBatchBegin(begin);
+    if (isThenable(r)) await r;
     logs = testStep(model, batch.x, batch.y, batch.sampleWeight);
-    callbacks.onTestBatchEnd(end, logs);
+    r = callbacks.onTestBatchEnd(end, logs);
+    if (isThenable(r)) await r;
     await tick();
     if (model.stopEvaluating) break;
   }
   logs = model.trainerState!.compileLoss?.built || model.trainerState!.compileMetrics?.built || Object.keys(logs).length ? metricsResult(model) : logs;
-  callbacks.onTestEnd(logs);
+  r = callbacks.onTestEnd(logs);
+  if (isThenable(r)) await r;
   if (args.returnDict) return logs;
   return flattenInOrder(model, logs);
 }
@@ -353,18 +369,22 @@ export async function predict(model: TrainerModel, x: Data, args: PredictArgs = 
   const verbose = resolveVerbose(args.verbose);
   const callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model: model as never, verbose, epochs: 1, steps: iterator.numBatches});
   model.stopPredicting = false;
-  callbacks.onPredictBegin();
+  let r = callbacks.onPredictBegin();
+  if (isThenable(r)) await r;
   let outputs: Tensor[][] | null = null;
   for (const [begin, end, batch] of iterator) {
-    callbacks.onPredictBatchBegin(begin);
+    r = callbacks.onPredictBatchBegin(begin);
+    if (isThenable(r)) await r;
     const out = predictStep(model, batch.x);
     outputs ??= out.map(() => []);
     out.forEach((o, i) => outputs![i]!.push(o));
-    callbacks.onPredictBatchEnd(end, {});
+    r = callbacks.onPredictBatchEnd(end, {});
+    if (isThenable(r)) await r;
     await tick();
     if (model.stopPredicting) break;
   }
-  callbacks.onPredictEnd();
+  r = callbacks.onPredictEnd();
+  if (isThenable(r)) await r;
   if (!outputs) return [];
   const merged = outputs.map(concatBatches);
   return merged.length === 1 ? merged[0]! : merged;

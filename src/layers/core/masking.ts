@@ -24,6 +24,8 @@ export class Masking extends Layer {
     super(args);
     this.maskValue = args.maskValue ?? 0;
     this.supportsMasking = true;
+    // built at construction, as Keras's (so, as there, no build config is saved for it)
+    this.built = true;
   }
 
   private keep(x: Tensor, keepdims: boolean): Tensor {

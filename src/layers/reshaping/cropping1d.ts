@@ -29,7 +29,6 @@ export class Cropping1D extends Layer {
     super(args);
     this.cropping = standardizePairs(cropping, 1, 'cropping')[0]!;
     this.inputSpec = new InputSpec({ndim: 3});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

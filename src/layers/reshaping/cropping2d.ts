@@ -25,7 +25,6 @@ export class Cropping2D extends Layer {
     this.dataFormat = standardizeDataFormat(dataFormat);
     this.cropping = standardizePairs(cropping, 2, 'cropping') as [Pair, Pair];
     this.inputSpec = new InputSpec({ndim: 4});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

@@ -19,7 +19,7 @@ export class Flatten extends Layer {
     super(rest);
     this.dataFormat = standardizeDataFormat(dataFormat);
     this.inputSpec = new InputSpec({minNdim: 1});
-    this.built = true;
+    // not built here: as in Keras, it is built by its first input, whose shape its build config keeps
   }
 
   override call(inputs: Tensor): Tensor {

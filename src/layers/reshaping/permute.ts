@@ -23,7 +23,6 @@ export class Permute extends Layer {
     }
     this.dims = [...dims];
     this.inputSpec = new InputSpec({ndim: dims.length + 1});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

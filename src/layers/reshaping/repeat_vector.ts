@@ -16,7 +16,6 @@ export class RepeatVector extends Layer {
     if (n <= 0) throw new ValueError(`Argument \`n\` should be a positive integer. Received: n=${n}`);
     this.n = n;
     this.inputSpec = new InputSpec({ndim: 2});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

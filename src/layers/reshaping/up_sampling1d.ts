@@ -18,7 +18,6 @@ export class UpSampling1D extends Layer {
     if (size <= 0) throw new ValueError(`Argument \`size\` should be a positive integer. Received: size=${size}`);
     this.size = size;
     this.inputSpec = new InputSpec({ndim: 3});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

@@ -36,7 +36,6 @@ export class UpSampling2D extends Layer {
     }
     this.interpolation = interp;
     this.inputSpec = new InputSpec({ndim: 4});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

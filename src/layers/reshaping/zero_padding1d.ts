@@ -17,7 +17,6 @@ export class ZeroPadding1D extends Layer {
     super(args);
     this.padding = standardizePairs(padding, 1, 'padding')[0]!;
     this.inputSpec = new InputSpec({ndim: 3});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {

@@ -27,7 +27,6 @@ export class ZeroPadding2D extends Layer {
     this.dataFormat = standardizeDataFormat(dataFormat);
     this.padding = standardizePairs(padding, 2, 'padding') as [Pair, Pair];
     this.inputSpec = new InputSpec({ndim: 4});
-    this.built = true;
   }
 
   override call(inputs: Tensor): Tensor {
