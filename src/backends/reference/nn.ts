@@ -251,12 +251,7 @@ export const nnImpl = {
     store(df!, acc);
   },
 
-  MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
-    // no window is empty (padding is always narrower than the window): the max is the value at the arg-max
-    const arg = maxPoolArgmax(x, a);
-    const xv = x.values, yv = y!.values;
-    for (let i = 0; i < arg.length; i++) yv[i] = xv[arg[i]!]!;
-  },
+  MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => maxPoolScan(x, poolGeometry(x.shape, a), y!.values, null),
 
   MaxPoolGrad: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
     const arg = maxPoolArgmax(x, a);
@@ -314,26 +309,34 @@ export const nnImpl = {
  */
 export function maxPoolArgmax(x: Tensor, a: PoolAttrs): Int32Array {
   const g = poolGeometry(x.shape, a);
+  const arg = new Int32Array(g.batch * g.outH * g.outW * g.inC);
+  maxPoolScan(x, g, null, arg);
+  return arg;
+}
+
+/** One pass over MaxPool's windows, writing each window's max into `y` and/or its position in `x` into `arg`. */
+function maxPoolScan(x: Tensor, g: Conv2DGeometry, y: Tensor['values'] | null, arg: Int32Array | null): void {
   const c = g.inC;
   const {start, inPix, outPix, inPixels} = windowTable(g);
   const xv = x.values;
-  const out = new Int32Array(g.batch * outPix * c);
   for (let n = 0; n < g.batch; n++) {
     for (let p = 0; p < outPix; p++) {
+      const yOff = (n * outPix + p) * c;
       for (let ci = 0; ci < c; ci++) {
-        let best = -Infinity, at = -1;
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
+        // windows are never empty (padding is narrower than the window): start from the first cell
+        let at = (n * inPixels + inPix[start[p]!]!) * c + ci;
+        let best = xv[at]!;
+        for (let t = start[p]! + 1; t < start[p + 1]! && !Number.isNaN(best); t++) {
           const i = (n * inPixels + inPix[t]!) * c + ci;
           const v = xv[i]!;
-          if (at === -1 || v > best || Number.isNaN(v)) {
+          if (v > best || Number.isNaN(v)) {
             best = v;
             at = i;
           }
-          if (Number.isNaN(v)) break;
         }
-        out[(n * outPix + p) * c + ci] = at;
+        if (y) y[yOff + ci] = best;
+        if (arg) arg[yOff + ci] = at;
       }
     }
   }
-  return out;
 }
