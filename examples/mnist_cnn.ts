@@ -10,6 +10,8 @@
 import * as keras from 'keras-ts';
 import {parseArgs} from './_args.js';
 
+keras.utils.setRandomSeed(1337); // for reproducibility, as the original's np.random.seed(1337)
+
 const {Sequential} = keras.models;
 const {Dense, Dropout, Activation, Flatten, Convolution2D, MaxPooling2D} = keras.layers;
 
