@@ -5,7 +5,7 @@
  * samples/s and the ratio to PyTorch at the same thread count.
  *
  *   node --import tsx bench/models.ts [--models mlp,cnn,lstm] [--steps N] [--no-torch] [--no-tfjs] [--no-reference]
- *                                     [--profile]
+ *                                     [--tfjs mlp,cnn,lstm]   (TF.js runs the MLP only by default: see below)
  *
  * Models (the issue's M1-M3; Keras defaults everywhere else):
  *   mlp   Dense(512, relu)-Dropout(0.2)-Dense(512, relu)-Dropout(0.2)-Dense(10, softmax), RMSprop,
@@ -126,14 +126,16 @@ function loadavg(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-function runJsonLines(cmd: string, args: string[]): Map<string, Measured> | string {
-  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 24});
-  if (r.status !== 0) return (r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)!;
+/** Runs a peer's script; returns its results by `model/threads` (what finished within `timeoutS`). */
+function runJsonLines(label: string, cmd: string, args: string[], timeoutS: number): Map<string, Measured> {
+  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 24, timeout: timeoutS * 1000});
+  if (r.status !== 0) console.log(`# ${label}: ${r.signal ? `stopped after ${timeoutS} s` : (r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`);
   const out = new Map<string, Measured>();
-  for (const line of r.stdout.trim().split('\n')) {
+  for (const line of (r.stdout ?? '').trim().split('\n')) {
     if (!line.startsWith('{')) continue;
     const j = JSON.parse(line) as {model: string; threads: number} & Measured;
     out.set(`${j.model}/${j.threads}`, j);
+    console.log(`#   ${label} ${j.model} ${j.threads}T: ${line}`);
   }
   return out;
 }
@@ -176,17 +178,18 @@ async function main(): Promise<void> {
   const torch = new Map<string, Measured>();
   if (!argv.includes('--no-torch')) {
     for (const t of [1, 2]) {
-      const r = runJsonLines('/usr/bin/python3', [new URL('./models_torch.py', import.meta.url).pathname, String(t), String(steps), ...models]);
-      if (typeof r === 'string') console.log(`# PyTorch ${t}T failed: ${r}`);
-      else for (const [k, v] of r) torch.set(k, v);
+      const r = runJsonLines('PyTorch', '/usr/bin/python3', [new URL('./models_torch.py', import.meta.url).pathname, String(t), String(steps), ...models], 1800);
+      for (const [k, v] of r) torch.set(k, v);
     }
     console.log(`#   PyTorch done (load ${loadavg()})`);
   }
   const tfjs = new Map<string, Measured>();
   if (!argv.includes('--no-tfjs')) {
-    const r = runJsonLines(process.execPath, ['--import', 'tsx', new URL('./models_tfjs.ts', import.meta.url).pathname, String(Math.max(3, Math.round(steps / 4))), ...models]);
-    if (typeof r === 'string') console.log(`# TF.js failed: ${r}`);
-    else for (const [k, v] of r) tfjs.set(k, v);
+    // TF.js's cpu backend took 228 s per CNN training step here, and its LSTM run grew past 18 GB
+    // without finishing one step in 15 minutes: by default only the MLP (`--tfjs mlp,cnn,lstm` for more)
+    const tfModels = (opt('--tfjs') ?? 'mlp').split(',').filter((m) => models.includes(m as ModelName));
+    const r = runJsonLines('TF.js', process.execPath, ['--import', 'tsx', new URL('./models_tfjs.ts', import.meta.url).pathname, '2', ...tfModels], 1800);
+    for (const [k, v] of r) tfjs.set(k, v);
   }
   console.log(`# load average after: ${loadavg()}`);
 

@@ -60,8 +60,9 @@ async function main(): Promise<void> {
     const trainMs = await medianMs(() => model.trainOnBatch(x, y), steps);
     const infer = () => tf.tidy(() => (model.predictOnBatch(x) as tf.Tensor).dataSync());
     infer();
-    const inferMs = await medianMs(infer, Math.max(3, steps));
+    const inferMs = await medianMs(infer, Math.max(2, steps));
     console.log(JSON.stringify({model: name, threads: 1, train: (batch * 1000) / trainMs, infer: (batch * 1000) / inferMs, trainMsPerStep: trainMs}));
+    model.dispose();
   }
 }
 
