@@ -14,6 +14,7 @@ export * as losses from './losses/index.js';
 export * as metrics from './metrics/index.js';
 export * as callbacks from './callbacks/index.js';
 export * as datasets from './datasets/index.js';
+export * as saving from './saving/index.js';
 export * as utils from './utils/index.js';
 export * as config from './config.js';
 export * as backend from './backend.js';

@@ -8,3 +8,6 @@ export {Model, setFunctionalInit} from './model.js';
 export type {ModelArgs} from './model.js';
 export {Sequential} from './sequential.js';
 export type {SequentialArgs} from './sequential.js';
+export {loadModel} from './load_model.js';
+export {saveModel} from '../saving/saving_lib.js';
+export type {LoadModelOptions, SaveOptions} from '../saving/saving_lib.js';
