@@ -50,6 +50,7 @@
         "src/conv.cpp",
         "src/ops.cpp",
         "src/threadpool.cpp",
+        "src/random.cpp",
         "src/isa_scalar.cpp",
         "src/isa_neon.cpp"
       ],

@@ -37,7 +37,8 @@ enum kt_kernel {
   KT_ACT_GRAD = 15,
   KT_LSTM_STEP = 16,
   KT_GRU_STEP = 17,
-  KT_TRANSPOSE = 18
+  KT_TRANSPOSE = 18,
+  KT_BERNOULLI_MASK = 19
 };
 
 /* Activations of the fused kernels (KT_FUSED_DENSE, KT_FUSED_CONV2D, KT_ACT_GRAD). */

@@ -24,6 +24,8 @@
 //   KT_GRU_STEP      bufs z, h, w, rb, h', reserve    [batch, u]   z [b, 3u], h h' [b, u], w [u, 3u],
 //                                                                  rb [3u], reserve [b, 4u]
 //   KT_TRANSPOSE     bufs x, y            [rank, shape[rank], perm[rank]]   y's axis d is x's axis perm[d]
+//   KT_BERNOULLI_MASK  bufs y   [n, keepProb (any double), k0, k1, stream]   y[i] = 1 if uniform i of the
+//                                Philox stream under key (k0, k1) (uint32 each) < keepProb, else 0
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).
 #include <math.h>
@@ -368,6 +370,20 @@ int run_transpose(const Args& a) {
   return 0;
 }
 
+int run_bernoulli_mask(const Args& a) {
+  long n, k0, k1, stream;
+  if (!nbufs_is(a, 1)) return 1;
+  if (a.nattrs != 5) return fail(a, "expected 5 attributes, received %d", a.nattrs);
+  if (!get_int(a, 0, &n) || !get_int(a, 2, &k0) || !get_int(a, 3, &k1) || !get_int(a, 4, &stream)) return 1;
+  if (k0 > 0xffffffffL || k1 > 0xffffffffL || stream > 0xffffffffL)
+    return fail(a, "key words and stream must be unsigned 32-bit integers");
+  const double keep = a.attrs[1];
+  if (keep != keep) return fail(a, "keepProb is NaN");
+  if (!need(a, 0, n, "y")) return 1;
+  bernoulli_mask(a.bufs[0], n, keep, (uint32_t)k0, (uint32_t)k1, (uint32_t)stream, num_threads());
+  return 0;
+}
+
 const char* kernel_name(int k) {
   switch (k) {
     case KT_GEMM: return "native MatMul";
@@ -388,6 +404,7 @@ const char* kernel_name(int k) {
     case KT_LSTM_STEP: return "native LSTMStep";
     case KT_GRU_STEP: return "native GRUStep";
     case KT_TRANSPOSE: return "native Transpose";
+    case KT_BERNOULLI_MASK: return "native BernoulliMask";
     default: return "native";
   }
 }
@@ -422,6 +439,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_LSTM_STEP: return run_recurrent(a, true);
     case KT_GRU_STEP: return run_recurrent(a, false);
     case KT_TRANSPOSE: return run_transpose(a);
+    case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -2,6 +2,8 @@
 // validated by dispatch.cpp before these run.
 #pragma once
 
+#include <stdint.h>
+
 namespace kt {
 
 // NHWC geometry shared by convolution and pooling.
@@ -39,5 +41,9 @@ void lstm_step(long batch, long u, const float* z, const float* h, const float* 
 // one GRU step, reset_after (KT_GRU_STEP)
 void gru_step(long batch, long u, const float* z, const float* h, const float* w, const float* rb, float* h_out,
               float* reserve, int threads);
+
+// y[i] = 1 when uniform i of Philox stream `stream` under key (k0, k1) is below keep_prob, else 0
+// (src/tensor/random.ts's uniforms(), bit for bit)
+void bernoulli_mask(float* y, long n, double keep_prob, uint32_t k0, uint32_t k1, uint32_t stream, int threads);
 
 }  // namespace kt

@@ -5,6 +5,7 @@ import {nnGrads} from './gradients/nn.js';
 import {reductionGrads} from './gradients/reduction.js';
 import {recurrentGrads} from './gradients/recurrent.js';
 import {fusedGrads} from './gradients/fused.js';
+import {randomGrads} from './gradients/random.js';
 import type {GradTable} from './grad_types.js';
 
 /** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
@@ -16,4 +17,5 @@ export const GRADIENTS: GradTable = {
   ...nnGrads,
   ...recurrentGrads,
   ...fusedGrads,
+  ...randomGrads,
 } satisfies GradTable;

@@ -5,6 +5,7 @@ import {nnKernels} from './defs/nn.js';
 import {reductionKernels} from './defs/reduction.js';
 import {recurrentKernels} from './defs/recurrent.js';
 import {fusedKernels} from './defs/fused.js';
+import {randomKernels} from './defs/random.js';
 
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
@@ -19,6 +20,7 @@ export const KERNELS = {
   ...nnKernels,
   ...recurrentKernels,
   ...fusedKernels,
+  ...randomKernels,
 };
 
 export type Kernels = typeof KERNELS;

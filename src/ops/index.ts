@@ -4,3 +4,4 @@ export * from './array.js';
 export * from './nn.js';
 export * from './rnn.js';
 export * from './fused.js';
+export * from './random.js';

@@ -159,12 +159,29 @@ export function truncatedNormal(shape: Shape, args: NormalArgs = {}): Tensor {
   return new Tensor(shape, dtype, out);
 }
 
+/**
+ * The Philox key `[k0, k1]` of one draw from `seed`, advancing a `SeedGenerator` as a draw does:
+ * what `bernoulliMask` uses, resolved in JavaScript so a backend kernel can draw the mask itself.
+ */
+export function maskKey(seed: Seed): [number, number] {
+  return keyOf(seed);
+}
+
+/** The stream tag of dropout masks (`uniforms(key, n, BERNOULLI_STREAM)`); native code mirrors it. */
+export const BERNOULLI_STREAM = 7;
+
+/** Fills `out` with the Bernoulli(keep) mask of key `[k0, k1]`: what `bernoulliMask` draws for that key. */
+export function fillBernoulliMask(out: {length: number; [i: number]: number}, keepProb: number, k0: number, k1: number): void {
+  const n = out.length;
+  const u = uniforms([k0 >>> 0, k1 >>> 0], n, BERNOULLI_STREAM);
+  for (let i = 0; i < n; i++) out[i] = u[i]! < keepProb ? 1 : 0;
+}
+
 /** A Bernoulli(keep) mask of 0/1 in `dtype`, for dropout. */
 export function bernoulliMask(shape: Shape, keepProb: number, dtype: DType, seed: Seed): Tensor {
-  const n = sizeOf(shape);
-  const u = uniforms(keyOf(seed), n, 7);
-  const out = allocate(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = u[i]! < keepProb ? 1 : 0;
+  const [k0, k1] = keyOf(seed);
+  const out = allocate(dtype, sizeOf(shape));
+  fillBernoulliMask(out, keepProb, k0, k1);
   return new Tensor(shape, dtype, out);
 }
 

@@ -21,6 +21,7 @@ export const KernelId = {
   LSTMStep: 16,
   GRUStep: 17,
   Transpose: 18,
+  BernoulliMask: 19,
 } as const;
 
 /** Activations of the fused kernels (`kt_activation`). */

@@ -5,7 +5,9 @@ import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
 import {reducedShape} from '../../kernels/defs/reduction.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {BernoulliMaskAttrs} from '../../kernels/defs/random.js';
 import {ValueError} from '../../errors.js';
+import {BERNOULLI_STREAM} from '../../tensor/random.js';
 import {broadcastShapes, fmtShape, sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
@@ -346,7 +348,24 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     return true;
   };
 
+  // ---------------------------------------------------------------------------------------------
+  // BernoulliMask (dropout masks): Philox in C++, bit-identical to tensor/random.ts
+
+  const BernoulliMask = (_inputs: Record<string, never>, a: BernoulliMaskAttrs, [y]: Tensor[]) => {
+    if (!isF32(y!) || y!.size === 0) return false;
+    const op = 'BernoulliMask';
+    checkStorage(op, 'output', y!, a.shape);
+    for (const [name, k] of [['k0', a.k0], ['k1', a.k1]] as const) {
+      if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) {
+        throw new ValueError(`${op}: ${name} must be an unsigned 32-bit integer. Received: ${name}=${k}`);
+      }
+    }
+    run(KernelId.BernoulliMask, [y!], [y!.size, a.keepProb, a.k0, a.k1, BERNOULLI_STREAM]);
+    return true;
+  };
+
   return {
+    BernoulliMask,
     Transpose,
     FusedDense,
     FusedConv2D,

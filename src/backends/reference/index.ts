@@ -6,6 +6,7 @@ import {nnImpl} from './nn.js';
 import {reductionImpl} from './reduction.js';
 import {recurrentImpl} from './recurrent.js';
 import {fusedImpl} from './fused.js';
+import {randomImpl} from './random.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -16,6 +17,7 @@ export const referenceKernels = {
   ...nnImpl,
   ...recurrentImpl,
   ...fusedImpl,
+  ...randomImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

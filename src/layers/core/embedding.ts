@@ -5,7 +5,7 @@ import * as initializers from '../../initializers/index.js';
 import * as ops from '../../ops/index.js';
 import * as regularizers from '../../regularizers/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
-import {bernoulliMask, SeedGenerator} from '../../tensor/random.js';
+import {SeedGenerator} from '../../tensor/random.js';
 import {fmtShape, stridesOf} from '../../tensor/shape.js';
 import {Tensor} from '../../tensor/tensor.js';
 import {Layer, type CallArgs, type LayerArgs, type LayerInput, type ShapeLike} from '../layer.js';
@@ -118,7 +118,7 @@ export class Embedding extends Layer {
     let out = ops.take(this.embeddings, ids, 0);
     if (kwargs.training && this.dropout > 0) {
       const keep = 1 - this.dropout;
-      const rows = ops.divide(bernoulliMask([this.inputDim], keep, out.dtype, this.seedGenerator ?? undefined), keep);
+      const rows = ops.divide(ops.bernoulliMask([this.inputDim], keep, out.dtype, this.seedGenerator ?? undefined), keep);
       out = ops.multiply(out, ops.expandDims(ops.take(rows, ids, 0), -1));
     }
     return out;

@@ -4,7 +4,7 @@ import {ValueError} from '../../errors.js';
 import * as initializers from '../../initializers/index.js';
 import * as ops from '../../ops/index.js';
 import * as regularizers from '../../regularizers/index.js';
-import {bernoulliMask, SeedGenerator} from '../../tensor/random.js';
+import {SeedGenerator} from '../../tensor/random.js';
 import {zeros, type Tensor} from '../../tensor/tensor.js';
 import type {DType} from '../../tensor/dtype.js';
 import {Layer, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput} from '../layer.js';
@@ -142,7 +142,7 @@ export abstract class RNNCell extends Layer {
     const keep = 1 - rate;
     return Array.from({length: this.dropoutMaskCount}, () =>
       // Keras's `dropout(ones)`: kept units are scaled by 1 / keep
-      ops.divide(bernoulliMask(like.shape, keep, like.dtype, this.seedGenerator ?? undefined), keep),
+      ops.divide(ops.bernoulliMask(like.shape, keep, like.dtype, this.seedGenerator ?? undefined), keep),
     );
   }
 

@@ -1,7 +1,7 @@
 import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
-import {bernoulliMask, SeedGenerator} from '../../tensor/random.js';
+import {SeedGenerator} from '../../tensor/random.js';
 import {zeros, type Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type CallArgs, type LayerArgs} from '../layer.js';
@@ -57,7 +57,7 @@ export class Dropout extends Layer {
   override call(inputs: Tensor, kwargs: CallArgs = {}): Tensor {
     if (kwargs.training !== true || this.rate === 0) return inputs;
     if (this.rate === 1) return ops.multiply(inputs, zeros([], inputs.dtype));
-    const mask = bernoulliMask(this.getNoiseShape(inputs), 1 - this.rate, inputs.dtype, this.seedGenerator!);
+    const mask = ops.bernoulliMask(this.getNoiseShape(inputs), 1 - this.rate, inputs.dtype, this.seedGenerator!);
     return ops.multiply(inputs, ops.divide(mask, 1 - this.rate));
   }
 
