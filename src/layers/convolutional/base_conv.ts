@@ -10,10 +10,7 @@ import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {
-  convOutputLength, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg, standardizeDataFormat, standardizePadding,
-  standardizeTuple, type PaddingMode,
-} from '../layer_utils.js';
+import {checkStrictlyPositive, convOutputLength, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg, standardizeDataFormat, standardizePadding, standardizeTuple, type PaddingMode} from '../layer_utils.js';
 
 export interface ConvArgs extends LayerArgs {
   strides?: number | readonly number[];
@@ -84,10 +81,7 @@ export abstract class BaseConv extends Layer {
     args = legacyArgs(args, (new.target as unknown as {className: string}).className, CONV_OPTIONS);
     super(args);
     this.rank = rank;
-    if (typeof filters !== 'number' || !Number.isInteger(filters) || filters <= 0) {
-      throw new ValueError(`Invalid value for argument \`filters\`. Expected a strictly positive value. Received filters=${filters}.`);
-    }
-    this.filters = filters;
+    this.filters = checkStrictlyPositive(filters, 'filters');
     this.groups = args.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups <= 0) {
       throw new ValueError(`The number of groups must be a positive integer. Received: groups=${this.groups}.`);
