@@ -1,6 +1,6 @@
 /**
- * The seed's CNN (Keras's mnist_cnn.py): two 3x3 convolutions, max pooling, dropout, Dense 128,
- * dropout, Dense 10 softmax, batch 128.
+ * The seed's CNN (Keras 1's mnist_cnn.py): two 3x3 convolutions of `nb_filters` = 32 each, max pooling,
+ * dropout, Dense 128, dropout, Dense 10 softmax, batch 128.
  *
  * The seed compiled with `optimizer='adadelta'`, which in Keras 1 meant a learning rate of 1.0;
  * Keras 3's Adadelta defaults to 0.001, so this example states the rate it uses: 1.0.
@@ -39,7 +39,7 @@ const Y_test = keras.utils.toCategorical(yTest, nbClasses);
 const model = new Sequential();
 model.add(new Convolution2D(nbFilters, kernelSize[0], kernelSize[1], {borderMode: 'valid', inputShape}));
 model.add(new Activation('relu'));
-model.add(new Convolution2D(nbFilters * 2, kernelSize[0], kernelSize[1]));
+model.add(new Convolution2D(nbFilters, kernelSize[0], kernelSize[1]));
 model.add(new Activation('relu'));
 model.add(new MaxPooling2D({poolSize}));
 model.add(new Dropout(0.25));

@@ -51,6 +51,9 @@
         "src/ops.cpp",
         "src/threadpool.cpp",
         "src/random.cpp",
+        "src/array.cpp",
+        "src/optimizer.cpp",
+        "src/recurrent_seq.cpp",
         "src/isa_scalar.cpp",
         "src/isa_neon.cpp"
       ],

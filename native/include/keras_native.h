@@ -38,11 +38,25 @@ enum kt_kernel {
   KT_LSTM_STEP = 16,
   KT_GRU_STEP = 17,
   KT_TRANSPOSE = 18,
-  KT_BERNOULLI_MASK = 19
+  KT_BERNOULLI_MASK = 19,
+  KT_OPTIMIZER_UPDATE = 20,
+  KT_LSTM_STEP_GRAD = 21,
+  KT_GRU_STEP_GRAD = 22,
+  KT_GATHER = 23,
+  KT_SCATTER_ADD = 24,
+  KT_CONCAT = 25,
+  KT_SPLIT = 26,
+  KT_LSTM_SEQUENCE = 27,
+  KT_LSTM_SEQUENCE_GRAD = 28,
+  KT_GRU_SEQUENCE = 29,
+  KT_GRU_SEQUENCE_GRAD = 30
 };
 
 /* Activations of the fused kernels (KT_FUSED_DENSE, KT_FUSED_CONV2D, KT_ACT_GRAD). */
 enum kt_activation { KT_ACT_LINEAR = 0, KT_ACT_RELU, KT_ACT_SIGMOID, KT_ACT_TANH, KT_ACT_COUNT };
+
+/* Update rules of KT_OPTIMIZER_UPDATE (attribute 0). */
+enum kt_optimizer_rule { KT_OPT_SGD = 0, KT_OPT_RMSPROP, KT_OPT_ADAM, KT_OPT_ADADELTA, KT_OPT_COUNT };
 
 /* Unary op codes (attribute 0 of KT_UNARY). */
 enum kt_unary_op {

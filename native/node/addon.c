@@ -14,7 +14,7 @@
 
 #include "../include/keras_native.h"
 
-#define KT_MAX_BUFS 16
+#define KT_MAX_BUFS 24
 
 static napi_value throw_error(napi_env env, const char* msg) {
   napi_throw_error(env, NULL, msg);

@@ -1,112 +1,370 @@
-// Convolution as im2col + GEMM in NHWC: the column matrix of a chunk of output pixels is
-// [pixels, kh * kw * cin], the filter [kh * kw * cin, cout] is Keras's layout as is, and the product
-// is the NHWC output. Chunks bound the column buffer so it stays in cache.
+// Convolution in NHWC as implicit GEMM: the packed panels the GEMM microkernel (isa.h) reads are
+// gathered straight from the input, with no im2col matrix in memory.
+//
+//   forward        y[pixels, cout] = cols[pixels, K] x f[K, cout]          (K = kh * kw * cin)
+//                  A panels (MR pixels x kc) gathered from x, the filter packed once; bias and
+//                  activation on each finished tile while it is in L1.
+//   backprop input dcols[MR pixels, K] = dy[MR pixels, cout] x f^T, then added into dx (col2im) at
+//                  once, while the block is in L1; threads own whole images.
+//   backprop filter df[K, cout] = cols^T x dy, the reduction over pixels in chunks of kPixChunk: A
+//                  panels (MR filter rows x chunk) copied from x, dy's chunk packed once per chunk.
+//
+// 1 x 1 convolutions with unit strides are plain GEMMs on the tensors as they are. Every result is
+// independent of the thread count: threads split work whose summation order does not depend on it.
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gemm.h"
+#include "isa.h"
 #include "ops.h"
 #include "threadpool.h"
 
 namespace kt {
 namespace {
 
-// floats of column buffer per chunk (4 MiB)
-constexpr long kColBudget = 1L << 20;
+// the largest microkernel tile height (isa.h's mr) callers keep row pointers for
+constexpr int kMaxMR = 32;
+// k-block of the forward product (filter rows per packed block), as the GEMM's KC
+constexpr long kKc = 384;
+// pixels per chunk of the filter gradient's reduction
+constexpr long kPixChunk = 256;
 
 bool is_pointwise(const ConvGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
 }
 
-// columns of output pixels [r0, r1) (pixel = (n, oh, ow) flattened) into cols[(r - r0) * K + ...]
-void im2col_rows(const ConvGeom& g, const float* x, long r0, long r1, float* cols) {
-  const long K = g.kh * g.kw * g.cin;
-  for (long r = r0; r < r1; r++) {
-    const long ow = r % g.ow, t = r / g.ow, oh = t % g.oh, n = t / g.oh;
-    float* dst = cols + (r - r0) * K;
-    for (long i = 0; i < g.kh; i++) {
-      const long ih = oh * g.sh - g.pt + i * g.dh;
-      for (long j = 0; j < g.kw; j++, dst += g.cin) {
-        const long iw = ow * g.sw - g.pl + j * g.dw;
-        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) memset(dst, 0, g.cin * sizeof(float));
-        else memcpy(dst, x + ((n * g.h + ih) * g.w + iw) * g.cin, g.cin * sizeof(float));
-      }
-    }
-  }
-}
-
-struct Im2colJob {
-  const ConvGeom* g;
-  const float* x;
-  long r0, r1;
-  float* cols;
-};
-
-void im2col_task(void* p, int tid, int nt) {
-  const Im2colJob& j = *(const Im2colJob*)p;
-  long b, e;
-  split_range(j.r1 - j.r0, nt, tid, &b, &e);
-  const long K = j.g->kh * j.g->kw * j.g->cin;
-  im2col_rows(*j.g, j.x, j.r0 + b, j.r0 + e, j.cols + b * K);
-}
-
-void im2col(const ConvGeom& g, const float* x, long r0, long r1, float* cols, int threads) {
-  Im2colJob job = {&g, x, r0, r1, cols};
-  const long K = g.kh * g.kw * g.cin;
-  int t = (r1 - r0) * K >= 65536 ? threads : 1;
-  parallel_run(t, im2col_task, &job);
-}
-
-// dx[pixel's receptive field] += cols rows; rows [r0, r1) must lie in images no other thread touches
-void col2im_rows(const ConvGeom& g, const float* cols, long r0, long r1, float* dx) {
-  const long K = g.kh * g.kw * g.cin;
-  for (long r = r0; r < r1; r++) {
-    const long ow = r % g.ow, t = r / g.ow, oh = t % g.oh, n = t / g.oh;
-    const float* src = cols + (r - r0) * K;
-    for (long i = 0; i < g.kh; i++) {
-      const long ih = oh * g.sh - g.pt + i * g.dh;
-      for (long j = 0; j < g.kw; j++, src += g.cin) {
-        const long iw = ow * g.sw - g.pl + j * g.dw;
-        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-        float* d = dx + ((n * g.h + ih) * g.w + iw) * g.cin;
-        for (long c = 0; c < g.cin; c++) d[c] += src[c];
-      }
-    }
-  }
-}
-
-struct Col2imJob {
-  const ConvGeom* g;
-  const float* cols;
-  long img0, img1;  // whole images
-  float* dx;
-};
-
-void col2im_task(void* p, int tid, int nt) {
-  const Col2imJob& j = *(const Col2imJob*)p;
-  long b, e;
-  split_range(j.img1 - j.img0, nt, tid, &b, &e);
-  const long per = j.g->oh * j.g->ow, K = j.g->kh * j.g->kw * j.g->cin;
-  const long r0 = (j.img0 + b) * per, r1 = (j.img0 + e) * per;
-  col2im_rows(*j.g, j.cols + (r0 - j.img0 * per) * K, r0, r1, j.dx);
-}
-
 float* scratch(long floats) {
-  // one buffer per call: these calls are large, and a fresh buffer keeps the code re-entrant
   size_t bytes = ((size_t)floats * sizeof(float) + 63) & ~(size_t)63;
   float* p = (float*)aligned_alloc(64, bytes ? bytes : 64);
   if (!p) abort();
   return p;
 }
 
-// rows per chunk: a multiple of whole images when one image fits the budget, else part of one image
-long chunk_rows(const ConvGeom& g, long K, bool whole_images) {
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// Chunks for parallel_run over `units` independent pieces of work on t threads: several per thread
+// when there are threads to share with, so that a thread whose core is busy with another process
+// holds up little (idle threads claim the chunks it has not started).
+int chunks_for(int t, long units) {
+  long c = t > 1 ? 8L * t : 1;
+  if (c > units) c = units;
+  return c < 1 ? 1 : (int)c;
+}
+
+// c[0:mr, 0:nr] (row stride ldc) = (acc ? c : 0) + a-panel x b-panel over kc: the microkernel
+// straight into c for a whole tile, through `tile` for an edge tile
+inline void ukernel(const Isa& isa, long kc, const float* ap, const float* bp, float* c, long ldc, long mr, long nr,
+                    bool acc, float* tile) {
+  if (mr == isa.mr && nr == isa.nr) {
+    isa.gemm_ukernel(kc, ap, bp, c, ldc, acc ? 1 : 0);
+    return;
+  }
+  isa.gemm_ukernel(kc, ap, bp, tile, isa.nr, 0);
+  for (long i = 0; i < mr; i++)
+    for (long j = 0; j < nr; j++) c[i * ldc + j] = acc ? c[i * ldc + j] + tile[i * isa.nr + j] : tile[i * isa.nr + j];
+}
+
+// dst[k * NR + j] = B(k0 + k, j0 + j) for a row-major B [*, ldb], k < kc, j < nr; zero beyond nr
+void pack_b_rows(const float* b, long ldb, long k0, long kc, long j0, long nr, int NR, float* dst) {
+  for (long k = 0; k < kc; k++) {
+    const float* src = b + (k0 + k) * ldb + j0;
+    float* d = dst + k * NR;
+    memcpy(d, src, nr * sizeof(float));
+    for (long j = nr; j < NR; j++) d[j] = 0.0f;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward
+
+struct FwdJob {
+  const ConvGeom* g;
+  const float* x;
+  const float* bp;  // packed filter: k-block kb at kb * kcb * NP * NR, panel j of it at j * kc * NR
+  float* y;
+  const Epilogue* ep;
+  long K, kcb, NP, blocks;  // kcb: rows per k-block (the last may be shorter); blocks of MR pixels
+};
+
+// dst[c * MR + i] = rows[i][c] for c < len, i < MR: the transposing copy that turns row-major
+// operands (pixels x channels) into the microkernel's k-major A panels. 4 x 4 blocks through SSE
+// registers on x86-64 (its baseline, no run-time dispatch needed), element by element elsewhere.
+void pack_transposed(const float* const* rows, long len, int MR, float* dst) {
+  long i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= MR; i += 4) {
+    const float *r0 = rows[i], *r1 = rows[i + 1], *r2 = rows[i + 2], *r3 = rows[i + 3];
+    long c = 0;
+    for (; c + 4 <= len; c += 4) {
+      __m128 a = _mm_loadu_ps(r0 + c), b = _mm_loadu_ps(r1 + c), e = _mm_loadu_ps(r2 + c), f = _mm_loadu_ps(r3 + c);
+      _MM_TRANSPOSE4_PS(a, b, e, f);
+      float* d = dst + c * MR + i;
+      _mm_storeu_ps(d, a);
+      _mm_storeu_ps(d + MR, b);
+      _mm_storeu_ps(d + 2 * MR, e);
+      _mm_storeu_ps(d + 3 * MR, f);
+    }
+    for (; c < len; c++) {
+      float* d = dst + c * MR + i;
+      d[0] = r0[c];
+      d[1] = r1[c];
+      d[2] = r2[c];
+      d[3] = r3[c];
+    }
+  }
+#endif
+  for (; i < MR; i++) {
+    const float* r = rows[i];
+    for (long c = 0; c < len; c++) dst[c * MR + i] = r[c];
+  }
+}
+
+// Input pointers of the taps of `count` consecutive output pixels from pixel r0: ptrs[i * taps + t],
+// `zero` (cin zeros) for a tap in the padding and for rows past R (none of them divides per tap).
+void tap_table(const ConvGeom& g, const float* x, long r0, long count, long R, const float* zero, const float** ptrs) {
+  const long taps = g.kh * g.kw;
+  long ow = r0 % g.ow, t1 = r0 / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+  for (long i = 0; i < count; i++) {
+    const float** row = ptrs + i * taps;
+    if (r0 + i >= R) {
+      for (long t = 0; t < taps; t++) row[t] = zero;
+      continue;
+    }
+    const long ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
+    const float* xn = x + n * g.h * g.w * g.cin;
+    if (ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 && iw0 + (g.kw - 1) * g.dw < g.w) {
+      // the whole window inside the image (most pixels): no bounds checks
+      const float* base = xn + (ih0 * g.w + iw0) * g.cin;
+      for (long ti = 0, t = 0; ti < g.kh; ti++)
+        for (long tj = 0; tj < g.kw; tj++, t++) row[t] = base + (ti * g.dh * g.w + tj * g.dw) * g.cin;
+    } else
+    for (long ti = 0, t = 0; ti < g.kh; ti++) {
+      const long ih = ih0 + ti * g.dh;
+      for (long tj = 0; tj < g.kw; tj++, t++) {
+        const long iw = iw0 + tj * g.dw;
+        row[t] = (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) ? zero : xn + (ih * g.w + iw) * g.cin;
+      }
+    }
+    if (++ow == g.ow) {
+      ow = 0;
+      if (++oh == g.oh) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
+}
+
+// A panel of the MR pixels of `ptrs` and filter rows [k0, k0 + kc): dst[k * MR + i]
+void pack_fwd_a(const ConvGeom& g, const float* const* ptrs, int MR, long k0, long kc, float* dst) {
+  const long taps = g.kh * g.kw, cin = g.cin;
+  for (long t = 0; t < taps; t++) {
+    const long kt = t * cin;
+    if (kt + cin <= k0 || kt >= k0 + kc) continue;
+    const long c0 = k0 > kt ? k0 - kt : 0, c1 = k0 + kc - kt < cin ? k0 + kc - kt : cin;
+    const float* rows[kMaxMR];
+    for (long i = 0; i < MR; i++) rows[i] = ptrs[i * taps + t] + c0;
+    pack_transposed(rows, c1 - c0, MR, dst + (kt + c0 - k0) * MR);
+  }
+}
+
+void fwd_task(void* p, int tid, int nt) {
+  const FwdJob& j = *(const FwdJob*)p;
+  const ConvGeom& g = *j.g;
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  const long R = g.n * g.oh * g.ow;
+  long b0, b1;
+  split_range(j.blocks, nt, tid, &b0, &b1);
+  if (b0 >= b1) return;
+  const long taps = g.kh * g.kw;
+  float* ap = scratch(j.kcb * MR + (long)MR * NR + g.cin);
+  float* tile = ap + j.kcb * MR;
+  float* zero = tile + (long)MR * NR;
+  memset(zero, 0, g.cin * sizeof(float));
+  const float** ptrs = (const float**)malloc(MR * taps * sizeof(float*));
+  if (!ptrs) abort();
+  for (long blk = b0; blk < b1; blk++) {
+    const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
+    tap_table(g, j.x, r0, MR, R, zero, ptrs);
+    for (long k0 = 0; k0 < j.K; k0 += j.kcb) {
+      const long kc = j.K - k0 < j.kcb ? j.K - k0 : j.kcb;
+      const bool last = k0 + kc >= j.K;
+      pack_fwd_a(g, ptrs, MR, k0, kc, ap);
+      const float* bk = j.bp + k0 * j.NP * NR;
+      for (long jp = 0; jp < j.NP; jp++) {
+        const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+        float* c = j.y + r0 * g.cout + c0;
+        ukernel(isa, kc, ap, bk + jp * kc * NR, c, g.cout, mr, nr, k0 > 0, tile);
+        if (last && j.ep) isa.bias_act(c, g.cout, mr, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+      }
+    }
+  }
+  free(ptrs);
+  free(ap);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backprop input
+
+struct BinJob {
+  const ConvGeom* g;
+  const float* dy;
+  const float* bp;  // packed f^T: cout-block at kb * kcb * NP * NR, panel j (filter rows j*NR...) in it
+  float* dx;
+  long K, kcb, NP;
+};
+
+// dx[pixel's receptive field] += dcols rows of pixels [r0, r0 + rows) (row stride K)
+void col2im_rows(const ConvGeom& g, const float* cols, long r0, long rows, float* dx) {
+  const long K = g.kh * g.kw * g.cin;
+  for (long r = r0; r < r0 + rows; r++) {
+    const long ow = r % g.ow, t1 = r / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+    const float* src = cols + (r - r0) * K;
+    const long ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
+    float* dn = dx + n * g.h * g.w * g.cin;
+    for (long ti = 0; ti < g.kh; ti++) {
+      const long ih = ih0 + ti * g.dh;
+      for (long tj = 0; tj < g.kw; tj++, src += g.cin) {
+        const long iw = iw0 + tj * g.dw;
+        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
+        float* d = dn + (ih * g.w + iw) * g.cin;
+        for (long c = 0; c < g.cin; c++) d[c] += src[c];
+      }
+    }
+  }
+}
+
+void bin_task(void* p, int tid, int nt) {
+  const BinJob& j = *(const BinJob*)p;
+  const ConvGeom& g = *j.g;
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  long n0, n1;
+  split_range(g.n, nt, tid, &n0, &n1);
+  if (n0 >= n1) return;
   const long per = g.oh * g.ow;
-  long rows = kColBudget / (K > 0 ? K : 1);
-  if (rows < 64) rows = 64;
-  if (whole_images && rows >= per) rows = (rows / per) * per;
-  else if (whole_images) rows = rows < per ? rows : per;
-  return rows;
+  float* ap = scratch(j.kcb * MR + (long)MR * NR + (long)MR * j.K + j.kcb);
+  float* tile = ap + j.kcb * MR;
+  float* cols = tile + (long)MR * NR;
+  float* zero = cols + (long)MR * j.K;
+  memset(zero, 0, j.kcb * sizeof(float));
+  memset(j.dx + n0 * g.h * g.w * g.cin, 0, (n1 - n0) * g.h * g.w * g.cin * sizeof(float));
+  // blocks of MR pixels within each image, so that images (and so dx) are split between threads
+  for (long n = n0; n < n1; n++)
+    for (long q0 = 0; q0 < per; q0 += MR) {
+      const long r0 = n * per + q0, mr = per - q0 < MR ? per - q0 : MR;
+      for (long k0 = 0; k0 < g.cout; k0 += j.kcb) {
+        const long kc = g.cout - k0 < j.kcb ? g.cout - k0 : j.kcb;
+        // A = dy rows r0.. , columns k0..: dst[k * MR + i]
+        const float* rows[kMaxMR];
+        for (long i = 0; i < MR; i++) rows[i] = i < mr ? j.dy + (r0 + i) * g.cout + k0 : zero;
+        pack_transposed(rows, kc, MR, ap);
+        const float* bk = j.bp + k0 * j.NP * NR;
+        for (long jp = 0; jp < j.NP; jp++) {
+          const long c0 = jp * NR, nr = j.K - c0 < NR ? j.K - c0 : NR;
+          ukernel(isa, kc, ap, bk + jp * kc * NR, cols + c0, j.K, mr, nr, k0 > 0, tile);
+        }
+      }
+      col2im_rows(g, cols, r0, mr, j.dx);
+    }
+  free(ap);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backprop filter
+
+struct BfJob {
+  const ConvGeom* g;
+  const float* x;
+  const float* dy;
+  float* part;  // parts x [K, cout]: the partial sums of pixel partition p at p * K * cout
+  long K, MB, NP, parts, groups;  // MB: blocks of MR filter rows; groups: ranges of them
+};
+
+// A panel of filter rows [k0, k0 + mr) over the kc pixels of `ptrs`: dst[p * MR + i] = cols(p, k0 + i)
+// dst[p * MR + i + s] = ptrs[p * taps + t][c + s] for s < L, p < kc: one piece of a panel row, its
+// length a constant (the pieces have the same places in every row)
+template <int L>
+void copy_piece(const float* const* ptrs, long taps, long t, long c, long kc, int MR, long i, float* dst) {
+  for (long p = 0; p < kc; p++) memcpy(dst + p * MR + i, ptrs[p * taps + t] + c, L * sizeof(float));
+}
+
+void copy_piece_any(const float* const* ptrs, long taps, long t, long c, long kc, int MR, long i, long len, float* dst) {
+  switch (len) {
+#define KT_PIECE(L) case L: copy_piece<L>(ptrs, taps, t, c, kc, MR, i, dst); return;
+    KT_PIECE(1) KT_PIECE(2) KT_PIECE(3) KT_PIECE(4) KT_PIECE(5) KT_PIECE(6) KT_PIECE(7) KT_PIECE(8)
+    KT_PIECE(9) KT_PIECE(10) KT_PIECE(11) KT_PIECE(12) KT_PIECE(13) KT_PIECE(14) KT_PIECE(15) KT_PIECE(16)
+#undef KT_PIECE
+    default:
+      for (long p = 0; p < kc; p++) memcpy(dst + p * MR + i, ptrs[p * taps + t] + c, len * sizeof(float));
+  }
+}
+
+void pack_bf_a(const ConvGeom& g, const float* const* ptrs, long kc, long k0, long mr, int MR, float* dst) {
+  const long taps = g.kh * g.kw, cin = g.cin;
+  long i = 0, t = k0 / cin, c = k0 % cin;
+  while (i < mr) {
+    const long len = cin - c < mr - i ? cin - c : mr - i;
+    copy_piece_any(ptrs, taps, t, c, kc, MR, i, len, dst);
+    i += len;
+    t++;
+    c = 0;
+  }
+  if (mr < MR)
+    for (long p = 0; p < kc; p++)
+      for (long q = mr; q < MR; q++) dst[p * MR + q] = 0.0f;
+}
+
+void bf_task(void* p, int item, int nitems) {
+  (void)nitems;
+  const BfJob& j = *(const BfJob*)p;
+  const ConvGeom& g = *j.g;
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  const long R = g.n * g.oh * g.ow;
+  const long part = item / j.groups, grp = item % j.groups;
+  long pb, pe, mb0, mb1;
+  split_range(R, (int)j.parts, (int)part, &pb, &pe);
+  split_range(j.MB, (int)j.groups, (int)grp, &mb0, &mb1);
+  float* df = j.part + part * j.K * g.cout;
+  if (pe <= pb) {
+    for (long mb = mb0; mb < mb1; mb++) {
+      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      for (long i = 0; i < mr; i++) memset(df + (k0 + i) * g.cout, 0, g.cout * sizeof(float));
+    }
+    return;
+  }
+  if (mb0 >= mb1) return;
+  const long taps = g.kh * g.kw;
+  float* bp = scratch(kPixChunk * j.NP * NR + kPixChunk * MR + (long)MR * NR + g.cin);
+  float* ap = bp + kPixChunk * j.NP * NR;
+  float* tile = ap + kPixChunk * MR;
+  float* zero = tile + (long)MR * NR;
+  memset(zero, 0, g.cin * sizeof(float));
+  const float** ptrs = (const float**)malloc(kPixChunk * taps * sizeof(float*));
+  if (!ptrs) abort();
+  for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
+    const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
+    tap_table(g, j.x, r0, kc, R, zero, ptrs);
+    for (long jp = 0; jp < j.NP; jp++) {
+      const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+      pack_b_rows(j.dy, g.cout, r0, kc, c0, nr, NR, bp + jp * kc * NR);
+    }
+    for (long mb = mb0; mb < mb1; mb++) {
+      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      pack_bf_a(g, ptrs, kc, k0, mr, MR, ap);
+      for (long jp = 0; jp < j.NP; jp++) {
+        const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+        ukernel(isa, kc, ap, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout, mr, nr, r0 > pb, tile);
+      }
+    }
+  }
+  free(ptrs);
+  free(bp);
 }
 
 }  // namespace
@@ -114,52 +372,73 @@ long chunk_rows(const ConvGeom& g, long K, bool whole_images) {
 void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   if (R == 0 || g.cout == 0) return;
-  MatView fw = {f, g.cout, 1};
   if (is_pointwise(g)) {
-    gemm(R, g.cout, K, MatView{x, K, 1}, fw, y, g.cout, false, threads, ep);
+    gemm(R, g.cout, K, MatView{x, K, 1}, MatView{f, g.cout, 1}, y, g.cout, false, threads, ep);
     return;
   }
-  const long rows = chunk_rows(g, K, false);
-  float* cols = scratch((rows < R ? rows : R) * K);
-  for (long r0 = 0; r0 < R; r0 += rows) {
-    const long r1 = r0 + rows < R ? r0 + rows : R;
-    im2col(g, x, r0, r1, cols, threads);
-    gemm(r1 - r0, g.cout, K, MatView{cols, K, 1}, fw, y + r0 * g.cout, g.cout, false, threads, ep);
+  if (K == 0) {
+    memset(y, 0, R * g.cout * sizeof(float));
+    if (ep) kt::isa().bias_act(y, g.cout, R, g.cout, ep->bias, ep->act);
+    return;
   }
-  free(cols);
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  if (MR > kMaxMR) abort();
+  const long NP = ceil_div(g.cout, NR);
+  const long kcb = ceil_div(K, ceil_div(K, kKc));
+  // the filter packed once: k-block by k-block, panel by panel
+  float* bp = scratch(K * NP * NR);
+  for (long k0 = 0; k0 < K; k0 += kcb) {
+    const long kc = K - k0 < kcb ? K - k0 : kcb;
+    for (long jp = 0; jp < NP; jp++) {
+      const long c0 = jp * NR;
+      pack_b_rows(f, g.cout, k0, kc, c0, g.cout - c0 < NR ? g.cout - c0 : NR, NR, bp + k0 * NP * NR + jp * kc * NR);
+    }
+  }
+  FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
+  parallel_run(chunks_for(gemm_threads(R, g.cout, K, threads), job.blocks), fwd_task, &job);
+  free(bp);
 }
 
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   const long nx = g.n * g.h * g.w * g.cin;
-  // d cols = dy [R, cout] x filter^T [cout, K]
-  MatView ft = {f, 1, g.cout};
   if (is_pointwise(g)) {
-    gemm(R, K, g.cout, MatView{dy, g.cout, 1}, ft, dx, K, false, threads);
+    // d x = dy [R, cout] x filter^T [cout, K]
+    gemm(R, K, g.cout, MatView{dy, g.cout, 1}, MatView{f, 1, g.cout}, dx, K, false, threads);
     return;
   }
-  memset(dx, 0, nx * sizeof(float));
-  if (R == 0) return;
-  const long per = g.oh * g.ow;
-  const long rows = chunk_rows(g, K, true);
-  float* cols = scratch((rows < R ? rows : R) * K);
-  for (long r0 = 0; r0 < R; r0 += rows) {
-    const long r1 = r0 + rows < R ? r0 + rows : R;
-    gemm(r1 - r0, K, g.cout, MatView{dy + r0 * g.cout, g.cout, 1}, ft, cols, K, false, threads);
-    if (r0 % per == 0 && r1 % per == 0 && r1 - r0 > per) {
-      Col2imJob job = {&g, cols, r0 / per, r1 / per, dx};
-      parallel_run(threads, col2im_task, &job);
-    } else {
-      col2im_rows(g, cols, r0, r1, dx);
+  if (R == 0 || g.cout == 0 || K == 0) {
+    memset(dx, 0, nx * sizeof(float));
+    return;
+  }
+  const Isa& isa = kt::isa();
+  const int NR = isa.nr;
+  if (isa.mr > kMaxMR) abort();
+  const long NP = ceil_div(K, NR);
+  const long kcb = ceil_div(g.cout, ceil_div(g.cout, kKc));
+  // f^T [cout, K] packed once: dst[k * NR + j] = f[(c0 + j) * cout + k]
+  float* bp = scratch(g.cout * NP * NR);
+  for (long k0 = 0; k0 < g.cout; k0 += kcb) {
+    const long kc = g.cout - k0 < kcb ? g.cout - k0 : kcb;
+    for (long jp = 0; jp < NP; jp++) {
+      const long c0 = jp * NR, nr = K - c0 < NR ? K - c0 : NR;
+      float* dst = bp + k0 * NP * NR + jp * kc * NR;
+      for (long k = 0; k < kc; k++) {
+        for (long jj = 0; jj < nr; jj++) dst[k * NR + jj] = f[(c0 + jj) * g.cout + k0 + k];
+        for (long jj = nr; jj < NR; jj++) dst[k * NR + jj] = 0.0f;
+      }
     }
   }
-  free(cols);
+  BinJob job = {&g, dy, bp, dx, K, kcb, NP};
+  parallel_run(chunks_for(gemm_threads(R, K, g.cout, threads), g.n), bin_task, &job);
+  free(bp);
 }
 
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df, int threads) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
-  // d filter [K, cout] = cols^T [K, R] x dy [R, cout], summed over chunks of R
-  if (R == 0) {
+  // d filter [K, cout] = cols^T [K, R] x dy [R, cout]
+  if (R == 0 || K == 0 || g.cout == 0) {
     memset(df, 0, K * g.cout * sizeof(float));
     return;
   }
@@ -167,15 +446,44 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     gemm(K, g.cout, R, MatView{x, 1, K}, MatView{dy, g.cout, 1}, df, g.cout, false, threads);
     return;
   }
-  const long rows = chunk_rows(g, K, false);
-  float* cols = scratch((rows < R ? rows : R) * K);
-  for (long r0 = 0; r0 < R; r0 += rows) {
-    const long r1 = r0 + rows < R ? r0 + rows : R;
-    im2col(g, x, r0, r1, cols, threads);
-    gemm(K, g.cout, r1 - r0, MatView{cols, 1, K}, MatView{dy + r0 * g.cout, g.cout, 1}, df, g.cout, r0 > 0,
-         threads);
+  const Isa& isa = kt::isa();
+  const long MB = ceil_div(K, isa.mr), NP = ceil_div(g.cout, isa.nr);
+  // Few output tiles (a first layer: K = 9): the pixels are also split, into partitions whose partial
+  // sums are added in a fixed order, so that the result does not depend on the thread count.
+  long parts = 1;
+  if (MB * NP < 8) {
+    parts = R / (8 * kPixChunk);
+    if (parts > 8) parts = 8;
+    if (parts < 1) parts = 1;
   }
-  free(cols);
+  const int t = gemm_threads(K, g.cout, R, threads);
+  // groups of filter-row blocks: they only split the work (each row's sum is the same whatever the
+  // grouping); one per thread, as each group packs dy's chunks again
+  const long groups = MB < t ? MB : t;
+  float* part = parts > 1 ? scratch(parts * K * g.cout) : df;
+  BfJob job = {&g, x, dy, part, K, MB, NP, parts, groups};
+  const long items = parts * groups;
+  // items are claimed as they come free; each writes its own rows of its own partition
+  struct Ctx {
+    BfJob* job;
+    long items;
+  } ctx = {&job, items};
+  auto task = [](void* p, int tid, int nt) {
+    Ctx& c = *(Ctx*)p;
+    long b, e;
+    split_range(c.items, nt, tid, &b, &e);
+    for (long i = b; i < e; i++) bf_task(c.job, (int)i, (int)c.items);
+  };
+  parallel_run(chunks_for(t, items), task, &ctx);
+  if (parts > 1) {
+    const long sz = K * g.cout;
+    memcpy(df, part, sz * sizeof(float));
+    for (long q = 1; q < parts; q++) {
+      const float* src = part + q * sz;
+      for (long i = 0; i < sz; i++) df[i] += src[i];
+    }
+    free(part);
+  }
 }
 
 }  // namespace kt

@@ -26,11 +26,41 @@
 //   KT_TRANSPOSE     bufs x, y            [rank, shape[rank], perm[rank]]   y's axis d is x's axis perm[d]
 //   KT_BERNOULLI_MASK  bufs y   [n, keepProb (any double), k0, k1, stream]   y[i] = 1 if uniform i of the
 //                                Philox stream under key (k0, k1) (uint32 each) < keepProb, else 0
+//   KT_OPTIMIZER_UPDATE  bufs w, g, slots[s], w', slots'[s]   [rule, n, p0, p1, p2, p3] (p any doubles)
+//                  rule (kt_optimizer_rule) and p: SGD [lr, momentum, nesterov, -] (s = momentum != 0),
+//                  RMSprop [lr, rho, momentum, epsilon] (s = 1 + (momentum > 0)), Adam [alpha, beta1,
+//                  beta2, epsilon] (s = 2), Adadelta [lr, rho, epsilon, -] (s = 2); every buffer n floats
+//
+//   KT_LSTM_STEP_GRAD  bufs dh, dc, dGates, gates, cNew, c, da, dcPrev   [batch, u]   dh dc cNew c dcPrev
+//                                [b, u], dGates gates da [b, 4u]
+//   KT_GRU_STEP_GRAD   bufs dh, dReserve, reserve, h, dz, dm, dhDirect   [batch, u]   dh h dhDirect [b, u],
+//                                dReserve reserve [b, 4u], dz dm [b, 3u]
+//   KT_GATHER      bufs x, indices, y     [outer, n, inner, m]   x [outer, n, inner], y [outer, m, inner];
+//                                indices holds m int32 (bit patterns in the float buffer), each in [0, n)
+//   KT_SCATTER_ADD bufs indices, updates, y   [outer, n, inner, m]   y [outer, n, inner] = 0, then
+//                                y[o, indices[k], :] += updates[o, k, :]; indices as KT_GATHER's
+//   KT_CONCAT      bufs x_0 .. x_{k-1}, y   [outer, k, rowTotal, offset, rows_0 .. rows_{k-1}]
+//                                x_p [outer, rows_p] (rows_p = x_p's length on the axis * inner) go side by
+//                                side into columns offset .. offset + sum rows of y [outer, rowTotal]
+//                                (several calls fill one y when there are more pieces than buffers)
+//   KT_SPLIT       bufs x, y_0 .. y_{k-1}   as KT_CONCAT, the other way
+//   KT_LSTM_SEQUENCE   bufs z, h0, c0, w, [mask], y, h, c, gates, cs, hs
+//                  [batch, T, u, goBackwards, zeroOutputForMask, hasMask]   z [b, T, 4u], h0 c0 h c [b, u],
+//                  w [u, 4u], mask [b, T] (0/1 floats, present when hasMask), y [b, T, u], gates [T, b, 4u],
+//                  cs hs [T, b, u]
+//   KT_LSTM_SEQUENCE_GRAD  bufs dy, dh, dc, dGates, dCs, dHs, gates, cs, hs, h0, c0, w, [mask], dz, dh0, dc0, dw
+//                  same attributes; dy [b, T, u], dh dc h0 c0 dh0 dc0 [b, u], dGates gates [T, b, 4u],
+//                  dCs dHs cs hs [T, b, u], w dw [u, 4u], dz [b, T, 4u]
+//   KT_GRU_SEQUENCE    bufs z, h0, w, rb, [mask], y, h, reserve, hs   attributes as KT_LSTM_SEQUENCE;
+//                  z [b, T, 3u], h0 h [b, u], w [u, 3u], rb [3u], y [b, T, u], reserve [T, b, 4u], hs [T, b, u]
+//   KT_GRU_SEQUENCE_GRAD   bufs dy, dh, dReserve, dHs, reserve, hs, h0, w, [mask], dz, dh0, dw, db   same
+//                  attributes; dReserve as reserve, dHs as hs, dz [b, T, 3u], dw [u, 3u], db [3u]
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <vector>
 
@@ -384,6 +414,177 @@ int run_bernoulli_mask(const Args& a) {
   return 0;
 }
 
+int run_optimizer_update(const Args& a) {
+  long rule, n;
+  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
+  if (!get_int(a, 0, &rule) || !get_int(a, 1, &n)) return 1;
+  if (rule >= KT_OPT_COUNT) return fail(a, "unknown update rule %ld", rule);
+  const double* p = a.attrs + 2;
+  const int s = optimizer_slots((int)rule, p);
+  if (!nbufs_is(a, 3 + 2 * s)) return 1;
+  static const char* const names[] = {"variable", "gradient", "slot 0", "slot 1", "output variable", "output slot 0",
+                                      "output slot 1"};
+  for (int i = 0; i < 3 + 2 * s; i++) {
+    const int name = i < 2 + s ? i : 4 + (i - 2 - s);
+    if (!need(a, i, n, names[name])) return 1;
+  }
+  optimizer_update((int)rule, n, p, a.bufs, a.bufs + 2 + s, num_threads());
+  return 0;
+}
+
+int run_recurrent_grad(const Args& a, bool lstm) {
+  long b, u;
+  if (!nbufs_is(a, lstm ? 8 : 7) || !get_int(a, 0, &b) || !get_int(a, 1, &u)) return 1;
+  if (a.nattrs != 2) return fail(a, "expected 2 attributes, received %d", a.nattrs);
+  long bu = b, b3 = b, b4 = b;
+  if (!mul(a, &bu, u) || !mul(a, &b3, 3) || !mul(a, &b3, u) || !mul(a, &b4, 4) || !mul(a, &b4, u)) return 1;
+  if (lstm) {
+    if (!need(a, 0, bu, "dh") || !need(a, 1, bu, "dc") || !need(a, 2, b4, "dGates") || !need(a, 3, b4, "gates") ||
+        !need(a, 4, bu, "cNew") || !need(a, 5, bu, "c") || !need(a, 6, b4, "da") || !need(a, 7, bu, "dcPrev"))
+      return 1;
+    lstm_step_grad(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], a.bufs[6], a.bufs[7],
+                   num_threads());
+  } else {
+    if (!need(a, 0, bu, "dh") || !need(a, 1, b4, "dReserve") || !need(a, 2, b4, "reserve") || !need(a, 3, bu, "h") ||
+        !need(a, 4, b3, "dz") || !need(a, 5, b3, "dm") || !need(a, 6, bu, "dhDirect"))
+      return 1;
+    gru_step_grad(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], a.bufs[6], num_threads());
+  }
+  return 0;
+}
+
+// the whole-sequence LSTM and its backward pass: sizes from [batch, T, u, goBackwards, zeroOutputForMask, hasMask]
+int run_lstm_sequence(const Args& a, bool grad) {
+  long b, T, u, back, zero, has_mask;
+  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
+  if (!get_int(a, 0, &b) || !get_int(a, 1, &T) || !get_int(a, 2, &u) || !get_int(a, 3, &back) ||
+      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask))
+    return 1;
+  if (back > 1 || zero > 1 || has_mask > 1) return fail(a, "goBackwards, zeroOutputForMask and hasMask must be 0 or 1");
+  const int nin = (grad ? 12 : 4) + (int)has_mask;
+  if (!nbufs_is(a, nin + (grad ? 4 : 6))) return 1;
+  long bu = b, bt = b, btu = b, btg = b, ug = u;
+  if (!mul(a, &bu, u) || !mul(a, &bt, T) || !mul(a, &btu, T) || !mul(a, &btu, u) || !mul(a, &btg, T) ||
+      !mul(a, &btg, 4) || !mul(a, &btg, u) || !mul(a, &ug, 4) || !mul(a, &ug, u))
+    return 1;
+  float* const* p = a.bufs;
+  const float* mask = has_mask ? p[nin - 1] : nullptr;
+  if (has_mask && !need(a, nin - 1, bt, "mask")) return 1;
+  const int o = nin;  // first output buffer
+  if (!grad) {
+    if (!need(a, 0, btg, "z") || !need(a, 1, bu, "h0") || !need(a, 2, bu, "c0") || !need(a, 3, ug, "recurrentKernel") ||
+        !need(a, o, btu, "y") || !need(a, o + 1, bu, "h") || !need(a, o + 2, bu, "c") || !need(a, o + 3, btg, "gates") ||
+        !need(a, o + 4, btu, "cs") || !need(a, o + 5, btu, "hs"))
+      return 1;
+    lstm_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, p[o], p[o + 1], p[o + 2], p[o + 3],
+                  p[o + 4], p[o + 5], num_threads());
+  } else {
+    if (!need(a, 0, btu, "dy") || !need(a, 1, bu, "dh") || !need(a, 2, bu, "dc") || !need(a, 3, btg, "dGates") ||
+        !need(a, 4, btu, "dCs") || !need(a, 5, btu, "dHs") || !need(a, 6, btg, "gates") || !need(a, 7, btu, "cs") ||
+        !need(a, 8, btu, "hs") || !need(a, 9, bu, "h0") || !need(a, 10, bu, "c0") || !need(a, 11, ug, "recurrentKernel") ||
+        !need(a, o, btg, "dz") || !need(a, o + 1, bu, "dh0") || !need(a, o + 2, bu, "dc0") ||
+        !need(a, o + 3, ug, "dRecurrentKernel"))
+      return 1;
+    lstm_sequence_grad(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10],
+                       p[11], mask, p[o], p[o + 1], p[o + 2], p[o + 3], num_threads());
+  }
+  return 0;
+}
+
+int run_gru_sequence(const Args& a, bool grad) {
+  long b, T, u, back, zero, has_mask;
+  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
+  if (!get_int(a, 0, &b) || !get_int(a, 1, &T) || !get_int(a, 2, &u) || !get_int(a, 3, &back) ||
+      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask))
+    return 1;
+  if (back > 1 || zero > 1 || has_mask > 1) return fail(a, "goBackwards, zeroOutputForMask and hasMask must be 0 or 1");
+  const int nin = (grad ? 8 : 4) + (int)has_mask;
+  if (!nbufs_is(a, nin + 4)) return 1;
+  long bu = b, bt = b, btu = b, btg = b, btz = b, ug = u, g3 = u;
+  if (!mul(a, &bu, u) || !mul(a, &bt, T) || !mul(a, &btu, T) || !mul(a, &btu, u) || !mul(a, &btg, T) ||
+      !mul(a, &btg, 4) || !mul(a, &btg, u) || !mul(a, &btz, T) || !mul(a, &btz, 3) || !mul(a, &btz, u) ||
+      !mul(a, &ug, 3) || !mul(a, &ug, u) || !mul(a, &g3, 3))
+    return 1;
+  float* const* p = a.bufs;
+  const float* mask = has_mask ? p[nin - 1] : nullptr;
+  if (has_mask && !need(a, nin - 1, bt, "mask")) return 1;
+  const int o = nin;
+  if (!grad) {
+    if (!need(a, 0, btz, "z") || !need(a, 1, bu, "h0") || !need(a, 2, ug, "recurrentKernel") ||
+        !need(a, 3, g3, "recurrentBias") || !need(a, o, btu, "y") || !need(a, o + 1, bu, "h") ||
+        !need(a, o + 2, btg, "reserve") || !need(a, o + 3, btu, "hs"))
+      return 1;
+    gru_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, p[o], p[o + 1], p[o + 2], p[o + 3],
+                 num_threads());
+  } else {
+    if (!need(a, 0, btu, "dy") || !need(a, 1, bu, "dh") || !need(a, 2, btg, "dReserve") || !need(a, 3, btu, "dHs") ||
+        !need(a, 4, btg, "reserve") || !need(a, 5, btu, "hs") || !need(a, 6, bu, "h0") ||
+        !need(a, 7, ug, "recurrentKernel") || !need(a, o, btz, "dz") || !need(a, o + 1, bu, "dh0") ||
+        !need(a, o + 2, ug, "dRecurrentKernel") || !need(a, o + 3, g3, "dRecurrentBias"))
+      return 1;
+    gru_sequence_grad(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], mask, p[o],
+                      p[o + 1], p[o + 2], p[o + 3], num_threads());
+  }
+  return 0;
+}
+
+// Gather and ScatterAdd: sizes, then every index value against [0, n) before any element moves
+int run_indexed(const Args& a, bool gather_kernel) {
+  long outer, n, inner, m;
+  if (!nbufs_is(a, 3) || !get_int(a, 0, &outer) || !get_int(a, 1, &n) || !get_int(a, 2, &inner) || !get_int(a, 3, &m))
+    return 1;
+  if (a.nattrs != 4) return fail(a, "expected 4 attributes, received %d", a.nattrs);
+  long full = outer, picked = outer;
+  if (!mul(a, &full, n) || !mul(a, &full, inner) || !mul(a, &picked, m) || !mul(a, &picked, inner)) return 1;
+  const int ib = gather_kernel ? 1 : 0;
+  if (!need(a, ib, m, "indices")) return 1;
+  if (gather_kernel ? !need(a, 0, full, "x") || !need(a, 2, picked, "y")
+                    : !need(a, 1, picked, "updates") || !need(a, 2, full, "y"))
+    return 1;
+  const float* idx = a.bufs[ib];
+  // indices are read only where they address something (outer and inner > 0)
+  if (outer > 0 && inner > 0) {
+    for (long k = 0; k < m; k++) {
+      int32_t v;
+      memcpy(&v, idx + k, 4);
+      if (v < 0 || (long)v >= n)
+        return fail(a, "index %d at position %ld is out of range; expected indices in [0, %ld)", (int)v, k, n);
+    }
+  }
+  if (gather_kernel)
+    gather(a.bufs[0], idx, a.bufs[2], outer, n, inner, m, num_threads());
+  else
+    scatter_add(idx, a.bufs[1], a.bufs[2], outer, n, inner, m, num_threads());
+  return 0;
+}
+
+int run_concat_split(const Args& a, bool join) {
+  long outer, k, row_total, offset;
+  if (!get_int(a, 0, &outer) || !get_int(a, 1, &k) || !get_int(a, 2, &row_total) || !get_int(a, 3, &offset)) return 1;
+  if (k < 1 || a.nbufs != k + 1) return fail(a, "expected %ld pieces and one whole (%ld buffers), received %d", k, k + 1, a.nbufs);
+  if (a.nattrs != 4 + k) return fail(a, "expected %ld attributes, received %d", 4 + k, a.nattrs);
+  std::vector<long> rows(k);
+  std::vector<float*> pieces(k);
+  long end = offset;
+  const int whole = join ? (int)k : 0;
+  for (long p = 0; p < k; p++) {
+    const int buf = join ? (int)p : (int)p + 1;
+    long r, elems = outer;
+    if (!get_int(a, 4 + p, &r) || !mul(a, &elems, r)) return 1;
+    if (!need(a, buf, elems, join ? "x" : "y")) return 1;
+    end += r;
+    if (end > kMaxElems) return fail(a, "sizes overflow");
+    rows[p] = r;
+    pieces[p] = a.bufs[buf];
+  }
+  if (end > row_total) return fail(a, "the pieces end at column %ld of rows of %ld", end, row_total);
+  long all = outer;
+  if (!mul(a, &all, row_total) || !need(a, whole, all, join ? "y" : "x")) return 1;
+  if (outer == 0 || end == offset) return 0;
+  concat_split(join, pieces.data(), rows.data(), k, a.bufs[whole] + offset, outer, row_total, num_threads());
+  return 0;
+}
+
 const char* kernel_name(int k) {
   switch (k) {
     case KT_GEMM: return "native MatMul";
@@ -405,6 +606,17 @@ const char* kernel_name(int k) {
     case KT_GRU_STEP: return "native GRUStep";
     case KT_TRANSPOSE: return "native Transpose";
     case KT_BERNOULLI_MASK: return "native BernoulliMask";
+    case KT_OPTIMIZER_UPDATE: return "native OptimizerUpdate";
+    case KT_LSTM_STEP_GRAD: return "native LSTMStepGrad";
+    case KT_GRU_STEP_GRAD: return "native GRUStepGrad";
+    case KT_GATHER: return "native Gather";
+    case KT_SCATTER_ADD: return "native ScatterAdd";
+    case KT_CONCAT: return "native Concat";
+    case KT_SPLIT: return "native Split";
+    case KT_LSTM_SEQUENCE: return "native LSTMSequence";
+    case KT_LSTM_SEQUENCE_GRAD: return "native LSTMSequenceGrad";
+    case KT_GRU_SEQUENCE: return "native GRUSequence";
+    case KT_GRU_SEQUENCE_GRAD: return "native GRUSequenceGrad";
     default: return "native";
   }
 }
@@ -440,6 +652,17 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_GRU_STEP: return run_recurrent(a, false);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);
+    case KT_OPTIMIZER_UPDATE: return run_optimizer_update(a);
+    case KT_LSTM_STEP_GRAD: return run_recurrent_grad(a, true);
+    case KT_GRU_STEP_GRAD: return run_recurrent_grad(a, false);
+    case KT_GATHER: return run_indexed(a, true);
+    case KT_SCATTER_ADD: return run_indexed(a, false);
+    case KT_CONCAT: return run_concat_split(a, true);
+    case KT_SPLIT: return run_concat_split(a, false);
+    case KT_LSTM_SEQUENCE: return run_lstm_sequence(a, false);
+    case KT_LSTM_SEQUENCE_GRAD: return run_lstm_sequence(a, true);
+    case KT_GRU_SEQUENCE: return run_gru_sequence(a, false);
+    case KT_GRU_SEQUENCE_GRAD: return run_gru_sequence(a, true);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

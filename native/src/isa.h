@@ -32,6 +32,15 @@ struct Isa {
   void (*lstm_cell)(float* gates, const float* c, float* h_out, float* c_out, long rows, long u);
   // GRU cell (reset_after): z [rows, 3u], m = h @ W + b [rows, 3u]; reserve [rows, 4u] = zg, r, hh, m_h
   void (*gru_cell)(const float* z, const float* m, const float* h, float* h_out, float* reserve, long rows, long u);
+  // LSTM step backward, elementwise part (KT_LSTM_STEP_GRAD): da [rows, 4u], dc_prev [rows, u]
+  void (*lstm_cell_grad)(const float* dh, const float* dc, const float* dgates, const float* gates, const float* c_new,
+                         const float* c, float* da, float* dc_prev, long rows, long u);
+  // GRU step backward, elementwise part (KT_GRU_STEP_GRAD): dz, dm [rows, 3u], dh_direct [rows, u]
+  void (*gru_cell_grad)(const float* dh, const float* dres, const float* res, const float* h, float* dz, float* dm,
+                        float* dh_direct, long rows, long u);
+  // dropout mask (random.cpp): pairs [pb, pe) of Philox-4x32-10 draws of counter (p, c1, 0, 0) under
+  // key (k0, k1); y[2p], y[2p + 1] (below n) = 1 when the 52-bit uniform * 2^64 is below t (or all)
+  void (*philox_mask)(float* y, long n, long pb, long pe, uint32_t k0, uint32_t k1, uint32_t c1, uint64_t t, int all);
 };
 
 extern const Isa isa_scalar;

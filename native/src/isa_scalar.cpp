@@ -7,6 +7,7 @@ namespace kt {
 namespace {
 
 #include "elementwise_impl.inc"
+#include "philox_impl.inc"
 
 constexpr int MR = 4, NR = 16;
 
@@ -31,6 +32,7 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 
 const Isa isa_scalar = {"scalar", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl,
-                        bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl};
+                        bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
+                        lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl};
 
 }  // namespace kt

@@ -42,8 +42,45 @@ void lstm_step(long batch, long u, const float* z, const float* h, const float* 
 void gru_step(long batch, long u, const float* z, const float* h, const float* w, const float* rb, float* h_out,
               float* reserve, int threads);
 
+// array.cpp. Indices are int32 bits in float buffers, already checked to lie in [0, n).
+// y [outer, m, inner] = x [outer, n, inner] at idx[m] along the middle axis
+void gather(const float* x, const float* idx, float* y, long outer, long n, long inner, long m, int threads);
+// y [outer, n, inner] = 0, then y[o, idx[k], :] += upd[o, k, :]
+void scatter_add(const float* idx, const float* upd, float* y, long outer, long n, long inner, long m, int threads);
+// join: the pieces [outer, rows[p]] side by side into whole's rows (row_total apart), from whole[0] on;
+// else the reverse (split)
+void concat_split(bool join, float* const* pieces, const long* rows, long npieces, float* whole, long outer,
+                  long row_total, int threads);
+// the elementwise backward of the recurrent steps (KT_LSTM_STEP_GRAD, KT_GRU_STEP_GRAD)
+void lstm_step_grad(long batch, long u, const float* dh, const float* dc, const float* dgates, const float* gates,
+                    const float* c_new, const float* c, float* da, float* dc_prev, int threads);
+void gru_step_grad(long batch, long u, const float* dh, const float* dres, const float* res, const float* h, float* dz,
+                   float* dm, float* dh_direct, int threads);
+
+// recurrent_seq.cpp: a whole LSTM sequence and its backward pass (KT_LSTM_SEQUENCE, KT_LSTM_SEQUENCE_GRAD);
+// mask [batch, T] of 0/1 floats, or null; reserves gates [T, b, 4u], cs and hs [T, b, u]
+void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
+                   const float* c0, const float* w, const float* mask, float* y, float* h_out, float* c_out,
+                   float* gates, float* cs, float* hs, int threads);
+void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
+                        const float* dc_in, const float* dgates, const float* dcs, const float* dhs,
+                        const float* gates, const float* cs, const float* hs, const float* h0, const float* c0,
+                        const float* w, const float* mask, float* dz, float* dh0, float* dc0, float* dw, int threads);
+// the same for the GRU (reset_after): reserve [T, b, 4u] (zg, r, hh, m_h), hs [T, b, u]
+void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
+                  const float* w, const float* rb, const float* mask, float* y, float* h_out, float* reserve, float* hs,
+                  int threads);
+void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
+                       const float* dres, const float* dhs, const float* reserve, const float* hs, const float* h0,
+                       const float* w, const float* mask, float* dz, float* dh0, float* dw, float* db, int threads);
+
 // y[i] = 1 when uniform i of Philox stream `stream` under key (k0, k1) is below keep_prob, else 0
 // (src/tensor/random.ts's uniforms(), bit for bit)
 void bernoulli_mask(float* y, long n, double keep_prob, uint32_t k0, uint32_t k1, uint32_t stream, int threads);
+
+// Fused optimizer updates (KT_OPTIMIZER_UPDATE, native/src/optimizer.cpp): rule a kt_optimizer_rule,
+// p its 4 scalars; in = variable, gradient, slots; out = variable', slots' (n floats each)
+int optimizer_slots(int rule, const double* p);
+void optimizer_update(int rule, long n, const double* p, const float* const* in, float* const* out, int threads);
 
 }  // namespace kt

@@ -6,6 +6,7 @@ import {reductionGrads} from './gradients/reduction.js';
 import {recurrentGrads} from './gradients/recurrent.js';
 import {fusedGrads} from './gradients/fused.js';
 import {randomGrads} from './gradients/random.js';
+import {optimizerGrads} from './gradients/optimizer.js';
 import type {GradTable} from './grad_types.js';
 
 /** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
@@ -18,4 +19,5 @@ export const GRADIENTS: GradTable = {
   ...recurrentGrads,
   ...fusedGrads,
   ...randomGrads,
+  ...optimizerGrads,
 } satisfies GradTable;

@@ -6,6 +6,7 @@ import {reductionKernels} from './defs/reduction.js';
 import {recurrentKernels} from './defs/recurrent.js';
 import {fusedKernels} from './defs/fused.js';
 import {randomKernels} from './defs/random.js';
+import {optimizerKernels} from './defs/optimizer.js';
 
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
@@ -21,6 +22,7 @@ export const KERNELS = {
   ...recurrentKernels,
   ...fusedKernels,
   ...randomKernels,
+  ...optimizerKernels,
 };
 
 export type Kernels = typeof KERNELS;

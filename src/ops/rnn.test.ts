@@ -89,3 +89,24 @@ test('rnn: masked steps carry the state and repeat the last output; goBackwards 
   assert.deepEqual(zero.outputs.arraySync(), [[[1], [0], [4], [0]]]);
   assert.throws(() => ops.rnn(step, x, [s0], {mask: tensor([[true, false, true]])}), /rnn: mask must have shape \[batch, timesteps\] = \[1, 4\]. Received: mask.shape=\[1, 3\]/);
 });
+
+test('lstmSequence validates its inputs and names the wrong one', () => {
+  const z = randn64([2, 3, 8], 1), h0 = randn64([2, 2], 2), c0 = randn64([2, 2], 3), rk = randn64([2, 8], 4);
+  assert.doesNotThrow(() => ops.lstmSequence(z, h0, c0, rk, {mask: tensor([[true, false, true], [true, true, true]])}));
+  assert.throws(() => ops.lstmSequence(randn64([2, 3, 6], 1), h0, c0, rk), /lstmSequence: expected 'z' of shape \[2, 3, 8\]. Received: z.shape=\[2, 3, 6\]/);
+  assert.throws(() => ops.lstmSequence(randn64([2, 8], 1), h0, c0, rk), /lstmSequence: expected 'z' of rank 3/);
+  assert.throws(() => ops.lstmSequence(randn64([2, 0, 8], 1), h0, c0, rk), /lstmSequence: the input sequence is empty/);
+  assert.throws(() => ops.lstmSequence(z, h0, randn64([2, 3], 1), rk), /lstmSequence: expected 'c0' of shape \[2, 2\]/);
+  assert.throws(() => ops.lstmSequence(z, h0, c0, randn64([2, 6], 1)), /lstmSequence: expected 'recurrentKernel' of shape \[2, 8\]/);
+  assert.throws(() => ops.lstmSequence(z, h0, c0, rk, {mask: tensor([[true, false]])}), /lstmSequence: expected 'mask' of shape \[2, 3\]. Received: mask.shape=\[1, 2\]/);
+  assert.throws(() => ops.lstmSequence(z, ops.cast(h0, 'float32'), c0, rk), /lstmSequence: all inputs must share one float dtype/);
+});
+
+test('gruSequence validates its inputs and names the wrong one', () => {
+  const z = randn64([2, 3, 6], 1), h0 = randn64([2, 2], 2), rk = randn64([2, 6], 3), rb = randn64([6], 4);
+  assert.doesNotThrow(() => ops.gruSequence(z, h0, rk, rb, {mask: tensor([[true, false, true], [true, true, true]])}));
+  assert.throws(() => ops.gruSequence(randn64([2, 3, 8], 1), h0, rk, rb), /gruSequence: expected 'z' of shape \[2, 3, 6\]. Received: z.shape=\[2, 3, 8\]/);
+  assert.throws(() => ops.gruSequence(z, h0, rk, randn64([2, 6], 1)), /gruSequence: expected 'recurrentBias' of shape \[6\]/);
+  assert.throws(() => ops.gruSequence(z, h0, randn64([6, 2], 1), rb), /gruSequence: expected 'recurrentKernel' of shape \[2, 6\]/);
+  assert.throws(() => ops.gruSequence(z, h0, rk, rb, {mask: tensor([[true]])}), /gruSequence: expected 'mask' of shape \[2, 3\]/);
+});

@@ -42,6 +42,85 @@ export function lstmStep(z: TensorLike, h: TensorLike, c: TensorLike, recurrentK
   return [hn!, cn!];
 }
 
+export interface LSTMSequenceOptions {
+  /** `[batch, timesteps]`, nonzero (true) where a step is used; masked steps carry the states. */
+  mask?: Tensor | null;
+  /** Process the sequence from its end; the outputs come back in processing order, as Keras. */
+  goBackwards?: boolean;
+  /** Masked steps output zeros instead of the previous output. */
+  zeroOutputForMask?: boolean;
+}
+
+/**
+ * A whole LSTM sequence in one fused kernel (default activations, gate order `i, f, c, o`): `z` is
+ * the input projection `x @ kernel + bias` of every step `[batch, T, 4 * units]`, `h0` and `c0` the
+ * initial states `[batch, units]`, `recurrentKernel` `[units, 4 * units]`. Same semantics as
+ * `rnn` over `lstmStep` (masking, `goBackwards`, `zeroOutputForMask`). Returns the outputs of every
+ * step `[batch, T, units]` (processing order) and the last states `h`, `c`.
+ */
+export function lstmSequence(
+  z: TensorLike,
+  h0: TensorLike,
+  c0: TensorLike,
+  recurrentKernel: TensorLike,
+  {mask = null, goBackwards = false, zeroOutputForMask = false}: LSTMSequenceOptions = {},
+): {outputs: Tensor; h: Tensor; c: Tensor} {
+  const op = 'lstmSequence';
+  const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
+  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h0' of rank 2 [batch, units]. Received: h0.shape=${fmtShape(ht.shape)}`);
+  if (zt.rank !== 3) throw new ValueError(`${op}: expected 'z' of rank 3 [batch, timesteps, 4 * units]. Received: z.shape=${fmtShape(zt.shape)}`);
+  const [b, u] = ht.shape as [number, number];
+  const t = zt.shape[1]!;
+  if (t === 0) throw new ValueError(`${op}: the input sequence is empty. Received: z.shape=${fmtShape(zt.shape)}`);
+  const ct = toTensor(c0, 'c0', op), rk = toTensor(recurrentKernel, 'recurrentKernel', op);
+  expectShape(op, 'z', zt, [b, t, 4 * u]);
+  expectShape(op, 'c0', ct, [b, u]);
+  expectShape(op, 'recurrentKernel', rk, [u, 4 * u]);
+  sameFloat(op, {z: zt, h0: ht, c0: ct, recurrentKernel: rk});
+  const masks = sequenceMask(op, mask, b, t, zt.dtype);
+  const [y, hn, cn] = runAll('LSTMSequence', {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks}, {goBackwards, zeroOutputForMask});
+  return {outputs: y!, h: hn!, c: cn!};
+}
+
+/**
+ * A whole GRU sequence in one fused kernel, `gruStep`'s form (`reset_after`, default activations,
+ * gates `z, r, h`): `z` `[batch, T, 3 * units]` (input projection plus input bias), `h0`
+ * `[batch, units]`, `recurrentKernel` `[units, 3 * units]`, `recurrentBias` `[3 * units]`. Same
+ * semantics as `rnn` over `gruStep`. Returns the outputs of every step `[batch, T, units]` and the
+ * last state `h`.
+ */
+export function gruSequence(
+  z: TensorLike,
+  h0: TensorLike,
+  recurrentKernel: TensorLike,
+  recurrentBias: TensorLike,
+  {mask = null, goBackwards = false, zeroOutputForMask = false}: LSTMSequenceOptions = {},
+): {outputs: Tensor; h: Tensor} {
+  const op = 'gruSequence';
+  const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
+  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h0' of rank 2 [batch, units]. Received: h0.shape=${fmtShape(ht.shape)}`);
+  if (zt.rank !== 3) throw new ValueError(`${op}: expected 'z' of rank 3 [batch, timesteps, 3 * units]. Received: z.shape=${fmtShape(zt.shape)}`);
+  const [b, u] = ht.shape as [number, number];
+  const t = zt.shape[1]!;
+  if (t === 0) throw new ValueError(`${op}: the input sequence is empty. Received: z.shape=${fmtShape(zt.shape)}`);
+  const rk = toTensor(recurrentKernel, 'recurrentKernel', op), rb = toTensor(recurrentBias, 'recurrentBias', op);
+  expectShape(op, 'z', zt, [b, t, 3 * u]);
+  expectShape(op, 'recurrentKernel', rk, [u, 3 * u]);
+  expectShape(op, 'recurrentBias', rb, [3 * u]);
+  sameFloat(op, {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb});
+  const masks = sequenceMask(op, mask, b, t, zt.dtype);
+  const [y, hn] = runAll('GRUSequence', {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb, mask: masks}, {goBackwards, zeroOutputForMask});
+  return {outputs: y!, h: hn!};
+}
+
+/** The sequence kernels' mask input: none, or the mask as 0/1 in `dtype` (what every backend reads). */
+function sequenceMask(op: string, mask: Tensor | null, b: number, t: number, dtype: Tensor['dtype']): Tensor[] {
+  if (!mask) return [];
+  const m = toTensor(mask, 'mask', op);
+  expectShape(op, 'mask', m, [b, t]);
+  return [cast(m.dtype === 'bool' ? m : cast(m, 'bool'), dtype)];
+}
+
 /**
  * One fused GRU step, Keras's `reset_after=True` form with the default activations, gate order
  * `z, r, h`: `z` is `x @ kernel + inputBias` `[batch, 3 * units]`, `h` the state `[batch, units]`,

@@ -12,6 +12,7 @@ export interface AdadeltaArgs extends OptimizerArgs {
 /**
  * Adadelta: `Eg = rho Eg + (1-rho) g^2`, `d = -sqrt(Ed + eps) / sqrt(Eg + eps) * g`,
  * `Ed = rho Ed + (1-rho) d^2`, `w += lr * d`. Keras 3 defaults: `learningRate = 0.001`, `rho = 0.95`, `epsilon = 1e-7`.
+ * One fused `AdadeltaUpdate` kernel per variable.
  */
 export class Adadelta extends Optimizer {
   static override readonly className = 'Adadelta';
@@ -40,6 +41,8 @@ export class Adadelta extends Optimizer {
     const i = this.variableIndex(variable);
     const accGrad = this.accumulatedGrads[i]!;
     const accDelta = this.accumulatedDeltaVars[i]!;
+    const attrs = {learningRate: lr, rho: this.rho, epsilon: this.epsilon};
+    if (this.fusedUpdate('AdadeltaUpdate', grad, variable, [accGrad, accDelta], attrs)) return;
     const rms = (x: Tensor) => ops.sqrt(ops.add(x, this.epsilon));
     this.assign(accGrad, movingAverage(accGrad.value, ops.square(grad), this.rho));
     const delta = ops.negative(ops.divide(ops.multiply(rms(accDelta.value), grad), rms(accGrad.value)));

@@ -16,6 +16,7 @@ export interface AdamArgs extends OptimizerArgs {
  * `w -= m * lr * sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon)` — epsilon is added to the
  * uncorrected `sqrt(v)` (PyTorch adds it to `sqrt(v_hat)`). With `amsgrad`, `v` is the running max.
  * Defaults: `learningRate = 0.001`, `beta1 = 0.9`, `beta2 = 0.999`, `epsilon = 1e-7`.
+ * One fused `AdamUpdate` kernel per variable, except with `amsgrad` (composite ops).
  */
 export class Adam extends Optimizer {
   static override readonly className: string = 'Adam';
@@ -49,6 +50,8 @@ export class Adam extends Optimizer {
     const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
     const m = this.momentums[i]!;
     let v = this.velocities[i]!;
+    const attrs = {alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon};
+    if (!this.amsgrad && this.fusedUpdate('AdamUpdate', gradient, variable, [m, v], attrs)) return;
     this.assignAdd(m, ops.multiply(ops.subtract(gradient, m.value), 1 - this.beta1));
     this.assignAdd(v, ops.multiply(ops.subtract(ops.square(gradient), v.value), 1 - this.beta2));
     if (this.amsgrad) {

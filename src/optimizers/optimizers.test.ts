@@ -3,6 +3,9 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {Variable} from '../autodiff/variable.js';
+import type {AnyKernelImpl, Backend} from '../backends/backend.js';
+import {backendName, getBackend, registerBackend, setBackend} from '../backends/registry.js';
+import {KERNELS} from '../kernels/index.js';
 import {tensor, type Tensor} from '../tensor/tensor.js';
 import * as optimizers from './index.js';
 import {Optimizer, RMSprop, SGD, Adam, schedules} from './index.js';
@@ -19,6 +22,35 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: numb
 
 const f64 = (values: number[], shape: number[]): Tensor => tensor(Float64Array.from(values), shape, 'float64');
 
+/** Runs `body` with the calls of every kernel counted (whether the active backend or its fallback ran it). */
+function countKernels(body: () => void): Map<string, number> {
+  const prev = backendName(), inner: Backend = getBackend();
+  const calls = new Map<string, number>();
+  const kernels: Record<string, AnyKernelImpl> = {};
+  for (const k of Object.keys(KERNELS)) {
+    const impl = (inner.kernels as Record<string, AnyKernelImpl | undefined>)[k];
+    kernels[k] = (inputs, attrs, outputs) => {
+      calls.set(k, (calls.get(k) ?? 0) + 1);
+      return impl ? impl(inputs, attrs, outputs) : false;
+    };
+  }
+  registerBackend('count-kernels', () => ({name: 'count-kernels', kernels}));
+  setBackend('count-kernels');
+  try {
+    body();
+  } finally {
+    setBackend(prev);
+  }
+  return calls;
+}
+
+// The fused update kernel each fixture's configuration runs (the others stay on the composite ops).
+const FUSED_KERNEL: Record<string, string> = {
+  'adadelta.json': 'AdadeltaUpdate', 'adam.json': 'AdamUpdate', 'adamw.json': 'AdamUpdate', 'rmsprop.json': 'RMSpropUpdate',
+  'sgd.json': 'SGDUpdate', 'sgd_momentum.json': 'SGDUpdate', 'sgd_nesterov.json': 'SGDUpdate',
+};
+const UPDATE_KERNELS = ['SGDUpdate', 'RMSpropUpdate', 'AdamUpdate', 'AdadeltaUpdate'];
+
 // Each fixture: the weights after each of 4 steps, from PyTorch (or a float64 transcription of the
 // published algorithm where PyTorch has none), for the same initial weights and gradients. The
 // tolerance covers the learning rate, which Keras (and we) keep in a float32 variable.
@@ -29,7 +61,9 @@ for (const file of readdirSync(FIX).filter((f) => f.endsWith('.json')).sort()) {
     const opt = new Cls(fx.args);
     const vars = fx.shapes.map((s: number[], i: number) => new Variable(f64(fx.w0[i], s), {name: `w${i}`}));
     fx.grads.forEach((gs: number[][], step: number) => {
-      opt.apply(gs.map((g, i) => f64(g, fx.shapes[i])), vars);
+      const calls = countKernels(() => opt.apply(gs.map((g, i) => f64(g, fx.shapes[i])), vars));
+      // the fixtures check the fused kernels where they apply, the composite ops elsewhere
+      for (const k of UPDATE_KERNELS) assert.equal(calls.get(k) ?? 0, k === FUSED_KERNEL[file] ? vars.length : 0, `${file}: ${k} calls`);
       vars.forEach((v: Variable, i: number) => close(v.value.values, fx.expected[step][i], 1e-7, `${file} step ${step + 1} var ${i}`));
     });
     assert.equal(opt.iterations, fx.grads.length);

@@ -15,6 +15,7 @@ export interface RMSpropArgs extends OptimizerArgs {
  * RMSprop as Keras 3 computes it: `v = rho * v + (1 - rho) * g^2`,
  * `w -= lr * g / sqrt(v + epsilon)` (epsilon inside the square root; centered: `v - mean_g^2 + epsilon`).
  * Defaults: `learningRate = 0.001`, `rho = 0.9`, `momentum = 0`, `epsilon = 1e-7`.
+ * One fused `RMSpropUpdate` kernel per variable, except when `centered` (composite ops).
  */
 export class RMSprop extends Optimizer {
   static override readonly className = 'RMSprop';
@@ -46,6 +47,11 @@ export class RMSprop extends Optimizer {
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
     const i = this.variableIndex(variable);
     const velocity = this.velocities[i]!;
+    if (!this.centered) {
+      const slots = this.momentum > 0 ? [velocity, this.momentums[i]!] : [velocity];
+      const attrs = {learningRate: lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon};
+      if (this.fusedUpdate('RMSpropUpdate', gradient, variable, slots, attrs)) return;
+    }
     this.assign(velocity, movingAverage(velocity.value, ops.square(gradient), this.rho));
     let denominator: Tensor;
     if (this.centered) {

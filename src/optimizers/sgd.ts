@@ -13,7 +13,7 @@ export interface SGDArgs extends OptimizerArgs {
 /**
  * Gradient descent with optional (Nesterov) momentum, Keras's form:
  * `m = momentum * m - lr * g; w += m` (Nesterov: `w += momentum * m - lr * g`).
- * Defaults: `learningRate = 0.01`, `momentum = 0`.
+ * Defaults: `learningRate = 0.01`, `momentum = 0`. One fused `SGDUpdate` kernel per variable.
  */
 export class SGD extends Optimizer {
   static override readonly className = 'SGD';
@@ -37,6 +37,9 @@ export class SGD extends Optimizer {
   }
 
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
+    const slots = this.momentum === 0 ? [] : [this.momentums[this.variableIndex(variable)]!];
+    const attrs = {learningRate: lr, momentum: this.momentum, nesterov: this.nesterov};
+    if (this.fusedUpdate('SGDUpdate', gradient, variable, slots, attrs)) return;
     if (this.momentum === 0) {
       this.assignSub(variable, ops.multiply(gradient, lr));
       return;

@@ -22,7 +22,21 @@ export const KernelId = {
   GRUStep: 17,
   Transpose: 18,
   BernoulliMask: 19,
+  OptimizerUpdate: 20,
+  LSTMStepGrad: 21,
+  GRUStepGrad: 22,
+  Gather: 23,
+  ScatterAdd: 24,
+  Concat: 25,
+  Split: 26,
+  LSTMSequence: 27,
+  LSTMSequenceGrad: 28,
+  GRUSequence: 29,
+  GRUSequenceGrad: 30,
 } as const;
+
+/** Update rules of `OptimizerUpdate` (`kt_optimizer_rule`). */
+export const OptimizerRule = {SGD: 0, RMSprop: 1, Adam: 2, Adadelta: 3} as const;
 
 /** Activations of the fused kernels (`kt_activation`). */
 export const Activation = {linear: 0, relu: 1, sigmoid: 2, tanh: 3} as const;

@@ -12,6 +12,9 @@ import {broadcastShapes, fmtShape, sizeOf, stridesOf} from '../../tensor/shape.j
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
 import {Activation, BinaryOp, KernelId, ReduceOp, UnaryOp, type NativeAddon} from './abi.js';
+import {nativeOptimizerKernels} from './optimizer.js';
+import {nativeRecurrentArrayKernels} from './recurrent_array.js';
+import {nativeLSTMSequenceKernels} from './lstm_sequence.js';
 
 /**
  * The kernels of the native backend. Each one declines (returns `false`, so the reference kernel
@@ -365,6 +368,9 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
   };
 
   return {
+    ...nativeOptimizerKernels(addon, MIN_NATIVE_ELEMENTS),
+    ...nativeRecurrentArrayKernels(addon, MIN_NATIVE_ELEMENTS),
+    ...nativeLSTMSequenceKernels(addon),
     BernoulliMask,
     Transpose,
     FusedDense,

@@ -7,6 +7,7 @@ import {reductionImpl} from './reduction.js';
 import {recurrentImpl} from './recurrent.js';
 import {fusedImpl} from './fused.js';
 import {randomImpl} from './random.js';
+import {optimizerImpl} from './optimizer.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -18,6 +19,7 @@ export const referenceKernels = {
   ...recurrentImpl,
   ...fusedImpl,
   ...randomImpl,
+  ...optimizerImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

@@ -109,9 +109,10 @@ export interface LSTMArgs extends LSTMCellArgs, RNNArgs {
  * `kernel [features, 4u]`, `recurrent_kernel [u, 4u]`, `bias [4u]`, gates `i, f, c, o`, so weights
  * saved by Python Keras load unchanged.
  *
- * With the default activations (and no recurrent dropout while training) the time loop runs the
- * fused `LSTMStep` kernel after one matmul for the input projection of all steps; otherwise the
- * generic cell loop (`LSTMCell.step`) runs. Both compute the same thing.
+ * With the default activations (and no recurrent dropout while training) one matmul computes the
+ * input projection of all steps and the fused `LSTMSequence` kernel runs the whole time loop (and,
+ * for the gradient, the whole backward pass through time); otherwise the generic cell loop
+ * (`LSTMCell.step`) runs. Both compute the same thing.
  *
  * ```ts
  * const model = new Sequential([new Embedding(20000, 128), new LSTM(128, {dropout: 0.2}), new Dense(1)]);
@@ -132,7 +133,7 @@ export class LSTM extends RNN {
     return this.cell.units;
   }
 
-  /** Whether this call can run the fused step kernel. */
+  /** Whether this call can run the fused sequence kernel. */
   canFuse(training: boolean): boolean {
     return canFuseGated(this, training, true, '');
   }
@@ -141,12 +142,15 @@ export class LSTM extends RNN {
     if (!this.canFuse(training)) return super.innerLoop(seq, initial, mask, training);
     const c = this.cell;
     const z = inputProjection(seq, c, c.bias?.read() ?? null, training);
-    const rk = c.recurrentKernel.read();
-    const step: ops.StepFunction = (zt, [h, cs]) => {
-      const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
-      return [hn, [hn, cn]];
-    };
-    return this.runLoop(step, z, initial, mask);
+    const [b, t] = z.shape as [number, number];
+    const {outputs, h, c: cs} = ops.lstmSequence(z, initial[0]!, initial[1]!, c.recurrentKernel.read(), {
+      mask,
+      goBackwards: this.goBackwards,
+      zeroOutputForMask: this.zeroOutputForMask,
+    });
+    // the last output is the last h, except where a mask makes the last step repeat or zero it
+    const lastOutput = mask ? ops.reshape(ops.slice(outputs, [0, t - 1, 0], [b, 1, c.units]), [b, c.units]) : h;
+    return {lastOutput, outputs, states: [h, cs]};
   }
 
   override getConfig(): Record<string, unknown> {
@@ -185,7 +189,8 @@ export interface GRUArgs extends GRUCellArgs, RNNArgs {
  * PyTorch form). Weights `kernel [features, 3u]`, `recurrent_kernel [u, 3u]`, `bias [2, 3u]`
  * (input bias, recurrent bias), gates `z, r, h`.
  *
- * With `resetAfter` and the default activations the loop runs the fused `GRUStep` kernel.
+ * With `resetAfter` and the default activations one matmul computes the input projection of all
+ * steps and the fused `GRUSequence` kernel runs the whole time loop (and its backward pass).
  */
 export class GRU extends RNN {
   static override readonly className: string = 'GRU';
@@ -202,7 +207,7 @@ export class GRU extends RNN {
     return this.cell.units;
   }
 
-  /** Whether this call can run the fused step kernel. */
+  /** Whether this call can run the fused sequence kernel. */
   canFuse(training: boolean): boolean {
     return canFuseGated(this, training, this.cell.resetAfter, 'resetAfter=true, ');
   }
@@ -214,11 +219,11 @@ export class GRU extends RNN {
     const z = inputProjection(seq, c, inputBias, training);
     const rk = c.recurrentKernel.read();
     const rb = recurrentBias ?? zeros([3 * c.units], seq.dtype);
-    const step: ops.StepFunction = (zt, [h]) => {
-      const hn = ops.gruStep(zt, h!, rk, rb);
-      return [hn, [hn]];
-    };
-    return this.runLoop(step, z, initial, mask);
+    const [b, t] = z.shape as [number, number];
+    const {outputs, h} = ops.gruSequence(z, initial[0]!, rk, rb, {mask, goBackwards: this.goBackwards, zeroOutputForMask: this.zeroOutputForMask});
+    // the last output is the last h, except where a mask makes the last step repeat or zero it
+    const lastOutput = mask ? ops.reshape(ops.slice(outputs, [0, t - 1, 0], [b, 1, c.units]), [b, c.units]) : h;
+    return {lastOutput, outputs, states: [h]};
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,0 +1,313 @@
+// Whole-sequence LSTM (KT_LSTM_SEQUENCE, KT_LSTM_SEQUENCE_GRAD): the time loop in C++, as cuDNN. Per
+// step one GEMM (h @ W forward, da @ W^T backward) on the pool's threads and the ISA table's
+// elementwise cell; the recurrent kernel's gradient is one GEMM over all steps at the end. Buffers
+// are allocated once per call, never per step. Arguments are validated by dispatch.cpp.
+#include <stdlib.h>
+#include <string.h>
+
+#include <vector>
+
+#include "gemm.h"
+#include "isa.h"
+#include "ops.h"
+#include "threadpool.h"
+
+namespace kt {
+namespace {
+
+// The elementwise cell of one step over `rows` rows, on several threads only when there is enough
+// work to pay for waking them (a sigmoid or tanh is ~20 flops: 8 "elements" of work per gate value).
+struct SeqCellJob {
+  long u;
+  // forward: gates (in: a, out: activated), c_prev, h_out, c_out
+  float* gates;
+  const float* c_prev;
+  float *h_out, *c_out;
+  // backward: dh, dc, dgates, gates (read), c_new, c_prev, da, dc_prev
+  const float *dh, *dc, *dgates, *cgates, *c_new;
+  float *da, *dc_prev;
+  bool backward;
+};
+
+void seq_cell_task(void* p, int tid, int nt, long rows) {
+  const SeqCellJob& j = *(const SeqCellJob*)p;
+  long b, e;
+  split_range(rows, nt, tid, &b, &e);
+  if (e <= b) return;
+  const long u = j.u;
+  if (j.backward)
+    isa().lstm_cell_grad(j.dh + b * u, j.dc + b * u, j.dgates + b * 4 * u, j.cgates + b * 4 * u, j.c_new + b * u,
+                         j.c_prev + b * u, j.da + b * 4 * u, j.dc_prev + b * u, e - b, u);
+  else
+    isa().lstm_cell(j.gates + b * 4 * u, j.c_prev + b * u, j.h_out + b * u, j.c_out + b * u, e - b, u);
+}
+
+void run_seq_cells(SeqCellJob& job, long rows, int threads) {
+  // 32 x 128 (the seed's LSTM) stays on one thread: waking a second one each step costs about what
+  // it saves there, and more on a busy machine
+  int t = rows * job.u * 4 * 8 > (1L << 17) ? threads : 1;
+  if (t > rows) t = (int)rows;
+  if (t <= 1) {
+    seq_cell_task(&job, 0, 1, rows);
+    return;
+  }
+  struct Wrap {
+    SeqCellJob* job;
+    long rows;
+  } w = {&job, rows};
+  parallel_run(
+      t, [](void* p, int tid, int nt) { seq_cell_task(((Wrap*)p)->job, tid, nt, ((Wrap*)p)->rows); }, &w);
+}
+
+// keep[r * T + k]: whether output k of row r is the step's h (1) or zeros (0). Valid steps and masked
+// steps after the first valid one (unless zero_out) repeat h, which a masked step carries unchanged.
+void output_keep(const float* mask, long batch, long T, bool backwards, bool zero_out, std::vector<unsigned char>& keep) {
+  keep.assign(batch * T, 1);
+  if (!mask) return;
+  for (long r = 0; r < batch; r++) {
+    bool seen = false;
+    for (long k = 0; k < T; k++) {
+      const long t = backwards ? T - 1 - k : k;
+      const bool valid = mask[r * T + t] != 0.0f;
+      keep[r * T + k] = valid || (seen && !zero_out);
+      seen = seen || valid;
+    }
+  }
+}
+
+}  // namespace
+
+void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
+                   const float* c0, const float* w, const float* mask, float* y, float* h_out, float* c_out,
+                   float* gates, float* cs, float* hs, int threads) {
+  if (batch == 0 || T == 0) return;
+  const long g4 = 4 * u, bu = batch * u, bg = batch * g4;
+  if (u == 0) return;
+  std::vector<unsigned char> keep;
+  output_keep(mask, batch, T, backwards, zero_out, keep);
+  for (long k = 0; k < T; k++) {
+    const long t = backwards ? T - 1 - k : k;
+    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
+    const float* cp = k > 0 ? cs + (k - 1) * bu : c0;
+    float* g = gates + k * bg;
+    float* hk = hs + k * bu;
+    float* ck = cs + k * bu;
+    // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place
+    for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
+    gemm(batch, g4, u, MatView{hp, u, 1}, MatView{w, g4, 1}, g, g4, true, threads);
+    SeqCellJob job = {u, g, cp, hk, ck, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false};
+    run_seq_cells(job, batch, threads);
+    for (long r = 0; r < batch; r++) {
+      if (mask && mask[r * T + t] == 0.0f) {
+        // a masked row carries its states; its gates reserve is constant zeros
+        memcpy(hk + r * u, hp + r * u, u * sizeof(float));
+        memcpy(ck + r * u, cp + r * u, u * sizeof(float));
+        memset(g + r * g4, 0, g4 * sizeof(float));
+      }
+      float* yr = y + (r * T + k) * u;
+      if (keep[r * T + k])
+        memcpy(yr, hk + r * u, u * sizeof(float));
+      else
+        memset(yr, 0, u * sizeof(float));
+    }
+  }
+  memcpy(h_out, hs + (T - 1) * bu, bu * sizeof(float));
+  memcpy(c_out, cs + (T - 1) * bu, bu * sizeof(float));
+}
+
+void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
+                        const float* dc_in, const float* dgates, const float* dcs, const float* dhs,
+                        const float* gates, const float* cs, const float* hs, const float* h0, const float* c0,
+                        const float* w, const float* mask, float* dz, float* dh0, float* dc0, float* dw,
+                        int threads) {
+  const long g4 = 4 * u, bu = batch * u, bg = batch * g4;
+  if (u == 0) return;
+  if (batch == 0 || T == 0) {
+    memset(dw, 0, u * g4 * sizeof(float));
+    return;
+  }
+  std::vector<unsigned char> keep;
+  output_keep(mask, batch, T, backwards, zero_out, keep);
+  // the gradients of the states after step k (ping-pong), one step's da, and h_prev of every step
+  // in dz's layout [b, T, u] for the recurrent kernel's gradient at the end
+  std::vector<float> dh(dh_in, dh_in + bu), dc(dc_in, dc_in + bu), dh_next(bu), dc_next(bu), da(bg), hprev(bu * T);
+  for (long k = T - 1; k >= 0; k--) {
+    const long t = backwards ? T - 1 - k : k;
+    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
+    const float* cp = k > 0 ? cs + (k - 1) * bu : c0;
+    const float* dhk = dhs + k * bu;
+    const float* dck = dcs + k * bu;
+    for (long r = 0; r < batch; r++) {
+      float* dhr = dh.data() + r * u;
+      float* dcr = dc.data() + r * u;
+      const float* dyr = dy + (r * T + k) * u;
+      if (keep[r * T + k])
+        for (long j = 0; j < u; j++) dhr[j] += dhk[r * u + j] + dyr[j];
+      else
+        for (long j = 0; j < u; j++) dhr[j] += dhk[r * u + j];
+      for (long j = 0; j < u; j++) dcr[j] += dck[r * u + j];
+    }
+    SeqCellJob job = {u, nullptr, cp, nullptr, nullptr, dh.data(), dc.data(), dgates + k * bg, gates + k * bg,
+                      cs + k * bu, da.data(), dc_next.data(), true};
+    run_seq_cells(job, batch, threads);
+    if (mask)
+      for (long r = 0; r < batch; r++)
+        if (mask[r * T + t] == 0.0f) {
+          // a masked row carries its states and their gradients; its gates are constants
+          memset(da.data() + r * g4, 0, g4 * sizeof(float));
+          memcpy(dc_next.data() + r * u, dc.data() + r * u, u * sizeof(float));
+        }
+    // dh_prev = da @ W^T (W^T as a view: element (p, j) at w[j * 4u + p])
+    gemm(batch, u, g4, MatView{da.data(), g4, 1}, MatView{w, 1, g4}, dh_next.data(), u, false, threads);
+    for (long r = 0; r < batch; r++) {
+      if (mask && mask[r * T + t] == 0.0f)
+        for (long j = 0; j < u; j++) dh_next[r * u + j] += dh[r * u + j];
+      memcpy(dz + (r * T + t) * g4, da.data() + r * g4, g4 * sizeof(float));
+      memcpy(hprev.data() + (r * T + t) * u, hp + r * u, u * sizeof(float));
+    }
+    dh.swap(dh_next);
+    dc.swap(dc_next);
+  }
+  memcpy(dh0, dh.data(), bu * sizeof(float));
+  memcpy(dc0, dc.data(), bu * sizeof(float));
+  // dW = hprev^T @ dz over all b * T rows: [u, bT] @ [bT, 4u]
+  gemm(u, g4, batch * T, MatView{hprev.data(), 1, u}, MatView{dz, g4, 1}, dw, g4, false, threads);
+}
+
+}  // namespace kt
+
+// ---- GRU (reset_after): m = h @ W + b; reserve per step zg, r, hh, m_h
+
+namespace kt {
+namespace {
+
+struct GruCellJob {
+  long u;
+  // forward: z [rows, 3u], m [rows, 3u], h_prev, h_out, reserve [rows, 4u]
+  const float *z, *m, *h;
+  float *h_out, *res;
+  // backward: dh, dres, res (read), h_prev; dz, dm [rows, 3u], dh_direct
+  const float *dh, *dres, *cres;
+  float *dz, *dm, *dhd;
+  bool backward;
+  long rows;
+};
+
+void gru_cell_task(void* p, int tid, int nt) {
+  const GruCellJob& j = *(const GruCellJob*)p;
+  long b, e;
+  split_range(j.rows, nt, tid, &b, &e);
+  if (e <= b) return;
+  const long u = j.u;
+  if (j.backward)
+    isa().gru_cell_grad(j.dh + b * u, j.dres + b * 4 * u, j.cres + b * 4 * u, j.h + b * u, j.dz + b * 3 * u,
+                        j.dm + b * 3 * u, j.dhd + b * u, e - b, u);
+  else
+    isa().gru_cell(j.z + b * 3 * u, j.m + b * 3 * u, j.h + b * u, j.h_out + b * u, j.res + b * 4 * u, e - b, u);
+}
+
+void run_gru_cells(GruCellJob& job, int threads) {
+  int t = job.rows * job.u * 4 * 8 > (1L << 17) ? threads : 1;  // as run_seq_cells
+  if (t > job.rows) t = (int)job.rows;
+  if (t <= 1)
+    gru_cell_task(&job, 0, 1);
+  else
+    parallel_run(t, gru_cell_task, &job);
+}
+
+}  // namespace
+
+void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
+                  const float* w, const float* rb, const float* mask, float* y, float* h_out, float* reserve, float* hs,
+                  int threads) {
+  if (batch == 0 || T == 0 || u == 0) return;
+  const long g3 = 3 * u, g4 = 4 * u, bu = batch * u;
+  std::vector<unsigned char> keep;
+  output_keep(mask, batch, T, backwards, zero_out, keep);
+  std::vector<float> zt(batch * g3), m(batch * g3);
+  for (long k = 0; k < T; k++) {
+    const long t = backwards ? T - 1 - k : k;
+    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
+    float* hk = hs + k * bu;
+    float* res = reserve + k * batch * g4;
+    for (long r = 0; r < batch; r++) {
+      memcpy(zt.data() + r * g3, z + (r * T + t) * g3, g3 * sizeof(float));
+      memcpy(m.data() + r * g3, rb, g3 * sizeof(float));
+    }
+    gemm(batch, g3, u, MatView{hp, u, 1}, MatView{w, g3, 1}, m.data(), g3, true, threads);
+    GruCellJob job = {u, zt.data(), m.data(), hp, hk, res, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false, batch};
+    run_gru_cells(job, threads);
+    for (long r = 0; r < batch; r++) {
+      if (mask && mask[r * T + t] == 0.0f) {
+        memcpy(hk + r * u, hp + r * u, u * sizeof(float));
+        memset(res + r * g4, 0, g4 * sizeof(float));
+      }
+      float* yr = y + (r * T + k) * u;
+      if (keep[r * T + k])
+        memcpy(yr, hk + r * u, u * sizeof(float));
+      else
+        memset(yr, 0, u * sizeof(float));
+    }
+  }
+  memcpy(h_out, hs + (T - 1) * bu, bu * sizeof(float));
+}
+
+void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
+                       const float* dres, const float* dhs, const float* reserve, const float* hs, const float* h0,
+                       const float* w, const float* mask, float* dz, float* dh0, float* dw, float* db, int threads) {
+  if (u == 0) return;
+  const long g3 = 3 * u, g4 = 4 * u, bu = batch * u;
+  if (batch == 0 || T == 0) {
+    memset(dw, 0, u * g3 * sizeof(float));
+    memset(db, 0, g3 * sizeof(float));
+    return;
+  }
+  std::vector<unsigned char> keep;
+  output_keep(mask, batch, T, backwards, zero_out, keep);
+  // dm of every step and h_prev of every step, batch-major [b, T, ...], for the weight gradients
+  std::vector<float> dh(dh_in, dh_in + bu), dh_next(bu), dzk(batch * g3), dmk(batch * g3), dm_all(batch * T * g3),
+      hprev(bu * T);
+  for (long k = T - 1; k >= 0; k--) {
+    const long t = backwards ? T - 1 - k : k;
+    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
+    const float* dhk = dhs + k * bu;
+    for (long r = 0; r < batch; r++) {
+      float* dhr = dh.data() + r * u;
+      const float* dyr = dy + (r * T + k) * u;
+      if (keep[r * T + k])
+        for (long j = 0; j < u; j++) dhr[j] += dhk[r * u + j] + dyr[j];
+      else
+        for (long j = 0; j < u; j++) dhr[j] += dhk[r * u + j];
+    }
+    GruCellJob job = {u, nullptr, nullptr, hp, nullptr, nullptr, dh.data(), dres + k * batch * g4, reserve + k * batch * g4,
+                      dzk.data(), dmk.data(), dh_next.data(), true, batch};
+    run_gru_cells(job, threads);
+    if (mask)
+      for (long r = 0; r < batch; r++)
+        if (mask[r * T + t] == 0.0f) {
+          // a masked row carries its state and its gradient; its reserve is constant
+          memset(dzk.data() + r * g3, 0, g3 * sizeof(float));
+          memset(dmk.data() + r * g3, 0, g3 * sizeof(float));
+          memcpy(dh_next.data() + r * u, dh.data() + r * u, u * sizeof(float));
+        }
+    // dh_prev = dh_direct + dm @ W^T
+    gemm(batch, u, g3, MatView{dmk.data(), g3, 1}, MatView{w, 1, g3}, dh_next.data(), u, true, threads);
+    for (long r = 0; r < batch; r++) {
+      memcpy(dz + (r * T + t) * g3, dzk.data() + r * g3, g3 * sizeof(float));
+      memcpy(dm_all.data() + (r * T + t) * g3, dmk.data() + r * g3, g3 * sizeof(float));
+      memcpy(hprev.data() + (r * T + t) * u, hp + r * u, u * sizeof(float));
+    }
+    dh.swap(dh_next);
+  }
+  memcpy(dh0, dh.data(), bu * sizeof(float));
+  gemm(u, g3, batch * T, MatView{hprev.data(), 1, u}, MatView{dm_all.data(), g3, 1}, dw, g3, false, threads);
+  // the bias gradient: column sums of dm over all b * T rows, in float64 (deterministic for any threads)
+  std::vector<double> acc(g3, 0.0);
+  for (long i = 0; i < batch * T; i++) {
+    const float* row = dm_all.data() + i * g3;
+    for (long j = 0; j < g3; j++) acc[j] += row[j];
+  }
+  for (long j = 0; j < g3; j++) db[j] = (float)acc[j];
+}
+
+}  // namespace kt

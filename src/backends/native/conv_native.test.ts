@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import type {BernoulliMaskAttrs} from '../../kernels/defs/random.js';
+import {KERNELS, type KernelName} from '../../kernels/index.js';
+import {allocate} from '../../tensor/dtype.js';
+import {Tensor} from '../../tensor/tensor.js';
+import type {AnyKernelImpl} from '../backend.js';
+import {referenceKernels} from '../reference/index.js';
+import {loadNativeBackend, type NativeBackend} from './index.js';
+
+// The implicit-GEMM convolutions (native/src/conv.cpp) and the SIMD Philox masks
+// (native/src/philox_impl.inc) against the reference backend, on every instruction set of this CPU:
+// shapes on and off the microkernel tiles (12 x 32, 6 x 16, 4 x 16, 8 x 12), one input channel (the
+// first layer), channel counts that are not multiples of the vector width, filter rows above one
+// k-block (384), padding, strides, dilation, and the pixel partitions of the filter gradient.
+const loaded = loadNativeBackend();
+const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
+const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
+if (skip) console.log(`# SKIP native convolution tests: ${skip}`);
+
+let seed = 2024;
+function rand(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+}
+function randT(shape: number[]): Tensor {
+  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < v.length; i++) v[i] = 2 * rand() - 1;
+  return new Tensor(shape, 'float32', v);
+}
+
+function run(name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor>, attrs: unknown): Tensor {
+  const [m] = KERNELS[name].infer(inputs as never, attrs as never);
+  const out = new Tensor(m!.shape, m!.dtype, allocate(m!.dtype, m!.shape.reduce((a, b) => a * b, 1)));
+  assert.notEqual(impl(inputs as never, attrs as never, [out]), false, `${name} declined`);
+  return out;
+}
+const nat = (name: KernelName, inputs: Record<string, Tensor>, attrs: unknown) => run(name, native!.kernels[name] as AnyKernelImpl, inputs, attrs);
+const ref = (name: KernelName, inputs: Record<string, Tensor>, attrs: unknown) => run(name, referenceKernels[name] as AnyKernelImpl, inputs, attrs);
+
+function assertClose(a: Tensor, e: Tensor, label: string, atol: number): void {
+  assert.deepEqual(a.shape, e.shape, `${label}: shape`);
+  for (let i = 0; i < e.size; i++) {
+    const x = a.values[i]!, y = e.values[i]!;
+    if (!(Math.abs(x - y) <= atol + 1e-5 * Math.abs(y))) assert.fail(`${label}: [${i}] native ${x} vs reference ${y}`);
+  }
+}
+function assertSame(a: Tensor, b: Tensor, label: string): void {
+  for (let i = 0; i < a.size; i++) if (!Object.is(a.values[i], b.values[i])) assert.fail(`${label}: [${i}] ${a.values[i]} !== ${b.values[i]}`);
+}
+
+function forEachIsa(body: (isa: string) => void): void {
+  const best = native!.isa;
+  try {
+    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
+      if (!native!.addon.forceIsa(isa)) continue;
+      body(isa);
+    }
+  } finally {
+    native!.addon.forceIsa(best);
+  }
+}
+function withThreads<T>(n: number, f: () => T): T {
+  const before = native!.getNumThreads();
+  native!.setNumThreads(n);
+  try {
+    return f();
+  } finally {
+    native!.setNumThreads(before);
+  }
+}
+
+interface ConvCase {x: number[]; f: number[]; strides: [number, number]; padding: 'same' | 'valid'; dilations: [number, number]}
+const cases: ConvCase[] = [
+  // the seed CNN's first layer, smaller: one input channel, K = 9, 26 pixels a row (not a tile multiple)
+  {x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], padding: 'valid', dilations: [1, 1]},
+  // its second layer, smaller: 32 channels, so MR-row blocks of the filter straddle taps
+  {x: [2, 12, 10, 32], f: [3, 3, 32, 64], strides: [1, 1], padding: 'valid', dilations: [1, 1]},
+  // channels and filters off every vector width, 'same' padding, strides, dilation
+  {x: [2, 9, 11, 3], f: [3, 3, 3, 17], strides: [1, 1], padding: 'same', dilations: [1, 1]},
+  {x: [1, 10, 9, 7], f: [3, 2, 7, 33], strides: [2, 1], padding: 'same', dilations: [1, 1]},
+  {x: [2, 11, 12, 5], f: [3, 3, 5, 3], strides: [1, 2], padding: 'valid', dilations: [2, 1]},
+  {x: [1, 13, 12, 6], f: [2, 3, 6, 40], strides: [3, 2], padding: 'same', dilations: [2, 2]},
+  // fewer output pixels than one microkernel tile
+  {x: [1, 3, 4, 2], f: [3, 3, 2, 5], strides: [1, 1], padding: 'valid', dilations: [1, 1]},
+  // K = 5 * 5 * 20 = 500 filter rows: two k-blocks in the forward product
+  {x: [1, 9, 8, 20], f: [5, 5, 20, 9], strides: [1, 1], padding: 'same', dilations: [1, 1]},
+  // cout = 400: two cout-blocks in the input gradient's product
+  {x: [1, 5, 4, 2], f: [2, 2, 2, 400], strides: [1, 1], padding: 'same', dilations: [1, 1]},
+  // a window larger than the padded input along one axis's stride: every tap of some pixels in padding
+  {x: [2, 4, 4, 3], f: [4, 4, 3, 6], strides: [2, 2], padding: 'same', dilations: [1, 1]},
+];
+
+test('native convolutions (forward, fused, both gradients) match the reference, every ISA', {skip}, () => {
+  forEachIsa((isa) => {
+    for (const c of cases) {
+      const x = randT(c.x), f = randT(c.f), b = randT([c.f[3]!]);
+      const a = {strides: c.strides, padding: c.padding, dilations: c.dilations};
+      const label = `${isa} x=${c.x} f=${c.f} s=${c.strides} d=${c.dilations} ${c.padding}`;
+      const K = c.f[0]! * c.f[1]! * c.f[2]!;
+      const y = ref('Conv2D', {x, filter: f}, a);
+      assertClose(nat('Conv2D', {x, filter: f}, a), y, `Conv2D ${label}`, 1e-5 * Math.sqrt(K));
+      for (const activation of ['linear', 'relu'] as const) {
+        assertClose(nat('FusedConv2D', {x, filter: f, bias: b}, {...a, activation}), ref('FusedConv2D', {x, filter: f, bias: b}, {...a, activation}),
+          `FusedConv2D ${activation} ${label}`, 1e-5 * Math.sqrt(K));
+      }
+      const dy = randT([...y.shape]);
+      assertClose(nat('Conv2DBackpropInput', {dy, filter: f}, {...a, inputShape: c.x}), ref('Conv2DBackpropInput', {dy, filter: f}, {...a, inputShape: c.x}),
+        `Conv2DBackpropInput ${label}`, 1e-5 * Math.sqrt(K * c.f[3]!));
+      const rows = y.size / c.f[3]!;
+      assertClose(nat('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f}), ref('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f}),
+        `Conv2DBackpropFilter ${label}`, 1e-5 * Math.sqrt(rows));
+    }
+  });
+});
+
+test('native convolutions: 1 and 2 threads give identical results (filter gradient split over pixels too)', {skip}, () => {
+  // x [4, 34, 34, 1] with a 3 x 3 x 1 x 8 filter: 4096 pixels and one output tile, so the filter
+  // gradient is split into pixel partitions summed in a fixed order; the second case splits tiles
+  for (const c of [cases[0]!, {...cases[0]!, x: [4, 34, 34, 1], f: [3, 3, 1, 8]}, cases[1]!, cases[3]!]) {
+    const x = randT(c.x), f = randT(c.f);
+    const a = {strides: c.strides, padding: c.padding, dilations: c.dilations};
+    const dy = randT([...ref('Conv2D', {x, filter: f}, a).shape]);
+    const label = `x=${c.x} f=${c.f}`;
+    assertSame(withThreads(1, () => nat('Conv2D', {x, filter: f}, a)), withThreads(2, () => nat('Conv2D', {x, filter: f}, a)), `Conv2D ${label}`);
+    const gi = (t: number) => withThreads(t, () => nat('Conv2DBackpropInput', {dy, filter: f}, {...a, inputShape: c.x}));
+    assertSame(gi(1), gi(2), `Conv2DBackpropInput ${label}`);
+    const gf = (t: number) => withThreads(t, () => nat('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f}));
+    const one = gf(1);
+    assertSame(one, gf(2), `Conv2DBackpropFilter ${label}`);
+    assertSame(one, gf(3), `Conv2DBackpropFilter 3 threads ${label}`);
+    assertClose(one, ref('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f}), `Conv2DBackpropFilter ${label}`, 1e-5 * Math.sqrt(dy.size));
+  }
+});
+
+test('native BernoulliMask is bit-identical to the reference on every ISA (vector blocks, tails, thread splits)', {skip}, () => {
+  const sizes = [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 32769, 70001];
+  forEachIsa((isa) => {
+    for (const threads of [1, 3]) {
+      withThreads(threads, () => {
+        for (const n of sizes) {
+          for (const [keepProb, k0, k1] of [[0.75, 1, 2], [0.5, 0xffffffff, 0x12345678], [1e-9, 7, 0], [1, 3, 4], [0, 5, 6], [0.3, 0x80000000, 0x7fffffff]] as const) {
+            const a: BernoulliMaskAttrs = {shape: [n], keepProb, dtype: 'float32', k0, k1};
+            const r = ref('BernoulliMask', {}, a), m = nat('BernoulliMask', {}, a);
+            for (let i = 0; i < n; i++) {
+              if (m.values[i] !== r.values[i]) assert.fail(`${isa} ${threads} threads n=${n} keep=${keepProb} key=(${k0}, ${k1}): [${i}] native ${m.values[i]}, reference ${r.values[i]}`);
+            }
+          }
+        }
+      });
+    }
+  });
+});

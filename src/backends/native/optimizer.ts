@@ -1,0 +1,45 @@
+import {optimizerSlotCount, type AdadeltaUpdateAttrs, type AdamUpdateAttrs, type RMSpropUpdateAttrs, type SGDUpdateAttrs} from '../../kernels/defs/optimizer.js';
+import {ValueError} from '../../errors.js';
+import {fmtShape} from '../../tensor/shape.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import type {KernelTable} from '../backend.js';
+import {KernelId, OptimizerRule, type NativeAddon} from './abi.js';
+
+/**
+ * The fused optimizer updates on the native backend (native/src/optimizer.cpp): float32 only
+ * (float64 runs on the reference backend), and only from `minElements` on, where one call into the
+ * addon costs less than the JavaScript loop. Every buffer is checked to hold exactly the variable's
+ * elements before the call; the addon checks the lengths again.
+ */
+export function nativeOptimizerKernels(addon: NativeAddon, minElements: number): Partial<KernelTable> {
+  type Op = 'SGDUpdate' | 'RMSpropUpdate' | 'AdamUpdate' | 'AdadeltaUpdate';
+  const update = <A extends object>(op: Op, rule: number, params: (a: A) => [number, number, number, number]) =>
+    ({variable, gradient, slots}: {variable: Tensor; gradient: Tensor; slots: Tensor[]}, attrs: A, outs: Tensor[]) => {
+      const all = [variable, gradient, ...slots, ...outs];
+      if (!all.every((t) => t.dtype === 'float32' && t.values instanceof Float32Array) || variable.size < minElements) return false;
+      const s = optimizerSlotCount(op, attrs as {momentum?: number});
+      if (slots.length !== s || outs.length !== s + 1) {
+        throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);
+      }
+      const names = ['variable', 'gradient', ...slots.map((_, i) => `slots[${i}]`), 'output variable', ...slots.map((_, i) => `output slots[${i}]`)];
+      const n = variable.size;
+      all.forEach((t, i) => {
+        const sameShape = t.shape.length === variable.shape.length && t.shape.every((d, j) => d === variable.shape[j]);
+        if (!sameShape || t.values.length !== n) {
+          throw new ValueError(
+            `${op}: ${names[i]} must have the variable's shape ${fmtShape(variable.shape)} and ${n} values. ` +
+              `Received: ${names[i]}.shape=${fmtShape(t.shape)} with ${t.values.length} values`,
+          );
+        }
+      });
+      addon.run(KernelId.OptimizerUpdate, all.map((t) => t.values as Float32Array), Float64Array.from([rule, n, ...params(attrs)]));
+      return true;
+    };
+
+  return {
+    SGDUpdate: update('SGDUpdate', OptimizerRule.SGD, (a: SGDUpdateAttrs) => [a.learningRate, a.momentum, +a.nesterov, 0]),
+    RMSpropUpdate: update('RMSpropUpdate', OptimizerRule.RMSprop, (a: RMSpropUpdateAttrs) => [a.learningRate, a.rho, a.momentum, a.epsilon]),
+    AdamUpdate: update('AdamUpdate', OptimizerRule.Adam, (a: AdamUpdateAttrs) => [a.alpha, a.beta1, a.beta2, a.epsilon]),
+    AdadeltaUpdate: update('AdadeltaUpdate', OptimizerRule.Adadelta, (a: AdadeltaUpdateAttrs) => [a.learningRate, a.rho, a.epsilon, 0]),
+  };
+}

@@ -1,0 +1,62 @@
+import {test} from 'node:test';
+import {GradientTape} from '../../autodiff/tape.js';
+import * as ops from '../../ops/index.js';
+import {randomNormal} from '../../tensor/random.js';
+import {tensor, type Tensor} from '../../tensor/tensor.js';
+import {assertClose} from '../../testing/gradcheck.js';
+import {GRU, LSTM} from './layers.js';
+
+// The LSTM and GRU layers' fused paths (one LSTMSequence / GRUSequence kernel for the whole time loop) against the generic
+// cell loop, on what the layer tests elsewhere leave out: initial states, returnState,
+// zeroOutputForMask with a masked last step, gradients into the initial states; and stateful batches.
+
+const rand = (shape: number[], seed: number) => randomNormal(shape, {seed});
+
+function run(layer: LSTM | GRU, x: Tensor, states: Tensor[], mask: Tensor | null): Tensor[] {
+  const tape = new GradientTape();
+  tape.watch([x, ...states]);
+  let outs!: Tensor[];
+  const loss = tape.run(() => {
+    outs = layer.apply(x, {mask, initialState: states, training: true}) as Tensor[];
+    // weigh every returned tensor differently so each one's gradient path counts
+    return outs.map((o, i) => ops.sum(ops.multiply(o, ops.add(ops.multiply(rand([...o.shape], 50 + i), 0.5), 1)))).reduce((a, b) => ops.add(a, b));
+  });
+  return [...outs, ...tape.gradient(loss, [x, ...states, ...layer.trainableWeights]).map((g) => g!)];
+}
+
+test('LSTM and GRU fused sequence kernels = generic loop: initial states, returnState, zeroOutputForMask, masked last step', () => {
+  const x = rand([3, 5, 4], 1), h0 = rand([3, 6], 2), c0 = rand([3, 6], 3);
+  // row 1 masked at the end (the last output is zeros or repeated), row 2 at the start
+  const mask = tensor([[1, 1, 1, 1, 1], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]].map((r) => r.map(Boolean)));
+  for (const opts of [
+    {returnSequences: true, returnState: true, zeroOutputForMask: true},
+    {returnState: true, zeroOutputForMask: true},
+    {returnState: true, goBackwards: true},
+    {returnSequences: true, returnState: true, goBackwards: true, dropout: 0.3, seed: 5},
+  ]) {
+    for (const m of [null, mask]) {
+      for (const Cls of [LSTM, GRU]) {
+        const fused = new Cls(6, opts);
+        const generic = new Cls(6, {...opts, useCudnn: false});
+        fused.apply(x);
+        generic.apply(x);
+        generic.setWeights(fused.getWeights());
+        const states = Cls === LSTM ? [h0, c0] : [h0];
+        const a = run(fused, x, states, m), b = run(generic, x, states, m);
+        a.forEach((t, i) => assertClose(t, b[i]!, {rtol: 1e-4, atol: 1e-5, label: `${Cls.name} ${JSON.stringify(opts)} mask=${!!m} [${i}]`}));
+      }
+    }
+  }
+});
+
+test('stateful LSTM: the fused path carries the states across batches as the generic loop', () => {
+  const fused = new LSTM(4, {stateful: true, returnSequences: true});
+  const generic = new LSTM(4, {stateful: true, returnSequences: true, useCudnn: false});
+  const x1 = rand([2, 3, 5], 7), x2 = rand([2, 3, 5], 8);
+  fused.apply(x1);
+  generic.apply(x1);
+  generic.setWeights(fused.getWeights());
+  fused.resetStates();
+  generic.resetStates();
+  for (const x of [x1, x2]) assertClose(fused.apply(x) as Tensor, generic.apply(x) as Tensor, {rtol: 1e-5, atol: 1e-6, label: 'stateful'});
+});
