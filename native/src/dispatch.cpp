@@ -29,7 +29,8 @@
 //   KT_OPTIMIZER_UPDATE  bufs w, g, slots[s], w', slots'[s]   [rule, n, p0, p1, p2, p3] (p any doubles)
 //                  rule (kt_optimizer_rule) and p: SGD [lr, momentum, nesterov, -] (s = momentum != 0),
 //                  RMSprop [lr, rho, momentum, epsilon] (s = 1 + (momentum > 0)), Adam [alpha, beta1,
-//                  beta2, epsilon] (s = 2), Adadelta [lr, rho, epsilon, -] (s = 2); every buffer n floats
+//                  beta2, epsilon] (s = 2), Adadelta [lr, rho, epsilon, -] (s = 2); every buffer n floats;
+//                  w' may be w and slots'[k] slots[k] (in place), else an output overlaps no other buffer
 //
 //   KT_LSTM_STEP_GRAD  bufs dh, dc, dGates, gates, cNew, c, da, dcPrev   [batch, u]   dh dc cNew c dcPrev
 //                                [b, u], dGates gates da [b, 4u]
@@ -427,6 +428,20 @@ int run_optimizer_update(const Args& a) {
   for (int i = 0; i < 3 + 2 * s; i++) {
     const int name = i < 2 + s ? i : 4 + (i - 2 - s);
     if (!need(a, i, n, names[name])) return 1;
+  }
+  // an output is updated in place (the very buffer of its input: the variable, or its slot) or
+  // overlaps no other buffer; the loops read each buffer through one restrict pointer
+  for (int k = 0; k < 1 + s; k++) {
+    const int o = 2 + s + k, own = k == 0 ? 0 : k + 1;
+    const uintptr_t o0 = (uintptr_t)a.bufs[o], o1 = o0 + (uintptr_t)n * sizeof(float);
+    for (int i = 0; i < 3 + 2 * s; i++) {
+      if (i == o || (i == own && a.bufs[i] == a.bufs[o])) continue;
+      const uintptr_t b0 = (uintptr_t)a.bufs[i], b1 = b0 + (uintptr_t)n * sizeof(float);
+      if (n > 0 && b0 < o1 && o0 < b1) {
+        return fail(a, "%s shares memory with %s (only its own input may be updated in place)", names[4 + k],
+                    names[i < 2 + s ? i : 4 + (i - 2 - s)]);
+      }
+    }
   }
   optimizer_update((int)rule, n, p, a.bufs, a.bufs + 2 + s, num_threads());
   return 0;

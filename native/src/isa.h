@@ -8,6 +8,12 @@
 
 namespace kt {
 
+// one image's pooling geometry: window kh x kw, strides sh, sw, padding pt (top), pl (left); the
+// padding is narrower than the window, so no window lies wholly in it
+struct PoolGeom {
+  long h, w, c, oh, ow, kh, kw, sh, sw, pt, pl;
+};
+
 struct Isa {
   const char* name;
   int mr, nr;  // microkernel tile: rows of A per packed panel, columns of B per packed panel
@@ -41,6 +47,11 @@ struct Isa {
   // dropout mask (random.cpp): pairs [pb, pe) of Philox-4x32-10 draws of counter (p, c1, 0, 0) under
   // key (k0, k1); y[2p], y[2p + 1] (below n) = 1 when the 52-bit uniform * 2^64 is below t (or all)
   void (*philox_mask)(float* y, long n, long pb, long pe, uint32_t k0, uint32_t k1, uint32_t c1, uint64_t t, int all);
+  // pooling over one NHWC image (pool_impl.inc): x, dx [h, w, c], y, dy [oh, ow, c]; dx fully written
+  void (*maxpool)(const PoolGeom* g, const float* x, float* y);
+  void (*maxpool_grad)(const PoolGeom* g, const float* x, const float* dy, float* dx);
+  void (*avgpool)(const PoolGeom* g, const float* x, float* y);
+  void (*avgpool_grad)(const PoolGeom* g, const float* dy, float* dx);
 };
 
 extern const Isa isa_scalar;

@@ -9,6 +9,7 @@ namespace {
 
 #include "elementwise_impl.inc"
 #include "philox_impl.inc"
+#include "pool_impl.inc"
 
 constexpr int MR = 8, NR = 12;
 
@@ -45,7 +46,8 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 const Isa isa_neon = {"neon", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                       reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl,
                         bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
-                        lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl};
+                        lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
+                        maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl};
 
 }  // namespace kt
 #endif

@@ -8,6 +8,7 @@ namespace {
 
 #include "elementwise_impl.inc"
 #include "philox_impl.inc"
+#include "pool_impl.inc"
 
 constexpr int MR = 4, NR = 16;
 
@@ -33,6 +34,7 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 const Isa isa_scalar = {"scalar", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl,
                         bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
-                        lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl};
+                        lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
+                        maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl};
 
 }  // namespace kt

@@ -1,5 +1,6 @@
-// Pooling (NHWC, vectorized over channels), and the threaded drivers of the elementwise,
-// reduction and softmax loops of the active instruction set.
+// The threaded drivers of pooling (NHWC; the loops, vectorized over channels, are the active
+// instruction set's: pool_impl.inc) and of the elementwise, reduction and softmax loops of the
+// active instruction set.
 #include "ops.h"
 
 #include <stdint.h>
@@ -36,133 +37,39 @@ void parallel_images(long n, long work_per_image, int threads, F& body) {
   parallel_run(t, task, &job);
 }
 
-inline long lmax(long a, long b) { return a > b ? a : b; }
-
-// best = max(best, in) over channels, NaN winning (as MaxPool); at[c] = k where in[c] became the best
-// (strictly greater, so the first maximal cell keeps it)
-void channel_argmax(const float* __restrict in, float* __restrict best, float* __restrict at, float k, long C) {
-  for (long c = 0; c < C; c++) {
-    const float v = in[c], b = best[c];
-    const bool take = (v > b) | ((v != v) & (b == b));
-    best[c] = take ? v : b;
-    at[c] = take ? k : at[c];
-  }
-}
-
-// p[c] += d[c] where the window's arg-max is cell k. Written as p + (d & mask) so that it vectorizes
-// (a conditional add stays a branch); exact: dx starts at +0 and a sum that starts at +0 is never -0,
-// so adding the +0 of a masked-out lane changes nothing, and a NaN in dy stays in its own cell.
-void channel_scatter(const float* __restrict at, float k, const float* __restrict d, float* __restrict p, long C) {
-  for (long c = 0; c < C; c++) {
-    uint32_t bits;
-    memcpy(&bits, &d[c], 4);
-    bits &= at[c] == k ? 0xffffffffu : 0u;
-    float add;
-    memcpy(&add, &bits, 4);
-    p[c] += add;
-  }
-}
-
-inline long lmin(long a, long b) { return a < b ? a : b; }
+PoolGeom pool_geom(const ConvGeom& g) { return PoolGeom{g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl}; }
 
 }  // namespace
 
+// The loops are the instruction set's (pool_impl.inc), one image per call, images split over threads.
 void maxpool(const ConvGeom& g, const float* x, float* y, int threads) {
-  const long C = g.cin;
-  const float ninf = -__builtin_inff();
-  auto body = [&](long n) {
-    for (long oh = 0; oh < g.oh; oh++)
-      for (long ow = 0; ow < g.ow; ow++) {
-        float* out = y + ((n * g.oh + oh) * g.ow + ow) * C;
-        for (long c = 0; c < C; c++) out[c] = ninf;
-        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
-        // `same` padding never picks a padded cell: padded cells are skipped, not zeros
-        for (long ih = lmax(h0, 0); ih < lmin(h0 + g.kh, g.h); ih++)
-          for (long iw = lmax(w0, 0); iw < lmin(w0 + g.kw, g.w); iw++) {
-            const float* in = x + ((n * g.h + ih) * g.w + iw) * C;
-            for (long c = 0; c < C; c++) out[c] = (in[c] > out[c]) | (in[c] != in[c]) ? in[c] : out[c];
-          }
-      }
-  };
-  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+  const PoolGeom pg = pool_geom(g);
+  const Isa& s = isa();
+  auto body = [&](long n) { s.maxpool(&pg, x + n * g.h * g.w * g.cin, y + n * g.oh * g.ow * g.cin); };
+  parallel_images(g.n, g.oh * g.ow * g.cin * g.kh * g.kw, threads, body);
 }
 
 void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads) {
-  const long C = g.cin;
-  auto body = [&](long n) {
-    float* o = dx + n * g.h * g.w * C;
-    const float* xn = x + n * g.h * g.w * C;
-    memset(o, 0, g.h * g.w * C * sizeof(float));
-    // per window: the arg-max of each channel as a float cell index (the first maximal cell, NaN
-    // winning, as the reference), then dy added at that cell: selects on floats, no index arrays,
-    // so both passes vectorize over channels
-    float* best = (float*)malloc(2 * C * sizeof(float));
-    if (!best) abort();
-    float* at = best + C;
-    for (long oh = 0; oh < g.oh; oh++)
-      for (long ow = 0; ow < g.ow; ow++) {
-        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
-        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
-        if (hb >= he || wb >= we) continue;
-        const float* first = xn + (hb * g.w + wb) * C;
-        for (long c = 0; c < C; c++) { best[c] = first[c]; at[c] = 0.0f; }
-        float k = 0.0f;
-        for (long ih = hb; ih < he; ih++)
-          for (long iw = wb; iw < we; iw++, k += 1.0f) channel_argmax(xn + (ih * g.w + iw) * C, best, at, k, C);
-        const float* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
-        k = 0.0f;
-        for (long ih = hb; ih < he; ih++)
-          for (long iw = wb; iw < we; iw++, k += 1.0f) channel_scatter(at, k, d, o + (ih * g.w + iw) * C, C);
-      }
-    free(best);
-  };
-  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+  const PoolGeom pg = pool_geom(g);
+  const Isa& s = isa();
+  const long in = g.h * g.w * g.cin, out = g.oh * g.ow * g.cin;
+  auto body = [&](long n) { s.maxpool_grad(&pg, x + n * in, dy + n * out, dx + n * in); };
+  parallel_images(g.n, out * g.kh * g.kw, threads, body);
 }
 
 void avgpool(const ConvGeom& g, const float* x, float* y, int threads) {
-  const long C = g.cin;
-  auto body = [&](long n) {
-    for (long oh = 0; oh < g.oh; oh++)
-      for (long ow = 0; ow < g.ow; ow++) {
-        float* out = y + ((n * g.oh + oh) * g.ow + ow) * C;
-        for (long c = 0; c < C; c++) out[c] = 0.0f;
-        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
-        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
-        for (long ih = hb; ih < he; ih++)
-          for (long iw = wb; iw < we; iw++) {
-            const float* in = x + ((n * g.h + ih) * g.w + iw) * C;
-            for (long c = 0; c < C; c++) out[c] += in[c];
-          }
-        // `same` padding averages over the valid cells only
-        const long count = (he - hb) * (we - wb);
-        const float inv = count > 0 ? 1.0f / (float)count : 0.0f;
-        for (long c = 0; c < C; c++) out[c] *= inv;
-      }
-  };
-  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+  const PoolGeom pg = pool_geom(g);
+  const Isa& s = isa();
+  auto body = [&](long n) { s.avgpool(&pg, x + n * g.h * g.w * g.cin, y + n * g.oh * g.ow * g.cin); };
+  parallel_images(g.n, g.oh * g.ow * g.cin * g.kh * g.kw, threads, body);
 }
 
 void avgpool_grad(const ConvGeom& g, const float* dy, float* dx, int threads) {
-  const long C = g.cin;
-  auto body = [&](long n) {
-    float* o = dx + n * g.h * g.w * C;
-    memset(o, 0, g.h * g.w * C * sizeof(float));
-    for (long oh = 0; oh < g.oh; oh++)
-      for (long ow = 0; ow < g.ow; ow++) {
-        const long h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
-        const long hb = lmax(h0, 0), he = lmin(h0 + g.kh, g.h), wb = lmax(w0, 0), we = lmin(w0 + g.kw, g.w);
-        const long count = (he - hb) * (we - wb);
-        if (count <= 0) continue;
-        const float inv = 1.0f / (float)count;
-        const float* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
-        for (long ih = hb; ih < he; ih++)
-          for (long iw = wb; iw < we; iw++) {
-            float* p = o + (ih * g.w + iw) * C;
-            for (long c = 0; c < C; c++) p[c] += d[c] * inv;
-          }
-      }
-  };
-  parallel_images(g.n, g.oh * g.ow * C * g.kh * g.kw, threads, body);
+  const PoolGeom pg = pool_geom(g);
+  const Isa& s = isa();
+  const long in = g.h * g.w * g.cin, out = g.oh * g.ow * g.cin;
+  auto body = [&](long n) { s.avgpool_grad(&pg, dy + n * out, dx + n * in); };
+  parallel_images(g.n, out * g.kh * g.kw, threads, body);
 }
 
 namespace {

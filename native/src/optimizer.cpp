@@ -1,10 +1,17 @@
 // Fused optimizer updates (KT_OPTIMIZER_UPDATE): one pass over a variable, its gradient and its
-// slots, writing the new variable and slots to separate output buffers. Each formula is the
-// composite ops of src/optimizers/*.ts in the same order, every intermediate a float, so the result
-// equals the composite path's bit for bit: plain loops that g++ -O3 vectorizes for the target's
-// baseline (SSE2 on x86-64; these loops are bound by memory, not arithmetic), with contraction into
-// FMA turned off where the target would otherwise do it (aarch64), since a fused a*b+c rounds once.
+// slots, writing the new variable and slots. Each formula is the composite ops of
+// src/optimizers/*.ts in the same order, every intermediate a float, so the result equals the
+// composite path's bit for bit: plain loops that g++ -O3 vectorizes for the target's baseline (SSE2
+// on x86-64; these loops are bound by memory, not arithmetic), with contraction into FMA turned off
+// where the target would otherwise do it (aarch64), since a fused a*b+c rounds once.
 // Arguments are validated by dispatch.cpp before these run.
+//
+// In place: each output (the variable, slot k) is either its own input's buffer or a buffer that
+// overlaps no other (dispatch.cpp checks). Per index every loop reads the variable and slots before
+// writing them and reads no other index, so an update in place gives the same values. Each loop is
+// instantiated per combination of in-place streams (bit k of M: output k is its input): an in-place
+// stream is read through its output pointer, so every buffer is reached through exactly one
+// __restrict pointer, as restrict requires, and the loops still vectorize without alias checks.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -27,31 +34,36 @@ struct UpdateJob {
   float* out[3];       // variable', slots'
   float s[5];          // the rule's scalars, rounded to float as the composite ops round them
   int rule;
+  int mask;            // bit k: out[k] is its input's buffer (variable: in[0], slot k - 1: in[k + 1])
   bool momentum;       // SGD and RMSprop: the momentum slot is present
   bool nesterov;
 };
 
+// The input of stream `bit`: its output pointer when that stream is updated in place.
+#define KT_IN(M, bit, in, out) (((M) & (bit)) ? (const float*)(out) : (in))
+
+// s = lr
+template <int M>
+void sgd_plain(const float* __restrict w_, const float* __restrict g, float* __restrict w2, long n, float lr) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  for (long i = 0; i < n; i++) w2[i] = w[i] - g[i] * lr;
+}
+
 // s = lr, momentum
-void sgd(const UpdateJob& j, long b, long e) {
-  const float* __restrict w = j.in[0];
-  const float* __restrict g = j.in[1];
-  float* __restrict w2 = j.out[0];
-  const float lr = j.s[0], mu = j.s[1];
-  if (!j.momentum) {
-    for (long i = b; i < e; i++) w2[i] = w[i] - g[i] * lr;
-    return;
-  }
-  const float* __restrict m = j.in[2];
-  float* __restrict m2 = j.out[1];
-  if (j.nesterov) {
-    for (long i = b; i < e; i++) {
+template <int M>
+void sgd_momentum(const float* __restrict w_, const float* __restrict g, const float* __restrict m_,
+                  float* __restrict w2, float* __restrict m2, long n, float lr, float mu, bool nesterov) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  const float* m = KT_IN(M, 2, m_, m2);
+  if (nesterov) {
+    for (long i = 0; i < n; i++) {
       const float step = g[i] * lr;
       const float mi = m[i] * mu - step;
       m2[i] = mi;
       w2[i] = w[i] + (mi * mu - step);
     }
   } else {
-    for (long i = b; i < e; i++) {
+    for (long i = 0; i < n; i++) {
       const float mi = m[i] * mu - g[i] * lr;
       m2[i] = mi;
       w2[i] = w[i] + mi;
@@ -59,11 +71,28 @@ void sgd(const UpdateJob& j, long b, long e) {
   }
 }
 
-// restrict on parameters (not on locals loaded from a struct) lets g++ vectorize loops with this
-// many streams without run-time alias checks
-void rmsprop_momentum(const float* __restrict w, const float* __restrict g, const float* __restrict v,
-                      const float* __restrict m, float* __restrict w2, float* __restrict v2, float* __restrict m2,
+// s = lr, rho, 1 - rho, epsilon
+template <int M>
+void rmsprop_plain(const float* __restrict w_, const float* __restrict g, const float* __restrict v_,
+                   float* __restrict w2, float* __restrict v2, long n, float lr, float rho, float rho1, float eps) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  const float* v = KT_IN(M, 2, v_, v2);
+  for (long i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float vi = v[i] * rho + (gi * gi) * rho1;
+    v2[i] = vi;
+    w2[i] = w[i] - (gi * lr) / __builtin_sqrtf(vi + eps);
+  }
+}
+
+// s = lr, rho, 1 - rho, epsilon, momentum
+template <int M>
+void rmsprop_momentum(const float* __restrict w_, const float* __restrict g, const float* __restrict v_,
+                      const float* __restrict m_, float* __restrict w2, float* __restrict v2, float* __restrict m2,
                       long n, float lr, float rho, float rho1, float eps, float mu) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  const float* v = KT_IN(M, 2, v_, v2);
+  const float* m = KT_IN(M, 4, m_, m2);
   for (long i = 0; i < n; i++) {
     const float gi = g[i];
     const float vi = v[i] * rho + (gi * gi) * rho1;
@@ -74,30 +103,14 @@ void rmsprop_momentum(const float* __restrict w, const float* __restrict g, cons
   }
 }
 
-// s = lr, rho, 1 - rho, epsilon, momentum
-void rmsprop(const UpdateJob& j, long b, long e) {
-  const float* __restrict w = j.in[0];
-  const float* __restrict g = j.in[1];
-  const float* __restrict v = j.in[2];
-  float* __restrict w2 = j.out[0];
-  float* __restrict v2 = j.out[1];
-  const float lr = j.s[0], rho = j.s[1], rho1 = j.s[2], eps = j.s[3], mu = j.s[4];
-  if (!j.momentum) {
-    for (long i = b; i < e; i++) {
-      const float gi = g[i];
-      const float vi = v[i] * rho + (gi * gi) * rho1;
-      v2[i] = vi;
-      w2[i] = w[i] - (gi * lr) / __builtin_sqrtf(vi + eps);
-    }
-    return;
-  }
-  rmsprop_momentum(w + b, g + b, v + b, j.in[3] + b, w2 + b, v2 + b, j.out[2] + b, e - b, lr, rho, rho1, eps, mu);
-}
-
 // s = alpha, 1 - beta1, 1 - beta2, epsilon
-void adam_loop(const float* __restrict w, const float* __restrict g, const float* __restrict m,
-               const float* __restrict v, float* __restrict w2, float* __restrict m2, float* __restrict v2, long n,
+template <int M>
+void adam_loop(const float* __restrict w_, const float* __restrict g, const float* __restrict m_,
+               const float* __restrict v_, float* __restrict w2, float* __restrict m2, float* __restrict v2, long n,
                float alpha, float b1, float b2, float eps) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  const float* m = KT_IN(M, 2, m_, m2);
+  const float* v = KT_IN(M, 4, v_, v2);
   for (long i = 0; i < n; i++) {
     const float gi = g[i];
     const float mi = m[i] + (gi - m[i]) * b1;
@@ -108,36 +121,71 @@ void adam_loop(const float* __restrict w, const float* __restrict g, const float
   }
 }
 
-void adam(const UpdateJob& j, long b, long e) {
-  adam_loop(j.in[0] + b, j.in[1] + b, j.in[2] + b, j.in[3] + b, j.out[0] + b, j.out[1] + b, j.out[2] + b, e - b,
-            j.s[0], j.s[1], j.s[2], j.s[3]);
-}
-
 // s = lr, rho, 1 - rho, epsilon
-void adadelta_loop(const float* __restrict w, const float* __restrict g, const float* __restrict eg,
-                   const float* __restrict ed, float* __restrict w2, float* __restrict eg2, float* __restrict ed2,
+template <int M>
+void adadelta_loop(const float* __restrict w_, const float* __restrict g, const float* __restrict eg_,
+                   const float* __restrict ed_, float* __restrict w2, float* __restrict eg2, float* __restrict ed2,
                    long n, float lr, float rho, float rho1, float eps) {
+  const float* w = KT_IN(M, 1, w_, w2);
+  const float* eg = KT_IN(M, 2, eg_, eg2);
+  const float* ed = KT_IN(M, 4, ed_, ed2);
   for (long i = 0; i < n; i++) {
     const float gi = g[i];
     const float egi = eg[i] * rho + (gi * gi) * rho1;
     eg2[i] = egi;
-    const float delta = -((__builtin_sqrtf(ed[i] + eps) * gi) / __builtin_sqrtf(egi + eps));
-    ed2[i] = ed[i] * rho + (delta * delta) * rho1;
+    const float edi = ed[i];
+    const float delta = -((__builtin_sqrtf(edi + eps) * gi) / __builtin_sqrtf(egi + eps));
+    ed2[i] = edi * rho + (delta * delta) * rho1;
     w2[i] = w[i] + delta * lr;
   }
 }
 
-void adadelta(const UpdateJob& j, long b, long e) {
-  adadelta_loop(j.in[0] + b, j.in[1] + b, j.in[2] + b, j.in[3] + b, j.out[0] + b, j.out[1] + b, j.out[2] + b, e - b,
-                j.s[0], j.s[1], j.s[2], j.s[3]);
-}
+#undef KT_IN
+
+// one instantiation per combination of in-place streams, indexed by the mask
+template <typename F, F... fs>
+struct Table {
+  static constexpr F at[sizeof...(fs)] = {fs...};
+};
+using Fn1 = decltype(&sgd_plain<0>);
+using Fn2 = decltype(&sgd_momentum<0>);
+using Fn3 = decltype(&rmsprop_plain<0>);
+using Fn4 = decltype(&rmsprop_momentum<0>);
+using Fn5 = decltype(&adam_loop<0>);
+using Fn6 = decltype(&adadelta_loop<0>);
+using SgdPlain = Table<Fn1, sgd_plain<0>, sgd_plain<1>>;
+using SgdMomentum = Table<Fn2, sgd_momentum<0>, sgd_momentum<1>, sgd_momentum<2>, sgd_momentum<3>>;
+using RmsPlain = Table<Fn3, rmsprop_plain<0>, rmsprop_plain<1>, rmsprop_plain<2>, rmsprop_plain<3>>;
+using RmsMomentum = Table<Fn4, rmsprop_momentum<0>, rmsprop_momentum<1>, rmsprop_momentum<2>, rmsprop_momentum<3>,
+                          rmsprop_momentum<4>, rmsprop_momentum<5>, rmsprop_momentum<6>, rmsprop_momentum<7>>;
+using Adam = Table<Fn5, adam_loop<0>, adam_loop<1>, adam_loop<2>, adam_loop<3>, adam_loop<4>, adam_loop<5>,
+                   adam_loop<6>, adam_loop<7>>;
+using Adadelta = Table<Fn6, adadelta_loop<0>, adadelta_loop<1>, adadelta_loop<2>, adadelta_loop<3>,
+                       adadelta_loop<4>, adadelta_loop<5>, adadelta_loop<6>, adadelta_loop<7>>;
 
 void run_range(const UpdateJob& j, long b, long e) {
+  const float* const* in = j.in;
+  float* const* out = j.out;
+  const long n = e - b;
+  const int k = j.mask;
   switch (j.rule) {
-    case KT_OPT_SGD: sgd(j, b, e); break;
-    case KT_OPT_RMSPROP: rmsprop(j, b, e); break;
-    case KT_OPT_ADAM: adam(j, b, e); break;
-    default: adadelta(j, b, e); break;
+    case KT_OPT_SGD:
+      if (!j.momentum) SgdPlain::at[k](in[0] + b, in[1] + b, out[0] + b, n, j.s[0]);
+      else SgdMomentum::at[k](in[0] + b, in[1] + b, in[2] + b, out[0] + b, out[1] + b, n, j.s[0], j.s[1], j.nesterov);
+      break;
+    case KT_OPT_RMSPROP:
+      if (!j.momentum) RmsPlain::at[k](in[0] + b, in[1] + b, in[2] + b, out[0] + b, out[1] + b, n, j.s[0], j.s[1], j.s[2], j.s[3]);
+      else RmsMomentum::at[k](in[0] + b, in[1] + b, in[2] + b, in[3] + b, out[0] + b, out[1] + b, out[2] + b, n,
+                              j.s[0], j.s[1], j.s[2], j.s[3], j.s[4]);
+      break;
+    case KT_OPT_ADAM:
+      Adam::at[k](in[0] + b, in[1] + b, in[2] + b, in[3] + b, out[0] + b, out[1] + b, out[2] + b, n, j.s[0], j.s[1],
+                  j.s[2], j.s[3]);
+      break;
+    default:
+      Adadelta::at[k](in[0] + b, in[1] + b, in[2] + b, in[3] + b, out[0] + b, out[1] + b, out[2] + b, n, j.s[0],
+                      j.s[1], j.s[2], j.s[3]);
+      break;
   }
 }
 
@@ -159,6 +207,9 @@ void optimizer_update(int rule, long n, const double* p, const float* const* in,
   for (int k = 0; k < 2 + slots; k++) j.in[k] = in[k];
   for (int k = 0; k < 1 + slots; k++) j.out[k] = out[k];
   j.momentum = slots > (rule == KT_OPT_RMSPROP ? 1 : 0);
+  for (int k = 0; k < 1 + slots; k++) {
+    if (out[k] == in[k == 0 ? 0 : k + 1]) j.mask |= 1 << k;
+  }
   // scalars as the composite ops make them: the double (1 - rho, say) computed first, then rounded
   switch (rule) {
     case KT_OPT_SGD:

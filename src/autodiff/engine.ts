@@ -1,4 +1,5 @@
-import {execute} from '../backends/registry.js';
+import {execute, storageOverlap} from '../backends/registry.js';
+import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 
@@ -55,14 +56,31 @@ export function isRecording(): boolean {
   return active.some((t) => t.paused === 0);
 }
 
-/** Runs one kernel on the active backend and records it on every tape it depends on. */
-export function runKernel(def: KernelDef<any, any>, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
-  const outputs = execute(def, inputs, attrs);
-  for (const tape of active) {
-    if (tape.paused === 0 && tape.dependsOnWatched(inputs)) {
-      tape.nodes.push({def, inputs, attrs, outputs});
-      for (const o of outputs) tape.tracked.add(o.id);
+/**
+ * Runs one kernel on the active backend and records it on every tape it depends on. `out`: the
+ * destinations `execute` takes (tensors the caller owns); one that is also an input (an in-place
+ * update) is refused while a tape records the call, since the tape keeps the inputs for the gradient.
+ */
+export function runKernel(
+  def: KernelDef<any, any>,
+  inputs: Record<string, Tensor | Tensor[]>,
+  attrs: unknown,
+  out?: readonly (Tensor | null | undefined)[],
+): Tensor[] {
+  const recording = active.length === 0 ? active : active.filter((tape) => tape.paused === 0 && tape.dependsOnWatched(inputs));
+  if (out && recording.length > 0) {
+    for (const v of Object.values(inputs)) {
+      for (const t of Array.isArray(v) ? v : [v]) {
+        if (out.some((o) => o && storageOverlap(o, t) !== 'none')) {
+          throw new ValueError(`${def.name}: cannot write an output into an input's storage (in place) while a GradientTape records the call`);
+        }
+      }
     }
+  }
+  const outputs = execute(def, inputs, attrs, out);
+  for (const tape of recording) {
+    tape.nodes.push({def, inputs, attrs, outputs});
+    for (const o of outputs) tape.tracked.add(o.id);
   }
   return outputs;
 }

@@ -17,9 +17,19 @@ export interface VariableArgs {
 /**
  * A mutable, named holder of a tensor: the weights of layers and the slots of optimizers. Ops read
  * it like a tensor; a `GradientTape` watches a trainable variable as soon as an op reads it.
+ *
+ * A tensor a user holds never changes under them: `value` and `read()` hand the current tensor out,
+ * `assign` takes one in, and from then on the variable treats it as shared. Only a tensor the
+ * variable made itself and never handed out (`writableValue`, `adoptValue`) may be updated in place,
+ * as optimizers do with their slots; the first in-place update after a read copies once.
  */
 export class Variable {
   private _value: Tensor;
+  /**
+   * Whether `_value` may be referenced outside this variable: it was handed out (`value`, `read()`)
+   * or given to it (constructor, `assign`). Only an unshared value is ever written in place.
+   */
+  private _shared = true;
   name: string;
   /** The variable's full path (`dense/kernel`), set by the layer that owns it. */
   path: string;
@@ -48,24 +58,68 @@ export class Variable {
   /** The current value, as ops read it (a tape watching accessed variables starts watching it). */
   read(): Tensor {
     noteVariableRead(this._value, this.trainable);
+    this._shared = true;
     return this._value;
   }
 
   /** The current value without notifying tapes (for saving, printing, optimizers' own math). */
   get value(): Tensor {
+    this._shared = true;
     return this._value;
   }
 
   /** Replaces the value; shape must match, dtype is converted. */
   assign(v: Tensor): void {
+    this.checkShape(v);
+    this._value = v.dtype === this._value.dtype ? v : makeTensor(v, undefined, this._value.dtype);
+    this._shared = true;
+  }
+
+  /**
+   * Internal (optimizers), not Keras API: a tensor holding the current value that only this variable
+   * references, to be written in place. The current tensor if it was never handed out or given in;
+   * otherwise a copy, which becomes the value (the tensor handed out keeps its values).
+   */
+  writableValue(): Tensor {
+    if (this._shared) {
+      const v = this._value;
+      this._value = new Tensor(v.shape, v.dtype, v.values.slice());
+      this._shared = false;
+    }
+    return this._value;
+  }
+
+  /**
+   * Internal (optimizers), not Keras API: the current tensor if only this variable references it
+   * (`writableValue` would return it without copying), else null. Hands nothing out.
+   */
+  unsharedValue(): Tensor | null {
+    return this._shared ? null : this._value;
+  }
+
+  /**
+   * Internal (optimizers), not Keras API: makes `v` the value and takes ownership of it, so later
+   * updates may write it in place. The caller must hold the only reference to `v` (a kernel's fresh
+   * output); shape and dtype must match.
+   */
+  adoptValue(v: Tensor): void {
+    this.checkShape(v);
+    if (v.dtype !== this._value.dtype) {
+      throw new ValueError(`Variable "${this.path}": cannot adopt a ${v.dtype} tensor as the value of a ${this._value.dtype} variable`);
+    }
+    this._value = v;
+    this._shared = false;
+  }
+
+  private checkShape(v: Tensor): void {
     if (!shapesEqual(v.shape, this._value.shape)) {
       throw new ValueError(
         `Variable "${this.path}": cannot assign a value of shape ${fmtShape(v.shape)} to a variable of shape ${fmtShape(this._value.shape)}`,
       );
     }
-    this._value = v.dtype === this._value.dtype ? v : makeTensor(v, undefined, this._value.dtype);
   }
 
+  // dataSync and arraySync copy the values: the tensor itself is not handed out
   dataSync() {
     return this._value.dataSync();
   }

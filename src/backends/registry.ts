@@ -2,6 +2,7 @@ import {configuredBackend} from '../config.js';
 import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
 import {allocate} from '../tensor/dtype.js';
+import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {Backend, KernelImpl, KernelTable} from './backend.js';
 import {loadNativeBackend} from './native/index.js';
@@ -68,14 +69,31 @@ export function backendName(): string {
   return getBackend().name;
 }
 
-/** Allocates the outputs of `def` and runs it on the active backend (reference when it lacks it). */
-export function execute(def: KernelDef<any, any>, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
+/**
+ * Allocates the outputs of `def` and runs it on the active backend (reference when it lacks it).
+ *
+ * `out` passes destinations: `out[i]`, where given, becomes output `i` instead of a new tensor (the
+ * kernel writes every element of it). It must have the output's shape and dtype and storage of that
+ * dtype and size, and the caller must own it: nobody else may hold it, since its values change. It
+ * may share storage with an input only exactly, and only as a pair the kernel declares (`inPlace`);
+ * any other overlap with an input or another destination is refused.
+ */
+export function execute(
+  def: KernelDef<any, any>,
+  inputs: Record<string, Tensor | Tensor[]>,
+  attrs: unknown,
+  out?: readonly (Tensor | null | undefined)[],
+): Tensor[] {
   const metas = def.infer(inputs as never, attrs);
   if (def.alias !== undefined) {
+    if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;
     return [new Tensor(metas[0]!.shape, metas[0]!.dtype, src.values)];
   }
-  const outputs = metas.map((m) => {
+  if (out) checkDestinations(def, inputs, metas, out);
+  const outputs = metas.map((m, i) => {
+    const given = out?.[i];
+    if (given) return given;
     let n = 1;
     for (const d of m.shape) n *= d;
     return new Tensor(m.shape, m.dtype, allocate(m.dtype, n));
@@ -87,4 +105,65 @@ export function execute(def: KernelDef<any, any>, inputs: Record<string, Tensor 
   const ref = referenceBackend.kernels[name] as KernelImpl<unknown>;
   ref(inputs as never, attrs as never, outputs);
   return outputs;
+}
+
+/** Whether two tensors' storages share any byte; `exact` when they are the very same range. */
+export function storageOverlap(a: Tensor, b: Tensor): 'none' | 'exact' | 'partial' {
+  const x = a.values, y = b.values;
+  if (x.buffer !== y.buffer) return 'none';
+  const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
+  if (x1 <= y0 || y1 <= x0 || x.byteLength === 0 || y.byteLength === 0) return 'none';
+  return x0 === y0 && x1 === y1 && x.constructor === y.constructor ? 'exact' : 'partial';
+}
+
+function checkDestinations(
+  def: KernelDef<any, any>,
+  inputs: Record<string, Tensor | Tensor[]>,
+  metas: readonly {shape: readonly number[]; dtype: string}[],
+  out: readonly (Tensor | null | undefined)[],
+): void {
+  const op = def.name;
+  if (out.length !== metas.length) {
+    throw new ValueError(`${op}: out must list one destination (or undefined) per output: expected ${metas.length}. Received: ${out.length}`);
+  }
+  out.forEach((o, i) => {
+    if (o === null || o === undefined) return;
+    if (!(o instanceof Tensor)) throw new ValueError(`${op}: out[${i}] must be a Tensor or undefined. Received: ${typeof o}`);
+    const m = metas[i]!;
+    const sameShape = o.shape.length === m.shape.length && o.shape.every((d, j) => d === m.shape[j]);
+    if (!sameShape || o.dtype !== m.dtype) {
+      throw new ValueError(
+        `${op}: out[${i}] must have the output's shape ${fmtShape(m.shape)} and dtype ${m.dtype}. ` +
+          `Received: shape ${fmtShape(o.shape)}, dtype ${o.dtype}`,
+      );
+    }
+    const want = allocate(o.dtype, 0).constructor;
+    if (o.values.constructor !== want || o.values.length !== o.size) {
+      throw new ValueError(
+        `${op}: out[${i}] must be stored in a ${want.name} of ${o.size} elements. ` +
+          `Received: a ${o.values.constructor.name} of ${o.values.length} elements`,
+      );
+    }
+    for (let j = 0; j < i; j++) {
+      const p = out[j];
+      if (p && storageOverlap(o, p) !== 'none') throw new ValueError(`${op}: out[${i}] shares storage with out[${j}]; destinations must be distinct`);
+    }
+    for (const [slot, v] of Object.entries(inputs)) {
+      const list = Array.isArray(v) ? v : [v];
+      list.forEach((t, k) => {
+        const overlap = storageOverlap(o, t);
+        if (overlap === 'none') return;
+        const where = Array.isArray(v) ? `${slot}[${k}]` : slot;
+        const declared = def.inPlace?.some((p) => p.input === slot && p.output + (Array.isArray(v) ? k : 0) === i) ?? false;
+        if (overlap === 'exact' && declared) return;
+        throw new ValueError(
+          `${op}: out[${i}] shares storage with input '${where}', ` +
+            (declared
+              ? 'but not exactly (an in-place destination must be the very same storage as its input)'
+              : `which ${op} does not declare safe to update in place` +
+                (def.inPlace?.length ? ` (declared: ${def.inPlace.map((p) => `${p.input} -> out[${p.output}]`).join(', ')})` : '')),
+        );
+      });
+    }
+  });
 }

@@ -23,8 +23,23 @@ export interface KernelDef<S extends Slots = Slots, Attrs = any> {
   readonly inputs: S;
   /** The output shares the storage of input `alias` (reshape): no backend call, no copy. */
   readonly alias?: keyof S;
+  /**
+   * Input -> output pairs that may share storage exactly (a caller passes the input's own tensor as
+   * that output's destination, `out`, to update it in place). Declare a pair only where every
+   * implementation is elementwise per index for it: output element `i` depends on no input element
+   * other than index `i`, and each element `i` of the input is read before element `i` of the output
+   * is written. For a `'many'` slot, its `k`-th tensor pairs with output `output + k`. Any other
+   * sharing between a destination and an input is refused.
+   */
+  readonly inPlace?: readonly InPlacePair<S>[];
   /** Output metas (most kernels have one output). Assumes ops already validated the inputs. */
   infer(inputs: InputsFor<S, TensorMeta>, attrs: Attrs): TensorMeta[];
+}
+
+/** One declared in-place pair: input slot `input` may be written as output `output` (see `KernelDef.inPlace`). */
+export interface InPlacePair<S extends Slots = Slots> {
+  readonly input: keyof S & string;
+  readonly output: number;
 }
 
 export function defineKernel<const S extends Slots, Attrs = Record<string, never>>(
@@ -32,6 +47,7 @@ export function defineKernel<const S extends Slots, Attrs = Record<string, never
   spec: {
     inputs: S;
     alias?: keyof S;
+    inPlace?: readonly InPlacePair<S>[];
     infer: (inputs: InputsFor<S, TensorMeta>, attrs: Attrs) => TensorMeta[];
   },
 ): KernelDef<S, Attrs> {

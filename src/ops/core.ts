@@ -46,13 +46,17 @@ export function convertToTensor(x: TensorLike, dtype?: DType): Tensor {
   return toTensor(x, 'x', 'convertToTensor', dtype);
 }
 
-/** Runs a kernel of the contract through the tape; returns its outputs. */
+/**
+ * Runs a kernel of the contract through the tape; returns its outputs. `out` (internal: optimizers'
+ * in-place updates) gives destinations for some outputs, tensors the caller owns; see `execute`.
+ */
 export function runAll<K extends KernelName>(
   name: K,
   inputs: InputsFor<SlotsOf<Kernels[K]>, Tensor>,
   attrs: AttrsOf<Kernels[K]>,
+  out?: readonly (Tensor | null | undefined)[],
 ): Tensor[] {
-  return runKernel(KERNELS[name], inputs as Record<string, Tensor | Tensor[]>, attrs);
+  return runKernel(KERNELS[name], inputs as Record<string, Tensor | Tensor[]>, attrs, out);
 }
 
 /** Runs a single-output kernel. */

@@ -226,10 +226,13 @@ export abstract class Optimizer {
   }
 
   /**
-   * Runs fused update kernel `kernel` on `variable`, its gradient and `slots`, and assigns the new
-   * values (fresh tensors: a tensor a caller holds never changes). Returns false, doing nothing, when
-   * the fused path does not apply: disabled, a dtype other than float32/float64, or a gradient or
-   * slot whose dtype or shape differs from the variable's; the caller then runs the composite ops.
+   * Runs fused update kernel `kernel` on `variable`, its gradient and `slots`, and stores the new
+   * values. A value only its variable references (a slot nobody read since the last update) is
+   * updated in place; a value that was handed out (`value`, `read()`: the weights, which the forward
+   * pass reads) gets a new tensor, which its variable then owns: a tensor a caller holds never
+   * changes. Returns false, doing nothing, when the fused path does not apply: disabled, a dtype
+   * other than float32/float64, or a gradient or slot whose dtype or shape differs from the
+   * variable's; the caller then runs the composite ops.
    */
   protected fusedUpdate<K extends keyof typeof optimizerKernels>(
     kernel: K,
@@ -239,13 +242,19 @@ export abstract class Optimizer {
     attrs: AttrsOf<(typeof optimizerKernels)[K]>,
   ): boolean {
     if (!this.fusedUpdates) return false;
-    const w = variable.value, dtype = w.dtype;
+    const dtype = variable.dtype, shape = variable.shape;
     if (dtype !== 'float32' && dtype !== 'float64') return false;
-    const same = (t: Tensor) => t.dtype === dtype && t.shape.length === w.shape.length && t.shape.every((d, i) => d === w.shape[i]);
-    if (!same(gradient) || !slots.every((s) => same(s.value))) return false;
-    const outs = ops.runAll(kernel, {variable: w, gradient, slots: slots.map((s) => s.value)} as never, attrs as never);
-    this.assign(variable, outs[0]!);
-    slots.forEach((s, i) => this.assign(s, outs[i + 1]!));
+    const same = (t: {dtype: DType; shape: readonly number[]}) =>
+      t.dtype === dtype && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+    if (!same(gradient) || !slots.every(same)) return false;
+    const holders = [variable, ...slots];
+    const owned = holders.map((h) => h.unsharedValue());
+    // a value that is not owned was handed out already: reading `value` changes nothing
+    const current = holders.map((h, i) => owned[i] ?? h.value);
+    const outs = ops.runAll(kernel, {variable: current[0]!, gradient, slots: current.slice(1)} as never, attrs as never, owned);
+    holders.forEach((h, i) => {
+      if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
+    });
     return true;
   }
 

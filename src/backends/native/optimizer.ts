@@ -9,7 +9,9 @@ import {KernelId, OptimizerRule, type NativeAddon} from './abi.js';
  * The fused optimizer updates on the native backend (native/src/optimizer.cpp): float32 only
  * (float64 runs on the reference backend), and only from `minElements` on, where one call into the
  * addon costs less than the JavaScript loop. Every buffer is checked to hold exactly the variable's
- * elements before the call; the addon checks the lengths again.
+ * elements before the call; the addon checks the lengths again. An output may be its own input's
+ * buffer (the variable's, or its slot's: an update in place, as `execute` allows for the kernels'
+ * declared pairs); the addon refuses any other overlap between an output and another buffer.
  */
 export function nativeOptimizerKernels(addon: NativeAddon, minElements: number): Partial<KernelTable> {
   type Op = 'SGDUpdate' | 'RMSpropUpdate' | 'AdamUpdate' | 'AdadeltaUpdate';

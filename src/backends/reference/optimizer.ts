@@ -38,6 +38,9 @@ function check(op: 'SGDUpdate' | 'RMSpropUpdate' | 'AdamUpdate' | 'AdadeltaUpdat
   }
 }
 
+// Alias-safe for the kernels' in-place pairs (output k the very storage of the variable or slot
+// k - 1): each loop reads element i of the variable and slots into locals before writing element i
+// of the outputs, and reads no other index.
 export const optimizerImpl = {
   SGDUpdate: (inp: UpdateInputs, a: SGDUpdateAttrs, outs: Tensor[]) => {
     check('SGDUpdate', inp, a, outs);
@@ -108,8 +111,9 @@ export const optimizerImpl = {
       const gi = g[i]!;
       const egi = r(r(eg[i]! * rho) + r(r(gi * gi) * rho1));
       eg2[i] = egi;
-      const delta = -r(r(r(Math.sqrt(r(ed[i]! + eps))) * gi) / r(Math.sqrt(r(egi + eps))));
-      ed2[i] = r(ed[i]! * rho) + r(r(delta * delta) * rho1);
+      const edi = ed[i]!;
+      const delta = -r(r(r(Math.sqrt(r(edi + eps))) * gi) / r(Math.sqrt(r(egi + eps))));
+      ed2[i] = r(edi * rho) + r(r(delta * delta) * rho1);
       w2[i] = w[i]! + r(delta * lr);
     }
   },

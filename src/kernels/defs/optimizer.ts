@@ -2,8 +2,11 @@ import {defineKernel, meta, type TensorMeta} from '../kernel.js';
 
 /**
  * Fused optimizer updates: one pass over a variable, its gradient and its slots instead of 8-12
- * elementwise ops. Pure: the outputs are new tensors (the new variable value, then the new slots in
- * the order of `slots`); no input is written. Scalars are attributes, computed in TypeScript at this
+ * elementwise ops. The outputs are the new variable value, then the new slots in the order of
+ * `slots`; by default they are new tensors and no input is written. Each output may instead be its
+ * own input's tensor (`inPlace`: the variable is output 0, slot `k` output `k + 1`): every
+ * implementation reads element `i` of the variable and slots before writing element `i` of their
+ * outputs and reads no other index, so `optimizers/` updates slots that only it holds in place. Scalars are attributes, computed in TypeScript at this
  * step, and are rounded to the tensor's dtype exactly where the composite ops in `optimizers/` round
  * them (a number beside a float32 tensor becomes a float32 scalar), so both paths give the same
  * float32 results.
@@ -52,25 +55,27 @@ const updated = ({variable, slots}: UpdateInputs): TensorMeta[] =>
   [variable, ...slots].map(() => meta(variable.shape, variable.dtype));
 
 const inputs = {variable: 'one', gradient: 'one', slots: 'many'} as const;
+/** The variable may be written as output 0 and slot `k` as output `k + 1`; never the gradient. */
+const inPlace = [{input: 'variable', output: 0}, {input: 'slots', output: 1}] as const;
 
 export const optimizerKernels = {
   /** `m' = m * momentum - g * lr`; `w' = w + m'` (Nesterov: `w + (m' * momentum - g * lr)`); no momentum: `w - g * lr`. */
-  SGDUpdate: defineKernel<typeof inputs, SGDUpdateAttrs>('SGDUpdate', {inputs, infer: updated}),
+  SGDUpdate: defineKernel<typeof inputs, SGDUpdateAttrs>('SGDUpdate', {inputs, inPlace, infer: updated}),
   /**
    * `v' = v * rho + g^2 * (1 - rho)`; `inc = g * lr / sqrt(v' + epsilon)`;
    * `m' = m * momentum + inc`, `w' = w - m'` (no momentum: `w - inc`).
    */
-  RMSpropUpdate: defineKernel<typeof inputs, RMSpropUpdateAttrs>('RMSpropUpdate', {inputs, infer: updated}),
+  RMSpropUpdate: defineKernel<typeof inputs, RMSpropUpdateAttrs>('RMSpropUpdate', {inputs, inPlace, infer: updated}),
   /**
    * `m' = m + (g - m) * (1 - beta1)`; `v' = v + (g^2 - v) * (1 - beta2)`;
    * `w' = w - m' * alpha / (sqrt(v') + epsilon)`.
    */
-  AdamUpdate: defineKernel<typeof inputs, AdamUpdateAttrs>('AdamUpdate', {inputs, infer: updated}),
+  AdamUpdate: defineKernel<typeof inputs, AdamUpdateAttrs>('AdamUpdate', {inputs, inPlace, infer: updated}),
   /**
    * `Eg' = Eg * rho + g^2 * (1 - rho)`; `d = -(sqrt(Ed + eps) * g / sqrt(Eg' + eps))`;
    * `Ed' = Ed * rho + d^2 * (1 - rho)`; `w' = w + d * lr`.
    */
-  AdadeltaUpdate: defineKernel<typeof inputs, AdadeltaUpdateAttrs>('AdadeltaUpdate', {inputs, infer: updated}),
+  AdadeltaUpdate: defineKernel<typeof inputs, AdadeltaUpdateAttrs>('AdadeltaUpdate', {inputs, inPlace, infer: updated}),
 };
 
 /** How many slots each update kernel takes for its attributes. */
