@@ -1,4 +1,5 @@
 import * as ops from '../../ops/index.js';
+import {run} from '../../ops/core.js';
 import type {GradTable} from '../grad_types.js';
 
 const {add, subtract, multiply, divide, negative, square, sqrt, exp, log, where, greater, less} = ops;
@@ -21,10 +22,12 @@ export const elementwiseGrads = {
   Reciprocal: ({dy, y}) => ({x: negative(multiply(dy, square(y)))}),
   Sin: ({dy, inputs: {x}}) => ({x: multiply(dy, ops.cos(x))}),
   Cos: ({dy, inputs: {x}}) => ({x: negative(multiply(dy, ops.sin(x)))}),
-  Tanh: ({dy, y}) => ({x: multiply(dy, subtract(1, square(y)))}),
-  Sigmoid: ({dy, y}) => ({x: multiply(dy, multiply(y, subtract(1, y)))}),
-  // written as a mask of x > 0: the subgradient at 0 is 0, as TensorFlow and PyTorch
-  Relu: ({dy, inputs: {x}}) => ({x: where(greater(x, 0), dy, 0)}),
+  // tanh, sigmoid and relu: `dy * f'(x)` from the output y in one ActivationGrad kernel (the one the
+  // fused Dense/Conv2D rules use): `dy * (1 - y^2)`, `dy * y * (1 - y)`, and for relu `dy` where
+  // y > 0 (that is, x > 0: the subgradient at 0 is 0, as TensorFlow and PyTorch), else 0
+  Tanh: ({dy, y}) => ({x: run('ActivationGrad', {dy, y}, {activation: 'tanh'})}),
+  Sigmoid: ({dy, y}) => ({x: run('ActivationGrad', {dy, y}, {activation: 'sigmoid'})}),
+  Relu: ({dy, y}) => ({x: run('ActivationGrad', {dy, y}, {activation: 'relu'})}),
   Elu: ({dy, y, inputs: {x}, attrs}) => ({x: where(greater(x, 0), dy, multiply(dy, add(y, attrs.alpha)))}),
   Selu: ({dy, inputs: {x}}) => ({
     x: multiply(dy, where(greater(x, 0), SELU_SCALE, multiply(exp(x), SELU_SCALE * SELU_ALPHA))),
