@@ -45,11 +45,12 @@
 //                                side into columns offset .. offset + sum rows of y [outer, rowTotal]
 //                                (several calls fill one y when there are more pieces than buffers)
 //   KT_SPLIT       bufs x, y_0 .. y_{k-1}   as KT_CONCAT, the other way
-//   KT_LSTM_SEQUENCE   bufs z, h0, c0, w, [mask], y, h, c, gates, cs, hs
-//                  [batch, T, u, goBackwards, zeroOutputForMask, hasMask]   z [b, T, 4u], h0 c0 h c [b, u],
-//                  w [u, 4u], mask [b, T] (0/1 floats, present when hasMask), y [b, T, u], gates [T, b, 4u],
-//                  cs hs [T, b, u]
-//   KT_LSTM_SEQUENCE_GRAD  bufs dy, dh, dc, dGates, dCs, dHs, gates, cs, hs, h0, c0, w, [mask], dz, dh0, dc0, dw
+//   KT_LSTM_SEQUENCE   bufs z, h0, c0, w, [mask], [rmask], y, h, c, gates, cs, hs
+//                  [batch, T, u, goBackwards, zeroOutputForMask, hasMask(, hasRecurrentMask)]   z [b, T, 4u],
+//                  h0 c0 h c [b, u], w [u, 4u], mask [b, T] (0/1 floats, present when hasMask), rmask [b, 4u]
+//                  (per-gate recurrent dropout masks, present when the optional 7th attribute is 1),
+//                  y [b, T, u], gates [T, b, 4u], cs hs [T, b, u]
+//   KT_LSTM_SEQUENCE_GRAD  bufs dy, dh, dc, dGates, dCs, dHs, gates, cs, hs, h0, c0, w, [mask], [rmask], dz, dh0, dc0, dw
 //                  same attributes; dy [b, T, u], dh dc h0 c0 dh0 dc0 [b, u], dGates gates [T, b, 4u],
 //                  dCs dHs cs hs [T, b, u], w dw [u, 4u], dz [b, T, 4u]
 //   KT_GRU_SEQUENCE    bufs z, h0, w, rb, [mask], y, h, reserve, hs   attributes as KT_LSTM_SEQUENCE;
@@ -470,28 +471,33 @@ int run_recurrent_grad(const Args& a, bool lstm) {
 
 // the whole-sequence LSTM and its backward pass: sizes from [batch, T, u, goBackwards, zeroOutputForMask, hasMask]
 int run_lstm_sequence(const Args& a, bool grad) {
-  long b, T, u, back, zero, has_mask;
-  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
+  long b, T, u, back, zero, has_mask, has_rmask = 0;
+  if (a.nattrs != 6 && a.nattrs != 7) return fail(a, "expected 6 or 7 attributes, received %d", a.nattrs);
   if (!get_int(a, 0, &b) || !get_int(a, 1, &T) || !get_int(a, 2, &u) || !get_int(a, 3, &back) ||
-      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask))
+      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask) || (a.nattrs == 7 && !get_int(a, 6, &has_rmask)))
     return 1;
-  if (back > 1 || zero > 1 || has_mask > 1) return fail(a, "goBackwards, zeroOutputForMask and hasMask must be 0 or 1");
-  const int nin = (grad ? 12 : 4) + (int)has_mask;
+  if (back > 1 || zero > 1 || has_mask > 1 || has_rmask > 1)
+    return fail(a, "goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1");
+  const int nin = (grad ? 12 : 4) + (int)has_mask + (int)has_rmask;
   if (!nbufs_is(a, nin + (grad ? 4 : 6))) return 1;
   long bu = b, bt = b, btu = b, btg = b, ug = u;
   if (!mul(a, &bu, u) || !mul(a, &bt, T) || !mul(a, &btu, T) || !mul(a, &btu, u) || !mul(a, &btg, T) ||
       !mul(a, &btg, 4) || !mul(a, &btg, u) || !mul(a, &ug, 4) || !mul(a, &ug, u))
     return 1;
   float* const* p = a.bufs;
-  const float* mask = has_mask ? p[nin - 1] : nullptr;
-  if (has_mask && !need(a, nin - 1, bt, "mask")) return 1;
+  const int mi = (grad ? 12 : 4);  // the mask's buffer, then the recurrent mask's
+  const float* mask = has_mask ? p[mi] : nullptr;
+  if (has_mask && !need(a, mi, bt, "mask")) return 1;
+  const float* rmask = has_rmask ? p[mi + has_mask] : nullptr;
+  long bg = b;
+  if (has_rmask && (!mul(a, &bg, 4) || !mul(a, &bg, u) || !need(a, mi + (int)has_mask, bg, "recurrentMask"))) return 1;
   const int o = nin;  // first output buffer
   if (!grad) {
     if (!need(a, 0, btg, "z") || !need(a, 1, bu, "h0") || !need(a, 2, bu, "c0") || !need(a, 3, ug, "recurrentKernel") ||
         !need(a, o, btu, "y") || !need(a, o + 1, bu, "h") || !need(a, o + 2, bu, "c") || !need(a, o + 3, btg, "gates") ||
         !need(a, o + 4, btu, "cs") || !need(a, o + 5, btu, "hs"))
       return 1;
-    lstm_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, p[o], p[o + 1], p[o + 2], p[o + 3],
+    lstm_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, rmask, p[o], p[o + 1], p[o + 2], p[o + 3],
                   p[o + 4], p[o + 5], num_threads());
   } else {
     if (!need(a, 0, btu, "dy") || !need(a, 1, bu, "dh") || !need(a, 2, bu, "dc") || !need(a, 3, btg, "dGates") ||
@@ -501,7 +507,7 @@ int run_lstm_sequence(const Args& a, bool grad) {
         !need(a, o + 3, ug, "dRecurrentKernel"))
       return 1;
     lstm_sequence_grad(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10],
-                       p[11], mask, p[o], p[o + 1], p[o + 2], p[o + 3], num_threads());
+                       p[11], mask, rmask, p[o], p[o + 1], p[o + 2], p[o + 3], num_threads());
   }
   return 0;
 }

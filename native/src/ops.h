@@ -58,14 +58,16 @@ void gru_step_grad(long batch, long u, const float* dh, const float* dres, const
                    float* dm, float* dh_direct, int threads);
 
 // recurrent_seq.cpp: a whole LSTM sequence and its backward pass (KT_LSTM_SEQUENCE, KT_LSTM_SEQUENCE_GRAD);
-// mask [batch, T] of 0/1 floats, or null; reserves gates [T, b, 4u], cs and hs [T, b, u]
+// mask [batch, T] of 0/1 floats, or null; rmask [batch, 4u] the per-gate recurrent dropout masks, or null;
+// reserves gates [T, b, 4u], cs and hs [T, b, u]
 void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
-                   const float* c0, const float* w, const float* mask, float* y, float* h_out, float* c_out,
-                   float* gates, float* cs, float* hs, int threads);
+                   const float* c0, const float* w, const float* mask, const float* rmask, float* y, float* h_out,
+                   float* c_out, float* gates, float* cs, float* hs, int threads);
 void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
                         const float* dc_in, const float* dgates, const float* dcs, const float* dhs,
                         const float* gates, const float* cs, const float* hs, const float* h0, const float* c0,
-                        const float* w, const float* mask, float* dz, float* dh0, float* dc0, float* dw, int threads);
+                        const float* w, const float* mask, const float* rmask, float* dz, float* dh0, float* dc0,
+                        float* dw, int threads);
 // the same for the GRU (reset_after): reserve [T, b, 4u] (zg, r, hh, m_h), hs [T, b, u]
 void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
                   const float* w, const float* rb, const float* mask, float* y, float* h_out, float* reserve, float* hs,

@@ -78,13 +78,14 @@ void output_keep(const float* mask, long batch, long T, bool backwards, bool zer
 }  // namespace
 
 void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
-                   const float* c0, const float* w, const float* mask, float* y, float* h_out, float* c_out,
-                   float* gates, float* cs, float* hs, int threads) {
+                   const float* c0, const float* w, const float* mask, const float* rmask, float* y, float* h_out,
+                   float* c_out, float* gates, float* cs, float* hs, int threads) {
   if (batch == 0 || T == 0) return;
   const long g4 = 4 * u, bu = batch * u, bg = batch * g4;
   if (u == 0) return;
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
+  std::vector<float> hm(rmask ? bu : 0);  // h_prev * m_g for one gate (recurrent dropout)
   for (long k = 0; k < T; k++) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -94,7 +95,16 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
     float* ck = cs + k * bu;
     // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place
     for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
-    gemm(batch, g4, u, MatView{hp, u, 1}, MatView{w, g4, 1}, g, g4, true, threads);
+    if (!rmask) {
+      gemm(batch, g4, u, MatView{hp, u, 1}, MatView{w, g4, 1}, g, g4, true, threads);
+    } else {
+      // per-gate recurrent dropout: a_g += (h_prev * m_g) @ W_g, one GEMM per gate into its columns
+      for (long q = 0; q < 4; q++) {
+        for (long r = 0; r < batch; r++)
+          for (long j = 0; j < u; j++) hm[r * u + j] = hp[r * u + j] * rmask[r * g4 + q * u + j];
+        gemm(batch, u, u, MatView{hm.data(), u, 1}, MatView{w + q * u, g4, 1}, g + q * u, g4, true, threads);
+      }
+    }
     SeqCellJob job = {u, g, cp, hk, ck, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false};
     run_seq_cells(job, batch, threads);
     for (long r = 0; r < batch; r++) {
@@ -118,8 +128,8 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
 void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
                         const float* dc_in, const float* dgates, const float* dcs, const float* dhs,
                         const float* gates, const float* cs, const float* hs, const float* h0, const float* c0,
-                        const float* w, const float* mask, float* dz, float* dh0, float* dc0, float* dw,
-                        int threads) {
+                        const float* w, const float* mask, const float* rmask, float* dz, float* dh0, float* dc0,
+                        float* dw, int threads) {
   const long g4 = 4 * u, bu = batch * u, bg = batch * g4;
   if (u == 0) return;
   if (batch == 0 || T == 0) {
@@ -130,7 +140,9 @@ void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_ou
   output_keep(mask, batch, T, backwards, zero_out, keep);
   // the gradients of the states after step k (ping-pong), one step's da, and h_prev of every step
   // in dz's layout [b, T, u] for the recurrent kernel's gradient at the end
-  std::vector<float> dh(dh_in, dh_in + bu), dc(dc_in, dc_in + bu), dh_next(bu), dc_next(bu), da(bg), hprev(bu * T);
+  // (with recurrent dropout, hprev holds h_prev * m_g of the four gates side by side: [b, T, 4u])
+  std::vector<float> dh(dh_in, dh_in + bu), dc(dc_in, dc_in + bu), dh_next(bu), dc_next(bu), da(bg),
+      hprev(bu * T * (rmask ? 4 : 1)), tmp(rmask ? bu : 0);
   for (long k = T - 1; k >= 0; k--) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -158,12 +170,28 @@ void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_ou
           memcpy(dc_next.data() + r * u, dc.data() + r * u, u * sizeof(float));
         }
     // dh_prev = da @ W^T (W^T as a view: element (p, j) at w[j * 4u + p])
-    gemm(batch, u, g4, MatView{da.data(), g4, 1}, MatView{w, 1, g4}, dh_next.data(), u, false, threads);
+    if (!rmask) {
+      gemm(batch, u, g4, MatView{da.data(), g4, 1}, MatView{w, 1, g4}, dh_next.data(), u, false, threads);
+    } else {
+      // per-gate recurrent dropout: dh_prev = sum_g m_g * (da_g @ W_g^T)
+      memset(dh_next.data(), 0, bu * sizeof(float));
+      for (long q = 0; q < 4; q++) {
+        gemm(batch, u, u, MatView{da.data() + q * u, g4, 1}, MatView{w + q * u, 1, g4}, tmp.data(), u, false, threads);
+        for (long r = 0; r < batch; r++)
+          for (long j = 0; j < u; j++) dh_next[r * u + j] += rmask[r * g4 + q * u + j] * tmp[r * u + j];
+      }
+    }
     for (long r = 0; r < batch; r++) {
       if (mask && mask[r * T + t] == 0.0f)
         for (long j = 0; j < u; j++) dh_next[r * u + j] += dh[r * u + j];
       memcpy(dz + (r * T + t) * g4, da.data() + r * g4, g4 * sizeof(float));
-      memcpy(hprev.data() + (r * T + t) * u, hp + r * u, u * sizeof(float));
+      if (!rmask) {
+        memcpy(hprev.data() + (r * T + t) * u, hp + r * u, u * sizeof(float));
+      } else {
+        float* hr = hprev.data() + (r * T + t) * g4;
+        for (long q = 0; q < 4; q++)
+          for (long j = 0; j < u; j++) hr[q * u + j] = hp[r * u + j] * rmask[r * g4 + q * u + j];
+      }
     }
     dh.swap(dh_next);
     dc.swap(dc_next);
@@ -171,7 +199,14 @@ void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_ou
   memcpy(dh0, dh.data(), bu * sizeof(float));
   memcpy(dc0, dc.data(), bu * sizeof(float));
   // dW = hprev^T @ dz over all b * T rows: [u, bT] @ [bT, 4u]
-  gemm(u, g4, batch * T, MatView{hprev.data(), 1, u}, MatView{dz, g4, 1}, dw, g4, false, threads);
+  if (!rmask) {
+    gemm(u, g4, batch * T, MatView{hprev.data(), 1, u}, MatView{dz, g4, 1}, dw, g4, false, threads);
+  } else {
+    // dW_g = (h_prev * m_g)^T @ dz_g over all b * T rows
+    for (long q = 0; q < 4; q++)
+      gemm(u, u, batch * T, MatView{hprev.data() + q * u, 1, g4}, MatView{dz + q * u, g4, 1}, dw + q * u, g4, false,
+           threads);
+  }
 }
 
 }  // namespace kt

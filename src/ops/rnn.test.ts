@@ -100,6 +100,9 @@ test('lstmSequence validates its inputs and names the wrong one', () => {
   assert.throws(() => ops.lstmSequence(z, h0, c0, randn64([2, 6], 1)), /lstmSequence: expected 'recurrentKernel' of shape \[2, 8\]/);
   assert.throws(() => ops.lstmSequence(z, h0, c0, rk, {mask: tensor([[true, false]])}), /lstmSequence: expected 'mask' of shape \[2, 3\]. Received: mask.shape=\[1, 2\]/);
   assert.throws(() => ops.lstmSequence(z, ops.cast(h0, 'float32'), c0, rk), /lstmSequence: all inputs must share one float dtype/);
+  assert.doesNotThrow(() => ops.lstmSequence(z, h0, c0, rk, {recurrentMask: randn64([2, 8], 2)}));
+  assert.throws(() => ops.lstmSequence(z, h0, c0, rk, {recurrentMask: randn64([2, 2], 2)}), /lstmSequence: expected 'recurrentMask' of shape \[2, 8\]. Received: recurrentMask.shape=\[2, 2\]/);
+  assert.throws(() => ops.lstmSequence(z, h0, c0, rk, {recurrentMask: ops.cast(randn64([2, 8], 2), 'float32')}), /lstmSequence: all inputs must share one float dtype/);
 });
 
 test('gruSequence validates its inputs and names the wrong one', () => {

@@ -49,6 +49,11 @@ export interface LSTMSequenceOptions {
   goBackwards?: boolean;
   /** Masked steps output zeros instead of the previous output. */
   zeroOutputForMask?: boolean;
+  /**
+   * `lstmSequence` only: the recurrent dropout masks of the four gates side by side,
+   * `[batch, 4 * units]` (`LSTMCell`'s per-gate masks): gate g uses `(h * m_g) @ recurrentKernel_g`.
+   */
+  recurrentMask?: Tensor | null;
 }
 
 /**
@@ -56,14 +61,15 @@ export interface LSTMSequenceOptions {
  * the input projection `x @ kernel + bias` of every step `[batch, T, 4 * units]`, `h0` and `c0` the
  * initial states `[batch, units]`, `recurrentKernel` `[units, 4 * units]`. Same semantics as
  * `rnn` over `lstmStep` (masking, `goBackwards`, `zeroOutputForMask`). Returns the outputs of every
- * step `[batch, T, units]` (processing order) and the last states `h`, `c`.
+ * step `[batch, T, units]` (processing order) and the last states `h`, `c`. With `recurrentMask`
+ * (recurrent dropout) the gradient does not flow into the mask: it is a constant, as a dropout mask.
  */
 export function lstmSequence(
   z: TensorLike,
   h0: TensorLike,
   c0: TensorLike,
   recurrentKernel: TensorLike,
-  {mask = null, goBackwards = false, zeroOutputForMask = false}: LSTMSequenceOptions = {},
+  {mask = null, goBackwards = false, zeroOutputForMask = false, recurrentMask = null}: LSTMSequenceOptions = {},
 ): {outputs: Tensor; h: Tensor; c: Tensor} {
   const op = 'lstmSequence';
   const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
@@ -78,7 +84,18 @@ export function lstmSequence(
   expectShape(op, 'recurrentKernel', rk, [u, 4 * u]);
   sameFloat(op, {z: zt, h0: ht, c0: ct, recurrentKernel: rk});
   const masks = sequenceMask(op, mask, b, t, zt.dtype);
-  const [y, hn, cn] = runAll('LSTMSequence', {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks}, {goBackwards, zeroOutputForMask});
+  const rms: Tensor[] = [];
+  if (recurrentMask) {
+    const rm = toTensor(recurrentMask, 'recurrentMask', op);
+    expectShape(op, 'recurrentMask', rm, [b, 4 * u]);
+    sameFloat(op, {z: zt, recurrentMask: rm});
+    rms.push(rm);
+  }
+  const [y, hn, cn] = runAll(
+    'LSTMSequence',
+    {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks, recurrentMask: rms},
+    {goBackwards, zeroOutputForMask},
+  );
   return {outputs: y!, h: hn!, c: cn!};
 }
 

@@ -149,7 +149,7 @@ test('GRUStep second-order: the gradient of a gradient matches finite difference
 // ---- the whole-sequence LSTM kernel pair
 
 const SB = 2, ST = 3, SU = 2;
-type SeqCase = {label: string; mask: Tensor | null; goBackwards: boolean; zeroOutputForMask: boolean};
+type SeqCase = {label: string; mask: Tensor | null; goBackwards: boolean; zeroOutputForMask: boolean; recurrentMask?: Tensor | null};
 // row 0: masked at the start, the middle masked for row 1 (the carry and the repeated output paths)
 const seqMask = new Tensor([SB, ST], 'float64', Float64Array.from([0, 1, 1, 1, 0, 1]));
 const seqCases: SeqCase[] = [
@@ -158,20 +158,36 @@ const seqCases: SeqCase[] = [
   {label: 'masked', mask: seqMask, goBackwards: false, zeroOutputForMask: false},
   {label: 'masked goBackwards zeroOutputForMask', mask: seqMask, goBackwards: true, zeroOutputForMask: true},
 ];
+// per-gate recurrent dropout masks [SB, 4 * SU] (zeros and 1 / keep, as LSTMCell's), with and without a sequence mask
+const seqRecMask = new Tensor([SB, 4 * SU], 'float64', Float64Array.from([2, 0, 2, 2, 0, 2, 2, 0, 0, 2, 2, 2, 2, 0, 2, 2]));
+const recCases: SeqCase[] = [
+  {label: 'recurrent dropout', mask: null, goBackwards: false, zeroOutputForMask: false, recurrentMask: seqRecMask},
+  {label: 'recurrent dropout masked goBackwards', mask: seqMask, goBackwards: true, zeroOutputForMask: false, recurrentMask: seqRecMask},
+];
+seqCases.push(...recCases);
 
 function seqInputs(seed: number): [Tensor, Tensor, Tensor, Tensor] {
   return [randn64([SB, ST, 4 * SU], seed), randn64([SB, SU], seed + 1), randn64([SB, SU], seed + 2), randn64([SU, 4 * SU], seed + 3, 0.6)];
 }
 
 const seqRun = (z: Tensor, h0: Tensor, c0: Tensor, rk: Tensor, c: SeqCase) =>
-  runAll('LSTMSequence', {z, h0, c0, recurrentKernel: rk, mask: c.mask ? [c.mask] : []}, {goBackwards: c.goBackwards, zeroOutputForMask: c.zeroOutputForMask});
+  runAll('LSTMSequence', {z, h0, c0, recurrentKernel: rk, mask: c.mask ? [c.mask] : [], recurrentMask: c.recurrentMask ? [c.recurrentMask] : []}, {goBackwards: c.goBackwards, zeroOutputForMask: c.zeroOutputForMask});
 
 test('LSTMSequence equals ops.rnn over the LSTMStep kernel (float64, masks, both directions)', () => {
   for (const c of seqCases) {
     const [z, h0, c0, rk] = seqInputs(101);
     const seq = ops.lstmSequence(z, h0, c0, rk, c);
+    const rms = c.recurrentMask ? ops.split(c.recurrentMask, 4, 1) : null, rks = ops.split(rk, 4, 1);
     const ref = ops.rnn((zt, [h, cs]) => {
-      const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
+      if (!rms) {
+        const [hn, cn] = ops.lstmStep(zt, h!, cs!, rk);
+        return [hn, [hn, cn]];
+      }
+      // the per-gate masked recurrence, written with plain ops (an independent oracle)
+      const a = ops.add(zt, ops.concatenate(rks.map((k, g) => ops.matmul(ops.multiply(h!, rms[g]!), k)), 1));
+      const [ai, af, ag, ao] = ops.split(a, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+      const cn = ops.add(ops.multiply(ops.sigmoid(af), cs!), ops.multiply(ops.sigmoid(ai), ops.tanh(ag)));
+      const hn = ops.multiply(ops.sigmoid(ao), ops.tanh(cn));
       return [hn, [hn, cn]];
     }, z, [h0, c0], {mask: c.mask ? ops.cast(c.mask, 'bool') : null, goBackwards: c.goBackwards, zeroOutputForMask: c.zeroOutputForMask});
     const o = {rtol: 1e-12, atol: 1e-14};
@@ -201,6 +217,7 @@ function seqGradInputs(seed: number, c: SeqCase): LSTMSequenceGradInputs {
   return {
     dy: r([SB, ST, SU], 0), dh: r([SB, SU], 1), dc: r([SB, SU], 2), dGates: r([ST, SB, 4 * SU], 3), dCs: r([ST, SB, SU], 4),
     dHs: r([ST, SB, SU], 5), gates: outs[3]!, cs: outs[4]!, hs: outs[5]!, h0, c0, recurrentKernel: rk, mask: c.mask ? [c.mask] : [],
+    recurrentMask: c.recurrentMask ? [c.recurrentMask] : [],
   };
 }
 
@@ -217,7 +234,7 @@ test('LSTMSequenceGrad equals its composite (LSTMStepGrad and matmuls per step, 
 });
 
 test('LSTMSequenceGrad: finite differences for all four outputs in every input (second order)', () => {
-  for (const c of [seqCases[0]!, seqCases[3]!]) {
+  for (const c of [seqCases[0]!, seqCases[3]!, ...recCases]) {
     const base = seqGradInputs(141, c);
     const attrs = {goBackwards: c.goBackwards, zeroOutputForMask: c.zeroOutputForMask};
     checkGradients((...xs) => {

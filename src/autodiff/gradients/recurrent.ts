@@ -14,6 +14,8 @@ const dSigmoid = (s: Tensor) => multiply(s, subtract(1, s));
 export interface LSTMSequenceGradInputs {
   dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
   h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[];
+  /** Empty, or the `[b, 4u]` per-gate recurrent dropout masks (constants). */
+  recurrentMask: Tensor[];
 }
 
 const SEQ_GRAD_DIFFERENTIABLE = ['dy', 'dh', 'dc', 'dGates', 'dCs', 'dHs', 'gates', 'cs', 'hs', 'h0', 'c0', 'recurrentKernel'] as const;
@@ -122,6 +124,16 @@ export function lstmSequenceGradComposite(x: LSTMSequenceGradInputs, a: LSTMSequ
   const gates = unstackLeading(x.gates), cs = unstackLeading(x.cs), hs = unstackLeading(x.hs);
   let dh = x.dh, dc = x.dc;
   const das: Tensor[] = new Array(T), hPrev: Tensor[] = new Array(T);
+  // with recurrent dropout, gate g sees (h * m_g) @ W_g: dh_prev = sum_g m_g * (da_g @ W_g^T), and
+  // dW_g = sum over steps of (h_prev * m_g)^T da_g
+  const rm = x.recurrentMask[0];
+  const rms = rm ? (split(rm, 4, 1) as Tensor[]) : null;
+  const rks = rm ? (split(x.recurrentKernel, 4, 1) as Tensor[]) : null;
+  const back = (da: Tensor): Tensor => {
+    if (!rms) return matmul(da, x.recurrentKernel, {transposeB: true});
+    const das4 = split(da, 4, 1);
+    return das4.map((d, g) => multiply(matmul(d, rks![g]!, {transposeB: true}), rms[g]!)).reduce((p, q) => add(p, q));
+  };
   for (let k = T - 1; k >= 0; k--) {
     dh = add(add(dh, dHs[k]!), mask ? multiply(dys[k]!, keep[k]!) : dys[k]!);
     dc = add(dc, dCs[k]!);
@@ -134,9 +146,9 @@ export function lstmSequenceGradComposite(x: LSTMSequenceGradInputs, a: LSTMSequ
       const m = valid[k]!, carry = subtract(1, m);
       da = multiply(da, m);
       dcPrev = add(multiply(dcPrev, m), multiply(dc, carry));
-      dhPrev = add(matmul(da, x.recurrentKernel, {transposeB: true}), multiply(dh, carry));
+      dhPrev = add(back(da), multiply(dh, carry));
     } else {
-      dhPrev = matmul(da, x.recurrentKernel, {transposeB: true});
+      dhPrev = back(da);
     }
     das[k] = da;
     dh = dhPrev;
@@ -144,7 +156,15 @@ export function lstmSequenceGradComposite(x: LSTMSequenceGradInputs, a: LSTMSequ
   }
   const byTime = a.goBackwards ? das.slice().reverse() : das;
   const dz = concatenate(byTime.map((d) => ops.expandDims(d, 1)), 1);
-  const dRk = matmul(concatenate(hPrev, 0), concatenate(das, 0), {transposeA: true});
+  const hAll = concatenate(hPrev, 0), daAll = concatenate(das, 0);
+  let dRk: Tensor;
+  if (rms) {
+    const mAll = rms.map((m) => concatenate(new Array<Tensor>(T).fill(m), 0));
+    const daG = split(daAll, 4, 1);
+    dRk = concatenate(daG.map((d, g) => matmul(multiply(hAll, mAll[g]!), d, {transposeA: true})), 1);
+  } else {
+    dRk = matmul(hAll, daAll, {transposeA: true});
+  }
   return [dz, dh, dc, dRk];
 }
 
@@ -205,11 +225,12 @@ export const recurrentGrads = {
     };
   },
   // backpropagation through time in one kernel; the gradient of every output (the reserve's too)
-  LSTMSequence: ({dys, inputs: {h0, c0, recurrentKernel, mask}, outputs, attrs}) => {
+  // (the recurrent dropout mask is a constant: no gradient)
+  LSTMSequence: ({dys, inputs: {h0, c0, recurrentKernel, mask, recurrentMask}, outputs, attrs}) => {
     const [dy, dh, dc, dGates, dCs, dHs] = dys as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
     const [dz, dh0, dc0, dRk] = runAll(
       'LSTMSequenceGrad',
-      {dy, dh, dc, dGates, dCs, dHs, gates: outputs[3]!, cs: outputs[4]!, hs: outputs[5]!, h0, c0, recurrentKernel, mask},
+      {dy, dh, dc, dGates, dCs, dHs, gates: outputs[3]!, cs: outputs[4]!, hs: outputs[5]!, h0, c0, recurrentKernel, mask, recurrentMask},
       attrs,
     ) as [Tensor, Tensor, Tensor, Tensor];
     return {z: dz, h0: dh0, c0: dc0, recurrentKernel: dRk};

@@ -64,22 +64,30 @@ function maskT(b: number, t: number): Tensor {
   return new Tensor([b, t], 'float32', v);
 }
 
+/** Per-gate recurrent dropout masks [b, 4u]: zeros and 1 / keep (keep = 0.75), as LSTMCell draws them. */
+function recMaskT(b: number, u: number): Tensor {
+  return new Tensor([b, 4 * u], 'float32', Float32Array.from({length: b * 4 * u}, () => (rand() < 0.25 ? 0 : 1 / 0.75)));
+}
+
 function cases(b: number, t: number, u: number) {
   const z = randT([b, t, 4 * u], -2, 2), h0 = randT([b, u]), c0 = randT([b, u]), rk = randT([u, 4 * u], -0.4, 0.4);
+  const none: Tensor[] = [];
   const variants = [
-    {mask: [] as Tensor[], goBackwards: false, zeroOutputForMask: false},
-    {mask: [] as Tensor[], goBackwards: true, zeroOutputForMask: false},
-    {mask: [maskT(b, t)], goBackwards: false, zeroOutputForMask: false},
-    {mask: [maskT(b, t)], goBackwards: true, zeroOutputForMask: true},
+    {mask: none, recurrentMask: none, goBackwards: false, zeroOutputForMask: false},
+    {mask: none, recurrentMask: none, goBackwards: true, zeroOutputForMask: false},
+    {mask: [maskT(b, t)], recurrentMask: none, goBackwards: false, zeroOutputForMask: false},
+    {mask: [maskT(b, t)], recurrentMask: none, goBackwards: true, zeroOutputForMask: true},
+    {mask: none, recurrentMask: [recMaskT(b, u)], goBackwards: false, zeroOutputForMask: false},
+    {mask: [maskT(b, t)], recurrentMask: [recMaskT(b, u)], goBackwards: true, zeroOutputForMask: false},
   ];
-  return variants.map(({mask, ...attrs}) => {
-    const fwd = {z, h0, c0, recurrentKernel: rk, mask};
+  return variants.map(({mask, recurrentMask, ...attrs}) => {
+    const fwd = {z, h0, c0, recurrentKernel: rk, mask, recurrentMask};
     const [, , , gates, cs, hs] = runOn('reference', 'LSTMSequence', fwd, attrs);
     const grad = {
       dy: randT([b, t, u]), dh: randT([b, u]), dc: randT([b, u]), dGates: randT([t, b, 4 * u]), dCs: randT([t, b, u]), dHs: randT([t, b, u]),
-      gates: gates!, cs: cs!, hs: hs!, h0, c0, recurrentKernel: rk, mask,
+      gates: gates!, cs: cs!, hs: hs!, h0, c0, recurrentKernel: rk, mask, recurrentMask,
     };
-    return {label: `${b}x${t}x${u} mask=${mask.length} back=${attrs.goBackwards} zero=${attrs.zeroOutputForMask}`, fwd, grad, attrs};
+    return {label: `${b}x${t}x${u} mask=${mask.length} recurrentMask=${recurrentMask.length} back=${attrs.goBackwards} zero=${attrs.zeroOutputForMask}`, fwd, grad, attrs};
   });
 }
 
@@ -154,7 +162,7 @@ test('native GRUSequence and GRUSequenceGrad match the reference, every ISA; thr
 
 test('native LSTMSequence(Grad): threaded sizes, 1 and 2 threads bit-identical', {skip}, () => {
   const same = (a: Tensor[], b: Tensor[], label: string) => a.forEach((t, i) => assert.deepEqual(t.values, b[i]!.values, `${label} output ${i}`));
-  for (const c of cases(32, 4, 128).slice(1, 3)) {
+  for (const c of cases(32, 4, 128).filter((_, i) => i === 1 || i === 2 || i === 5)) {
     const f1 = withThreads(1, () => runOn('native', 'LSTMSequence', c.fwd, c.attrs));
     const f2 = withThreads(2, () => runOn('native', 'LSTMSequence', c.fwd, c.attrs));
     same(f1, f2, `LSTMSequence ${c.label}`);
@@ -194,9 +202,39 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   gbufs[15] = f(63);
   assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)), /native LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0])),
-    /native LSTMSequence: goBackwards, zeroOutputForMask and hasMask must be 0 or 1/);
+    /native LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0])),
     /native LSTMSequence: (sizes overflow|buffer 0 \(z\) holds)/);
+});
+
+test('native LSTMSequence(Grad): a recurrentMask of the wrong shape or length is refused', {skip}, () => {
+  const c = cases(2, 3, 4)[4]!;
+  const seq = native!.kernels.LSTMSequence as AnyKernelImpl;
+  const outs = outputsFor('LSTMSequence', c.fwd, c.attrs);
+  assert.throws(() => seq({...c.fwd, recurrentMask: [randT([2, 12])]}, c.attrs, outs), /LSTMSequence: recurrentMask must have shape \[2, 16\]. Received: recurrentMask.shape=\[2, 12\]/);
+  assert.throws(() => seq({...c.fwd, recurrentMask: [randT([2, 16]), randT([2, 16])]}, c.attrs, outs), /LSTMSequence: expected at most one recurrentMask. Received: 2/);
+  const grad = native!.kernels.LSTMSequenceGrad as AnyKernelImpl;
+  const gouts = outputsFor('LSTMSequenceGrad', c.grad, c.attrs);
+  assert.throws(() => grad({...c.grad, recurrentMask: [randT([3, 16])]}, c.attrs, gouts), /LSTMSequenceGrad: recurrentMask must have shape \[2, 16\]/);
+  // the addon: b=2, T=3, u=4, the recurrent mask [2, 16] after the optional mask
+  const addon = native!.addon;
+  const f = (n: number) => new Float32Array(n);
+  const attrs = (mask: number, rm: number) => Float64Array.from([2, 3, 4, 0, 0, mask, rm]);
+  const outBufs = [f(24), f(8), f(8), f(96), f(24), f(24)];
+  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 1)));
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(31), ...outBufs], attrs(0, 1)),
+    /native LSTMSequence: buffer 4 \(recurrentMask\) holds 31 elements, the attributes need 32/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(6), f(31), ...outBufs], attrs(1, 1)),
+    /native LSTMSequence: buffer 5 \(recurrentMask\) holds 31 elements, the attributes need 32/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), ...outBufs], attrs(0, 1)),
+    /native LSTMSequence: expected 11 buffers, received 10/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 2)),
+    /native LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
+  const gIns = [f(24), f(8), f(8), f(96), f(24), f(24), f(96), f(24), f(24), f(8), f(8), f(64)];
+  const gOuts = [f(96), f(8), f(8), f(64)];
+  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(32), ...gOuts], attrs(0, 1)));
+  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(31), ...gOuts], attrs(0, 1)),
+    /native LSTMSequenceGrad: buffer 12 \(recurrentMask\) holds 31 elements, the attributes need 32/);
 });
 
 test('LSTM and GRU layer training steps run the sequence kernels natively, no per-step kernels', {skip}, () => {

@@ -33,16 +33,28 @@ export function nativeLSTMSequenceKernels(addon: NativeAddon): Partial<KernelTab
   };
   const attrsOf = (a: LSTMSequenceAttrs, b: number, t: number, u: number, hasMask: boolean) =>
     Float64Array.from([b, t, u, a.goBackwards ? 1 : 0, a.zeroOutputForMask ? 1 : 0, hasMask ? 1 : 0]);
+  /** The LSTM's per-gate recurrent dropout masks: none or one `[b, 4u]`. */
+  const recurrentMaskOf = (op: string, rm: Tensor[] | undefined, b: number, u: number): Tensor[] => {
+    const m = rm ?? [];
+    if (m.length > 1) throw new ValueError(`${op}: expected at most one recurrentMask. Received: ${m.length}`);
+    if (m[0]) check(op, 'recurrentMask', m[0], [b, 4 * u]);
+    return m;
+  };
+  const lstmAttrsOf = (a: LSTMSequenceAttrs, b: number, t: number, u: number, hasMask: boolean, hasRecurrentMask: boolean) =>
+    Float64Array.from([...attrsOf(a, b, t, u, hasMask), hasRecurrentMask ? 1 : 0]);
 
   const LSTMSequence = (
-    {z, h0, c0, recurrentKernel, mask}: {z: Tensor; h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]},
+    {z, h0, c0, recurrentKernel, mask, recurrentMask}: {
+      z: Tensor; h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
+    },
     a: LSTMSequenceAttrs,
     outs: Tensor[],
   ) => {
-    if (!isF32([z, h0, c0, recurrentKernel, ...mask, ...outs])) return false;
+    if (!isF32([z, h0, c0, recurrentKernel, ...mask, ...(recurrentMask ?? []), ...outs])) return false;
     const op = 'LSTMSequence';
     const [b, t, u] = dims(op, 'z', z, h0);
     const m = maskOf(op, mask, b, t);
+    const rm = recurrentMaskOf(op, recurrentMask, b, u);
     const [y, h, c, gates, cs, hs] = outs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
     const shapes: [string, Tensor, number[]][] = [
       ['z', z, [b, t, 4 * u]], ['h0', h0, [b, u]], ['c0', c0, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
@@ -50,24 +62,25 @@ export function nativeLSTMSequenceKernels(addon: NativeAddon): Partial<KernelTab
       ['output cs', cs, [t, b, u]], ['output hs', hs, [t, b, u]],
     ];
     for (const [name, x, shape] of shapes) check(op, name, x, shape);
-    const bufs = [z, h0, c0, recurrentKernel, ...m, y, h, c, gates, cs, hs].map((x) => x.values as Float32Array);
-    addon.run(KernelId.LSTMSequence, bufs, attrsOf(a, b, t, u, m.length > 0));
+    const bufs = [z, h0, c0, recurrentKernel, ...m, ...rm, y, h, c, gates, cs, hs].map((x) => x.values as Float32Array);
+    addon.run(KernelId.LSTMSequence, bufs, lstmAttrsOf(a, b, t, u, m.length > 0, rm.length > 0));
     return true;
   };
 
   const LSTMSequenceGrad = (
     x: {
       dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
-      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[];
+      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
     },
     a: LSTMSequenceAttrs,
     outs: Tensor[],
   ) => {
     const ins = [x.dy, x.dh, x.dc, x.dGates, x.dCs, x.dHs, x.gates, x.cs, x.hs, x.h0, x.c0, x.recurrentKernel];
-    if (!isF32([...ins, ...x.mask, ...outs])) return false;
+    if (!isF32([...ins, ...x.mask, ...(x.recurrentMask ?? []), ...outs])) return false;
     const op = 'LSTMSequenceGrad';
     const [b, t, u] = dims(op, 'dy', x.dy, x.h0);
     const m = maskOf(op, x.mask, b, t);
+    const rm = recurrentMaskOf(op, x.recurrentMask, b, u);
     const [dz, dh0, dc0, dw] = outs as [Tensor, Tensor, Tensor, Tensor];
     const bu = [b, u], tbu = [t, b, u], tbg = [t, b, 4 * u], w = [u, 4 * u];
     const shapes: [string, Tensor, number[]][] = [
@@ -77,8 +90,8 @@ export function nativeLSTMSequenceKernels(addon: NativeAddon): Partial<KernelTab
       ['output dc0', dc0, bu], ['output dRecurrentKernel', dw, w],
     ];
     for (const [name, v, shape] of shapes) check(op, name, v, shape);
-    const bufs = [...ins, ...m, dz, dh0, dc0, dw].map((v) => v.values as Float32Array);
-    addon.run(KernelId.LSTMSequenceGrad, bufs, attrsOf(a, b, t, u, m.length > 0));
+    const bufs = [...ins, ...m, ...rm, dz, dh0, dc0, dw].map((v) => v.values as Float32Array);
+    addon.run(KernelId.LSTMSequenceGrad, bufs, lstmAttrsOf(a, b, t, u, m.length > 0, rm.length > 0));
     return true;
   };
 

@@ -14,6 +14,23 @@ function rowTimesMatrix(hv: Tensor['values'], hOff: number, units: number, wv: T
   }
 }
 
+/**
+ * `rowTimesMatrix` of an LSTM with per-gate recurrent dropout masks: gate g's columns get
+ * `sum_p h[p] * m[g * u + p] * w[p, j]`, where `m` is the row's `[4u]` mask at `mOff`.
+ */
+function maskedRowTimesMatrix(hv: Tensor['values'], hOff: number, u: number, mv: Tensor['values'], mOff: number, wv: Tensor['values'], acc: Float64Array): void {
+  const g4 = 4 * u;
+  for (let p = 0; p < u; p++) {
+    const s = hv[hOff + p]!;
+    if (s === 0) continue;
+    const wRow = p * g4;
+    for (let g = 0; g < 4; g++) {
+      const sg = s * mv[mOff + g * u + p]!;
+      if (sg === 0) continue;
+      for (let j = g * u; j < (g + 1) * u; j++) acc[j]! += sg * wv[wRow + j]!;
+    }
+  }
+}
 
 /**
  * Which outputs of an LSTM sequence are the step's h (`1`) rather than zeros (`0`): every valid
@@ -88,10 +105,13 @@ export const recurrentImpl = {
     }
   },
   LSTMSequence: (
-    {z, h0, c0, recurrentKernel, mask}: {z: Tensor; h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]},
+    {z, h0, c0, recurrentKernel, mask, recurrentMask = []}: {
+      z: Tensor; h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
+    },
     a: LSTMSequenceAttrs,
     [yOut, hOut, cOut, gOut, csOut, hsOut]: Tensor[],
   ) => {
+    const rmv = recurrentMask[0]?.values;
     const [batch, T] = z.shape as [number, number];
     const u = h0.shape[1]!, g4 = 4 * u, bu = batch * u;
     const zv = z.values, wv = recurrentKernel.values, mv = mask[0]?.values;
@@ -113,7 +133,8 @@ export const recurrentImpl = {
           go.fill(0, gOff, gOff + g4);
         } else {
           for (let j = 0; j < g4; j++) acc[j] = zv[(b * T + t) * g4 + j]!;
-          rowTimesMatrix(hp, pOff, u, wv, g4, acc);
+          if (rmv) maskedRowTimesMatrix(hp, pOff, u, rmv, b * g4, wv, acc);
+          else rowTimesMatrix(hp, pOff, u, wv, g4, acc);
           for (let j = 0; j < u; j++) {
             const i = sigmoid(acc[j]!), f = sigmoid(acc[u + j]!), g = Math.tanh(acc[2 * u + j]!), o = sigmoid(acc[3 * u + j]!);
             const cn = f * cp[cpOff + b * u + j]! + i * g;
@@ -135,12 +156,13 @@ export const recurrentImpl = {
   LSTMSequenceGrad: (
     inputs: {
       dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
-      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[];
+      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
     },
     a: LSTMSequenceAttrs,
     [dzOut, dh0Out, dc0Out, dwOut]: Tensor[],
   ) => {
     const {dy, dGates, dCs, dHs, gates, cs, hs, h0, c0, recurrentKernel, mask} = inputs;
+    const rmv = inputs.recurrentMask?.[0]?.values;
     const [batch, T] = dy.shape as [number, number];
     const u = h0.shape[1]!, g4 = 4 * u, bu = batch * u;
     const dyv = dy.values, dgv = dGates.values, dcsv = dCs.values, dhsv = dHs.values, gv = gates.values;
@@ -182,6 +204,25 @@ export const recurrentImpl = {
           dcPrev[s + j] = dct * f;
         }
         for (let j = 0; j < g4; j++) dz[zOff + j] = da[j]!;
+        if (rmv) {
+          // per-gate recurrent dropout: dh_prev = sum_g m_g * (da_g @ W_g^T), dW_g += (h_prev * m_g)^T da_g
+          const mOff = b * g4;
+          for (let p = 0; p < u; p++) {
+            const wRow = p * g4, hpv = hp[pOff + s + p]!;
+            let total = 0;
+            for (let g = 0; g < 4; g++) {
+              const m = rmv[mOff + g * u + p]!, hm = hpv * m;
+              let acc = 0;
+              for (let j = g * u; j < (g + 1) * u; j++) {
+                acc += da[j]! * wv[wRow + j]!;
+                dwAcc[wRow + j]! += hm * da[j]!;
+              }
+              total += m * acc;
+            }
+            dhPrev[s + p] = total;
+          }
+          continue;
+        }
         // dh_prev = da @ W^T, dW += h_prev^T da
         for (let p = 0; p < u; p++) {
           const wRow = p * g4, hpv = hp[pOff + s + p]!;

@@ -43,7 +43,9 @@ export const recurrentKernels = {
    * A whole LSTM sequence in one kernel (the time loop inside the backend, as cuDNN): default
    * activations, Keras's gate order. Inputs: `z [b, T, 4u]` (the input projection plus bias of every
    * step), `h0`, `c0 [b, u]`, `recurrentKernel [u, 4u]`, and `mask`: empty, or one `[b, T]` tensor of
-   * z's dtype holding 0 or 1. Steps run in processing order `k` (time `T - 1 - k` with
+   * z's dtype holding 0 or 1, and `recurrentMask`: empty, or one `[b, 4u]` tensor of z's dtype, the
+   * recurrent dropout masks of the four gates side by side (`LSTMCell`'s per-gate masks): gate g's
+   * pre-activation is `z_g + (h ⊙ m_g) @ recurrentKernel_g`. Steps run in processing order `k` (time `T - 1 - k` with
    * `goBackwards`); a masked step carries h and c through unchanged and outputs the previous output
    * (zeros before the first valid step, or always with `zeroOutputForMask`), as `ops.rnn`.
    * Outputs: `y [b, T, u]` (every step's output, processing order), the last states `h [b, u]`,
@@ -51,10 +53,10 @@ export const recurrentKernels = {
    * masked rows), cell states `cs [T, b, u]` and hidden states `hs [T, b, u]` after each step.
    */
   LSTMSequence: defineKernel<
-    {z: 'one'; h0: 'one'; c0: 'one'; recurrentKernel: 'one'; mask: 'many'},
+    {z: 'one'; h0: 'one'; c0: 'one'; recurrentKernel: 'one'; mask: 'many'; recurrentMask: 'many'},
     LSTMSequenceAttrs
   >('LSTMSequence', {
-    inputs: {z: 'one', h0: 'one', c0: 'one', recurrentKernel: 'one', mask: 'many'},
+    inputs: {z: 'one', h0: 'one', c0: 'one', recurrentKernel: 'one', mask: 'many', recurrentMask: 'many'},
     infer: ({z, h0}) => {
       const [b, t] = z.shape as [number, number];
       const u = h0.shape[1]!, d = z.dtype;
@@ -64,19 +66,19 @@ export const recurrentKernels = {
   /**
    * Backpropagation through time of `LSTMSequence`, from the gradients of its six outputs (`dy`,
    * `dh`, `dc`, `dGates`, `dCs`, `dHs`) and its reserve (`gates`, `cs`, `hs`) and inputs (`h0`, `c0`,
-   * `recurrentKernel`, `mask`). Outputs: `dz [b, T, 4u]`, `dh0`, `dc0 [b, u]` and
+   * `recurrentKernel`, `mask`, `recurrentMask`). Outputs: `dz [b, T, 4u]`, `dh0`, `dc0 [b, u]` and
    * `dRecurrentKernel [u, 4u]` (one product over all steps).
    */
   LSTMSequenceGrad: defineKernel<
     {
       dy: 'one'; dh: 'one'; dc: 'one'; dGates: 'one'; dCs: 'one'; dHs: 'one'; gates: 'one'; cs: 'one'; hs: 'one';
-      h0: 'one'; c0: 'one'; recurrentKernel: 'one'; mask: 'many';
+      h0: 'one'; c0: 'one'; recurrentKernel: 'one'; mask: 'many'; recurrentMask: 'many';
     },
     LSTMSequenceAttrs
   >('LSTMSequenceGrad', {
     inputs: {
       dy: 'one', dh: 'one', dc: 'one', dGates: 'one', dCs: 'one', dHs: 'one', gates: 'one', cs: 'one', hs: 'one',
-      h0: 'one', c0: 'one', recurrentKernel: 'one', mask: 'many',
+      h0: 'one', c0: 'one', recurrentKernel: 'one', mask: 'many', recurrentMask: 'many',
     },
     infer: ({dy, h0, recurrentKernel}) => {
       const [b, t] = dy.shape as [number, number];

@@ -46,21 +46,23 @@ function flatConfig(layer: RNN): Record<string, unknown> {
 }
 
 /**
- * Whether an LSTM or GRU call can run its fused step kernel: the default activations, no recurrent
- * dropout while training, a float dtype, and `extra` (GRU: `resetAfter`, named in `needs`). With
- * `useCudnn: true`, a configuration that cannot is an error.
+ * Whether an LSTM or GRU call can run its fused step kernel: the default activations, a float dtype,
+ * no recurrent dropout while training unless `recurrentDropoutOk` (the LSTM kernel takes the masks),
+ * and `extra` (GRU: `resetAfter`, named in `needs`). With `useCudnn: true`, a configuration that
+ * cannot is an error.
  */
-function canFuseGated(layer: LSTM | GRU, training: boolean, extra: boolean, needs: string): boolean {
+function canFuseGated(layer: LSTM | GRU, training: boolean, extra: boolean, needs: string, recurrentDropoutOk = false): boolean {
   const c = layer.cell;
   const ok =
     extra &&
     isActivation(c.activation, 'tanh') &&
     isActivation(c.recurrentActivation, 'sigmoid') &&
-    !(training && c.recurrentDropout > 0) &&
+    (recurrentDropoutOk || !(training && c.recurrentDropout > 0)) &&
     (layer.dtype === 'float32' || layer.dtype === 'float64');
   if (layer.useCudnn === true && !ok) {
+    const dropout = recurrentDropoutOk ? '' : ' and no recurrent dropout while training';
     throw new ValueError(
-      `Layer "${layer.name}": useCudnn=true was specified, but the fused kernel needs ${needs}activation='tanh', recurrentActivation='sigmoid' and no recurrent dropout while training. Pass useCudnn='auto' to fall back to the generic loop.`,
+      `Layer "${layer.name}": useCudnn=true was specified, but the fused kernel needs ${needs}activation='tanh', recurrentActivation='sigmoid'${dropout}. Pass useCudnn='auto' to fall back to the generic loop.`,
     );
   }
   return ok && layer.useCudnn !== false;
@@ -109,10 +111,10 @@ export interface LSTMArgs extends LSTMCellArgs, RNNArgs {
  * `kernel [features, 4u]`, `recurrent_kernel [u, 4u]`, `bias [4u]`, gates `i, f, c, o`, so weights
  * saved by Python Keras load unchanged.
  *
- * With the default activations (and no recurrent dropout while training) one matmul computes the
- * input projection of all steps and the fused `LSTMSequence` kernel runs the whole time loop (and,
- * for the gradient, the whole backward pass through time); otherwise the generic cell loop
- * (`LSTMCell.step`) runs. Both compute the same thing.
+ * With the default activations one matmul computes the input projection of all steps and the fused
+ * `LSTMSequence` kernel runs the whole time loop (and, for the gradient, the whole backward pass
+ * through time), recurrent dropout included (the kernel takes the cell's per-gate masks); otherwise
+ * the generic cell loop (`LSTMCell.step`) runs. Both compute the same thing.
  *
  * ```ts
  * const model = new Sequential([new Embedding(20000, 128), new LSTM(128, {dropout: 0.2}), new Dense(1)]);
@@ -135,7 +137,7 @@ export class LSTM extends RNN {
 
   /** Whether this call can run the fused sequence kernel. */
   canFuse(training: boolean): boolean {
-    return canFuseGated(this, training, true, '');
+    return canFuseGated(this, training, true, '', true);
   }
 
   protected override innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
@@ -143,10 +145,15 @@ export class LSTM extends RNN {
     const c = this.cell;
     const z = inputProjection(seq, c, c.bias?.read() ?? null, training);
     const [b, t] = z.shape as [number, number];
+    // the recurrent dropout masks of the four gates (drawn after the input ones, as LSTMCell.step),
+    // side by side: gate g's recurrent matmul sees h * m_g
+    const recurrentMasks = training ? c.getRecurrentDropoutMasks({shape: [b, c.units], dtype: z.dtype}) : null;
+    const recurrentMask = recurrentMasks ? ops.concatenate(recurrentMasks, 1) : null;
     const {outputs, h, c: cs} = ops.lstmSequence(z, initial[0]!, initial[1]!, c.recurrentKernel.read(), {
       mask,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
+      recurrentMask,
     });
     // the last output is the last h, except where a mask makes the last step repeat or zero it
     const lastOutput = mask ? ops.reshape(ops.slice(outputs, [0, t - 1, 0], [b, 1, c.units]), [b, c.units]) : h;
@@ -164,17 +171,22 @@ export class LSTM extends RNN {
 
 /**
  * `x @ kernel + bias` for every step at once: `[batch, T, features]` -> `[batch, T, gates]`, with
- * the input dropout mask (one per sequence, as Keras) applied first when training.
+ * the input dropout mask (one per sequence, as Keras) applied first when training. With one mask
+ * per gate (the cell's form when recurrent dropout is on), gate g's columns see `x * m_g`.
  */
 function inputProjection(seq: Tensor, cell: LSTMCell | GRUCell, bias: Tensor | null, training: boolean): Tensor {
   const [b, t, f] = seq.shape as [number, number, number];
   const kernel = cell.kernel.read();
-  let x = seq;
-  if (training) {
-    const dropoutMasks = cell.getDropoutMasks({shape: [b, f], dtype: seq.dtype});
-    if (dropoutMasks) x = ops.multiply(x, ops.expandDims(dropoutMasks[0]!, 1));
+  const dropoutMasks = training ? cell.getDropoutMasks({shape: [b, f], dtype: seq.dtype}) : null;
+  let z: Tensor;
+  if (dropoutMasks && dropoutMasks.length > 1) {
+    const ks = ops.split(kernel, dropoutMasks.length, 1);
+    const flat = (m: Tensor) => ops.reshape(ops.multiply(seq, ops.expandDims(m, 1)), [b * t, f]);
+    z = ops.concatenate(dropoutMasks.map((m, g) => ops.matmul(flat(m), ks[g]!)), 1);
+  } else {
+    const x = dropoutMasks ? ops.multiply(seq, ops.expandDims(dropoutMasks[0]!, 1)) : seq;
+    z = ops.matmul(ops.reshape(x, [b * t, f]), kernel);
   }
-  let z = ops.matmul(ops.reshape(x, [b * t, f]), kernel);
   if (bias) z = ops.add(z, bias);
   return ops.reshape(z, [b, t, kernel.shape[1]!]);
 }

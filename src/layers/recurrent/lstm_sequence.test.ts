@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {GradientTape} from '../../autodiff/tape.js';
 import * as ops from '../../ops/index.js';
@@ -59,4 +60,47 @@ test('stateful LSTM: the fused path carries the states across batches as the gen
   fused.resetStates();
   generic.resetStates();
   for (const x of [x1, x2]) assertClose(fused.apply(x) as Tensor, generic.apply(x) as Tensor, {rtol: 1e-5, atol: 1e-6, label: 'stateful'});
+});
+
+test('LSTM recurrent dropout: the fused kernel (per-gate masks) = the generic cell loop with the same seed', () => {
+  const mask = tensor([[1, 1, 1, 1, 1], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]].map((r) => r.map(Boolean)));
+  for (const dtype of ['float64', 'float32'] as const) {
+    const tol = dtype === 'float64' ? {rtol: 1e-10, atol: 1e-12} : {rtol: 1e-4, atol: 1e-5};
+    const x = ops.cast(rand([3, 5, 4], 11), dtype), h0 = ops.cast(rand([3, 6], 12), dtype), c0 = ops.cast(rand([3, 6], 13), dtype);
+    for (const opts of [
+      {returnSequences: true, returnState: true, recurrentDropout: 0.4, seed: 9},
+      {returnState: true, goBackwards: true, dropout: 0.3, recurrentDropout: 0.5, seed: 21},
+      {returnSequences: true, returnState: true, zeroOutputForMask: true, dropout: 0.25, recurrentDropout: 0.3, seed: 4},
+    ]) {
+      for (const m of [null, mask]) {
+        const label = `${dtype} ${JSON.stringify(opts)} mask=${!!m}`;
+        const fused = new LSTM(6, {...opts, dtype});
+        const generic = new LSTM(6, {...opts, dtype, useCudnn: false});
+        const plain = new LSTM(6, {...opts, dtype, dropout: 0, recurrentDropout: 0});
+        for (const l of [fused, generic, plain]) l.apply(x);
+        generic.setWeights(fused.getWeights());
+        plain.setWeights(fused.getWeights());
+        assert.ok(fused.canFuse(true) && !generic.canFuse(true), `${label}: paths`);
+        const a = run(fused, x, [h0, c0], m), b = run(generic, x, [h0, c0], m);
+        assert.equal(a.length, b.length);
+        a.forEach((t, i) => {
+          assert.equal(t.dtype, dtype);
+          assertClose(t, b[i]!, {...tol, label: `${label} [${i}]`});
+        });
+        // the masks do act: without dropout the outputs differ
+        const p = run(plain, x, [h0, c0], m);
+        assert.ok(a[0]!.values.some((v, i) => Math.abs(v - p[0]!.values[i]!) > 1e-3), `${label}: dropout had no effect`);
+      }
+    }
+  }
+});
+
+test('LSTM recurrent dropout: useCudnn=true is accepted while training; inference ignores the masks', () => {
+  const x = rand([2, 4, 3], 31);
+  const l = new LSTM(5, {recurrentDropout: 0.5, useCudnn: true, seed: 3});
+  const off = new LSTM(5, {});
+  l.apply(x, {training: true});
+  off.apply(x);
+  off.setWeights(l.getWeights());
+  assertClose(l.apply(x) as Tensor, off.apply(x) as Tensor, {rtol: 1e-6, atol: 1e-7, label: 'inference'});
 });
