@@ -18,6 +18,7 @@ import {KERNELS} from '../kernels/index.js';
 import type {DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 import {Adadelta, Adam, AdamW, RMSprop, SGD, schedules, type Optimizer} from './index.js';
+import {xorshift32} from '../testing/kernel_test.js';
 
 const FUSED = ['SGDUpdate', 'RMSpropUpdate', 'AdamUpdate', 'AdadeltaUpdate'] as const;
 
@@ -26,13 +27,7 @@ const native = typeof loaded === 'string' ? null : (loaded as NativeBackend);
 const BACKENDS = native ? ['reference', 'native'] : ['reference'];
 if (!native) console.log(`# native backend not built: fused updates tested on the reference backend only (${loaded as string})`);
 
-let seed = 2463534242;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(2463534242);
 function randT(shape: number[], dtype: DType, scale = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);

@@ -13,16 +13,11 @@ import {backendName, setBackend} from '../backends/registry.js';
 import type {DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 import {Adadelta, Adam, RMSprop, SGD, type Optimizer} from './index.js';
+import {xorshift32} from '../testing/kernel_test.js';
 
 const BACKENDS = typeof loadNativeBackend() === 'string' ? ['reference'] : ['reference', 'native'];
 
-let seed = 88172645;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(88172645);
 /** Random values; a few exact zeros (Adadelta's and RMSprop's first steps divide sqrt(0 + eps)). */
 function randValues(n: number, dtype: DType): Float32Array | Float64Array {
   const v = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);

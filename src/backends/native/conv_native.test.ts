@@ -1,42 +1,27 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {BernoulliMaskAttrs} from '../../kernels/defs/random.js';
-import {KERNELS, type KernelName} from '../../kernels/index.js';
-import {allocate} from '../../tensor/dtype.js';
+import type {KernelName} from '../../kernels/index.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
-import {loadNativeBackend, type NativeBackend} from './index.js';
+import {forEachIsa as forEachIsaOf, nativeForTests, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // The implicit-GEMM convolutions (native/src/conv.cpp) and the SIMD Philox masks
 // (native/src/philox_impl.inc) against the reference backend, on every instruction set of this CPU:
 // shapes on and off the microkernel tiles (12 x 32, 6 x 16, 4 x 16, 8 x 12), one input channel (the
 // first layer), channel counts that are not multiples of the vector width, filter rows above one
 // k-block (384), padding, strides, dilation, and the pixel partitions of the filter gradient.
-const loaded = loadNativeBackend();
-const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
-const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
-if (skip) console.log(`# SKIP native convolution tests: ${skip}`);
+const {native, skip} = nativeForTests('native convolution tests');
 
-let seed = 2024;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(2024);
 function randT(shape: number[]): Tensor {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < v.length; i++) v[i] = 2 * rand() - 1;
   return new Tensor(shape, 'float32', v);
 }
 
-function run(name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor>, attrs: unknown): Tensor {
-  const [m] = KERNELS[name].infer(inputs as never, attrs as never);
-  const out = new Tensor(m!.shape, m!.dtype, allocate(m!.dtype, m!.shape.reduce((a, b) => a * b, 1)));
-  assert.notEqual(impl(inputs as never, attrs as never, [out]), false, `${name} declined`);
-  return out;
-}
+const run = (name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor>, attrs: unknown) => runImpl(name, impl, inputs, attrs)[0]!;
 const nat = (name: KernelName, inputs: Record<string, Tensor>, attrs: unknown) => run(name, native!.kernels[name] as AnyKernelImpl, inputs, attrs);
 const ref = (name: KernelName, inputs: Record<string, Tensor>, attrs: unknown) => run(name, referenceKernels[name] as AnyKernelImpl, inputs, attrs);
 
@@ -51,26 +36,8 @@ function assertSame(a: Tensor, b: Tensor, label: string): void {
   for (let i = 0; i < a.size; i++) if (!Object.is(a.values[i], b.values[i])) assert.fail(`${label}: [${i}] ${a.values[i]} !== ${b.values[i]}`);
 }
 
-function forEachIsa(body: (isa: string) => void): void {
-  const best = native!.isa;
-  try {
-    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
-      if (!native!.addon.forceIsa(isa)) continue;
-      body(isa);
-    }
-  } finally {
-    native!.addon.forceIsa(best);
-  }
-}
-function withThreads<T>(n: number, f: () => T): T {
-  const before = native!.getNumThreads();
-  native!.setNumThreads(n);
-  try {
-    return f();
-  } finally {
-    native!.setNumThreads(before);
-  }
-}
+const forEachIsa = (body: (isa: string) => void) => forEachIsaOf(native!, body);
+const withThreads = <T>(n: number, f: () => T): T => withThreadsOf(native!, n, f);
 
 interface ConvCase {x: number[]; f: number[]; strides: [number, number]; padding: 'same' | 'valid'; dilations: [number, number]}
 const cases: ConvCase[] = [

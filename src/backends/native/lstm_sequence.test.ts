@@ -4,39 +4,25 @@ import {GradientTape} from '../../autodiff/tape.js';
 import {KERNELS, type KernelName} from '../../kernels/index.js';
 import {GRU, LSTM} from '../../layers/recurrent/layers.js';
 import * as ops from '../../ops/index.js';
-import {allocate} from '../../tensor/dtype.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {getBackend, setBackend} from '../registry.js';
 import {KernelId} from './abi.js';
-import {loadNativeBackend, type NativeBackend} from './index.js';
+import {forEachIsa, nativeForTests, outputsFor, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // The native whole-sequence LSTM kernels against the reference backend (every ISA, masks, both
 // directions, 1 and 2 threads bit-identical), and their refusals of wrong shapes and lengths.
-const loaded = loadNativeBackend();
-const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
-const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
+const {native, skip} = nativeForTests('native sequence kernel tests');
 
-let seed = 24680;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(24680);
 function randT(shape: number[], lo = -1, hi = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return new Tensor(shape, 'float32', Float32Array.from({length: n}, () => lo + (hi - lo) * rand()));
 }
-function outputsFor(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
-  return KERNELS[name].infer(inputs as never, attrs as never).map((m) => new Tensor(m.shape, m.dtype, allocate(m.dtype, m.shape.reduce((a, b) => a * b, 1))));
-}
 function runOn(table: 'native' | 'reference', name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
-  const outs = outputsFor(name, inputs, attrs);
   const impl = (table === 'native' ? native!.kernels[name] : referenceKernels[name]) as AnyKernelImpl;
-  assert.notEqual(impl(inputs as never, attrs as never, outs), false, `${table} ${name} declined`);
-  return outs;
+  return runImpl(name, impl, inputs, attrs, `${table} ${name}`);
 }
 function assertNear(got: Tensor[], want: Tensor[], label: string, tol: number): void {
   got.forEach((o, k) => {
@@ -48,15 +34,7 @@ function assertNear(got: Tensor[], want: Tensor[], label: string, tol: number): 
     }
   });
 }
-function withThreads<T>(n: number, f: () => T): T {
-  const before = native!.getNumThreads();
-  native!.setNumThreads(n);
-  try {
-    return f();
-  } finally {
-    native!.setNumThreads(before);
-  }
-}
+const withThreads = <T>(n: number, f: () => T): T => withThreadsOf(native!, n, f);
 /** A 0/1 mask [b, T] with whole rows masked at the start, in the middle and at the end. */
 function maskT(b: number, t: number): Tensor {
   const v = new Float32Array(b * t);
@@ -92,21 +70,15 @@ function cases(b: number, t: number, u: number) {
 }
 
 test('native LSTMSequence and LSTMSequenceGrad match the reference, every ISA', {skip}, () => {
-  const best = native!.addon.isa();
-  try {
-    for (const isa of ['scalar', 'avx2', 'avx512', 'neon']) {
-      if (!native!.addon.forceIsa(isa)) continue;
-      for (const [b, t, u] of [[1, 1, 3], [3, 5, 7], [4, 6, 32]] as const) {
-        for (const c of cases(b, t, u)) {
-          const tol = 3e-5 * Math.sqrt(u * t);
-          assertNear(runOn('native', 'LSTMSequence', c.fwd, c.attrs), runOn('reference', 'LSTMSequence', c.fwd, c.attrs), `${isa} LSTMSequence ${c.label}`, tol);
-          assertNear(runOn('native', 'LSTMSequenceGrad', c.grad, c.attrs), runOn('reference', 'LSTMSequenceGrad', c.grad, c.attrs), `${isa} LSTMSequenceGrad ${c.label}`, tol);
-        }
+  forEachIsa(native!, (isa) => {
+    for (const [b, t, u] of [[1, 1, 3], [3, 5, 7], [4, 6, 32]] as const) {
+      for (const c of cases(b, t, u)) {
+        const tol = 3e-5 * Math.sqrt(u * t);
+        assertNear(runOn('native', 'LSTMSequence', c.fwd, c.attrs), runOn('reference', 'LSTMSequence', c.fwd, c.attrs), `${isa} LSTMSequence ${c.label}`, tol);
+        assertNear(runOn('native', 'LSTMSequenceGrad', c.grad, c.attrs), runOn('reference', 'LSTMSequenceGrad', c.grad, c.attrs), `${isa} LSTMSequenceGrad ${c.label}`, tol);
       }
     }
-  } finally {
-    native!.addon.forceIsa(best);
-  }
+  });
 });
 
 function gruCases(b: number, t: number, u: number) {
@@ -125,21 +97,15 @@ function gruCases(b: number, t: number, u: number) {
 }
 
 test('native GRUSequence and GRUSequenceGrad match the reference, every ISA; threads bit-identical', {skip}, () => {
-  const best = native!.addon.isa();
-  try {
-    for (const isa of ['scalar', 'avx2', 'avx512', 'neon']) {
-      if (!native!.addon.forceIsa(isa)) continue;
-      for (const [b, t, u] of [[1, 1, 3], [3, 5, 7], [4, 6, 32]] as const) {
-        for (const c of gruCases(b, t, u)) {
-          const tol = 3e-5 * Math.sqrt(u * t);
-          assertNear(runOn('native', 'GRUSequence', c.fwd, c.attrs), runOn('reference', 'GRUSequence', c.fwd, c.attrs), `${isa} ${c.label}`, tol);
-          assertNear(runOn('native', 'GRUSequenceGrad', c.grad, c.attrs), runOn('reference', 'GRUSequenceGrad', c.grad, c.attrs), `${isa} grad ${c.label}`, tol);
-        }
+  forEachIsa(native!, (isa) => {
+    for (const [b, t, u] of [[1, 1, 3], [3, 5, 7], [4, 6, 32]] as const) {
+      for (const c of gruCases(b, t, u)) {
+        const tol = 3e-5 * Math.sqrt(u * t);
+        assertNear(runOn('native', 'GRUSequence', c.fwd, c.attrs), runOn('reference', 'GRUSequence', c.fwd, c.attrs), `${isa} ${c.label}`, tol);
+        assertNear(runOn('native', 'GRUSequenceGrad', c.grad, c.attrs), runOn('reference', 'GRUSequenceGrad', c.grad, c.attrs), `${isa} grad ${c.label}`, tol);
       }
     }
-  } finally {
-    native!.addon.forceIsa(best);
-  }
+  });
   const same = (a: Tensor[], b: Tensor[], label: string) => a.forEach((t, i) => assert.deepEqual(t.values, b[i]!.values, `${label} output ${i}`));
   for (const c of gruCases(32, 4, 128).slice(2, 3)) {
     same(withThreads(1, () => runOn('native', 'GRUSequence', c.fwd, c.attrs)), withThreads(2, () => runOn('native', 'GRUSequence', c.fwd, c.attrs)), c.label);

@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {KERNELS, type KernelName} from '../../kernels/index.js';
-import {allocate} from '../../tensor/dtype.js';
+import type {KernelName} from '../../kernels/index.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {setBackend} from '../registry.js';
 import {loadAddon} from './addon.js';
-import {loadNativeBackend, type NativeBackend} from './index.js';
 import {MIN_NATIVE_ELEMENTS} from './kernels.js';
+import {forEachIsa as forEachIsaOf, nativeForTests, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // Every native kernel against the reference backend on random inputs. Skips, saying why, when the
 // addon is not built (e.g. `CXX=false npm install`).
-const loaded = loadNativeBackend();
-const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
-const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
-if (skip) console.log(`# SKIP native backend tests: ${skip}`);
+const {native, skip} = nativeForTests('native backend tests');
 
-let seed = 12345;
-function rand(): number {
-  // xorshift32: deterministic inputs, no dependency on other modules' generators
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(12345);
 function randT(shape: number[], lo = -1, hi = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
@@ -36,14 +25,7 @@ type Impl = AnyKernelImpl;
 
 /** Runs kernel `name` on both backends; returns [native outputs, reference outputs]. */
 function both(name: KernelName, inputs: Record<string, Tensor>, attrs: unknown): [Tensor[], Tensor[]] {
-  const def = KERNELS[name];
-  const metas = def.infer(inputs as never, attrs as never);
-  const alloc = () => metas.map((m) => new Tensor(m.shape, m.dtype, allocate(m.dtype, m.shape.reduce((a, b) => a * b, 1))));
-  const outN = alloc(), outR = alloc();
-  const fast = native!.kernels[name] as Impl;
-  assert.notEqual(fast(inputs as never, attrs as never, outN), false, `${name} declined`);
-  (referenceKernels[name] as Impl)(inputs as never, attrs as never, outR);
-  return [outN, outR];
+  return [runImpl(name, native!.kernels[name] as Impl, inputs, attrs), runImpl(name, referenceKernels[name] as Impl, inputs, attrs)];
 }
 
 function assertClose(actual: Tensor, expected: Tensor, label: string, atol = 1e-5, rtol = 1e-5): void {
@@ -70,28 +52,8 @@ function assertSame(a: Tensor, b: Tensor, label: string): void {
   }
 }
 
-/** Runs `body` once per instruction set this CPU has (avx512, avx2, scalar, neon), then restores. */
-function forEachIsa(body: (isa: string) => void): void {
-  const best = native!.isa;
-  try {
-    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
-      if (!native!.addon.forceIsa(isa)) continue;
-      body(isa);
-    }
-  } finally {
-    native!.addon.forceIsa(best);
-  }
-}
-
-function withThreads<T>(n: number, f: () => T): T {
-  const before = native!.getNumThreads();
-  native!.setNumThreads(n);
-  try {
-    return f();
-  } finally {
-    native!.setNumThreads(before);
-  }
-}
+const forEachIsa = (body: (isa: string) => void) => forEachIsaOf(native!, body);
+const withThreads = <T>(n: number, f: () => T): T => withThreadsOf(native!, n, f);
 
 test('native: loads, reports its instruction set and threads, and is the backend by that name', {skip}, () => {
   assert.equal(native!.name, 'native');

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {KERNELS, type KernelName} from '../../kernels/index.js';
-import {allocate} from '../../tensor/dtype.js';
+import type {KernelName} from '../../kernels/index.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
-import {loadNativeBackend, type NativeBackend} from './index.js';
+import {forEachIsa as forEachIsaOf, nativeForTests, outputsFor, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // The pooling loops of every instruction set of this CPU (native/src/pool_impl.inc) against the
 // reference backend: channel counts on and off the vector widths (16, 8, 4 lanes, two vectors a
@@ -14,18 +13,9 @@ import {loadNativeBackend, type NativeBackend} from './index.js';
 // stride above the window), data full of ties, NaNs, infinities and -0, and 1 vs 2 threads.
 // MaxPool and MaxPoolGrad must match exactly (the gradient's dy values are small integers, so the
 // sums of overlapping windows are exact in float32 too); AvgPool to a few ulp.
-const loaded = loadNativeBackend();
-const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
-const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
-if (skip) console.log(`# SKIP native pooling tests: ${skip}`);
+const {native, skip} = nativeForTests('native pooling tests');
 
-let seed = 77;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+let rand = xorshift32(77);
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Values from {-2, ..., 2} (so most windows tie), with NaN, +-Infinity and -0 sprinkled in, and one channel of the first image all -Infinity. */
@@ -50,8 +40,7 @@ function gradData(shape: number[]): Tensor {
 }
 
 function run(name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor>, attrs: unknown): Tensor {
-  const [m] = KERNELS[name].infer(inputs as never, attrs as never);
-  const out = new Tensor(m!.shape, m!.dtype, allocate(m!.dtype, size(m!.shape)));
+  const [out] = outputsFor(name, inputs, attrs) as [Tensor];
   // a sentinel: every element must be written
   out.values.fill(1234.5);
   assert.notEqual(impl(inputs as never, attrs as never, [out]), false, `${name} declined`);
@@ -73,29 +62,8 @@ function assertClose(a: Tensor, e: Tensor, label: string): void {
   }
 }
 
-function forEachIsa(body: (isa: string) => void): string[] {
-  const best = native!.isa;
-  const seen: string[] = [];
-  try {
-    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
-      if (!native!.addon.forceIsa(isa)) continue;
-      seen.push(isa);
-      body(isa);
-    }
-  } finally {
-    native!.addon.forceIsa(best);
-  }
-  return seen;
-}
-function withThreads<T>(n: number, f: () => T): T {
-  const before = native!.getNumThreads();
-  native!.setNumThreads(n);
-  try {
-    return f();
-  } finally {
-    native!.setNumThreads(before);
-  }
-}
+const forEachIsa = (body: (isa: string) => void) => forEachIsaOf(native!, body);
+const withThreads = <T>(n: number, f: () => T): T => withThreadsOf(native!, n, f);
 
 interface PoolCase {x: number[]; poolSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid'}
 const cases: PoolCase[] = [
@@ -123,7 +91,7 @@ const cases: PoolCase[] = [
 
 test('native pooling matches the reference on every ISA: ties, NaN, infinities, -0, odd channels and sizes, padding, overlap', {skip}, () => {
   const isas = forEachIsa((isa) => {
-    seed = 77;
+    rand = xorshift32(77);
     for (const c of cases) {
       const a = {poolSize: c.poolSize, strides: c.strides, padding: c.padding};
       const label = `${isa} x=${c.x} pool=${c.poolSize} s=${c.strides} ${c.padding}`;

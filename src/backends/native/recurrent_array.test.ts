@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {KERNELS, type KernelName} from '../../kernels/index.js';
-import {allocate} from '../../tensor/dtype.js';
+import type {KernelName} from '../../kernels/index.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {loadAddon} from './addon.js';
 import {KernelId} from './abi.js';
-import {loadNativeBackend, type NativeBackend} from './index.js';
+import {nativeForTests, outputsFor, runImpl, xorshift32} from '../../testing/kernel_test.js';
 
 // The native recurrent backward kernels and index/copy kernels against the reference backend on
 // random data, and their refusals: wrong lengths and out-of-range indices are clear errors.
-const loaded = loadNativeBackend();
-const skip = typeof loaded === 'string' ? `native addon not built: ${loaded}` : false;
-const native = (typeof loaded === 'string' ? null : loaded) as NativeBackend | null;
+const {native, skip} = nativeForTests('native recurrent and array kernel tests');
 
-let seed = 987654321;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(987654321);
 function randT(shape: number[], lo = -1, hi = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return new Tensor(shape, 'float32', Float32Array.from({length: n}, () => lo + (hi - lo) * rand()));
@@ -37,17 +28,10 @@ function gatesT(b: number, u: number, tanhBlock: number): Tensor {
   return t;
 }
 
-function outputsFor(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
-  const metas = KERNELS[name].infer(inputs as never, attrs as never);
-  return metas.map((m) => new Tensor(m.shape, m.dtype, allocate(m.dtype, m.shape.reduce((a, b) => a * b, 1))));
-}
-
 /** Runs `name` natively (it must not decline) and on the reference; compares every output. */
 function compare(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, tol = 1e-5): void {
-  const outN = outputsFor(name, inputs, attrs), outR = outputsFor(name, inputs, attrs);
-  const fast = native!.kernels[name] as AnyKernelImpl;
-  assert.notEqual(fast(inputs as never, attrs as never, outN), false, `${name} declined`);
-  (referenceKernels[name] as AnyKernelImpl)(inputs as never, attrs as never, outR);
+  const outN = runImpl(name, native!.kernels[name] as AnyKernelImpl, inputs, attrs);
+  const outR = runImpl(name, referenceKernels[name] as AnyKernelImpl, inputs, attrs);
   outN.forEach((o, k) => {
     const e = outR[k]!;
     assert.deepEqual(o.shape, e.shape);

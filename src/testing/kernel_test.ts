@@ -1,0 +1,80 @@
+/**
+ * Helpers for tests that run kernel implementations directly (native against reference): a
+ * deterministic generator, outputs allocated from a kernel's shape inference, a run that fails when
+ * the implementation declines, and the native backend or the reason it is absent.
+ */
+import assert from 'node:assert/strict';
+import type {AnyKernelImpl} from '../backends/backend.js';
+import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js';
+import {KERNELS, type KernelName} from '../kernels/index.js';
+import {allocate} from '../tensor/dtype.js';
+import {Tensor} from '../tensor/tensor.js';
+
+/** xorshift32 from `seed`: uniform numbers in [0, 1), independent of the library's generators. */
+export function xorshift32(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+/** Fresh outputs of kernel `name` for these inputs, as `execute` allocates them. */
+export function outputsFor(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
+  return KERNELS[name]
+    .infer(inputs as never, attrs as never)
+    .map((m) => new Tensor(m.shape, m.dtype, allocate(m.dtype, m.shape.reduce((a, b) => a * b, 1))));
+}
+
+/** Runs `impl` (a backend's implementation of `name`) into fresh outputs; fails if it declines. */
+export function runImpl(name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, label: string = name): Tensor[] {
+  const outs = outputsFor(name, inputs, attrs);
+  assert.notEqual(impl(inputs as never, attrs as never, outs), false, `${label} declined`);
+  return outs;
+}
+
+/**
+ * The native backend, or null with `skip` saying why (the addon was not built, e.g. `CXX=false npm
+ * install`); prints one `# SKIP` line naming `what` when it is absent.
+ */
+export function nativeForTests(what: string): {native: NativeBackend | null; skip: string | false} {
+  const loaded = loadNativeBackend();
+  if (typeof loaded === 'string') {
+    const skip = `native addon not built: ${loaded}`;
+    console.log(`# SKIP ${what}: ${skip}`);
+    return {native: null, skip};
+  }
+  return {native: loaded as NativeBackend, skip: false};
+}
+
+/**
+ * Runs `body` once per instruction set this CPU has (avx512, avx2, neon, scalar), then restores the
+ * best; returns the ones it ran.
+ */
+export function forEachIsa(native: NativeBackend, body: (isa: string) => void): string[] {
+  const best = native.isa;
+  const seen: string[] = [];
+  try {
+    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
+      if (!native.addon.forceIsa(isa)) continue;
+      seen.push(isa);
+      body(isa);
+    }
+  } finally {
+    native.addon.forceIsa(best);
+  }
+  return seen;
+}
+
+/** Runs `f` with the native thread pool at `n` threads, then restores the previous count. */
+export function withThreads<T>(native: NativeBackend, n: number, f: () => T): T {
+  const before = native.getNumThreads();
+  native.setNumThreads(n);
+  try {
+    return f();
+  } finally {
+    native.setNumThreads(before);
+  }
+}
