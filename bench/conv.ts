@@ -1,41 +1,23 @@
 /**
  * The CNN's convolution, pooling and dropout-mask kernels on the native backend, called directly at
- * the seed model's shapes (bench/models.ts `cnn`, batch 128): ms per call (best of runs, wall time)
- * (CPU time at 1 thread, wall time at 2) and GFLOP/s (2 * multiply-adds of the direct convolution).
+ * the seed model's shapes (bench/models.ts `cnn`, batch 128): ms per call (best of runs;
+ * CPU time at 1 thread, wall time at 2) and GFLOP/s (2 * multiply-adds of the direct convolution).
  *
  *   node --import tsx bench/conv.ts [reps]
  */
-import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import type {AnyKernelImpl} from '../src/backends/backend.js';
-import type {Tensor} from '../src/tensor/tensor.js';
+import {bestOf, loadavg, randTensor as rand, sizeOf as size, zerosTensor as zeros} from './timing.js';
 
 const reps = Number(process.argv[2] ?? 10);
 const native = keras.backend.setBackend('native');
 const K = native.kernels as Record<string, AnyKernelImpl>;
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const rand = (shape: number[]) => keras.tensor(Float32Array.from({length: size(shape)}, () => Math.random() - 0.5), shape) as unknown as Tensor;
-const zeros = (shape: number[]) => keras.tensor(new Float32Array(size(shape)), shape) as unknown as Tensor;
 
 // 1 thread: CPU time of the process (robust on a shared machine); 2 threads: wall time
 let cpuClock = true;
-const now = () => {
-  if (!cpuClock) return performance.now();
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-function best(f: () => unknown): number {
-  f();
-  let b = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = now();
-    f();
-    b = Math.min(b, now() - t0);
-  }
-  return b;
-}
+const best = (f: () => unknown) => bestOf(reps, f, cpuClock);
 
-const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const load = loadavg();
 console.log(`# CNN kernels, native, ms per call (best of ${reps}; CPU time at 1 thread, wall time at 2), ${new Date().toISOString()}; load ${load}`);
 console.log('| kernel | shape | threads | ms | GFLOP/s |');
 console.log('|---|---|---|---|---|');

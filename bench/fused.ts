@@ -5,26 +5,17 @@
  *
  *   node --import tsx bench/fused.ts
  */
-import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {bestOf, loadavg, randTensor} from './timing.js';
 
 const ops = keras.ops;
 const native = keras.backend.setBackend('native');
 native.setNumThreads!(1);
-const rand = (shape: number[]) => keras.tensor(Float32Array.from({length: shape.reduce((a, b) => a * b, 1)}, () => Math.random() - 0.5), shape);
+const rand = randTensor;
 
-function best(f: () => unknown, reps = 30): number {
-  f();
-  let b = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b;
-}
+const best = (f: () => unknown, reps = 30) => bestOf(reps, f, false);
 
-console.log(`# fused vs unfused, native, 1 thread, ms (best of runs). ${new Date().toISOString()}; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(`# fused vs unfused, native, 1 thread, ms (best of runs). ${new Date().toISOString()}; load ${loadavg()}`);
 console.log('| op | shape | unfused ms | fused ms | speed-up |');
 console.log('|---|---|---|---|---|');
 for (const [m, k, n] of [[128, 784, 512], [128, 512, 512], [32, 256, 512]]) {

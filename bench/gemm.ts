@@ -11,6 +11,7 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {loadavg} from './timing.js';
 
 const SHAPES: [number, number, number][] = [[128, 784, 512], [128, 512, 512], [32, 256, 512], [1024, 1024, 1024]];
 const THREADS = [1, 2];
@@ -64,7 +65,7 @@ function main(): void {
   const isa = (native as unknown as {isa?: string}).isa ?? '?';
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
   console.log(`# GEMM, float32, GFLOP/s (best of runs). ${new Date().toISOString()}`);
-  console.log(`# CPU: ${cpu}; native ISA: ${isa}; load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`# CPU: ${cpu}; native ISA: ${isa}; load average before: ${loadavg()}`);
 
   const nat = new Map<string, number>();
   for (const t of THREADS) {
@@ -98,7 +99,7 @@ function main(): void {
     const v = torch.get(t);
     if (typeof v === 'string') console.log(`# PyTorch (${t} threads) unavailable: ${v}`);
   }
-  console.log(`# load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`# load average after: ${loadavg()}`);
 }
 
 main();

@@ -23,6 +23,7 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {loadavg} from './timing.js';
 
 export type ModelName = 'mlp' | 'cnn' | 'lstm';
 export const SPECS: Record<ModelName, {batch: number; title: string}> = {
@@ -122,9 +123,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-function loadavg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
 
 /** Runs a peer's script; returns its results by `model/threads` (what finished within `timeoutS`). */
 function runJsonLines(label: string, cmd: string, args: string[], timeoutS: number): Map<string, Measured> {

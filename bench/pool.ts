@@ -6,36 +6,18 @@
  *
  *   node --import tsx bench/pool.ts [reps] [isa...]
  */
-import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import type {AnyKernelImpl} from '../src/backends/backend.js';
 import type {NativeBackend} from '../src/backends/native/index.js';
-import type {Tensor} from '../src/tensor/tensor.js';
+import {bestOf, loadavg, randTensor as rand, zerosTensor as zeros} from './timing.js';
 
 const reps = Number(process.argv[2] ?? 20);
 const native = keras.backend.setBackend('native') as unknown as NativeBackend;
 const isas = process.argv.length > 3 ? process.argv.slice(3) : [native.isa];
 const K = native.kernels as Record<string, AnyKernelImpl>;
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const rand = (shape: number[]) => keras.tensor(Float32Array.from({length: size(shape)}, () => Math.random() - 0.5), shape) as unknown as Tensor;
-const zeros = (shape: number[]) => keras.tensor(new Float32Array(size(shape)), shape) as unknown as Tensor;
 
 let cpuClock = true;
-const now = () => {
-  if (!cpuClock) return performance.now();
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-function best(f: () => unknown): number {
-  f();
-  let b = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = now();
-    f();
-    b = Math.min(b, now() - t0);
-  }
-  return b;
-}
+const best = (f: () => unknown) => bestOf(reps, f, cpuClock);
 
 interface Case {x: number[]; pool: [number, number]; strides: [number, number]; padding: 'valid' | 'same'}
 const cases: Case[] = [
@@ -45,7 +27,7 @@ const cases: Case[] = [
   {x: [32, 27, 27, 100], pool: [3, 3], strides: [3, 3], padding: 'same'},
 ];
 
-const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const load = loadavg();
 console.log(`# pooling, native, ms per call (best of ${reps}; CPU time at 1 thread, wall time at 2), ${new Date().toISOString()}; load ${load}`);
 console.log('| isa | threads | x | window | MaxPool | MaxPoolGrad | AvgPool | AvgPoolGrad |');
 console.log('|---|---|---|---|---|---|---|---|');
