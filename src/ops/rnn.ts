@@ -56,6 +56,17 @@ export interface LSTMSequenceOptions {
   recurrentMask?: Tensor | null;
 }
 
+/** `z` `[batch, T, gates * units]` and `h0` `[batch, units]` of a sequence kernel: ranks and a non-empty sequence checked. */
+function sequenceInputs(op: string, z: TensorLike, h0: TensorLike, gates: number) {
+  const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
+  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h0' of rank 2 [batch, units]. Received: h0.shape=${fmtShape(ht.shape)}`);
+  if (zt.rank !== 3) throw new ValueError(`${op}: expected 'z' of rank 3 [batch, timesteps, ${gates} * units]. Received: z.shape=${fmtShape(zt.shape)}`);
+  const [b, u] = ht.shape as [number, number];
+  const t = zt.shape[1]!;
+  if (t === 0) throw new ValueError(`${op}: the input sequence is empty. Received: z.shape=${fmtShape(zt.shape)}`);
+  return {zt, ht, b, u, t};
+}
+
 /**
  * A whole LSTM sequence in one fused kernel (default activations, gate order `i, f, c, o`): `z` is
  * the input projection `x @ kernel + bias` of every step `[batch, T, 4 * units]`, `h0` and `c0` the
@@ -72,12 +83,7 @@ export function lstmSequence(
   {mask = null, goBackwards = false, zeroOutputForMask = false, recurrentMask = null}: LSTMSequenceOptions = {},
 ): {outputs: Tensor; h: Tensor; c: Tensor} {
   const op = 'lstmSequence';
-  const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
-  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h0' of rank 2 [batch, units]. Received: h0.shape=${fmtShape(ht.shape)}`);
-  if (zt.rank !== 3) throw new ValueError(`${op}: expected 'z' of rank 3 [batch, timesteps, 4 * units]. Received: z.shape=${fmtShape(zt.shape)}`);
-  const [b, u] = ht.shape as [number, number];
-  const t = zt.shape[1]!;
-  if (t === 0) throw new ValueError(`${op}: the input sequence is empty. Received: z.shape=${fmtShape(zt.shape)}`);
+  const {zt, ht, b, u, t} = sequenceInputs(op, z, h0, 4);
   const ct = toTensor(c0, 'c0', op), rk = toTensor(recurrentKernel, 'recurrentKernel', op);
   expectShape(op, 'z', zt, [b, t, 4 * u]);
   expectShape(op, 'c0', ct, [b, u]);
@@ -114,12 +120,7 @@ export function gruSequence(
   {mask = null, goBackwards = false, zeroOutputForMask = false}: LSTMSequenceOptions = {},
 ): {outputs: Tensor; h: Tensor} {
   const op = 'gruSequence';
-  const ht = toTensor(h0, 'h0', op), zt = toTensor(z, 'z', op);
-  if (ht.rank !== 2) throw new ValueError(`${op}: expected 'h0' of rank 2 [batch, units]. Received: h0.shape=${fmtShape(ht.shape)}`);
-  if (zt.rank !== 3) throw new ValueError(`${op}: expected 'z' of rank 3 [batch, timesteps, 3 * units]. Received: z.shape=${fmtShape(zt.shape)}`);
-  const [b, u] = ht.shape as [number, number];
-  const t = zt.shape[1]!;
-  if (t === 0) throw new ValueError(`${op}: the input sequence is empty. Received: z.shape=${fmtShape(zt.shape)}`);
+  const {zt, ht, b, u, t} = sequenceInputs(op, z, h0, 3);
   const rk = toTensor(recurrentKernel, 'recurrentKernel', op), rb = toTensor(recurrentBias, 'recurrentBias', op);
   expectShape(op, 'z', zt, [b, t, 3 * u]);
   expectShape(op, 'recurrentKernel', rk, [u, 3 * u]);
