@@ -67,8 +67,7 @@ export function runKernel(
   attrs: unknown,
   out?: readonly (Tensor | null | undefined)[],
 ): Tensor[] {
-  const recording = active.length === 0 ? active : active.filter((tape) => tape.paused === 0 && tape.dependsOnWatched(inputs));
-  if (out && recording.length > 0) {
+  if (out && active.some((tape) => tape.paused === 0 && tape.dependsOnWatched(inputs))) {
     for (const v of Object.values(inputs)) {
       for (const t of Array.isArray(v) ? v : [v]) {
         if (out.some((o) => o && storageOverlap(o, t) !== 'none')) {
@@ -78,9 +77,11 @@ export function runKernel(
     }
   }
   const outputs = execute(def, inputs, attrs, out);
-  for (const tape of recording) {
-    tape.nodes.push({def, inputs, attrs, outputs});
-    for (const o of outputs) tape.tracked.add(o.id);
+  for (const tape of active) {
+    if (tape.paused === 0 && tape.dependsOnWatched(inputs)) {
+      tape.nodes.push({def, inputs, attrs, outputs});
+      for (const o of outputs) tape.tracked.add(o.id);
+    }
   }
   return outputs;
 }
