@@ -18,7 +18,7 @@ const best = (f: () => unknown, reps = 30) => bestOf(reps, f, false);
 console.log(`# fused vs unfused, native, 1 thread, ms (best of runs). ${new Date().toISOString()}; load ${loadavg()}`);
 console.log('| op | shape | unfused ms | fused ms | speed-up |');
 console.log('|---|---|---|---|---|');
-for (const [m, k, n] of [[128, 784, 512], [128, 512, 512], [32, 256, 512]]) {
+for (const [m, k, n] of [[128, 784, 512], [128, 512, 512], [32, 256, 512]] as const) {
   const x = rand([m, k]), w = rand([k, n]), b = rand([n]);
   const u = best(() => ops.relu(ops.add(ops.matmul(x, w), b)));
   const f = best(() => ops.dense(x, w, b, 'relu'));

@@ -31,7 +31,7 @@ function data() {
     const c = n % 3;
     cls[n] = c;
     for (let i = 0; i < 64; i++) img[n * 64 + i] = rnd() * 0.2;
-    const [r0, c0] = [[0, 0], [0, 4], [4, 2]][c]!;
+    const [r0, c0] = ([[0, 0], [0, 4], [4, 2]] as const)[c]!;
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) img[n * 64 + (r0 + i) * 8 + c0 + j] = 1;
     const f = rnd() < 0.5 ? 1 : 0;
     flag[n] = f;

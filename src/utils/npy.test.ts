@@ -86,7 +86,7 @@ test('writeZip round-trips through readZip; a corrupted byte fails the CRC check
     assert.deepEqual(new Uint8Array(r.read('a.bin')), data);
     if (!deflate) {
       const bad = z.slice();
-      bad[40] ^= 0xff; // inside a.bin's stored data
+      bad[40]! ^= 0xff; // inside a.bin's stored data
       assert.throws(() => readZip(bad, {source: 'bad.zip'}).read('a.bin'), /bad\.zip: CRC-32 mismatch in a\.bin/);
     }
   }

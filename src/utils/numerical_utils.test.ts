@@ -1,7 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
-import {tensor} from '../tensor/tensor.js';
+import {tensor, type Tensor} from '../tensor/tensor.js';
 import {normalize, toCategorical} from './numerical_utils.js';
 import {splitDataset} from './dataset_utils.js';
 
@@ -43,7 +43,7 @@ test('splitDataset: fractions, counts, complement sizes, tuples; shuffle follows
   const [l, r] = splitDataset(x, {leftSize: 0.8});
   assert.deepEqual(l.shape, [8, 2]);
   assert.deepEqual(r.arraySync(), [[8, 80], [9, 90]]);
-  const [[lx, ly], [rx, ry]] = splitDataset([x, y], {rightSize: 3});
+  const [[lx, ly], [rx, ry]] = splitDataset([x, y], {rightSize: 3}) as [[Tensor, Tensor], [Tensor, Tensor]];
   assert.deepEqual([lx.shape, ly.shape, rx.shape, ry.shape], [[7, 2], [7], [3, 2], [3]]);
   // right is the *last* rows when the sizes do not cover everything
   const [a, b] = splitDataset(y, {leftSize: 2, rightSize: 0.5});

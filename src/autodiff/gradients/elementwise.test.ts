@@ -105,7 +105,7 @@ test('pow gradient for a negative base with an integer exponent', () => {
 test('mod gradient away from its jumps', () => {
   const a = tensor([[7.3, -7.3, 2.2], [-0.4, 5.9, -3.1]], undefined, 'float64');
   const b = tensor([2.5, 1.7, -1.3], undefined, 'float64');
-  for (const [p, q] of [[a, b]]) {
+  for (const [p, q] of [[a, b]] as const) {
     const r = ops.divide(p, q).values;
     for (const v of r) assert.ok(Math.abs(v - Math.round(v)) > 0.05, 'inputs sit away from the jumps of mod');
   }
