@@ -11,6 +11,7 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {torchEnv, torchPeer} from './peers.js';
 import {loadavg} from './timing.js';
 
 const SHAPES: [number, number, number][] = [[128, 784, 512], [128, 512, 512], [32, 256, 512], [1024, 1024, 1024]];
@@ -43,7 +44,7 @@ interface TorchResult {
 
 function torchGflops(threads: number): Map<string, TorchResult> | string {
   const specs = SHAPES.map((s) => s.join(','));
-  const r = spawnSync('/usr/bin/python3', [new URL('./gemm_torch.py', import.meta.url).pathname, String(threads), ...specs], {encoding: 'utf8'});
+  const r = spawnSync('/usr/bin/python3', [new URL('./gemm_torch.py', import.meta.url).pathname, String(threads), ...specs], {encoding: 'utf8', env: torchEnv(threads)});
   if (r.status !== 0) return (r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)!;
   const out = new Map<string, TorchResult>();
   for (const line of r.stdout.trim().split('\n')) {
@@ -80,7 +81,9 @@ function main(): void {
   keras.backend.setBackend('native');
 
   const torch = new Map<number, Map<string, TorchResult> | string>();
-  for (const t of THREADS) torch.set(t, torchGflops(t));
+  const peer = torchPeer();
+  console.log(`# ${peer.line}`);
+  for (const t of THREADS) torch.set(t, peer.ok ? torchGflops(t) : 'not a peer (see above)');
 
   console.log('| shape m x k x n | native 1T | native 2T | 2T/1T | reference | native 1T / reference | torch.mm 1T | torch.mm 2T | oneDNN 1T | oneDNN 2T | native/oneDNN 1T | native/oneDNN 2T |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');

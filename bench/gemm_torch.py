@@ -4,7 +4,8 @@ Usage: /usr/bin/python3 bench/gemm_torch.py THREADS M,K,N [M,K,N ...]
 Prints one JSON object per shape: {"m", "k", "n", "threads", "mm", "onednn"}, GFLOP/s (best of
 repeated runs) of two paths:
   mm      torch.mm on float32 tensors: what `a @ b` gives. Debian's python3-torch is built with
-          BLAS_INFO=generic (netlib reference BLAS), so this path is slow here.
+          BLAS_INFO=generic: it calls the system libblas.so.3 (OpenBLAS once libopenblas0-pthread
+          is installed; netlib reference BLAS otherwise, ~6 GFLOP/s; bench/peers.ts checks which).
   onednn  the same product through oneDNN (torch.utils.mkldnn Linear on an mkldnn tensor), the
           fastest float32 GEMM this PyTorch build has.
 """

@@ -2,12 +2,13 @@
  * Model training and inference throughput, side by side, in one run: keras-ts on the native backend
  * (1 and 2 threads) and on the reference backend, PyTorch (`bench/models_torch.py`, 1 and 2
  * threads) and TF.js 4.22's `cpu` backend (`bench/models_tfjs.ts`, pure JS, one thread). Prints
- * samples/s and the ratio to PyTorch at the same thread count.
+ * samples/s and the ratio to PyTorch at the same thread count; the ratios only where PyTorch runs on a
+ * real BLAS (bench/peers.ts: torch.mm must reach 50 GFLOP/s on one thread).
  *
  *   node --import tsx bench/models.ts [--models mlp,cnn,lstm] [--steps N] [--no-torch] [--no-tfjs] [--no-reference]
  *                                     [--tfjs mlp,cnn,lstm]   (TF.js runs the MLP only by default: see below)
  *
- * Models (the issue's M1-M3; Keras defaults everywhere else):
+ * Models (the seed's MLP, the Keras mnist_cnn CNN, the seed's Embedding + LSTM; Keras defaults elsewhere):
  *   mlp   Dense(512, relu)-Dropout(0.2)-Dense(512, relu)-Dropout(0.2)-Dense(10, softmax), RMSprop,
  *         categorical crossentropy + accuracy, batch 128, inputs [784]
  *   cnn   Conv2D(32, 3, relu)-Conv2D(64, 3, relu)-MaxPooling2D(2)-Dropout(0.25)-Flatten-Dense(128, relu)-
@@ -23,6 +24,7 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {torchEnv, torchPeer} from './peers.js';
 import {loadavg} from './timing.js';
 
 export type ModelName = 'mlp' | 'cnn' | 'lstm';
@@ -31,8 +33,6 @@ export const SPECS: Record<ModelName, {batch: number; title: string}> = {
   cnn: {batch: 128, title: 'M2 CNN conv32-conv64-pool-dense128-10, Adadelta, batch 128'},
   lstm: {batch: 32, title: 'M3 Embedding(20000,128)-LSTM(128)-Dense(1), Adam, batch 32, length 80'},
 };
-/** The issue author's PyTorch numbers (1 thread, training samples/s, their machine). */
-export const ISSUE_TORCH_1T: Record<ModelName, number> = {mlp: 14661, cnn: 786, lstm: 658};
 
 const L = keras.layers;
 
@@ -125,8 +125,8 @@ function median(xs: number[]): number {
 
 
 /** Runs a peer's script; returns its results by `model/threads` (what finished within `timeoutS`). */
-function runJsonLines(label: string, cmd: string, args: string[], timeoutS: number): Map<string, Measured> {
-  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 24, timeout: timeoutS * 1000});
+function runJsonLines(label: string, cmd: string, args: string[], timeoutS: number, env?: NodeJS.ProcessEnv): Map<string, Measured> {
+  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 24, timeout: timeoutS * 1000, env});
   if (r.status !== 0) console.log(`# ${label}: ${r.signal ? `stopped after ${timeoutS} s` : (r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`);
   const out = new Map<string, Measured>();
   for (const line of (r.stdout ?? '').trim().split('\n')) {
@@ -174,9 +174,11 @@ async function main(): Promise<void> {
   }
 
   const torch = new Map<string, Measured>();
-  if (!argv.includes('--no-torch')) {
+  const peer = argv.includes('--no-torch') ? undefined : torchPeer();
+  if (peer) console.log(`# ${peer.line}`);
+  if (peer?.ok) {
     for (const t of [1, 2]) {
-      const r = runJsonLines('PyTorch', '/usr/bin/python3', [new URL('./models_torch.py', import.meta.url).pathname, String(t), String(steps), ...models], 1800);
+      const r = runJsonLines('PyTorch', '/usr/bin/python3', [new URL('./models_torch.py', import.meta.url).pathname, String(t), String(steps), ...models], 1800, torchEnv(t));
       for (const [k, v] of r) torch.set(k, v);
     }
     console.log(`#   PyTorch done (load ${loadavg()})`);
@@ -194,22 +196,21 @@ async function main(): Promise<void> {
   const f0 = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : (a / b).toFixed(2));
   console.log('\nTraining, 1 thread, from CPU time per step (samples/s; robust on a shared machine)\n');
-  console.log('| model | native 1T | PyTorch 1T | native/PyTorch | issue PyTorch 1T | native/issue |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| model | native 1T | PyTorch 1T | native/PyTorch |');
+  console.log('|---|---|---|---|');
   for (const m of models) {
     const n = results.get(`native/${m}/1`)?.trainCpu, p = torch.get(`${m}/1`)?.trainCpu;
-    console.log(`| ${m} | ${f0(n)} | ${f0(p)} | ${ratio(n, p)} | ${ISSUE_TORCH_1T[m]} | ${ratio(n, ISSUE_TORCH_1T[m])} |`);
+    console.log(`| ${m} | ${f0(n)} | ${f0(p)} | ${ratio(n, p)} |`);
   }
   for (const kind of ['train', 'infer'] as const) {
     console.log(`\n${kind === 'train' ? 'Training' : 'Inference'} (samples/s, median wall time of a step)\n`);
-    console.log('| model | native 1T | native 2T | reference | PyTorch 1T | PyTorch 2T | TF.js cpu | native/PyTorch 1T | native/PyTorch 2T | native 1T / issue PyTorch 1T |');
+    console.log('| model | native 1T | native 2T | native 2T/1T | reference | PyTorch 1T | PyTorch 2T | TF.js cpu | native/PyTorch 1T | native/PyTorch 2T |');
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const m of models) {
       const n1 = results.get(`native/${m}/1`)?.[kind], n2 = results.get(`native/${m}/2`)?.[kind];
       const p1 = torch.get(`${m}/1`)?.[kind], p2 = torch.get(`${m}/2`)?.[kind];
-      const issue = kind === 'train' ? ratio(n1, ISSUE_TORCH_1T[m]) : '—';
       console.log(
-        `| ${m} | ${f0(n1)} | ${f0(n2)} | ${f0(results.get(`reference/${m}/1`)?.[kind])} | ${f0(p1)} | ${f0(p2)} | ${f0(tfjs.get(`${m}/1`)?.[kind])} | ${ratio(n1, p1)} | ${ratio(n2, p2)} | ${issue} |`,
+        `| ${m} | ${f0(n1)} | ${f0(n2)} | ${ratio(n2, n1)} | ${f0(results.get(`reference/${m}/1`)?.[kind])} | ${f0(p1)} | ${f0(p2)} | ${f0(tfjs.get(`${m}/1`)?.[kind])} | ${ratio(n1, p1)} | ${ratio(n2, p2)} |`,
       );
     }
   }
