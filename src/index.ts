@@ -24,7 +24,7 @@ export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/t
 export type {NestedArray} from './tensor/tensor.js';
 export type {DType, TypedArray} from './tensor/dtype.js';
 export {Variable} from './autodiff/variable.js';
-export {GradientTape, valueAndGrad, grad, stopGradient} from './autodiff/tape.js';
+export {GradientTape, valueAndGrad, grad, stopGradient} from './gradients/tape.js';
 export {noGrad} from './autodiff/engine.js';
 export {ValueError, NotImplementedError} from './errors.js';
 export {Input} from './layers/symbolic_call.js';

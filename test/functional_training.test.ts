@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../src/autodiff/tape.js';
+import {GradientTape} from '../src/gradients/tape.js';
 import {Variable} from '../src/autodiff/variable.js';
 import {Dense} from '../src/layers/core/dense.js';
 import type {KerasTensor} from '../src/layers/keras_tensor.js';

@@ -13,7 +13,7 @@ export interface TapeNode {
 
 /**
  * The recording half of reverse mode: the nodes that depend on watched tensors, in order.
- * `GradientTape` (autodiff/tape.ts) walks them backwards.
+ * `GradientTape` (gradients/tape.ts) walks them backwards.
  */
 export class Tape {
   readonly nodes: TapeNode[] = [];

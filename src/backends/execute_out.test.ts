@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import {Variable} from '../autodiff/variable.js';
 import {KERNELS} from '../kernels/index.js';
 import {runAll} from '../ops/core.js';

@@ -11,7 +11,7 @@ import {optimizerKernels} from './defs/optimizer.js';
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
  * missing: its reference implementation (`backends/reference`) and its gradient rule
- * (`autodiff/gradients`).
+ * (`gradients/`).
  */
 export const KERNELS = {
   ...elementwiseKernels,

@@ -16,7 +16,7 @@ export type InputsFor<S extends Slots, T> = {[K in keyof S]: S[K] extends 'many'
 /**
  * A kernel of the contract: a name, its named tensor inputs, its attributes (plain data) and the
  * shapes and dtypes of its outputs. Backends implement the forward computation only; the gradient
- * rule lives in `autodiff/gradients`, the validation with readable errors in `ops/`.
+ * rule lives in `gradients/`, the validation with readable errors in `ops/`.
  */
 export interface KernelDef<S extends Slots = Slots, Attrs = any> {
   readonly name: string;

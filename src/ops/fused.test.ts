@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import {backendName, setBackend} from '../backends/registry.js';
 import {loadNativeBackend} from '../backends/native/index.js';
 import type {FusedActivation} from '../kernels/defs/fused.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import * as ops from '../ops/index.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';

@@ -13,7 +13,7 @@
  * outputs gives every trainable weight a finite gradient, and one SGD step changes every weight.
  */
 import assert from 'node:assert/strict';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import type {Layer, LayerArgs} from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import {isFloat, type DType} from '../tensor/dtype.js';

@@ -2,7 +2,7 @@
  * The training loop of `Model` (Keras 3's `Trainer`): `compile` state, the train/test/predict steps
  * and `fit` / `evaluate` / `predict` over array data, yielding to the event loop between batches.
  */
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import {noGrad} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
 import {Callback, isThenable, type Logs} from '../callbacks/callback.js';

@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {GradientTape} from '../../src/autodiff/tape.js';
+import {GradientTape} from '../../src/gradients/tape.js';
 import type {AnyKernelImpl, Backend} from '../../src/backends/backend.js';
 import {loadNativeBackend} from '../../src/backends/native/index.js';
 import {backendName, registerBackend, setBackend} from '../../src/backends/registry.js';

@@ -12,7 +12,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {GradientTape} from '../../src/autodiff/tape.js';
+import {GradientTape} from '../../src/gradients/tape.js';
 import {backendName, setBackend} from '../../src/backends/registry.js';
 import * as ops from '../../src/ops/index.js';
 import {Tensor} from '../../src/tensor/tensor.js';

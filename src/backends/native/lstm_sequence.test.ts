@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../../autodiff/tape.js';
+import {GradientTape} from '../../gradients/tape.js';
 import {KERNELS, type KernelName} from '../../kernels/index.js';
 import {GRU, LSTM} from '../../layers/recurrent/layers.js';
 import * as ops from '../../ops/index.js';

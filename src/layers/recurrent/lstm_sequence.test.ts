@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../../autodiff/tape.js';
+import {GradientTape} from '../../gradients/tape.js';
 import * as ops from '../../ops/index.js';
 import {randomNormal} from '../../tensor/random.js';
 import {tensor, type Tensor} from '../../tensor/tensor.js';

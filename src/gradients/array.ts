@@ -1,7 +1,7 @@
-import * as ops from '../../ops/index.js';
-import {sizeOf, stridesOf} from '../../tensor/shape.js';
-import {Tensor} from '../../tensor/tensor.js';
-import type {GradTable} from '../grad_types.js';
+import * as ops from '../ops/index.js';
+import {sizeOf, stridesOf} from '../tensor/shape.js';
+import {Tensor} from '../tensor/tensor.js';
+import type {GradTable} from './grad_types.js';
 
 const {run, runAll} = ops;
 

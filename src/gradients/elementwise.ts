@@ -1,6 +1,6 @@
-import * as ops from '../../ops/index.js';
-import {run} from '../../ops/core.js';
-import type {GradTable} from '../grad_types.js';
+import * as ops from '../ops/index.js';
+import {run} from '../ops/core.js';
+import type {GradTable} from './grad_types.js';
 
 const {add, subtract, multiply, divide, negative, square, sqrt, exp, log, where, greater, less} = ops;
 

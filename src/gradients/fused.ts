@@ -1,8 +1,8 @@
-import type {FusedActivation} from '../../kernels/defs/fused.js';
-import * as ops from '../../ops/index.js';
-import {run} from '../../ops/core.js';
-import type {Tensor} from '../../tensor/tensor.js';
-import type {GradTable} from '../grad_types.js';
+import type {FusedActivation} from '../kernels/defs/fused.js';
+import * as ops from '../ops/index.js';
+import {run} from '../ops/core.js';
+import type {Tensor} from '../tensor/tensor.js';
+import type {GradTable} from './grad_types.js';
 
 /** `dy * f'(x)` from the output `y = f(x)`: one kernel (nothing to do for linear). */
 function throughActivation(dy: Tensor, y: Tensor, activation: FusedActivation): Tensor {

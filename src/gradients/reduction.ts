@@ -1,7 +1,7 @@
-import * as ops from '../../ops/index.js';
-import type {Tensor} from '../../tensor/tensor.js';
-import {reducedShape} from '../../kernels/defs/reduction.js';
-import type {GradTable} from '../grad_types.js';
+import * as ops from '../ops/index.js';
+import type {Tensor} from '../tensor/tensor.js';
+import {reducedShape} from '../kernels/defs/reduction.js';
+import type {GradTable} from './grad_types.js';
 
 /** Brings a reduced tensor back to the input's rank (keepdims form), then broadcasts it. */
 function expandBack(t: Tensor, xShape: readonly number[], axes: number[]): Tensor {

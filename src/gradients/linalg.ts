@@ -1,5 +1,5 @@
-import {matmul} from '../../ops/index.js';
-import type {GradTable} from '../grad_types.js';
+import {matmul} from '../ops/index.js';
+import type {GradTable} from './grad_types.js';
 
 export const linalgGrads = {
   MatMul: ({dy, inputs: {a, b}, attrs: {transposeA: tA, transposeB: tB}}) => {

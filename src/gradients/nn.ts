@@ -1,8 +1,8 @@
-import {maxPoolArgmax} from '../../backends/reference/nn.js';
-import * as ops from '../../ops/index.js';
-import {run} from '../../ops/core.js';
-import {Tensor} from '../../tensor/tensor.js';
-import type {GradTable} from '../grad_types.js';
+import {maxPoolArgmax} from '../backends/reference/nn.js';
+import * as ops from '../ops/index.js';
+import {run} from '../ops/core.js';
+import {Tensor} from '../tensor/tensor.js';
+import type {GradTable} from './grad_types.js';
 
 // Convolutions are bilinear: each backprop kernel is the adjoint of the forward one in one argument,
 // so every rule below (second order included) is one of the three kernels of its family, and the

@@ -1,4 +1,4 @@
-import type {GradTable} from '../grad_types.js';
+import type {GradTable} from './grad_types.js';
 
 /** Optimizer updates run outside any tape (under `noGrad`): nothing to differentiate. */
 export const optimizerGrads = {

@@ -1,4 +1,4 @@
-import type {GradTable} from '../grad_types.js';
+import type {GradTable} from './grad_types.js';
 
 /** Random draws have no tensor inputs: nothing to differentiate. */
 export const randomGrads = {

@@ -4,7 +4,7 @@ import * as ops from '../ops/index.js';
 import {tensor} from '../tensor/tensor.js';
 import {checkGradients, randn64} from '../testing/gradcheck.js';
 import {GradientTape, valueAndGrad} from './tape.js';
-import {Variable} from './variable.js';
+import {Variable} from '../autodiff/variable.js';
 
 test('matmul gradient matches finite differences, all transpose flags, batched with broadcasting', () => {
   for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {

@@ -3,9 +3,9 @@ import * as ops from '../ops/index.js';
 import {isFloat} from '../tensor/dtype.js';
 import {fmtShape, shapesEqual} from '../tensor/shape.js';
 import {ones, Tensor, zeros} from '../tensor/tensor.js';
-import {noGrad, popTape, pushTape, Tape} from './engine.js';
-import {GRADIENTS} from './gradients.js';
-import {Variable} from './variable.js';
+import {noGrad, popTape, pushTape, Tape} from '../autodiff/engine.js';
+import {GRADIENTS} from './table.js';
+import {Variable} from '../autodiff/variable.js';
 
 /** Sums a broadcast gradient back to the shape of the input it flows into. This is the one place. */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
@@ -101,6 +101,7 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor>
         attrs: node.attrs,
         y: node.outputs[0],
         outputs: node.outputs,
+        vjp,
       });
       for (const [name, value] of Object.entries(node.inputs)) {
         // a rule's result is read only for inputs that need a gradient, so a rule may return getters
@@ -121,6 +122,14 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor>
     tape.paused--;
   }
   return grads;
+}
+
+/** `GradContext.vjp`: the vector-Jacobian product of a composite, on a tape of its own. */
+function vjp(xs: Tensor[], dys: Tensor[], f: () => Tensor[]): (Tensor | null)[] {
+  const tape = new GradientTape();
+  tape.watch(xs);
+  const target = tape.run(() => f().map((o, i) => ops.sum(ops.multiply(o, dys[i]!))).reduce((p, q) => ops.add(p, q)));
+  return tape.gradient(target, xs);
 }
 
 /**

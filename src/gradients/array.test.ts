@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
-import type {Backend} from '../../backends/backend.js';
-import {backendName, registerBackend, setBackend} from '../../backends/registry.js';
-import * as ops from '../../ops/index.js';
-import {Tensor, tensor} from '../../tensor/tensor.js';
-import {assertClose, checkGradients, randn64} from '../../testing/gradcheck.js';
-import {GradientTape} from '../tape.js';
+import type {Backend} from '../backends/backend.js';
+import {backendName, registerBackend, setBackend} from '../backends/registry.js';
+import * as ops from '../ops/index.js';
+import {Tensor, tensor} from '../tensor/tensor.js';
+import {assertClose, checkGradients, randn64} from '../testing/gradcheck.js';
+import {GradientTape} from './tape.js';
 
 const r = randn64;
 const f64 = (v: number[], shape?: number[]) => tensor(v, shape, 'float64');
@@ -112,7 +112,7 @@ test('gradients agree with PyTorch: index_select with repeated indices, reflect 
     shape: number[];
     values: number[];
   }
-  const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/array_ops.json', import.meta.url), 'utf8')) as {cases: Record<string, unknown>[]};
+  const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/array_ops.json', import.meta.url), 'utf8')) as {cases: Record<string, unknown>[]};
   const t64 = (t: T) => new Tensor(t.shape, 'float64', Float64Array.from(t.values));
   const grad = (x: Tensor, f: (x: Tensor) => Tensor, w: Tensor) => {
     const tape = new GradientTape();

@@ -1,8 +1,8 @@
 import {test} from 'node:test';
-import * as ops from '../../ops/index.js';
-import type {Tensor} from '../../tensor/tensor.js';
-import {checkGradients, randn64} from '../../testing/gradcheck.js';
-import {GradientTape} from '../tape.js';
+import * as ops from '../ops/index.js';
+import type {Tensor} from '../tensor/tensor.js';
+import {checkGradients, randn64} from '../testing/gradcheck.js';
+import {GradientTape} from './tape.js';
 
 // Every nn kernel's rule against central finite differences in float64 (checkGradients weights the
 // outputs with a fixed non-uniform w, so a rule that mixes up output positions fails).

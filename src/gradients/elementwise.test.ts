@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {setBackend} from '../../backends/registry.js';
-import * as ops from '../../ops/index.js';
-import {checkGradients, randn64} from '../../testing/gradcheck.js';
-import {Tensor, tensor} from '../../tensor/tensor.js';
-import {GradientTape} from '../tape.js';
+import {setBackend} from '../backends/registry.js';
+import * as ops from '../ops/index.js';
+import {checkGradients, randn64} from '../testing/gradcheck.js';
+import {Tensor, tensor} from '../tensor/tensor.js';
+import {GradientTape} from './tape.js';
 import {elementwiseGrads} from './elementwise.js';
 
 // one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {runAll} from '../../ops/core.js';
-import * as ops from '../../ops/index.js';
-import {Tensor} from '../../tensor/tensor.js';
-import {assertClose, checkGradients, randn64} from '../../testing/gradcheck.js';
-import {GradientTape} from '../tape.js';
+import {runAll} from '../ops/core.js';
+import * as ops from '../ops/index.js';
+import {Tensor} from '../tensor/tensor.js';
+import {assertClose, checkGradients, randn64} from '../testing/gradcheck.js';
+import {GradientTape} from './tape.js';
 import {
   gruSequenceGradComposite, lstmSequenceGradComposite, recurrentGrads, type GRUSequenceGradInputs, type LSTMSequenceGradInputs,
 } from './recurrent.js';

@@ -1,9 +1,8 @@
-import * as ops from '../../ops/index.js';
-import {runAll} from '../../ops/core.js';
-import {tensor, type Tensor} from '../../tensor/tensor.js';
-import type {LSTMSequenceAttrs} from '../../kernels/defs/recurrent.js';
-import {GradientTape} from '../tape.js';
-import type {GradTable} from '../grad_types.js';
+import * as ops from '../ops/index.js';
+import {runAll} from '../ops/core.js';
+import {tensor, type Tensor} from '../tensor/tensor.js';
+import type {LSTMSequenceAttrs} from '../kernels/defs/recurrent.js';
+import type {GradContext, GradTable} from './grad_types.js';
 
 const {add, subtract, multiply, matmul, concatenate, split, square} = ops;
 
@@ -100,13 +99,11 @@ export function gruSequenceGradComposite(x: GRUSequenceGradInputs, a: LSTMSequen
   return [dzAll, dh, matmul(concatenate(hPrev, 0), dmAll, {transposeA: true}), ops.sum(dmAll, 0)];
 }
 
-/** The vector-Jacobian product of `f` (outputs against `dys`) in `names` of `inputs`, on a tape of its own. */
-function vjp<N extends string>(names: readonly N[], inputs: Record<N, Tensor>, dys: Tensor[], f: () => Tensor[]): Record<N, Tensor | null> {
-  const xs = names.map((n) => inputs[n]);
-  const tape = new GradientTape();
-  tape.watch(xs);
-  const target = tape.run(() => f().map((o, i) => ops.sum(multiply(o, dys[i]!))).reduce((p, q) => add(p, q)));
-  const grads = tape.gradient(target, xs);
+/** The vector-Jacobian product of `f` (outputs against `dys`) in `names` of `inputs`, by the tape's `vjp`. */
+function vjpIn<N extends string>(
+  vjp: GradContext<unknown>['vjp'], names: readonly N[], inputs: Record<N, Tensor>, dys: Tensor[], f: () => Tensor[],
+): Record<N, Tensor | null> {
+  const grads = vjp(names.map((n) => inputs[n]), dys, f);
   return Object.fromEntries(names.map((n, i) => [n, grads[i]])) as Record<N, Tensor | null>;
 }
 
@@ -237,8 +234,8 @@ export const recurrentGrads = {
   },
   // second order: the vector-Jacobian product of the same function written with differentiable ops
   // (lstmSequenceGradComposite), on a tape of its own; outer tapes record it for higher orders
-  LSTMSequenceGrad: ({dys, inputs, attrs}) =>
-    vjp(SEQ_GRAD_DIFFERENTIABLE, inputs, dys, () => lstmSequenceGradComposite(inputs, attrs)),
+  LSTMSequenceGrad: ({dys, inputs, attrs, vjp}) =>
+    vjpIn(vjp, SEQ_GRAD_DIFFERENTIABLE, inputs, dys, () => lstmSequenceGradComposite(inputs, attrs)),
   GRUSequence: ({dys, inputs: {h0, recurrentKernel, mask}, outputs, attrs}) => {
     const [dy, dh, dReserve, dHs] = dys as [Tensor, Tensor, Tensor, Tensor];
     const [dz, dh0, dRk, dRb] = runAll(
@@ -248,8 +245,8 @@ export const recurrentGrads = {
     ) as [Tensor, Tensor, Tensor, Tensor];
     return {z: dz, h0: dh0, recurrentKernel: dRk, recurrentBias: dRb};
   },
-  GRUSequenceGrad: ({dys, inputs, attrs}) =>
-    vjp(GRU_SEQ_GRAD_DIFFERENTIABLE, inputs, dys, () => gruSequenceGradComposite(inputs, attrs)),
+  GRUSequenceGrad: ({dys, inputs, attrs, vjp}) =>
+    vjpIn(vjp, GRU_SEQ_GRAD_DIFFERENTIABLE, inputs, dys, () => gruSequenceGradComposite(inputs, attrs)),
   GRUStep: ({dys, inputs: {h, recurrentKernel}, outputs}) => {
     const [dh, dReserve] = dys as [Tensor, Tensor];
     const [dz, dm, dhDirect] = runAll('GRUStepGrad', {dh, dReserve, reserve: outputs[1]!, h}, {}) as [Tensor, Tensor, Tensor];

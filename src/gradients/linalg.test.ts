@@ -1,7 +1,7 @@
 import {test} from 'node:test';
-import {setBackend} from '../../backends/registry.js';
-import * as ops from '../../ops/index.js';
-import {checkGradients, randn64} from '../../testing/gradcheck.js';
+import {setBackend} from '../backends/registry.js';
+import * as ops from '../ops/index.js';
+import {checkGradients, randn64} from '../testing/gradcheck.js';
 
 // one suite, run per backend: `KERAS_BACKEND=native npm test` (float64 cases run on reference)
 setBackend(process.env['KERAS_BACKEND'] ?? 'reference');
