@@ -1,5 +1,5 @@
 // The public `keras.layers` namespace: re-exports only.
-export {Layer, InputSpec, clearSession, getMask, setMask, toSnakeCase, uniqueName} from './layer.js';
+export {Layer, InputSpec, clearSession, getMask, setMask, uniqueName} from './layer.js';
 export type {AddWeightArgs, CallArgs, LayerArgs, LayerInput, LayerOutput, ShapeLike} from './layer.js';
 export {KerasTensor, Node} from './keras_tensor.js';
 

@@ -6,6 +6,7 @@ import {ValueError} from '../errors.js';
 import * as initializers from '../initializers/index.js';
 import * as ops from '../ops/index.js';
 import * as regularizers from '../regularizers/index.js';
+import {toSnakeCase} from '../serialization.js';
 import {isFloat, type DType} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor, zeros} from '../tensor/tensor.js';
@@ -62,16 +63,6 @@ export function uniqueName(prefix: string): string {
 /** `keras.backend.clear_session()`: layer names start again from `dense`. */
 export function clearSession(): void {
   uids.clear();
-}
-
-/** `Conv2DTranspose` -> `conv2d_transpose`, as Keras names layers and weight groups. */
-export function toSnakeCase(name: string): string {
-  // the same three substitutions as Keras's `to_snake_case`
-  return name
-    .replace(/\W+/g, '')
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
 }
 
 // --- call context: `training` flows from an outer call to inner layers, as in Keras ----------------

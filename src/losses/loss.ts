@@ -9,7 +9,8 @@
  */
 import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
-import {getMask, toSnakeCase, uniqueName} from '../layers/layer.js';
+import {getMask, uniqueName} from '../layers/layer.js';
+import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
 import type {DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';

@@ -12,10 +12,10 @@
 import {noGrad} from '../autodiff/engine.js';
 import {Variable} from '../autodiff/variable.js';
 import {floatx} from '../config.js';
-import {toSnakeCase, uniqueName, getMask} from '../layers/layer.js';
+import {uniqueName, getMask} from '../layers/layer.js';
 import {applyMask, squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
-import {registerKerasSerializable} from '../serialization.js';
+import {registerKerasSerializable, toSnakeCase} from '../serialization.js';
 import type {DType} from '../tensor/dtype.js';
 import {full, scalar, Tensor} from '../tensor/tensor.js';
 

@@ -12,7 +12,8 @@
  */
 import type {Variable} from '../autodiff/variable.js';
 import {ValueError} from '../errors.js';
-import {Layer, toSnakeCase} from '../layers/layer.js';
+import {Layer} from '../layers/layer.js';
+import {toSnakeCase} from '../serialization.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {DType} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
