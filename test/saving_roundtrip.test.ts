@@ -25,7 +25,7 @@ type M = SavingModel & {
   compile(a: object): void;
   fit(x: Tensor, y: Tensor, a?: object): Promise<unknown>;
   save(p: string): Promise<void>;
-  toJSON(): string;
+  toJson(): string;
 };
 
 let seed = 42;
@@ -144,9 +144,9 @@ describe('round trip: every layer type', () => {
         assert.deepEqual(b.layers.map((l) => l.name), m.layers.map((l) => l.name));
         assert.deepEqual(weightsOf(b), weightsOf(m));
         assert.deepEqual(Array.from((await b.predict(x, {verbose: 0})).values), Array.from((await m.predict(x, {verbose: 0})).values));
-        // and the config survives: toJSON -> modelFromJson builds the same architecture (the input
+        // and the config survives: toJson -> modelFromJson builds the same architecture (the input
         // shape moves to an InputLayer entry, as Keras 3 writes it)
-        const c = modelFromJson(m.toJSON());
+        const c = modelFromJson(m.toJson());
         const strip = (l: Layer) => {
           const {batchInputShape, ...rest} = l.getConfig();
           void batchInputShape;

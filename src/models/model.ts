@@ -185,9 +185,14 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     return {name: this.name, trainable: this.trainable};
   }
 
-  /** Keras's `to_json()`: the model config as Keras 3 writes it (snake_case keys). */
-  toJSON(): string {
+  /** Keras's `to_json()`: the model config as Keras 3 writes it (snake_case keys), as JSON text. */
+  toJson(): string {
     return saving.modelToJson(this);
+  }
+
+  /** The same config as an object, so that `JSON.stringify(model)` gives `toJson()`'s text (not a string in a string). */
+  toJSON(): Record<string, unknown> {
+    return saving.modelJsonObject(this);
   }
 
   // --- saving (src/saving) ----------------------------------------------------------------------

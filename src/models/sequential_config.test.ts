@@ -96,11 +96,13 @@ test('modelFromConfig and modelFromJson (keras.models) take the same customObjec
   const m = model();
   const r1 = modelFromConfig({className: 'Sequential', config: m.getConfig()}, {customObjects: {TimesK}}) as unknown as Sequential;
   assert.deepEqual(r1.layers.map((l) => l.name), ['d', 'inner', 'flat']);
-  const r2 = modelFromJson(m.toJSON(), {customObjects: {TimesK}}) as unknown as Sequential;
+  const r2 = modelFromJson(m.toJson(), {customObjects: {TimesK}}) as unknown as Sequential;
   assert.deepEqual(r2.layers.map((l) => l.name), ['d', 'inner', 'flat']);
   r2.setWeights(m.getWeights());
   assert.deepEqual((r2.apply(x) as Tensor).arraySync(), (m.apply(x) as Tensor).arraySync());
-  assert.throws(() => modelFromJson(m.toJSON()), /Unknown layer: 'TimesK'/);
+  assert.throws(() => modelFromJson(m.toJson()), /Unknown layer: 'TimesK'/);
+  // JSON.stringify(model) gives toJson()'s text (toJSON returns the object, not a string to encode again)
+  assert.equal(JSON.stringify(m), m.toJson());
   // JSON with snake_case keys and a dtype policy, as Keras 3 writes it
   const k3 = {class_name: 'Sequential', config: {name: 's', layers: [
     {module: 'keras.layers', class_name: 'InputLayer', config: {batch_shape: [null, 3], dtype: 'float32', name: 'in'}, registered_name: null},

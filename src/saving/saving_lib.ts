@@ -202,9 +202,14 @@ export function modelEnvelope(model: SavingModel): Envelope {
 
 /** `model.to_json()`: Keras 3's JSON of the model config (snake_case keys, as Python writes). */
 export function modelToJson(model: SavingModel): string {
+  return JSON.stringify(modelJsonObject(model));
+}
+
+/** What `modelToJson` writes, as an object (snake_case keys): `Model.toJSON()`, for `JSON.stringify(model)`. */
+export function modelJsonObject(model: SavingModel): Config {
   const env = modelEnvelope(model);
   delete env.compileConfig;
-  return JSON.stringify(envelopeToDisk(env));
+  return envelopeToDisk(env);
 }
 
 // --- model config in ----------------------------------------------------------------------------------
@@ -242,7 +247,7 @@ export function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {
 }
 
 /**
- * `keras.models.model_from_json`: a model (or layer) from `model.toJSON()` text, Keras 3 or Keras 2
+ * `keras.models.model_from_json`: a model (or layer) from `model.toJson()` text, Keras 3 or Keras 2
  * / tf.keras JSON, with the checks of `loadModel` (unknown classes, Lambda code: `safeMode`).
  */
 export function modelFromJson(json: string, options: DeserializeOptions = {}): SavingModel {

@@ -26,7 +26,7 @@ function layerArgs(args: RNNArgs & RNNCellArgs & {useCudnn?: unknown}): RNNArgs 
   return out;
 }
 
-/** `'auto'` uses the fused step kernel when the configuration allows it; `false` never; `true` insists. */
+/** `'auto'` uses the sequence kernel (`LSTMSequence`, `GRUSequence`) when the configuration allows it; `false` never; `true` insists. */
 export type UseFused = 'auto' | boolean;
 
 function checkUseCudnn(v: unknown, who: string): UseFused {
@@ -46,10 +46,10 @@ function flatConfig(layer: RNN): Record<string, unknown> {
 }
 
 /**
- * Whether an LSTM or GRU call can run its fused step kernel: the default activations, a float dtype,
- * no recurrent dropout while training unless `recurrentDropoutOk` (the LSTM kernel takes the masks),
- * and `extra` (GRU: `resetAfter`, named in `needs`). With `useCudnn: true`, a configuration that
- * cannot is an error.
+ * Whether an LSTM or GRU call can run its sequence kernel (the whole time loop in one kernel): the
+ * default activations, a float dtype, no recurrent dropout while training unless `recurrentDropoutOk`
+ * (the LSTM kernel takes the masks), and `extra` (GRU: `resetAfter`, named in `needs`). With
+ * `useCudnn: true`, a configuration that cannot is an error.
  */
 function canFuseGated(layer: LSTM | GRU, training: boolean, extra: boolean, needs: string, recurrentDropoutOk = false): boolean {
   const c = layer.cell;
@@ -62,7 +62,7 @@ function canFuseGated(layer: LSTM | GRU, training: boolean, extra: boolean, need
   if (layer.useCudnn === true && !ok) {
     const dropout = recurrentDropoutOk ? '' : ' and no recurrent dropout while training';
     throw new ValueError(
-      `Layer "${layer.name}": useCudnn=true was specified, but the fused kernel needs ${needs}activation='tanh', recurrentActivation='sigmoid'${dropout}. Pass useCudnn='auto' to fall back to the generic loop.`,
+      `Layer "${layer.name}": useCudnn=true was specified, but the sequence kernel needs ${needs}activation='tanh', recurrentActivation='sigmoid'${dropout}. Pass useCudnn='auto' to fall back to the generic loop.`,
     );
   }
   return ok && layer.useCudnn !== false;
@@ -101,7 +101,7 @@ export class SimpleRNN extends RNN {
 }
 
 export interface LSTMArgs extends LSTMCellArgs, RNNArgs {
-  /** Keras's `use_cudnn`: here, whether to use the fused LSTM step kernel (`'auto'` by default). */
+  /** Keras's `use_cudnn`: here, whether to use the `LSTMSequence` kernel (`'auto'` by default). */
   useCudnn?: UseFused;
 }
 
@@ -192,7 +192,7 @@ function inputProjection(seq: Tensor, cell: LSTMCell | GRUCell, bias: Tensor | n
 }
 
 export interface GRUArgs extends GRUCellArgs, RNNArgs {
-  /** Keras's `use_cudnn`: here, whether to use the fused GRU step kernel (`'auto'` by default). */
+  /** Keras's `use_cudnn`: here, whether to use the `GRUSequence` kernel (`'auto'` by default). */
   useCudnn?: UseFused;
 }
 

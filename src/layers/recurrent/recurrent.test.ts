@@ -81,7 +81,7 @@ function forwardBackward(layer: RNN, x: Tensor, mask: Tensor | null, training = 
   return [y, ...tape.gradient(loss, [x, ...layer.trainableWeights]).map((g) => g!)];
 }
 
-test('fused step kernels and the generic cell loop agree (values and gradients, masks, backwards)', () => {
+test('the sequence kernels and the generic cell loop agree (values and gradients, masks, backwards)', () => {
   const x = rand([4, 7, 5], 3);
   const mask = tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0], [0, 0, 1, 1, 1, 1, 1], [1, 0, 1, 0, 1, 0, 1]].map((r) => r.map(Boolean)));
   for (const Cls of [LSTM, GRU]) {

@@ -150,7 +150,7 @@ export class RNN extends Layer {
     return this.returnState ? [output, ...result.states] : output;
   }
 
-  /** The time loop over the cell; LSTM and GRU override it with their fused step kernels. */
+  /** The time loop over the cell; LSTM and GRU override it with their sequence kernels (`LSTMSequence`, `GRUSequence`). */
   protected innerLoop(seq: Tensor, initial: Tensor[], mask: Tensor | null, training: boolean): ops.RnnResult {
     return this.runLoop((x, s) => this.cell.step(x, s, training), seq, initial, mask);
   }

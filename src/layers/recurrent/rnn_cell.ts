@@ -211,7 +211,7 @@ export class CellWeights {
   }
 }
 
-/** Whether `f` is the built-in activation `name` (the fused kernels assume the defaults). */
+/** Whether `f` is the built-in activation `name` (the sequence kernels assume the defaults). */
 export function isActivation(f: activations.Activation, name: string): boolean {
   return f === activations.get(name) || f.kerasName === name;
 }

@@ -1,4 +1,4 @@
-import {TypeError_, ValueError} from '../../errors.js';
+import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -12,7 +12,7 @@ export class RepeatVector extends Layer {
 
   constructor(n: number, args: LayerArgs = {}) {
     super(args);
-    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError_(`Expected an integer value for \`n\`, got ${typeof n}.`);
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`Expected an integer value for \`n\`, got ${typeof n}.`);
     if (n <= 0) throw new ValueError(`Argument \`n\` should be a positive integer. Received: n=${n}`);
     this.n = n;
     this.inputSpec = new InputSpec({ndim: 2});

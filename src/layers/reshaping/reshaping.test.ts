@@ -42,6 +42,8 @@ test('Permute and RepeatVector', () => {
   runLayerTest(RepeatVector, {init: [3], inputShape: [2, 4], expectedOutputShape: [2, 3, 4], ...none});
   assert.deepEqual(new RepeatVector(2).apply(tensor([[1, 2]])).arraySync(), [[[1, 2], [1, 2]]]);
   assert.throws(() => new RepeatVector(0), /Argument `n` should be a positive integer. Received: n=0/);
+  // Python's TypeError is JavaScript's own
+  assert.throws(() => new RepeatVector(1.5), (e: unknown) => e instanceof TypeError && /Expected an integer value for `n`/.test(e.message));
 });
 
 test('ZeroPadding1D/2D and Cropping1D/2D', () => {
@@ -73,4 +75,5 @@ test('keyword forms of positional arguments: {padding}, {cropping}, {size}', () 
   assert.deepEqual(new Cropping2D({cropping: 1, dataFormat: 'channels_first'}).cropping, [[1, 1], [1, 1]]);
   assert.deepEqual(new UpSampling2D({size: 3, interpolation: 'bilinear'}).size, [3, 3]);
   assert.equal(new UpSampling1D({size: 4}).size, 4);
+  assert.throws(() => new UpSampling1D(1.5), (e: unknown) => e instanceof TypeError && /Expected an integer value for `size`/.test(e.message));
 });

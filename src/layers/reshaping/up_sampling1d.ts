@@ -1,4 +1,4 @@
-import {TypeError_, ValueError} from '../../errors.js';
+import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -14,7 +14,7 @@ export class UpSampling1D extends Layer {
   constructor(size: number | (LayerArgs & {size?: number}) = 2, args: LayerArgs = {}) {
     [size, args] = splitPositional<number, LayerArgs>(size, args, 'size', 2);
     super(args);
-    if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError_(`Expected an integer value for \`size\`, got ${typeof size}.`);
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError(`Expected an integer value for \`size\`, got ${typeof size}.`);
     if (size <= 0) throw new ValueError(`Argument \`size\` should be a positive integer. Received: size=${size}`);
     this.size = size;
     this.inputSpec = new InputSpec({ndim: 3});

@@ -2,7 +2,7 @@
  * Parity with PyTorch: forward outputs and gradients of SimpleRNN, LSTM and GRU (masks,
  * goBackwards, returnSequences, returnState with initial states, Bidirectional) against
  * test/fixtures/rnn/torch_rnn.json, written by scripts/make_rnn_fixtures.py from torch's
- * nn.RNN / nn.LSTM / nn.GRU given the same weights. Each case runs twice: through the fused step
+ * nn.RNN / nn.LSTM / nn.GRU given the same weights. Each case runs twice: through the sequence
  * kernels (useCudnn 'auto') and through the generic cell loop (useCudnn false).
  */
 import assert from 'node:assert/strict';
