@@ -55,14 +55,22 @@ export class Variable {
     return this._value.size;
   }
 
-  /** The current value, as ops read it (a tape watching accessed variables starts watching it). */
+  /**
+   * The current value, as ops read it: a tape watching accessed variables starts watching it, so
+   * math on it is differentiated with respect to this variable (what a layer's `call` wants).
+   */
   read(): Tensor {
     noteVariableRead(this._value, this.trainable);
     this._shared = true;
     return this._value;
   }
 
-  /** The current value without notifying tapes (for saving, printing, optimizers' own math). */
+  /**
+   * The current value WITHOUT notifying tapes (for saving, printing, optimizers' own math). Math on it
+   * is not differentiated with respect to the variable: a layer's `call` that uses `kernel.value`
+   * gets no gradient for `kernel` ("No gradients provided for any variable: .../kernel"). In `call`,
+   * pass the Variable to ops, or use `read()`.
+   */
   get value(): Tensor {
     this._shared = true;
     return this._value;

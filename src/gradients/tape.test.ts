@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import * as ops from '../ops/index.js';
-import {tensor} from '../tensor/tensor.js';
+import {tensor, type Tensor} from '../tensor/tensor.js';
 import {checkGradients, randn64} from '../testing/gradcheck.js';
 import {GradientTape, valueAndGrad} from './tape.js';
 import {Variable} from '../autodiff/variable.js';
@@ -27,10 +27,14 @@ test('trainable variables are watched when read', () => {
   assert.deepEqual(g!.arraySync(), [[1, 1], [1, 1]]);
 });
 
-test('valueAndGrad returns the value and a gradient per argument', () => {
-  const {value, grads} = valueAndGrad((x) => ops.sum(ops.square(x)))(tensor([1, 2, 3], undefined, 'float64'));
+test('valueAndGrad returns the value and a gradient per argument, none for the variables f reads', () => {
+  const w = new Variable(tensor([1, 1, 1], undefined, 'float64'), {name: 'w'});
+  const f = (x: Tensor, y: Tensor) => ops.sum(ops.multiply(ops.square(x), w));
+  const {value, grads} = valueAndGrad(f)(tensor([1, 2, 3], undefined, 'float64'), tensor([5], undefined, 'float64'));
   assert.equal(value.item(), 14);
+  assert.equal(grads.length, 2);
   assert.deepEqual(grads[0]!.arraySync(), [2, 4, 6]);
+  assert.deepEqual(grads[1]!.arraySync(), [0]); // f does not depend on y
 });
 
 test('a non-persistent tape refuses a second gradient call', () => {

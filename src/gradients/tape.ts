@@ -133,8 +133,10 @@ function vjp(xs: Tensor[], dys: Tensor[], f: () => Tensor[]): (Tensor | null)[] 
 }
 
 /**
- * `valueAndGrad(f)(...args)` returns `[f(...args), [df/darg0, df/darg1, ...]]` for the tensor
- * arguments, and gradients for every trainable variable `f` reads through `variables`.
+ * `valueAndGrad(f)(...args)` returns `{value: f(...args), grads: [df/darg0, df/darg1, ...]}`: one
+ * gradient per tensor argument (zeros where `f` does not depend on it), as `jax.value_and_grad` over
+ * all arguments. Variables `f` reads get no gradient here: for those, use a `GradientTape` and ask
+ * `tape.gradient(value, variables)`.
  */
 export function valueAndGrad<A extends Tensor[]>(
   f: (...args: A) => Tensor,

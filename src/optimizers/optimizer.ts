@@ -320,12 +320,13 @@ export abstract class Optimizer {
           vs.push(vars[i]!);
         }
       });
-      if (gs.length === 0) throw new ValueError('No gradients provided for any variable.');
+      // a loss that reads a variable through `.value` (not `read()`) is the usual cause: tapes do not see it
+      const hint =
+        'A GradientTape sees a variable only when an op reads it (a Variable passed to an op, or `variable.read()`); ' +
+        '`variable.value` reads it unseen. If using `model.compile()`, did you forget to provide a `loss` argument?';
+      if (gs.length === 0) throw new ValueError(`No gradients provided for any variable: ${missing.join(', ')}. ${hint}`);
       if (missing.length) {
-        console.warn(
-          `Gradients do not exist for variables ${JSON.stringify(missing)} when minimizing the loss. ` +
-            'If using `model.compile()`, did you forget to provide a `loss` argument?',
-        );
+        console.warn(`Gradients do not exist for variables ${JSON.stringify(missing)} when minimizing the loss. ${hint}`);
       }
       if (this.lossScaleFactor !== null) gs = gs.map((g) => ops.divide(g, this.lossScaleFactor!));
       const n = this._iterations.value.values[0]!;

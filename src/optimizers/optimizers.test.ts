@@ -3,6 +3,8 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {Variable} from '../autodiff/variable.js';
+import {GradientTape} from '../gradients/tape.js';
+import * as ops from '../ops/index.js';
 import type {AnyKernelImpl, Backend} from '../backends/backend.js';
 import {backendName, getBackend, registerBackend, setBackend} from '../backends/registry.js';
 import {KERNELS} from '../kernels/index.js';
@@ -232,4 +234,17 @@ test('getConfig / fromConfig round-trip', () => {
   assert.ok(Math.abs(o2.learningRate - 0.01) < 1e-9);
   const s = optimizers.deserialize(optimizers.serialize(new SGD({learningRate: new schedules.ExponentialDecay(0.1, 10, 0.9)})));
   assert.ok(Math.abs(s.learningRate - 0.1) < 1e-12);
+});
+
+test('a variable read through .value gets no gradient: the error names it and says to read() it', () => {
+  const w = new Variable(tensor([1, 2]), {name: 'kernel'});
+  const tape = new GradientTape();
+  const unseen = tape.run(() => ops.sum(ops.multiply(w.value, 3)));
+  const [g] = tape.gradient(unseen, [w]);
+  assert.equal(g, null);
+  assert.throws(() => new SGD().applyGradients([[g ?? null, w]]), /No gradients provided for any variable: kernel\. .*`variable\.read\(\)`.*`variable\.value` reads it unseen/);
+  // read() (or the Variable itself passed to an op) is seen
+  const tape2 = new GradientTape();
+  const seen = tape2.run(() => ops.sum(ops.multiply(w.read(), 3)));
+  assert.deepEqual(tape2.gradient(seen, [w])[0]!.arraySync(), [3, 3]);
 });
