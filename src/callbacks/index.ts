@@ -12,3 +12,4 @@ export {TerminateOnNaN} from './terminate_on_nan.js';
 export {LambdaCallback, type LambdaCallbackArgs} from './lambda_callback.js';
 export {ModelCheckpoint, formatFilepath, type ModelCheckpointArgs} from './model_checkpoint.js';
 export {BackupAndRestore, type BackupAndRestoreArgs} from './backup_and_restore.js';
+export {TensorBoard, type TensorBoardArgs} from './tensorboard.js';
