@@ -11,3 +11,4 @@ export type {PadSequencesOptions} from './sequence.js';
 export {Progbar, supportsUnicode, type ProgbarArgs} from './progbar.js';
 export {printSummary, summaryLines, readableMemorySize, countParams, weightMemorySize, type SummaryArgs} from './summary.js';
 export {setRandomSeed} from '../tensor/random.js';
+export {modelToDot, plotModel, type ModelToDotOptions, type PlotModelOptions} from './model_visualization.js';
