@@ -12,3 +12,4 @@ export {Progbar, supportsUnicode, type ProgbarArgs} from './progbar.js';
 export {printSummary, summaryLines, readableMemorySize, countParams, weightMemorySize, type SummaryArgs} from './summary.js';
 export {setRandomSeed} from '../tensor/random.js';
 export {modelToDot, plotModel, type ModelToDotOptions, type PlotModelOptions} from './model_visualization.js';
+export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type HistoryChartOptions, type PlotHistoryOptions, type HistoryLike} from './history_plot.js';

@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import * as keras from '../index.js';
 import type {Layer} from '../layers/layer.js';
 import type {Model} from '../models/model.js';
+import {svgGraph} from '../../test/svg_readers.js';
 import {dotAvailable} from './graphviz.js';
 import {modelToDot, plotModel} from './model_visualization.js';
 
@@ -14,19 +15,6 @@ const apply = (l: Layer, x: unknown) => l.apply(x as never) as unknown;
 const dir = mkdtempSync(join(tmpdir(), 'keras-ts-plot-'));
 after(() => rmSync(dir, {recursive: true, force: true}));
 
-/** The nodes (id -> texts) and edges (`a->b`) of an SVG that Graphviz wrote. */
-export function svgGraph(svg: string): {nodes: Map<string, string[]>; edges: Set<string>} {
-  const unescape = (s: string) => s.replace(/&#45;/g, '-').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&#160;/g, ' ');
-  const nodes = new Map<string, string[]>();
-  const edges = new Set<string>();
-  for (const g of svg.split(/(?=<g id=")/)) {
-    const m = /^<g id="(node|edge)\d+" class="(?:node|edge)">\s*<title>([^<]*)<\/title>/.exec(g);
-    if (!m) continue;
-    if (m[1] === 'edge') edges.add(unescape(m[2]!));
-    else nodes.set(unescape(m[2]!), [...g.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1]!)));
-  }
-  return {nodes, edges};
-}
 
 function mlp(): Model {
   const m = new keras.models.Sequential();
