@@ -2,7 +2,7 @@
 // "{current:>n}/{target} " + 20-char bar + " {eta or elapsed}" + " {t}ms/step" + " - {name}: {v:.4f}".
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {formatTime, formatValue, Progbar, pyExp4, supportsUnicode} from './progbar.js';
+import {formatTime, formatValue, noColor, Progbar, pyExp4, supportsUnicode} from './progbar.js';
 
 function clock(times: number[]) {
   let i = 0;
@@ -22,7 +22,7 @@ test('verbose 1 without a terminal: one finished line, metrics as given (sorted 
 
 test('verbose 1 on a terminal: redraws with \\r, ETA while running, Keras\'s escapes', () => {
   let out = '';
-  const p = new Progbar(469, {write: (s) => (out += s), dynamicDisplay: true, unicode: true, now: clock([0, 0.006, 0.012]), statelessMetrics: [], interval: 0});
+  const p = new Progbar(469, {write: (s) => (out += s), dynamicDisplay: true, unicode: true, now: clock([0, 0.006, 0.012]), statelessMetrics: [], interval: 0, color: true});
   p.update(1, [['loss', 2.3]], false);
   // 1 step in 6 ms -> eta = 0.006 * 468 = 2.8s -> "2s"; bar 0 of 20 filled
   assert.equal(out, '\r\x1b[1m  1/469\x1b[0m \x1b[37m━━━━━━━━━━━━━━━━━━━━\x1b[0m \x1b[1m2s\x1b[0m 6ms/step - loss: 2.3000');
@@ -73,4 +73,26 @@ test('stateless metrics are averaged over steps until the last update', () => {
   p.update(4, [['loss', 3]], false);
   p.update(4, [], true);
   assert.match(out, /loss: 2\.0000/);
+});
+
+test('NO_COLOR (set, not empty) drops the escapes but keeps the redraw; a stream other than stdout', () => {
+  assert.equal(noColor({NO_COLOR: '1'}), true);
+  assert.equal(noColor({NO_COLOR: ''}), false);
+  assert.equal(noColor({}), false);
+  const saved = process.env['NO_COLOR'];
+  process.env['NO_COLOR'] = '1';
+  let out = '';
+  try {
+    const p = new Progbar(2, {stream: {write: (s: string) => (out += s), isTTY: true}, unicode: true, now: clock([0, 1, 2]), statelessMetrics: [], interval: 0});
+    p.update(1, [['loss', 2.3]], false);
+  } finally {
+    if (saved === undefined) delete process.env['NO_COLOR'];
+    else process.env['NO_COLOR'] = saved;
+  }
+  // the stream's isTTY makes it redraw in place; no escape sequences
+  assert.equal(out, '\r1/2 ━━━━━━━━━━━━━━━━━━━━ 1s 1s/step - loss: 2.3000');
+  let piped = '';
+  const q = new Progbar(1, {stream: {write: (s: string) => (piped += s)}, unicode: true, now: clock([0, 1]), statelessMetrics: []});
+  q.update(1, [['loss', 0.5]], true);
+  assert.equal(piped, '1/1 ━━━━━━━━━━━━━━━━━━━━ 1s 1s/step - loss: 0.5000\n');
 });

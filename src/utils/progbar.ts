@@ -14,8 +14,12 @@ export interface ProgbarArgs {
   unitName?: string;
   /** Where the text goes (default `process.stdout.write`). */
   write?: (s: string) => void;
-  /** Redraw in place (default: stdout is a TTY). */
+  /** A stream to write to instead of stdout (`process.stderr`, a file stream); `write` wins if both are given. */
+  stream?: {write(s: string): unknown; isTTY?: boolean};
+  /** Redraw in place (default: the stream is a TTY). */
   dynamicDisplay?: boolean;
+  /** Bold and green escapes when redrawing (default: unless `NO_COLOR` is set and not empty, as no-color.org asks). */
+  color?: boolean;
   /** Draw `━` (default: the locale is UTF-8 or unset), else `=`. */
   unicode?: boolean;
   /** Seconds since some origin (default `performance.now() / 1000`); tests inject a clock. */
@@ -27,6 +31,11 @@ export function supportsUnicode(env: NodeJS.ProcessEnv = process.env): boolean {
   const loc = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
   if (!loc) return true; // unset: Node writes UTF-8, as Python 3 does under the C locale
   return /utf-?8/i.test(loc);
+}
+
+/** Whether the environment asks for no colour: `NO_COLOR` present and not empty. */
+export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env['NO_COLOR'] ?? '') !== '';
 }
 
 /** Python's `f"{x:.0f}"` (round half to even). */
@@ -71,6 +80,7 @@ export class Progbar {
   private readonly statelessMetrics: Set<string> | null;
   private readonly write: (s: string) => void;
   private readonly dynamicDisplay: boolean;
+  private readonly color: boolean;
   private readonly unicode: boolean;
   private readonly now: () => number;
   private seenSoFar = 0;
@@ -100,8 +110,10 @@ export class Progbar {
       this.statefulMetrics = new Set(args.statefulMetrics ?? []);
       this.statelessMetrics = null;
     }
-    this.write = args.write ?? ((s) => void process.stdout.write(s));
-    this.dynamicDisplay = args.dynamicDisplay ?? Boolean(process.stdout.isTTY);
+    const stream = args.stream ?? process.stdout;
+    this.write = args.write ?? ((s) => void stream.write(s));
+    this.dynamicDisplay = args.dynamicDisplay ?? Boolean(stream.isTTY);
+    this.color = args.color ?? !noColor();
     this.unicode = args.unicode ?? supportsUnicode();
     this.now = args.now ?? (() => performance.now() / 1000);
     this.start = this.now();
@@ -128,8 +140,9 @@ export class Progbar {
     this.seenSoFar = current;
     const now = this.now();
     const timePerUnit = this.estimateStepDuration(current, now);
-    const bold = (s: string) => (this.dynamicDisplay ? `\x1b[1m${s}\x1b[0m` : s);
-    const color = (code: string, s: string) => (this.dynamicDisplay ? `\x1b[${code}m${s}\x1b[0m` : s);
+    const escapes = this.dynamicDisplay && this.color;
+    const bold = (s: string) => (escapes ? `\x1b[1m${s}\x1b[0m` : s);
+    const color = (code: string, s: string) => (escapes ? `\x1b[${code}m${s}\x1b[0m` : s);
     const ch = this.unicode ? '━' : '=';
 
     if (this.verbose === 1) {
