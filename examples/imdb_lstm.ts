@@ -3,7 +3,7 @@
  * IMDB reviews, written with the seed's Keras-1 spellings (`dropout` on Embedding, `dropout_W` /
  * `dropout_U` on LSTM), which keras-ts maps to Keras 3 with a one-time deprecation warning.
  *
- *   npm run example -- imdb_lstm [--epochs 15] [--limit 25000]
+ *   npm run example -- imdb_lstm [--epochs 15] [--limit 25000] [--tensorboard logs] [--plot plots]
  */
 import * as keras from 'keras-ts';
 import {parseArgs} from './_args.js';
@@ -13,7 +13,7 @@ keras.utils.setRandomSeed(1337); // for reproducibility, as the original's np.ra
 const {Sequential} = keras.models;
 const {Dense, Activation, Embedding, LSTM} = keras.layers;
 
-const {epochs, limit} = parseArgs({dataset: 'imdb', epochs: 15});
+const {epochs, limit, tensorboard, plot} = parseArgs({dataset: 'imdb', epochs: 15});
 const maxFeatures = 20000;
 const maxlen = 80; // cut texts after this number of words (among top maxFeatures most common words)
 const batchSize = 32;
@@ -45,7 +45,10 @@ model.summary();
 model.compile({loss: 'binary_crossentropy', optimizer: 'adam', metrics: ['accuracy']});
 
 console.log('Train...');
-await model.fit(X_train, yTrain, {batchSize, epochs, validationData: [X_test, yTest]});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotModel(model, {toFile: `${plot}/model.${ext}`, showShapes: true});
+const callbacks = tensorboard ? [new keras.callbacks.TensorBoard(tensorboard, {histogramFreq: 1})] : [];
+const history = await model.fit(X_train, yTrain, {batchSize, epochs, validationData: [X_test, yTest], callbacks});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotHistory(history, {toFile: `${plot}/history.${ext}`});
 const [score, acc] = (await model.evaluate(X_test, yTest, {batchSize, verbose: 0})) as number[];
 console.log('Test score:', score);
 console.log('Test accuracy:', acc);

@@ -5,7 +5,7 @@
  * The seed compiled with `optimizer='adadelta'`, which in Keras 1 meant a learning rate of 1.0;
  * Keras 3's Adadelta defaults to 0.001, so this example states the rate it uses: 1.0.
  *
- *   npm run example -- mnist_cnn [--dataset fashion_mnist] [--epochs 12]
+ *   npm run example -- mnist_cnn [--dataset fashion_mnist] [--epochs 12] [--tensorboard logs] [--plot plots]
  */
 import * as keras from 'keras-ts';
 import {parseArgs} from './_args.js';
@@ -15,7 +15,7 @@ keras.utils.setRandomSeed(1337); // for reproducibility, as the original's np.ra
 const {Sequential} = keras.models;
 const {Dense, Dropout, Activation, Flatten, Convolution2D, MaxPooling2D} = keras.layers;
 
-const {dataset, epochs, limit} = parseArgs({dataset: 'mnist', epochs: 12});
+const {dataset, epochs, limit, tensorboard, plot} = parseArgs({dataset: 'mnist', epochs: 12});
 const batchSize = 128;
 const nbClasses = 10;
 const [imgRows, imgCols] = [28, 28];
@@ -53,7 +53,10 @@ model.summary();
 
 model.compile({loss: 'categorical_crossentropy', optimizer: new keras.optimizers.Adadelta({learningRate: 1.0}), metrics: ['accuracy']});
 
-await model.fit(X_train, Y_train, {batchSize, epochs, verbose: 1, validationData: [X_test, Y_test]});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotModel(model, {toFile: `${plot}/model.${ext}`, showShapes: true});
+const callbacks = tensorboard ? [new keras.callbacks.TensorBoard(tensorboard, {histogramFreq: 1, writeImages: true})] : [];
+const history = await model.fit(X_train, Y_train, {batchSize, epochs, verbose: 1, validationData: [X_test, Y_test], callbacks});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotHistory(history, {toFile: `${plot}/history.${ext}`});
 const score = (await model.evaluate(X_test, Y_test, {verbose: 0})) as number[];
 console.log('Test score:', score[0]);
 console.log('Test accuracy:', score[1]);

@@ -2,7 +2,7 @@
  * The seed's MLP (Keras's mnist_mlp.py): Dense 512 - ReLU - Dropout - Dense 512 - ReLU - Dropout -
  * Dense 10 - Softmax, RMSprop, batch 128.
  *
- *   npm run example -- mnist_mlp [--dataset fashion_mnist] [--epochs 20]
+ *   npm run example -- mnist_mlp [--dataset fashion_mnist] [--epochs 20] [--tensorboard logs] [--plot plots]
  */
 import * as keras from 'keras-ts';
 import {parseArgs} from './_args.js';
@@ -13,7 +13,7 @@ const {Sequential} = keras.models;
 const {Dense, Dropout, Activation} = keras.layers;
 const {RMSprop} = keras.optimizers;
 
-const {dataset, epochs, limit} = parseArgs({dataset: 'mnist', epochs: 20});
+const {dataset, epochs, limit, tensorboard, plot} = parseArgs({dataset: 'mnist', epochs: 20});
 const batchSize = 128;
 const nbClasses = 10;
 
@@ -41,7 +41,10 @@ model.summary();
 
 model.compile({loss: 'categorical_crossentropy', optimizer: new RMSprop(), metrics: ['accuracy']});
 
-await model.fit(X_train, Y_train, {batchSize, epochs, verbose: 1, validationData: [X_test, Y_test]});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotModel(model, {toFile: `${plot}/model.${ext}`, showShapes: true});
+const callbacks = tensorboard ? [new keras.callbacks.TensorBoard(tensorboard, {histogramFreq: 1})] : [];
+const history = await model.fit(X_train, Y_train, {batchSize, epochs, verbose: 1, validationData: [X_test, Y_test], callbacks});
+if (plot) for (const ext of ['svg', 'png']) await keras.utils.plotHistory(history, {toFile: `${plot}/history.${ext}`});
 const score = (await model.evaluate(X_test, Y_test, {verbose: 0})) as number[];
 console.log('Test score:', score[0]);
 console.log('Test accuracy:', score[1]);
