@@ -21,7 +21,7 @@ type Fittable = {
   fit(x: unknown, y: unknown, a: object): Promise<{history: Record<string, number[]>}>;
   evaluate(x: unknown, y: unknown, a: object): Promise<unknown>;
   optimizer: {iterations: number; learningRate: number};
-  toJSON(): string;
+  toJson(): string;
 };
 
 function classifier(): Fittable {
@@ -91,7 +91,7 @@ test('fit writes train/ and validation/ runs whose scalars equal History, with v
   assert.equal(graph.step, 0);
   assert.equal(graph.v.plugin, 'graph_keras_model');
   assert.equal(graph.v.pluginContent, '1');
-  assert.equal(Buffer.from(graph.v.strings[0]!).toString('utf8'), m.toJSON());
+  assert.equal(Buffer.from(graph.v.strings[0]!).toString('utf8'), m.toJson());
   assert.equal(JSON.parse(Buffer.from(graph.v.strings[0]!).toString('utf8')).class_name, 'Sequential');
 
   // histograms: every weight, float64 [30, 3], counts adding up to the weight's size

@@ -7,11 +7,11 @@
  * // then: tensorboard --logdir ./logs
  * ```
  *
- * - `train/`: the model's config as JSON (tag `keras`, plugin `graph_keras_model`, step 0) when
- *   `writeGraph`; `epoch_<metric>` and `epoch_learning_rate` per epoch; `batch_<metric>` every
- *   `updateFreq` batches (`'batch'` is 1); `<weight path>/histogram` (and `/image` with
- *   `writeImages`) every `histogramFreq` epochs; `epoch_steps_per_second` /
- *   `batch_steps_per_second` with `writeStepsPerSecond`.
+ * - `train/`: the model's config as JSON (`model.toJson()`, tag `keras`, plugin
+ *   `graph_keras_model`, step 0) when `writeGraph`; `epoch_<metric>` and `epoch_learning_rate`
+ *   per epoch; `batch_<metric>` every `updateFreq` batches (`'batch'` is 1);
+ *   `<weight path>/histogram` (and `/image` with `writeImages`) every `histogramFreq` epochs;
+ *   `epoch_steps_per_second` / `batch_steps_per_second` with `writeStepsPerSecond`.
  * - `validation/`: `epoch_<metric>` from the `val_` logs, and `evaluation_<metric>_vs_iterations`
  *   at the end of each evaluation, at step `optimizer.iterations`.
  *
@@ -53,7 +53,7 @@ export interface TensorBoardArgs {
 interface TensorBoardModel extends CallbackModel {
   className?: string;
   layers?: {weights: Variable[]}[];
-  toJSON?(): string;
+  toJson?(): string;
 }
 
 let warnedProfile = false;
@@ -135,7 +135,7 @@ export class TensorBoard extends Callback {
     if (m.className !== 'Functional' && m.className !== 'Sequential') return;
     let json: string;
     try {
-      json = m.toJSON!();
+      json = m.toJson!();
     } catch (e) {
       console.warn(`Model failed to serialize as JSON. Ignoring... ${(e as Error).message}`);
       return;

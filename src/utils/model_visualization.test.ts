@@ -82,6 +82,31 @@ test('modelToDot: a functional graph with a nested model, collapsed and expanded
   );
 });
 
+test('modelToDot: a Functional nested in a Functional (edges into its InputLayer, out of its output layer); a subclassed model is one node', () => {
+  const i = keras.Input({shape: [5], name: 'inner_in'});
+  const inner = new keras.Model({inputs: i, outputs: apply(new L.Dense!(3, {name: 'inner_dense2'}), i), name: 'inner_fn'}) as unknown as Layer;
+  const o = keras.Input({shape: [5], name: 'outer_in'});
+  const outer = new keras.Model({inputs: o, outputs: apply(new L.Dense!(1, {name: 'outer_head'}), apply(inner, o)), name: 'outer_fn'}) as unknown as Model;
+  const dot = modelToDot(outer, {expandNested: true, showShapes: true, showTrainable: true});
+  const id = (text: string) => /^(\d+) \[label=/.exec(dot.split('\n').find((l) => l.includes(`<b>${text}</b>`))!)![1];
+  assert.match(dot, /subgraph cluster_inner_fn \{/);
+  const edges = new Set(dot.split('\n').filter((l) => l.includes('->')).map((l) => l.replace('  [penwidth=2];', '')));
+  assert.deepEqual(edges, new Set([`${id('inner_in')} -> ${id('inner_dense2')}`, `${id('outer_in')} -> ${id('inner_in')}`, `${id('inner_dense2')} -> ${id('outer_head')}`]));
+  assert.match(dot, /<b>outer_head<\/b> \(Dense\).*Input shape: <b>\(None, 3\)<\/b>.*<td bgcolor="forestgreen">/);
+
+  class Custom extends keras.Model {
+    readonly d = new L.Dense!(2);
+    override call(x: never) {
+      return this.d.apply(x) as never;
+    }
+  }
+  const c = new Custom({name: 'custom'}) as unknown as Model;
+  c.built = true;
+  const one = modelToDot(c, {showShapes: true});
+  assert.equal(one.split('\n').filter((l) => / \[label=</.test(l)).length, 1);
+  assert.match(one, /<b>custom<\/b> \(Custom\).*Output shape: <b>\?<\/b>/);
+});
+
 test('modelToDot: an unbuilt model and unknown options are errors', async () => {
   const unbuilt = new keras.models.Sequential([new L.Dense!(3)]) as unknown as Model;
   assert.throws(() => modelToDot(unbuilt), /This model has not yet been built/);

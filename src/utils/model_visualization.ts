@@ -156,7 +156,9 @@ function activationName(layer: Layer): string | null {
 
 /** Keras's `make_layer_label`: the HTML-like table of one node. */
 function layerLabel(layer: Layer, io: LayerIO | null, o: LabelOptions): string {
-  const className = layer.className;
+  // Keras shows `__class__.__name__`: a user's subclass by its own name, not its base's className
+  const ctor = layer.constructor;
+  const className = Object.prototype.hasOwnProperty.call(ctor, 'className') ? layer.className : ctor.name;
   let table = '<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">';
   let colspanMax = Number(o.showDtype) + Number(o.showTrainable);
   if (o.showShapes) colspanMax += 2;
