@@ -180,6 +180,19 @@ test("updateFreq 'batch' / N writes batch_ scalars every N global batches; a cra
   assert.equal(trailing, 9);
 });
 
+test('a standalone evaluate() writes the evaluation scalars at the optimizer step, flushed', async () => {
+  const logDir = join(dir, 'run3');
+  const m = classifier();
+  await m.fit(x, y, {epochs: 1, batchSize: 20, verbose: 0});
+  const tb = new TensorBoard({logDir});
+  const [loss] = (await m.evaluate(xv, yv, {verbose: 0, callbacks: [tb]})) as number[];
+  const vs = scalarsByTag(decodeEvents(files(join(logDir, 'validation'))[0]!).events);
+  assert.deepEqual(vs['evaluation_loss_vs_iterations']!.map(([s]) => s), [2]);
+  assert.ok(Math.abs(vs['evaluation_loss_vs_iterations']![0]![1] - loss!) <= 1e-6);
+  // writeGraph: the model config went to train/ when the callback was given the model
+  assert.equal(decodeEvents(files(join(logDir, 'train'))[0]!).events[1]!.values[0]!.tag, 'keras');
+});
+
 test('bad arguments name what was expected', () => {
   assert.throws(() => new TensorBoard({updateFreq: 'sometimes' as never}), /expected "epoch", "batch" or a positive integer/);
   assert.throws(() => new TensorBoard({profileBatch: [5, 2]}), /profile_batch must be a non-negative integer/);

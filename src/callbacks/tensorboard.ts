@@ -159,6 +159,8 @@ export class TensorBoard extends Callback {
     const step = opt.iterations;
     const values = Object.entries(logs).map(([name, v]) => scalarValue(`evaluation_${name}_vs_iterations`, v));
     if (values.length) this.valWriter.addSummary(values, step);
+    // a standalone evaluate() has no epoch end or train end to flush at
+    this.writers.val?.flush();
   }
 
   override onTrainBatchBegin(): void {
