@@ -141,7 +141,7 @@ export abstract class Loss {
     return {name: this.name, reduction: this.reduction};
   }
 
-  static fromConfig(config: Record<string, unknown>): Loss {
-    return new (this as unknown as new (c: Record<string, unknown>) => Loss)(config);
+  static fromConfig<T extends Loss>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 }

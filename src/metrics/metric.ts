@@ -75,8 +75,8 @@ export abstract class Metric {
     return {name: this.name, dtype: this.dtype};
   }
 
-  static fromConfig(config: Record<string, unknown>): Metric {
-    return new (this as unknown as new (c: Record<string, unknown>) => Metric)(config);
+  static fromConfig<T extends Metric>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 
   toString(): string {

@@ -53,7 +53,7 @@ export class Functional extends Model {
   declare inputNames: string[];
 
   constructor(args: FunctionalArgs) {
-    super(args as never);
+    super(args);
     if (!this.graph) initFunctional(this, args);
   }
 

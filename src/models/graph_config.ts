@@ -15,7 +15,7 @@
  */
 import {ValueError} from '../errors.js';
 import {KerasTensor, type Node} from '../layers/keras_tensor.js';
-import type {Layer} from '../layers/layer.js';
+import type {Layer, ShapeLike} from '../layers/layer.js';
 import {mapStructure} from '../layers/symbolic_call.js';
 import {resolveClass, type Envelope} from '../saving/config.js';
 import {getRegisteredClass} from '../serialization.js';
@@ -100,10 +100,11 @@ export function deserializeLayer(entry: Config, customObjects: Record<string, un
   const cls = resolveClass(entry as Envelope, {customObjects});
   const config = {...((entry['config'] as Config | undefined) ?? {})};
   const layer = cls.fromConfig(config, customObjects) as Layer;
-  const build = entry['buildConfig'] as {inputShape?: unknown} | undefined;
+  // as a file says: a shape that is not one makes `maybeBuild` throw, which is caught below
+  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]} | undefined;
   if (build?.inputShape && !layer.built && layer.className !== 'InputLayer') {
     try {
-      layer.maybeBuild(build.inputShape as never);
+      layer.maybeBuild(build.inputShape);
     } catch {
       // building early is a convenience; the first call builds anyway
     }

@@ -252,7 +252,10 @@ export abstract class Optimizer {
     const owned = holders.map((h) => h.unsharedValue());
     // a value that is not owned was handed out already: reading `value` changes nothing
     const current = holders.map((h, i) => owned[i] ?? h.value);
-    const outs = ops.runAll(kernel, {variable: current[0]!, gradient, slots: current.slice(1)} as never, attrs as never, owned);
+    // K widened to the union of update kernels: their inputs are the same, their attributes a union
+    const name: keyof typeof optimizerKernels = kernel;
+    const kernelAttrs: AttrsOf<(typeof optimizerKernels)[keyof typeof optimizerKernels]> = attrs;
+    const outs = ops.runAll(name, {variable: current[0]!, gradient, slots: current.slice(1)}, kernelAttrs, owned);
     holders.forEach((h, i) => {
       if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
     });
@@ -453,11 +456,11 @@ export abstract class Optimizer {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): Optimizer {
+  static fromConfig<T extends Optimizer>(this: new (args: Record<string, unknown>) => T, config: Record<string, unknown>): T {
     const c = {...config};
     const lr = c['learningRate'];
     if (lr && typeof lr === 'object') c['learningRate'] = deserializeSchedule(lr as {className: string; config: Record<string, unknown>});
-    return new (this as unknown as new (a: Record<string, unknown>) => Optimizer)(c);
+    return new this(c);
   }
 
   toString(): string {

@@ -148,12 +148,17 @@ function describeFunction(fn: unknown, c: Config): string {
 
 // --- building objects ---------------------------------------------------------------------------------
 
+/** Whether `x` (a user's custom object) can build from a config: a class with a static `fromConfig`. */
+function hasFromConfig(x: unknown): x is {fromConfig(c: Config, customObjects?: Record<string, unknown>): unknown} {
+  return (typeof x === 'function' || (typeof x === 'object' && x !== null)) && typeof (x as {fromConfig?: unknown}).fromConfig === 'function';
+}
+
 /** The class for `className` (customObjects first, then the registry), or a clear error. */
 export function resolveClass(env: Envelope, options: DeserializeOptions = {}, kind = 'layer'): {fromConfig(c: Config, customObjects?: Record<string, unknown>): unknown} {
   const custom = options.customObjects ?? {};
   const reg = env.registeredName ?? undefined;
-  const fromCustom = (custom[env.className] ?? (reg ? custom[reg] : undefined)) as {fromConfig?: unknown} | undefined;
-  if (fromCustom && typeof fromCustom.fromConfig === 'function') return fromCustom as never;
+  const fromCustom = custom[env.className] ?? (reg ? custom[reg] : undefined);
+  if (hasFromConfig(fromCustom)) return fromCustom;
   const cls = (reg ? getRegisteredClass(reg) : undefined) ?? getRegisteredClass(env.className);
   if (!cls) {
     const known = registeredNames();

@@ -53,9 +53,18 @@ function readHead(path: string, n: number): Uint8Array {
 
 // --- the worker -------------------------------------------------------------------------------------
 
+/** What the worker (h5_worker.ts) answers to a request. */
+interface Reply {
+  ok: boolean;
+  tree?: H5Group;
+  error?: string;
+  fatal?: boolean;
+  known?: boolean;
+}
+
 interface Pending {
   w: Worker;
-  resolve(v: {ok: boolean; tree?: H5Group; error?: string; fatal?: boolean; known?: boolean}): void;
+  resolve(v: Reply): void;
 }
 
 let worker: Worker | null = null;
@@ -90,11 +99,11 @@ function startWorker(): Promise<Worker> {
     const onFirst = (m: {ready?: boolean}): void => {
       if (m.ready) {
         w.off('error', onStartError);
-        w.on('message', (msg: {id: number}) => {
+        w.on('message', (msg: Reply & {id: number}) => {
           const p = pending.get(msg.id);
           if (p) {
             pending.delete(msg.id);
-            p.resolve(msg as never);
+            p.resolve(msg);
           }
         });
         w.on('error', (e) => failAll(w, `the HDF5 worker failed: ${e.message}`, true));
@@ -148,7 +157,7 @@ function request(msg: Record<string, unknown>, timeoutMs: number): Promise<{ok: 
     const id = nextId++;
     w.ref();
     try {
-      return await new Promise<{ok: boolean; tree?: H5Group; error?: string; fatal?: boolean; known?: boolean; timedOut?: boolean}>((resolve) => {
+      return await new Promise<Reply & {timedOut?: boolean}>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
           stopWorker(w);

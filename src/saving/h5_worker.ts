@@ -9,6 +9,7 @@
 import {openSync} from 'node:fs';
 import {devNull} from 'node:os';
 import {parentPort} from 'node:worker_threads';
+import type {GuessableDataTypes} from 'h5wasm/node';
 import type {H5AttrValue, H5Data, H5DType, H5Group, H5Node} from './h5_tree.js';
 
 // The HDF5 library prints diagnostics and emscripten prints warnings; errors reach the caller as
@@ -22,8 +23,11 @@ type H5Module = typeof import('h5wasm/node');
 const h5: H5Module = await import('h5wasm/node');
 await h5.ready;
 {
-  const FS = h5.FS as unknown as {getStream(fd: number): {nfd: number}} | null;
-  const stderr = FS?.getStream(2);
+  // emscripten's FS has getStream, which h5wasm's type for FS leaves out: checked, then called
+  const FS: unknown = h5.FS;
+  const hasStreams = (fs: unknown): fs is {getStream(fd: number): {nfd: number} | null} =>
+    typeof fs === 'object' && fs !== null && typeof (fs as {getStream?: unknown}).getStream === 'function';
+  const stderr = hasStreams(FS) ? FS.getStream(2) : null;
   if (stderr) stderr.nfd = openSync(devNull, 'w');
 }
 
@@ -57,6 +61,14 @@ function dtypeOf(meta: {type: number; size: number; signed: boolean; vlen?: bool
 
 const ARRAYS = {float32: Float32Array, float64: Float64Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int64: Float64Array, uint64: Float64Array};
 
+/** Every typed array h5wasm returns for numbers (BigInt64Array for 64-bit integers). */
+type NumericView = Exclude<H5Data, string[]> | BigInt64Array | BigUint64Array;
+const NUMERIC_VIEWS = [Float32Array, Float64Array, Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array, BigInt64Array, BigUint64Array];
+
+function isNumericView(v: unknown): v is NumericView {
+  return NUMERIC_VIEWS.some((C) => v instanceof C);
+}
+
 function emptyOf(dtype: H5DType): H5Data {
   if (dtype === 'string') return [];
   return new (ARRAYS[dtype as keyof typeof ARRAYS] ?? Float32Array)(0);
@@ -73,13 +85,13 @@ function toData(dtype: H5DType, v: unknown, n: number, where: string): H5Data {
   }
   if (dtype === 'int64' || dtype === 'uint64') {
     // 64-bit integers (Keras's `iteration` counter) become float64: exact up to 2^53
-    const list = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<bigint>) : Array.isArray(v) ? v : [v];
+    const list: unknown[] = isNumericView(v) ? Array.from<number | bigint>(v) : Array.isArray(v) ? v : [v];
     const out = new Float64Array(list.length);
     list.forEach((x, i) => (out[i] = Number(x)));
     return out;
   }
   if (dtype === 'float16') return bad();
-  if (ArrayBuffer.isView(v)) return (v as unknown as H5Data).slice ? ((v as unknown as Float32Array).slice() as H5Data) : bad();
+  if (isNumericView(v)) return v instanceof BigInt64Array || v instanceof BigUint64Array ? bad() : v.slice();
   if (typeof v === 'number' && n === 1) {
     const C = ARRAYS[dtype as keyof typeof ARRAYS];
     return C ? new C([v]) : bad();
@@ -96,7 +108,7 @@ function readAttrs(obj: {attrs: Record<string, {value: unknown; metadata: {type:
     else if (Array.isArray(v) && v.every((s) => typeof s === 'string')) out[name] = meta.vlen ? v : {strings: v as string[], fixed: true};
     else if (typeof v === 'number') out[name] = v;
     else if (typeof v === 'bigint') out[name] = Number(v);
-    else if (ArrayBuffer.isView(v)) out[name] = Array.from(v as unknown as ArrayLike<number | bigint>, Number);
+    else if (isNumericView(v)) out[name] = Array.from<number | bigint, number>(v, Number);
     else if (v === null || v === undefined) continue;
     else throw new ReadError(`attribute "${name}" of ${where} has a type this reader does not support`);
   }
@@ -108,10 +120,10 @@ function readFile(path: string, lim: ReadLimits): H5Group {
   let total = 0;
   const file = new h5.File(path, 'r');
   try {
-    if (!file || (file as unknown as {file_id: bigint}).file_id < 0n) throw new ReadError('not an HDF5 file');
+    if (!file || file.file_id < 0n) throw new ReadError('not an HDF5 file');
     const walk = (g: InstanceType<H5Module['Group']>, where: string, depth: number): H5Group => {
       if (depth > lim.maxDepth) throw new ReadError(`groups nested deeper than ${lim.maxDepth} levels at ${where}`);
-      const node: H5Group = {kind: 'group', attrs: readAttrs(g as never, where), children: Object.create(null) as Record<string, H5Node>, order: []};
+      const node: H5Group = {kind: 'group', attrs: readAttrs(g, where), children: Object.create(null) as Record<string, H5Node>, order: []};
       for (const name of g.keys()) {
         if (++objects > lim.maxObjects) throw new ReadError(`more than ${lim.maxObjects} objects`);
         const p = where === '/' ? `/${name}` : `${where}/${name}`;
@@ -135,7 +147,7 @@ function readFile(path: string, lim: ReadLimits): H5Group {
           if (total > lim.maxTotalBytes) throw new ReadError(`datasets add up to more than ${lim.maxTotalBytes} bytes`);
           const data = n === 0 ? emptyOf(dtype) : toData(dtype, child.value, n, p);
           if (data.length !== n) throw new ReadError(`dataset ${p} holds ${data.length} values, expected ${n} for shape [${shape.join(', ')}]`);
-          node.children[name] = {kind: 'dataset', dtype, shape: [...shape], data, attrs: readAttrs(child as never, p)};
+          node.children[name] = {kind: 'dataset', dtype, shape: [...shape], data, attrs: readAttrs(child, p)};
         } else if (child === null) {
           throw new ReadError(`cannot open ${p}`);
         } else {
@@ -152,7 +164,7 @@ function readFile(path: string, lim: ReadLimits): H5Group {
   }
 }
 
-function attrArgs(v: H5AttrValue): [unknown, number[] | null, string | null] {
+function attrArgs(v: H5AttrValue): [GuessableDataTypes, number[] | null, string | null] {
   if (typeof v === 'string') return [v, null, null];
   if (typeof v === 'number') return [v, null, Number.isInteger(v) ? '<i' : '<d'];
   if (Array.isArray(v)) {
@@ -179,7 +191,7 @@ function writeFile(path: string, tree: H5Group): void {
     const put = (g: InstanceType<H5Module['Group']>, node: H5Group, where: string): void => {
       for (const [k, v] of Object.entries(node.attrs)) {
         const [data, shape, dtype] = attrArgs(v);
-        g.create_attribute(k, data as never, shape, dtype);
+        g.create_attribute(k, data, shape, dtype);
       }
       for (const name of node.order) {
         const child = node.children[name];
@@ -190,14 +202,14 @@ function writeFile(path: string, tree: H5Group): void {
           if (!sub) throw new Error(`cannot create group ${p}`);
           put(sub, child, p);
         } else {
-          let data: unknown = child.data;
+          let data: GuessableDataTypes = child.data;
           if (child.dtype === 'int64') data = BigInt64Array.from(child.data as ArrayLike<number>, (x) => BigInt(Math.round(x)));
           if (child.dtype === 'uint64') data = BigUint64Array.from(child.data as ArrayLike<number>, (x) => BigInt(Math.round(x)));
-          const ds = g.create_dataset({name, data: data as never, shape: child.shape, dtype: H5_DTYPE[child.dtype]});
+          const ds = g.create_dataset({name, data: data, shape: child.shape, dtype: H5_DTYPE[child.dtype]});
           if (!ds) throw new Error(`cannot create dataset ${p}`);
           for (const [k, v] of Object.entries(child.attrs)) {
             const [a, shape, dtype] = attrArgs(v);
-            ds.create_attribute(k, a as never, shape, dtype);
+            ds.create_attribute(k, a, shape, dtype);
           }
         }
       }

@@ -22,6 +22,7 @@ import * as losses from '../losses/index.js';
 import * as metrics from '../metrics/index.js';
 import * as optimizers from '../optimizers/index.js';
 import {Optimizer} from '../optimizers/optimizer.js';
+import {isSerializedObject} from '../serialization.js';
 import {isZip, readZip, writeZip} from '../utils/zip.js';
 import {
   checkClassesKnown, checkSafeMode, envelopeToDisk, envelopeToLegacyDisk, parseJson, readEnvelope, resolveClass,
@@ -283,8 +284,8 @@ function deserializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
   if (x === null || x === undefined || typeof x === 'string' || typeof x === 'number') return x ?? undefined;
   if (Array.isArray(x)) return x.map((v) => deserializeLossLike(v, kind));
   if (typeof x === 'object') {
+    if (isSerializedObject(x)) return kind === 'loss' ? losses.get(x) : metrics.get(x);
     const o = x as Config;
-    if (typeof o['className'] === 'string') return kind === 'loss' ? losses.get(o as never) : metrics.get(o as never);
     const out: Config = {};
     for (const [k, v] of Object.entries(o)) out[k] = deserializeLossLike(v, kind);
     return out;
