@@ -78,6 +78,9 @@ function currentTraining(): boolean | undefined {
 
 const masks = new WeakMap<object, Tensor | null>();
 
+/** A mask, or one per input/output of a layer with several (null where one has none). */
+export type Mask = Tensor | (Tensor | null)[] | null;
+
 export function getMask(t: Tensor | KerasTensor): Tensor | null {
   return masks.get(t) ?? null;
 }
@@ -273,7 +276,7 @@ export class Layer {
   }
 
   /** The output mask for `inputs` (default: pass the mask through if the layer supports masking). */
-  computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+  computeMask(inputs: LayerInput, mask: Mask): Mask {
     void inputs;
     return this.supportsMasking ? mask : null;
   }

@@ -135,7 +135,7 @@ function outputsHaveMask(layer: Layer, inputs: KerasTensor[], multi: boolean, nO
     return noGrad(() => {
       const xs = inputs.map((t) => placeholder(t.shape, t.dtype));
       const ms = inputs.map((t) => (t.hasMask ? ones(t.shape.slice(0, 2).map((d) => d ?? 1), 'bool') : null));
-      const mask = anyIn ? (multi ? (ms as Tensor[]) : ms[0]!) : null;
+      const mask = anyIn ? (multi ? ms : ms[0]!) : null;
       const m = layer.computeMask(multi ? xs : xs[0]!, mask);
       if (m === null || m === undefined) return new Array<boolean>(nOut).fill(false);
       if (Array.isArray(m)) return Array.from({length: nOut}, (_, i) => Boolean(m[i]));

@@ -25,12 +25,12 @@ export type Config = Record<string, unknown>;
 
 /** Whether a layer is a functional model (nested models start their node count at 1 in configs). */
 function isFunctional(layer: Layer): boolean {
-  return (layer as unknown as {graph?: unknown}).graph !== undefined && layer.className === 'Functional';
+  return 'graph' in layer && layer.graph !== undefined && layer.className === 'Functional';
 }
 
 /** How a layer is written in a model config (Keras's `serialize_keras_object`). */
 export function serializeLayer(layer: Layer): Config {
-  const cls = layer.constructor as unknown as {className: string};
+  const cls = layer.constructor as typeof Layer;
   const registered = getRegisteredClass(`keras>${cls.className}`) === (layer.constructor as unknown);
   const out: Config = {
     module: moduleOf(layer),

@@ -32,17 +32,29 @@ import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './
 import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
 import {configToCamel} from './keys.js';
 import {
-  legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy, stateTree,
-  type SaveableModel,
+  isSaveableModel, legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy,
+  stateTree, type SaveableModel,
 } from './weights.js';
 
 /** The Keras version our files declare (the format they follow). */
 export const KERAS_VERSION = '3.10.0';
 
 /** What saving and loading need of a model (models/model.ts implements it). */
+/**
+ * The compile arguments rebuilt from a saved training config: whatever the file held, which
+ * `compile` checks as it checks a user's arguments.
+ */
+export interface SavedCompileArgs {
+  optimizer?: unknown;
+  loss?: unknown;
+  metrics?: unknown;
+  weightedMetrics?: unknown;
+  lossWeights?: unknown;
+}
+
 export interface SavingModel extends SaveableModel {
-  // the compile arguments are built from a saved config, so they are typed loosely here
-  compile(args: never): void;
+  // a method (its parameter compared both ways): Model's own compile, with its typed arguments, fits
+  compile(args?: SavedCompileArgs): void;
   readonly trainerState?: {config: object; optimizer: Optimizer | null} | null;
 }
 
@@ -116,26 +128,43 @@ function textOf(bytes: Uint8Array, name: string, source: string): string {
 
 // --- model config out ---------------------------------------------------------------------------------
 
+/** A Sequential as seen from here (models/ sits beside saving/): a layer holding a list of layers. */
+type LayerStack = Layer & {readonly layers: Layer[]; readonly inputShape?: ShapeLike | ShapeLike[]};
+
+function isLayerStack(layer: Layer): layer is LayerStack {
+  return layer.className === 'Sequential' && 'layers' in layer && Array.isArray(layer.layers);
+}
+
+/** Whether `s` is one shape (not a list of shapes). */
+function isShape(s: ShapeLike | ShapeLike[] | null | undefined): s is ShapeLike {
+  return Array.isArray(s) && s.every((d) => d === null || typeof d === 'number');
+}
+
+/** Whether `x` (a model a callback holds, say) can be saved: a layer with layers and `compile`, as models are. */
+export function isSavingModel(x: unknown): x is SavingModel {
+  return isSaveableModel(x) && 'compile' in x && typeof x.compile === 'function';
+}
+
 function layerEnvelope(layer: Layer): Envelope {
-  if (layer.className === 'Sequential' && 'layers' in layer) return sequentialEnvelope(layer as unknown as SavingModel);
+  if (isLayerStack(layer)) return sequentialEnvelope(layer);
   const env: Envelope = {module: 'keras.layers', className: layer.className, config: layer.getConfig(), registeredName: null};
   const build = layer.getBuildConfig();
   if (build && layer.className !== 'InputLayer') env.buildConfig = {inputShape: build.inputShape};
   return env;
 }
 
-function modelInputShape(model: Layer): ShapeLike | null {
+function modelInputShape(model: LayerStack): ShapeLike | null {
   try {
-    const s = (model as unknown as {inputShape?: ShapeLike}).inputShape;
-    if (Array.isArray(s)) return s;
+    const s = model.inputShape;
+    if (isShape(s)) return s;
   } catch {
     // not known yet
   }
   const b = model.buildInputShape;
-  return Array.isArray(b) && !Array.isArray(b[0]) ? (b as unknown as ShapeLike) : null;
+  return isShape(b) ? b : null;
 }
 
-function sequentialEnvelope(model: SavingModel): Envelope {
+function sequentialEnvelope(model: LayerStack): Envelope {
   const shape = modelInputShape(model);
   const layers: Envelope[] = [];
   if (shape) {
@@ -295,16 +324,16 @@ function deserializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
 
 function compileFrom(model: SavingModel, cc: Config, source: string): void {
   const optimizer = deserializeOptimizer(cc['optimizer'] ?? cc['optimizerConfig'], source);
-  const args: Config = {};
-  if (optimizer) args['optimizer'] = optimizer;
+  const args: SavedCompileArgs = {};
+  if (optimizer) args.optimizer = optimizer;
   const loss = deserializeLossLike(cc['loss'], 'loss');
-  if (loss !== undefined) args['loss'] = loss;
+  if (loss !== undefined) args.loss = loss;
   const m = deserializeLossLike(cc['metrics'], 'metric');
-  if (m !== undefined) args['metrics'] = m;
+  if (m !== undefined) args.metrics = m;
   const wm = deserializeLossLike(cc['weightedMetrics'], 'metric');
-  if (wm !== undefined) args['weightedMetrics'] = wm;
-  if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args['lossWeights'] = cc['lossWeights'];
-  (model as unknown as {compile(a: Config): void}).compile(args);
+  if (wm !== undefined) args.weightedMetrics = wm;
+  if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args.lossWeights = cc['lossWeights'];
+  model.compile(args);
 }
 
 // --- .keras -------------------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ export interface SaveableModel extends Layer {
   readonly optimizer?: Optimizer | null;
 }
 
+/** Whether `x` (a model a callback holds, say) is a layer with a list of layers, as models are. */
+export function isSaveableModel(x: unknown): x is SaveableModel {
+  return x instanceof Layer && 'layers' in x && Array.isArray(x.layers);
+}
+
 // --- values -------------------------------------------------------------------------------------------
 
 const H5_OF: Partial<Record<DType, H5DType>> = {float32: 'float32', float64: 'float64', int32: 'int32', bool: 'uint8'};

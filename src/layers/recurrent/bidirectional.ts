@@ -2,7 +2,7 @@ import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {getRegisteredClass, registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
-import {Layer, type LayerArgs, type LayerInput, type LayerOutput, type ShapeLike} from '../layer.js';
+import {Layer, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type ShapeLike} from '../layer.js';
 import {RNN, type RNNCallArgs} from './rnn.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
@@ -124,12 +124,12 @@ export class Bidirectional extends Layer {
     return output;
   }
 
-  override computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+  override computeMask(inputs: LayerInput, mask: Mask): Mask {
     void inputs;
     const m = Array.isArray(mask) ? (mask[0] ?? null) : mask;
     const out: (Tensor | null)[] = this.returnSequences ? (this.mergeMode ? [m] : [m, m]) : this.mergeMode ? [null] : [null, null];
     if (this.returnState) out.push(...[...this.forwardLayer.stateSize, ...this.backwardLayer.stateSize].map(() => null));
-    return out.length === 1 ? out[0]! : (out as Tensor[]);
+    return out.length === 1 ? out[0]! : out;
   }
 
   override computeOutputShape(inputShape: ShapeLike | ShapeLike[]): ShapeLike | ShapeLike[] {
