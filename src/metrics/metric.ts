@@ -17,7 +17,7 @@ import {applyMask, squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable, toSnakeCase} from '../serialization.js';
 import type {DType} from '../tensor/dtype.js';
-import {full, scalar, Tensor} from '../tensor/tensor.js';
+import {full, Tensor} from '../tensor/tensor.js';
 
 export interface MetricArgs {
   name?: string;
@@ -204,7 +204,3 @@ export class MeanMetricWrapper extends Mean {
 
 for (const c of [Sum, Mean]) registerKerasSerializable(c, {pkg: 'keras.metrics'});
 
-/** A scalar of the metric dtype (for `result` of metrics computed on the host). */
-export function hostScalar(x: number, dtype: DType): Tensor {
-  return scalar(x, dtype);
-}

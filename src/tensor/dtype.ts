@@ -22,10 +22,6 @@ export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
-export function isInt(d: DType): boolean {
-  return d === 'int32';
-}
-
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
