@@ -20,6 +20,13 @@ test('the Keras namespaces and top-level names are exported', () => {
   }
 });
 
+test('keras.activations, initializers, regularizers and constraints are public, as in Keras', () => {
+  assert.equal(keras.activations.get('relu'), keras.activations.relu);
+  assert.ok(keras.initializers.get('glorot_uniform') instanceof keras.initializers.GlorotUniform);
+  assert.ok(keras.regularizers.get('l2') instanceof keras.regularizers.L2);
+  assert.ok(keras.constraints.get('max_norm') instanceof keras.constraints.MaxNorm);
+});
+
 test('a functional model trains, saves to .keras and loads back through keras.models.loadModel', async () => {
   keras.utils.setRandomSeed(7);
   const inputs = keras.Input({shape: [4]});

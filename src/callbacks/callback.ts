@@ -59,16 +59,16 @@ export class Callback {
   }
 
   onBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onEpochBegin(epoch: number, logs?: Logs): HookResult {
-    void epoch, logs;
+    void [epoch, logs];
   }
   onEpochEnd(epoch: number, logs?: Logs): HookResult {
-    void epoch, logs;
+    void [epoch, logs];
   }
   onTrainBatchBegin(batch: number, logs?: Logs): HookResult {
     return this.onBatchBegin(batch, logs);
@@ -77,16 +77,16 @@ export class Callback {
     return this.onBatchEnd(batch, logs);
   }
   onTestBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onTestBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onPredictBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onPredictBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onTrainBegin(logs?: Logs): HookResult {
     void logs;

@@ -152,7 +152,7 @@ let tensorCount = 0;
  * Records `layer` called on the symbolic `inputs` (a KerasTensor, an array or an object of them)
  * and returns the symbolic outputs.
  */
-export function symbolicCall(layer: Layer, inputs: unknown, kwargs: CallArgs = {}): KerasTensor | KerasTensor[] {
+function symbolicCall(layer: Layer, inputs: unknown, kwargs: CallArgs = {}): KerasTensor | KerasTensor[] {
   const flat = flattenStructure(inputs);
   for (const [i, x] of flat.entries()) {
     if (!(x instanceof KerasTensor)) {

@@ -90,13 +90,13 @@ export function assignAdd(v: Variable, value: Tensor | number): void {
 }
 
 /** `0` where the denominator is 0, else `a / b` (`ops.divide_no_nan`). */
-export function divideNoNan(a: Tensor, b: Tensor): Tensor {
+function divideNoNan(a: Tensor, b: Tensor): Tensor {
   const zero = ops.equal(b, 0);
   return ops.where(zero, 0, ops.divide(a, ops.where(zero, 1, b)));
 }
 
 /** Converts an argument to a tensor of `dtype` (metrics take arrays, typed arrays or tensors). */
-export function asTensor(x: ops.TensorLike, arg: string, name: string, dtype?: DType): Tensor {
+function asTensor(x: ops.TensorLike, arg: string, name: string, dtype?: DType): Tensor {
   return ops.toTensor(x, arg, name, dtype);
 }
 

@@ -11,7 +11,6 @@
  * ```
  */
 import type {Variable} from '../autodiff/variable.js';
-import type {Callback} from '../callbacks/callback.js';
 import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
 import {Layer, type LayerArgs, type ShapeLike} from '../layers/layer.js';
@@ -61,7 +60,7 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
 
   /** Subclasses compute the outputs here; `apply(x, {training})` is how callers run the model. */
   override call(inputs: Tensor | Tensor[], kwargs: {training?: boolean} = {}): Tensor | Tensor[] {
-    void inputs, kwargs;
+    void [inputs, kwargs];
     throw new ValueError(`Model "${this.name}" has no call(); subclass Model and implement call(inputs, {training})`);
   }
 
@@ -211,4 +210,3 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   }
 }
 
-export type {Callback};

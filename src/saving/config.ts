@@ -207,7 +207,7 @@ function moduleFor(key: string | undefined, className: string): string {
 }
 
 /** Keras 3's dtype policy object for a layer's dtype string. */
-export function dtypePolicy(name: string): Config {
+function dtypePolicy(name: string): Config {
   return {module: 'keras', className: 'DTypePolicy', config: {name}, registeredName: null};
 }
 

@@ -33,7 +33,7 @@ const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
  * Checks the HDF5 format signature (at offset 0, or 512, 1024, ... after a user block) before a
  * file reaches the library; throws a `ValueError` naming `source` when it is not an HDF5 file.
  */
-export function checkHdf5Signature(head: Uint8Array, fileBytes: number, source: string): void {
+function checkHdf5Signature(head: Uint8Array, fileBytes: number, source: string): void {
   for (let off = 0; off + 8 <= Math.min(head.length, fileBytes); off = off === 0 ? 512 : off * 2) {
     if (SIGNATURE.every((b, i) => head[off + i] === b)) return;
   }
@@ -235,7 +235,7 @@ export async function readH5Bytes(bytes: Uint8Array, options: H5ReadOptions = {}
 }
 
 /** A temporary name beside `path`, so the final rename stays on one file system. */
-export function tempPathBeside(path: string): string {
+function tempPathBeside(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 

@@ -106,14 +106,3 @@ export function attrString(value: H5AttrValue | undefined): string | undefined {
   return l && l.length === 1 ? l[0] : undefined;
 }
 
-/** Every path under `root` (groups end with `/`), for listings in errors and tests. */
-export function listPaths(root: H5Group, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const name of childNames(root)) {
-    const n = root.children[name]!;
-    const p = prefix + name;
-    if (n.kind === 'group') out.push(p + '/', ...listPaths(n, p + '/'));
-    else out.push(p);
-  }
-  return out;
-}

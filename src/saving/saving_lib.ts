@@ -44,7 +44,7 @@ export const KERAS_VERSION = '3.10.0';
  * The compile arguments rebuilt from a saved training config: whatever the file held, which
  * `compile` checks as it checks a user's arguments.
  */
-export interface SavedCompileArgs {
+interface SavedCompileArgs {
   optimizer?: unknown;
   loss?: unknown;
   metrics?: unknown;
@@ -261,7 +261,7 @@ function buildSequential(env: Envelope, options: DeserializeOptions): SavingMode
 }
 
 /** Builds a model from its (canonical) envelope, without weights. */
-export function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {}): SavingModel {
+function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {}): SavingModel {
   checkSafeMode(env, options);
   checkClassesKnown(env, options);
   let model: SavingModel;
@@ -533,4 +533,3 @@ export async function loadWeights(model: Layer, path: string, options: LoadWeigh
   for (const w of warnings) warn(w);
 }
 
-export {Optimizer};

@@ -38,7 +38,7 @@ export function isSaveableModel(x: unknown): x is SaveableModel {
 
 const H5_OF: Partial<Record<DType, H5DType>> = {float32: 'float32', float64: 'float64', int32: 'int32', bool: 'uint8'};
 
-export function variableDataset(v: Variable, asInt64 = false): H5Dataset {
+function variableDataset(v: Variable, asInt64 = false): H5Dataset {
   const t = v.value;
   if (asInt64) return dataset('int64', t.shape, Float64Array.from(t.values as ArrayLike<number>));
   const dt = H5_OF[t.dtype];
@@ -48,7 +48,7 @@ export function variableDataset(v: Variable, asInt64 = false): H5Dataset {
 }
 
 /** A dataset as a tensor of `dtype` (the variable's). */
-export function datasetTensor(d: H5Dataset, dtype: DType, where: string): Tensor {
+function datasetTensor(d: H5Dataset, dtype: DType, where: string): Tensor {
   if (d.dtype === 'string') throw new ValueError(`${where}: expected numbers, found strings`);
   const data = d.data as ArrayLike<number>;
   const src = dtype === 'float32' && d.data instanceof Float32Array ? d.data.slice() : dtype === 'float64' ? Float64Array.from(data) : dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data, (x) => Math.round(x));
@@ -102,7 +102,7 @@ function modelLayers(m: SaveableModel): Layer[] {
 }
 
 /** A layer's own variables: its weights minus its sublayers' (Keras's `_trainable_variables + _non_trainable_variables`). */
-export function ownVariables(obj: Layer): Variable[] {
+function ownVariables(obj: Layer): Variable[] {
   const sub = new Set<Variable>();
   const children = isModel(obj) ? modelLayers(obj) : obj.sublayers;
   for (const l of children) for (const w of l.weights) sub.add(w);
@@ -223,7 +223,7 @@ export function loadStateTree(root: Layer, tree: H5Group, options: LoadStateOpti
 // --- legacy (Keras 2) layout --------------------------------------------------------------------------
 
 /** `name`, or chunked `name0`, `name1`, ... (Keras splits attributes over 64 KiB). */
-export function readChunkedAttr(g: H5Group, name: string): string[] {
+function readChunkedAttr(g: H5Group, name: string): string[] {
   const direct = attrStrings(g.attrs[name]);
   if (direct) return direct;
   const out: string[] = [];
@@ -234,7 +234,7 @@ export function readChunkedAttr(g: H5Group, name: string): string[] {
 const ATTR_LIMIT = 64512; // HDF5_OBJECT_HEADER_LIMIT in Keras
 
 /** Writes a list of names as Keras does: one fixed-length string attribute, chunked when too large. */
-export function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
+function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
   const width = Math.max(1, ...values.map((v) => Buffer.byteLength(v, 'utf8')));
   let chunks = 1;
   while (Math.ceil(values.length / chunks) * width > ATTR_LIMIT) chunks++;

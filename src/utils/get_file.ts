@@ -218,6 +218,7 @@ async function downloadVerified(
       const reason = e instanceof HttpError ? `${e.status} -- ${e.message}` : `${e.code ?? 'error'} -- ${e.message}`;
       throw new Error(`URL fetch failure on ${origin}: ${reason}. ${placeHint(origin, target, fileHash, algorithm)}` +
         (existsSync(part) ? ` The partial download ${part} is resumed on the next call.` : ''),
+        {cause: err},
       );
     }
     if (fileHash !== undefined && !(await validateFile(part, fileHash, algorithm))) {

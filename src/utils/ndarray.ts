@@ -174,7 +174,7 @@ export function decodeArrayBytes(
 }
 
 /** Reorders column-major values into row-major ones. */
-export function fortranToC<T extends Exclude<NdData, unknown[]> | unknown[]>(src: T, shape: readonly number[]): T {
+function fortranToC<T extends Exclude<NdData, unknown[]> | unknown[]>(src: T, shape: readonly number[]): T {
   const rank = shape.length;
   const n = src.length;
   const out = (Array.isArray(src) ? new Array(n) : new (src.constructor as new (n: number) => T)(n)) as T;

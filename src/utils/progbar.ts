@@ -39,7 +39,7 @@ export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** Python's `f"{x:.0f}"` (round half to even). */
-export function pyFixed0(x: number): string {
+function pyFixed0(x: number): string {
   const r = Math.round(x);
   const even = Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
   return String(Object.is(even, -0) ? 0 : even);

@@ -103,7 +103,7 @@ function pad(text: string, width: number, justify: 'left' | 'right' | 'center'):
   return text + ' '.repeat(space);
 }
 
-export interface TableColumn {
+interface TableColumn {
   header: string;
   justify: 'left' | 'right' | 'center';
   width: number;
@@ -114,7 +114,7 @@ export interface TableColumn {
  * column widths: widths (plus one space of padding each side) are reduced evenly to fit, headers
  * are bottom-aligned, cells top-aligned and word-wrapped.
  */
-export function renderTable(columns: TableColumn[], rows: string[][], lineLength: number): string[] {
+function renderTable(columns: TableColumn[], rows: string[][], lineLength: number): string[] {
   const n = columns.length;
   const maxWidth = lineLength - (n + 1);
   let widths = columns.map((c) => Math.min(c.width + 2, maxWidth));
@@ -181,7 +181,7 @@ export interface SummaryArgs {
 }
 
 /** The terminal width Keras would see (`shutil.get_terminal_size`: the TTY, `$COLUMNS`, else 80). */
-export function terminalColumns(): number {
+function terminalColumns(): number {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
   const env = Number(process.env['COLUMNS']);
   return Number.isInteger(env) && env > 0 ? env : 80;

@@ -13,7 +13,7 @@ import {ValueError} from '../errors.js';
 import {assertRealInside, DEFAULT_EXTRACT_LIMITS, safeJoin, safeLinkTarget, type ExtractLimits} from './archive_paths.js';
 import {maybeGunzip} from './idx.js';
 
-export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
 export interface TarEntry {
   readonly name: string;

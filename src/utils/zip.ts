@@ -15,7 +15,7 @@ import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
 import {ValueError} from '../errors.js';
 import {safeJoin, type ExtractLimits, DEFAULT_EXTRACT_LIMITS} from './archive_paths.js';
 
-export interface ZipEntry {
+interface ZipEntry {
   readonly name: string;
   readonly method: number;
   readonly compressedSize: number;

@@ -31,7 +31,7 @@ export interface ConvArgs extends LayerArgs {
 }
 
 /** The Keras 3 options that Keras 1 spellings (`border_mode`, `init`, `subsample`, ...) map to. */
-export const CONV_OPTIONS = [
+const CONV_OPTIONS = [
   'padding', 'kernelInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'useBias',
   'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape',
 ];

@@ -262,7 +262,7 @@ export abstract class IndexLookup<T extends Token> extends Layer {
 }
 
 /** The shape and the leaves of a rectangular nested array (or one token), or an error naming `who`. */
-export function flattenTokens<T>(data: unknown, check: (t: unknown) => T, who: string): {shape: number[]; leaves: T[]} {
+function flattenTokens<T>(data: unknown, check: (t: unknown) => T, who: string): {shape: number[]; leaves: T[]} {
   if (data instanceof Tensor) data = data.arraySync();
   const shape: number[] = [];
   let cur = data;

@@ -110,7 +110,8 @@ export class Bidirectional extends Layer {
       y = f[0]!;
       yRev = b[0]!;
     }
-    let fwd = y as Tensor, bwd = yRev as Tensor;
+    const fwd = y as Tensor;
+    let bwd = yRev as Tensor;
     if (this.returnSequences) bwd = ops.flip(bwd, 1);
     let output: Tensor | Tensor[];
     switch (this.mergeMode) {
