@@ -15,7 +15,7 @@ export function dotAvailable(): boolean {
 }
 
 /** Which engine `'auto'` picks now. */
-export function resolveEngine(engine: GraphvizEngine): 'dot' | 'wasm' {
+function resolveEngine(engine: GraphvizEngine): 'dot' | 'wasm' {
   if (engine === 'auto') return dotAvailable() ? 'dot' : 'wasm';
   if (engine !== 'dot' && engine !== 'wasm') throw new ValueError(`graphviz must be 'auto', 'dot' or 'wasm'. Received: ${JSON.stringify(engine)}`);
   return engine;
