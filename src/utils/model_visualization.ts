@@ -147,7 +147,7 @@ function sequentialIO(model: Sequential): Map<Layer, LayerIO> {
 }
 
 function activationName(layer: Layer): string | null {
-  const act = (layer as unknown as {activation?: unknown}).activation;
+  const act: unknown = 'activation' in layer ? layer.activation : undefined;
   if (act === undefined || act === null) return null;
   if (typeof act === 'function') return (act as {kerasName?: string}).kerasName ?? act.name;
   if (typeof act === 'object' && 'name' in act) return String((act as {name: unknown}).name);
