@@ -18,7 +18,7 @@ export * as saving from './saving/index.js';
 export * as utils from './utils/index.js';
 export * as config from './config.js';
 export * as backend from './backend.js';
-export * as random from './tensor/random.js';
+export * as random from './tensor/random_api.js';
 
 export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/tensor.js';
 export type {NestedArray} from './tensor/tensor.js';

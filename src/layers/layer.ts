@@ -5,6 +5,7 @@ import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as initializers from '../initializers/index.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import * as regularizers from '../regularizers/index.js';
 import {toSnakeCase} from '../serialization.js';
 import {isFloat, type DType} from '../tensor/dtype.js';
@@ -345,7 +346,7 @@ export class Layer {
   /** Converts array-likes to tensors and float tensors to the layer's dtype (Keras's autocast). */
   protected convertInputs(inputs: unknown): LayerInput {
     const conv = (t: unknown, i: number): Tensor => {
-      const v = ops.toTensor(t as ops.TensorLike, `inputs[${i}]`, this.name);
+      const v = toTensor(t as ops.TensorLike, `inputs[${i}]`, this.name);
       return isFloat(v.dtype) && v.dtype !== this.dtype && isFloat(this.dtype) ? ops.cast(v, this.dtype) : v;
     };
     if (Array.isArray(inputs) && inputs.length > 0 && (inputs[0] instanceof Tensor || inputs[0] instanceof Variable)) {

@@ -19,6 +19,7 @@ import {KerasTensor, type Node} from '../layers/keras_tensor.js';
 import {setMask, uniqueName, type CallArgs, type Layer, type LayerInput, type LayerOutput} from '../layers/layer.js';
 import {flattenStructure, Input, mapStructure, packSequenceAs} from '../layers/symbolic_call.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -171,7 +172,7 @@ export class Functional extends Model {
 
   private adjustInput(x: unknown, i: number): Tensor {
     const ref = this.graph.inputs[i]!;
-    let t = ops.toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name);
+    let t = toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name);
     if (t.dtype !== ref.dtype) t = ops.cast(t, ref.dtype);
     // Keras drops or adds a trailing axis of size 1 to match the input's rank
     if (t.rank === ref.rank + 1 && t.shape.at(-1) === 1) t = ops.squeeze(t, -1);

@@ -11,6 +11,7 @@ import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
 import {Mean, Metric} from '../metrics/metric.js';
 import * as ops from '../ops/index.js';
+import {toFloat} from '../ops/core.js';
 import * as optimizers from '../optimizers/index.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -156,7 +157,7 @@ function computeLoss(model: TrainerModel, y: Tensor[] | null, yPred: Tensor[], s
     const l = s.compileLoss.call(y, yPred, sw);
     if (l) losses.push(l);
   }
-  for (const l of model.losses) losses.push(ops.sum(ops.toFloat(l)));
+  for (const l of model.losses) losses.push(ops.sum(toFloat(l)));
   if (losses.length === 0) throw new ValueError('No loss to compute. Provide a `loss` argument in `compile()`.');
   return losses.length === 1 ? losses[0]! : losses.reduce((a, b) => ops.add(a, b));
 }
