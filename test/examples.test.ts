@@ -5,14 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {FASHION_DIR, needFashion} from '../src/testing/needs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
+const FASHION = FASHION_DIR;
 
 function runExample(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, ['scripts/example.mjs', ...args], {
@@ -48,9 +49,7 @@ function fashionHome(): string {
   return home;
 }
 
-const skipFashion = existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'))
-  ? false
-  : `real Fashion-MNIST not installed (apt-get install dataset-fashion-mnist puts it in ${FASHION})`;
+const skipFashion = needFashion(); // in CI, missing data fails the run
 
 test("the seed's mnist_mlp on real Fashion-MNIST (1 epoch on 6,000 images)", {skip: skipFashion}, () => {
   const out = runExample(['mnist_mlp', '--dataset', 'fashion_mnist', '--epochs', '1', '--limit', '6000'], {KERAS_HOME: fashionHome()});

@@ -4,24 +4,23 @@
  * Fashion-MNIST test set (an independent NumPy pass gives 0.8416 on all 10,000 images).
  */
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {test} from 'node:test';
-import {fileURLToPath} from 'node:url';
 import '../src/layers/index.js';
 import type {Functional} from '../src/models/functional.js';
 import {modelFromJson} from '../src/models/index.js';
 import * as ops from '../src/ops/index.js';
 import {Tensor} from '../src/tensor/tensor.js';
 import {loadIdx} from '../src/utils/idx.js';
+import {FASHION_DIR, KERAS_FIXTURES, needFashion, needKerasFixtures} from '../src/testing/needs.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const fixtures = join(root, '..', 'shared', 'fixtures', 'keras');
+const fixtures = KERAS_FIXTURES;
 const configPath = join(fixtures, 'kotlindl_toyresnet_fashion_config.json');
 const weightsPath = join(fixtures, 'kotlindl_toyresnet_fashion_weights.h5');
-const fashion = '/usr/share/datasets/fashion-mnist';
-const have = existsSync(configPath) && existsSync(weightsPath) && existsSync(join(fashion, 't10k-images-idx3-ubyte.gz'));
-const skip = have ? false : `fixtures absent: need ${configPath}, ${weightsPath} and ${fashion}/t10k-*.gz`;
+const fashion = FASHION_DIR;
+// in CI, missing files fail the run
+const skip = needKerasFixtures('kotlindl_toyresnet_fashion_config.json', 'kotlindl_toyresnet_fashion_weights.h5') || needFashion(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
 const N = Number(process.env['TOYRESNET_N'] ?? 1000);
 
 /** Sets each layer's weights from a Keras 2 weights file (`layer_names`, then each group's `weight_names`). */

@@ -4,7 +4,7 @@
 // backend, which takes ~1 s per batch of 128); KERAS_TS_FULL=1 runs the full acceptance (5 epochs, batch 128, all 60,000
 // images, test accuracy >= 0.86).
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {gunzipSync} from 'node:zlib';
@@ -13,10 +13,11 @@ import {Sequential} from '../src/models/index.js';
 import {RMSprop} from '../src/optimizers/index.js';
 import {Tensor} from '../src/tensor/tensor.js';
 import {backendName, getBackend} from '../src/backends/registry.js';
+import {FASHION_DIR, FASHION_FILES, needFashion} from '../src/testing/needs.js';
 
-const DIR = '/usr/share/datasets/fashion-mnist';
-const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
-const present = FILES.every((f) => existsSync(join(DIR, f)));
+const DIR = FASHION_DIR;
+const FILES = FASHION_FILES;
+const skip = needFashion(); // in CI, missing data fails the run
 const FULL = process.env['KERAS_TS_FULL'] === '1';
 
 /** A gzipped IDX file: magic (0, 0, type 0x08 = ubyte, ndim), big-endian dims, then the bytes. */
@@ -42,7 +43,7 @@ function load(images: string, labels: string, limit: number): [Tensor, Tensor] {
 // test/fixtures/summary/mlp_88.txt, made by scripts/make_summary_fixtures.py.
 const EXPECTED_SUMMARY = readFileSync(join(import.meta.dirname, 'fixtures', 'summary', 'mlp_88.txt'), 'utf8');
 
-test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-MNIST not found in ${DIR} (install Debian's dataset-fashion-mnist)`}, async () => {
+test('Fashion-MNIST MLP (the seed program)', {skip}, async () => {
   const model = new Sequential();
   model.add(new Dense(512, {inputShape: [784]}));
   model.add(new Activation('relu'));

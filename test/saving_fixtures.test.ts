@@ -1,9 +1,10 @@
 // Real model files written by Python Keras (../shared/fixtures/keras, not copied into the repo) load
-// and reproduce the oracles recorded with them. Skipped with a message when the folder is absent.
+// and reproduce the oracles recorded with them. Skipped with a message when the folder is absent;
+// with CI=true a missing folder or data set fails the run (src/testing/needs.ts).
 import {after, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import '../src/index.js';
 import {loadModel, loadWeights, readH5File, shutdownH5} from '../src/saving/index.js';
 import {getPath, type H5Dataset} from '../src/saving/h5_tree.js';
@@ -11,11 +12,12 @@ import {modelFromJson} from '../src/saving/saving_lib.js';
 import {tensor, type Tensor} from '../src/tensor/tensor.js';
 import {loadNpy} from '../src/utils/npy.js';
 import {loadIdx} from '../src/utils/idx.js';
+import {FASHION_DIR, KERAS_FIXTURES, needFashion, needKerasFixtures} from '../src/testing/needs.js';
 
-const FIX = resolve('../shared/fixtures/keras');
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const skipFix = existsSync(join(FIX, 'MANIFEST.md')) ? false : `fixtures not found at ${FIX} (the shared Python-Keras model files)`;
-const skipFashion = skipFix || (existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) ? false : `Fashion-MNIST not found in ${FASHION} (Debian package dataset-fashion-mnist)`);
+const FIX = KERAS_FIXTURES;
+const FASHION = FASHION_DIR;
+const skipFix = needKerasFixtures('MANIFEST.md');
+const skipFashion = skipFix || needFashion(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
 /** Test images to classify: a subset by default; KERAS_TS_FULL_FASHION=1 uses all 10,000. */
 const N_FASHION = process.env['KERAS_TS_FULL_FASHION'] ? 10000 : 1000;
 

@@ -3,7 +3,9 @@
  * trains, and TextVectorization + Embedding + LSTM learns real sentiment-labelled sentences.
  */
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {needFiles} from '../src/testing/needs.js';
 import {test} from 'node:test';
 import {Activation} from '../src/layers/activations/activation.js';
 import {Dense} from '../src/layers/core/dense.js';
@@ -102,11 +104,12 @@ test("the seed's imdb_lstm model prints Keras 3's summary", () => {
 
 const DATA = new URL('../../shared/data/uci_sentiment_labelled_sentences/', import.meta.url);
 const FILES = ['amazon_cells_labelled.txt', 'imdb_labelled.txt', 'yelp_labelled.txt'];
-const haveData = FILES.every((f) => existsSync(new URL(f, DATA)));
+// in CI, missing data fails the run (src/testing/needs.ts)
+const skipData = needFiles('the UCI sentiment data set', FILES.map((f) => fileURLToPath(new URL(f, DATA))), '../shared/data/uci_sentiment_labelled_sentences/ beside the repository');
 
 test(
   'real text: TextVectorization + Embedding + LSTM reaches >= 0.75 held-out accuracy on UCI sentiment sentences',
-  {skip: haveData ? false : `the UCI sentiment data set is not at ${DATA.pathname} (../shared/data/uci_sentiment_labelled_sentences/ beside the repository)`},
+  {skip: skipData},
   async () => {
     const t0 = performance.now();
     setRandomSeed(1);
