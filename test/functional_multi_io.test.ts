@@ -78,6 +78,7 @@ test('two inputs, two outputs: per-output losses, loss weights, metrics by outpu
   // evaluate: the total is the weighted sum of the per-output losses
   const ev = (await model.evaluate([d.img, d.seq], [d.cls, d.flag], {returnDict: true, verbose: 0})) as Record<string, number>;
   assert.ok(Math.abs(ev['loss']! - (ev['class_out_loss']! + 0.5 * ev['flag_out_loss']!)) < 1e-4, JSON.stringify(ev));
+  console.log(`# multi-io: class_out_accuracy ${ev['class_out_accuracy']}, flag_out_accuracy ${ev['flag_out_accuracy']}, loss ${h['loss']![0]} -> ${h['loss']!.at(-1)}`);
   assert.ok(ev['class_out_accuracy']! > 0.6, `class accuracy ${ev['class_out_accuracy']}`);
   // predict with arrays or objects
   const [pc, pf] = (await model.predict({tokens: d.seq, image: d.img}, {verbose: 0})) as Tensor[];
