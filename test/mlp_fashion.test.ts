@@ -74,9 +74,10 @@ test('Fashion-MNIST MLP (the seed program)', {skip}, async () => {
   assert.deepEqual(Object.keys(history.history), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   assert.equal(history.history['loss']!.length, epochs);
   assert.ok(Math.abs(history.history['val_accuracy']!.at(-1)! - acc!) < 1e-6, 'validation after the last epoch is the test evaluation');
-  // measured: 1 epoch on 12k images gave 0.767 and 0.794 (native 7 s, reference 103 s); on 3,072
-  // images (reference) 0.72 and 0.68; the floors leave room for other initial weights
-  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.55 : 0.7), `test accuracy ${acc} below the floor`);
+  // measured: 1 epoch on 12k images (native) gave 0.767 and 0.794 unseeded, 0.769, 0.774, 0.796 with
+  // seeds 1337, 1, 2 (MLP_FASHION_SEED; 2026-12-03); on 3,072 images (reference) REFERENCE_MEASURED.
+  // The floors sit below the worst run by about 0.04.
+  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.55 : 0.73), `test accuracy ${acc} below the floor`);
   // Optimizer params now appear in the summary: RMSprop's velocities + iteration + learning_rate
   printed = '';
   model.summary({lineLength: 88, printFn: (s) => (printed += s)});
