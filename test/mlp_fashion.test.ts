@@ -75,9 +75,10 @@ test('Fashion-MNIST MLP (the seed program)', {skip}, async () => {
   assert.equal(history.history['loss']!.length, epochs);
   assert.ok(Math.abs(history.history['val_accuracy']!.at(-1)! - acc!) < 1e-6, 'validation after the last epoch is the test evaluation');
   // measured: 1 epoch on 12k images (native) gave 0.767 and 0.794 unseeded, 0.769, 0.774, 0.796 with
-  // seeds 1337, 1, 2 (MLP_FASHION_SEED; 2026-12-03); on 3,072 images (reference) REFERENCE_MEASURED.
+  // seeds 1337, 1, 2 (MLP_FASHION_SEED; 2026-12-03); on 3,072 images (reference)
+  // 0.72 and 0.68 unseeded, 0.7025, 0.6965, 0.7060 with seeds 1337, 1, 2.
   // The floors sit below the worst run by about 0.04.
-  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.55 : 0.73), `test accuracy ${acc} below the floor`);
+  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.64 : 0.73), `test accuracy ${acc} below the floor`);
   // Optimizer params now appear in the summary: RMSprop's velocities + iteration + learning_rate
   printed = '';
   model.summary({lineLength: 88, printFn: (s) => (printed += s)});
