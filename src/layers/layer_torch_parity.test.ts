@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import * as ops from '../ops/index.js';
 import {Tensor} from '../tensor/tensor.js';
 import {ELU} from './activations/elu.js';

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {tensor, type Tensor} from '../tensor/tensor.js';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import * as ops from '../ops/index.js';
 import * as losses from './index.js';
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {GradientTape} from '../../src/autodiff/tape.js';
+import {GradientTape} from '../../src/gradients/tape.js';
 import {backendName, setBackend} from '../../src/backends/registry.js';
 import * as ops from '../../src/ops/index.js';
 import {Tensor} from '../../src/tensor/tensor.js';
