@@ -52,6 +52,9 @@ export interface AddWeightArgs {
 
 // --- names ---------------------------------------------------------------------------------------
 
+/** The most values one weight may hold: the largest typed array every JavaScript engine allocates. */
+export const MAX_WEIGHT_SIZE = 2 ** 31 - 1;
+
 const uids = new Map<string, number>();
 
 /** `dense`, then `dense_1`, `dense_2`, ... as Keras's `auto_name`. */
@@ -158,6 +161,14 @@ export class Layer {
       if (!Number.isInteger(d) || d < 0) {
         throw new ValueError(`Layer "${this.name}": weight "${name}" must have a shape of non-negative integers. Received: ${fmtShape(shape)}`);
       }
+    }
+    // checked before anything is allocated: a config from a file may ask for any size
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > MAX_WEIGHT_SIZE) {
+      throw new ValueError(
+        `Layer "${this.name}" (${this.className}): weight "${name}" of shape ${fmtShape(shape)} would hold ${size} values, ` +
+          `more than the ${MAX_WEIGHT_SIZE} one array can hold. Check the layer's configuration (units, filters, input size)`,
+      );
     }
     const init = initializers.get(args.initializer ?? (isFloat(dtype) ? 'glorot_uniform' : 'zeros'));
     const value = init.call(shape, dtype);
