@@ -31,6 +31,7 @@ import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './
 import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
 import {compileArgsFromConfig} from './compile_config.js';
 import {configToCamel} from './keys.js';
+import {isBeforeKeras3, withLegacyActivations} from './legacy_semantics.js';
 import {
   legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy, stateTree,
   type SaveableModel,
@@ -307,8 +308,12 @@ export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array>
 async function loadKerasArchive(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
   const zip = openKerasZip(bytes, source);
   const configText = textOf(zip.read('config.json'), 'config.json', source);
-  const env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
-  if (zip.has('metadata.json')) parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`);
+  let env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
+  if (zip.has('metadata.json')) {
+    const meta = parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`) as {keras_version?: unknown} | null;
+    // tf.keras 2.13-2.15 also wrote .keras archives
+    if (meta && typeof meta === 'object' && typeof meta.keras_version === 'string' && isBeforeKeras3(meta.keras_version)) env = withLegacyActivations(env);
+  }
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const cc = options.compile === false ? null : (env.compileConfig ?? null);
   // read the weights first: a bad file fails before anything is built
@@ -367,7 +372,8 @@ async function loadLegacyModel(tree: H5Group, source: string, options: LoadModel
     }
     throw new ValueError(`${source}: no model config found in the file (not a Keras model file)`);
   }
-  const env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  let env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  if (isBeforeKeras3(attrString(tree.attrs['keras_version']))) env = withLegacyActivations(env);
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const model = modelFromEnvelope(env, opts);
   const mw = getGroup(tree, 'model_weights');
