@@ -65,3 +65,22 @@ describe('third-party Keras files', () => {
     }
   }
 });
+
+describe('Keras 2 optimizer state', () => {
+  test('Keras 2.1 RMSprop accumulators (no iterations, no learning-rate variable) load into the slots', async () => {
+    const {setWarn, warn} = await import('../src/saving/saving_lib.js');
+    const seen: string[] = [];
+    setWarn((m) => seen.push(m));
+    try {
+      const file = join(DIR, 'dl4j_simple_rnn_tf_keras_2_model.h5');
+      const model = (await loadModel(file)) as unknown as {optimizer: {variables: {name: string; value: Tensor}[]}};
+      assert.deepEqual(seen, []);
+      const tree = await readH5File(file);
+      const saved = getGroup(tree, 'optimizer_weights/training/RMSprop')!.children['Variable:0'] as H5Dataset;
+      const slot = model.optimizer.variables.find((v) => v.name !== 'iteration' && v.name !== 'learning_rate')!;
+      assert.deepEqual(Array.from(slot.value.values), Array.from(saved.data as Float32Array));
+    } finally {
+      setWarn(warn);
+    }
+  });
+});
