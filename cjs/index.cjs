@@ -6,7 +6,7 @@ try {
 } catch (e) {
   if (e && (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE')) {
     const err = new Error(
-      `keras-ts is an ES module: require('keras-ts') needs Node.js >= 20.19 (this is Node.js ${process.version}). ` +
+      `keras-ts is an ES module: require('keras-ts') needs Node.js >= 20.19 (this Node.js ${process.version} cannot require() an ES module). ` +
         "Upgrade Node.js, or load it with `const keras = await import('keras-ts')`.",
     );
     err.code = e.code;

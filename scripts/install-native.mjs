@@ -66,7 +66,7 @@ function main() {
   const why = r.error
     ? r.error.message
     : (out.split('\n').find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? `node-gyp exited with ${r.status}`).trim();
-  say(`native backend not built (${why}); the reference backend will be used. KERAS_NATIVE_VERBOSE=1 shows the build log.`);
+  say(`native backend not built (${why}; ${prebuilt}); the reference backend will be used. KERAS_NATIVE_VERBOSE=1 shows the build log.`);
 }
 
 try {

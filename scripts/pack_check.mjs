@@ -96,6 +96,10 @@ for (const mode of ['install scripts', '--ignore-scripts']) {
   writeFileSync(join(dir, 'fit.ts'), TS);
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   const home = mkdtempSync(join(work, 'keras-home-'));
+  // where require() cannot load an ES module (Node < 20.19; here simulated by the flag), the error says so
+  const old = run(process.execPath, ['--no-experimental-require-module', 'fit.cjs'], dir, {KERAS_HOME: home});
+  if (old.ok || !old.out.includes("require('keras-ts') needs Node.js >= 20.19")) fail(`require() without require(esm) did not give the message:\n${old.out.slice(-1500)}`);
+  else say(`  require() without require(esm): ${old.out.split('\n').find((l) => l.startsWith('Error: keras-ts'))}`);
   const env = {KERAS_HOME: home, KERAS_BACKEND: ''};
   delete env.KERAS_BACKEND;
   for (const [label, cmd, a] of [
