@@ -34,7 +34,7 @@ export function supportsUnicode(env: Record<string, string | undefined> = proces
 }
 
 /** Whether the environment asks for no colour: `NO_COLOR` present and not empty. */
-export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
+export function noColor(env: Record<string, string | undefined> = process.env): boolean {
   return (env['NO_COLOR'] ?? '') !== '';
 }
 
