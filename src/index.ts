@@ -18,7 +18,11 @@ export * as saving from './saving/index.js';
 export * as utils from './utils/index.js';
 export * as config from './config.js';
 export * as backend from './backend.js';
-export * as random from './tensor/random_api.js';
+export * as random from './ops/keras_random.js';
+export * as initializers from './initializers/index.js';
+export * as regularizers from './regularizers/index.js';
+export * as constraints from './constraints/index.js';
+export * as activations from './activations/index.js';
 
 export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/tensor.js';
 export type {NestedArray} from './tensor/tensor.js';
