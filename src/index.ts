@@ -34,3 +34,5 @@ export {ValueError, NotImplementedError} from './errors.js';
 export {Input} from './layers/symbolic_call.js';
 export {Model, Sequential, Functional} from './models/index.js';
 export {Layer, InputSpec} from './layers/index.js';
+export type {StepData, StepTensors} from './trainers/data_adapter.js';
+export type {CompileArgs, FitArgs, EvaluateArgs, PredictArgs, StepLogs, ComputeLossArgs} from './trainers/trainer.js';

@@ -28,7 +28,7 @@ import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
 import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
 import type {History} from '../callbacks/history.js';
 import type {Data} from '../trainers/data_adapter.js';
-import type {Stream} from '../trainers/epoch_iterator.js';
+import {isStream, type Stream} from '../trainers/epoch_iterator.js';
 import type {EvaluateArgs, FitArgs, PredictArgs} from '../trainers/trainer.js';
 import {Model, setFunctionalInit} from './model.js';
 
@@ -260,11 +260,13 @@ export class Functional extends Model {
     return packSequenceAs(this.graph.outputsStruct, Array.isArray(out) ? out : [out]) as Tensor[];
   }
 
-  override async fit(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: FitArgs = {}): Promise<History> {
+  override async fit(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | FitArgs | null, args: FitArgs = {}): Promise<History> {
+    if (isStream(x)) return super.fit(x, y as FitArgs, this.trainerArgs(args));
     const [xs, ys] = this.trainerData(x, y);
     return super.fit(xs, ys, this.trainerArgs(args));
   }
-  override async evaluate(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: EvaluateArgs = {}) {
+  override async evaluate(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | EvaluateArgs | null, args: EvaluateArgs = {}) {
+    if (isStream(x)) return super.evaluate(x, y as EvaluateArgs, this.trainerArgs(args));
     const [xs, ys] = this.trainerData(x, y);
     return super.evaluate(xs, ys, this.trainerArgs(args));
   }

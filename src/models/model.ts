@@ -21,7 +21,12 @@ import * as saving from '../saving/saving_lib.js';
 import type {Tensor} from '../tensor/tensor.js';
 import * as trainer from '../trainers/trainer.js';
 import {sliceRows, type Data, type StepData, type StepTensors} from '../trainers/data_adapter.js';
-import type {Stream} from '../trainers/epoch_iterator.js';
+import {isStream, type Stream} from '../trainers/epoch_iterator.js';
+
+/** An options object in the place of `y` (`fit(stream, {epochs})`): a plain object, not data. */
+function isOptions<T extends object>(y: unknown): y is T {
+  return typeof y === 'object' && y !== null && !Array.isArray(y) && !ArrayBuffer.isView(y) && Object.getPrototypeOf(y) === Object.prototype;
+}
 import {noGrad} from '../autodiff/engine.js';
 import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel, type SummaryRow} from '../utils/summary.js';
 import {formatCount} from '../utils/summary.js';
@@ -110,11 +115,15 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   compile(args: trainer.CompileArgs = {}): void {
     trainer.compile(this, args);
   }
-  fit(x: Data | Stream, y?: Data | null, args: trainer.FitArgs = {}): Promise<History> {
-    return trainer.fit(this, x, y, args);
+  /** `fit(x, y, args)` over arrays, or `fit(stream, args)` over batches (a stream yields its own `y`). */
+  fit(x: Data | Stream, y?: Data | null | trainer.FitArgs, args: trainer.FitArgs = {}): Promise<History> {
+    if (isStream(x) && isOptions<trainer.FitArgs>(y)) return trainer.fit(this, x, null, y);
+    return trainer.fit(this, x, y as Data | null | undefined, args);
   }
-  evaluate(x: Data | Stream, y?: Data | null, args: trainer.EvaluateArgs = {}): Promise<number | number[] | Record<string, number>> {
-    return trainer.evaluate(this, x, y, args);
+  /** `evaluate(x, y, args)` over arrays, or `evaluate(stream, args)`. */
+  evaluate(x: Data | Stream, y?: Data | null | trainer.EvaluateArgs, args: trainer.EvaluateArgs = {}): Promise<number | number[] | Record<string, number>> {
+    if (isStream(x) && isOptions<trainer.EvaluateArgs>(y)) return trainer.evaluate(this, x, null, y);
+    return trainer.evaluate(this, x, y as Data | null | undefined, args);
   }
   predict(x: Data | Stream, args: trainer.PredictArgs = {}): Promise<Tensor | Tensor[]> {
     return trainer.predict(this, x, args);

@@ -1,0 +1,43 @@
+/**
+ * keras.io's programs ported under examples/, run as a user runs them (`npm run example -- <name>`)
+ * on real data: Debian's Fashion-MNIST (in a temporary KERAS_HOME; skipped when not installed),
+ * the UCI digits shipped with the package, PNG files the test writes.
+ */
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FASHION = '/usr/share/datasets/fashion-mnist';
+
+export function runExample(args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, ['scripts/example.mjs', ...args], {cwd: ROOT, env: {...process.env, ...env}, encoding: 'utf8', timeout: 300_000});
+  assert.equal(r.status, 0, `example ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function fashionHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'keras-ts-programs-'));
+  const dir = join(home, 'datasets', 'fashion-mnist');
+  mkdirSync(dir, {recursive: true});
+  for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+    copyFileSync(join(FASHION, f), join(dir, f));
+  }
+  return home;
+}
+
+const skipFashion = existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz')) ? false : `real Fashion-MNIST not installed (${FASHION})`;
+
+test('"Customizing what happens in fit()": the four CustomModels and the GAN (2 steps) through fit', {skip: skipFashion}, () => {
+  const out = runExample(['custom_train_step', '--steps', '2', '--batch-size', '8'], {KERAS_HOME: fashionHome()});
+  // fit prints Keras's progress bar with the metrics each trainStep returns
+  assert.match(out, /Epoch 3\/3\n32\/32 .* - loss: [0-9.]+ - mae: [0-9.]+/);
+  assert.match(out, /Epoch 5\/5\n32\/32 .* - loss: [0-9.]+ - mae: [0-9.]+/);
+  assert.match(out, /2\/2 .* - d_loss: [0-9.]+ - g_loss: [0-9.]+/);
+  const m = /GAN d_loss: ([0-9.]+) g_loss: ([0-9.]+)/.exec(out);
+  assert.ok(m && Number(m[1]) > 0 && Number(m[2]) > 0, out);
+});
