@@ -59,7 +59,7 @@ export class ArraySource implements BatchSource {
 type Signature = {x: (readonly number[])[]; y: (readonly number[])[] | null; sw: (readonly number[])[] | null};
 
 const shapeOf = (ts: Tensor[] | null) => (ts ? ts.map((t) => t.shape.slice(1)) : null);
-const showShape = (rest: readonly number[]) => fmtShape([null, ...rest]);
+const showShape = (rest: readonly number[]) => `[${['None', ...rest].join(', ')}]`;
 
 /**
  * Converts one element a stream yielded into a batch, checking it: the tuple's length, the arrays'
