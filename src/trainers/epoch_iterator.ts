@@ -10,6 +10,7 @@
  * yields nothing more: `fit` then stops with Keras's "ran out of data" warning).
  */
 import {ValueError} from '../errors.js';
+import {permutation} from '../tensor/random.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import {PyDataset} from '../utils/py_dataset.js';
@@ -129,11 +130,15 @@ export class StreamSource implements BatchSource {
   /** Batches already requested (fetched ahead), oldest first. */
   private queue: Promise<IteratorResult<StreamElement>>[] = [];
 
+  private epochCount = 0;
+
   constructor(
     readonly stream: Stream,
     readonly what: string,
     readonly steps: number | null,
     readonly forPredict = false,
+    /** A PyDataset's batches in a new random order each epoch (`fit`'s `shuffle`, as Keras). */
+    readonly shuffle = false,
   ) {
     if (steps !== null && (!Number.isInteger(steps) || steps < 1)) throw new ValueError(`${what}: steps must be a positive integer or null. Received: ${steps}`);
   }
@@ -148,10 +153,11 @@ export class StreamSource implements BatchSource {
     const s = this.stream;
     if (s instanceof PyDataset) {
       const n = s.numBatches;
+      const order = this.shuffle && n !== null ? permutation(n, 0x6b65 + this.epochCount) : null;
       let i = 0;
       return () => {
         if (n !== null && i >= n) return Promise.resolve({done: true, value: undefined});
-        const index = i++;
+        const index = order ? order[i++]! : i++;
         return Promise.resolve().then(() => s.getItem(index)).then((value) => ({done: false, value}));
       };
     }
@@ -240,6 +246,7 @@ export class StreamSource implements BatchSource {
       yield batch;
     }
     if (this.steps === null) this.pull = null;
+    this.epochCount++;
     ds?.onEpochEnd();
   }
 }

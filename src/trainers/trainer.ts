@@ -362,7 +362,7 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
   let val: BatchSource | null = null;
   if (isStream(x)) {
     checkStreamArgs('fit', y, args);
-    train = new StreamSource(x, 'fit', args.stepsPerEpoch ?? null);
+    train = new StreamSource(x, 'fit', args.stepsPerEpoch ?? null, false, shuffle !== false);
   } else {
     let xs = toTensorList(x, 'x');
     if (!xs) throw new ValueError('fit: `x` must be provided');

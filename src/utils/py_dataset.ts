@@ -16,14 +16,17 @@
  * `workers` is how many `getItem` calls are in flight while a step runs (the next batches are
  * prepared ahead, up to `maxQueueSize`): it overlaps a `getItem` that awaits I/O with the training
  * step. JavaScript runs one thread per isolate, so a synchronous `getItem` runs between steps;
- * `useMultiprocessing` (Python's processes) has no equivalent here and is refused.
+ * `useMultiprocessing` (Python's processes) has no equivalent here: it is accepted, with a warning,
+ * and changes nothing. `fit` with `shuffle` (the default) visits the batches in a new order each epoch.
  */
 import {ValueError} from '../errors.js';
+
+let warnedMultiprocessing = false;
 
 export interface PyDatasetArgs {
   /** `getItem` calls kept in flight (default 1). */
   workers?: number;
-  /** Python Keras's worker processes: not available in JavaScript (must be false). */
+  /** Python Keras's worker processes: no effect in JavaScript (a warning says so). */
   useMultiprocessing?: boolean;
   /** The most batches prepared ahead (default 10). */
   maxQueueSize?: number;
@@ -39,10 +42,11 @@ export abstract class PyDataset {
     if (!Number.isInteger(maxQueueSize) || maxQueueSize < 1) {
       throw new ValueError(`PyDataset: maxQueueSize must be a positive integer. Received: maxQueueSize=${maxQueueSize}`);
     }
-    if (useMultiprocessing) {
-      throw new ValueError(
-        'PyDataset: useMultiprocessing=true is not supported in JavaScript (no worker processes share the dataset object). ' +
-          'Use `workers` to keep several asynchronous getItem calls in flight.',
+    if (useMultiprocessing && !warnedMultiprocessing) {
+      warnedMultiprocessing = true;
+      console.warn(
+        'PyDataset: useMultiprocessing has no effect in JavaScript (no worker process can share the dataset object): ' +
+          'getItem runs on the main thread, `workers` calls in flight.',
       );
     }
     this.workers = workers;

@@ -61,3 +61,11 @@ test('"Writing a training loop from scratch" on real Fashion-MNIST (12,000 image
   assert.match(out, /Training acc over epoch: [0-9.]+\nValidation acc/);
   assert.match(out, /Training loss \(with the activity regularization\) at step 0: [0-9.]+/);
 });
+
+test('PyDataset-fed training (the built-in methods guide\'s ExamplePyDataset) on the shipped UCI digits', () => {
+  const out = runExample(['pydataset_training']);
+  assert.match(out, /Epoch 10\/10\n36\/36 .* - loss: [0-9.]+ - sparse_categorical_accuracy: [0-9.]+ - val_loss: [0-9.]+ - val_sparse_categorical_accuracy: [0-9.]+/);
+  assert.match(out, /Evaluate on the validation PyDataset: \[ [0-9.]+, [0-9.]+ \]/);
+  const acc = Number(/Test accuracy: ([0-9.]+)/.exec(out)![1]);
+  assert.ok(acc > 0.85, out); // measured 0.93
+});

@@ -75,10 +75,17 @@ test('async generators, PyDataset (async getItem, 3 in flight) and an endless ge
   }
   const ds = new Batches({workers: 3});
   const viaPyDataset = makeModel();
-  await viaPyDataset.fit(ds, {epochs: 2, verbose: 0});
+  await viaPyDataset.fit(ds, {epochs: 2, verbose: 0, shuffle: false});
   assert.deepEqual(weightsOf(viaPyDataset), weightsOf(reference));
   assert.equal(ds.epochsEnded, 2);
   assert.deepEqual(ds.calls, [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]);
+  // with fit's default shuffle, each epoch visits every batch once, in a new order
+  const shuffled = new Batches();
+  await makeModel().fit(shuffled, {epochs: 2, verbose: 0});
+  const [e1, e2] = [shuffled.calls.slice(0, 6), shuffled.calls.slice(6)];
+  assert.deepEqual([...e1].sort(), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual([...e2].sort(), [0, 1, 2, 3, 4, 5]);
+  assert.notDeepEqual(e1, e2);
 
   function* endless() {
     for (;;) yield* batches();
