@@ -15,3 +15,5 @@ export {modelToDot, plotModel, type ModelToDotOptions, type PlotModelOptions} fr
 export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type HistoryChartOptions, type PlotHistoryOptions, type HistoryLike} from './history_plot.js';
 export {PyDataset, type PyDatasetArgs} from './py_dataset.js';
 export {unpackXYSampleWeight} from '../trainers/data_adapter.js';
+export {imageDatasetFromDirectory, ImageDataset, type ImageDatasetOptions} from './image_dataset.js';
+export {loadImg, imgToArray} from './image_utils.js';

@@ -4,32 +4,12 @@
  * the UCI digits shipped with the package, PNG files the test writes.
  */
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {fileURLToPath} from 'node:url';
+import {fashionHome, runExample} from './run_example.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist';
-
-export function runExample(args: string[], env: Record<string, string> = {}): string {
-  const r = spawnSync(process.execPath, ['scripts/example.mjs', ...args], {cwd: ROOT, env: {...process.env, ...env}, encoding: 'utf8', timeout: 300_000});
-  assert.equal(r.status, 0, `example ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-function fashionHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'keras-ts-programs-'));
-  const dir = join(home, 'datasets', 'fashion-mnist');
-  mkdirSync(dir, {recursive: true});
-  for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
-    copyFileSync(join(FASHION, f), join(dir, f));
-  }
-  return home;
-}
-
 const skipFashion = existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz')) ? false : `real Fashion-MNIST not installed (${FASHION})`;
 
 test('"Customizing what happens in fit()": the four CustomModels and the GAN (2 steps) through fit', {skip: skipFashion}, () => {
