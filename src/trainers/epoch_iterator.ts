@@ -145,7 +145,10 @@ export class StreamSource implements BatchSource {
 
   get numBatches(): number | null {
     if (this.steps !== null) return this.steps;
-    return this.stream instanceof PyDataset ? this.stream.numBatches : null;
+    if (this.stream instanceof PyDataset) return this.stream.numBatches;
+    // a dataset object that knows its length per pass (keras.utils' datasets) says so as `numBatches`
+    const n: unknown = (this.stream as {numBatches?: unknown}).numBatches;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
   }
 
   /** A fresh pass over the stream (a generator object returns itself: exhausted stays exhausted). */
