@@ -7,29 +7,32 @@ import assert from 'node:assert/strict';
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {fashionHome, runExample} from './run_example.js';
+import {fashionHome, onReference, runExample} from './run_example.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const skipFashion = existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz')) ? false : `real Fashion-MNIST not installed (${FASHION})`;
 
 test('"Customizing what happens in fit()": the four CustomModels and the GAN (2 steps) through fit', {skip: skipFashion}, () => {
-  const out = runExample(['custom_train_step', '--steps', '2', '--batch-size', '8'], {KERAS_HOME: fashionHome()});
+  const steps = onReference ? '1' : '2';
+  const out = runExample(['custom_train_step', '--steps', steps, '--batch-size', onReference ? '4' : '8'], {KERAS_HOME: fashionHome()});
   // fit prints Keras's progress bar with the metrics each trainStep returns
   assert.match(out, /Epoch 3\/3\n32\/32 .* - loss: [0-9.]+ - mae: [0-9.]+/);
   assert.match(out, /Epoch 5\/5\n32\/32 .* - loss: [0-9.]+ - mae: [0-9.]+/);
-  assert.match(out, /2\/2 .* - d_loss: [0-9.]+ - g_loss: [0-9.]+/);
+  assert.match(out, new RegExp(`${steps}/${steps} .* - d_loss: [0-9.]+ - g_loss: [0-9.]+`));
   const m = /GAN d_loss: ([0-9.]+) g_loss: ([0-9.]+)/.exec(out);
   assert.ok(m && Number(m[1]) > 0 && Number(m[2]) > 0, out);
 });
 
-test('"Simple MNIST convnet" on real Fashion-MNIST (1 epoch on 6,000 images)', {skip: skipFashion}, () => {
-  const out = runExample(['mnist_convnet', '--epochs', '1', '--limit', '6000'], {KERAS_HOME: fashionHome()});
+test('"Simple MNIST convnet" on real Fashion-MNIST (1 epoch on 6,000 images; 1,000 on the reference backend)', {skip: skipFashion}, () => {
+  const n = onReference ? 1000 : 6000;
+  const out = runExample(['mnist_convnet', '--epochs', '1', '--limit', String(n)], {KERAS_HOME: fashionHome()});
   assert.match(out, /Total params: 34,826 \(136\.04 KB\)/); // Keras prints the same count for this model
-  assert.match(out, /x_train shape: \[ 6000, 28, 28, 1 \]/);
-  assert.match(out, /43\/43 .* - accuracy: [0-9.]+ - loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_loss: [0-9.]+/);
+  assert.match(out, new RegExp(`x_train shape: \\[ ${n}, 28, 28, 1 \\]`));
+  const steps = Math.ceil(Math.floor(n * (1 - 0.1)) / 128); // validationSplit: 0.1
+  assert.match(out, new RegExp(`${steps}/${steps} .* - accuracy: [0-9.]+ - loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_loss: [0-9.]+`));
   const acc = Number(/Test accuracy: ([0-9.]+)/.exec(out)![1]);
-  // measured 0.66 for this short run (the full recipe, 15 epochs on 60,000 images, is the keras.io one)
-  assert.ok(acc > 0.55, out);
+  // measured 0.66 for the 6,000-image run (the full recipe, 15 epochs on 60,000 images, is keras.io's)
+  assert.ok(acc > (onReference ? 0.2 : 0.55), out);
 });
 
 test('"Writing a training loop from scratch" on real Fashion-MNIST (12,000 images)', {skip: skipFashion}, () => {

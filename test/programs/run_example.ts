@@ -6,6 +6,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
+/**
+ * The backend the examples run on (they inherit the environment). On the plain-TypeScript reference
+ * backend (CI runs the suite on it too) the tests train the big examples on less data.
+ */
+export const onReference = ['reference', 'js'].includes(process.env['KERAS_BACKEND'] ?? '');
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
