@@ -1,6 +1,6 @@
 """Writes test/fixtures/numpy_extra_ops.json: NumPy values and PyTorch gradients for the composite ops
 of src/ops/numpy_extra.ts (var, std, moments, tril, triu, unstack, linspace, norm, isfinite,
-nanToNum, cumprod, roll) and logsumexp.
+nanToNum, cumprod, roll, einsum) and logsumexp.
 
 Run with /usr/bin/python3 (Debian's python3-numpy and python3-torch). For a differentiable case the
 gradient is d/dx sum(op(x) * w) for the stored weights w (one per output element).
@@ -60,6 +60,18 @@ cases = [
     case("logsumexp", x234, {"axis": 2}, lambda a: np.log(np.exp(a).sum(axis=2)), lambda a: torch.logsumexp(a, 2)),
     case("std", pos, {"axis": None}, lambda a: a.std(), lambda a: a.std(unbiased=False)),
 ]
+# einsum: x is the first operand; the others are stored with the case (the gradient is x's)
+b45 = rng.uniform(-1, 1, size=(4, 5))
+b245 = rng.uniform(-1, 1, size=(2, 4, 5))
+v4 = rng.uniform(-1, 1, size=(4,))
+for spec, others in [("ij,jk->ik", [b45]), ("ij,jk", [b45]), ("bij,bjk->bik", [b245]), ("ij->ji", []), ("ij->", []),
+                     ("ij,j->i", [v4]), ("bij,jk->bk", [b45]), ("ij,ij->ij", [x34 * 0.5])]:
+    x = x234 if spec.startswith("b") else x34
+    c = case("einsum", x, {"subscripts": spec, "others": [t(o) for o in others]},
+             lambda a, spec=spec, others=others: np.einsum(spec, a, *others),
+             lambda a, spec=spec, others=others: torch.einsum(spec, a, *[torch.tensor(o) for o in others]))
+    cases.append(c)
+
 special = np.array([1.0, np.nan, np.inf, -np.inf, -2.5, 0.0])
 cases.append({"op": "isfinite", "x": {"shape": [6], "values": [1.0, "nan", "inf", "-inf", -2.5, 0.0]}, "args": {},
               "expected": t(np.isfinite(special).astype(np.float64))})

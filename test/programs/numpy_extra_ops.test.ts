@@ -34,6 +34,7 @@ function run(c: Case, x: Tensor): Tensor {
     case 'roll': return ops.roll(x, a['shift'], a['axis']);
     case 'logsumexp': return ops.logsumexp(x, a['axis']);
     case 'isfinite': return ops.cast(ops.isfinite(x), 'float64');
+    case 'einsum': return ops.einsum(a['subscripts'], x, ...(a['others'] as Arr[]).map(toTensor));
     case 'nanToNum': return ops.nanToNum(x, {nan: a['nan'], posinf: a['posinf'], neginf: a['neginf']});
     default: throw new Error(`no case ${c.op}`);
   }
@@ -67,4 +68,7 @@ test('the composite ops name what is wrong', () => {
   assert.throws(() => ops.unstack(keras.ones([2, 3]), 3), /unstack: num=3 does not match the size 2 of axis 0/);
   assert.throws(() => ops.norm(keras.ones([2, 3]), {ord: 1}), /only ord=null or 'fro' is supported/);
   assert.throws(() => ops.roll(keras.ones([2, 3]), [1, 2], 0), /roll: shift and axis must have the same length/);
+  assert.throws(() => ops.einsum('ij,jk->ik', keras.ones([2, 3]), keras.ones([4, 5])), /einsum: subscript "j" has size 3 in one operand and 4 in operand 1 \(shape \[4, 5\]\)/);
+  assert.throws(() => ops.einsum('ii->i', keras.ones([2, 2])), /repeated subscripts within one operand \("ii"\) are not supported/);
+  assert.throws(() => ops.einsum('ij->ik', keras.ones([2, 2])), /output subscript "k" does not appear in the inputs/);
 });
