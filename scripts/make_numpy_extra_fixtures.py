@@ -72,6 +72,12 @@ for spec, others in [("ij,jk->ik", [b45]), ("ij,jk", [b45]), ("bij,bjk->bik", [b
              lambda a, spec=spec, others=others: torch.einsum(spec, a, *[torch.tensor(o) for o in others]))
     cases.append(c)
 
+# sort / argsort (distinct values: no ties, so every library gives one order)
+cases.append(case("sort", x234, {"axis": -1}, lambda a: np.sort(a, axis=-1), lambda a: torch.sort(a, dim=-1).values))
+cases.append(case("sort", x234, {"axis": 1}, lambda a: np.sort(a, axis=1), lambda a: torch.sort(a, dim=1).values))
+cases.append(case("argsort", x234, {"axis": 0}, lambda a: np.argsort(a, axis=0)))
+cases.append(case("argsort", x34, {"axis": -1}, lambda a: np.argsort(a, axis=-1)))
+
 special = np.array([1.0, np.nan, np.inf, -np.inf, -2.5, 0.0])
 cases.append({"op": "isfinite", "x": {"shape": [6], "values": [1.0, "nan", "inf", "-inf", -2.5, 0.0]}, "args": {},
               "expected": t(np.isfinite(special).astype(np.float64))})

@@ -6,9 +6,9 @@
 import {ValueError} from '../errors.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
-import {concatenate, reshape, slice, split, squeeze, transpose} from './array.js';
-import {checkAxes, checkAxis, toFloat, toTensor, type TensorLike} from './core.js';
-import {abs, equal, isnan, less, max, mean, min, multiply, power, sqrt, square, subtract, sum, where} from './math.js';
+import {concatenate, moveaxis, reshape, slice, split, squeeze, transpose} from './array.js';
+import {cast, checkAxes, checkAxis, toFloat, toTensor, type TensorLike} from './core.js';
+import {abs, equal, isnan, less, max, mean, min, multiply, negative, power, sqrt, square, subtract, sum, topK, where} from './math.js';
 import type {Axis} from './math.js';
 
 /** Population variance over `axis` (all axes when null), as `np.var`. */
@@ -203,4 +203,28 @@ export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
   });
   const reduce = all.map((_, k) => k).slice(out.length);
   return reduce.length ? sum(product!, reduce) : product!;
+}
+
+/** `x`'s values along `axis` in ascending order and their indices: the TopK kernel of `-x` over all of them. */
+function sorted(x: TensorLike, axis: number, op: string): [Tensor, Tensor] {
+  const t = toTensor(x, 'x', op);
+  if (t.rank === 0) throw new ValueError(`${op}: x must have at least 1 dimension. Received a scalar`);
+  const a = checkAxis(axis, t.rank, op, t.shape);
+  const last = t.rank - 1;
+  const moved = a === last ? t : moveaxis(t, a, last);
+  const n = moved.shape[last]!;
+  if (n === 0) return [t, cast(t, 'int32')];
+  const [negValues, indices] = topK(negative(moved), n);
+  const values = negative(negValues);
+  return a === last ? [values, indices] : [moveaxis(values, last, a), moveaxis(indices, last, a)];
+}
+
+/** `x` sorted ascending along `axis` (default the last), as `np.sort`; differentiable (the gradient follows each value). */
+export function sort(x: TensorLike, axis = -1): Tensor {
+  return sorted(x, axis, 'sort')[0];
+}
+
+/** The indices that sort `x` ascending along `axis` (int32), as `np.argsort`. */
+export function argsort(x: TensorLike, axis = -1): Tensor {
+  return sorted(x, axis, 'argsort')[1];
 }

@@ -35,6 +35,8 @@ function run(c: Case, x: Tensor): Tensor {
     case 'logsumexp': return ops.logsumexp(x, a['axis']);
     case 'isfinite': return ops.cast(ops.isfinite(x), 'float64');
     case 'einsum': return ops.einsum(a['subscripts'], x, ...(a['others'] as Arr[]).map(toTensor));
+    case 'sort': return ops.sort(x, a['axis']);
+    case 'argsort': return ops.cast(ops.argsort(x, a['axis']), 'float64');
     case 'nanToNum': return ops.nanToNum(x, {nan: a['nan'], posinf: a['posinf'], neginf: a['neginf']});
     default: throw new Error(`no case ${c.op}`);
   }
