@@ -12,7 +12,7 @@ import {abs, equal, isnan, less, max, mean, min, multiply, negative, power, sqrt
 import type {Axis} from './math.js';
 
 /** Population variance over `axis` (all axes when null), as `np.var`. */
-export function variance(x: TensorLike, axis: Axis = null, keepdims = false): Tensor {
+function variance(x: TensorLike, axis: Axis = null, keepdims = false): Tensor {
   const t = toFloat(toTensor(x, 'x', 'var'));
   const m = mean(t, axis, true);
   return mean(square(subtract(t, m)), axis, keepdims);
