@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
+  {linterOptions: {reportUnusedDisableDirectives: 'off'}},
   {
     // build outputs and generated files are not source
     ignores: ['dist/**', '**/build/**', 'node_modules/**', 'coverage/**', '**/*.generated.*', '**/generated/**', '**/*.min.js', 'native/**/*.js'],
@@ -26,13 +27,23 @@ export default tseslint.config(
       'no-useless-assignment': 'off',
       // `let [a, b] = f()` where only `a` changes later is fine
       'prefer-const': ['error', {destructuring: 'all'}],
+      // ANSI escapes in patterns that strip terminal colours
+      'no-control-regex': 'off',
       // `interface XArgs extends YArgs {}` names a layer's options as Keras does
       '@typescript-eslint/no-empty-object-type': ['error', {allowInterfaces: 'with-single-extends', allowObjectTypes: 'always'}],
     },
   },
   {
     // the scripts run under Node
-    files: ['**/*.mjs', '**/*.js'],
-    languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly'}},
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    languageOptions: {
+      globals: {process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly'},
+    },
+  },
+  {
+    // the CommonJS entry of the package
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {module: 'writable', require: 'readonly', exports: 'writable', __dirname: 'readonly'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
 );

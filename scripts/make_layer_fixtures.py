@@ -10,6 +10,11 @@ BatchNormalization in training mode also records Keras's moving statistics after
 moving = moving * momentum + batch * (1 - momentum), with the *biased* batch variance (PyTorch's
 own running_var uses the unbiased one, so it is not used as the oracle).
 
+Gradients: every input and weight drawn here is a leaf that autograd follows, so each case also
+records the gradients of sum(y * w) (w a fixed weighting, cos-based, stored as `w`) with respect to
+the input (`gradInput`) and to each weight (`gradWeights`, null where the output does not depend on
+it, as BatchNormalization's moving statistics in training mode).
+
 Run with `/usr/bin/python3 scripts/make_layer_fixtures.py`.
 """
 import json
@@ -25,7 +30,7 @@ OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'layers'
 
 def rand(*shape, scale=1.0):
     """float32 values, returned as float64 for the oracle (same numbers)."""
-    return (torch.randn(*shape, dtype=torch.float32) * scale).to(torch.float64)
+    return (torch.randn(*shape, dtype=torch.float32) * scale).to(torch.float64).requires_grad_(True)
 
 
 def enc(t):
@@ -36,6 +41,15 @@ def enc(t):
 def case(name, layer, init, options, x, weights, y, **extra):
     c = {'name': name, 'layer': layer, 'init': init, 'options': options, 'input': enc(x),
          'weights': [enc(w) for w in weights], 'output': enc(y)}
+    # a fixed weighting (no draw from the generator, so the values above stay as they were)
+    w = (torch.cos(torch.arange(y.numel(), dtype=torch.float64) * 0.37) + 1.25).reshape(y.shape)
+    wrt = [x, *weights]
+    assert all(t.requires_grad for t in wrt), f'{name}: an input or weight is outside the autograd graph'
+    grads = torch.autograd.grad((y * w).sum(), wrt, allow_unused=True, retain_graph=True)
+    c['w'] = enc(w)
+    assert grads[0] is not None, f'{name}: the output does not depend on the input object given (compute y from it)'
+    c['gradInput'] = enc(grads[0])
+    c['gradWeights'] = [None if g is None else enc(g) for g in grads[1:]]
     c.update(extra)
     return c
 
@@ -64,10 +78,12 @@ def dense_cases():
     lin = torch.nn.Linear(5, 3).double()
     w, b = lin.weight.detach(), lin.bias.detach()
     w, b = w.float().double(), b.float().double()
-    cases.append(case('dense', 'Dense', [3], {}, x, [w.T, b], F.linear(x, w, b)))
-    cases.append(case('dense_relu', 'Dense', [3], {'activation': 'relu'}, x, [w.T, b], F.relu(F.linear(x, w, b))))
+    k = w.T.clone().requires_grad_(True)  # the Keras kernel (in, out), a leaf for autograd
+    b.requires_grad_(True)
+    cases.append(case('dense', 'Dense', [3], {}, x, [k, b], F.linear(x, k.T, b)))
+    cases.append(case('dense_relu', 'Dense', [3], {'activation': 'relu'}, x, [k, b], F.relu(F.linear(x, k.T, b))))
     x3 = rand(2, 3, 5)
-    cases.append(case('dense_3d_no_bias', 'Dense', [3], {'useBias': False}, x3, [w.T], F.linear(x3, w)))
+    cases.append(case('dense_3d_no_bias', 'Dense', [3], {'useBias': False}, x3, [k], F.linear(x3, k.T)))
     return cases
 
 
@@ -113,8 +129,9 @@ def conv_cases():
                       F.relu(conv2d_tf(x, k, b, (2, 1), 'valid'))))
     cases.append(case('conv2d_dilated_same', 'Conv2D', [4, [3, 2]], {'padding': 'same', 'dilationRate': 2}, x, [k, b],
                       conv2d_tf(x, k, b, (1, 1), 'same', (2, 2))))
-    y = conv2d_tf(x, k, b, (1, 1), 'valid')
-    cases.append(case('conv2d_channels_first', 'Conv2D', [4, [3, 2]], {'dataFormat': 'channels_first'}, nhwc(x), [k, b], nhwc(y)))
+    xc = nhwc(x)
+    y = conv2d_tf(to_nhwc(xc), k, b, (1, 1), 'valid')
+    cases.append(case('conv2d_channels_first', 'Conv2D', [4, [3, 2]], {'dataFormat': 'channels_first'}, xc, [k, b], nhwc(y)))
 
     # Conv2DTranspose: Keras kernel (kh, kw, out, in); PyTorch weight (in, out, kh, kw)
     x = rand(2, 3, 4, 2)
@@ -230,7 +247,8 @@ def normalization_cases():
     mm = rand(2, scale=0.3)
     mv = rand(2, scale=0.3).abs() + 0.5
     eps = 1e-3
-    y = to_nhwc(F.batch_norm(nhwc(x), mm.clone(), mv.clone(), gamma, beta, training=False, eps=eps))
+    # inference: F.batch_norm cannot differentiate through running statistics, so the formula
+    y = (x - mm) / torch.sqrt(mv + eps) * gamma + beta
     cases.append(case('batch_norm_inference', 'BatchNormalization', [], {}, x, [gamma, beta, mm, mv], y, training=False))
     y = to_nhwc(F.batch_norm(nhwc(x), None, None, gamma, beta, training=True, eps=eps))
     bm = x.mean(dim=(0, 1, 2))

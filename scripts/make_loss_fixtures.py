@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes test/fixtures/losses/losses.json: per-sample values of each Keras loss computed with
 PyTorch (torch.nn.functional where it has the loss, else the formula written with torch ops in
-float64, following Keras's definition: epsilon 1e-7 clipping for probabilities).
+float64, following Keras's definition: epsilon 1e-7 clipping for probabilities), and the gradient
+of sum(values * w) with respect to y_pred (`w` = linspace(0.5, 1.5) over the samples) by autograd.
 
 Run with Debian's torch: /usr/bin/python3 scripts/make_loss_fixtures.py
 """
@@ -29,12 +30,19 @@ reg_true = torch.rand(4, 3, dtype=d) * 2
 reg_pred = torch.randn(4, 3, dtype=d) * 2
 pos_pred = torch.rand(4, 3, dtype=d) * 3 + 0.1
 pm_true = bin_true * 2 - 1
+# every y_pred above is differentiated (the draws above are unchanged by this)
+for t in (logits, bin_logits, reg_pred, pos_pred):
+    t.requires_grad_(True)
+probs = torch.softmax(logits, -1)
+bin_probs = torch.sigmoid(bin_logits)
 
 cases = {}
 
 def add(name, fn, y_true, y_pred, args, values, how):
-    cases[name] = {'fn': fn, 'args': args, 'y_true': y_true.tolist(), 'y_pred': y_pred.tolist(),
-                   'expected': values.tolist(), 'oracle': how}
+    w = torch.linspace(0.5, 1.5, values.shape[0], dtype=d)
+    (grad,) = torch.autograd.grad((values * w).sum(), [y_pred], retain_graph=True)
+    cases[name] = {'fn': fn, 'args': args, 'y_true': y_true.detach().tolist(), 'y_pred': y_pred.detach().tolist(),
+                   'expected': values.detach().tolist(), 'oracle': how, 'w': w.tolist(), 'grad_y_pred': grad.tolist()}
 
 add('cce_logits', 'categoricalCrossentropy', soft, logits, {'fromLogits': True},
     F.cross_entropy(logits, soft, reduction='none'), 'F.cross_entropy (soft targets)')
@@ -45,8 +53,10 @@ add('cce_smoothing', 'categoricalCrossentropy', onehot, logits, {'fromLogits': T
     F.cross_entropy(logits, labels, reduction='none', label_smoothing=ls), 'F.cross_entropy label_smoothing')
 add('scce_logits', 'sparseCategoricalCrossentropy', labels.to(d), logits, {'fromLogits': True},
     F.cross_entropy(logits, labels, reduction='none'), 'F.cross_entropy')
+# Keras 3 (numpy and jax backends) normalizes the probabilities before clipping, as for categorical
+# crossentropy: equal values for rows summing to 1, but the gradient has the normalization's term
 add('scce_probs', 'sparseCategoricalCrossentropy', labels.to(d), probs, {},
-    F.nll_loss(torch.log(torch.clamp(probs, EPS, 1 - EPS)), labels, reduction='none'), 'nll of clipped log')
+    F.nll_loss(torch.log(torch.clamp(probs / probs.sum(-1, keepdim=True), EPS, 1 - EPS)), labels, reduction='none'), 'nll of clipped log of normalized probs')
 add('bce_logits', 'binaryCrossentropy', bin_true, bin_logits, {'fromLogits': True},
     F.binary_cross_entropy_with_logits(bin_logits, bin_true, reduction='none').mean(-1), 'F.binary_cross_entropy_with_logits')
 clipped = torch.clamp(bin_probs, EPS, 1 - EPS)

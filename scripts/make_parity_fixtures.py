@@ -305,6 +305,108 @@ def binary_cases():
     return cases
 
 
+# --- native sizes ------------------------------------------------------------------------------
+# The cases above are small (<= 60 elements): below MIN_NATIVE_ELEMENTS (256), where the native backend
+# hands elementwise kernels to the reference. These are >= 4,096 elements with odd lengths (4111 =
+# 4096 + 15: a 15-, 7- and 3-element tail for 16-, 8- and 4-lane SIMD) so that every native unary,
+# binary, reduction and softmax kernel meets PyTorch. Inputs are not stored: both sides draw them from
+# xorshift32 (exact in float64, rounded once to float32); y and the gradients are stored as base64
+# little-endian float32. Written to test/fixtures/parity_native/ (read by test/parity/native_torch.test.ts).
+
+NATIVE_DIR = os.path.normpath(os.path.join(OUT_DIR, '..', 'parity_native'))
+
+
+def xorshift_tensor(shape, seed, lo, hi):
+    """float32 values lo + (hi - lo) * u, u from xorshift32(seed) as src/testing/kernel_test.ts draws them."""
+    n = 1
+    for d in shape:
+        n *= d
+    s = seed & 0xffffffff
+    out = []
+    for _ in range(n):
+        s ^= (s << 13) & 0xffffffff
+        s ^= s >> 17
+        s ^= (s << 5) & 0xffffffff
+        out.append(lo + (hi - lo) * (s / 4294967296.0))
+    return torch.tensor(out, dtype=torch.float32).reshape(shape).double()
+
+
+def b64(t):
+    import base64
+    import numpy as np
+    a = t.detach().to(torch.float32).contiguous().numpy().astype('<f4')
+    assert np.isfinite(a).all(), 'fixtures hold finite values only'
+    return {'shape': list(t.shape), 'b64': base64.b64encode(a.tobytes()).decode('ascii')}
+
+
+def native_case(name, op, kernel, options, inputs, fn, seed):
+    """inputs: {name: (shape, seed, lo, hi)}; w is drawn from xorshift32(seed) in [-1, 1)."""
+    leaves = {k: xorshift_tensor(*spec).requires_grad_(True) for k, spec in inputs.items()}
+    y = fn(*leaves.values())
+    w = xorshift_tensor(list(y.shape), seed, -1.0, 1.0)
+    grads = torch.autograd.grad((y * w).sum(), list(leaves.values()))
+    return {
+        'name': name, 'op': op, 'kernel': kernel, 'options': options,
+        'inputs': {k: {'shape': list(spec[0]), 'seed': spec[1], 'lo': spec[2], 'hi': spec[3]} for k, spec in inputs.items()},
+        'wSeed': seed, 'y': b64(y), 'grads': {k: b64(g) for k, g in zip(leaves, grads)},
+    }
+
+
+def native_size_cases():
+    cases = []
+    n = [4111]
+    unary = [
+        # name, op, kernel, options, lo, hi, torch function
+        ('negative', 'negative', 'Neg', {}, -4, 4, torch.neg),
+        ('abs', 'abs', 'Abs', {}, -4, 4, torch.abs),
+        ('square', 'square', 'Square', {}, -4, 4, torch.square),
+        ('sqrt', 'sqrt', 'Sqrt', {}, 0.05, 9, torch.sqrt),
+        ('rsqrt', 'rsqrt', 'Rsqrt', {}, 0.05, 9, torch.rsqrt),
+        ('reciprocal', 'reciprocal', 'Reciprocal', {}, 0.25, 4, torch.reciprocal),
+        ('exp', 'exp', 'Exp', {}, -20, 20, torch.exp),
+        ('log', 'log', 'Log', {}, 0.01, 50, torch.log),
+        ('tanh', 'tanh', 'Tanh', {}, -6, 6, torch.tanh),
+        ('sigmoid', 'sigmoid', 'Sigmoid', {}, -12, 12, torch.sigmoid),
+        ('relu', 'relu', 'Relu', {}, -4, 4, torch.relu),
+        ('leakyRelu', 'leakyRelu', 'LeakyRelu', {'negativeSlope': 0.15}, -4, 4, lambda x: F.leaky_relu(x, 0.15)),
+        ('elu', 'elu', 'Elu', {'alpha': 1.5}, -6, 4, lambda x: F.elu(x, alpha=1.5)),
+        ('softplus', 'softplus', 'Softplus', {}, -25, 25, F.softplus),
+        ('softsign', 'softsign', 'Softsign', {}, -8, 8, F.softsign),
+        ('clip', 'clip', 'Clip', {'min': -0.3, 'max': 0.7}, -2, 2, lambda x: torch.clamp(x, -0.3, 0.7)),
+    ]
+    for i, (name, op, kernel, opts, lo, hi, fn) in enumerate(unary):
+        cases.append(native_case(f'{name}/4111', op, kernel, opts, {'x': (n, 100 + i, lo, hi)}, fn, 500 + i))
+    binary = [('add', 'Add', torch.add), ('subtract', 'Sub', torch.sub), ('multiply', 'Mul', torch.mul),
+              ('divide', 'Div', torch.div), ('maximum', 'Maximum', torch.maximum), ('minimum', 'Minimum', torch.minimum)]
+    for i, (op, kernel, fn) in enumerate(binary):
+        for j, (label, sa, sb) in enumerate([('same_shape_4111', [4111], [4111]), ('broadcast_63x67_by_67', [63, 67], [67])]):
+            seed = 200 + 10 * i + 2 * j
+            # divisors in [0.5, 2) away from zero
+            b_lo, b_hi = (0.5, 2.0) if op == 'divide' else (-3.0, 3.0)
+            cases.append(native_case(f'{op}/{label}', op, kernel, {}, {'a': (sa, seed, -3.0, 3.0), 'b': (sb, seed + 1, b_lo, b_hi)}, fn, 600 + 10 * i + j))
+    reductions = [('sum', 'Sum', torch.sum), ('mean', 'Mean', torch.mean),
+                  ('max', 'Max', lambda x, dim: torch.amax(x, dim=dim)), ('min', 'Min', lambda x, dim: torch.amin(x, dim=dim))]
+    for i, (op, kernel, fn) in enumerate(reductions):
+        for j, axis in enumerate([-1, 0]):
+            cases.append(native_case(f'{op}/37x113_axis{axis}', op, kernel, {'axis': axis}, {'x': ([37, 113], 300 + 10 * i + j, -3.0, 3.0)},
+                                     lambda x, fn=fn, axis=axis: fn(x, dim=axis), 700 + 10 * i + j))
+    for i, (op, kernel, fn) in enumerate([('softmax', 'Softmax', F.softmax), ('logSoftmax', 'LogSoftmax', F.log_softmax)]):
+        for j, axis in enumerate([-1, 0]):
+            cases.append(native_case(f'{op}/37x113_axis{axis}', op, kernel, {'axis': axis}, {'x': ([37, 113], 400 + 10 * i + j, -8.0, 8.0)},
+                                     lambda x, fn=fn, axis=axis: fn(x, dim=axis), 800 + 10 * i + j))
+    return cases
+
+
+def write_native_sizes():
+    os.makedirs(NATIVE_DIR, exist_ok=True)
+    path = os.path.join(NATIVE_DIR, 'elementwise_large.json')
+    cases = native_size_cases()
+    with open(path, 'w') as f:
+        json.dump({'generator': 'scripts/make_parity_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f, separators=(',', ':'))
+        f.write('\n')
+    print(f'{path}: {len(cases)} cases, {os.path.getsize(path)} bytes')
+
+
 def main():
     torch.set_default_dtype(torch.float64)
     groups = {
@@ -325,6 +427,7 @@ def main():
         total += os.path.getsize(path)
         print(f'{path}: {len(cases)} cases, {os.path.getsize(path)} bytes')
     print(f'total {total} bytes')
+    write_native_sizes()
 
 
 if __name__ == '__main__':

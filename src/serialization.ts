@@ -83,7 +83,7 @@ export function lookupIdentifier<T>(identifier: unknown, lookup: IdentifierLooku
 }
 
 /** Whether `x` is a `{className, config?}` (the config, when present, an object). */
-export function isSerializedObject(x: unknown): x is {className: string; config?: Record<string, unknown>} {
+function isSerializedObject(x: unknown): x is {className: string; config?: Record<string, unknown>} {
   if (x === null || typeof x !== 'object') return false;
   const {className, config} = x as {className?: unknown; config?: unknown};
   return typeof className === 'string' && (config === undefined || (typeof config === 'object' && config !== null && !Array.isArray(config)));

@@ -5,14 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {FASHION_DIR, needFashion} from '../src/testing/needs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
+const FASHION = FASHION_DIR;
 
 function runExample(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, ['scripts/example.mjs', ...args], {
@@ -48,21 +49,22 @@ function fashionHome(): string {
   return home;
 }
 
-const skipFashion = existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'))
-  ? false
-  : `real Fashion-MNIST not installed (apt-get install dataset-fashion-mnist puts it in ${FASHION})`;
+const skipFashion = needFashion(); // in CI, missing data fails the run
 
 test("the seed's mnist_mlp on real Fashion-MNIST (1 epoch on 6,000 images)", {skip: skipFashion}, () => {
   const out = runExample(['mnist_mlp', '--dataset', 'fashion_mnist', '--epochs', '1', '--limit', '6000'], {KERAS_HOME: fashionHome()});
   assert.match(out, /Total params: 669,706 \(2\.55 MB\)/);
   assert.match(out, /6000 train samples/);
-  // measured 0.77-0.79 for this short run; the full recipe (5 epochs, 60,000 images) reaches 0.87
-  assert.ok(accuracyOf(out) > 0.7, out);
+  // the example seeds itself (1337). Measured with seeds 1337, 1, 2, 3, 4 (native, 2026-12-03):
+  // 0.749, 0.720, 0.734, 0.719, 0.736; the floor sits below the worst seed by 0.04. The full recipe
+  // (5 epochs, 60,000 images) reaches 0.87.
+  assert.ok(accuracyOf(out) > 0.68, out);
 });
 
 test("the seed's mnist_cnn on real Fashion-MNIST (1 epoch on 1,024 images, tested on 1,024)", {skip: skipFashion}, () => {
   const out = runExample(['mnist_cnn', '--dataset', 'fashion_mnist', '--epochs', '1', '--limit', '1024'], {KERAS_HOME: fashionHome()});
   assert.match(out, /Total params: 600,810 \(2\.29 MB\)/);
-  // one short unseeded epoch: measured 0.47-0.61; chance is 0.10
-  assert.ok(accuracyOf(out) > 0.3, out);
+  // the example seeds itself (1337). Measured with seeds 1337, 1, 2, 3, 4 (native, 2026-12-03):
+  // 0.477, 0.512, 0.459, 0.569, 0.506; the floor sits below the worst seed by 0.06 (chance is 0.10)
+  assert.ok(accuracyOf(out) > 0.4, out);
 });

@@ -78,6 +78,7 @@ test('two inputs, two outputs: per-output losses, loss weights, metrics by outpu
   // evaluate: the total is the weighted sum of the per-output losses
   const ev = (await model.evaluate([d.img, d.seq], [d.cls, d.flag], {returnDict: true, verbose: 0})) as Record<string, number>;
   assert.ok(Math.abs(ev['loss']! - (ev['class_out_loss']! + 0.5 * ev['flag_out_loss']!)) < 1e-4, JSON.stringify(ev));
+  console.log(`# multi-io: class_out_accuracy ${ev['class_out_accuracy']}, flag_out_accuracy ${ev['flag_out_accuracy']}, loss ${h['loss']![0]} -> ${h['loss']!.at(-1)}`);
   assert.ok(ev['class_out_accuracy']! > 0.6, `class accuracy ${ev['class_out_accuracy']}`);
   // predict with arrays or objects
   const [pc, pf] = (await model.predict({tokens: d.seq, image: d.img}, {verbose: 0})) as Tensor[];
@@ -89,4 +90,28 @@ test('two inputs, two outputs: per-output losses, loss weights, metrics by outpu
   const e2 = (await m2.evaluate([d.img, d.seq], [d.cls, d.flag], {returnDict: true, verbose: 0})) as Record<string, number>;
   assert.ok(Math.abs(e2['loss']! - (0.2 * e2['class_out_loss']! + e2['flag_out_loss']!)) < 1e-4, JSON.stringify(e2));
   await assert.rejects(() => model.fit({image: d.img}, [d.cls, d.flag], {verbose: 0}), /Expected keys \["image","tokens"\]/);
+});
+
+// The floor of a trained functional model, from measured spread: 12 epochs (above) leave the class
+// head anywhere between 0.35 and 1.0 depending on the seed (measured, seeds 1337, 1-4), too wide for
+// a floor that a broken gradient would fail. 40 epochs, seeds 7, 1, 2, 3, 4 (native, 2026-12-03):
+// class and flag accuracy 1 for every seed, loss 0.0074, 0.0086, 0.0090, 0.0070, 0.0079.
+const MULTI_IO_LOSS_FLOOR = 0.05;
+test('two inputs, two outputs: 40 epochs fit the training data above the measured floor', async () => {
+  const seed = Number(process.env['MULTI_IO_SEED'] ?? 7);
+  setRandomSeed(seed);
+  const d = data();
+  const model = build();
+  model.compile({
+    optimizer: new Adam({learningRate: 0.01}),
+    loss: {class_out: 'sparse_categorical_crossentropy', flag_out: 'binary_crossentropy'},
+    lossWeights: {class_out: 1.0, flag_out: 0.5},
+    metrics: {class_out: ['accuracy'], flag_out: ['accuracy']},
+  });
+  await model.fit({image: d.img, tokens: d.seq}, {class_out: d.cls, flag_out: d.flag}, {epochs: 40, batchSize: 16, verbose: 0});
+  const ev = (await model.evaluate([d.img, d.seq], [d.cls, d.flag], {returnDict: true, verbose: 0})) as Record<string, number>;
+  console.log(`# multi-io 40 epochs (seed ${seed}): class_out_accuracy ${ev['class_out_accuracy']}, flag_out_accuracy ${ev['flag_out_accuracy']}, loss ${ev['loss']}`);
+  assert.equal(ev['class_out_accuracy'], 1, 'class head: every training sample right, as for every seed measured');
+  assert.equal(ev['flag_out_accuracy'], 1, 'flag head (the LSTM branch): every training sample right, as for every seed measured');
+  assert.ok(ev['loss']! < MULTI_IO_LOSS_FLOOR, `loss ${ev['loss']} above the floor ${MULTI_IO_LOSS_FLOOR} (measured <= 0.009)`);
 });

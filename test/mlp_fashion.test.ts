@@ -4,7 +4,7 @@
 // backend, which takes ~1 s per batch of 128); KERAS_TS_FULL=1 runs the full acceptance (5 epochs, batch 128, all 60,000
 // images, test accuracy >= 0.86).
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {gunzipSync} from 'node:zlib';
@@ -13,10 +13,12 @@ import {Sequential} from '../src/models/index.js';
 import {RMSprop} from '../src/optimizers/index.js';
 import {Tensor} from '../src/tensor/tensor.js';
 import {backendName, getBackend} from '../src/backends/registry.js';
+import {setRandomSeed} from '../src/tensor/random.js';
+import {FASHION_DIR, FASHION_FILES, needFashion} from '../src/testing/needs.js';
 
-const DIR = '/usr/share/datasets/fashion-mnist';
-const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
-const present = FILES.every((f) => existsSync(join(DIR, f)));
+const DIR = FASHION_DIR;
+const FILES = FASHION_FILES;
+const skip = needFashion(); // in CI, missing data fails the run
 const FULL = process.env['KERAS_TS_FULL'] === '1';
 
 /** A gzipped IDX file: magic (0, 0, type 0x08 = ubyte, ndim), big-endian dims, then the bytes. */
@@ -42,7 +44,8 @@ function load(images: string, labels: string, limit: number): [Tensor, Tensor] {
 // test/fixtures/summary/mlp_88.txt, made by scripts/make_summary_fixtures.py.
 const EXPECTED_SUMMARY = readFileSync(join(import.meta.dirname, 'fixtures', 'summary', 'mlp_88.txt'), 'utf8');
 
-test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-MNIST not found in ${DIR} (install Debian's dataset-fashion-mnist)`}, async () => {
+test('Fashion-MNIST MLP (the seed program)', {skip}, async () => {
+  setRandomSeed(Number(process.env['MLP_FASHION_SEED'] ?? 1337)); // the seed's np.random.seed(1337)
   const model = new Sequential();
   model.add(new Dense(512, {inputShape: [784]}));
   model.add(new Activation('relu'));
@@ -71,9 +74,11 @@ test('Fashion-MNIST MLP (the seed program)', {skip: present ? false : `Fashion-M
   assert.deepEqual(Object.keys(history.history), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   assert.equal(history.history['loss']!.length, epochs);
   assert.ok(Math.abs(history.history['val_accuracy']!.at(-1)! - acc!) < 1e-6, 'validation after the last epoch is the test evaluation');
-  // measured: 1 epoch on 12k images gave 0.767 and 0.794 (native 7 s, reference 103 s); on 3,072
-  // images (reference) 0.72 and 0.68; the floors leave room for other initial weights
-  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.55 : 0.7), `test accuracy ${acc} below the floor`);
+  // measured: 1 epoch on 12k images (native) gave 0.767 and 0.794 unseeded, 0.769, 0.774, 0.796 with
+  // seeds 1337, 1, 2 (MLP_FASHION_SEED; 2026-12-03); on 3,072 images (reference)
+  // 0.72 and 0.68 unseeded, 0.7025, 0.6965, 0.7060 with seeds 1337, 1, 2.
+  // The floors sit below the worst run by about 0.04.
+  assert.ok(acc! >= (FULL ? 0.86 : reference ? 0.64 : 0.73), `test accuracy ${acc} below the floor`);
   // Optimizer params now appear in the summary: RMSprop's velocities + iteration + learning_rate
   printed = '';
   model.summary({lineLength: 88, printFn: (s) => (printed += s)});

@@ -1,9 +1,10 @@
 // Real model files written by Python Keras (../shared/fixtures/keras, not copied into the repo) load
-// and reproduce the oracles recorded with them. Skipped with a message when the folder is absent.
+// and reproduce the oracles recorded with them. Skipped with a message when the folder is absent;
+// with CI=true a missing folder or data set fails the run (src/testing/needs.ts).
 import {after, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import '../src/index.js';
 import {loadModel, loadWeights, readH5File, shutdownH5} from '../src/saving/index.js';
 import {getPath, type H5Dataset} from '../src/saving/h5_tree.js';
@@ -11,11 +12,12 @@ import {modelFromJson} from '../src/saving/saving_lib.js';
 import {tensor, type Tensor} from '../src/tensor/tensor.js';
 import {loadNpy} from '../src/utils/npy.js';
 import {loadIdx} from '../src/utils/idx.js';
+import {FASHION_DIR, KERAS_FIXTURES, needFashion, needKerasFixtures} from '../src/testing/needs.js';
 
-const FIX = resolve('../shared/fixtures/keras');
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const skipFix = existsSync(join(FIX, 'MANIFEST.md')) ? false : `fixtures not found at ${FIX} (the shared Python-Keras model files)`;
-const skipFashion = skipFix || (existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) ? false : `Fashion-MNIST not found in ${FASHION} (Debian package dataset-fashion-mnist)`);
+const FIX = KERAS_FIXTURES;
+const FASHION = FASHION_DIR;
+const skipFix = needKerasFixtures('MANIFEST.md');
+const skipFashion = skipFix || needFashion(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
 /** Test images to classify: a subset by default; KERAS_TS_FULL_FASHION=1 uses all 10,000. */
 const N_FASHION = process.env['KERAS_TS_FULL_FASHION'] ? 10000 : 1000;
 
@@ -43,16 +45,33 @@ function fashionTest(n: number): {x: Tensor; y: Uint8Array} {
   return {x: tensor(x, [n, 28, 28, 1]), y: (lab.data as Uint8Array).subarray(0, n)};
 }
 
-async function accuracy(model: {predict(x: Tensor, a?: object): Promise<Tensor | Tensor[]>}, x: Tensor, y: Uint8Array): Promise<number> {
+/**
+ * The independent float64 NumPy pass of each model (scripts/make_fashion_oracles.py ->
+ * test/fixtures/fashion_oracles.json): the same class for every one of the first 1,000 images (the
+ * smallest NumPy margins there are 1.8e-3, 1.3e-3 and 3.0e-4, far above float32's error) and the same number correct; on
+ * all 10,000 (KERAS_TS_FULL_FASHION=1) the same count as NumPy's (0.9051, 0.8414, 0.8416).
+ */
+const ORACLES = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'fashion_oracles.json'), 'utf8')) as {
+  subset: number;
+  models: Record<string, {subsetCorrect: number; fullCorrect: number; fullAccuracy: number; predictions: number[]; margins: number[]}>;
+};
+
+async function assertOracle(name: string, model: {predict(x: Tensor, a?: object): Promise<Tensor | Tensor[]>}, x: Tensor, y: Uint8Array): Promise<void> {
+  const o = ORACLES.models[name]!;
   const p = (await model.predict(x, {batchSize: 250, verbose: 0})) as Tensor;
   const k = p.shape[1]!;
-  let ok = 0;
+  let correct = 0;
+  const differ: string[] = [];
   for (let i = 0; i < y.length; i++) {
     let best = 0;
     for (let j = 1; j < k; j++) if (p.values[i * k + j]! > p.values[i * k + best]!) best = j;
-    if (best === y[i]) ok++;
+    if (best === y[i]) correct++;
+    if (i < ORACLES.subset && best !== o.predictions[i]) differ.push(`image ${i}: ours ${best}, NumPy ${o.predictions[i]} (margin ${o.margins[i]})`);
   }
-  return ok / y.length;
+  assert.deepEqual(differ.slice(0, 10), [], `${name}: ${differ.length} predictions differ from the NumPy pass`);
+  const want = y.length === 10000 ? o.fullCorrect : y.length === ORACLES.subset ? o.subsetCorrect : null;
+  assert.ok(want !== null, `no oracle for ${y.length} images`);
+  assert.equal(correct, want, `${name}: ${correct} of ${y.length} correct, NumPy ${want}`);
 }
 
 describe('Python Keras fixtures', {skip: skipFix}, () => {
@@ -120,9 +139,8 @@ describe('Python Keras fixtures', {skip: skipFix}, () => {
     assert.equal(opt.variables.length, 18);
     assert.ok(opt.iterations > 0, 'the Adam iteration counter comes from the file');
     const {x, y} = fashionTest(N_FASHION);
-    const acc = await accuracy(model as never, x, y);
-    // NumPy pass on the full test set: 0.9051
-    assert.ok(N_FASHION === 10000 ? Math.abs(acc - 0.9051) < 1e-9 : acc > 0.88, `accuracy ${acc} on ${N_FASHION} images`);
+    // exactly the NumPy pass's predictions and count (all 10,000: 0.9051)
+    await assertOracle('fashion_cnn_k3', model as never, x, y);
   });
 
   test('KotlinDL LeNet: JSON config + Keras 2.2.4-tf weights classify Fashion-MNIST', {skip: skipFashion}, async () => {
@@ -130,9 +148,8 @@ describe('Python Keras fixtures', {skip: skipFix}, () => {
     const model = modelFromJson(json);
     await loadWeights(model, join(FIX, 'kotlindl_lenet_fashion_weights.h5'));
     const {x, y} = fashionTest(N_FASHION);
-    const acc = await accuracy(model as never, x, y);
-    // NumPy pass on the full test set: 0.8414
-    assert.ok(N_FASHION === 10000 ? Math.abs(acc - 0.8414) < 1e-9 : acc > 0.8, `accuracy ${acc} on ${N_FASHION} images`);
+    // exactly the NumPy pass's predictions and count (all 10,000: 0.8414)
+    await assertOracle('kotlindl_lenet', model as never, x, y);
   });
 
   test('KotlinDL ToyResNet: functional Keras 2 JSON (Add, shared inputs) + weights classify Fashion-MNIST', {skip: skipFashion}, async () => {
@@ -140,8 +157,7 @@ describe('Python Keras fixtures', {skip: skipFix}, () => {
     assert.equal(model.className, 'Functional');
     await loadWeights(model, join(FIX, 'kotlindl_toyresnet_fashion_weights.h5'));
     const {x, y} = fashionTest(N_FASHION);
-    const acc = await accuracy(model as never, x, y);
-    // NumPy pass on the full test set: 0.8416
-    assert.ok(N_FASHION === 10000 ? Math.abs(acc - 0.8416) < 1e-9 : acc > 0.8, `accuracy ${acc} on ${N_FASHION} images`);
+    // exactly the NumPy pass's predictions and count (all 10,000: 0.8416)
+    await assertOracle('kotlindl_toyresnet', model as never, x, y);
   });
 });

@@ -3,18 +3,19 @@
 // (../shared/fixtures/keras/fashion_cnn_k3.keras), and with Keras's legacy .h5 layout.
 import {after, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
 import * as hdf5 from 'jsfive';
 import * as keras from '../src/index.js';
 import {clearSession, type Layer} from '../src/layers/layer.js';
 import {shutdownH5} from '../src/saving/index.js';
 import {tensor} from '../src/tensor/tensor.js';
 import {readZip} from '../src/utils/zip.js';
+import {KERAS_FIXTURES, needKerasFixtures} from '../src/testing/needs.js';
 
-const FIX = resolve('../shared/fixtures/keras');
-const skipFix = existsSync(join(FIX, 'fashion_cnn_k3.keras')) ? false : `fixtures not found at ${FIX}`;
+const FIX = KERAS_FIXTURES;
+const skipFix = needKerasFixtures('fashion_cnn_k3.keras');
 const dir = mkdtempSync(join(tmpdir(), 'keras-ts-layout-'));
 after(async () => {
   rmSync(dir, {recursive: true, force: true});

@@ -10,6 +10,7 @@ import {resetConfig, setImageDataFormat} from '../config.js';
 import {writeTar} from '../utils/tar.js';
 import {writeZip} from '../utils/zip.js';
 import {bostonHousing, californiaHousing, cifar10, cifar100, fashionMnist, fashion_mnist, imdb, mnist, reuters} from './index.js';
+import {FASHION_DIR, needFashion} from '../testing/needs.js';
 
 const fx = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../test/fixtures/datasets_numpy.json', import.meta.url), 'utf8')));
 const L = fx.loaders;
@@ -224,8 +225,8 @@ test('fashionMnist.loadData from a dataDir of gzipped IDX files; foreign files f
   assert.equal(fashion_mnist, fashionMnist);
 });
 
-const DEBIAN = '/usr/share/datasets/fashion-mnist';
-test('fashionMnist.loadData on the real files (Debian dataset-fashion-mnist)', {skip: existsSync(join(DEBIAN, 'train-images-idx3-ubyte.gz')) ? false : `${DEBIAN} not installed (apt-get install dataset-fashion-mnist)`}, async () => {
+const DEBIAN = FASHION_DIR;
+test('fashionMnist.loadData on the real files (Debian dataset-fashion-mnist)', {skip: needFashion()}, async () => {
   const [[xTrain, yTrain], [xTest, yTest]] = await fashionMnist.loadData({dataDir: DEBIAN});
   assert.deepEqual(xTrain.shape, [60000, 28, 28]);
   assert.deepEqual(xTest.shape, [10000, 28, 28]);

@@ -5,6 +5,7 @@ import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as initializers from '../initializers/index.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import * as regularizers from '../regularizers/index.js';
 import {toSnakeCase} from '../serialization.js';
 import {isFloat, type DType} from '../tensor/dtype.js';
@@ -50,6 +51,9 @@ export interface AddWeightArgs {
 }
 
 // --- names ---------------------------------------------------------------------------------------
+
+/** The most values one weight may hold: the largest typed array every JavaScript engine allocates. */
+const MAX_WEIGHT_SIZE = 2 ** 31 - 1;
 
 const uids = new Map<string, number>();
 
@@ -160,6 +164,14 @@ export class Layer {
       if (!Number.isInteger(d) || d < 0) {
         throw new ValueError(`Layer "${this.name}": weight "${name}" must have a shape of non-negative integers. Received: ${fmtShape(shape)}`);
       }
+    }
+    // checked before anything is allocated: a config from a file may ask for any size
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > MAX_WEIGHT_SIZE) {
+      throw new ValueError(
+        `Layer "${this.name}" (${this.className}): weight "${name}" of shape ${fmtShape(shape)} would hold ${size} values, ` +
+          `more than the ${MAX_WEIGHT_SIZE} one array can hold. Check the layer's configuration (units, filters, input size)`,
+      );
     }
     const init = initializers.get(args.initializer ?? (isFloat(dtype) ? 'glorot_uniform' : 'zeros'));
     const value = init.call(shape, dtype);
@@ -348,7 +360,7 @@ export class Layer {
   /** Converts array-likes to tensors and float tensors to the layer's dtype (Keras's autocast). */
   protected convertInputs(inputs: unknown): LayerInput {
     const conv = (t: unknown, i: number): Tensor => {
-      const v = ops.toTensor(t as ops.TensorLike, `inputs[${i}]`, this.name);
+      const v = toTensor(t as ops.TensorLike, `inputs[${i}]`, this.name);
       return isFloat(v.dtype) && v.dtype !== this.dtype && isFloat(this.dtype) ? ops.cast(v, this.dtype) : v;
     };
     if (Array.isArray(inputs) && inputs.length > 0 && (inputs[0] instanceof Tensor || inputs[0] instanceof Variable)) {

@@ -1,11 +1,15 @@
 /**
- * Forward parity with PyTorch: each case of test/fixtures/layers/*.json (written by
+ * Parity with PyTorch: each case of test/fixtures/layers/*.json (written by
  * scripts/make_layer_fixtures.py) builds the layer, sets the fixture's weights with `setWeights`,
- * and compares the float32 output to PyTorch's float64 result: |ours - torch| <= 1e-5 * max(|torch|, 1).
+ * and compares the float32 output to PyTorch's float64 result: |ours - torch| <= 1e-5 * max(|torch|, 1);
+ * then the gradients of sum(y * w) with respect to the input and to every trainable weight against
+ * PyTorch autograd's: |ours - torch| <= 1e-5 * |torch| + 1e-5 * max(1, max |torch| over the tensor).
  */
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
+import {GradientTape} from '../gradients/tape.js';
+import * as ops from '../ops/index.js';
 import {Tensor} from '../tensor/tensor.js';
 import {ELU} from './activations/elu.js';
 import {LeakyReLU} from './activations/leaky_relu.js';
@@ -55,6 +59,9 @@ interface Case {
   training?: boolean;
   movingMean?: Enc;
   movingVariance?: Enc;
+  w: Enc;
+  gradInput: Enc;
+  gradWeights: (Enc | null)[];
 }
 
 const RTOL = 1e-5;
@@ -96,5 +103,47 @@ for (const group of ['core', 'convolutional', 'pooling', 'normalization', 'resha
     }
     assert.ok(worst <= RTOL);
     if (process.env["PARITY_VERBOSE"]) console.log(`${group}: worst relative error ${worst.toExponential(2)}`);
+  });
+}
+
+/** Gradients: scaled to the tensor's largest value, as a float32 sum of many terms can only be. */
+function compareGrad(actual: Tensor, expected: Enc, label: string): void {
+  assert.deepEqual([...actual.shape], expected.shape, `${label}: shape`);
+  const scale = Math.max(1, ...expected.values.map(Math.abs));
+  for (let i = 0; i < expected.values.length; i++) {
+    const a = actual.values[i]!, b = expected.values[i]!;
+    assert.ok(Math.abs(a - b) <= 1e-5 * Math.abs(b) + 1e-5 * scale, `${label}: element ${i}: ${a} vs torch ${b}`);
+  }
+}
+
+for (const group of ['core', 'convolutional', 'pooling', 'normalization', 'reshaping', 'activations']) {
+  const {cases} = JSON.parse(readFileSync(new URL(`../../test/fixtures/layers/${group}.json`, import.meta.url), 'utf8')) as {cases: Case[]};
+  test(`PyTorch gradient parity (input and weights): ${group} (${cases.length} cases)`, () => {
+    for (const c of cases) {
+      assert.ok(c.gradInput, `${c.name}: no gradients in the fixture (rerun scripts/make_layer_fixtures.py)`);
+      const layer = new CLASSES[c.layer]!(...c.init, c.options);
+      const x = dec(c.input);
+      layer.apply(x);
+      layer.setWeights(c.weights.map(dec));
+      const weights = layer.weights;
+      assert.equal(weights.length, c.gradWeights.length, `${c.name}: weights`);
+      const tape = new GradientTape();
+      tape.watch([x]);
+      const loss = tape.run(() => ops.sum(ops.multiply(layer.apply(x, {training: c.training ?? false}) as Tensor, dec(c.w))));
+      const trainable = weights.filter((v) => v.trainable);
+      const grads = tape.gradient(loss, [x, ...trainable]);
+      compareGrad(grads[0]!, c.gradInput, `${c.name} d/dinput`);
+      let checked = 0;
+      weights.forEach((v, i) => {
+        if (!v.trainable) return; // moving statistics: no gradient in Keras
+        const g = grads[1 + trainable.indexOf(v)];
+        const want = c.gradWeights[i];
+        assert.ok(want, `${c.name}: torch has no gradient for trainable weight ${v.name}`);
+        assert.ok(g, `${c.name}: no gradient for ${v.name}`);
+        compareGrad(g, want, `${c.name} d/d${v.name}`);
+        checked++;
+      });
+      assert.equal(checked, trainable.length);
+    }
   });
 }

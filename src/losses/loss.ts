@@ -12,6 +12,7 @@ import {ValueError} from '../errors.js';
 import {getMask, uniqueName} from '../layers/layer.js';
 import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import type {DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 
@@ -127,12 +128,12 @@ export abstract class Loss {
   /** The reduced loss, as Python's `loss(y_true, y_pred, sample_weight=None)`. */
   apply(yTrue: ops.TensorLike, yPred: ops.TensorLike, sampleWeight?: ops.TensorLike | null): Tensor {
     const inMask = yPred instanceof Tensor ? getMask(yPred) : null;
-    const yp = ops.toTensor(yPred, 'y_pred', this.name, this.dtype);
-    const yt = ops.toTensor(yTrue, 'y_true', this.name, this.dtype);
+    const yp = toTensor(yPred, 'y_pred', this.name, this.dtype);
+    const yt = toTensor(yTrue, 'y_true', this.name, this.dtype);
     const losses = this.call(yt, yp);
     const outMask = getMask(losses);
     const mask = inMask && outMask ? ops.logicalAnd(inMask, outMask) : inMask ?? outMask;
-    const sw = sampleWeight === undefined || sampleWeight === null ? null : ops.toTensor(sampleWeight, 'sample_weight', this.name, this.dtype);
+    const sw = sampleWeight === undefined || sampleWeight === null ? null : toTensor(sampleWeight, 'sample_weight', this.name, this.dtype);
     return reduceWeightedValues(losses, {sampleWeight: sw, mask, reduction: this.reduction, dtype: this.dtype});
   }
 

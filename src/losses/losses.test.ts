@@ -3,6 +3,8 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {tensor, type Tensor} from '../tensor/tensor.js';
+import {GradientTape} from '../gradients/tape.js';
+import * as ops from '../ops/index.js';
 import * as losses from './index.js';
 
 const FIX = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'losses', 'losses.json'), 'utf8'));
@@ -25,6 +27,22 @@ for (const [name, c] of Object.entries(FIX.cases) as [string, any][]) {
     const cls = losses.get(c.fn.replace(/([A-Z])/g, '_$1').toLowerCase()) as losses.LossFn;
     assert.equal(typeof cls, 'function');
     close([losses.reduceWeightedValues(fn(tensor(c.y_true), tensor(c.y_pred), c.args)).item()], [mean], 1e-5, `${name} mean`);
+  });
+}
+
+// Gradients with respect to y_pred: the tape's d sum(loss * w) / d y_pred against PyTorch autograd (float64).
+for (const [name, c] of Object.entries(FIX.cases) as [string, any][]) {
+  test(`loss ${name}: gradient with respect to y_pred matches PyTorch autograd`, () => {
+    assert.ok(Array.isArray(c.grad_y_pred), `${name}: no gradient in the fixture (rerun scripts/make_loss_fixtures.py)`);
+    const fn = (losses as unknown as Record<string, (a: Tensor, b: Tensor, k?: unknown) => Tensor>)[c.fn]!;
+    const yTrue = f64(c.y_true), yPred = f64(c.y_pred);
+    const tape = new GradientTape();
+    tape.watch([yPred]);
+    const total = tape.run(() => ops.sum(ops.multiply(fn(yTrue, yPred, c.args), f64(c.w))));
+    const [g] = tape.gradient(total, [yPred]);
+    assert.ok(g, `${name}: no gradient`);
+    assert.deepEqual([...g.shape], [...yPred.shape]);
+    close(g.values, (c.grad_y_pred as number[][]).flat(), 1e-8, `${name} d/dy_pred`);
   });
 }
 

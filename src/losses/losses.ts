@@ -7,6 +7,7 @@
 import {epsilon} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
+import {checkAxis, toFloat, toTensor} from '../ops/core.js';
 import {setMask} from '../layers/layer.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
@@ -15,8 +16,8 @@ import {Loss, pyShape, squeezeOrExpandToSameRank, type LossArgs} from './loss.js
 type T = Tensor;
 
 function floatPair(yTrue: ops.TensorLike, yPred: ops.TensorLike): [T, T] {
-  const yp = ops.toFloat(ops.toTensor(yPred, 'y_pred', 'loss'));
-  const yt = ops.toTensor(yTrue, 'y_true', 'loss', yp.dtype);
+  const yp = toFloat(toTensor(yPred, 'y_pred', 'loss'));
+  const yt = toTensor(yTrue, 'y_true', 'loss', yp.dtype);
   return [yt, yp];
 }
 
@@ -132,7 +133,7 @@ export function categoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.Tensor
   if (yp.rank < 1) {
     throw new ValueError(`Arguments \`target\` and \`output\` must be at least rank 1. Received: target.shape=${pyShape(yt.shape)}, output.shape=${pyShape(yp.shape)}`);
   }
-  const a = ops.checkAxis(axis, yp.rank, 'categorical_crossentropy', yp.shape);
+  const a = checkAxis(axis, yp.rank, 'categorical_crossentropy', yp.shape);
   if (yp.shape[a] === 1) {
     console.warn(
       `In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with num_classes > 1. Received: y_pred.shape=${pyShape(yp.shape)}. Consider using 'binary_crossentropy' if you only have 2 classes.`,
@@ -152,8 +153,8 @@ export interface SparseCrossentropyArgs {
 /** Crossentropy between integer labels `[batch]` (or `[batch, 1]`) and class probabilities (or logits). */
 export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.TensorLike, args: SparseCrossentropyArgs = {}): T {
   const axis = args.axis ?? -1;
-  const yp = ops.toFloat(ops.toTensor(yPred, 'y_pred', 'sparse_categorical_crossentropy'));
-  let yt = ops.toTensor(yTrue, 'y_true', 'sparse_categorical_crossentropy');
+  const yp = toFloat(toTensor(yPred, 'y_pred', 'sparse_categorical_crossentropy'));
+  let yt = toTensor(yTrue, 'y_true', 'sparse_categorical_crossentropy');
   if (yt.rank === yp.rank && yt.shape[yt.rank - 1] === 1) yt = ops.squeeze(yt, -1);
   if (yp.rank < 1) throw new ValueError(`Argument \`output\` must be at least rank 1. Received: output.shape=${pyShape(yp.shape)}`);
   if (yt.rank !== yp.rank - 1 || yt.shape.some((d, i) => d !== yp.shape[i])) {
@@ -162,7 +163,8 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
     );
   }
   const numClasses = yp.shape[yp.rank - 1]!;
-  let labels = yt.dtype === 'int32' ? yt : ops.cast(ops.round(ops.toFloat(yt)), 'int32');
+  let labels = yt.dtype === 'int32' ? yt : ops.cast(ops.round(toFloat(yt)), 'int32');
+  checkLabelRange(labels, numClasses, args.ignoreClass ?? null);
   let valid: T | null = null;
   let pred = yp;
   if (args.ignoreClass !== undefined && args.ignoreClass !== null) {
@@ -177,6 +179,21 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
     setMask(res, valid); // the reduction then averages over the valid samples only, as Keras
   }
   return res;
+}
+
+/**
+ * A sparse label outside `[0, numClasses)` would select no class (a one-hot row of zeros, loss 0):
+ * refused with TensorFlow's message, which names the value and the range.
+ */
+function checkLabelRange(labels: T, numClasses: number, ignoreClass: number | null): void {
+  const v = labels.values;
+  for (let i = 0; i < v.length; i++) {
+    const l = v[i]!;
+    if ((l < 0 || l >= numClasses) && l !== ignoreClass) {
+      const shown = Array.from(v.subarray(0, 20)).join(' ') + (v.length > 20 ? ' ...' : '');
+      throw new ValueError(`Received a label value of ${l} which is outside the valid range of [0, ${numClasses}).  Label values: ${shown}`);
+    }
+  }
 }
 
 /** Elementwise binary crossentropy (before the mean over the last axis). */
@@ -232,7 +249,7 @@ export function categoricalFocalCrossentropy(yTrue: ops.TensorLike, yPred: ops.T
   const {alpha = 0.25, gamma = 2.0, fromLogits = false, labelSmoothing = 0} = args;
   const axis = checkAxisArg(args.axis ?? -1);
   let [yt, yp] = floatPair(yTrue, yPred);
-  const a = ops.checkAxis(axis, yp.rank, 'categorical_focal_crossentropy', yp.shape);
+  const a = checkAxis(axis, yp.rank, 'categorical_focal_crossentropy', yp.shape);
   if (labelSmoothing) yt = ops.add(ops.multiply(yt, 1 - labelSmoothing), labelSmoothing / yp.shape[a]!);
   if (fromLogits) yp = ops.softmax(yp, a);
   const eps = epsilon();

@@ -6,6 +6,7 @@
 import {floatx} from '../config.js';
 import {squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
+import {toFloat, toTensor} from '../ops/core.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -15,20 +16,20 @@ type T = Tensor;
 const fx = () => floatx() as DType;
 
 function pred(yPred: ops.TensorLike): T {
-  return ops.toFloat(ops.toTensor(yPred, 'y_pred', 'accuracy'));
+  return toFloat(toTensor(yPred, 'y_pred', 'accuracy'));
 }
 
 /** `yTrue == yPred`, elementwise. */
 export function accuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike): T {
   const yp = pred(yPred);
-  const [yt, p] = squeezeOrExpandToSameRank(ops.toTensor(yTrue, 'y_true', 'accuracy', yp.dtype), yp);
+  const [yt, p] = squeezeOrExpandToSameRank(toTensor(yTrue, 'y_true', 'accuracy', yp.dtype), yp);
   return ops.cast(ops.equal(yt, p), fx());
 }
 
 /** `yTrue == (yPred > threshold)`, elementwise. */
 export function binaryAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike, {threshold = 0.5}: {threshold?: number} = {}): T {
   const yp0 = pred(yPred);
-  let yt = ops.toTensor(yTrue, 'y_true', 'binary_accuracy');
+  let yt = toTensor(yTrue, 'y_true', 'binary_accuracy');
   let yp: T;
   [yt, yp] = squeezeOrExpandToSameRank(yt, yp0);
   const p = ops.cast(ops.greater(yp, threshold), yt.dtype);
@@ -38,14 +39,14 @@ export function binaryAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike, {th
 /** `argmax(yTrue) == argmax(yPred)` per sample (one-hot labels). */
 export function categoricalAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike): T {
   const yp = pred(yPred);
-  const yt = ops.argmax(ops.toTensor(yTrue, 'y_true', 'categorical_accuracy'), -1);
+  const yt = ops.argmax(toTensor(yTrue, 'y_true', 'categorical_accuracy'), -1);
   return ops.cast(ops.equal(yt, ops.argmax(yp, -1)), fx());
 }
 
 /** `yTrue == argmax(yPred)` per sample (integer labels, `[batch]` or `[batch, 1]`). */
 export function sparseCategoricalAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike): T {
   const yp = pred(yPred);
-  let yt = ops.toTensor(yTrue, 'y_true', 'sparse_categorical_accuracy', yp.dtype);
+  let yt = toTensor(yTrue, 'y_true', 'sparse_categorical_accuracy', yp.dtype);
   const orig = yt.shape;
   let reshape = false;
   if (yt.rank === yp.rank && yt.shape[yt.rank - 1] === 1) {
@@ -89,13 +90,13 @@ function topKMatches(yt: T, yp: T, k: number): T {
 /** Whether the true class (one-hot) is among the top `k` predictions. */
 export function topKCategoricalAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike, {k = 5}: {k?: number} = {}): T {
   const yp = pred(yPred);
-  return topKMatches(ops.argmax(ops.toTensor(yTrue, 'y_true', 'top_k_categorical_accuracy', yp.dtype), -1), yp, k);
+  return topKMatches(ops.argmax(toTensor(yTrue, 'y_true', 'top_k_categorical_accuracy', yp.dtype), -1), yp, k);
 }
 
 /** Whether the true class (integer label) is among the top `k` predictions. */
 export function sparseTopKCategoricalAccuracy(yTrue: ops.TensorLike, yPred: ops.TensorLike, {k = 5}: {k?: number} = {}): T {
   const yp = pred(yPred);
-  let yt = ops.toTensor(yTrue, 'y_true', 'sparse_top_k_categorical_accuracy');
+  let yt = toTensor(yTrue, 'y_true', 'sparse_top_k_categorical_accuracy');
   if (yt.dtype !== 'int32') yt = ops.cast(yt, 'int32');
   return topKMatches(yt, yp, k);
 }

@@ -10,6 +10,7 @@ import {epsilon} from '../config.js';
 import {ValueError} from '../errors.js';
 import {squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
 import {Metric, type MetricArgs} from './metric.js';
@@ -58,12 +59,12 @@ export function updateConfusionMatrixVariables(
   {thresholds, topK = null, classId = null, sampleWeight = null, multiLabel = false, labelWeights = null}: ConfusionUpdateArgs,
 ): void {
   noGrad(() => {
-    let yp = ops.cast(ops.toTensor(yPred, 'y_pred', 'confusion_matrix'), 'float64');
-    let yt = ops.cast(ops.toTensor(yTrue, 'y_true', 'confusion_matrix'), 'float64');
+    let yp = ops.cast(toTensor(yPred, 'y_pred', 'confusion_matrix'), 'float64');
+    let yt = ops.cast(toTensor(yTrue, 'y_true', 'confusion_matrix'), 'float64');
     [yp, yt] = squeezeOrExpandToSameRank(yp, yt);
     let sw: Tensor | null = null;
     if (sampleWeight !== null && sampleWeight !== undefined) {
-      sw = ops.expandDims(ops.cast(ops.toTensor(sampleWeight, 'sample_weight', 'confusion_matrix'), 'float64'), -1);
+      sw = ops.expandDims(ops.cast(toTensor(sampleWeight, 'sample_weight', 'confusion_matrix'), 'float64'), -1);
       [, sw] = squeezeOrExpandToSameRank(yt, sw, false);
     }
     if (yt.shape.length !== yp.shape.length || yt.shape.some((d, i) => d !== yp.shape[i])) {
@@ -310,7 +311,7 @@ export class AUC extends Metric {
   }
 
   updateState(yTrue: ops.TensorLike, yPred: ops.TensorLike, sampleWeight: ops.TensorLike | null = null): void {
-    let yp = ops.toTensor(yPred, 'y_pred', this.name);
+    let yp = toTensor(yPred, 'y_pred', this.name);
     if (!this.vars) {
       if (yp.rank !== 2) {
         throw new ValueError(`\`y_pred\` must have rank 2 when \`multi_label=True\`. Found rank ${yp.rank}. Full shape received for \`y_pred\`: ${JSON.stringify(yp.shape)}`);

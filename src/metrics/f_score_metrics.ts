@@ -4,6 +4,7 @@ import {noGrad} from '../autodiff/engine.js';
 import {epsilon} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {assignAdd, Metric, type MetricArgs} from './metric.js';
@@ -60,8 +61,8 @@ export class FBetaScore extends Metric {
 
   updateState(yTrue: ops.TensorLike, yPred: ops.TensorLike, sampleWeight: ops.TensorLike | null = null): void {
     noGrad(() => {
-      let yt = ops.toTensor(yTrue, 'y_true', this.name, this.dtype);
-      let yp = ops.toTensor(yPred, 'y_pred', this.name, this.dtype);
+      let yt = toTensor(yTrue, 'y_true', this.name, this.dtype);
+      let yp = toTensor(yPred, 'y_pred', this.name, this.dtype);
       if (!this.state) this.build(yt, yp);
       const predPos =
         this.threshold === null ? ops.logicalAnd(ops.greaterEqual(yp, ops.max(yp, -1, true)), ops.greater(ops.abs(yp), 1e-9)) : ops.greater(yp, this.threshold);
@@ -69,7 +70,7 @@ export class FBetaScore extends Metric {
       yt = ops.cast(yt, this.dtype);
       let sw: Tensor | null = null;
       if (sampleWeight !== null && sampleWeight !== undefined) {
-        sw = ops.toTensor(sampleWeight, 'sample_weight', this.name, this.dtype);
+        sw = toTensor(sampleWeight, 'sample_weight', this.name, this.dtype);
         while (sw.rank < yt.rank) sw = ops.expandDims(sw, -1);
       }
       const wsum = (v: Tensor) => ops.sum(sw ? ops.multiply(v, sw) : v, this.axis);

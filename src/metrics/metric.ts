@@ -15,6 +15,7 @@ import {floatx} from '../config.js';
 import {uniqueName, getMask} from '../layers/layer.js';
 import {applyMask, squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
+import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable, toSnakeCase} from '../serialization.js';
 import type {DType} from '../tensor/dtype.js';
 import {full, Tensor} from '../tensor/tensor.js';
@@ -97,7 +98,7 @@ function divideNoNan(a: Tensor, b: Tensor): Tensor {
 
 /** Converts an argument to a tensor of `dtype` (metrics take arrays, typed arrays or tensors). */
 function asTensor(x: ops.TensorLike, arg: string, name: string, dtype?: DType): Tensor {
-  return ops.toTensor(x, arg, name, dtype);
+  return toTensor(x, arg, name, dtype);
 }
 
 /**

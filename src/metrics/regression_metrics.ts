@@ -7,6 +7,7 @@ import {
   l2Normalize, logCosh, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredError, meanSquaredLogarithmicError,
 } from '../losses/losses.js';
 import * as ops from '../ops/index.js';
+import {toFloat, toTensor} from '../ops/core.js';
 import {registerKerasSerializable} from '../serialization.js';
 import {tensor, type Tensor} from '../tensor/tensor.js';
 import {Mean, MeanMetricWrapper, Metric, type MetricArgs, type MetricFn} from './metric.js';
@@ -29,8 +30,8 @@ function wrapper(className: string, fn: MetricFn, defaultName: string, direction
 
 /** `sum(l2Normalize(yTrue) * l2Normalize(yPred), axis)` (the metric is +1 for identical directions). */
 function cosineSimilarity(yTrue: ops.TensorLike, yPred: ops.TensorLike, {axis = -1}: {axis?: number} = {}): Tensor {
-  const yp = ops.toFloat(ops.toTensor(yPred, 'y_pred', 'cosine_similarity'));
-  const [yt, p] = squeezeOrExpandToSameRank(ops.toTensor(yTrue, 'y_true', 'cosine_similarity', yp.dtype), yp);
+  const yp = toFloat(toTensor(yPred, 'y_pred', 'cosine_similarity'));
+  const [yt, p] = squeezeOrExpandToSameRank(toTensor(yTrue, 'y_true', 'cosine_similarity', yp.dtype), yp);
   return ops.sum(ops.multiply(l2Normalize(yt, axis), l2Normalize(p, axis)), axis);
 }
 
@@ -50,8 +51,8 @@ export class RootMeanSquaredError extends Mean {
   }
   override updateState(yTrue: ops.TensorLike, yPred: ops.TensorLike, sampleWeight: ops.TensorLike | null = null): void {
     noGrad(() => {
-      const yp = ops.toTensor(yPred, 'y_pred', this.name, this.dtype);
-      const [yt, p] = squeezeOrExpandToSameRank(ops.toTensor(yTrue, 'y_true', this.name, this.dtype), yp);
+      const yp = toTensor(yPred, 'y_pred', this.name, this.dtype);
+      const [yt, p] = squeezeOrExpandToSameRank(toTensor(yTrue, 'y_true', this.name, this.dtype), yp);
       super.updateState(ops.square(ops.subtract(p, yt)), sampleWeight);
     });
   }
@@ -92,8 +93,8 @@ export class R2Score extends Metric {
 
   updateState(yTrue: ops.TensorLike, yPred: ops.TensorLike, sampleWeight: ops.TensorLike | null = null): void {
     noGrad(() => {
-      let yt = ops.toTensor(yTrue, 'y_true', this.name, 'float64');
-      let yp = ops.toTensor(yPred, 'y_pred', this.name, 'float64');
+      let yt = toTensor(yTrue, 'y_true', this.name, 'float64');
+      let yp = toTensor(yPred, 'y_pred', this.name, 'float64');
       [yt, yp] = squeezeOrExpandToSameRank(yt, yp);
       if (yp.rank !== 2 || yt.rank !== 2) {
         throw new ValueError(
@@ -109,7 +110,7 @@ export class R2Score extends Metric {
           count: this.addVariable([c], {name: 'count'}),
         };
       }
-      let sw = sampleWeight === null || sampleWeight === undefined ? ops.convertToTensor(1, 'float64') : ops.toTensor(sampleWeight, 'sample_weight', this.name, 'float64');
+      let sw = sampleWeight === null || sampleWeight === undefined ? ops.convertToTensor(1, 'float64') : toTensor(sampleWeight, 'sample_weight', this.name, 'float64');
       if (sw.rank === 1) sw = ops.expandDims(sw, 1);
       sw = ops.broadcastTo(sw, yt.shape);
       const w = sw.values, t = yt.values, p = yp.values;

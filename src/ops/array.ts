@@ -81,7 +81,7 @@ function fmtList(v: unknown): string {
  * Converts `indices` to an int32 tensor for `op`. Integer-valued JS numbers are accepted; float and
  * bool tensors are refused (silently truncating 1.7 to 1 would hide a bug).
  */
-export function toIndices(indices: TensorLike, op: string, arg = 'indices'): Tensor {
+function toIndices(indices: TensorLike, op: string, arg = 'indices'): Tensor {
   if (indices instanceof Tensor || indices instanceof Variable || ArrayBuffer.isView(indices)) {
     const t = toTensor(indices, arg, op);
     if (t.dtype !== 'int32') {

@@ -92,7 +92,7 @@ function weakDtype(v: number, other: DType): DType {
 }
 
 /** Converts both operands and promotes them to one dtype; checks that the shapes broadcast. */
-export function binaryOperands(a: TensorLike, b: TensorLike, op: string, minDtype?: DType): [Tensor, Tensor] {
+function binaryOperands(a: TensorLike, b: TensorLike, op: string, minDtype?: DType): [Tensor, Tensor] {
   const weakA = typeof a === 'number', weakB = typeof b === 'number';
   let ta: Tensor, tb: Tensor;
   if (weakA && !weakB) {

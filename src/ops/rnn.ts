@@ -180,7 +180,7 @@ export interface RnnResult {
 }
 
 /** `[batch, T, ...]` -> the T steps `[batch, ...]`, with one Split (its gradient is one Concat). */
-export function unstackTime(x: Tensor): Tensor[] {
+function unstackTime(x: Tensor): Tensor[] {
   const t = x.shape[1]!;
   const perm = [1, 0, ...x.shape.slice(2).map((_, i) => i + 2)];
   const timeMajor = transpose(x, perm);
@@ -190,7 +190,7 @@ export function unstackTime(x: Tensor): Tensor[] {
 }
 
 /** The steps `[batch, ...]` -> `[batch, T, ...]`. */
-export function stackTime(steps: Tensor[]): Tensor {
+function stackTime(steps: Tensor[]): Tensor {
   return concatenate(steps.map((s) => expandDims(s, 1)), 1);
 }
 

@@ -20,6 +20,7 @@ import type {AttrsOf} from '../kernels/index.js';
 import {uniqueName} from '../layers/layer.js';
 import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
+import {optimizerUpdate} from '../ops/optimizer_update.js';
 import type {DType} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {full, scalar, type Tensor} from '../tensor/tensor.js';
@@ -252,10 +253,7 @@ export abstract class Optimizer {
     const owned = holders.map((h) => h.unsharedValue());
     // a value that is not owned was handed out already: reading `value` changes nothing
     const current = holders.map((h, i) => owned[i] ?? h.value);
-    // K widened to the union of update kernels: their inputs are the same, their attributes a union
-    const name: keyof typeof optimizerKernels = kernel;
-    const kernelAttrs: AttrsOf<(typeof optimizerKernels)[keyof typeof optimizerKernels]> = attrs;
-    const outs = ops.runAll(name, {variable: current[0]!, gradient, slots: current.slice(1)}, kernelAttrs, owned);
+    const outs = optimizerUpdate(kernel, {variable: current[0]!, gradient, slots: current.slice(1)}, attrs, owned);
     holders.forEach((h, i) => {
       if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
     });
@@ -456,6 +454,7 @@ export abstract class Optimizer {
     };
   }
 
+  /** Rebuilds an optimizer of the class it is called on (`Adam.fromConfig(c)`) from `getConfig()`. */
   static fromConfig<T extends Optimizer>(this: new (args: Record<string, unknown>) => T, config: Record<string, unknown>): T {
     const c = {...config};
     const lr = c['learningRate'];

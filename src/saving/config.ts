@@ -37,14 +37,22 @@ const POLICY_CLASSES = new Set(['DTypePolicy', 'Policy', 'FloatDTypePolicy', 'Qu
 function policyToDtype(p: Config): string | undefined {
   const name = (p['config'] as Config | undefined)?.['name'];
   if (typeof name !== 'string') return undefined;
-  // mixed precision keeps float32 variables
-  if (name.startsWith('mixed_')) return 'float32';
+  return loadedDtype(name);
+}
+
+/**
+ * The dtype weights load as: mixed precision keeps float32 variables, and float16 / bfloat16 models
+ * (which we do not compute in) load as float32, their weights widened exactly.
+ */
+function loadedDtype(name: string): string {
+  if (name.startsWith('mixed_') || name === 'float16' || name === 'bfloat16') return 'float32';
   return name;
 }
 
 /** Values-level normalization after `configToCamel`: dtype policies, shared-object ids, legacy forms. */
 function normalize(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => normalize(v));
+  if (key === 'dtype' && typeof value === 'string') return loadedDtype(value);
   if (!isObj(value)) return value;
   if (key === 'dtype' && typeof value['className'] === 'string' && POLICY_CLASSES.has(value['className'] as string)) {
     return policyToDtype(value) ?? 'float32';

@@ -47,8 +47,9 @@ export interface ReadLimits {
 
 class ReadError extends Error {}
 
-function dtypeOf(meta: {type: number; size: number; signed: boolean; vlen?: boolean}): H5DType | null {
+function dtypeOf(meta: {type: number; size: number; signed: boolean; vlen?: boolean}, dtypeAttr?: unknown): H5DType | null {
   const T = h5.Module.H5T_class_t;
+  if (meta.type === T.H5T_OPAQUE.value && meta.size === 2 && dtypeAttr === 'bfloat16') return 'bfloat16';
   if (meta.type === T.H5T_FLOAT.value) return meta.size === 4 ? 'float32' : meta.size === 8 ? 'float64' : meta.size === 2 ? 'float16' : null;
   if (meta.type === T.H5T_INTEGER.value) {
     const bits = meta.size * 8;
@@ -59,7 +60,7 @@ function dtypeOf(meta: {type: number; size: number; signed: boolean; vlen?: bool
   return null;
 }
 
-const ARRAYS = {float32: Float32Array, float64: Float64Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int64: Float64Array, uint64: Float64Array};
+const ARRAYS = {float16: Float32Array, bfloat16: Float32Array, float32: Float32Array, float64: Float64Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int64: Float64Array, uint64: Float64Array};
 
 /** Every typed array h5wasm returns for numbers (BigInt64Array for 64-bit integers). */
 type NumericView = Exclude<H5Data, string[]> | BigInt64Array | BigUint64Array;
@@ -90,13 +91,51 @@ function toData(dtype: H5DType, v: unknown, n: number, where: string): H5Data {
     list.forEach((x, i) => (out[i] = Number(x)));
     return out;
   }
-  if (dtype === 'float16') return bad();
+  if (dtype === 'float16' || dtype === 'bfloat16') return bad();
   if (isNumericView(v)) return v instanceof BigInt64Array || v instanceof BigUint64Array ? bad() : v.slice();
   if (typeof v === 'number' && n === 1) {
     const C = ARRAYS[dtype as keyof typeof ARRAYS];
     return C ? new C([v]) : bad();
   }
   return bad();
+}
+
+// --- 2-byte floats: h5wasm refuses float16 and gives bfloat16 as opaque bytes, so both are read raw ---
+
+/** IEEE 754 half precision bits as a number (subnormals, infinities and NaN included). */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** The dataset's bytes as the file stores them (h5wasm's own read, without its type conversion). */
+function rawBytes(file: {file_id: bigint}, path: string, nbytes: number): Uint8Array {
+  const M = h5.Module as unknown as {_malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array; get_dataset_data(f: bigint, p: string, c: null, o: null, s: null, ptr: bigint): number};
+  const ptr = M._malloc(Math.max(1, nbytes));
+  if (!ptr) throw new ReadError(`dataset ${path}: cannot allocate ${nbytes} bytes`);
+  try {
+    M.get_dataset_data(file.file_id, path, null, null, null, BigInt(ptr));
+    return M.HEAPU8.slice(ptr, ptr + nbytes);
+  } finally {
+    M._free(ptr);
+  }
+}
+
+/** float16 (IEEE, byte order from the file) or bfloat16 (the top half of a float32, little-endian as numpy writes it) as float32. */
+function twoByteFloats(bytes: Uint8Array, n: number, dtype: 'float16' | 'bfloat16', littleEndian: boolean): Float32Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  if (dtype === 'bfloat16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = dv.getUint16(2 * i, true) << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, littleEndian));
+  }
+  return out;
 }
 
 function readAttrs(obj: {attrs: Record<string, {value: unknown; metadata: {type: number; size: number; signed: boolean; vlen: boolean}}>}, where: string): Record<string, H5AttrValue> {
@@ -131,8 +170,9 @@ function readFile(path: string, lim: ReadLimits): H5Group {
         if (child instanceof h5.Group) {
           node.children[name] = walk(child, p, depth + 1);
         } else if (child instanceof h5.Dataset) {
-          const meta = child.metadata as {type: number; size: number; signed: boolean; vlen: boolean; total_size: number; shape: number[] | null};
-          const dtype = dtypeOf(meta);
+          const meta = child.metadata as {type: number; size: number; signed: boolean; vlen: boolean; littleEndian: boolean; total_size: number; shape: number[] | null};
+          const attrs = readAttrs(child, p);
+          const dtype = dtypeOf(meta, attrs['dtype']);
           if (!dtype) throw new ReadError(`dataset ${p} has an element type this reader does not support (class ${meta.type}, ${meta.size} bytes)`);
           const shape = meta.shape ?? [];
           const n = shape.reduce((a, b) => a * b, 1);
@@ -145,9 +185,12 @@ function readFile(path: string, lim: ReadLimits): H5Group {
           }
           total += bytes;
           if (total > lim.maxTotalBytes) throw new ReadError(`datasets add up to more than ${lim.maxTotalBytes} bytes`);
-          const data = n === 0 ? emptyOf(dtype) : toData(dtype, child.value, n, p);
+          const data =
+            n === 0 ? emptyOf(dtype)
+            : dtype === 'float16' || dtype === 'bfloat16' ? twoByteFloats(rawBytes(file as never, p, bytes), n, dtype, meta.littleEndian)
+            : toData(dtype, child.value, n, p);
           if (data.length !== n) throw new ReadError(`dataset ${p} holds ${data.length} values, expected ${n} for shape [${shape.join(', ')}]`);
-          node.children[name] = {kind: 'dataset', dtype, shape: [...shape], data, attrs: readAttrs(child, p)};
+          node.children[name] = {kind: 'dataset', dtype, shape: [...shape], data, attrs};
         } else if (child === null) {
           throw new ReadError(`cannot open ${p}`);
         } else {
@@ -181,7 +224,7 @@ function attrArgs(v: H5AttrValue): [GuessableDataTypes, number[] | null, string 
 }
 
 const H5_DTYPE: Record<H5DType, string> = {
-  float16: '<e', float32: '<f', float64: '<d', int8: '<b', int16: '<h', int32: '<i', int64: '<q',
+  float16: '<e', bfloat16: '<e', float32: '<f', float64: '<d', int8: '<b', int16: '<h', int32: '<i', int64: '<q',
   uint8: '<B', uint16: '<H', uint32: '<I', uint64: '<Q', string: 'S',
 };
 
@@ -202,6 +245,8 @@ function writeFile(path: string, tree: H5Group): void {
           if (!sub) throw new Error(`cannot create group ${p}`);
           put(sub, child, p);
         } else {
+          // weights are always written as float32; 2-byte floats are only read
+          if (child.dtype === 'float16' || child.dtype === 'bfloat16') throw new Error(`cannot write ${p} as ${child.dtype}`);
           let data: GuessableDataTypes = child.data;
           if (child.dtype === 'int64') data = BigInt64Array.from(child.data as ArrayLike<number>, (x) => BigInt(Math.round(x)));
           if (child.dtype === 'uint64') data = BigUint64Array.from(child.data as ArrayLike<number>, (x) => BigInt(Math.round(x)));

@@ -22,7 +22,6 @@ import * as losses from '../losses/index.js';
 import * as metrics from '../metrics/index.js';
 import * as optimizers from '../optimizers/index.js';
 import {Optimizer} from '../optimizers/optimizer.js';
-import {isSerializedObject} from '../serialization.js';
 import {isZip, readZip, writeZip} from '../utils/zip.js';
 import {
   checkClassesKnown, checkSafeMode, envelopeToDisk, envelopeToLegacyDisk, parseJson, readEnvelope, resolveClass,
@@ -30,7 +29,9 @@ import {
 } from './config.js';
 import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
 import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
+import {compileArgsFromConfig} from './compile_config.js';
 import {configToCamel} from './keys.js';
+import {isBeforeKeras3, withLegacyActivations} from './legacy_semantics.js';
 import {
   isSaveableModel, legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy,
   stateTree, type SaveableModel,
@@ -294,46 +295,24 @@ export function modelFromConfig(config: Config, options: DeserializeOptions = {}
   return modelFromEnvelope(readEnvelope(config, source), {...options, source});
 }
 
-const LEGACY_OPTIMIZER_KEYS: Record<string, string | null> = {lr: 'learningRate', decay: null, isLegacyOptimizer: null, jitCompile: null};
-
-function deserializeOptimizer(x: unknown, source: string): Optimizer | null {
-  if (x === null || x === undefined) return null;
-  if (typeof x === 'string') return optimizers.get(x);
-  if (typeof x !== 'object') throw new ValueError(`${source}: invalid optimizer config ${JSON.stringify(x)}`);
-  const env = x as Envelope;
-  const config: Config = {};
-  for (const [k, v] of Object.entries(env.config ?? {})) {
-    const mapped = k in LEGACY_OPTIMIZER_KEYS ? LEGACY_OPTIMIZER_KEYS[k] : k;
-    if (mapped && !(mapped in config && k !== mapped)) config[mapped] = v;
+/**
+ * Compiles `model` from a saved compile/training config. As in Keras, a config that cannot be
+ * understood never prevents loading: the model stays uncompiled, with one warning naming what was
+ * skipped. Returns whether the model was compiled.
+ */
+function compileFrom(model: SavingModel, cc: Config, source: string, options: LoadModelOptions): boolean {
+  const outputNames: unknown = 'outputNames' in model ? model.outputNames : undefined;
+  const {args, skipped} = compileArgsFromConfig(cc, {customObjects: options.customObjects, outputNames: Array.isArray(outputNames) ? outputNames : undefined});
+  if (!skipped.length) {
+    try {
+      model.compile(args);
+      return true;
+    } catch (e) {
+      skipped.push((e as Error).message);
+    }
   }
-  return optimizers.deserialize({className: env.className, config});
-}
-
-function deserializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
-  if (x === null || x === undefined || typeof x === 'string' || typeof x === 'number') return x ?? undefined;
-  if (Array.isArray(x)) return x.map((v) => deserializeLossLike(v, kind));
-  if (typeof x === 'object') {
-    if (isSerializedObject(x)) return kind === 'loss' ? losses.get(x) : metrics.get(x);
-    const o = x as Config;
-    const out: Config = {};
-    for (const [k, v] of Object.entries(o)) out[k] = deserializeLossLike(v, kind);
-    return out;
-  }
-  return x;
-}
-
-function compileFrom(model: SavingModel, cc: Config, source: string): void {
-  const optimizer = deserializeOptimizer(cc['optimizer'] ?? cc['optimizerConfig'], source);
-  const args: SavedCompileArgs = {};
-  if (optimizer) args.optimizer = optimizer;
-  const loss = deserializeLossLike(cc['loss'], 'loss');
-  if (loss !== undefined) args.loss = loss;
-  const m = deserializeLossLike(cc['metrics'], 'metric');
-  if (m !== undefined) args.metrics = m;
-  const wm = deserializeLossLike(cc['weightedMetrics'], 'metric');
-  if (wm !== undefined) args.weightedMetrics = wm;
-  if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args.lossWeights = cc['lossWeights'];
-  model.compile(args);
+  warn(`${source}: the saved compile configuration was skipped (${skipped.join('; ')}), so the model was *not* compiled. Compile it manually.`);
+  return false;
 }
 
 // --- .keras -------------------------------------------------------------------------------------------
@@ -358,8 +337,12 @@ export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array>
 async function loadKerasArchive(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
   const zip = openKerasZip(bytes, source);
   const configText = textOf(zip.read('config.json'), 'config.json', source);
-  const env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
-  if (zip.has('metadata.json')) parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`);
+  let env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
+  if (zip.has('metadata.json')) {
+    const meta = parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`) as {keras_version?: unknown} | null;
+    // tf.keras 2.13-2.15 also wrote .keras archives
+    if (meta && typeof meta === 'object' && typeof meta.keras_version === 'string' && isBeforeKeras3(meta.keras_version)) env = withLegacyActivations(env);
+  }
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const cc = options.compile === false ? null : (env.compileConfig ?? null);
   // read the weights first: a bad file fails before anything is built
@@ -368,15 +351,15 @@ async function loadKerasArchive(bytes: Uint8Array, source: string, options: Load
   else if (zip.has('model.weights.npz')) throw new ValueError(`${source}: weights stored as model.weights.npz are not supported; re-save with the default (h5) weights format`);
   else throw new ValueError(`${source}: not a valid .keras file: expected a model.weights.h5 member`);
   const model = modelFromEnvelope(env, opts);
-  if (cc) {
-    compileFrom(model, cc, source);
+  const compiled = !!cc && compileFrom(model, cc, source, options);
+  if (compiled) {
     const opt = model.optimizer;
     if (opt && !opt.built && getGroup(tree, 'optimizer/vars') && Object.keys(getGroup(tree, 'optimizer/vars')!.children).length > 2) {
       opt.build(model.trainableWeights);
     }
   }
   if (!model.built) throw new ValueError(`${source}: the model could not be built from its config (no input shape); its weights cannot be loaded`);
-  for (const w of loadStateTree(model, tree, {source, includeOptimizer: !!cc})) warn(w);
+  for (const w of loadStateTree(model, tree, {source, includeOptimizer: compiled})) warn(w);
   return model;
 }
 
@@ -418,7 +401,8 @@ async function loadLegacyModel(tree: H5Group, source: string, options: LoadModel
     }
     throw new ValueError(`${source}: no model config found in the file (not a Keras model file)`);
   }
-  const env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  let env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  if (isBeforeKeras3(attrString(tree.attrs['keras_version']))) env = withLegacyActivations(env);
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const model = modelFromEnvelope(env, opts);
   const mw = getGroup(tree, 'model_weights');
@@ -428,8 +412,7 @@ async function loadLegacyModel(tree: H5Group, source: string, options: LoadModel
   const tc = attrString(tree.attrs['training_config']);
   if (options.compile !== false && tc !== undefined) {
     const training = configToCamel<Config>(parseJson(tc, `${source} (training_config)`));
-    compileFrom(model, training, source);
-    const values = legacyOptimizerValues(tree, source);
+    const values = compileFrom(model, training, source, options) ? legacyOptimizerValues(tree, source) : null;
     const opt = model.optimizer;
     if (values && opt) {
       if (!opt.built) opt.build(model.trainableWeights);

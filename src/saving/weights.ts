@@ -392,9 +392,21 @@ export function legacyOptimizerGroup(opt: Optimizer): H5Group | null {
 /** Sets optimizer variables from legacy values when they match one to one; otherwise warns. */
 export function setOptimizerFromLegacy(opt: Optimizer, values: H5Dataset[], src: string): string[] {
   const vars = opt.variables;
-  if (values.length !== vars.length || values.some((d, i) => !sameShape(d.shape, vars[i]!.shape))) {
-    return [`${src}: the saved optimizer state (${values.length} arrays) does not match ${opt.className}'s ${vars.length} variables; the optimizer starts fresh`];
+  const matches = (vs: readonly {shape: readonly number[]}[], ds: H5Dataset[]) => vs.length === ds.length && ds.every((d, i) => sameShape(d.shape, vs[i]!.shape));
+  if (matches(vars, values)) {
+    vars.forEach((v, i) => v.assign(datasetTensor(values[i]!, v.dtype, src)));
+    return [];
   }
-  vars.forEach((v, i) => v.assign(datasetTensor(values[i]!, v.dtype, src)));
-  return [];
+  // Keras 2 and tf.keras keep no learning-rate variable: `[iterations] + slots` (Keras 2.2+, tf.keras),
+  // or the slots alone (Keras 2.0-2.1), slots in the same order as ours (all m, then all v)
+  const slots = vars.filter((v) => v.name !== 'iteration' && v.name !== 'learning_rate');
+  const iteration = vars.find((v) => v.name === 'iteration');
+  const withIteration = values.length === slots.length + 1 && values[0]!.shape.length === 0;
+  const slotValues = withIteration ? values.slice(1) : values;
+  if (matches(slots, slotValues)) {
+    slots.forEach((v, i) => v.assign(datasetTensor(slotValues[i]!, v.dtype, src)));
+    if (withIteration && iteration) iteration.assign(datasetTensor(values[0]!, iteration.dtype, src));
+    return [];
+  }
+  return [`${src}: the saved optimizer state (${values.length} arrays) does not match ${opt.className}'s ${vars.length} variables; the optimizer starts fresh`];
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type {AnyKernelImpl} from '../backends/backend.js';
 import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js';
+import {backendName, registerBackend, setBackend} from '../backends/registry.js';
 import {KERNELS, type KernelDef, type KernelName} from '../kernels/index.js';
 import {allocate} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -79,4 +80,38 @@ export function withThreads<T>(native: NativeBackend, n: number, f: () => T): T 
   } finally {
     native.setNumThreads(before);
   }
+}
+
+/** Per kernel name, how many calls ran natively and how many the native backend declined (fell back). */
+export interface KernelRecord {
+  native: Map<string, number>;
+  fallback: Map<string, number>;
+}
+
+/**
+ * Runs `body` on a backend that forwards every kernel to `native` and counts, per kernel, the calls
+ * the native code ran and those it declined (which the reference then ran): the way to assert in a
+ * test that a native kernel, not the reference, produced the numbers. Restores the previous backend.
+ */
+export function recordNativeKernels(native: NativeBackend, body: () => void): KernelRecord {
+  const ran = new Map<string, number>(), fell = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const kernels: Record<string, AnyKernelImpl> = {};
+  for (const name of Object.keys(KERNELS)) {
+    const impl = (native.kernels as Record<string, AnyKernelImpl | undefined>)[name];
+    kernels[name] = (inputs, attrs, outputs) => {
+      const r = impl ? impl(inputs, attrs, outputs) : false;
+      bump(r === false ? fell : ran, name);
+      return r;
+    };
+  }
+  registerBackend('native-recorded', () => ({name: 'native-recorded', kernels}));
+  const before = backendName();
+  setBackend('native-recorded');
+  try {
+    body();
+  } finally {
+    setBackend(before);
+  }
+  return {native: ran, fallback: fell};
 }

@@ -47,6 +47,12 @@ import {extractZip, isZip} from './zip.js';
 
 export type HashAlgorithm = 'auto' | 'sha256' | 'md5';
 
+/** Where text goes (a terminal, a file stream, `process.stderr`): no Node types in the public API. */
+interface TextSink {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
 export interface GetFileOptions {
   /** Expected SHA-256 (64 hex digits) or MD5 (32) of the downloaded file. */
   fileHash?: string;
@@ -64,7 +70,7 @@ export interface GetFileOptions {
   cacheDir?: string;
   forceDownload?: boolean;
   /** Where progress goes (default `process.stderr`); `false` for silence. */
-  progress?: NodeJS.WritableStream | false;
+  progress?: TextSink | false;
   /** Abort when the connection is idle this long (default 60 s). */
   timeoutMs?: number;
   /** Limits on what an archive may unpack to. */
@@ -167,7 +173,7 @@ export async function getFile(fname: string | null | undefined, origin: string, 
   return downloadTarget;
 }
 
-function note(out: NodeJS.WritableStream | false, msg: string): void {
+function note(out: TextSink | false, msg: string): void {
   if (out) out.write(msg + '\n');
 }
 
@@ -204,7 +210,7 @@ async function downloadVerified(
   target: string,
   fileHash: string | undefined,
   algorithm: HashAlgorithm,
-  out: NodeJS.WritableStream | false,
+  out: TextSink | false,
   timeoutMs: number,
 ): Promise<void> {
   const part = `${target}.part`;
@@ -237,7 +243,7 @@ async function downloadVerified(
 }
 
 /** GETs `url` into `part` (appending with a Range request when a partial file exists). Returns whether it resumed. */
-async function fetchTo(url: string, part: string, out: NodeJS.WritableStream | false, timeoutMs: number): Promise<boolean> {
+async function fetchTo(url: string, part: string, out: TextSink | false, timeoutMs: number): Promise<boolean> {
   let have = existsSync(part) ? statSync(part).size : 0;
   const res = await get(url, have > 0 ? {Range: `bytes=${have}-`} : {}, timeoutMs);
   let resumed = false;
@@ -325,11 +331,11 @@ class Progress {
   private readonly tty: boolean;
 
   constructor(
-    private readonly out: NodeJS.WritableStream | false,
+    private readonly out: TextSink | false,
     private readonly total: number | null,
     private readonly initial: number,
   ) {
-    this.tty = !!out && !!(out as NodeJS.WriteStream).isTTY;
+    this.tty = !!out && !!out.isTTY;
   }
 
   update(current: number): void {

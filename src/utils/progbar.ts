@@ -27,14 +27,14 @@ export interface ProgbarArgs {
 }
 
 /** Whether the terminal's locale can show `━`: the first of LC_ALL, LC_CTYPE, LANG that is set says UTF-8. */
-export function supportsUnicode(env: NodeJS.ProcessEnv = process.env): boolean {
+export function supportsUnicode(env: Record<string, string | undefined> = process.env): boolean {
   const loc = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
   if (!loc) return true; // unset: Node writes UTF-8, as Python 3 does under the C locale
   return /utf-?8/i.test(loc);
 }
 
 /** Whether the environment asks for no colour: `NO_COLOR` present and not empty. */
-export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
+export function noColor(env: Record<string, string | undefined> = process.env): boolean {
   return (env['NO_COLOR'] ?? '') !== '';
 }
 

@@ -18,7 +18,11 @@ type Serialized = {className: string; config: Record<string, unknown>};
 
 function cloneLayer(layer: RNN, overrides: Record<string, unknown>): RNN {
   const cls = layer.constructor as typeof Layer;
-  const copy = cls.fromConfig({...layer.getConfig(), ...overrides});
+  // the copies use the layer's own activation functions, not the ones their names resolve to (a Keras 2
+  // file's `hard_sigmoid` is not Keras 3's, though both serialize by that name)
+  const cell = layer.cell as {activation?: unknown; recurrentActivation?: unknown};
+  const fns = Object.fromEntries(Object.entries({activation: cell.activation, recurrentActivation: cell.recurrentActivation}).filter(([, f]) => typeof f === 'function'));
+  const copy = cls.fromConfig({...layer.getConfig(), ...fns, ...overrides});
   if (!(copy instanceof RNN)) throw new ValueError(`Bidirectional: could not copy layer "${layer.name}" from its config`);
   return copy;
 }

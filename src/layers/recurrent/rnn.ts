@@ -1,5 +1,6 @@
 import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
+import {toTensor} from '../../ops/core.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import {fmtShape} from '../../tensor/shape.js';
 import {Tensor} from '../../tensor/tensor.js';
@@ -110,7 +111,7 @@ export class RNN extends Layer {
       throw new ValueError(`Layer "${this.name}" expects ${sizes.length} ${what} (state sizes ${JSON.stringify(sizes)}). Received: ${states.length}`);
     }
     return states.map((s, i) => {
-      const t = ops.toTensor(s, `initialState[${i}]`, this.name);
+      const t = toTensor(s, `initialState[${i}]`, this.name);
       if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== sizes[i]) {
         throw new ValueError(`Layer "${this.name}": ${what} ${i} must have shape ${fmtShape([batch, sizes[i]!])}. Received: shape=${fmtShape(t.shape)}`);
       }
