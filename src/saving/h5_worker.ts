@@ -187,7 +187,7 @@ function readFile(path: string, lim: ReadLimits): H5Group {
           if (total > lim.maxTotalBytes) throw new ReadError(`datasets add up to more than ${lim.maxTotalBytes} bytes`);
           const data =
             n === 0 ? emptyOf(dtype)
-            : dtype === 'float16' || dtype === 'bfloat16' ? twoByteFloats(rawBytes(file as never, p, bytes), n, dtype, meta.littleEndian)
+            : dtype === 'float16' || dtype === 'bfloat16' ? twoByteFloats(rawBytes(file, p, bytes), n, dtype, meta.littleEndian)
             : toData(dtype, child.value, n, p);
           if (data.length !== n) throw new ReadError(`dataset ${p} holds ${data.length} values, expected ${n} for shape [${shape.join(', ')}]`);
           node.children[name] = {kind: 'dataset', dtype, shape: [...shape], data, attrs};
