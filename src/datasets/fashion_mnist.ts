@@ -17,9 +17,9 @@
  * `.gz` files, so their MD5 differs while the content is the same (for the label files this was
  * checked against Zalando's own `.gz` files; the image hashes are those of Debian's content).
  */
-import {createHash} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {createHash} from '../platform/index.js';
+import {existsSync, readFileSync} from '../platform/index.js';
+import {join} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {readIdx, maybeGunzip} from '../utils/idx.js';

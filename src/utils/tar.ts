@@ -7,8 +7,8 @@
  * extractTar(readFileSync('cifar-10-python.tar.gz'), '/tmp/out');
  * ```
  */
-import {linkSync, mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync} from 'node:fs';
-import {dirname, relative} from 'node:path';
+import {linkSync, mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync} from '../platform/index.js';
+import {dirname, relative} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {assertRealInside, DEFAULT_EXTRACT_LIMITS, safeJoin, safeLinkTarget, type ExtractLimits} from './archive_paths.js';
 import {maybeGunzip} from './idx.js';

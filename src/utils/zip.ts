@@ -9,9 +9,9 @@
  * const bytes = zip.read('x_train.npy');
  * ```
  */
-import {mkdirSync, writeFileSync} from 'node:fs';
-import {dirname} from 'node:path';
-import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
+import {mkdirSync, writeFileSync} from '../platform/index.js';
+import {dirname} from '../platform/index.js';
+import {crc32, deflateRawSync, inflateRawSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {safeJoin, type ExtractLimits, DEFAULT_EXTRACT_LIMITS} from './archive_paths.js';
 
