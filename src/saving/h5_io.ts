@@ -45,7 +45,7 @@ export function checkHdf5Signature(head: Uint8Array, fileBytes: number, source: 
 function readHead(path: string, n: number): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(n);
+    const buf = new Uint8Array(n);
     const got = readSync(fd, buf, 0, n, 0);
     return buf.subarray(0, got);
   } finally {

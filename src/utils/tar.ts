@@ -203,5 +203,15 @@ export function writeTar(files: ReadonlyArray<{name: string; data?: Uint8Array; 
     if (pad) blocks.push(new Uint8Array(pad));
   }
   blocks.push(new Uint8Array(1024));
-  return Buffer.concat(blocks);
+  return concatBytes(blocks);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

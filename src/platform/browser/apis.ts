@@ -62,7 +62,8 @@ export const normalize = ((p: string): string => {
     else if (part !== '..' || !abs) out.push(part);
   }
   const s = (abs ? '/' : '') + out.join('/');
-  return s || (abs ? '/' : '.');
+  if (!s) return abs ? '/' : '.';
+  return p.endsWith('/') && s !== '/' ? `${s}/` : s;
 }) as typeof Node.normalize;
 export const join = ((...parts: string[]) => normalize(parts.filter((x) => x !== '').join('/') || '.')) as typeof Node.join;
 export const resolve = ((...parts: string[]) => {
@@ -71,7 +72,7 @@ export const resolve = ((...parts: string[]) => {
   return normalize(p.startsWith('/') ? p : `/${p}`);
 }) as typeof Node.resolve;
 export const dirname = ((p: string) => {
-  const n = normalize(p);
+  const n = p.length > 1 ? p.replace(/\/+$/, '') || '/' : p;
   const i = n.lastIndexOf('/');
   return i < 0 ? '.' : i === 0 ? '/' : n.slice(0, i);
 }) as typeof Node.dirname;

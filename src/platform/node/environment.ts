@@ -9,10 +9,10 @@ import {join} from 'node:path';
 export const platformName: 'node' | 'browser' = 'node';
 
 /** A file system exists: a string source is a path (in a page it is a URL). */
-export const hasFileSystem = true;
+export const hasFileSystem: boolean = true;
 
 /** The backend used when neither keras.json nor `KERAS_BACKEND` names one. */
-export const DEFAULT_BACKEND = 'native';
+export const DEFAULT_BACKEND: string = 'native';
 
 export function getEnv(name: string): string | undefined {
   return process.env[name];
