@@ -5,7 +5,7 @@
  * build without h5wasm and .wasm files stays <= 200 KB minified+gzipped (BENCHMARKS.md).
  */
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
@@ -62,4 +62,21 @@ test('the browser build without h5wasm and .wasm is <= 200 KB minified+gzipped',
   const size = await measureCore();
   assert.deepEqual(size.errors, []);
   assert.ok(size.gzippedBytes <= 200 * 1024, `${size.gzippedBytes} bytes gzipped`);
+});
+
+test('package.json sideEffects lists every module that registers a class when imported (bundlers keep them)', () => {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {sideEffects: string[]};
+  const globs = pkg.sideEffects.filter((g) => g.startsWith('./src/')).map((g) => new RegExp(`^${g.slice(2).replace(/\*\*/g, '.*')}$`));
+  const missing: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(`${ROOT}${dir}`, {withFileTypes: true})) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts') && !rel.endsWith('.test.ts') && /^[\w.]*register\w*\(/m.test(readFileSync(`${ROOT}${rel}`, 'utf8'))) {
+        if (!globs.some((g) => g.test(rel))) missing.push(rel);
+      }
+    }
+  };
+  walk('src');
+  assert.deepEqual(missing, []);
 });
