@@ -8,7 +8,7 @@
  * - saves models to bytes (.keras, .h5, .weights.h5) and loads them back identically;
  * with no error in the browser console. A second page gets bad input (404, not a model, a cut
  * download) and must answer each with an error naming the source, building nothing.
- * The demo's screenshot goes to test-output/browser/demo.png ($KERAS_TS_TEST_OUTPUT moves it).
+ * Screenshots of the demo go to test-output/browser/ ($KERAS_TS_TEST_OUTPUT moves the folder).
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
@@ -94,6 +94,7 @@ test('browser: a .keras file from a URL predicts real Fashion-MNIST images as No
     const xs = k.ops.divide(k.ops.reshape(k.ops.slice(xt, [0, 0, 0], [n, 28, 28]), [n, 28, 28, 1]), 255);
     return Array.from(((await model.predict(xs, {verbose: 0})) as keras.Tensor).values as Float32Array);
   }, N_IMAGES);
+  await demo.screenshot({path: join(OUT, 'demo_loaded_model.png'), fullPage: true});
   assert.equal(got.length, expected.length);
   let worst = 0;
   got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]!))));
