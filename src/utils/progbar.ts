@@ -13,7 +13,7 @@ export interface ProgbarArgs {
   statefulMetrics?: Iterable<string> | null;
   statelessMetrics?: Iterable<string> | null;
   unitName?: string;
-  /** Where the text goes (default `process.stdout.write`). */
+  /** Where the text goes (default: standard output; in a page, the console). */
   write?: (s: string) => void;
   /** A stream to write to instead of stdout (`process.stderr`, a file stream); `write` wins if both are given. */
   stream?: {write(s: string): unknown; isTTY?: boolean};
