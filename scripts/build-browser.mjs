@@ -26,7 +26,7 @@ const common = {
 /** Builds `outdir/keras.js` (+ .map, + the .wasm files); returns esbuild's errors and warnings. */
 export async function buildBrowser(outdir = join(ROOT, 'dist/browser'), {minify = true} = {}) {
   mkdirSync(outdir, {recursive: true});
-  const r = await build({...common, outfile: join(outdir, 'keras.js'), minify, sourcemap: true, metafile: true});
+  const r = await build({...common, outfile: join(outdir, 'keras.js'), minify, sourcemap: true, sourcesContent: false, metafile: true});
   for (const dir of WASM_DIRS) {
     const d = join(ROOT, dir);
     if (!existsSync(d)) continue;
@@ -50,7 +50,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await buildBrowser(out);
   const size = await measureCore();
   const full = Object.values(r.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
-  console.log(`${join(out, 'keras.js')}: ${(full / 1024).toFixed(0)} KB with h5wasm (source map included)`);
+  console.log(`${join(out, "keras.js")}: ${(full / 1024).toFixed(0)} KB with h5wasm and its source map`);
   console.log(`core (no h5wasm, no .wasm): ${(size.minifiedBytes / 1024).toFixed(1)} KB minified, ${(size.gzippedBytes / 1024).toFixed(1)} KB gzipped`);
   if (r.errors.length || r.warnings.length) process.exitCode = 1;
 }
