@@ -24,10 +24,11 @@ test('platform: the browser side exports exactly the names of the Node side', ()
 
 test('platform/browser: POSIX paths as node:path gives them', () => {
   const b = browserPlatform, n = nodePlatform;
-  for (const p of ['/a/b/../c/', 'a/./b', '../x/y', '/', 'file.keras', '/a//b///c.h5']) {
+  for (const p of ['/a/b/../c/', 'a/./b', '../x/y', '/', 'file.keras', '/a//b///c.h5', '.hidden', 'plot.svg', 'a.b/c']) {
     assert.equal(b.normalize(p), n.normalize(p), `normalize(${p})`);
     assert.equal(b.dirname(p), n.dirname(p), `dirname(${p})`);
     assert.equal(b.basename(p), n.basename(p), `basename(${p})`);
+    assert.equal(b.extname(p), n.extname(p), `extname(${p})`);
   }
   assert.equal(b.join('a', '../b', 'c.keras'), n.join('a', '../b', 'c.keras'));
   assert.equal(b.relative('/a/b/c', '/a/d'), n.relative('/a/b/c', '/a/d'));

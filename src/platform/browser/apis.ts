@@ -48,6 +48,7 @@ export const writeFileSync = unavailable<typeof Node.writeFileSync>('fs.writeFil
 export const devNull = '/dev/null';
 export const endianness = (() => (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'LE' : 'BE')) as typeof Node.endianness;
 export const homedir = (() => '/') as typeof Node.homedir;
+export const hostname = (() => (globalThis as {location?: {hostname?: string}}).location?.hostname || 'localhost') as typeof Node.hostname;
 export const tmpdir = (() => '/tmp') as typeof Node.tmpdir;
 
 // --- paths (POSIX) ------------------------------------------------------------------------------------
@@ -80,6 +81,11 @@ export const basename = ((p: string, ext?: string) => {
   const b = p.replace(/\/+$/, '').split('/').pop() ?? '';
   return ext && b.endsWith(ext) && b !== ext ? b.slice(0, -ext.length) : b;
 }) as typeof Node.basename;
+export const extname = ((p: string) => {
+  const b = basename(p);
+  const i = b.lastIndexOf('.');
+  return i <= 0 ? '' : b.slice(i);
+}) as typeof Node.extname;
 export const relative = ((from: string, to: string) => {
   const a = resolve(from).split('/').filter(Boolean);
   const b = resolve(to).split('/').filter(Boolean);
@@ -102,6 +108,7 @@ export const httpsRequest = unavailable<typeof Node.httpsRequest>('https.request
 export const Transform = unavailable<typeof Node.Transform>('stream.Transform');
 export const pipeline = unavailable<typeof Node.pipeline>('stream.pipeline');
 export const createRequire = unavailable<typeof Node.createRequire>('module.createRequire');
+export const spawnSync = unavailable<typeof Node.spawnSync>('child_process.spawnSync');
 
 // --- compression ------------------------------------------------------------------------------------------
 const CRC_TABLE = (() => {

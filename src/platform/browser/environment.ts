@@ -92,6 +92,11 @@ export async function loadH5wasm(): Promise<H5wasm> {
   }
 }
 
+/** resvg is a native addon: a page asks for SVG (`plotModel(..., {toFile: 'model.svg'})`) instead of PNG. */
+export function loadResvg(): Promise<typeof import('@resvg/resvg-js')> {
+  return Promise.reject(new Error('PNG output needs Node.js (resvg is a native addon); in a web page ask for SVG instead'));
+}
+
 /** Offers `bytes` to the user as a file download named `filename`. */
 export function offerDownload(bytes: Uint8Array, filename: string): void {
   const doc = page.document;

@@ -8,8 +8,8 @@ export {
   linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync,
   writeFileSync,
 } from 'node:fs';
-export {devNull, endianness, homedir, tmpdir} from 'node:os';
-export {basename, dirname, isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
+export {devNull, endianness, homedir, hostname, tmpdir} from 'node:os';
+export {basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
 export {createHash, randomBytes} from 'node:crypto';
 export {Worker, parentPort} from 'node:worker_threads';
 export {fileURLToPath} from 'node:url';
@@ -20,3 +20,4 @@ export {request as httpsRequest} from 'node:https';
 export {Transform} from 'node:stream';
 export {pipeline} from 'node:stream/promises';
 export {createRequire} from 'node:module';
+export {spawnSync} from 'node:child_process';

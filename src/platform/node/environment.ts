@@ -62,6 +62,11 @@ export async function loadH5wasm(): Promise<H5wasm> {
   return h5;
 }
 
+/** resvg (SVG to PNG), a native addon: Node only. */
+export function loadResvg(): Promise<typeof import('@resvg/resvg-js')> {
+  return import('@resvg/resvg-js');
+}
+
 /** A page offers bytes as a download; Node has files instead. */
 export function offerDownload(_bytes: Uint8Array, filename: string): void {
   throw new Error(`offerDownload(${JSON.stringify(filename)}) needs a web page; in Node.js save to a path instead`);
