@@ -32,8 +32,11 @@ export const createWriteStream = unavailable<typeof Node.createWriteStream>('fs.
 export const existsSync = ((_path: unknown) => false) as typeof Node.existsSync;
 export const fsyncSync = unavailable<typeof Node.fsyncSync>('fs.fsyncSync');
 export const linkSync = unavailable<typeof Node.linkSync>('fs.linkSync');
+export const lstatSync = unavailable<typeof Node.lstatSync>('fs.lstatSync');
 export const mkdirSync = unavailable<typeof Node.mkdirSync>('fs.mkdirSync');
 export const openSync = unavailable<typeof Node.openSync>('fs.openSync');
+export const readdirSync = unavailable<typeof Node.readdirSync>('fs.readdirSync');
+export const readFile = unavailable<typeof Node.readFile>('fs.readFile');
 export const readFileSync = unavailable<typeof Node.readFileSync>('fs.readFileSync');
 export const readSync = unavailable<typeof Node.readSync>('fs.readSync');
 export const realpathSync = unavailable<typeof Node.realpathSync>('fs.realpathSync');
@@ -108,6 +111,9 @@ export const httpsRequest = unavailable<typeof Node.httpsRequest>('https.request
 export const Transform = unavailable<typeof Node.Transform>('stream.Transform');
 export const pipeline = unavailable<typeof Node.pipeline>('stream.pipeline');
 export const createRequire = unavailable<typeof Node.createRequire>('module.createRequire');
+export const PNG = {
+  sync: {read: unavailable('PNG decoding (pngjs)'), write: unavailable('PNG encoding (pngjs)')},
+} as unknown as typeof Node.PNG;
 export const spawnSync = unavailable<typeof Node.spawnSync>('child_process.spawnSync');
 
 // --- compression ------------------------------------------------------------------------------------------

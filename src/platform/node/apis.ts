@@ -5,9 +5,10 @@
  */
 export {
   accessSync, appendFileSync, closeSync, constants, copyFileSync, createReadStream, createWriteStream, existsSync, fsyncSync,
-  linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync,
+  linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync,
   writeFileSync,
 } from 'node:fs';
+export {readFile} from 'node:fs/promises';
 export {devNull, endianness, homedir, hostname, tmpdir} from 'node:os';
 export {basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
 export {createHash, randomBytes} from 'node:crypto';
@@ -21,3 +22,5 @@ export {Transform} from 'node:stream';
 export {pipeline} from 'node:stream/promises';
 export {createRequire} from 'node:module';
 export {spawnSync} from 'node:child_process';
+// pngjs is built on Node's streams and zlib
+export {PNG} from 'pngjs';
