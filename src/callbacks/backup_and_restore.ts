@@ -18,8 +18,8 @@
  * `.bkp` copies of the previous state with `doubleCheckpoint`. Use the folder for nothing else. The
  * model must be the same (and compiled the same way) as the one that wrote the backup.
  */
-import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync} from 'node:fs';
-import {join} from 'node:path';
+import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync} from '../platform/index.js';
+import {join} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {readH5File, writeFileAtomic, writeH5File} from '../saving/h5_io.js';
 import {warn} from '../saving/saving_lib.js';

@@ -11,6 +11,7 @@ import type {Variable} from '../autodiff/variable.js';
 import type {Metric} from '../metrics/metric.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
+import {writeStdout} from '../platform/index.js';
 
 export type Logs = Record<string, number>;
 
@@ -110,5 +111,5 @@ export class Callback {
 
 /** Writes a line as Keras's `io_utils.print_msg`. */
 export function printMsg(message: string, lineBreak = true): void {
-  process.stdout.write(lineBreak ? message + '\n' : message);
+  writeStdout(lineBreak ? message + '\n' : message);
 }

@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from '../platform/index.js';
 import {Callback, type Logs} from './callback.js';
 
 /** Python's `str(float)`: shortest repr, `1.0` for integers, `nan`/`inf`. */

@@ -15,9 +15,9 @@
  * w.flush();
  * ```
  */
-import {appendFileSync, mkdirSync} from 'node:fs';
-import {hostname} from 'node:os';
-import {join} from 'node:path';
+import {appendFileSync, mkdirSync} from '../platform/index.js';
+import {hostname} from '../platform/index.js';
+import {join} from '../platform/index.js';
 
 // --- CRC32C (Castagnoli), as TFRecord frames use it -------------------------------------------
 

@@ -251,8 +251,8 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     return saving.saveWeights(this, path, options);
   }
   /** Loads weights from a `.weights.h5`, a legacy `.h5` (by order or `byName`) or a `.keras` file. */
-  loadWeights(path: string, options: saving.LoadWeightsOptions = {}): Promise<void> {
-    return saving.loadWeights(this, path, options);
+  loadWeights(source: saving.ModelSource, options: saving.LoadWeightsOptions = {}): Promise<void> {
+    return saving.loadWeights(this, source, options);
   }
 }
 

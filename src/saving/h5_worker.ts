@@ -6,28 +6,25 @@
  *
  * Requests: `{id, op: 'read', path, limits}` -> `{id, ok, tree}`; `{id, op: 'write', path, tree}`.
  */
-import {openSync} from 'node:fs';
-import {devNull} from 'node:os';
-import {parentPort} from 'node:worker_threads';
-import type {GuessableDataTypes} from 'h5wasm/node';
+import {devNull, loadH5wasm, openSync, parentPort} from '../platform/index.js';
+import type {GuessableDataTypes} from 'h5wasm';
 import type {H5AttrValue, H5Data, H5DType, H5Group, H5Node} from './h5_tree.js';
 
 // The HDF5 library prints diagnostics and emscripten prints warnings; errors reach the caller as
-// exceptions, so this thread stays quiet. Done before the library binds `console.error`.
+// exceptions, so this thread stays quiet. Done before the library binds `console.error`. In a page
+// (no worker: `parentPort` is null) this module is imported directly and `h5_memory.ts` quiets each call.
 const quiet = (): void => undefined;
-console.error = quiet;
-console.warn = quiet;
-console.log = quiet;
+if (parentPort) {
+  console.error = quiet;
+  console.warn = quiet;
+  console.log = quiet;
+}
 
-type H5Module = typeof import('h5wasm/node');
-const h5: H5Module = await import('h5wasm/node');
-await h5.ready;
-{
-  // emscripten's FS has getStream, which h5wasm's type for FS leaves out: checked, then called
-  const FS: unknown = h5.FS;
-  const hasStreams = (fs: unknown): fs is {getStream(fd: number): {nfd: number} | null} =>
-    typeof fs === 'object' && fs !== null && typeof (fs as {getStream?: unknown}).getStream === 'function';
-  const stderr = hasStreams(FS) ? FS.getStream(2) : null;
+type H5Module = typeof import('h5wasm');
+export const h5: H5Module = await loadH5wasm();
+if (parentPort) {
+  const FS = h5.FS as unknown as {getStream(fd: number): {nfd: number}} | null;
+  const stderr = FS?.getStream(2);
   if (stderr) stderr.nfd = openSync(devNull, 'w');
 }
 
@@ -154,7 +151,7 @@ function readAttrs(obj: {attrs: Record<string, {value: unknown; metadata: {type:
   return out;
 }
 
-function readFile(path: string, lim: ReadLimits): H5Group {
+export function readFile(path: string, lim: ReadLimits): H5Group {
   let objects = 0;
   let total = 0;
   const file = new h5.File(path, 'r');
@@ -217,7 +214,7 @@ function attrArgs(v: H5AttrValue): [GuessableDataTypes, number[] | null, string 
   }
   if ('strings' in v) {
     if (v.strings.length === 0) return [new Float64Array(0), [0], '<d']; // as h5py stores an empty numpy array
-    const len = Math.max(1, ...v.strings.map((s) => Buffer.byteLength(s, 'utf8')));
+    const len = Math.max(1, ...v.strings.map((s) => utf8Length(s)));
     return [v.strings, [v.strings.length], `A${len}`];
   }
   return [v.dtype === 'int32' ? new Int32Array(v.values) : new Float64Array(v.values), [v.values.length], v.dtype === 'int32' ? '<i' : '<d'];
@@ -228,7 +225,7 @@ const H5_DTYPE: Record<H5DType, string> = {
   uint8: '<B', uint16: '<H', uint32: '<I', uint64: '<Q', string: 'S',
 };
 
-function writeFile(path: string, tree: H5Group): void {
+export function writeFile(path: string, tree: H5Group): void {
   const file = new h5.File(path, 'w');
   try {
     const put = (g: InstanceType<H5Module['Group']>, node: H5Group, where: string): void => {
@@ -276,7 +273,7 @@ function isFatal(e: unknown): boolean {
   return (e instanceof Error && e.name === 'RuntimeError') || /Aborted\(|abort\(|out of bounds|unreachable/i.test(describe(e));
 }
 
-parentPort!.on('message', (req: {id: number; op: 'read' | 'write'; path: string; limits?: ReadLimits; tree?: H5Group}) => {
+parentPort?.on('message', (req: {id: number; op: 'read' | 'write'; path: string; limits?: ReadLimits; tree?: H5Group}) => {
   try {
     if (req.op === 'read') {
       const tree = readFile(req.path, req.limits!);
@@ -289,4 +286,8 @@ parentPort!.on('message', (req: {id: number; op: 'read' | 'write'; path: string;
     parentPort!.postMessage({id: req.id, ok: false, error: describe(e), fatal: isFatal(e), known: e instanceof ReadError});
   }
 });
-parentPort!.postMessage({ready: true});
+parentPort?.postMessage({ready: true});
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}

@@ -15,19 +15,20 @@
  * const again = await loadModel('mnist.keras');
  * ```
  */
-import {readFileSync, statSync} from 'node:fs';
+import {basename, hasFileSystem, offerDownload, readFileSync, statSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Layer, type ShapeLike} from '../layers/layer.js';
 import * as losses from '../losses/index.js';
 import * as metrics from '../metrics/index.js';
 import * as optimizers from '../optimizers/index.js';
 import {Optimizer} from '../optimizers/optimizer.js';
+import {describeSource, readBytes, type BytesSource} from '../utils/bytes_source.js';
 import {isZip, readZip, writeZip} from '../utils/zip.js';
 import {
   checkClassesKnown, checkSafeMode, envelopeToDisk, envelopeToLegacyDisk, parseJson, readEnvelope, resolveClass,
   type Config, type DeserializeOptions, type Envelope,
 } from './config.js';
-import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
+import {checkHdf5Signature, h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
 import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
 import {compileArgsFromConfig} from './compile_config.js';
 import {configToCamel} from './keys.js';
@@ -446,19 +447,61 @@ function checkOverwrite(path: string, overwrite: boolean | undefined): void {
   }
 }
 
-/** `model.save(path)`: `.keras` (default) or legacy `.h5`, written atomically. */
+/**
+ * `model.save(path)`: `.keras` (default) or legacy `.h5`, written atomically. In a web page (no
+ * files) the bytes are offered as a download named after the path's last part.
+ */
 export async function saveModel(model: SavingModel, path: string, options: SaveOptions = {}): Promise<void> {
   if (/\.weights\.h5$/i.test(path)) {
     throw new ValueError(`The filename must not end in \`.weights.h5\` for model.save(); use model.saveWeights('${path}') to save weights only`);
   }
   const format = formatOf(path, options.format);
+  if (!hasFileSystem) return offerDownload(await modelToBytes(model, {...options, format}), basename(path));
   checkOverwrite(path, options.overwrite);
   if (format === 'keras') writeFileAtomic(path, await kerasArchiveBytes(model));
   else await writeH5File(path, legacyModelTree(model, options.includeOptimizer ?? true));
 }
 
-/** `keras.models.load_model(path, {customObjects, compile, safeMode})`. */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<SavingModel> {
+/** The bytes `model.save` would write: a `.keras` archive (default) or a legacy `.h5` file. */
+export async function modelToBytes(model: SavingModel, options: Pick<SaveOptions, 'format' | 'includeOptimizer'> = {}): Promise<Uint8Array> {
+  if ((options.format ?? 'keras') === 'keras') return kerasArchiveBytes(model);
+  return h5Bytes(legacyModelTree(model, options.includeOptimizer ?? true));
+}
+
+/** The bytes `model.saveWeights` would write (Keras 3's `.weights.h5` layout). */
+export function weightsToBytes(model: Layer): Promise<Uint8Array> {
+  return h5Bytes(stateTree(model, {includeOptimizer: false}));
+}
+
+/** What `loadModel` / `loadWeights` read: a path (Node.js), a URL, a File/Blob, or the bytes. */
+export type ModelSource = BytesSource;
+
+/** The model in `bytes`, its format told by its first bytes (zip: `.keras`; HDF5: legacy `.h5`). */
+async function loadModelBytes(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
+  if (bytes.length > MAX_MEMBER) throw new ValueError(`${source}: ${bytes.length} bytes, over the limit of ${MAX_MEMBER}`);
+  if (isZip(bytes)) return loadKerasArchive(bytes, source, options);
+  try {
+    checkHdf5Signature(bytes.subarray(0, 4096), bytes.length, source);
+  } catch {
+    const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new ValueError(
+      `${source}: not a Keras model file: expected a \`.keras\` archive (a zip, starting with "PK") or a legacy \`.h5\` file (HDF5). ` +
+        `Received ${bytes.length} bytes starting with ${head || 'nothing'}`,
+    );
+  }
+  return loadLegacyModel(await readH5Bytes(bytes, {source}), source, options);
+}
+
+/**
+ * `keras.models.load_model(path, {customObjects, compile, safeMode})`; besides a path, a URL (in a
+ * page a string is one), a File/Blob or the file's bytes.
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<SavingModel> {
+  if (typeof source !== 'string' || !hasFileSystem || /^(https?|blob|data):/i.test(source)) {
+    const {bytes, name} = await readBytes(source, {what: 'loadModel'});
+    return loadModelBytes(bytes, name, options);
+  }
+  const path = source;
   let size: number;
   try {
     size = statSync(path).size;
@@ -482,6 +525,7 @@ export async function saveWeights(model: Layer, path: string, options: {overwrit
   if (!/\.weights\.h5$/i.test(path)) {
     throw new ValueError(`The filename must end in \`.weights.h5\`. Received: filepath=${path}`);
   }
+  if (!hasFileSystem) return offerDownload(await weightsToBytes(model), basename(path));
   checkOverwrite(path, options.overwrite);
   await writeH5File(path, stateTree(model, {includeOptimizer: false}));
 }
@@ -496,10 +540,16 @@ export interface LoadWeightsOptions {
  * `model.load_weights(path)`: a Keras 3 `.weights.h5`, a legacy Keras 2 weights `.h5` (by topology,
  * or by name), or the weights of a `.keras` archive.
  */
-export async function loadWeights(model: Layer, path: string, options: LoadWeightsOptions = {}): Promise<void> {
+export async function loadWeights(model: Layer, source: ModelSource, options: LoadWeightsOptions = {}): Promise<void> {
   if (!model.built) throw new ValueError(`Model "${model.name}" must be built before loading weights (call it on data or build(inputShape) first)`);
   let tree: H5Group;
-  if (/\.keras$/i.test(path)) {
+  const path = describeOrPath(source);
+  if (typeof source !== 'string' || !hasFileSystem || /^(https?|blob|data):/i.test(source)) {
+    const {bytes, name} = await readBytes(source, {what: 'loadWeights'});
+    tree = isZip(bytes)
+      ? await readH5Bytes(openKerasZip(bytes, name).read('model.weights.h5'), {source: `${name} (model.weights.h5)`})
+      : await readH5Bytes(bytes, {source: name});
+  } else if (/\.keras$/i.test(path)) {
     const zip = openKerasZip(readFileSync(path), path);
     tree = await readH5Bytes(zip.read('model.weights.h5'), {source: `${path} (model.weights.h5)`});
   } else if (/\.(h5|hdf5)$/i.test(path)) tree = await readH5File(path);
@@ -516,3 +566,8 @@ export async function loadWeights(model: Layer, path: string, options: LoadWeigh
   for (const w of warnings) warn(w);
 }
 
+function describeOrPath(source: ModelSource): string {
+  return typeof source === 'string' ? source : describeSource(source);
+}
+
+export {Optimizer};

@@ -234,8 +234,8 @@ function readChunkedAttr(g: H5Group, name: string): string[] {
 const ATTR_LIMIT = 64512; // HDF5_OBJECT_HEADER_LIMIT in Keras
 
 /** Writes a list of names as Keras does: one fixed-length string attribute, chunked when too large. */
-function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
-  const width = Math.max(1, ...values.map((v) => Buffer.byteLength(v, 'utf8')));
+export function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
+  const width = Math.max(1, ...values.map((v) => utf8Length(v)));
   let chunks = 1;
   while (Math.ceil(values.length / chunks) * width > ATTR_LIMIT) chunks++;
   if (chunks === 1) {
@@ -409,4 +409,8 @@ export function setOptimizerFromLegacy(opt: Optimizer, values: H5Dataset[], src:
     return [];
   }
   return [`${src}: the saved optimizer state (${values.length} arrays) does not match ${opt.className}'s ${vars.length} variables; the optimizer starts fresh`];
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }

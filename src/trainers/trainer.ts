@@ -23,6 +23,7 @@ import {
   type Batch, type Data, type StepData, type StepTensors,
 } from './data_adapter.js';
 import {ArraySource, isStream, StreamSource, type BatchSource, type Stream} from './epoch_iterator.js';
+import {yieldToEventLoop} from '../platform/index.js';
 
 export interface CompileArgs {
   optimizer?: optimizers.OptimizerIdentifier;
@@ -271,8 +272,7 @@ export function predictStep(model: TrainerModel, data: StepData): StepTensors {
   });
 }
 
-// The browser build replaces this with its platform's way of yielding to the event loop.
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const tick = yieldToEventLoop;
 
 async function hook(r: HookResult): Promise<void> {
   if (isThenable(r)) await r;

@@ -19,7 +19,7 @@
  * that would land outside it, and refuses archives over `extractLimits`. When the download fails
  * (offline), the error says which file to put where to skip it.
  */
-import {createHash} from 'node:crypto';
+import {createHash} from '../platform/index.js';
 import {
   accessSync,
   constants,
@@ -31,13 +31,12 @@ import {
   renameSync,
   rmSync,
   statSync,
-} from 'node:fs';
-import {request as httpRequest, type IncomingMessage} from 'node:http';
-import {request as httpsRequest} from 'node:https';
-import {homedir, tmpdir} from 'node:os';
-import {basename, join, resolve, sep} from 'node:path';
-import {Transform} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
+} from '../platform/index.js';
+import {httpRequest, httpsRequest, type IncomingMessage} from '../platform/index.js';
+import {homedir, tmpdir} from '../platform/index.js';
+import {basename, join, resolve, sep} from '../platform/index.js';
+import {Transform} from '../platform/index.js';
+import {pipeline} from '../platform/index.js';
 import {kerasHome} from '../config.js';
 import {ValueError} from '../errors.js';
 import {DEFAULT_EXTRACT_LIMITS, type ExtractLimits} from './archive_paths.js';

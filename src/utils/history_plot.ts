@@ -9,8 +9,8 @@
  * await keras.utils.plotHistory(history, {toFile: 'history.svg'});
  * ```
  */
-import {writeFileSync} from 'node:fs';
-import {extname} from 'node:path';
+import {writeFileSync} from '../platform/index.js';
+import {extname} from '../platform/index.js';
 import type {TopLevelSpec} from 'vega-lite';
 import {ValueError} from '../errors.js';
 import {svgToPng} from './graphviz.js';

@@ -20,8 +20,8 @@
  * class by class, shuffled once with `seed` before the validation split (so both subsets of one
  * seed never overlap), and again each epoch when `shuffle`.
  */
-import {lstatSync, readdirSync, statSync} from 'node:fs';
-import {extname, join} from 'node:path';
+import {lstatSync, readdirSync, statSync} from '../platform/index.js';
+import {extname, join} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {permutation} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';

@@ -8,10 +8,10 @@
  * const x = keras.utils.imgToArray(img); // [180, 180, 3]
  * ```
  */
-import {readFile} from 'node:fs/promises';
-import {extname} from 'node:path';
+import {readFile} from '../platform/index.js';
+import {PNG} from '../platform/index.js';
+import {extname} from '../platform/index.js';
 import jpeg from 'jpeg-js';
-import {PNG} from 'pngjs';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
 

@@ -15,8 +15,8 @@
  * Node ids are numbers in the order the layers are met (Keras uses `id(layer)`, a memory address),
  * so the same model gives the same text.
  */
-import {writeFileSync} from 'node:fs';
-import {extname} from 'node:path';
+import {writeFileSync} from '../platform/index.js';
+import {extname} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {KerasTensor} from '../layers/keras_tensor.js';
 import type {Layer, ShapeLike} from '../layers/layer.js';

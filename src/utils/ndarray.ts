@@ -7,7 +7,7 @@
  * to Int32Array after checking that every value fits (Keras's dataset files store labels and word
  * indices as int64); half floats are widened to Float32Array.
  */
-import {endianness} from 'node:os';
+import {endianness} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {DType} from '../tensor/dtype.js';

@@ -1,7 +1,7 @@
-import {existsSync} from 'node:fs';
-import {createRequire} from 'node:module';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {existsSync} from '../../platform/index.js';
+import {createRequire} from '../../platform/index.js';
+import {dirname, join} from '../../platform/index.js';
+import {fileURLToPath} from '../../platform/index.js';
 import type {NativeAddon} from './abi.js';
 
 /** The package root: three levels above this file in both `src/` and `dist/`. */
