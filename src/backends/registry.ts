@@ -7,19 +7,24 @@ import {Tensor} from '../tensor/tensor.js';
 import type {Backend, KernelImpl, KernelTable} from './backend.js';
 import {loadNativeBackend} from './native/index.js';
 import {referenceBackend} from './reference/index.js';
+import {loadWasmBackend} from './wasm/index.js';
 
 type Loader = () => Backend | string;
 
 const loaders = new Map<string, Loader>([
   ['reference', () => referenceBackend],
   ['native', loadNativeBackend],
+  ['wasm', loadWasmBackend],
 ]);
+
+/** Where a backend that cannot load falls back to: native, then wasm, then reference. */
+const fallbackOrder = ['native', 'wasm', 'reference'];
 const aliases: Record<string, string> = {js: 'reference'};
 
 let active: Backend | null = null;
 let warnedFallback = false;
 
-/** Makes another backend available by name (a later `wasm` or `webgpu`, or a test double). */
+/** Makes another backend available by name (a later `webgpu`, or a test double). */
 export function registerBackend(name: string, loader: Loader): void {
   loaders.set(name, loader);
 }
@@ -43,18 +48,30 @@ function resolve(name: string): string {
 export function setBackend(name: string, {fallback = false} = {}): Backend {
   const n = resolve(name);
   const b = loaders.get(n)!();
-  if (typeof b === 'string') {
-    if (!fallback) throw new ValueError(`Backend "${n}" is not available: ${b}`);
-    if (!warnedFallback) {
-      warnedFallback = true;
-      // one clear line, once per process, as the native backend issue asks
-      console.warn(`keras-ts: backend "${n}" unavailable (${b}); using "reference".`);
-    }
-    active = referenceBackend;
-    return active;
+  if (typeof b !== 'string') {
+    active = b;
+    return b;
   }
-  active = b;
-  return b;
+  if (!fallback) throw new ValueError(`Backend "${n}" is not available: ${b}`);
+  // the next backend of the order that loads; reference always does
+  const reasons = [`backend "${n}" unavailable (${b})`];
+  let chosen: Backend = referenceBackend;
+  for (const next of fallbackOrder.slice(fallbackOrder.indexOf(n) + 1)) {
+    const c = loaders.get(next)?.();
+    if (c === undefined) continue;
+    if (typeof c !== 'string') {
+      chosen = c;
+      break;
+    }
+    if (next !== 'reference') reasons.push(`"${next}" unavailable (${c})`);
+  }
+  if (!warnedFallback) {
+    warnedFallback = true;
+    // one line per process, naming the backend chosen and why the ones before it were passed over
+    console.warn(`keras-ts: ${reasons.join('; ')}; using "${chosen.name}".`);
+  }
+  active = chosen;
+  return chosen;
 }
 
 /** The active backend; the first call picks it from `KERAS_BACKEND` / keras.json. */

@@ -86,11 +86,11 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     const stride = (s: readonly number[]) => (sizeOf(s) === 1 ? 0 : sameDims(s, outBatch) ? 1 : -1);
     const sa = stride(aBatch), sb = stride(bBatch);
     if (sa >= 0 && sb >= 0) {
-      run(KernelId.Gemm, [a, b, y!], [batch, m, n, k, +attrs.transposeA, +attrs.transposeB, 0, sa * mk, sb * kn, 0]);
+      run(KernelId.MatMul, [a, b, y!], [batch, m, n, k, +attrs.transposeA, +attrs.transposeB, 0, sa * mk, sb * kn, 0]);
     } else {
       const ia = batchOffsets(aBatch, outBatch), ib = batchOffsets(bBatch, outBatch);
       const offs = [...ia.map((i) => i * mk), ...ib.map((i) => i * kn)];
-      run(KernelId.Gemm, [a, b, y!], [batch, m, n, k, +attrs.transposeA, +attrs.transposeB, 0, 0, 0, 1, ...offs]);
+      run(KernelId.MatMul, [a, b, y!], [batch, m, n, k, +attrs.transposeA, +attrs.transposeB, 0, 0, 0, 1, ...offs]);
     }
     return true;
   };
@@ -301,43 +301,6 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     for (const [name, t, shape] of tensors) checkStorage(op, name, t, shape);
   };
 
-  const LSTMStep = (
-    {z, h, c, recurrentKernel}: {z: Tensor; h: Tensor; c: Tensor; recurrentKernel: Tensor},
-    _a: unknown,
-    [hOut, cOut, gates]: Tensor[],
-  ) => {
-    if (!isF32(z, h, c, recurrentKernel, hOut!, cOut!, gates!)) return false;
-    const op = 'LSTMStep';
-    checkRank(op, 'h', h, 2);
-    const [b, u] = h.shape as [number, number];
-    checkAll(op, [
-      ['z', z, [b, 4 * u]], ['h', h, [b, u]], ['c', c, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
-      ['output h', hOut!, [b, u]], ['output c', cOut!, [b, u]], ['output gates', gates!, [b, 4 * u]],
-    ]);
-    run(KernelId.LSTMStep, [z, h, c, recurrentKernel, hOut!, cOut!, gates!], [b, u]);
-    return true;
-  };
-
-  const GRUStep = (
-    {z, h, recurrentKernel, recurrentBias}: {z: Tensor; h: Tensor; recurrentKernel: Tensor; recurrentBias: Tensor},
-    _a: unknown,
-    [hOut, reserve]: Tensor[],
-  ) => {
-    if (!isF32(z, h, recurrentKernel, recurrentBias, hOut!, reserve!)) return false;
-    const op = 'GRUStep';
-    checkRank(op, 'h', h, 2);
-    const [b, u] = h.shape as [number, number];
-    checkAll(op, [
-      ['z', z, [b, 3 * u]], ['h', h, [b, u]], ['recurrentKernel', recurrentKernel, [u, 3 * u]],
-      ['recurrentBias', recurrentBias, [3 * u]], ['output h', hOut!, [b, u]], ['output reserve', reserve!, [b, 4 * u]],
-    ]);
-    run(KernelId.GRUStep, [z, h, recurrentKernel, recurrentBias, hOut!, reserve!], [b, u]);
-    return true;
-  };
-
-  // ---------------------------------------------------------------------------------------------
-  // Transpose (a copy; native from MIN_NATIVE_ELEMENTS on: the LSTM's batch/time-major swaps)
-
   const Transpose = ({x}: {x: Tensor}, a: {perm: number[]}, [y]: Tensor[]) => {
     if (!isF32(x, y!) || x.size < MIN_NATIVE_ELEMENTS) return false;
     const op = 'Transpose';
@@ -376,8 +339,6 @@ export function nativeKernels(addon: NativeAddon): Partial<KernelTable> {
     FusedDense,
     FusedConv2D,
     ActivationGrad,
-    LSTMStep,
-    GRUStep,
     MatMul,
     Conv2D,
     Conv2DBackpropInput,

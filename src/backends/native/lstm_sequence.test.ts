@@ -153,7 +153,7 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   // the addon's own checks, reached directly
   const addon = native!.addon;
   const f = (n: number) => new Float32Array(n);
-  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask]);
+  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask, 0]);
   // b=2, T=3, u=4: z 96, h0 c0 8, w 64, y 24, h c 8, gates 96, cs hs 24
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(63), f(24), f(8), f(8), f(96), f(24), f(24)], attrs(0)),
     /native LSTMSequence: buffer 3 \(recurrentKernel\) holds 63 elements, the attributes need 64/);
@@ -167,9 +167,9 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)));
   gbufs[15] = f(63);
   assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)), /native LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0])),
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0, 0])),
     /native LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0])),
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0, 0])),
     /native LSTMSequence: (sizes overflow|buffer 0 \(z\) holds)/);
 });
 
