@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Kernel ids, op codes, and each kernel's attribute and buffer positions by name: generated from the
- * table of src/backends/native/abi.ts (scripts/gen-abi.ts). */
+ * table of src/backends/compiled/abi.ts (scripts/gen-abi.ts). */
 #include "keras_abi.h"
 
 /*

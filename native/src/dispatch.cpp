@@ -1,7 +1,7 @@
 // kt_run: the one entry into the kernels. Reads the attributes of each kernel, checks that every
 // buffer holds at least the elements the attributes imply (with overflow-checked arithmetic), then
 // runs the kernel. Each kernel's buffers and attributes, by name and in order, are one row of the
-// table in src/backends/native/abi.ts; the positions used here (KT_<KERNEL>_ATTR_<NAME>,
+// table in src/backends/compiled/abi.ts; the positions used here (KT_<KERNEL>_ATTR_<NAME>,
 // KT_<KERNEL>_BUF_<NAME>) come from native/include/keras_abi.h, generated from that table.
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).

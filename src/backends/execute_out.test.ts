@@ -13,7 +13,7 @@ import {Variable} from '../autodiff/variable.js';
 import {KERNELS} from '../kernels/index.js';
 import {runAll} from '../ops/core.js';
 import {Tensor} from '../tensor/tensor.js';
-import {KernelId, OptimizerRule} from './native/abi.js';
+import {KernelId, OptimizerRule} from './compiled/abi.js';
 import {loadNativeBackend, type NativeBackend} from './native/index.js';
 import {execute, storageOverlap} from './registry.js';
 

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {NativeAddon} from './abi.js';
+import type {NativeAddon} from '../compiled/abi.js';
 
 /** The package root: three levels above this file in both `src/` and `dist/`. */
 function packageRoot(): string {

@@ -1,8 +1,8 @@
 import {ValueError} from '../../errors.js';
 import type {Backend} from '../backend.js';
-import type {NativeAddon} from './abi.js';
+import type {NativeAddon} from '../compiled/abi.js';
 import {loadAddon} from './addon.js';
-import {nativeKernels} from './kernels.js';
+import {compiledKernels} from '../compiled/index.js';
 
 /**
  * The native CPU backend: C++ kernels through Node-API (`native/`), SIMD chosen at run time
@@ -34,7 +34,7 @@ function createNativeBackend(addon: NativeAddon): NativeBackend {
   instance = {
     name: 'native',
     addon,
-    kernels: nativeKernels(addon),
+    kernels: compiledKernels(addon),
     setNumThreads(n: number) {
       if (!Number.isInteger(n) || n < 0) {
         throw new ValueError(`setNumThreads: expected a non-negative integer (0 for the default). Received: ${n}`);
@@ -49,4 +49,4 @@ function createNativeBackend(addon: NativeAddon): NativeBackend {
   return instance;
 }
 
-export type {NativeAddon} from './abi.js';
+export type {NativeAddon} from '../compiled/abi.js';

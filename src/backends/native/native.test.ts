@@ -6,7 +6,7 @@ import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {setBackend} from '../registry.js';
 import {loadAddon} from './addon.js';
-import {MIN_NATIVE_ELEMENTS} from './kernels.js';
+import {MIN_COMPILED_ELEMENTS as MIN_NATIVE_ELEMENTS} from '../compiled/checks.js';
 import {forEachIsa as forEachIsaOf, nativeForTests, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // Every native kernel against the reference backend on random inputs. Skips, saying why, when the

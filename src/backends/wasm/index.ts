@@ -1,5 +1,5 @@
 import type {Backend} from '../backend.js';
-import {nativeKernels} from '../native/kernels.js';
+import {compiledKernels} from '../compiled/index.js';
 import {loadWasmKernels} from './module.js';
 
 /**
@@ -25,6 +25,6 @@ export function loadWasmBackend(): WasmBackend | string {
     instance = kernels;
     return instance;
   }
-  instance = {name: 'wasm', kernels: nativeKernels(kernels), isa: kernels.isa()};
+  instance = {name: 'wasm', kernels: compiledKernels(kernels), isa: kernels.isa()};
   return instance;
 }

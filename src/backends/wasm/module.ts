@@ -2,8 +2,8 @@ import {existsSync, readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {setFlagsFromString} from 'node:v8';
-import type {NativeAddon} from '../native/abi.js';
-import {firstOutputBuffer} from '../native/abi.js';
+import type {NativeAddon} from '../compiled/abi.js';
+import {firstOutputBuffer} from '../compiled/abi.js';
 
 /**
  * The C++ kernels of `native/src` compiled to WebAssembly (scripts/build-wasm.mjs), behind the same

@@ -5,7 +5,7 @@ import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {loadAddon} from './addon.js';
-import {KernelId} from './abi.js';
+import {KernelId} from '../compiled/abi.js';
 import {nativeForTests, outputsFor, runImpl, xorshift32} from '../../testing/kernel_test.js';
 
 // The native recurrent backward kernels and index/copy kernels against the reference backend on

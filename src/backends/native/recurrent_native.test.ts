@@ -8,7 +8,7 @@ import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {getBackend, setBackend} from '../registry.js';
-import {KernelId} from './abi.js';
+import {KernelId} from '../compiled/abi.js';
 import {forEachIsa, nativeForTests, outputsFor, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // The native whole-sequence LSTM kernels against the reference backend (every ISA, masks, both
