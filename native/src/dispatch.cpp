@@ -366,17 +366,27 @@ int run_transpose(const Args& a) {
   return 0;
 }
 
+// attribute i as an unsigned 32-bit integer (a key word; above kMaxElems where long has 32 bits)
+bool get_u32(const Args& a, int i, uint32_t* out) {
+  const double v = a.attrs[i];
+  if (!(v >= 0 && v <= 4294967295.0) || v != floor(v))
+    return fail(a, "key words and stream must be unsigned 32-bit integers, received %g", v), false;
+  *out = (uint32_t)v;
+  return true;
+}
+
 int run_bernoulli_mask(const Args& a) {
-  long n, k0, k1, stream;
+  long n;
+  uint32_t k0, k1, stream;
   if (!nbufs_is(a, KT_BERNOULLI_MASK_NBUFS)) return 1;
   if (a.nattrs != KT_BERNOULLI_MASK_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_BERNOULLI_MASK_NATTRS, a.nattrs);
-  if (!get_int(a, KT_BERNOULLI_MASK_ATTR_N, &n) || !get_int(a, KT_BERNOULLI_MASK_ATTR_KEY0, &k0) || !get_int(a, KT_BERNOULLI_MASK_ATTR_KEY1, &k1) || !get_int(a, KT_BERNOULLI_MASK_ATTR_STREAM, &stream)) return 1;
-  if (k0 > 0xffffffffL || k1 > 0xffffffffL || stream > 0xffffffffL)
-    return fail(a, "key words and stream must be unsigned 32-bit integers");
+  if (!get_int(a, KT_BERNOULLI_MASK_ATTR_N, &n) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY0, &k0) ||
+      !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY1, &k1) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_STREAM, &stream))
+    return 1;
   const double keep = a.attrs[KT_BERNOULLI_MASK_ATTR_KEEP_PROB];
   if (keep != keep) return fail(a, "keepProb is NaN");
   if (!need(a, KT_BERNOULLI_MASK_BUF_Y, n, "y")) return 1;
-  bernoulli_mask(a.bufs[0], n, keep, (uint32_t)k0, (uint32_t)k1, (uint32_t)stream, num_threads());
+  bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, k0, k1, stream, num_threads());
   return 0;
 }
 

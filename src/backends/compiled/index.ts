@@ -1,4 +1,4 @@
-import type {KernelTable} from '../backend.js';
+import type {Backend, KernelTable} from '../backend.js';
 import type {NativeAddon} from './abi.js';
 import {compiledCall} from './call.js';
 import {MIN_COMPILED_ELEMENTS} from './checks.js';
@@ -32,4 +32,14 @@ export function compiledKernels(addon: NativeAddon): Partial<KernelTable> {
     ...recurrentKernels(c),
     ...optimizerKernels(c),
   };
+}
+
+/** A backend over compiled kernels: `native` (the addon) or `wasm` (the WebAssembly module). */
+export interface CompiledBackend extends Backend {
+  readonly addon: NativeAddon;
+  /** Threads of the pool; `0` returns to the default (`KERAS_NUM_THREADS`, else the physical cores). */
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** The instruction set in use: `avx512`, `avx2`, `neon`, `scalar`, `wasm-relaxed-simd`, `wasm-simd128`. */
+  readonly isa: string;
 }

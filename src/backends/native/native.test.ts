@@ -56,12 +56,12 @@ const forEachIsa = (body: (isa: string) => void) => forEachIsaOf(native!, body);
 const withThreads = <T>(n: number, f: () => T): T => withThreadsOf(native!, n, f);
 
 test('native: loads, reports its instruction set and threads, and is the backend by that name', {skip}, () => {
-  assert.equal(native!.name, 'native');
-  assert.match(native!.isa, /^(avx512|avx2|neon|scalar)$/);
+  assert.equal(native!.name, process.env['KERAS_BACKEND'] === 'wasm' ? 'wasm' : 'native');
+  assert.match(native!.isa, /^(avx512|avx2|neon|scalar|wasm-relaxed-simd|wasm-simd128)$/);
   assert.ok(native!.getNumThreads() >= 1);
   withThreads(1, () => assert.equal(native!.getNumThreads(), 1));
   assert.throws(() => native!.setNumThreads(-1), /non-negative integer/);
-  assert.equal(setBackend('native').name, 'native');
+  assert.equal(setBackend(native!.name).name, native!.name);
   setBackend('reference');
 });
 
@@ -268,11 +268,11 @@ test('the addon itself rejects buffers shorter than its attributes imply (second
   const addon = loadAddon() as Exclude<ReturnType<typeof loadAddon>, string>;
   const f = (n: number) => new Float32Array(n);
   // gemm 8x8x8 with a 10-element a
-  assert.throws(() => addon.run(1, [f(10), f(64), f(64)], Float64Array.from([1, 8, 8, 8, 0, 0, 0, 0, 0, 0])), /native MatMul: buffer 0 \(a\) holds 10 elements, the attributes need 64/);
+  assert.throws(() => addon.run(1, [f(10), f(64), f(64)], Float64Array.from([1, 8, 8, 8, 0, 0, 0, 0, 0, 0])), /(?:native|wasm) MatMul: buffer 0 \(a\) holds 10 elements, the attributes need 64/);
   // batch stride reaching past the end
   assert.throws(() => addon.run(1, [f(64), f(64), f(128)], Float64Array.from([2, 8, 8, 8, 0, 0, 0, 64, 0, 0])), /buffer 0 \(a\)/);
   // conv geometry larger than the buffers
-  assert.throws(() => addon.run(2, [f(10), f(10), f(10)], Float64Array.from([1, 8, 8, 3, 6, 6, 2, 3, 3, 1, 1, 1, 1, 0, 0])), /native Conv2D: buffer 0 \(x\)/);
+  assert.throws(() => addon.run(2, [f(10), f(10), f(10)], Float64Array.from([1, 8, 8, 3, 6, 6, 2, 3, 3, 1, 1, 1, 1, 0, 0])), /(?:native|wasm) Conv2D: buffer 0 \(x\)/);
   // binary strides reading past the end
   assert.throws(() => addon.run(10, [f(4), f(4), f(8)], Float64Array.from([0, 1, 8, 1, 1])), /buffer 0 \(a\) holds 4 elements, the attributes need 8/);
   // non-integer and negative attributes, unknown kernels, wrong buffer types
@@ -318,7 +318,7 @@ test('native fused kernels reject wrong shapes, in TypeScript and in the addon',
   assert.throws(() => fd({x: randT([4, 5]), kernel: randT([5, 3]), bias: randT([3])}, {activation: 'gelu'}, [randT([4, 3])]), /FusedDense: unknown activation "gelu"/);
   const addon = loadAddon() as Exclude<ReturnType<typeof loadAddon>, string>;
   const f = (n: number) => new Float32Array(n);
-  assert.throws(() => addon.run(13, [f(20), f(15), f(2), f(12)], Float64Array.from([4, 5, 3, 1])), /native FusedDense: buffer 2 \(bias\) holds 2 elements, the attributes need 3/);
+  assert.throws(() => addon.run(13, [f(20), f(15), f(2), f(12)], Float64Array.from([4, 5, 3, 1])), /(?:native|wasm) FusedDense: buffer 2 \(bias\) holds 2 elements, the attributes need 3/);
   assert.throws(() => addon.run(13, [f(20), f(15), f(3), f(12)], Float64Array.from([4, 5, 3, 9])), /unknown activation 9/);
   // retired ids (the single-step LSTM and GRU forward kernels) are unknown to the addon
   assert.throws(() => addon.run(16, [f(24), f(6), f(6), f(36), f(6), f(6), f(24)], Float64Array.from([2, 3])), /unknown kernel id 16/);

@@ -43,9 +43,14 @@ function packageRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 
-/** Where scripts/build-wasm.mjs writes the module of `variant`. */
-export function wasmPath(variant: WasmVariant): string {
-  return join(packageRoot(), 'native', 'wasm', `keras_kernels.${variant}.wasm`);
+/** Where scripts/build-wasm.mjs writes the two builds. */
+export function wasmDir(): string {
+  return join(packageRoot(), 'native', 'wasm');
+}
+
+/** The file of build `variant` in `dir`. */
+export function wasmPath(variant: WasmVariant, dir = wasmDir()): string {
+  return join(dir, `keras_kernels.${variant}.wasm`);
 }
 
 /**
@@ -65,6 +70,23 @@ function relaxedSupported(WA: WasmApi, bytes: Uint8Array): boolean {
 
 const ERR_LEN = 256;
 
+/** Where the time of wasm kernel calls goes (bench/wasm.ts): copies in and out, and the kernels. */
+export interface WasmCallStats {
+  calls: number;
+  copyMs: number;
+  kernelMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+let stats: WasmCallStats | null = null;
+
+/** Starts counting (zeroed) and returns the counters; `false` stops. */
+export function wasmCallStats(on: boolean): WasmCallStats | null {
+  stats = on ? {calls: 0, copyMs: 0, kernelMs: 0, bytesIn: 0, bytesOut: 0} : null;
+  return stats;
+}
+
 /** WASI imports the C library links in (stdio behind abort paths): never called by the kernels. */
 const wasiStubs = {
   fd_close: () => 52,
@@ -72,17 +94,23 @@ const wasiStubs = {
   fd_write: () => 52,
 };
 
-/** Compiles and instantiates the best build this engine runs; the reason (one line) when none loads. */
-export function loadWasmKernels(): NativeAddon | string {
-  const relaxedFile = wasmPath('relaxed-simd');
-  const plainFile = wasmPath('simd128');
+/**
+ * Compiles and instantiates the best build this engine runs (or `variant`, for tests and benchmarks),
+ * from `dir`; the reason (one line) when none loads.
+ */
+export function loadWasmKernels({dir = wasmDir(), variant: only}: {dir?: string; variant?: WasmVariant} = {}): NativeAddon | string {
+  const relaxedFile = wasmPath('relaxed-simd', dir);
+  const plainFile = wasmPath('simd128', dir);
   if (!WA) return 'this JavaScript engine has no WebAssembly';
   if (!existsSync(plainFile)) {
     return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
   }
   let variant: WasmVariant = 'simd128';
   let bytes: Uint8Array = readFileSync(plainFile);
-  if (existsSync(relaxedFile)) {
+  if (only === 'relaxed-simd' && !(existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile)))) {
+    return `the relaxed-SIMD build at ${relaxedFile} is absent or this engine does not run it`;
+  }
+  if (only !== 'simd128' && existsSync(relaxedFile)) {
     const relaxed = readFileSync(relaxedFile);
     if (relaxedSupported(WA, relaxed)) {
       variant = 'relaxed-simd';
@@ -97,7 +125,7 @@ export function loadWasmKernels(): NativeAddon | string {
     const msg = e instanceof Error ? e.message : String(e);
     return `the WebAssembly kernels at ${variant === 'simd128' ? plainFile : relaxedFile} failed to compile: ${msg.split('\n')[0]}`;
   }
-  return wasmAddon(ex, variant);
+  return wasmAddon(ex);
 }
 
 /** The module's exports, checked to be what `kt_run`'s callers need. */
@@ -128,7 +156,7 @@ interface Region {
   at: number;  // bytes, in the module's memory
 }
 
-function wasmAddon(ex: KernelExports, variant: WasmVariant): NativeAddon {
+function wasmAddon(ex: KernelExports): NativeAddon {
   let scratch = 0;
   let scratchBytes = 0;
   const isaName = readCString(ex, ex.kt_isa_name());
@@ -190,6 +218,7 @@ function wasmAddon(ex: KernelExports, variant: WasmVariant): NativeAddon {
         r.at = off;
         off += r.end - r.start;
       }
+      const t0 = stats ? performance.now() : 0;
       const base = reserve(off);
       let mem = new Uint8Array(ex.memory.buffer);
       for (const r of regions) mem.set(new Uint8Array(r.buffer, r.start, r.end - r.start), base + r.at);
@@ -203,17 +232,29 @@ function wasmAddon(ex: KernelExports, variant: WasmVariant): NativeAddon {
         ptrs[i] = base + r.at + (b.byteOffset - r.start);
       });
       mem[base + errAt] = 0;
+      const t1 = stats ? performance.now() : 0;
       const rc = ex.kt_run(id, base + ptrsAt, base + lensAt, n, base + attrsAt, attrs.length, base + errAt, ERR_LEN);
       if (rc !== 0) {
         const text = readCString(ex, base + errAt);
         throw new Error((text || 'wasm kernel failed').replace(/^native /, 'wasm '));
       }
+      const t2 = stats ? performance.now() : 0;
       // the kernel may have grown the memory: views are taken afresh
       mem = new Uint8Array(ex.memory.buffer);
+      let bytesOut = 0;
       for (let i = firstOutputBuffer(id, n); i < n; i++) {
         const b = buffers[i]!;
         const at = base + regionOf[i]!.at + (b.byteOffset - regionOf[i]!.start);
         new Uint8Array(b.buffer, b.byteOffset, b.byteLength).set(mem.subarray(at, at + b.byteLength));
+        bytesOut += b.byteLength;
+      }
+      if (stats) {
+        const t3 = performance.now();
+        stats.calls++;
+        stats.copyMs += t1 - t0 + (t3 - t2);
+        stats.kernelMs += t2 - t1;
+        stats.bytesIn += regions.reduce((a, r) => a + r.end - r.start, 0);
+        stats.bytesOut += bytesOut;
       }
     },
     setNumThreads(): void {},
@@ -222,7 +263,6 @@ function wasmAddon(ex: KernelExports, variant: WasmVariant): NativeAddon {
     isa: () => isaName,
     forceIsa: (name: string) => name === isaName,
   };
-  void variant;
 }
 
 function readCString(ex: KernelExports, ptr: number): string {
