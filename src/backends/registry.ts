@@ -1,12 +1,13 @@
 import {configuredBackend} from '../config.js';
 import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
+import type {TensorMeta} from '../kernels/kernel.js';
 import {allocate} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
-import type {Backend, KernelImpl, KernelTable} from './backend.js';
+import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
 import {loadNativeBackend} from './native/index.js';
-import {referenceBackend} from './reference/index.js';
+import {referenceBackend, referenceKernels} from './reference/index.js';
 import {loadWasmBackend} from './wasm/index.js';
 
 type Loader = () => Backend | string;
@@ -101,7 +102,9 @@ export function execute(
   attrs: unknown,
   out?: readonly (Tensor | null | undefined)[],
 ): Tensor[] {
-  const metas = def.infer(inputs as never, attrs);
+  // `def` is any kernel, so its slots are unknown here: infer reads them by the names it declares
+  const infer: (inputs: Record<string, Tensor | Tensor[]>, attrs: unknown) => TensorMeta[] = def.infer;
+  const metas = infer(inputs, attrs);
   if (def.alias !== undefined) {
     if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;
@@ -117,10 +120,11 @@ export function execute(
   });
   const backend = getBackend();
   const name = def.name as keyof KernelTable;
-  const fast = backend.kernels[name] as KernelImpl<unknown> | undefined;
-  if (fast && fast(inputs as never, attrs as never, outputs) !== false) return outputs;
-  const ref = referenceBackend.kernels[name] as KernelImpl<unknown>;
-  ref(inputs as never, attrs as never, outputs);
+  // an implementation of `def`: it takes the inputs and attributes `def` was called with
+  const fast: AnyKernelImpl | undefined = backend.kernels[name];
+  if (fast && fast(inputs, attrs, outputs) !== false) return outputs;
+  const ref: AnyKernelImpl = referenceKernels[name];
+  ref(inputs, attrs, outputs);
   return outputs;
 }
 

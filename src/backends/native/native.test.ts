@@ -279,6 +279,7 @@ test('the addon itself rejects buffers shorter than its attributes imply (second
   assert.throws(() => addon.run(11, [f(4), f(4)], Float64Array.from([0, -1, 2, 2])), /non-negative integer/);
   assert.throws(() => addon.run(11, [f(4), f(4)], Float64Array.from([0, 1.5, 2, 2])), /non-negative integer/);
   assert.throws(() => addon.run(99, [], new Float64Array(0)), /unknown kernel id 99/);
+  // a caller outside TypeScript's checks (plain JS) could pass another typed array: the cast builds one
   assert.throws(() => addon.run(9, [new Int32Array(4) as unknown as Float32Array, f(4)], Float64Array.from([0, 0, 0])), /Float32Array/);
   assert.throws(() => addon.run(1, [f(64), f(64), f(64)], Float64Array.from([1, 2 ** 40, 2 ** 40, 8, 0, 0, 0, 0, 0, 0])), /overflow|holds/);
 });
