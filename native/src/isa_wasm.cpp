@@ -14,9 +14,15 @@ namespace {
 #include "philox_impl.inc"
 #include "pool_impl.inc"
 
-// 4 x 16 tile: 16 v128 accumulators, four of B, A broadcast (V8 keeps them in the 16 xmm registers
-// of x86-64 without spilling the accumulators).
-constexpr int MR = 4, NR = 16;
+// MR x (4 * NV) tile: MR * NV v128 accumulators, NV vectors of B, A broadcast; chosen to stay within
+// the 16 xmm registers V8 allocates on x86-64 (BENCHMARKS.md: the tiles measured).
+#ifndef KT_WASM_MR
+#define KT_WASM_MR 4
+#endif
+#ifndef KT_WASM_NV
+#define KT_WASM_NV 2
+#endif
+constexpr int MR = KT_WASM_MR, NV = KT_WASM_NV, NR = 4 * NV;
 
 KT_INLINE v128_t madd(v128_t a, v128_t b, v128_t c) {
 #if defined(__wasm_relaxed_simd__)
@@ -28,18 +34,20 @@ KT_INLINE v128_t madd(v128_t a, v128_t b, v128_t c) {
 
 void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b, float* __restrict c, long ldc,
                   int accumulate) {
-  v128_t acc[MR][4];
-  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = wasm_f32x4_splat(0.0f);
+  v128_t acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NV; j++) acc[i][j] = wasm_f32x4_splat(0.0f);
   for (long k = 0; k < kc; k++) {
-    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8),
-                 b3 = wasm_v128_load(b + 12);
+    v128_t bv[NV];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NV; j++) bv[j] = wasm_v128_load(b + 4 * j);
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
       const v128_t ai = wasm_v128_load32_splat(a + i);
-      acc[i][0] = madd(ai, b0, acc[i][0]);
-      acc[i][1] = madd(ai, b1, acc[i][1]);
-      acc[i][2] = madd(ai, b2, acc[i][2]);
-      acc[i][3] = madd(ai, b3, acc[i][3]);
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NV; j++) acc[i][j] = madd(ai, bv[j], acc[i][j]);
     }
     a += MR;
     b += NR;
@@ -47,7 +55,8 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 #pragma clang loop unroll(full)
   for (int i = 0; i < MR; i++) {
     float* ci = c + i * ldc;
-    for (int j = 0; j < 4; j++) {
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NV; j++) {
       v128_t v = acc[i][j];
       if (accumulate) v = wasm_f32x4_add(v, wasm_v128_load(ci + 4 * j));
       wasm_v128_store(ci + 4 * j, v);

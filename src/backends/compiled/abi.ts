@@ -17,6 +17,12 @@ export interface KernelAbiRow {
   readonly outputs: readonly string[];
   readonly attrs: readonly string[];
   readonly tail?: string;
+  /**
+   * Whether the kernel reads its output buffers, or writes only part of them: `true`, or the name of
+   * the attribute that says so. Otherwise every element of every output is written and never read,
+   * so a backend that copies buffers (wasm) need not copy outputs in.
+   */
+  readonly readsOutputs?: true | string;
 }
 
 const CONV = ['n', 'h', 'w', 'cin', 'oh', 'ow', 'cout', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft'] as const;
@@ -30,6 +36,7 @@ export const KERNEL_ABI = {
     id: 1, inputs: ['a', 'b'], outputs: ['c'],
     attrs: ['batch', 'm', 'n', 'k', 'transposeA', 'transposeB', 'accumulate', 'aStride', 'bStride', 'explicitOffsets'],
     tail: 'offsets',  // when explicitOffsets: batch offsets of a, then of b
+    readsOutputs: 'accumulate',
   },
   Conv2D: {id: 2, inputs: ['x', 'filter'], outputs: ['y'], attrs: CONV},
   Conv2DBackpropInput: {id: 3, inputs: ['dy', 'filter'], outputs: ['dx'], attrs: CONV},
@@ -65,8 +72,8 @@ export const KERNEL_ABI = {
   Gather: {id: 23, inputs: ['x', 'indices'], outputs: ['y'], attrs: ['outer', 'n', 'inner', 'm']},
   ScatterAdd: {id: 24, inputs: ['indices', 'updates'], outputs: ['y'], attrs: ['outer', 'n', 'inner', 'm']},
   /** Pieces side by side into columns offset.. of y [outer, rowTotal]; rows: each piece's row length. */
-  Concat: {id: 25, inputs: ['xs[]'], outputs: ['y'], attrs: JOIN, tail: 'rows'},
-  Split: {id: 26, inputs: ['x'], outputs: ['ys[]'], attrs: JOIN, tail: 'rows'},
+  Concat: {id: 25, inputs: ['xs[]'], outputs: ['y'], attrs: JOIN, tail: 'rows', readsOutputs: true},
+  Split: {id: 26, inputs: ['x'], outputs: ['ys[]'], attrs: JOIN, tail: 'rows', readsOutputs: true},
   LSTMSequence: {
     id: 27, inputs: ['z', 'h0', 'c0', 'recurrentKernel', 'mask?', 'recurrentMask?'],
     outputs: ['y', 'h', 'c', 'gates', 'cs', 'hs'], attrs: [...SEQUENCE, 'hasRecurrentMask'],
@@ -117,6 +124,14 @@ export function firstOutputBuffer(id: number, nbufs: number): number {
   if (!run(row.inputs)) return row.inputs.filter((b) => !b.endsWith('?')).length;
   const fixedIn = row.inputs.length - 1, fixedOut = row.outputs.length - 1;
   return fixedIn + (nbufs - fixedIn - fixedOut) / 2;
+}
+
+/** Whether a call of kernel `id` with `attrs` may read its outputs' prior contents (see `readsOutputs`). */
+export function readsOutputs(id: number, attrs: Float64Array): boolean {
+  const row = byId.get(id);
+  if (!row || row.readsOutputs === undefined) return row === undefined;
+  if (row.readsOutputs === true) return true;
+  return attrs[row.attrs.indexOf(row.readsOutputs)] !== 0;
 }
 
 /** Kernel ids by name. */

@@ -3,7 +3,7 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {setFlagsFromString} from 'node:v8';
 import type {NativeAddon} from '../compiled/abi.js';
-import {firstOutputBuffer} from '../compiled/abi.js';
+import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
 /**
  * The C++ kernels of `native/src` compiled to WebAssembly (scripts/build-wasm.mjs), behind the same
@@ -154,6 +154,8 @@ interface Region {
   start: number;  // bytes, in the JavaScript buffer
   end: number;
   at: number;  // bytes, in the module's memory
+  /** Holds an input (or an output the kernel reads): copied in. Regions of outputs alone are not. */
+  read: boolean;
 }
 
 function wasmAddon(ex: KernelExports): NativeAddon {
@@ -181,24 +183,29 @@ function wasmAddon(ex: KernelExports): NativeAddon {
       // the regions to copy: overlapping views of one ArrayBuffer are merged into one
       const regions: Region[] = [];
       const regionOf = new Array<Region>(n);
+      const firstOut = firstOutputBuffer(id, n);
+      const outputsRead = readsOutputs(id, attrs);
       buffers.forEach((b, i) => {
         const start = b.byteOffset, end = start + b.byteLength;
+        const read = i < firstOut || outputsRead;
         let r = regions.find((q) => q.buffer === b.buffer && start < q.end && q.start < end);
         if (r) {
           r.start = Math.min(r.start, start);
           r.end = Math.max(r.end, end);
+          r.read ||= read;
           // a widened region may now overlap another: merge it in
           for (let k = regions.length - 1; k >= 0; k--) {
             const q = regions[k]!;
             if (q !== r && q.buffer === r.buffer && r.start < q.end && q.start < r.end) {
               r.start = Math.min(r.start, q.start);
               r.end = Math.max(r.end, q.end);
+              r.read ||= q.read;
               for (let j = 0; j < i; j++) if (regionOf[j] === q) regionOf[j] = r;
               regions.splice(k, 1);
             }
           }
         } else {
-          r = {buffer: b.buffer, start, end, at: 0};
+          r = {buffer: b.buffer, start, end, at: 0, read};
           regions.push(r);
         }
         regionOf[i] = r;
@@ -221,7 +228,7 @@ function wasmAddon(ex: KernelExports): NativeAddon {
       const t0 = stats ? performance.now() : 0;
       const base = reserve(off);
       let mem = new Uint8Array(ex.memory.buffer);
-      for (const r of regions) mem.set(new Uint8Array(r.buffer, r.start, r.end - r.start), base + r.at);
+      for (const r of regions) if (r.read) mem.set(new Uint8Array(r.buffer, r.start, r.end - r.start), base + r.at);
       new Float64Array(ex.memory.buffer, base + attrsAt, attrs.length).set(attrs);
       const lens = new Int32Array(ex.memory.buffer, base + lensAt, 2 * n);
       const ptrs = new Int32Array(ex.memory.buffer, base + ptrsAt, n);
@@ -242,7 +249,7 @@ function wasmAddon(ex: KernelExports): NativeAddon {
       // the kernel may have grown the memory: views are taken afresh
       mem = new Uint8Array(ex.memory.buffer);
       let bytesOut = 0;
-      for (let i = firstOutputBuffer(id, n); i < n; i++) {
+      for (let i = firstOut; i < n; i++) {
         const b = buffers[i]!;
         const at = base + regionOf[i]!.at + (b.byteOffset - regionOf[i]!.start);
         new Uint8Array(b.buffer, b.byteOffset, b.byteLength).set(mem.subarray(at, at + b.byteLength));
@@ -253,7 +260,7 @@ function wasmAddon(ex: KernelExports): NativeAddon {
         stats.calls++;
         stats.copyMs += t1 - t0 + (t3 - t2);
         stats.kernelMs += t2 - t1;
-        stats.bytesIn += regions.reduce((a, r) => a + r.end - r.start, 0);
+        stats.bytesIn += regions.reduce((a, r) => a + (r.read ? r.end - r.start : 0), 0);
         stats.bytesOut += bytesOut;
       }
     },
