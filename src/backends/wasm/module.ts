@@ -105,26 +105,26 @@ export function loadWasmKernels({dir = wasmDir(), variant: only}: {dir?: string;
   if (!existsSync(plainFile)) {
     return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
   }
-  let variant: WasmVariant = 'simd128';
-  let bytes: Uint8Array = readFileSync(plainFile);
   if (only === 'relaxed-simd' && !(existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile)))) {
     return `the relaxed-SIMD build at ${relaxedFile} is absent or this engine does not run it`;
   }
-  if (only !== 'simd128' && existsSync(relaxedFile)) {
-    const relaxed = readFileSync(relaxedFile);
-    if (relaxedSupported(WA, relaxed)) {
-      variant = 'relaxed-simd';
-      bytes = relaxed;
+  // the relaxed build where the engine runs it, then the plain one (also when the relaxed one fails)
+  const candidates: string[] = [];
+  if (only !== 'simd128' && existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile))) candidates.push(relaxedFile);
+  if (only !== 'relaxed-simd') candidates.push(plainFile);
+  let ex: KernelExports | null = null;
+  let reason = '';
+  for (const file of candidates) {
+    try {
+      const instance = new WA.Instance(new WA.Module(readFileSync(file)), {wasi_snapshot_preview1: wasiStubs});
+      ex = kernelExports(instance.exports);
+      break;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      reason ||= `the WebAssembly kernels at ${file} failed to compile: ${msg.split('\n')[0]}`;
     }
   }
-  let ex: KernelExports;
-  try {
-    const instance = new WA.Instance(new WA.Module(bytes), {wasi_snapshot_preview1: wasiStubs});
-    ex = kernelExports(instance.exports);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return `the WebAssembly kernels at ${variant === 'simd128' ? plainFile : relaxedFile} failed to compile: ${msg.split('\n')[0]}`;
-  }
+  if (!ex) return reason;
   return wasmAddon(ex);
 }
 
