@@ -1,6 +1,8 @@
-// Packs keras-ts (prepack builds dist/ and the wasm kernels), installs the tarball into an empty
-// folder with install scripts off (no native addon can build there), and checks that keras-ts picks
-// the wasm backend by default, saying why in one line. Exits non-zero otherwise.
+// Packs keras-ts (prepack builds dist/, the wasm kernels and this platform's native prebuild),
+// installs the tarball into an empty folder with install scripts off, removes the prebuilt addon (as
+// on a platform the package has no prebuild for: no native addon can load or build there), and
+// checks that keras-ts picks the wasm backend by default, saying why in one line. Exits non-zero
+// otherwise.
 // Usage: node scripts/check-pack-wasm.mjs
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -22,6 +24,8 @@ try {
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({name: 'app', private: true, type: 'module'}));
   execFileSync(npm, ['install', '--ignore-scripts', '--no-audit', '--no-fund', join(work, filename)], {cwd: app, stdio: ['ignore', 'ignore', 'inherit']});
+  // a platform without a prebuild: the installed package has no addon at all
+  rmSync(join(app, 'node_modules', 'keras-ts', 'prebuilds'), {recursive: true, force: true});
   const probe = `import * as keras from 'keras-ts';
 const y = keras.ops.matmul(keras.ones([2, 3]), keras.ones([3, 4]));
 console.log(JSON.stringify({backend: keras.backend.backendName(), y: [...y.values]}));`;
