@@ -2,7 +2,8 @@
 // ships it (prebuilds/<platform>-<arch>/, made by scripts/prebuild.mjs) and it loads here; otherwise
 // built from native/binding.gyp with node-gyp. The one line it prints says which.
 // Never fails the install: without a compiler (`CXX=false npm install`), headers or node-gyp, it
-// prints one line and exits 0; at run time keras-ts then says once that it uses the reference backend.
+// prints one line and exits 0; at run time keras-ts then says once that it uses the wasm backend (the
+// same kernels compiled to WebAssembly, shipped in the package) or, without it, the reference backend.
 // Set KERAS_SKIP_NATIVE=1 to skip the build.
 import {spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
@@ -43,7 +44,7 @@ function usePrebuild() {
 
 function main() {
   if (process.env.KERAS_SKIP_NATIVE === '1') {
-    say('KERAS_SKIP_NATIVE=1: native backend not built; the reference backend will be used.');
+    say('KERAS_SKIP_NATIVE=1: native backend not built; the wasm backend (else the reference backend) will be used.');
     return;
   }
   // --- prebuilt addon first (scripts/prebuild.mjs puts it in the packed package) ---
@@ -66,12 +67,12 @@ function main() {
   const why = r.error
     ? r.error.message
     : (out.split('\n').find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? `node-gyp exited with ${r.status}`).trim();
-  say(`native backend not built (${why}; ${prebuilt}); the reference backend will be used. KERAS_NATIVE_VERBOSE=1 shows the build log.`);
+  say(`native backend not built (${why}; ${prebuilt}); the wasm backend (else the reference backend) will be used. KERAS_NATIVE_VERBOSE=1 shows the build log.`);
 }
 
 try {
   main();
 } catch (e) {
-  say(`native backend not built (${e?.message ?? e}); the reference backend will be used.`);
+  say(`native backend not built (${e?.message ?? e}); the wasm backend (else the reference backend) will be used.`);
 }
 process.exit(0);

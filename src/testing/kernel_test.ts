@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type {AnyKernelImpl} from '../backends/backend.js';
 import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js';
 import {backendName, registerBackend, setBackend} from '../backends/registry.js';
+import {loadWasmBackend} from '../backends/wasm/index.js';
 import {KERNELS, type KernelDef, type KernelName} from '../kernels/index.js';
 import {allocate} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -43,13 +44,15 @@ export function runImpl(name: KernelName, impl: AnyKernelImpl, inputs: Record<st
  * install`); prints one `# SKIP` line naming `what` when it is absent.
  */
 export function nativeForTests(what: string): {native: NativeBackend | null; skip: string | false} {
-  const loaded = loadNativeBackend();
+  // KERAS_BACKEND=wasm runs the compiled kernels' tests on the WebAssembly build of the same sources
+  const wasm = process.env['KERAS_BACKEND'] === 'wasm';
+  const loaded = wasm ? loadWasmBackend() : loadNativeBackend();
   if (typeof loaded === 'string') {
-    const skip = `native addon not built: ${loaded}`;
+    const skip = `${wasm ? 'wasm kernels' : 'native addon'} not built: ${loaded}`;
     console.log(`# SKIP ${what}: ${skip}`);
     return {native: null, skip};
   }
-  return {native: loaded as NativeBackend, skip: false};
+  return {native: loaded, skip: false};
 }
 
 /**
@@ -60,7 +63,7 @@ export function forEachIsa(native: NativeBackend, body: (isa: string) => void): 
   const best = native.isa;
   const seen: string[] = [];
   try {
-    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
+    for (const isa of new Set(['avx512', 'avx2', 'neon', 'scalar', best])) {
       if (!native.addon.forceIsa(isa)) continue;
       seen.push(isa);
       body(isa);

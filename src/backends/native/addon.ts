@@ -2,7 +2,7 @@ import {existsSync} from '../../platform/index.js';
 import {createRequire} from '../../platform/index.js';
 import {dirname, join} from '../../platform/index.js';
 import {fileURLToPath} from '../../platform/index.js';
-import type {NativeAddon} from './abi.js';
+import type {NativeAddon} from '../compiled/abi.js';
 
 /** The package root: three levels above this file in both `src/` and `dist/`. */
 function packageRoot(): string {

@@ -8,7 +8,7 @@ import {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {getBackend, setBackend} from '../registry.js';
-import {KernelId} from './abi.js';
+import {KernelId} from '../compiled/abi.js';
 import {forEachIsa, nativeForTests, outputsFor, runImpl, withThreads as withThreadsOf, xorshift32} from '../../testing/kernel_test.js';
 
 // The native whole-sequence LSTM kernels against the reference backend (every ISA, masks, both
@@ -120,10 +120,10 @@ test('native GRUSequence and GRUSequenceGrad match the reference, every ISA; thr
   const f = (n: number) => new Float32Array(n);
   // b=2, T=3, u=4: z 72, h0 8, w 48, rb 12, y 24, h 8, reserve 96, hs 24
   assert.throws(() => native!.addon.run(KernelId.GRUSequence, [f(72), f(8), f(48), f(11), f(24), f(8), f(96), f(24)], Float64Array.from([2, 3, 4, 0, 0, 0])),
-    /native GRUSequence: buffer 3 \(recurrentBias\) holds 11 elements, the attributes need 12/);
+    /(?:native|wasm) GRUSequence: buffer 3 \(recurrentBias\) holds 11 elements, the attributes need 12/);
   const g = [f(24), f(8), f(96), f(24), f(96), f(24), f(8), f(48), f(72), f(8), f(48), f(11)];
   assert.throws(() => native!.addon.run(KernelId.GRUSequenceGrad, g, Float64Array.from([2, 3, 4, 0, 0, 0])),
-    /native GRUSequenceGrad: buffer 11 \(dRecurrentBias\) holds 11 elements, the attributes need 12/);
+    /(?:native|wasm) GRUSequenceGrad: buffer 11 \(dRecurrentBias\) holds 11 elements, the attributes need 12/);
 });
 
 test('native LSTMSequence(Grad): threaded sizes, 1 and 2 threads bit-identical', {skip}, () => {
@@ -153,24 +153,24 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   // the addon's own checks, reached directly
   const addon = native!.addon;
   const f = (n: number) => new Float32Array(n);
-  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask]);
+  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask, 0]);
   // b=2, T=3, u=4: z 96, h0 c0 8, w 64, y 24, h c 8, gates 96, cs hs 24
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(63), f(24), f(8), f(8), f(96), f(24), f(24)], attrs(0)),
-    /native LSTMSequence: buffer 3 \(recurrentKernel\) holds 63 elements, the attributes need 64/);
+    /(?:native|wasm) LSTMSequence: buffer 3 \(recurrentKernel\) holds 63 elements, the attributes need 64/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(5), f(24), f(8), f(8), f(96), f(24), f(24)], attrs(1)),
-    /native LSTMSequence: buffer 4 \(mask\) holds 5 elements, the attributes need 6/);
+    /(?:native|wasm) LSTMSequence: buffer 4 \(mask\) holds 5 elements, the attributes need 6/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], attrs(1)),
-    /native LSTMSequence: expected 11 buffers, received 10/);
+    /(?:native|wasm) LSTMSequence: expected 11 buffers, received 10/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(23)], attrs(0)),
-    /native LSTMSequence: buffer 9 \(hs\) holds 23 elements, the attributes need 24/);
+    /(?:native|wasm) LSTMSequence: buffer 9 \(hs\) holds 23 elements, the attributes need 24/);
   const gbufs = [f(24), f(8), f(8), f(96), f(24), f(24), f(96), f(24), f(24), f(8), f(8), f(64), f(96), f(8), f(8), f(64)];
   assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)));
   gbufs[15] = f(63);
-  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)), /native LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0])),
-    /native LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0])),
-    /native LSTMSequence: (sizes overflow|buffer 0 \(z\) holds)/);
+  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)), /(?:native|wasm) LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0, 0])),
+    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0, 0])),
+    /(?:native|wasm) LSTMSequence: (sizes overflow|buffer 0 \(z\) holds|attribute 0 must be a non-negative integer)/);
 });
 
 test('native LSTMSequence(Grad): a recurrentMask of the wrong shape or length is refused', {skip}, () => {
@@ -189,18 +189,18 @@ test('native LSTMSequence(Grad): a recurrentMask of the wrong shape or length is
   const outBufs = [f(24), f(8), f(8), f(96), f(24), f(24)];
   assert.doesNotThrow(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 1)));
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(31), ...outBufs], attrs(0, 1)),
-    /native LSTMSequence: buffer 4 \(recurrentMask\) holds 31 elements, the attributes need 32/);
+    /(?:native|wasm) LSTMSequence: buffer 4 \(recurrentMask\) holds 31 elements, the attributes need 32/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(6), f(31), ...outBufs], attrs(1, 1)),
-    /native LSTMSequence: buffer 5 \(recurrentMask\) holds 31 elements, the attributes need 32/);
+    /(?:native|wasm) LSTMSequence: buffer 5 \(recurrentMask\) holds 31 elements, the attributes need 32/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), ...outBufs], attrs(0, 1)),
-    /native LSTMSequence: expected 11 buffers, received 10/);
+    /(?:native|wasm) LSTMSequence: expected 11 buffers, received 10/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 2)),
-    /native LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
+    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
   const gIns = [f(24), f(8), f(8), f(96), f(24), f(24), f(96), f(24), f(24), f(8), f(8), f(64)];
   const gOuts = [f(96), f(8), f(8), f(64)];
   assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(32), ...gOuts], attrs(0, 1)));
   assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(31), ...gOuts], attrs(0, 1)),
-    /native LSTMSequenceGrad: buffer 12 \(recurrentMask\) holds 31 elements, the attributes need 32/);
+    /(?:native|wasm) LSTMSequenceGrad: buffer 12 \(recurrentMask\) holds 31 elements, the attributes need 32/);
 });
 
 test('LSTM and GRU layer training steps run the sequence kernels natively, no per-step kernels', {skip}, () => {
@@ -219,7 +219,7 @@ test('LSTM and GRU layer training steps run the sequence kernels natively, no pe
     };
   }
   try {
-    setBackend('native');
+    setBackend(native!.name);
     for (const layer of [new LSTM(16), new GRU(16)]) {
       const x = randT([4, 9, 8]);
       const tape = new GradientTape();

@@ -3,22 +3,24 @@ import {ValueError} from '../../errors.js';
 import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
-import {KernelId, OptimizerRule, type NativeAddon} from './abi.js';
+import {OptimizerRule} from './abi.js';
+import type {Compiled} from './call.js';
+import {isF32} from './checks.js';
 
 /**
- * The fused optimizer updates on the native backend (native/src/optimizer.cpp): float32 only
- * (float64 runs on the reference backend), and only from `minElements` on, where one call into the
- * addon costs less than the JavaScript loop. Every buffer is checked to hold exactly the variable's
- * elements before the call; the addon checks the lengths again. An output may be its own input's
+ * The fused optimizer updates (native/src/optimizer.cpp): float32 only (float64 runs on the
+ * reference backend), and only from `minElements` on, where one call into compiled code costs less
+ * than the JavaScript loop. Every buffer is checked to hold exactly the variable's
+ * elements before the call; the compiled side checks the lengths again. An output may be its own input's
  * buffer (the variable's, or its slot's: an update in place, as `execute` allows for the kernels'
- * declared pairs); the addon refuses any other overlap between an output and another buffer.
+ * declared pairs); the compiled side refuses any other overlap between an output and another buffer.
  */
-export function nativeOptimizerKernels(addon: NativeAddon, minElements: number): Partial<KernelTable> {
+export function optimizerKernels({call, minElements}: Compiled): Partial<KernelTable> {
   type Op = 'SGDUpdate' | 'RMSpropUpdate' | 'AdamUpdate' | 'AdadeltaUpdate';
   const update = <A extends object>(op: Op, rule: number, params: (a: A) => [number, number, number, number]) =>
     ({variable, gradient, slots}: {variable: Tensor; gradient: Tensor; slots: Tensor[]}, attrs: A, outs: Tensor[]) => {
       const all = [variable, gradient, ...slots, ...outs];
-      if (!all.every((t) => t.dtype === 'float32' && t.values instanceof Float32Array) || variable.size < minElements) return false;
+      if (!isF32(...all) || variable.size < minElements) return false;
       const s = optimizerSlotCount(op, attrs as {momentum?: number});
       if (slots.length !== s || outs.length !== s + 1) {
         throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);
@@ -34,7 +36,8 @@ export function nativeOptimizerKernels(addon: NativeAddon, minElements: number):
           );
         }
       });
-      addon.run(KernelId.OptimizerUpdate, all.map((t) => t.values as Float32Array), Float64Array.from([rule, n, ...params(attrs)]));
+      const [p0, p1, p2, p3] = params(attrs);
+      call('OptimizerUpdate', all, {rule, n, p0, p1, p2, p3});
       return true;
     };
 
