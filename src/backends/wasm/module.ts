@@ -44,7 +44,7 @@ function packageRoot(): string {
 }
 
 /** Where scripts/build-wasm.mjs writes the two builds. */
-export function wasmDir(): string {
+function wasmDir(): string {
   return join(packageRoot(), 'native', 'wasm');
 }
 
