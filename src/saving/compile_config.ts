@@ -109,6 +109,7 @@ function optimizerFrom(x: unknown, options: CompileFromConfigOptions): Optimizer
   const inner = isObj(x['config']) ? x['config'] : {};
   const user = custom(className, options) ?? custom(x['registeredName'] as string | undefined, options);
   if (typeof user === 'function' && (user as {prototype?: unknown}).prototype instanceof Optimizer) {
+    // cast: a registered custom optimizer class: its static fromConfig is not on Optimizer's constructor type
     return (user as unknown as typeof Optimizer & {fromConfig(c: Config): Optimizer}).fromConfig(plainConfig(inner));
   }
   // loss scaling guards float16 gradients from underflow; the variables here are float32
@@ -178,6 +179,7 @@ function lossFrom(x: unknown, options: CompileFromConfigOptions): unknown {
 
 function metricByName(name: string, metricName: string | undefined, extra: Config, options: CompileFromConfigOptions): unknown {
   const user = custom(name, options);
+  // cast: a user's metric function of any signature; fromFunction checks it by calling it
   if (typeof user === 'function' && !((user as {prototype?: unknown}).prototype instanceof Metric)) return metrics.fromFunction(user as never, metricName ?? name);
   if (user instanceof Metric) return user;
   // resolved by `compile` from the shapes of the data (the name is the string itself)
@@ -198,6 +200,7 @@ function metricByName(name: string, metricName: string | undefined, extra: Confi
     throw new Skip(`metric: unknown metric ${JSON.stringify(name)}`);
   }
   if (typeof fn !== 'function') throw new Skip(`metric: unknown metric ${JSON.stringify(name)}`);
+  // cast: a built-in loss/metric function looked up by name; MeanMetricWrapper calls it with (yTrue, yPred)
   return new metrics.MeanMetricWrapper(fn as never, {name: metricName ?? name, ...extra});
 }
 

@@ -17,6 +17,7 @@ interface MemFS {
 
 async function library(): Promise<{fs: MemFS; readFile: (p: string, l: ReadLimits) => H5Group; writeFile: (p: string, t: H5Group) => void}> {
   const m = await import('./h5_worker.js');
+  // cast: emscripten's FS has the in-memory file calls h5wasm's typings leave out
   return {fs: m.h5.FS as unknown as MemFS, readFile: m.readFile, writeFile: m.writeFile};
 }
 

@@ -23,6 +23,7 @@ if (parentPort) {
 type H5Module = typeof import('h5wasm');
 export const h5: H5Module = await loadH5wasm();
 if (parentPort) {
+  // cast: emscripten's FS has getStream, which h5wasm's typings leave out
   const FS = h5.FS as unknown as {getStream(fd: number): {nfd: number}} | null;
   const stderr = FS?.getStream(2);
   if (stderr) stderr.nfd = openSync(devNull, 'w');
@@ -111,6 +112,7 @@ function halfToFloat(h: number): number {
 
 /** The dataset's bytes as the file stores them (h5wasm's own read, without its type conversion). */
 function rawBytes(file: {file_id: bigint}, path: string, nbytes: number): Uint8Array {
+  // cast: h5wasm's Module typing omits the emscripten heap and its exported C functions used here
   const M = h5.Module as unknown as {_malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array; get_dataset_data(f: bigint, p: string, c: null, o: null, s: null, ptr: bigint): number};
   const ptr = M._malloc(Math.max(1, nbytes));
   if (!ptr) throw new ReadError(`dataset ${path}: cannot allocate ${nbytes} bytes`);

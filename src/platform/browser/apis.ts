@@ -18,6 +18,7 @@ function unavailable<T>(what: string): T {
         'In a page pass bytes (ArrayBuffer, Uint8Array), a File/Blob or a URL instead of a path.',
     );
   };
+  // cast: a stand-in that throws, typed as the Node API it replaces
   return fail as unknown as T;
 }
 
@@ -113,6 +114,7 @@ export const pipeline = unavailable<typeof Node.pipeline>('stream.pipeline');
 export const createRequire = unavailable<typeof Node.createRequire>('module.createRequire');
 /** V8 flags are Node's to set; a page has the features its browser ships (relaxed SIMD included where supported). */
 export const setFlagsFromString = ((_flags: string) => undefined) as typeof Node.setFlagsFromString;
+// cast: only the sync read/write of pngjs's PNG are stood in for
 export const PNG = {
   sync: {read: unavailable('PNG decoding (pngjs)'), write: unavailable('PNG encoding (pngjs)')},
 } as unknown as typeof Node.PNG;
@@ -135,6 +137,7 @@ export const crc32 = ((data: Uint8Array, value = 0) => {
   return ~c >>> 0;
 }) as typeof Node.crc32;
 
+// cast: fflate's functions stand in for Node's zlib ones on Uint8Arrays (no Buffer in a page)
 export const inflateRawSync = ((data: Uint8Array, options?: {maxOutputLength?: number}) => {
   const out = inflateSync(data);
   if (options?.maxOutputLength !== undefined && out.length > options.maxOutputLength) {

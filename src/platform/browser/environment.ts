@@ -11,6 +11,7 @@ interface PageGlobals {
   document?: {createElement(tag: string): {href: string; download: string; click(): void; remove(): void}; body: {appendChild(e: unknown): void}};
   URL: {createObjectURL(b: Blob): string; revokeObjectURL(u: string): void};
 }
+// cast: a page's globals (localStorage, fetch, caches) are not in the ES2022 lib this project compiles with
 const page = globalThis as unknown as PageGlobals;
 
 export const platformName: typeof Node.platformName = 'browser';

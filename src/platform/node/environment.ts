@@ -57,6 +57,7 @@ type H5wasm = typeof import('h5wasm');
 
 /** The HDF5 library (h5wasm), ready. Node's build reads files by path through its NODEFS. */
 export async function loadH5wasm(): Promise<H5wasm> {
+  // cast: h5wasm/node's declared module type differs from the browser build's; H5wasm is the part both share
   const h5 = (await import('h5wasm/node')) as unknown as H5wasm;
   await h5.ready;
   return h5;
