@@ -19,6 +19,7 @@ export * as utils from './utils/index.js';
 export * as config from './config.js';
 export * as backend from './backend.js';
 export * as random from './tensor/random_api.js';
+export * as distribution from './distribution/index.js';
 
 export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/tensor.js';
 export type {NestedArray} from './tensor/tensor.js';

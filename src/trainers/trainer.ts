@@ -7,6 +7,7 @@ import {noGrad} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
 import {Callback, isThenable, type Logs} from '../callbacks/callback.js';
 import {CallbackList} from '../callbacks/callback_list.js';
+import {activeDataParallel} from '../distribution/state.js';
 import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
 import {Mean, Metric} from '../metrics/metric.js';
@@ -70,6 +71,8 @@ export interface PredictArgs {
 export interface TrainerModel {
   name: string;
   trainableWeights: Variable[];
+  /** Every weight, trainable or not (DataParallel broadcasts them at the start of `fit`). */
+  weights?: Variable[];
   losses: Tensor[];
   outputNames?: string[] | null;
   stopTraining: boolean;
@@ -167,8 +170,11 @@ function updateMetrics(model: TrainerModel, y: Tensor[] | null, yPred: Tensor[],
   if (cm && y) cm.updateState(y, yPred, sw);
 }
 
-/** One optimizer step on one batch; returns the running metric values. */
-export function trainStep(model: TrainerModel, x: Tensor[], y: Tensor[] | null, sw: Tensor[] | null): Logs {
+/**
+ * One optimizer step on one batch; returns the running metric values (a Promise of them under
+ * `keras.distribution.DataParallel` with several processes, where the gradients cross processes).
+ */
+export function trainStep(model: TrainerModel, x: Tensor[], y: Tensor[] | null, sw: Tensor[] | null): Logs | Promise<Logs> {
   const s = requireCompiled(model);
   model.buildFromData(x);
   const trainable = model.trainableWeights;
@@ -184,7 +190,18 @@ export function trainStep(model: TrainerModel, x: Tensor[], y: Tensor[] | null, 
   s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, x[0]!.shape[0]!);
   if (trainable.length) {
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
-    const grads = tape.gradient(loss, trainable);
+    // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
+    // while the backward pass goes on, before the update (src/distribution/gradient_reducer.ts)
+    const reducer = activeDataParallel()?.gradientReducer();
+    const grads = tape.gradient(loss, trainable, reducer?.outputGradient(loss), reducer?.onGradient);
+    if (reducer) {
+      const opt = s.optimizer;
+      return reducer.reduced(grads).then((g) => {
+        opt.apply(g, trainable);
+        noGrad(() => updateMetrics(model, y, yPred, sw));
+        return metricsResult(model);
+      });
+    }
     s.optimizer.apply(grads, trainable);
   } else {
     console.warn('The model does not have any trainable weights.');
@@ -256,11 +273,14 @@ export async function fit(model: TrainerModel, x: Data, y: Data | null | undefin
     valData = [toTensorList(vx, 'validation_data x')!, toTensorList(vy, 'validation_data y'), toTensorList(vsw ?? null, 'validation_data sample_weight')];
   }
   const iterator = new EpochIterator(xs, ys, sws, {batchSize, stepsPerEpoch: args.stepsPerEpoch ?? null, shuffle});
+  const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
+  dp?.checkBatchSize(batchSize ?? 32);
+  if (valData) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
   // build the model and the optimizer before the first step (Keras's `_symbolic_build`)
   model.buildFromData(xs.map((t) => t));
   const s = model.trainerState!;
   if (s.optimizer && !s.optimizer.built) s.optimizer.build(model.trainableWeights);
-  const verbose = resolveVerbose(args.verbose);
+  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
   const callbacks = new CallbackList(args.callbacks ?? [], {
     addHistory: true, addProgbar: verbose !== 0, model: model as never, verbose, epochs, steps: iterator.numBatches,
   });
@@ -270,23 +290,27 @@ export async function fit(model: TrainerModel, x: Data, y: Data | null | undefin
   model.initialEpoch = null;
   let r = callbacks.onTrainBegin();
   if (isThenable(r)) await r;
-  const startEpoch = model.initialEpoch ?? initialEpoch;
+  let startEpoch = model.initialEpoch ?? initialEpoch;
   model.initialEpoch = null;
+  // distribution: rank 0's weights, optimizer state and starting epoch (after a restore) to every rank
+  if (dp) startEpoch = await dp.broadcastTrainingState([...(model.weights ?? model.trainableWeights), ...(s.optimizer?.variables ?? [])], startEpoch);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     resetMetrics(model);
     r = callbacks.onEpochBegin(epoch);
     if (isThenable(r)) await r;
     let logs: Logs = {};
-    for (const [begin, end, batch] of iterator) {
+    for (const [begin, end, batch] of dp ? dp.shard(iterator) : iterator) {
       r = callbacks.onTrainBatchBegin(begin);
       if (isThenable(r)) await r;
-      logs = trainStep(model, batch.x, batch.y, batch.sampleWeight);
+      const step = trainStep(model, batch.x, batch.y, batch.sampleWeight);
+      logs = step instanceof Promise ? await step : step;
+      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResult(model));
       r = callbacks.onTrainBatchEnd(end, logs);
       if (isThenable(r)) await r;
       await tick();
       if (model.stopTraining) break;
     }
-    const epochLogs: Logs = {...metricsResult(model)};
+    const epochLogs: Logs = {...(dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResult(model)) : metricsResult(model))};
     if (valData && shouldEval(epoch, validationFreq)) {
       const valLogs = (await evaluate(model, valData[0], valData[1], {
         sampleWeight: valData[2],
@@ -331,7 +355,9 @@ export async function evaluate(
   const ys = toTensorList((y ?? null) as Data | null, 'y');
   const sws = toTensorList((args.sampleWeight ?? null) as Data | null, 'sample_weight');
   const iterator = new EpochIterator(xs, ys, sws, {batchSize: args.batchSize ?? 32, stepsPerEpoch: args.steps ?? null, shuffle: false});
-  const verbose = resolveVerbose(args.verbose);
+  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
+  dp?.checkBatchSize(args.batchSize ?? 32);
+  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
   let callbacks: CallbackList;
   if (inFit && args.callbacks?.[0] instanceof CallbackList) callbacks = args.callbacks[0];
   else {
@@ -342,16 +368,18 @@ export async function evaluate(
   if (isThenable(r)) await r;
   resetMetrics(model);
   let logs: Logs = {};
-  for (const [begin, end, batch] of iterator) {
+  for (const [begin, end, batch] of dp ? dp.shard(iterator) : iterator) {
     r = callbacks.onTestBatchBegin(begin);
     if (isThenable(r)) await r;
     logs = testStep(model, batch.x, batch.y, batch.sampleWeight);
+    if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResult(model));
     r = callbacks.onTestBatchEnd(end, logs);
     if (isThenable(r)) await r;
     await tick();
     if (model.stopEvaluating) break;
   }
-  logs = model.trainerState!.compileLoss?.built || model.trainerState!.compileMetrics?.built || Object.keys(logs).length ? metricsResult(model) : logs;
+  const built = model.trainerState!.compileLoss?.built || model.trainerState!.compileMetrics?.built || Object.keys(logs).length;
+  if (built) logs = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResult(model)) : metricsResult(model);
   r = callbacks.onTestEnd(logs);
   if (isThenable(r)) await r;
   if (args.returnDict) return logs;
@@ -406,7 +434,8 @@ export function trainOnBatch(
     s.optimizer.build(model.trainableWeights);
   }
   resetMetrics(model);
-  const logs = trainStep(model, xs, ys, sws);
+  if (activeDataParallel()) throw new ValueError('trainOnBatch is synchronous and cannot sum gradients across processes under DataParallel; use fit().');
+  const logs = trainStep(model, xs, ys, sws) as Logs;
   return returnDict ? logs : flattenInOrder(model, logs);
 }
 
