@@ -19,7 +19,9 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 keras.distribution.setDistribution(new keras.distribution.DataParallel());
 const dist = keras.distribution.distribution()!;
 const rank = dist.processId;
-keras.utils.setRandomSeed(1337);
+// a seed per rank, so that the ranks draw different dropout masks; the initial weights are rank 0's
+// (fit broadcasts them), so they do not depend on it
+keras.utils.setRandomSeed(1337 + rank);
 
 function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop'): keras.Sequential {
   const {Dense, Dropout, Activation} = keras.layers;
@@ -32,7 +34,7 @@ function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop'): ke
   if (dropout) model.add(new Dropout(0.2));
   model.add(new Dense(10));
   model.add(new Activation('softmax'));
-  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD(0.01) : new keras.optimizers.RMSprop(), metrics: ['accuracy']});
+  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : new keras.optimizers.RMSprop(), metrics: ['accuracy']});
   return model;
 }
 
