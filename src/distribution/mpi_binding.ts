@@ -62,14 +62,17 @@ export function bucketBytes(): number {
 }
 
 /**
- * Ties the process's end to the job's: a clean exit (code 0) finalizes MPI; any other exit (an
- * uncaught error, `process.exit(1)`) aborts the whole job, so the other ranks never wait for this one.
+ * Ties the process's end to the job's: a clean exit (code 0) finalizes MPI. Any other exit (an
+ * uncaught error, `process.exit(1)`) leaves MPI unfinalized, and the launcher then ends the whole job
+ * (mpirun: "1 process returned a non-zero exit code ... the job has been aborted"), so the other
+ * ranks never wait for this one. (Not MPI_Abort here: Node prints an uncaught error after the 'exit'
+ * event, and aborting would kill the process before the user sees why it failed.)
  * SIGTERM (how mpirun stops the survivors when a rank died) says so before exiting.
  */
 export function installExitHandlers(binding: MpiBinding, rank: number, size: number): void {
   process.on('exit', (code) => {
     if (code === 0) binding.finalize();
-    else binding.abort(code);
+    else process.stderr.write(`keras-ts: rank ${rank} of ${size} exits with code ${code}; the MPI launcher ends the other ranks.\n`);
   });
   process.on('SIGTERM', () => {
     process.stderr.write(`keras-ts: rank ${rank} of ${size} stopped by the MPI launcher (SIGTERM): another rank failed or the job was cancelled.\n`);

@@ -99,6 +99,26 @@ if (mode === 'info') {
   const [loss, accuracy] = (await model.evaluate(xt, yt, {batchSize: 128, verbose: 0})) as number[];
   if (rank === 0) console.log(`Test accuracy: ${accuracy!.toFixed(4)} (${dist.numProcesses} process(es), ${seconds.toFixed(1)} s)`);
   write({loss, accuracy, seconds});
+} else if (mode === 'backup') {
+  // BackupAndRestore + CSVLogger: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
+  // (the job then aborts, as a preempted job would end); run again, the job resumes after the backup
+  const [x, y] = synthetic(128 * 4);
+  const model = seedMlp(false, 'sgd');
+  const stopAt = opt.stop === undefined ? -1 : Number(opt.stop);
+  const crash = new keras.callbacks.LambdaCallback({
+    onEpochBegin: (epoch: number) => {
+      if (rank === 0 && epoch === stopAt) throw new Error(`rank 0: simulated failure at the start of epoch ${epoch}`);
+    },
+  });
+  const dir = opt.dir!;
+  const h = await model.fit(x, y, {
+    batchSize: 128, epochs: 4, verbose: 0, shuffle: false,
+    callbacks: [new keras.callbacks.BackupAndRestore(`${dir}/backup`, {deleteCheckpoint: false}), new keras.callbacks.CSVLogger(`${dir}/log.csv`, {append: true}), crash],
+  });
+  // every rank writes its own weights: they must be the same on every rank
+  const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
+  writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
+  write({epochs: h.epoch});
 } else if (mode === 'kill' || mode === 'hang') {
   const [x, y] = synthetic(128 * 50);
   const model = seedMlp(false);
