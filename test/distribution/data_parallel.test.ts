@@ -189,3 +189,19 @@ test('a rank that hangs makes the others time out with a clear error (KERAS_MPI_
   assert.match(r.out, /ending the job \(MPI_Abort\)/);
   assert.ok(r.afterMarker < 30, `the job ended ${r.afterMarker.toFixed(1)} s after rank 1 hung`);
 });
+
+test('README: examples/digits_mpi.ts under mpirun -np 2 prints from rank 0 only and reaches the accuracy of one process', {skip: skipMpi}, async () => {
+  const r = await new Promise<Run>((resolve) => {
+    const args = [...(openMpi ? ['--allow-run-as-root', '--oversubscribe'] : []), '-np', '2', process.execPath, '--conditions=source', '--import', 'tsx', 'examples/digits_mpi.ts'];
+    const p = spawn('mpirun', args, {cwd: ROOT, env: ENV});
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (status) => resolve({status, out, seconds: 0, afterMarker: 0}));
+  });
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /^devices: cpu:0, cpu:1\n/);
+  assert.equal(r.out.match(/^Epoch 20\/20$/gm)?.length, 1, r.out);
+  const acc = Number(/Test accuracy: ([0-9.]+)/.exec(r.out)?.[1]);
+  assert.ok(acc > 0.93, r.out);
+});
