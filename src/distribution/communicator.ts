@@ -83,8 +83,3 @@ export function initialize(): Communicator {
   }
   return (world = new MpiCommunicator(binding));
 }
-
-/** The job's communicator if `initialize()` ran, else null (never starts MPI). */
-export function currentCommunicator(): Communicator | null {
-  return world;
-}
