@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {GradientTape} from '../autodiff/tape.js';
+import {GradientTape} from '../gradients/tape.js';
 import {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
