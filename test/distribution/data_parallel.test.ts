@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
@@ -159,7 +159,7 @@ test('mpirun -np 2: the seed MLP trains on Fashion-MNIST to the accuracy of one 
   assert.equal(two.out.match(/94\/94 - /g)?.length, 1, two.out);
 });
 
-test('mpirun -np 2: BackupAndRestore and CSVLogger write from rank 0; a job restarted with the same number of ranks resumes', {skip: skipMpi}, async () => {
+test('mpirun -np 2: BackupAndRestore, CSVLogger and TensorBoard write from rank 0; a job restarted with the same number of ranks resumes', {skip: skipMpi}, async () => {
   const dir = mkdtempSync(join(tmp, 'backup-'));
   const first = await run(2, ['backup', join(tmp, 'b1.json'), `dir=${dir}`, 'stop=2']);
   assert.notEqual(first.status, 0, first.out);
@@ -171,6 +171,8 @@ test('mpirun -np 2: BackupAndRestore and CSVLogger write from rank 0; a job rest
   // one header and one row per epoch: rank 1 wrote nothing
   assert.deepEqual(readFileSync(join(dir, 'log.csv'), 'utf8').trim().split('\r\n').map((l) => l.split(',')[0]), ['epoch', '0', '1', '2', '3']);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'weights.1.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'weights.0.json'), 'utf8')));
+  // TensorBoard: one event file per run (rank 0's), none from rank 1
+  assert.equal(readdirSync(join(dir, 'tb', 'train')).filter((f) => f.startsWith('events.out.tfevents.')).length, 2);
 });
 
 test('killing one rank mid-epoch ends the job with a non-zero exit and a message within 30 s', {skip: skipMpi}, async () => {

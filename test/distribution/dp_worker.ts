@@ -100,7 +100,7 @@ if (mode === 'info') {
   if (rank === 0) console.log(`Test accuracy: ${accuracy!.toFixed(4)} (${dist.numProcesses} process(es), ${seconds.toFixed(1)} s)`);
   write({loss, accuracy, seconds});
 } else if (mode === 'backup') {
-  // BackupAndRestore + CSVLogger: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
+  // BackupAndRestore, CSVLogger, TensorBoard: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
   // (the job then aborts, as a preempted job would end); run again, the job resumes after the backup
   const [x, y] = synthetic(128 * 4);
   const model = seedMlp(false, 'sgd');
@@ -113,7 +113,7 @@ if (mode === 'info') {
   const dir = opt.dir!;
   const h = await model.fit(x, y, {
     batchSize: 128, epochs: 4, verbose: 0, shuffle: false,
-    callbacks: [new keras.callbacks.BackupAndRestore(`${dir}/backup`, {deleteCheckpoint: false}), new keras.callbacks.CSVLogger(`${dir}/log.csv`, {append: true}), crash],
+    callbacks: [new keras.callbacks.BackupAndRestore(`${dir}/backup`, {deleteCheckpoint: false}), new keras.callbacks.CSVLogger(`${dir}/log.csv`, {append: true}), new keras.callbacks.TensorBoard(`${dir}/tb`), crash],
   });
   // every rank writes its own weights: they must be the same on every rank
   const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
