@@ -70,11 +70,13 @@ export function bucketBytes(): number {
  * SIGTERM (how mpirun stops the survivors when a rank died) says so before exiting.
  */
 export function installExitHandlers(binding: MpiBinding, rank: number, size: number): void {
+  let stopped = false;
   process.on('exit', (code) => {
     if (code === 0) binding.finalize();
-    else process.stderr.write(`keras-ts: rank ${rank} of ${size} exits with code ${code}; the MPI launcher ends the other ranks.\n`);
+    else if (!stopped) process.stderr.write(`keras-ts: rank ${rank} of ${size} exits with code ${code}; the MPI launcher ends the other ranks.\n`);
   });
   process.on('SIGTERM', () => {
+    stopped = true;
     process.stderr.write(`keras-ts: rank ${rank} of ${size} stopped by the MPI launcher (SIGTERM): another rank failed or the job was cancelled.\n`);
     process.exit(143);
   });
