@@ -12,17 +12,18 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {mpiBindingPath} from '../../src/distribution/mpi_binding.js';
+import {missingRequirement, needFashion} from '../../src/testing/needs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER = 'test/distribution/dp_worker.ts';
-const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const mpirunVersion = spawnSync('mpirun', ['--version'], {encoding: 'utf8'});
 const hasMpirun = mpirunVersion.status === 0;
 const openMpi = hasMpirun && /Open MPI|OpenRTE/.test(mpirunVersion.stdout + mpirunVersion.stderr);
+// outside CI a missing MPI skips these tests with a line saying so; with CI=true it fails the run
 const skipMpi = !hasMpirun
-  ? 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)'
+  ? missingRequirement('Open MPI (mpirun)', 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)')
   : !existsSync(mpiBindingPath())
-    ? 'the MPI binding is not built (node scripts/install-mpi.mjs)'
+    ? missingRequirement('the MPI binding', 'the MPI binding is not built (node scripts/install-mpi.mjs, needs mpicc)')
     : false;
 const tmp = mkdtempSync(join(tmpdir(), 'keras-ts-dp-'));
 // one native thread per process: 2 ranks x 1 thread on a 2-core machine; the native backend where it
@@ -144,7 +145,7 @@ test('mpirun -np 2, global batch 128 (RMSprop, the seed optimizer): one step equ
   }
 });
 
-test('mpirun -np 2: the seed MLP trains on Fashion-MNIST to the accuracy of one process', {skip: skipMpi || (!existsSync(FASHION) && 'Fashion-MNIST not installed (dataset-fashion-mnist)')}, async () => {
+test('mpirun -np 2: the seed MLP trains on Fashion-MNIST to the accuracy of one process', {skip: skipMpi || needFashion()}, async () => {
   // a short run (12,000 images, 1 epoch) in the suite; BENCHMARKS.md records the full one
   const one = await run(0, ['fashion', join(tmp, 'f1.json'), 'limit=12000', 'epochs=1']);
   assert.equal(one.status, 0, one.out);

@@ -14,7 +14,7 @@ import * as keras from '../../src/index.js';
 
 const [mode = 'equal', out = '', ...rest] = process.argv.slice(2);
 const opt = Object.fromEntries(rest.map((a) => a.split('=') as [string, string]));
-const FASHION = '/usr/share/datasets/fashion-mnist';
+const FASHION = process.env['KERAS_TS_FASHION_DIR'] ?? '/usr/share/datasets/fashion-mnist';
 
 keras.distribution.setDistribution(new keras.distribution.DataParallel());
 const dist = keras.distribution.distribution()!;
