@@ -4,6 +4,7 @@
  * with `predictOnBatch` on synthetic batches.
  *
  * Usage: node --import tsx bench/models_tfjs.ts STEPS [mlp] [cnn] [lstm]
+ * TFJS_BACKEND=wasm runs them on `@tensorflow/tfjs-backend-wasm` (SIMD, one thread) instead.
  * Prints one JSON object per model: {"model", "threads": 1, "train", "infer", "trainMsPerStep"}.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -52,7 +53,12 @@ async function medianMs(fn: () => Promise<unknown> | unknown, n: number): Promis
 }
 
 async function main(): Promise<void> {
-  await tf.setBackend('cpu');
+  const backend = process.env['TFJS_BACKEND'] ?? 'cpu';
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(1);
+  }
+  await tf.setBackend(backend);
   const steps = Number(process.argv[2] ?? 5);
   for (const name of process.argv.slice(3) as Name[]) {
     const {model, batch, x, y} = build(name);

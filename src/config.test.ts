@@ -10,6 +10,7 @@ import {
 } from './config.js';
 import {ValueError} from './errors.js';
 import {loadNativeBackend} from './backends/native/index.js';
+import {loadWasmBackend} from './backends/wasm/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'keras-ts-config-'));
 let n = 0;
@@ -67,12 +68,12 @@ test('an unknown backend in the file or the environment lists the available ones
   writeConfig({backend: 'tensorflow'});
   assert.throws(() => loadConfig(), {
     name: 'ValueError',
-    message: `${join(home, 'keras.json')}: unknown backend "tensorflow". Available backends: native, reference, js`,
+    message: `${join(home, 'keras.json')}: unknown backend "tensorflow". Available backends: native, wasm, reference, js`,
   });
   resetConfig();
   writeConfig({});
   process.env['KERAS_BACKEND'] = 'jax';
-  assert.throws(() => loadConfig(), /KERAS_BACKEND: unknown backend "jax". Available backends: native, reference, js/);
+  assert.throws(() => loadConfig(), /KERAS_BACKEND: unknown backend "jax". Available backends: native, wasm, reference, js/);
 });
 
 test('invalid JSON, floatx, epsilon and image_data_format are clear errors', () => {
@@ -115,10 +116,11 @@ test('an unwritable KERAS_HOME falls back to the defaults without failing', () =
   assert.deepEqual(loadConfig(), {...DEFAULT_CONFIG});
 });
 
-test('backends: the default "native" is used when its addon loads, else falls back to reference', () => {
+test('backends: the default "native" is used when its addon loads, else wasm when built, else reference', () => {
   // getBackend() reads the configuration once; this is the first call in this process
   const b = getBackend();
-  assert.equal(b.name, typeof loadNativeBackend() === 'string' ? 'reference' : 'native');
+  const expected = typeof loadNativeBackend() !== 'string' ? 'native' : typeof loadWasmBackend() !== 'string' ? 'wasm' : 'reference';
+  assert.equal(b.name, expected);
 });
 
 test('setBackend: "js" aliases reference; an unknown name lists the available backends', () => {
@@ -127,14 +129,14 @@ test('setBackend: "js" aliases reference; an unknown name lists the available ba
   assert.throws(() => setBackend('nope'), (e: Error) => {
     assert.ok(e instanceof ValueError);
     assert.match(e.message, /^Unknown backend "nope"\. Available backends: /);
-    for (const name of ['native', 'reference', 'js']) assert.ok(e.message.includes(name), `lists ${name}`);
+    for (const name of ['native', 'wasm', 'reference', 'js']) assert.ok(e.message.includes(name), `lists ${name}`);
     return true;
   });
-  assert.deepEqual([...availableBackends()].sort(), ['js', 'native', 'reference']);
+  assert.deepEqual([...availableBackends()].sort(), ['js', 'native', 'reference', 'wasm']);
   // asked for explicitly, an unavailable backend is an error with the reason
   if (typeof loadNativeBackend() === 'string') {
     assert.throws(() => setBackend('native'), /Backend "native" is not available: /);
-    assert.equal(setBackend('native', {fallback: true}).name, 'reference');
+    assert.equal(setBackend('native', {fallback: true}).name, typeof loadWasmBackend() === 'string' ? 'reference' : 'wasm');
   } else {
     assert.equal(setBackend('native').name, 'native');
     setBackend('reference');

@@ -1,12 +1,11 @@
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
-import {homedir} from 'node:os';
-import {join} from 'node:path';
+import {DEFAULT_BACKEND, getEnv, homedir, join, readKerasJson, writeKerasJson} from './platform/index.js';
 import {ValueError} from './errors.js';
 
 /**
  * `~/.keras/keras.json`, as Keras reads it: `floatx`, `epsilon`, `backend`, `image_data_format`.
  * The folder moves with `$KERAS_HOME`; `$KERAS_BACKEND` overrides the file's backend. The file is
- * created with the defaults on first use when the folder is writable, as Keras does.
+ * created with the defaults on first use when the folder is writable, as Keras does. In a web page
+ * the same keys come from `localStorage["keras.json"]` (platform/browser), and nothing is written.
  */
 export type ImageDataFormat = 'channels_last' | 'channels_first';
 export type FloatX = 'float32' | 'float64';
@@ -21,15 +20,15 @@ export interface KerasConfig {
 export const DEFAULT_CONFIG: Readonly<KerasConfig> = Object.freeze({
   floatx: 'float32',
   epsilon: 1e-7,
-  backend: 'native',
+  backend: DEFAULT_BACKEND,
   image_data_format: 'channels_last',
 });
 
 /** Backend names the registry knows; `js` is an alias of `reference`. */
-export const BACKEND_NAMES = ['native', 'reference', 'js'] as const;
+export const BACKEND_NAMES = ['native', 'wasm', 'reference', 'js'] as const;
 
 export function kerasHome(): string {
-  const env = process.env['KERAS_HOME'];
+  const env = getEnv('KERAS_HOME');
   if (env) return env;
   return join(homedir(), '.keras');
 }
@@ -58,13 +57,12 @@ let cached: KerasConfig | null = null;
 /** Reads (and on first use creates) keras.json, then applies `KERAS_BACKEND`. */
 export function loadConfig(): KerasConfig {
   if (cached) return cached;
-  const dir = kerasHome();
-  const file = join(dir, 'keras.json');
+  const {where: file, text} = readKerasJson(kerasHome());
   let fromFile: Partial<KerasConfig> = {};
-  if (existsSync(file)) {
+  if (text !== null) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      parsed = JSON.parse(text);
     } catch (e) {
       throw new ValueError(`${file} is not valid JSON: ${(e as Error).message}`);
     }
@@ -75,14 +73,13 @@ export function loadConfig(): KerasConfig {
     validate(fromFile, file);
   } else {
     try {
-      mkdirSync(dir, {recursive: true});
-      writeFileSync(file, JSON.stringify(DEFAULT_CONFIG, null, 4) + '\n');
+      writeKerasJson(kerasHome(), JSON.stringify(DEFAULT_CONFIG, null, 4) + '\n');
     } catch {
       // a read-only home is fine: Keras carries on with the defaults too
     }
   }
   const cfg: KerasConfig = {...DEFAULT_CONFIG, ...fromFile};
-  const env = process.env['KERAS_BACKEND'];
+  const env = getEnv('KERAS_BACKEND');
   if (env) {
     validate({backend: env}, 'KERAS_BACKEND');
     cfg.backend = env;

@@ -18,7 +18,11 @@ export * as saving from './saving/index.js';
 export * as utils from './utils/index.js';
 export * as config from './config.js';
 export * as backend from './backend.js';
-export * as random from './tensor/random_api.js';
+export * as random from './ops/keras_random.js';
+export * as initializers from './initializers/index.js';
+export * as regularizers from './regularizers/index.js';
+export * as constraints from './constraints/index.js';
+export * as activations from './activations/index.js';
 export * as distribution from './distribution/index.js';
 
 export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/tensor.js';
@@ -31,3 +35,5 @@ export {ValueError, NotImplementedError} from './errors.js';
 export {Input} from './layers/symbolic_call.js';
 export {Model, Sequential, Functional} from './models/index.js';
 export {Layer, InputSpec} from './layers/index.js';
+export type {StepData, StepTensors} from './trainers/data_adapter.js';
+export type {CompileArgs, FitArgs, EvaluateArgs, PredictArgs, StepLogs, ComputeLossArgs} from './trainers/trainer.js';

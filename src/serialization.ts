@@ -82,6 +82,9 @@ export function lookupIdentifier<T>(identifier: unknown, lookup: IdentifierLooku
   throw new ValueError(`Could not interpret ${lookup.kind} identifier: ${received}${expected}`);
 }
 
+/** Whether `x` is a `{className, config?}` (the config, when present, an object). */
 function isSerializedObject(x: unknown): x is {className: string; config?: Record<string, unknown>} {
-  return x !== null && typeof x === 'object' && typeof (x as {className?: unknown}).className === 'string';
+  if (x === null || typeof x !== 'object') return false;
+  const {className, config} = x as {className?: unknown; config?: unknown};
+  return typeof className === 'string' && (config === undefined || (typeof config === 'object' && config !== null && !Array.isArray(config)));
 }

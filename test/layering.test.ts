@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 const LEVELS: [number, (top: string, rel: string) => boolean][] = [
+  [-1, (t) => t === 'platform'],
   [0, (t) => ['errors', 'serialization', 'tensor'].includes(t)],
   [1, (t) => ['config', 'kernels'].includes(t)],
   [2, (t) => t === 'backends'],

@@ -12,12 +12,19 @@ import * as keras from '../src/index.js';
 after(() => keras.saving.shutdownH5());
 
 test('the Keras namespaces and top-level names are exported', () => {
-  for (const ns of ['ops', 'layers', 'models', 'optimizers', 'losses', 'metrics', 'callbacks', 'datasets', 'saving', 'utils', 'config', 'backend', 'random', 'distribution'] as const) {
+  for (const ns of ['ops', 'layers', 'models', 'optimizers', 'losses', 'metrics', 'callbacks', 'datasets', 'saving', 'utils', 'config', 'backend', 'random', 'initializers', 'regularizers', 'constraints', 'activations', 'distribution'] as const) {
     assert.equal(typeof keras[ns], 'object', `keras.${ns}`);
   }
   for (const f of [keras.Input, keras.Model, keras.Sequential, keras.models.loadModel, keras.saving.loadModel, keras.saving.registerKerasSerializable, keras.utils.toCategorical, keras.utils.padSequences, keras.utils.setRandomSeed, keras.GradientTape, keras.tensor, keras.callbacks.TensorBoard, keras.utils.plotModel, keras.utils.modelToDot, keras.utils.plotHistory]) {
     assert.equal(typeof f, 'function');
   }
+});
+
+test('keras.activations, initializers, regularizers and constraints are public, as in Keras', () => {
+  assert.equal(keras.activations.get('relu'), keras.activations.relu);
+  assert.ok(keras.initializers.get('glorot_uniform') instanceof keras.initializers.GlorotUniform);
+  assert.ok(keras.regularizers.get('l2') instanceof keras.regularizers.L2);
+  assert.ok(keras.constraints.get('max_norm') instanceof keras.constraints.MaxNorm);
 });
 
 test('a functional model trains, saves to .keras and loads back through keras.models.loadModel', async () => {

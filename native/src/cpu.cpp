@@ -45,6 +45,9 @@ bool cpu_has(const char* name) {
 #if defined(__aarch64__)
   if (strcmp(name, "neon") == 0) return true;
 #endif
+#if defined(__wasm__)
+  if (strcmp(name, isa_wasm.name) == 0) return true;
+#endif
   return false;
 }
 
@@ -55,6 +58,9 @@ static const Isa* detect() {
 #endif
 #if defined(__aarch64__)
   return &isa_neon;
+#endif
+#if defined(__wasm__)
+  return &isa_wasm;
 #endif
   return &isa_scalar;
 }
@@ -83,6 +89,9 @@ extern "C" int kt_force_isa(const char* name) {
 #endif
 #if defined(__aarch64__)
   if (strcmp(name, "neon") == 0) p = &kt::isa_neon;
+#endif
+#if defined(__wasm__)
+  if (strcmp(name, kt::isa_wasm.name) == 0) p = &kt::isa_wasm;
 #endif
   kt::current.store(p, std::memory_order_release);
   return 0;

@@ -1,62 +1,8 @@
 // kt_run: the one entry into the kernels. Reads the attributes of each kernel, checks that every
 // buffer holds at least the elements the attributes imply (with overflow-checked arithmetic), then
-// runs the kernel. Attribute layouts (all numbers, as doubles holding integers unless noted):
-//
-//   KT_GEMM        bufs a, b, c   [batch, m, n, k, transA, transB, accumulate, aStride, bStride, explicit,
-//                                  (explicit: batch offsets of a, then batch offsets of b)]
-//                  a holds each [m, k] matrix ([k, m] when transA), b each [k, n] ([n, k] when transB),
-//                  matrix t of a starts at t * aStride (or its explicit offset); c is [batch, m, n].
-//   KT_CONV2D      bufs x, filter, y        geometry (15): n h w cin oh ow cout kh kw sh sw dh dw padTop padLeft
-//   KT_CONV2D_BACKPROP_INPUT   bufs dy, filter, dx   same geometry
-//   KT_CONV2D_BACKPROP_FILTER  bufs x, dy, dfilter   same geometry
-//   KT_MAXPOOL / KT_AVGPOOL    bufs x, y             geometry (12): n h w c oh ow ph pw sh sw padTop padLeft
-//   KT_MAXPOOL_GRAD            bufs x, dy, dx        same
-//   KT_AVGPOOL_GRAD            bufs dy, dx           same
-//   KT_UNARY       bufs x, y      [op, p0, p1] (p0, p1 any floats: alpha, clip bounds)
-//   KT_BINARY      bufs a, b, y   [op, rank, shape[rank], aStrides[rank], bStrides[rank]]
-//   KT_REDUCE      bufs x, y      [op, outer, n, inner]   reduces the middle axis of [outer, n, inner]
-//   KT_SOFTMAX     bufs x, y      [log, outer, n, inner]  along the middle axis
-//   KT_FUSED_DENSE   bufs x, w, bias, y   [m, k, n, act]      y[m, n] = act(x[m, k] @ w[k, n] + bias[n])
-//   KT_FUSED_CONV2D  bufs x, f, bias, y   conv geometry (15), act   y = act(conv2d(x, f) + bias[cout])
-//   KT_ACT_GRAD      bufs dy, y, dz       [act]               dz = dy * f'(x) from y = f(x)
-//   KT_LSTM_STEP     bufs z, h, c, w, h', c', gates   [batch, u]   z [b, 4u], h c h' c' [b, u], w [u, 4u],
-//                                                                  gates [b, 4u] (Keras order i, f, c, o)
-//   KT_GRU_STEP      bufs z, h, w, rb, h', reserve    [batch, u]   z [b, 3u], h h' [b, u], w [u, 3u],
-//                                                                  rb [3u], reserve [b, 4u]
-//   KT_TRANSPOSE     bufs x, y            [rank, shape[rank], perm[rank]]   y's axis d is x's axis perm[d]
-//   KT_BERNOULLI_MASK  bufs y   [n, keepProb (any double), k0, k1, stream]   y[i] = 1 if uniform i of the
-//                                Philox stream under key (k0, k1) (uint32 each) < keepProb, else 0
-//   KT_OPTIMIZER_UPDATE  bufs w, g, slots[s], w', slots'[s]   [rule, n, p0, p1, p2, p3] (p any doubles)
-//                  rule (kt_optimizer_rule) and p: SGD [lr, momentum, nesterov, -] (s = momentum != 0),
-//                  RMSprop [lr, rho, momentum, epsilon] (s = 1 + (momentum > 0)), Adam [alpha, beta1,
-//                  beta2, epsilon] (s = 2), Adadelta [lr, rho, epsilon, -] (s = 2); every buffer n floats;
-//                  w' may be w and slots'[k] slots[k] (in place), else an output overlaps no other buffer
-//
-//   KT_LSTM_STEP_GRAD  bufs dh, dc, dGates, gates, cNew, c, da, dcPrev   [batch, u]   dh dc cNew c dcPrev
-//                                [b, u], dGates gates da [b, 4u]
-//   KT_GRU_STEP_GRAD   bufs dh, dReserve, reserve, h, dz, dm, dhDirect   [batch, u]   dh h dhDirect [b, u],
-//                                dReserve reserve [b, 4u], dz dm [b, 3u]
-//   KT_GATHER      bufs x, indices, y     [outer, n, inner, m]   x [outer, n, inner], y [outer, m, inner];
-//                                indices holds m int32 (bit patterns in the float buffer), each in [0, n)
-//   KT_SCATTER_ADD bufs indices, updates, y   [outer, n, inner, m]   y [outer, n, inner] = 0, then
-//                                y[o, indices[k], :] += updates[o, k, :]; indices as KT_GATHER's
-//   KT_CONCAT      bufs x_0 .. x_{k-1}, y   [outer, k, rowTotal, offset, rows_0 .. rows_{k-1}]
-//                                x_p [outer, rows_p] (rows_p = x_p's length on the axis * inner) go side by
-//                                side into columns offset .. offset + sum rows of y [outer, rowTotal]
-//                                (several calls fill one y when there are more pieces than buffers)
-//   KT_SPLIT       bufs x, y_0 .. y_{k-1}   as KT_CONCAT, the other way
-//   KT_LSTM_SEQUENCE   bufs z, h0, c0, w, [mask], [rmask], y, h, c, gates, cs, hs
-//                  [batch, T, u, goBackwards, zeroOutputForMask, hasMask(, hasRecurrentMask)]   z [b, T, 4u],
-//                  h0 c0 h c [b, u], w [u, 4u], mask [b, T] (0/1 floats, present when hasMask), rmask [b, 4u]
-//                  (per-gate recurrent dropout masks, present when the optional 7th attribute is 1),
-//                  y [b, T, u], gates [T, b, 4u], cs hs [T, b, u]
-//   KT_LSTM_SEQUENCE_GRAD  bufs dy, dh, dc, dGates, dCs, dHs, gates, cs, hs, h0, c0, w, [mask], [rmask], dz, dh0, dc0, dw
-//                  same attributes; dy [b, T, u], dh dc h0 c0 dh0 dc0 [b, u], dGates gates [T, b, 4u],
-//                  dCs dHs cs hs [T, b, u], w dw [u, 4u], dz [b, T, 4u]
-//   KT_GRU_SEQUENCE    bufs z, h0, w, rb, [mask], y, h, reserve, hs   attributes as KT_LSTM_SEQUENCE;
-//                  z [b, T, 3u], h0 h [b, u], w [u, 3u], rb [3u], y [b, T, u], reserve [T, b, 4u], hs [T, b, u]
-//   KT_GRU_SEQUENCE_GRAD   bufs dy, dh, dReserve, dHs, reserve, hs, h0, w, [mask], dz, dh0, dw, db   same
-//                  attributes; dReserve as reserve, dHs as hs, dz [b, T, 3u], dw [u, 3u], db [3u]
+// runs the kernel. Each kernel's buffers and attributes, by name and in order, are one row of the
+// table in src/backends/compiled/abi.ts; the positions used here (KT_<KERNEL>_ATTR_<NAME>,
+// KT_<KERNEL>_BUF_<NAME>) come from native/include/keras_abi.h, generated from that table.
 //
 // Threads: every kernel uses the pool (kt_set_num_threads).
 #include <math.h>
@@ -71,11 +17,30 @@
 #include "ops.h"
 #include "threadpool.h"
 
+// the backend named in error messages: "native", or "wasm" in the WebAssembly build
+#ifndef KT_BACKEND_NAME
+#define KT_BACKEND_NAME "native"
+#endif
+
 namespace kt {
 namespace {
 
-// Largest element count we accept for any one buffer or product (2^52: exact in a double).
+// kernels that share a reader list the attributes they share at the same positions
+static_assert(KT_SOFTMAX_ATTR_INNER == KT_REDUCE_ATTR_INNER && KT_SOFTMAX_ATTR_LOG == KT_REDUCE_ATTR_OP &&
+                  KT_GRU_STEP_GRAD_ATTR_UNITS == KT_LSTM_STEP_GRAD_ATTR_UNITS &&
+                  KT_SCATTER_ADD_ATTR_M == KT_GATHER_ATTR_M && KT_SPLIT_ATTR_OFFSET == KT_CONCAT_ATTR_OFFSET &&
+                  KT_LSTM_SEQUENCE_GRAD_NATTRS == KT_LSTM_SEQUENCE_NATTRS &&
+                  KT_GRU_SEQUENCE_GRAD_NATTRS == KT_GRU_SEQUENCE_NATTRS &&
+                  KT_GRU_SEQUENCE_ATTR_HAS_MASK == KT_LSTM_SEQUENCE_ATTR_HAS_MASK,
+              "kernels read by one function keep their shared attributes at the same positions");
+
+// Largest element count we accept for any one buffer or product: 2^52 (exact in a double) where long
+// has 64 bits; 2^29 on wasm32 (2 GiB of floats, and the sum of two such counts still fits a long).
+#if __SIZEOF_LONG__ >= 8
 constexpr long kMaxElems = 1L << 52;
+#else
+constexpr long kMaxElems = 1L << 29;
+#endif
 
 struct Args {
   float* const* bufs;
@@ -90,7 +55,7 @@ struct Args {
 
 int fail(const Args& a, const char* fmt, ...) {
   if (a.err && a.errlen) {
-    int used = snprintf(a.err, a.errlen, "%s: ", a.kernel);
+    int used = snprintf(a.err, a.errlen, KT_BACKEND_NAME " %s: ", a.kernel);
     if (used < 0) used = 0;
     if ((size_t)used < a.errlen) {
       va_list ap;
@@ -133,19 +98,22 @@ bool nbufs_is(const Args& a, int n) {
 
 int run_gemm(const Args& a) {
   long batch, m, n, k, ta, tb, acc, as, bs, expl;
-  if (!nbufs_is(a, 3)) return 1;
-  if (!get_int(a, 0, &batch) || !get_int(a, 1, &m) || !get_int(a, 2, &n) || !get_int(a, 3, &k) ||
-      !get_int(a, 4, &ta) || !get_int(a, 5, &tb) || !get_int(a, 6, &acc) || !get_int(a, 7, &as) ||
-      !get_int(a, 8, &bs) || !get_int(a, 9, &expl))
+  if (!nbufs_is(a, KT_MAT_MUL_NBUFS)) return 1;
+  if (!get_int(a, KT_MAT_MUL_ATTR_BATCH, &batch) || !get_int(a, KT_MAT_MUL_ATTR_M, &m) ||
+      !get_int(a, KT_MAT_MUL_ATTR_N, &n) || !get_int(a, KT_MAT_MUL_ATTR_K, &k) ||
+      !get_int(a, KT_MAT_MUL_ATTR_TRANSPOSE_A, &ta) || !get_int(a, KT_MAT_MUL_ATTR_TRANSPOSE_B, &tb) ||
+      !get_int(a, KT_MAT_MUL_ATTR_ACCUMULATE, &acc) || !get_int(a, KT_MAT_MUL_ATTR_A_STRIDE, &as) ||
+      !get_int(a, KT_MAT_MUL_ATTR_B_STRIDE, &bs) || !get_int(a, KT_MAT_MUL_ATTR_EXPLICIT_OFFSETS, &expl))
     return 1;
   long mk = m, kn = k, mn = m, cn = batch;
   if (!mul(a, &mk, k) || !mul(a, &kn, n) || !mul(a, &mn, n) || !mul(a, &cn, mn)) return 1;
-  if (!need(a, 2, cn, "c")) return 1;
+  if (!need(a, KT_MAT_MUL_BUF_C, cn, "c")) return 1;
   std::vector<long> aoff(batch), boff(batch);
   if (expl) {
-    if (a.nattrs != 10 + 2 * batch) return fail(a, "expected %ld attributes, received %d", 10 + 2 * batch, a.nattrs);
+    const int tail = KT_MAT_MUL_NATTRS;
+    if (a.nattrs != tail + 2 * batch) return fail(a, "expected %ld attributes, received %d", tail + 2 * batch, a.nattrs);
     for (long t = 0; t < batch; t++)
-      if (!get_int(a, 10 + t, &aoff[t]) || !get_int(a, 10 + batch + t, &boff[t])) return 1;
+      if (!get_int(a, tail + t, &aoff[t]) || !get_int(a, tail + batch + t, &boff[t])) return 1;
   } else {
     for (long t = 0; t < batch; t++) {
       aoff[t] = t * as;  // both < 2^52 * batch: checked below through the last offset
@@ -155,8 +123,8 @@ int run_gemm(const Args& a) {
     if (!mul(a, &la, as) || !mul(a, &lb, bs)) return 1;
   }
   for (long t = 0; t < batch; t++) {
-    if (mk > 0 && !need(a, 0, aoff[t] + mk, "a")) return 1;
-    if (kn > 0 && !need(a, 1, boff[t] + kn, "b")) return 1;
+    if (mk > 0 && !need(a, KT_MAT_MUL_BUF_A, aoff[t] + mk, "a")) return 1;
+    if (kn > 0 && !need(a, KT_MAT_MUL_BUF_B, boff[t] + kn, "b")) return 1;
   }
   const float* A = a.bufs[0];
   const float* B = a.bufs[1];
@@ -193,16 +161,32 @@ int run_gemm(const Args& a) {
   return 0;
 }
 
+// every convolution kernel lists the geometry first, in Conv2D's order; every pooling kernel in MaxPool's
+static_assert(KT_FUSED_CONV2D_ATTR_PAD_LEFT == KT_CONV2D_ATTR_PAD_LEFT && KT_CONV2D_BACKPROP_INPUT_NATTRS == KT_CONV2D_NATTRS &&
+                  KT_CONV2D_BACKPROP_FILTER_NATTRS == KT_CONV2D_NATTRS && KT_AVG_POOL_NATTRS == KT_MAX_POOL_NATTRS &&
+                  KT_MAX_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS && KT_AVG_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS,
+              "convolution and pooling kernels share their geometry attributes");
+
 bool read_geom(const Args& a, bool conv, ConvGeom* g) {
-  long v[15];
-  const int count = conv ? 15 : 12;
-  for (int i = 0; i < count; i++)
-    if (!get_int(a, i, &v[i])) return false;
   if (conv) {
-    *g = ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+    long* const f[] = {&g->n, &g->h, &g->w, &g->cin, &g->oh, &g->ow, &g->cout, &g->kh, &g->kw, &g->sh, &g->sw,
+                       &g->dh, &g->dw, &g->pt, &g->pl};
+    const int at[] = {KT_CONV2D_ATTR_N, KT_CONV2D_ATTR_H, KT_CONV2D_ATTR_W, KT_CONV2D_ATTR_CIN, KT_CONV2D_ATTR_OH,
+                      KT_CONV2D_ATTR_OW, KT_CONV2D_ATTR_COUT, KT_CONV2D_ATTR_KH, KT_CONV2D_ATTR_KW, KT_CONV2D_ATTR_SH,
+                      KT_CONV2D_ATTR_SW, KT_CONV2D_ATTR_DH, KT_CONV2D_ATTR_DW, KT_CONV2D_ATTR_PAD_TOP,
+                      KT_CONV2D_ATTR_PAD_LEFT};
+    for (int i = 0; i < 15; i++)
+      if (!get_int(a, at[i], f[i])) return false;
   } else {
     // pooling: cout = cin = c, window ph x pw, no dilation
-    *g = ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[3], v[6], v[7], v[8], v[9], 1, 1, v[10], v[11]};
+    long* const f[] = {&g->n, &g->h, &g->w, &g->cin, &g->oh, &g->ow, &g->kh, &g->kw, &g->sh, &g->sw, &g->pt, &g->pl};
+    const int at[] = {KT_MAX_POOL_ATTR_N, KT_MAX_POOL_ATTR_H, KT_MAX_POOL_ATTR_W, KT_MAX_POOL_ATTR_C,
+                      KT_MAX_POOL_ATTR_OH, KT_MAX_POOL_ATTR_OW, KT_MAX_POOL_ATTR_PH, KT_MAX_POOL_ATTR_PW,
+                      KT_MAX_POOL_ATTR_SH, KT_MAX_POOL_ATTR_SW, KT_MAX_POOL_ATTR_PAD_TOP, KT_MAX_POOL_ATTR_PAD_LEFT};
+    for (int i = 0; i < 12; i++)
+      if (!get_int(a, at[i], f[i])) return false;
+    g->cout = g->cin;
+    g->dh = g->dw = 1;
   }
   if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) return fail(a, "strides and dilations must be >= 1"), false;
   if (g->kh < 1 || g->kw < 1) return fail(a, "the window must be at least 1 x 1"), false;
@@ -244,16 +228,16 @@ int run_conv(const Args& a, int kernel) {
 int run_pool(const Args& a, int kernel) {
   ConvGeom g;
   long nx, nf, ny;
-  const int nb = kernel == KT_MAXPOOL_GRAD ? 3 : 2;
+  const int nb = kernel == KT_MAX_POOL_GRAD ? 3 : 2;
   if (!nbufs_is(a, nb) || !read_geom(a, false, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
   const int T = num_threads();
   switch (kernel) {
-    case KT_MAXPOOL:
-    case KT_AVGPOOL:
+    case KT_MAX_POOL:
+    case KT_AVG_POOL:
       if (!need(a, 0, nx, "x") || !need(a, 1, ny, "y")) return 1;
-      (kernel == KT_MAXPOOL ? maxpool : avgpool)(g, a.bufs[0], a.bufs[1], T);
+      (kernel == KT_MAX_POOL ? maxpool : avgpool)(g, a.bufs[0], a.bufs[1], T);
       break;
-    case KT_MAXPOOL_GRAD:
+    case KT_MAX_POOL_GRAD:
       if (!need(a, 0, nx, "x") || !need(a, 1, ny, "dy") || !need(a, 2, nx, "dx")) return 1;
       maxpool_grad(g, a.bufs[0], a.bufs[1], a.bufs[2], T);
       break;
@@ -267,23 +251,24 @@ int run_pool(const Args& a, int kernel) {
 
 int run_unary(const Args& a) {
   long op;
-  if (!nbufs_is(a, 2) || !get_int(a, 0, &op)) return 1;
+  if (!nbufs_is(a, KT_UNARY_NBUFS) || !get_int(a, KT_UNARY_ATTR_OP, &op)) return 1;
   if (op >= KT_U_COUNT) return fail(a, "unknown unary op %ld", op);
-  if (a.nattrs != 3) return fail(a, "expected 3 attributes, received %d", a.nattrs);
+  if (a.nattrs != KT_UNARY_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_UNARY_NATTRS, a.nattrs);
   if (a.lens[0] != a.lens[1]) return fail(a, "x holds %lld elements but y %lld", (long long)a.lens[0], (long long)a.lens[1]);
-  unary((int)op, a.bufs[0], a.bufs[1], (long)a.lens[0], (float)a.attrs[1], (float)a.attrs[2], num_threads());
+  unary((int)op, a.bufs[0], a.bufs[1], (long)a.lens[0], (float)a.attrs[KT_UNARY_ATTR_P0], (float)a.attrs[KT_UNARY_ATTR_P1], num_threads());
   return 0;
 }
 
 int run_binary(const Args& a) {
   long op, rank;
-  if (!nbufs_is(a, 3) || !get_int(a, 0, &op) || !get_int(a, 1, &rank)) return 1;
+  if (!nbufs_is(a, KT_BINARY_NBUFS) || !get_int(a, KT_BINARY_ATTR_OP, &op) || !get_int(a, KT_BINARY_ATTR_RANK, &rank)) return 1;
   if (op >= KT_B_COUNT) return fail(a, "unknown binary op %ld", op);
   if (rank > 16) return fail(a, "rank %ld is above 16", rank);
-  if (a.nattrs != 2 + 3 * rank) return fail(a, "expected %ld attributes, received %d", 2 + 3 * rank, a.nattrs);
+  const long t0 = KT_BINARY_NATTRS;  // the tail: shape[rank], then a's and b's strides
+  if (a.nattrs != t0 + 3 * rank) return fail(a, "expected %ld attributes, received %d", t0 + 3 * rank, a.nattrs);
   long shape[16], as[16], bs[16], total = 1, amax = 0, bmax = 0;
   for (int d = 0; d < rank; d++) {
-    if (!get_int(a, 2 + d, &shape[d]) || !get_int(a, 2 + rank + d, &as[d]) || !get_int(a, 2 + 2 * rank + d, &bs[d]))
+    if (!get_int(a, t0 + d, &shape[d]) || !get_int(a, t0 + rank + d, &as[d]) || !get_int(a, t0 + 2 * rank + d, &bs[d]))
       return 1;
     if (!mul(a, &total, shape[d])) return 1;
   }
@@ -296,26 +281,26 @@ int run_binary(const Args& a) {
       bmax += tb;
       if (amax > kMaxElems || bmax > kMaxElems) return fail(a, "sizes overflow");
     }
-    if (!need(a, 0, amax + 1, "a") || !need(a, 1, bmax + 1, "b")) return 1;
+    if (!need(a, KT_BINARY_BUF_A, amax + 1, "a") || !need(a, KT_BINARY_BUF_B, bmax + 1, "b")) return 1;
   }
-  if (!need(a, 2, total, "y")) return 1;
+  if (!need(a, KT_BINARY_BUF_Y, total, "y")) return 1;
   binary((int)op, (int)rank, shape, a.bufs[0], as, a.bufs[1], bs, a.bufs[2], num_threads());
   return 0;
 }
 
 int run_reduce(const Args& a, bool softmax_kernel) {
   long op, outer, n, inner;
-  if (!nbufs_is(a, 2) || !get_int(a, 0, &op) || !get_int(a, 1, &outer) || !get_int(a, 2, &n) || !get_int(a, 3, &inner))
+  if (!nbufs_is(a, KT_REDUCE_NBUFS) || !get_int(a, KT_REDUCE_ATTR_OP, &op) || !get_int(a, KT_REDUCE_ATTR_OUTER, &outer) || !get_int(a, KT_REDUCE_ATTR_N, &n) || !get_int(a, KT_REDUCE_ATTR_INNER, &inner))
     return 1;
   long nx = outer, ny = outer;
   if (!mul(a, &nx, n) || !mul(a, &nx, inner) || !mul(a, &ny, inner)) return 1;
   if (softmax_kernel) {
     if (op > 1) return fail(a, "the log flag must be 0 or 1");
-    if (!need(a, 0, nx, "x") || !need(a, 1, nx, "y")) return 1;
+    if (!need(a, KT_REDUCE_BUF_X, nx, "x") || !need(a, KT_REDUCE_BUF_Y, nx, "y")) return 1;
     softmax(a.bufs[0], a.bufs[1], outer, n, inner, op == 1, num_threads());
   } else {
     if (op >= KT_R_COUNT) return fail(a, "unknown reduction %ld", op);
-    if (!need(a, 0, nx, "x") || !need(a, 1, ny, "y")) return 1;
+    if (!need(a, KT_REDUCE_BUF_X, nx, "x") || !need(a, KT_REDUCE_BUF_Y, ny, "y")) return 1;
     reduce((int)op, a.bufs[0], a.bufs[1], outer, n, inner, num_threads());
   }
   return 0;
@@ -329,12 +314,12 @@ bool get_act(const Args& a, int i, long* act) {
 
 int run_fused_dense(const Args& a) {
   long m, k, n, act;
-  if (!nbufs_is(a, 4) || !get_int(a, 0, &m) || !get_int(a, 1, &k) || !get_int(a, 2, &n) || !get_act(a, 3, &act))
+  if (!nbufs_is(a, KT_FUSED_DENSE_NBUFS) || !get_int(a, KT_FUSED_DENSE_ATTR_M, &m) || !get_int(a, KT_FUSED_DENSE_ATTR_K, &k) || !get_int(a, KT_FUSED_DENSE_ATTR_N, &n) || !get_act(a, KT_FUSED_DENSE_ATTR_ACTIVATION, &act))
     return 1;
-  if (a.nattrs != 4) return fail(a, "expected 4 attributes, received %d", a.nattrs);
+  if (a.nattrs != KT_FUSED_DENSE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_DENSE_NATTRS, a.nattrs);
   long mk = m, kn = k, mn = m;
   if (!mul(a, &mk, k) || !mul(a, &kn, n) || !mul(a, &mn, n)) return 1;
-  if (!need(a, 0, mk, "x") || !need(a, 1, kn, "kernel") || !need(a, 2, n, "bias") || !need(a, 3, mn, "y")) return 1;
+  if (!need(a, KT_FUSED_DENSE_BUF_X, mk, "x") || !need(a, KT_FUSED_DENSE_BUF_KERNEL, kn, "kernel") || !need(a, KT_FUSED_DENSE_BUF_BIAS, n, "bias") || !need(a, KT_FUSED_DENSE_BUF_Y, mn, "y")) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
   gemm(m, n, k, MatView{a.bufs[0], k, 1}, MatView{a.bufs[1], n, 1}, a.bufs[3], n, false, num_threads(), &ep);
   return 0;
@@ -343,9 +328,9 @@ int run_fused_dense(const Args& a) {
 int run_fused_conv(const Args& a) {
   ConvGeom g;
   long nx, nf, ny, act;
-  if (!nbufs_is(a, 4) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, 15, &act)) return 1;
-  if (a.nattrs != 16) return fail(a, "expected 16 attributes, received %d", a.nattrs);
-  if (!need(a, 0, nx, "x") || !need(a, 1, nf, "filter") || !need(a, 2, g.cout, "bias") || !need(a, 3, ny, "y")) return 1;
+  if (!nbufs_is(a, KT_FUSED_CONV2D_NBUFS) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
+  if (a.nattrs != KT_FUSED_CONV2D_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_CONV2D_NATTRS, a.nattrs);
+  if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y")) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
   conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
   return 0;
@@ -353,8 +338,8 @@ int run_fused_conv(const Args& a) {
 
 int run_act_grad(const Args& a) {
   long act;
-  if (!nbufs_is(a, 3) || !get_act(a, 0, &act)) return 1;
-  if (a.nattrs != 1) return fail(a, "expected 1 attribute, received %d", a.nattrs);
+  if (!nbufs_is(a, KT_ACTIVATION_GRAD_NBUFS) || !get_act(a, KT_ACTIVATION_GRAD_ATTR_ACTIVATION, &act)) return 1;
+  if (a.nattrs != KT_ACTIVATION_GRAD_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_ACTIVATION_GRAD_NATTRS, a.nattrs);
   if (a.lens[0] != a.lens[1] || a.lens[0] != a.lens[2])
     return fail(a, "dy, y and dz must have the same length, received %lld, %lld, %lld", (long long)a.lens[0],
                 (long long)a.lens[1], (long long)a.lens[2]);
@@ -362,66 +347,55 @@ int run_act_grad(const Args& a) {
   return 0;
 }
 
-int run_recurrent(const Args& a, bool lstm) {
-  long b, u;
-  if (!nbufs_is(a, lstm ? 7 : 6) || !get_int(a, 0, &b) || !get_int(a, 1, &u)) return 1;
-  if (a.nattrs != 2) return fail(a, "expected 2 attributes, received %d", a.nattrs);
-  long bu = b, g = lstm ? 4 : 3, bg = b, ug = u, b4 = b;
-  if (!mul(a, &bu, u) || !mul(a, &bg, g) || !mul(a, &bg, u) || !mul(a, &ug, g) || !mul(a, &ug, u) || !mul(a, &b4, 4) ||
-      !mul(a, &b4, u))
-    return 1;
-  if (lstm) {
-    if (!need(a, 0, bg, "z") || !need(a, 1, bu, "h") || !need(a, 2, bu, "c") || !need(a, 3, ug, "recurrentKernel") ||
-        !need(a, 4, bu, "h'") || !need(a, 5, bu, "c'") || !need(a, 6, b4, "gates"))
-      return 1;
-    lstm_step(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], a.bufs[6], num_threads());
-  } else {
-    if (!need(a, 0, bg, "z") || !need(a, 1, bu, "h") || !need(a, 2, ug, "recurrentKernel") ||
-        !need(a, 3, g * u, "recurrentBias") || !need(a, 4, bu, "h'") || !need(a, 5, b4, "reserve"))
-      return 1;
-    gru_step(b, u, a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], a.bufs[5], num_threads());
-  }
-  return 0;
-}
-
 int run_transpose(const Args& a) {
   long rank;
-  if (!nbufs_is(a, 2) || !get_int(a, 0, &rank)) return 1;
+  if (!nbufs_is(a, KT_TRANSPOSE_NBUFS) || !get_int(a, KT_TRANSPOSE_ATTR_RANK, &rank)) return 1;
   if (rank > 16) return fail(a, "rank %ld is above 16", rank);
-  if (a.nattrs != 1 + 2 * rank) return fail(a, "expected %ld attributes, received %d", 1 + 2 * rank, a.nattrs);
+  const long t0 = KT_TRANSPOSE_NATTRS;  // the tail: shape[rank], then perm[rank]
+  if (a.nattrs != t0 + 2 * rank) return fail(a, "expected %ld attributes, received %d", t0 + 2 * rank, a.nattrs);
   long shape[16], perm[16], total = 1;
   bool seen[16] = {false};
   for (int d = 0; d < rank; d++) {
-    if (!get_int(a, 1 + d, &shape[d]) || !get_int(a, 1 + rank + d, &perm[d])) return 1;
+    if (!get_int(a, t0 + d, &shape[d]) || !get_int(a, t0 + rank + d, &perm[d])) return 1;
     if (perm[d] >= rank || seen[perm[d]]) return fail(a, "perm is not a permutation of the %ld axes", rank);
     seen[perm[d]] = true;
     if (!mul(a, &total, shape[d])) return 1;
   }
-  if (!need(a, 0, total, "x") || !need(a, 1, total, "y")) return 1;
+  if (!need(a, KT_TRANSPOSE_BUF_X, total, "x") || !need(a, KT_TRANSPOSE_BUF_Y, total, "y")) return 1;
   transpose((int)rank, shape, perm, a.bufs[0], a.bufs[1], num_threads());
   return 0;
 }
 
+// attribute i as an unsigned 32-bit integer (a key word; above kMaxElems where long has 32 bits)
+bool get_u32(const Args& a, int i, uint32_t* out) {
+  const double v = a.attrs[i];
+  if (!(v >= 0 && v <= 4294967295.0) || v != floor(v))
+    return fail(a, "key words and stream must be unsigned 32-bit integers, received %g", v), false;
+  *out = (uint32_t)v;
+  return true;
+}
+
 int run_bernoulli_mask(const Args& a) {
-  long n, k0, k1, stream;
-  if (!nbufs_is(a, 1)) return 1;
-  if (a.nattrs != 5) return fail(a, "expected 5 attributes, received %d", a.nattrs);
-  if (!get_int(a, 0, &n) || !get_int(a, 2, &k0) || !get_int(a, 3, &k1) || !get_int(a, 4, &stream)) return 1;
-  if (k0 > 0xffffffffL || k1 > 0xffffffffL || stream > 0xffffffffL)
-    return fail(a, "key words and stream must be unsigned 32-bit integers");
-  const double keep = a.attrs[1];
+  long n;
+  uint32_t k0, k1, stream;
+  if (!nbufs_is(a, KT_BERNOULLI_MASK_NBUFS)) return 1;
+  if (a.nattrs != KT_BERNOULLI_MASK_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_BERNOULLI_MASK_NATTRS, a.nattrs);
+  if (!get_int(a, KT_BERNOULLI_MASK_ATTR_N, &n) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY0, &k0) ||
+      !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY1, &k1) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_STREAM, &stream))
+    return 1;
+  const double keep = a.attrs[KT_BERNOULLI_MASK_ATTR_KEEP_PROB];
   if (keep != keep) return fail(a, "keepProb is NaN");
-  if (!need(a, 0, n, "y")) return 1;
-  bernoulli_mask(a.bufs[0], n, keep, (uint32_t)k0, (uint32_t)k1, (uint32_t)stream, num_threads());
+  if (!need(a, KT_BERNOULLI_MASK_BUF_Y, n, "y")) return 1;
+  bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, k0, k1, stream, num_threads());
   return 0;
 }
 
 int run_optimizer_update(const Args& a) {
   long rule, n;
-  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
-  if (!get_int(a, 0, &rule) || !get_int(a, 1, &n)) return 1;
+  if (a.nattrs != KT_OPTIMIZER_UPDATE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_OPTIMIZER_UPDATE_NATTRS, a.nattrs);
+  if (!get_int(a, KT_OPTIMIZER_UPDATE_ATTR_RULE, &rule) || !get_int(a, KT_OPTIMIZER_UPDATE_ATTR_N, &n)) return 1;
   if (rule >= KT_OPT_COUNT) return fail(a, "unknown update rule %ld", rule);
-  const double* p = a.attrs + 2;
+  const double* p = a.attrs + KT_OPTIMIZER_UPDATE_ATTR_P0;  // p0..p3, consecutive
   const int s = optimizer_slots((int)rule, p);
   if (!nbufs_is(a, 3 + 2 * s)) return 1;
   static const char* const names[] = {"variable", "gradient", "slot 0", "slot 1", "output variable", "output slot 0",
@@ -450,8 +424,8 @@ int run_optimizer_update(const Args& a) {
 
 int run_recurrent_grad(const Args& a, bool lstm) {
   long b, u;
-  if (!nbufs_is(a, lstm ? 8 : 7) || !get_int(a, 0, &b) || !get_int(a, 1, &u)) return 1;
-  if (a.nattrs != 2) return fail(a, "expected 2 attributes, received %d", a.nattrs);
+  if (!nbufs_is(a, lstm ? 8 : 7) || !get_int(a, KT_LSTM_STEP_GRAD_ATTR_BATCH, &b) || !get_int(a, KT_LSTM_STEP_GRAD_ATTR_UNITS, &u)) return 1;
+  if (a.nattrs != KT_LSTM_STEP_GRAD_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_LSTM_STEP_GRAD_NATTRS, a.nattrs);
   long bu = b, b3 = b, b4 = b;
   if (!mul(a, &bu, u) || !mul(a, &b3, 3) || !mul(a, &b3, u) || !mul(a, &b4, 4) || !mul(a, &b4, u)) return 1;
   if (lstm) {
@@ -472,9 +446,9 @@ int run_recurrent_grad(const Args& a, bool lstm) {
 // the whole-sequence LSTM and its backward pass: sizes from [batch, T, u, goBackwards, zeroOutputForMask, hasMask]
 int run_lstm_sequence(const Args& a, bool grad) {
   long b, T, u, back, zero, has_mask, has_rmask = 0;
-  if (a.nattrs != 6 && a.nattrs != 7) return fail(a, "expected 6 or 7 attributes, received %d", a.nattrs);
-  if (!get_int(a, 0, &b) || !get_int(a, 1, &T) || !get_int(a, 2, &u) || !get_int(a, 3, &back) ||
-      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask) || (a.nattrs == 7 && !get_int(a, 6, &has_rmask)))
+  if (a.nattrs != KT_LSTM_SEQUENCE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_LSTM_SEQUENCE_NATTRS, a.nattrs);
+  if (!get_int(a, KT_LSTM_SEQUENCE_ATTR_BATCH, &b) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_TIMESTEPS, &T) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_UNITS, &u) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_GO_BACKWARDS, &back) ||
+      !get_int(a, KT_LSTM_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_MASK, &has_mask) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_RECURRENT_MASK, &has_rmask))
     return 1;
   if (back > 1 || zero > 1 || has_mask > 1 || has_rmask > 1)
     return fail(a, "goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1");
@@ -514,9 +488,9 @@ int run_lstm_sequence(const Args& a, bool grad) {
 
 int run_gru_sequence(const Args& a, bool grad) {
   long b, T, u, back, zero, has_mask;
-  if (a.nattrs != 6) return fail(a, "expected 6 attributes, received %d", a.nattrs);
-  if (!get_int(a, 0, &b) || !get_int(a, 1, &T) || !get_int(a, 2, &u) || !get_int(a, 3, &back) ||
-      !get_int(a, 4, &zero) || !get_int(a, 5, &has_mask))
+  if (a.nattrs != KT_GRU_SEQUENCE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_GRU_SEQUENCE_NATTRS, a.nattrs);
+  if (!get_int(a, KT_GRU_SEQUENCE_ATTR_BATCH, &b) || !get_int(a, KT_GRU_SEQUENCE_ATTR_TIMESTEPS, &T) || !get_int(a, KT_GRU_SEQUENCE_ATTR_UNITS, &u) || !get_int(a, KT_GRU_SEQUENCE_ATTR_GO_BACKWARDS, &back) ||
+      !get_int(a, KT_GRU_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_GRU_SEQUENCE_ATTR_HAS_MASK, &has_mask))
     return 1;
   if (back > 1 || zero > 1 || has_mask > 1) return fail(a, "goBackwards, zeroOutputForMask and hasMask must be 0 or 1");
   const int nin = (grad ? 8 : 4) + (int)has_mask;
@@ -552,9 +526,9 @@ int run_gru_sequence(const Args& a, bool grad) {
 // Gather and ScatterAdd: sizes, then every index value against [0, n) before any element moves
 int run_indexed(const Args& a, bool gather_kernel) {
   long outer, n, inner, m;
-  if (!nbufs_is(a, 3) || !get_int(a, 0, &outer) || !get_int(a, 1, &n) || !get_int(a, 2, &inner) || !get_int(a, 3, &m))
+  if (!nbufs_is(a, KT_GATHER_NBUFS) || !get_int(a, KT_GATHER_ATTR_OUTER, &outer) || !get_int(a, KT_GATHER_ATTR_N, &n) || !get_int(a, KT_GATHER_ATTR_INNER, &inner) || !get_int(a, KT_GATHER_ATTR_M, &m))
     return 1;
-  if (a.nattrs != 4) return fail(a, "expected 4 attributes, received %d", a.nattrs);
+  if (a.nattrs != KT_GATHER_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_GATHER_NATTRS, a.nattrs);
   long full = outer, picked = outer;
   if (!mul(a, &full, n) || !mul(a, &full, inner) || !mul(a, &picked, m) || !mul(a, &picked, inner)) return 1;
   const int ib = gather_kernel ? 1 : 0;
@@ -581,9 +555,10 @@ int run_indexed(const Args& a, bool gather_kernel) {
 
 int run_concat_split(const Args& a, bool join) {
   long outer, k, row_total, offset;
-  if (!get_int(a, 0, &outer) || !get_int(a, 1, &k) || !get_int(a, 2, &row_total) || !get_int(a, 3, &offset)) return 1;
+  if (!get_int(a, KT_CONCAT_ATTR_OUTER, &outer) || !get_int(a, KT_CONCAT_ATTR_PIECES, &k) || !get_int(a, KT_CONCAT_ATTR_ROW_TOTAL, &row_total) || !get_int(a, KT_CONCAT_ATTR_OFFSET, &offset)) return 1;
   if (k < 1 || a.nbufs != k + 1) return fail(a, "expected %ld pieces and one whole (%ld buffers), received %d", k, k + 1, a.nbufs);
-  if (a.nattrs != 4 + k) return fail(a, "expected %ld attributes, received %d", 4 + k, a.nattrs);
+  const long t0 = KT_CONCAT_NATTRS;  // the tail: rows of each piece
+  if (a.nattrs != t0 + k) return fail(a, "expected %ld attributes, received %d", t0 + k, a.nattrs);
   std::vector<long> rows(k);
   std::vector<float*> pieces(k);
   long end = offset;
@@ -591,7 +566,7 @@ int run_concat_split(const Args& a, bool join) {
   for (long p = 0; p < k; p++) {
     const int buf = join ? (int)p : (int)p + 1;
     long r, elems = outer;
-    if (!get_int(a, 4 + p, &r) || !mul(a, &elems, r)) return 1;
+    if (!get_int(a, t0 + p, &r) || !mul(a, &elems, r)) return 1;
     if (!need(a, buf, elems, join ? "x" : "y")) return 1;
     end += r;
     if (end > kMaxElems) return fail(a, "sizes overflow");
@@ -606,71 +581,34 @@ int run_concat_split(const Args& a, bool join) {
   return 0;
 }
 
-const char* kernel_name(int k) {
-  switch (k) {
-    case KT_GEMM: return "native MatMul";
-    case KT_CONV2D: return "native Conv2D";
-    case KT_CONV2D_BACKPROP_INPUT: return "native Conv2DBackpropInput";
-    case KT_CONV2D_BACKPROP_FILTER: return "native Conv2DBackpropFilter";
-    case KT_MAXPOOL: return "native MaxPool";
-    case KT_MAXPOOL_GRAD: return "native MaxPoolGrad";
-    case KT_AVGPOOL: return "native AvgPool";
-    case KT_AVGPOOL_GRAD: return "native AvgPoolGrad";
-    case KT_UNARY: return "native unary";
-    case KT_BINARY: return "native binary";
-    case KT_REDUCE: return "native reduce";
-    case KT_SOFTMAX: return "native softmax";
-    case KT_FUSED_DENSE: return "native FusedDense";
-    case KT_FUSED_CONV2D: return "native FusedConv2D";
-    case KT_ACT_GRAD: return "native ActivationGrad";
-    case KT_LSTM_STEP: return "native LSTMStep";
-    case KT_GRU_STEP: return "native GRUStep";
-    case KT_TRANSPOSE: return "native Transpose";
-    case KT_BERNOULLI_MASK: return "native BernoulliMask";
-    case KT_OPTIMIZER_UPDATE: return "native OptimizerUpdate";
-    case KT_LSTM_STEP_GRAD: return "native LSTMStepGrad";
-    case KT_GRU_STEP_GRAD: return "native GRUStepGrad";
-    case KT_GATHER: return "native Gather";
-    case KT_SCATTER_ADD: return "native ScatterAdd";
-    case KT_CONCAT: return "native Concat";
-    case KT_SPLIT: return "native Split";
-    case KT_LSTM_SEQUENCE: return "native LSTMSequence";
-    case KT_LSTM_SEQUENCE_GRAD: return "native LSTMSequenceGrad";
-    case KT_GRU_SEQUENCE: return "native GRUSequence";
-    case KT_GRU_SEQUENCE_GRAD: return "native GRUSequenceGrad";
-    default: return "native";
-  }
-}
-
 }  // namespace
 }  // namespace kt
 
 extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int nbufs, const double* attrs, int nattrs,
                       char* err, size_t errlen) {
   using namespace kt;
-  Args a = {bufs, lens, nbufs, attrs, nattrs, err, errlen, kernel_name(kernel)};
+  const char* name = kt_kernel_name(kernel);
+  Args a = {bufs, lens, nbufs, attrs, nattrs, err, errlen, name ? name : "kernel"};
   if (nbufs < 0 || nattrs < 0 || (nbufs > 0 && (!bufs || !lens)) || (nattrs > 0 && !attrs))
     return fail(a, "invalid arguments");
   for (int i = 0; i < nbufs; i++)
     if (lens[i] < 0 || (lens[i] > 0 && !bufs[i])) return fail(a, "buffer %d is invalid", i);
   switch (kernel) {
-    case KT_GEMM: return run_gemm(a);
+    case KT_MAT_MUL: return run_gemm(a);
     case KT_CONV2D:
     case KT_CONV2D_BACKPROP_INPUT:
     case KT_CONV2D_BACKPROP_FILTER: return run_conv(a, kernel);
-    case KT_MAXPOOL:
-    case KT_MAXPOOL_GRAD:
-    case KT_AVGPOOL:
-    case KT_AVGPOOL_GRAD: return run_pool(a, kernel);
+    case KT_MAX_POOL:
+    case KT_MAX_POOL_GRAD:
+    case KT_AVG_POOL:
+    case KT_AVG_POOL_GRAD: return run_pool(a, kernel);
     case KT_UNARY: return run_unary(a);
     case KT_BINARY: return run_binary(a);
     case KT_REDUCE: return run_reduce(a, false);
     case KT_SOFTMAX: return run_reduce(a, true);
     case KT_FUSED_DENSE: return run_fused_dense(a);
     case KT_FUSED_CONV2D: return run_fused_conv(a);
-    case KT_ACT_GRAD: return run_act_grad(a);
-    case KT_LSTM_STEP: return run_recurrent(a, true);
-    case KT_GRU_STEP: return run_recurrent(a, false);
+    case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);
     case KT_OPTIMIZER_UPDATE: return run_optimizer_update(a);

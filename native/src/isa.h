@@ -62,6 +62,9 @@ extern const Isa isa_avx512;
 #if defined(__aarch64__)
 extern const Isa isa_neon;
 #endif
+#if defined(__wasm__)
+extern const Isa isa_wasm;
+#endif
 
 const Isa& isa();
 bool cpu_has(const char* name);

@@ -268,61 +268,12 @@ void act_grad_task(void* p, int tid, int nt) {
   isa().act_grad(j.act, j.dy + b, j.y + b, j.dz + b, e - b);
 }
 
-// rows of a recurrent cell, split over threads when there is enough work
-struct CellJob {
-  long batch, u;
-  const float *z, *h, *c, *m;
-  float *h_out, *c_out, *gates;
-  bool lstm;
-};
-
-void cell_task(void* p, int tid, int nt) {
-  const CellJob& j = *(const CellJob*)p;
-  long b, e;
-  split_range(j.batch, nt, tid, &b, &e);
-  if (e <= b) return;
-  if (j.lstm)
-    isa().lstm_cell(j.gates + b * 4 * j.u, j.c + b * j.u, j.h_out + b * j.u, j.c_out + b * j.u, e - b, j.u);
-  else
-    isa().gru_cell(j.z + b * 3 * j.u, j.m + b * 3 * j.u, j.h + b * j.u, j.h_out + b * j.u, j.gates + b * 4 * j.u, e - b, j.u);
-}
-
-void run_cells(CellJob& job, int threads) {
-  // a sigmoid or tanh is ~20 flops: 8 "elements" of elementwise work per gate value
-  int t = threads_for(job.batch * job.u * 4 * 8, threads);
-  if (t > job.batch) t = (int)job.batch;
-  parallel_run(t < 1 ? 1 : t, cell_task, &job);
-}
-
 }  // namespace
 
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads) {
   if (n == 0) return;
   ActGradJob job = {act, dy, y, dz, n};
   parallel_run(threads_for(n, threads), act_grad_task, &job);
-}
-
-void lstm_step(long batch, long u, const float* z, const float* h, const float* c, const float* w, float* h_out,
-               float* c_out, float* gates, int threads) {
-  if (batch == 0 || u == 0) return;
-  // a = z + h @ W, accumulated into the gates buffer, then the cell in place
-  memcpy(gates, z, batch * 4 * u * sizeof(float));
-  gemm(batch, 4 * u, u, MatView{h, u, 1}, MatView{w, 4 * u, 1}, gates, 4 * u, true, threads);
-  CellJob job = {batch, u, z, h, c, nullptr, h_out, c_out, gates, true};
-  run_cells(job, threads);
-}
-
-void gru_step(long batch, long u, const float* z, const float* h, const float* w, const float* rb, float* h_out,
-              float* reserve, int threads) {
-  if (batch == 0 || u == 0) return;
-  const long g3 = 3 * u;
-  float* m = (float*)malloc(batch * g3 * sizeof(float));
-  if (!m) abort();
-  for (long r = 0; r < batch; r++) memcpy(m + r * g3, rb, g3 * sizeof(float));
-  gemm(batch, g3, u, MatView{h, u, 1}, MatView{w, g3, 1}, m, g3, true, threads);
-  CellJob job = {batch, u, z, h, nullptr, m, h_out, nullptr, reserve, false};
-  run_cells(job, threads);
-  free(m);
 }
 
 namespace {

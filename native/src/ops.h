@@ -35,12 +35,6 @@ void transpose(int rank, const long* shape, const long* perm, const float* x, fl
 
 // dz = dy * f'(x) from y = f(x)
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
-// one LSTM step (see keras_native.h / KT_LSTM_STEP)
-void lstm_step(long batch, long u, const float* z, const float* h, const float* c, const float* w, float* h_out,
-               float* c_out, float* gates, int threads);
-// one GRU step, reset_after (KT_GRU_STEP)
-void gru_step(long batch, long u, const float* z, const float* h, const float* w, const float* rb, float* h_out,
-              float* reserve, int threads);
 
 // array.cpp. Indices are int32 bits in float buffers, already checked to lie in [0, n).
 // y [outer, m, inner] = x [outer, n, inner] at idx[m] along the middle axis

@@ -1,5 +1,4 @@
 /** The activation functions of `keras.activations`, each carrying its Keras name. */
-import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 

@@ -52,10 +52,6 @@ export function noteVariableRead(value: Tensor, trainable: boolean): void {
   for (const t of active) if (t.watchAccessedVariables && t.paused === 0) t.watch(value);
 }
 
-export function isRecording(): boolean {
-  return active.some((t) => t.paused === 0);
-}
-
 /**
  * Runs one kernel on the active backend and records it on every tape it depends on. `out`: the
  * destinations `execute` takes (tensors the caller owns); one that is also an input (an in-place

@@ -13,7 +13,7 @@ import {Variable} from '../autodiff/variable.js';
 import {KERNELS} from '../kernels/index.js';
 import {runAll} from '../ops/core.js';
 import {Tensor} from '../tensor/tensor.js';
-import {KernelId, OptimizerRule} from './native/abi.js';
+import {KernelId, OptimizerRule} from './compiled/abi.js';
 import {loadNativeBackend, type NativeBackend} from './native/index.js';
 import {execute, storageOverlap} from './registry.js';
 
@@ -41,7 +41,8 @@ test('destinations are validated: count, shape, dtype, storage', () => {
     () => execute(KERNELS.Add, {a, b}, {}, [new Tensor([3], 'float64', new Float64Array(3))]),
     /Add: out\[0\] must have the output's shape \[3\] and dtype float32\. Received: shape \[3\], dtype float64/,
   );
-  // a float32 tensor whose storage is not a Float32Array (a hand-made tensor)
+  // a float32 tensor whose storage is not a Float32Array (a hand-made tensor): the cast makes the
+  // wrong storage the type checker would refuse, which is what this test feeds execute
   assert.throws(
     () => execute(KERNELS.Add, {a, b}, {}, [new Tensor([3], 'float32', new Int32Array(3) as never)]),
     /Add: out\[0\] must be stored in a Float32Array of 3 elements\. Received: a Int32Array of 3 elements/,

@@ -1,25 +1,31 @@
 import {configuredBackend} from '../config.js';
 import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
+import type {TensorMeta} from '../kernels/kernel.js';
 import {allocate} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
-import type {Backend, KernelImpl, KernelTable} from './backend.js';
+import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
 import {loadNativeBackend} from './native/index.js';
-import {referenceBackend} from './reference/index.js';
+import {referenceBackend, referenceKernels} from './reference/index.js';
+import {loadWasmBackend} from './wasm/index.js';
 
 type Loader = () => Backend | string;
 
 const loaders = new Map<string, Loader>([
   ['reference', () => referenceBackend],
   ['native', loadNativeBackend],
+  ['wasm', loadWasmBackend],
 ]);
+
+/** Where a backend that cannot load falls back to: native, then wasm, then reference. */
+const fallbackOrder = ['native', 'wasm', 'reference'];
 const aliases: Record<string, string> = {js: 'reference'};
 
 let active: Backend | null = null;
 let warnedFallback = false;
 
-/** Makes another backend available by name (a later `wasm` or `webgpu`, or a test double). */
+/** Makes another backend available by name (a later `webgpu`, or a test double). */
 export function registerBackend(name: string, loader: Loader): void {
   loaders.set(name, loader);
 }
@@ -43,18 +49,30 @@ function resolve(name: string): string {
 export function setBackend(name: string, {fallback = false} = {}): Backend {
   const n = resolve(name);
   const b = loaders.get(n)!();
-  if (typeof b === 'string') {
-    if (!fallback) throw new ValueError(`Backend "${n}" is not available: ${b}`);
-    if (!warnedFallback) {
-      warnedFallback = true;
-      // one clear line, once per process, as the native backend issue asks
-      console.warn(`keras-ts: backend "${n}" unavailable (${b}); using "reference".`);
-    }
-    active = referenceBackend;
-    return active;
+  if (typeof b !== 'string') {
+    active = b;
+    return b;
   }
-  active = b;
-  return b;
+  if (!fallback) throw new ValueError(`Backend "${n}" is not available: ${b}`);
+  // the next backend of the order that loads; reference always does
+  const reasons = [`backend "${n}" unavailable (${b})`];
+  let chosen: Backend = referenceBackend;
+  for (const next of fallbackOrder.slice(fallbackOrder.indexOf(n) + 1)) {
+    const c = loaders.get(next)?.();
+    if (c === undefined) continue;
+    if (typeof c !== 'string') {
+      chosen = c;
+      break;
+    }
+    if (next !== 'reference') reasons.push(`"${next}" unavailable (${c})`);
+  }
+  if (!warnedFallback) {
+    warnedFallback = true;
+    // one line per process, naming the backend chosen and why the ones before it were passed over
+    console.warn(`keras-ts: ${reasons.join('; ')}; using "${chosen.name}".`);
+  }
+  active = chosen;
+  return chosen;
 }
 
 /** The active backend; the first call picks it from `KERAS_BACKEND` / keras.json. */
@@ -84,7 +102,9 @@ export function execute(
   attrs: unknown,
   out?: readonly (Tensor | null | undefined)[],
 ): Tensor[] {
-  const metas = def.infer(inputs as never, attrs);
+  // `def` is any kernel, so its slots are unknown here: infer reads them by the names it declares
+  const infer: (inputs: Record<string, Tensor | Tensor[]>, attrs: unknown) => TensorMeta[] = def.infer;
+  const metas = infer(inputs, attrs);
   if (def.alias !== undefined) {
     if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;
@@ -100,10 +120,11 @@ export function execute(
   });
   const backend = getBackend();
   const name = def.name as keyof KernelTable;
-  const fast = backend.kernels[name] as KernelImpl<unknown> | undefined;
-  if (fast && fast(inputs as never, attrs as never, outputs) !== false) return outputs;
-  const ref = referenceBackend.kernels[name] as KernelImpl<unknown>;
-  ref(inputs as never, attrs as never, outputs);
+  // an implementation of `def`: it takes the inputs and attributes `def` was called with
+  const fast: AnyKernelImpl | undefined = backend.kernels[name];
+  if (fast && fast(inputs, attrs, outputs) !== false) return outputs;
+  const ref: AnyKernelImpl = referenceKernels[name];
+  ref(inputs, attrs, outputs);
   return outputs;
 }
 

@@ -18,14 +18,14 @@
  * `.bkp` copies of the previous state with `doubleCheckpoint`. Use the folder for nothing else. The
  * model must be the same (and compiled the same way) as the one that wrote the backup.
  */
-import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync} from 'node:fs';
-import {join} from 'node:path';
+import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync} from '../platform/index.js';
+import {join} from '../platform/index.js';
 import {isChiefProcess} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
 import {readH5File, writeFileAtomic, writeH5File} from '../saving/h5_io.js';
 import {warn} from '../saving/saving_lib.js';
-import {loadStateTree, stateTree, type SaveableModel} from '../saving/weights.js';
-import {Callback, type HookResult, type Logs} from './callback.js';
+import {isSaveableModel, loadStateTree, stateTree, type SaveableModel} from '../saving/weights.js';
+import {Callback, type CallbackModel, type HookResult, type Logs} from './callback.js';
 
 export interface BackupAndRestoreArgs {
   /**
@@ -86,9 +86,16 @@ export class BackupAndRestore extends Callback {
     }
   }
 
+  /** The model, as a saveable one (every Keras model is); a clear error otherwise. */
+  private saveableModel(): CallbackModel & SaveableModel {
+    const model = this.model;
+    if (!isSaveableModel(model)) throw new ValueError('BackupAndRestore: the model it was given is not a Keras model (a Layer with layers); it cannot be backed up');
+    return model;
+  }
+
   /** Restores the weights and optimizer state, and sets the epoch `fit` starts at. */
   private async loadModel(): Promise<void> {
-    const model = this.model as unknown as SaveableModel & {initialEpoch?: number | null};
+    const model = this.saveableModel();
     if (!model.built) {
       throw new ValueError(
         `To use the BackupAndRestore callback, your model must be built before you call \`fit()\`. Model "${model.name}" is unbuilt. ` +
@@ -138,7 +145,7 @@ export class BackupAndRestore extends Callback {
   /** Writes the backup: the state is copied now; the Promise settles once both files are written. */
   private async saveModel(): Promise<void> {
     if (!isChiefProcess()) return; // distribution: rank 0 writes the backup (fit broadcasts rank 0's restored state)
-    const model = this.model as unknown as SaveableModel;
+    const model = this.saveableModel();
     // snapshot first (synchronously), so nothing that runs while the file is written can change it
     const tree = stateTree(model, {includeOptimizer: true});
     const metadata = JSON.stringify({epoch: this.currentEpoch, batch: this.lastBatchSeen});

@@ -12,6 +12,7 @@ import {isChiefProcess} from '../distribution/state.js';
 import type {Metric} from '../metrics/metric.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
+import {writeStdout} from '../platform/index.js';
 
 export type Logs = Record<string, number>;
 
@@ -60,16 +61,16 @@ export class Callback {
   }
 
   onBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onEpochBegin(epoch: number, logs?: Logs): HookResult {
-    void epoch, logs;
+    void [epoch, logs];
   }
   onEpochEnd(epoch: number, logs?: Logs): HookResult {
-    void epoch, logs;
+    void [epoch, logs];
   }
   onTrainBatchBegin(batch: number, logs?: Logs): HookResult {
     return this.onBatchBegin(batch, logs);
@@ -78,16 +79,16 @@ export class Callback {
     return this.onBatchEnd(batch, logs);
   }
   onTestBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onTestBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onPredictBatchBegin(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onPredictBatchEnd(batch: number, logs?: Logs): HookResult {
-    void batch, logs;
+    void [batch, logs];
   }
   onTrainBegin(logs?: Logs): HookResult {
     void logs;
@@ -112,5 +113,5 @@ export class Callback {
 /** Writes a line as Keras's `io_utils.print_msg`. */
 export function printMsg(message: string, lineBreak = true): void {
   if (!isChiefProcess()) return; // distribution: rank 0 prints
-  process.stdout.write(lineBreak ? message + '\n' : message);
+  writeStdout(lineBreak ? message + '\n' : message);
 }

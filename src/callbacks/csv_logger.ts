@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from '../platform/index.js';
 import {isChiefProcess} from '../distribution/state.js';
 import {Callback, type Logs} from './callback.js';
 

@@ -14,6 +14,6 @@ export interface LambdaCallbackArgs {
 export class LambdaCallback extends Callback {
   constructor(hooks: LambdaCallbackArgs = {}) {
     super();
-    for (const [k, fn] of Object.entries(hooks)) if (fn) (this as unknown as Record<string, unknown>)[k] = fn;
+    for (const [k, fn] of Object.entries(hooks)) if (fn) Object.assign(this, {[k]: fn});
   }
 }

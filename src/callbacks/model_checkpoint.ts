@@ -15,8 +15,7 @@
  */
 import {isChiefProcess} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
-import type {Layer} from '../layers/layer.js';
-import {saveModel, saveWeights, type SavingModel} from '../saving/saving_lib.js';
+import {isSavingModel, saveModel, saveWeights} from '../saving/saving_lib.js';
 import {type HookResult, type Logs} from './callback.js';
 import {MonitorCallback} from './monitor.js';
 
@@ -115,9 +114,10 @@ export class ModelCheckpoint extends MonitorCallback {
       if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best} to ${current}, saving model to ${path}`);
       this.best = current;
     } else if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
-    const model = this.model as unknown as SavingModel;
+    const model = this.model;
+    if (!isSavingModel(model)) throw new ValueError('ModelCheckpoint: the model it was given is not a Keras model (a Layer with layers); it cannot be saved');
     // the snapshot of the weights is taken now, synchronously; the caller (fit) awaits the write
-    const p = this.saveWeightsOnly ? saveWeights(model as unknown as Layer, path) : saveModel(model, path);
+    const p = this.saveWeightsOnly ? saveWeights(model, path) : saveModel(model, path);
     this.writes.push(p.catch((e: Error) => void this.errors.push(e)));
     // the error reaches whoever awaits this Promise (fit); flush() then has nothing left to report
     return this.flush();

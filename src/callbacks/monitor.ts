@@ -30,7 +30,8 @@ export class MonitorCallback extends Callback {
       const name = this.monitor.startsWith('val_') ? this.monitor.slice(4) : this.monitor;
       if (name === 'loss') this.monitorOp = less;
       for (const m of this.model?.metrics ?? []) {
-        const subs = (m as unknown as {metrics?: {name: string; direction: string | null}[]}).metrics ?? [m];
+        // compile's metrics container holds the user's metrics: look at those
+        const subs: {name: string; direction: string | null}[] = 'metrics' in m && Array.isArray(m.metrics) ? m.metrics : [m];
         for (const s of subs) {
           if (s.name === name && s.direction) this.monitorOp = s.direction === 'up' ? greater : less;
         }

@@ -26,7 +26,7 @@
 import type {Variable} from '../autodiff/variable.js';
 import {ValueError} from '../errors.js';
 import {encodePng} from '../utils/png.js';
-import {join} from 'node:path';
+import {join} from '../platform/index.js';
 import {Callback, type CallbackModel, type Logs} from './callback.js';
 import {EventFileWriter, histogramValue, imageValue, scalarValue, stringValue, type SummaryValue} from './tfevents.js';
 

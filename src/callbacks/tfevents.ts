@@ -15,9 +15,9 @@
  * w.flush();
  * ```
  */
-import {appendFileSync, mkdirSync} from 'node:fs';
-import {hostname} from 'node:os';
-import {join} from 'node:path';
+import {appendFileSync, mkdirSync} from '../platform/index.js';
+import {hostname} from '../platform/index.js';
+import {join} from '../platform/index.js';
 import {isChiefProcess} from '../distribution/state.js';
 
 // --- CRC32C (Castagnoli), as TFRecord frames use it -------------------------------------------
@@ -40,7 +40,7 @@ export function crc32c(data: Uint8Array): number {
 }
 
 /** TFRecord's masked CRC: rotated right by 15 bits plus a constant, so a CRC of CRCs is not a CRC. */
-export function maskedCrc32c(data: Uint8Array): number {
+function maskedCrc32c(data: Uint8Array): number {
   const c = crc32c(data);
   return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
 }
@@ -209,7 +209,10 @@ export function stringValue(tag: string, text: string, pluginName: string, conte
   return value(tag, metadata(pluginName, content), tensor);
 }
 
-/** `tensorboard.Event`: wall_time = 1, step = 2, file_version = 3, summary = 5, source_metadata = 10. */
+/**
+ * `tensorboard.Event`: wall_time = 1, step = 2, file_version = 3, summary = 5, source_metadata = 10.
+ * @public (bench/visualization.ts imports it in a child process)
+ */
 export function encodeEvent(e: {wallTime: number; step?: number; fileVersion?: string; summary?: SummaryValue[]; writer?: string}): Uint8Array {
   const w = new ProtoWriter().double(1, e.wallTime).uint(2, e.step ?? 0);
   if (e.fileVersion !== undefined) w.bytes(3, e.fileVersion, true);

@@ -15,8 +15,8 @@ export abstract class Constraint {
   get className(): string {
     return (this.constructor as typeof Constraint).className;
   }
-  static fromConfig(config: Record<string, unknown>): Constraint {
-    return new (this as unknown as new (c: Record<string, unknown>) => Constraint)(config);
+  static fromConfig<T extends Constraint>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 }
 

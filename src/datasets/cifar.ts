@@ -3,7 +3,7 @@
  * shape [n, 3072] holding each image as 3 planes of 32x32, and a list of labels) and assembling the
  * batches into NHWC (or NCHW) int32 Tensors.
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync} from '../platform/index.js';
 import {imageDataFormat} from '../config.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';

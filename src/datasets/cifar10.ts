@@ -8,7 +8,7 @@
  * yTrain.shape; // [50000, 1]
  * ```
  */
-import {join} from 'node:path';
+import {join} from '../platform/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {assemble, loadBatch} from './cifar.js';
 import {fetchDatasetFile, type DownloadOptions, type LoadResult} from './common.js';

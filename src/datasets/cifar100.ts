@@ -7,7 +7,7 @@
  * xTrain.shape; // [50000, 32, 32, 3]; yTrain.shape [50000, 1], labels 0..19
  * ```
  */
-import {join} from 'node:path';
+import {join} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {assemble, loadBatch} from './cifar.js';

@@ -10,19 +10,21 @@
  * ```
  *
  * Without `dataDir`, the files are downloaded (as Keras does) into `~/.keras/datasets/fashion-mnist/`;
- * copying the four `.gz` files there also skips the download.
+ * copying the four `.gz` files there also skips the download. In a web page `dataDir` (or `origin`)
+ * is the URL of a folder holding the four files: they are fetched, kept in the Cache API, and
+ * checked by the SHA-256 of their content.
  *
  * Keras checks no hash for these files. Here every file is checked: either the `.gz` has the MD5
  * published by Zalando, or its unpacked content has the SHA-256 below — Debian re-compressed the
  * `.gz` files, so their MD5 differs while the content is the same (for the label files this was
  * checked against Zalando's own `.gz` files; the image hashes are those of Debian's content).
  */
-import {createHash} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {createHash, existsSync, hasFileSystem, join, readFileSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
+import {readBytes} from '../utils/bytes_source.js';
 import {readIdx, maybeGunzip} from '../utils/idx.js';
+import type {NdArray} from '../utils/ndarray.js';
 import {fetchDatasetFile, intTensor, ORIGIN_FOLDER, type DownloadOptions, type LoadResult} from './common.js';
 
 export const FILES = [
@@ -59,6 +61,7 @@ export interface FashionMnistOptions extends DownloadOptions {
 }
 
 export async function loadData(options: FashionMnistOptions = {}): Promise<LoadResult<Tensor>> {
+  if (!hasFileSystem) return result(await fetchAll(options));
   const paths: string[] = [];
   for (const f of FILES) {
     if (options.dataDir !== undefined) {
@@ -80,12 +83,36 @@ export async function loadData(options: FashionMnistOptions = {}): Promise<LoadR
     if (options.verify !== false) verify(FILES[i]!, p, bytes, content);
     return readIdx(content, p);
   });
+  return result(arrays);
+}
+
+function result(arrays: NdArray[]): LoadResult<Tensor> {
   const [yTrain, xTrain, yTest, xTest] = arrays as [(typeof arrays)[0], (typeof arrays)[0], (typeof arrays)[0], (typeof arrays)[0]];
   const n = (a: typeof yTrain): number => a.shape[0]!;
   return [
     [intTensor(xTrain, 'fashion_mnist', [n(yTrain), 28, 28]), intTensor(yTrain, 'fashion_mnist')],
     [intTensor(xTest, 'fashion_mnist', [n(yTest), 28, 28]), intTensor(yTest, 'fashion_mnist')],
   ];
+}
+
+/** A page: the four files from the folder URL `dataDir` (else `origin`, else Keras's), cached. */
+async function fetchAll(options: FashionMnistOptions): Promise<NdArray[]> {
+  const folder = options.dataDir ?? options.origin ?? ORIGIN_FOLDER;
+  const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, (globalThis as {location?: {href: string}}).location?.href);
+  return Promise.all(
+    FILES.map(async (f) => {
+      const {bytes, name} = await readBytes(new URL(f, base), {what: 'fashion_mnist.loadData', cacheName: 'keras-ts-datasets'});
+      const content = maybeGunzip(bytes, name);
+      if (options.verify !== false) {
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', content as Uint8Array<ArrayBuffer>));
+        const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        if (hex !== CONTENT_SHA256[f]) {
+          throw new ValueError(`fashion_mnist.loadData: ${name} is not the Fashion-MNIST file ${f}: the SHA-256 of its content is ${hex}, expected ${CONTENT_SHA256[f]}. Pass {verify: false} to use it anyway.`);
+        }
+      }
+      return readIdx(content, name);
+    }),
+  );
 }
 
 function verify(name: (typeof FILES)[number], path: string, bytes: Uint8Array, content: Uint8Array): void {

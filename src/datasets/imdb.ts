@@ -9,7 +9,7 @@
  * yTrain.shape;  // [25000], int32
  * ```
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
 import {loadNpz, npzGet} from '../utils/npy.js';

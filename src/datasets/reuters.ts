@@ -8,7 +8,7 @@
  * keras.datasets.reuters.getLabelNames()[yTrain.values[0]];
  * ```
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync} from '../platform/index.js';
 import {Tensor} from '../tensor/tensor.js';
 import {loadNpz, npzGet} from '../utils/npy.js';
 import {RandomState} from '../utils/random_state.js';

@@ -8,35 +8,48 @@
  * // xTrain: float32 [1438, 64] pixel values 0..16; yTrain: int32 [1437] labels 0..9
  * ```
  */
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
-import {gunzipSync} from 'node:zlib';
+import {fileURLToPath, gunzipSync, hasFileSystem} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
+import {readBytes, type BytesSource} from '../utils/bytes_source.js';
 import {RandomState} from '../utils/random_state.js';
 import type {LoadResult} from './common.js';
 
-/** The CSV shipped with the package (64 pixel values then the label, one sample per line). */
-export const DATA_FILE = fileURLToPath(new URL('../../data/uci_digits/digits.csv.gz', import.meta.url));
+/** The CSV shipped with the package (64 pixel values then the label, one sample per line), gzipped. */
+export const DATA_URL = new URL('../../data/uci_digits/digits.csv.gz', import.meta.url);
 
 export interface UciDigitsOptions {
   /** Fraction of samples held out for the test split (default 0.2). */
   testSplit?: number;
   /** Seed of the shuffle before splitting (NumPy's `RandomState(seed).permutation`). */
   seed?: number;
+  /**
+   * Where the gzipped CSV comes from instead of the copy shipped with the package: a path, a URL, a
+   * File/Blob or its bytes. In a page the default is fetched beside the package
+   * (`<package>/data/uci_digits/digits.csv.gz`) and kept in the Cache API.
+   */
+  source?: BytesSource;
 }
 
-export async function loadData({testSplit = 0.2, seed = 113}: UciDigitsOptions = {}): Promise<LoadResult<Tensor, Tensor>> {
+export async function loadData({testSplit = 0.2, seed = 113, source}: UciDigitsOptions = {}): Promise<LoadResult<Tensor, Tensor>> {
   if (!(testSplit > 0 && testSplit < 1)) {
     throw new ValueError(`uciDigits.loadData: testSplit must be in (0, 1). Received: testSplit=${testSplit}`);
   }
-  const rows = gunzipSync(readFileSync(DATA_FILE)).toString('utf8').trim().split('\n');
+  const src = source ?? (hasFileSystem ? fileURLToPath(DATA_URL) : DATA_URL);
+  const {bytes, name} = await readBytes(src, {what: 'uciDigits.loadData', cacheName: 'keras-ts-datasets'});
+  let text: string;
+  try {
+    text = new TextDecoder().decode(gunzipSync(bytes));
+  } catch (e) {
+    throw new ValueError(`uciDigits.loadData: ${name} is not a gzip file (${(e as Error).message})`);
+  }
+  const rows = text.trim().split('\n');
   const n = rows.length;
   const x = new Float32Array(n * 64);
   const y = new Int32Array(n);
   rows.forEach((line, i) => {
     const v = line.split(',').map(Number);
-    if (v.length !== 65) throw new ValueError(`${DATA_FILE}: line ${i + 1} has ${v.length} values, expected 65`);
+    if (v.length !== 65) throw new ValueError(`${name}: line ${i + 1} has ${v.length} values, expected 65`);
     x.set(v.slice(0, 64), i * 64);
     y[i] = v[64]!;
   });

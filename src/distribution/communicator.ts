@@ -6,7 +6,7 @@
 import {ValueError} from '../errors.js';
 import {
   abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, type MpiBinding,
-} from './mpi_binding.js';
+} from '../platform/index.js';
 import {setProcessRank} from './state.js';
 
 export interface Communicator {

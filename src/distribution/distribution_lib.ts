@@ -22,7 +22,7 @@ import {allocate, type DType, type TypedArray} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 import {initialize, type Communicator} from './communicator.js';
 import {BucketBuffers, GradientReducer} from './gradient_reducer.js';
-import {bucketBytes} from './mpi_binding.js';
+import {bucketBytes} from '../platform/index.js';
 import {setActiveDataParallel, type DataParallelHooks} from './state.js';
 
 export {initialize} from './communicator.js';

@@ -2,7 +2,7 @@ import * as ops from '../ops/index.js';
 import {run} from '../ops/core.js';
 import type {GradTable} from './grad_types.js';
 
-const {add, subtract, multiply, divide, negative, square, sqrt, exp, log, where, greater, less} = ops;
+const {add, subtract, multiply, divide, negative, square, exp, log, where, greater, less} = ops;
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
@@ -94,4 +94,3 @@ export const elementwiseGrads = {
   Where: ({dy, inputs: {condition}}) => ({condition: null, a: where(condition, dy, 0), b: where(condition, 0, dy)}),
 } satisfies Partial<GradTable>;
 
-void sqrt;

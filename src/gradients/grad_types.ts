@@ -30,6 +30,6 @@ export interface GradContext<D> {
  * gradient of a model's first layer, say). A value shared by several gradients is computed before
  * the returned object.
  */
-export type GradFn<D> = (ctx: GradContext<D>) => Partial<InputsFor<SlotsOf<D>, Tensor | null>>;
+type GradFn<D> = (ctx: GradContext<D>) => Partial<InputsFor<SlotsOf<D>, Tensor | null>>;
 
 export type GradTable = {[K in KernelName]: GradFn<Kernels[K]> | 'nondifferentiable'};

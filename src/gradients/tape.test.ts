@@ -29,7 +29,7 @@ test('trainable variables are watched when read', () => {
 
 test('valueAndGrad returns the value and a gradient per argument, none for the variables f reads', () => {
   const w = new Variable(tensor([1, 1, 1], undefined, 'float64'), {name: 'w'});
-  const f = (x: Tensor, y: Tensor) => ops.sum(ops.multiply(ops.square(x), w));
+  const f = (x: Tensor, _y: Tensor) => ops.sum(ops.multiply(ops.square(x), w));
   const {value, grads} = valueAndGrad(f)(tensor([1, 2, 3], undefined, 'float64'), tensor([5], undefined, 'float64'));
   assert.equal(value.item(), 14);
   assert.equal(grads.length, 2);

@@ -8,7 +8,7 @@ import {GRADIENTS} from './table.js';
 import {Variable} from '../autodiff/variable.js';
 
 /** Sums a broadcast gradient back to the shape of the input it flows into. This is the one place. */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
   const axes: number[] = [];

@@ -19,13 +19,14 @@ export abstract class Initializer {
     return (this.constructor as typeof Initializer).className;
   }
 
-  static fromConfig(config: Record<string, unknown>): Initializer {
-    return new (this as unknown as new (c: Record<string, unknown>) => Initializer)(config);
+  /** `new Cls(config)`: every initializer's constructor takes its own `getConfig()`. */
+  static fromConfig<T extends Initializer>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 
   /** A new initializer with the same configuration. */
   clone(): Initializer {
-    return (this.constructor as typeof Initializer).fromConfig(this.getConfig());
+    return new (this.constructor as new (config: Record<string, unknown>) => Initializer)(this.getConfig());
   }
 }
 

@@ -8,7 +8,7 @@ export interface TensorMeta {
 }
 
 /** An input slot takes one tensor, or a list of them (`Concat`). */
-export type Slot = 'one' | 'many';
+type Slot = 'one' | 'many';
 export type Slots = Record<string, Slot>;
 /** The inputs of a kernel with slots `S`, each slot holding `T` (a meta, or a Tensor in backends). */
 export type InputsFor<S extends Slots, T> = {[K in keyof S]: S[K] extends 'many' ? T[] : T};

@@ -84,4 +84,6 @@ export {Embedding} from './core/embedding.js';
 export type {EmbeddingArgs} from './core/embedding.js';
 export {Masking} from './core/masking.js';
 export type {MaskingArgs} from './core/masking.js';
+export {Lambda, type LambdaArgs, type LambdaFunction} from './core/lambda_layer.js';
+export {Identity} from './core/identity.js';
 export * from './preprocessing/index.js';

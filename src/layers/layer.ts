@@ -52,6 +52,9 @@ export interface AddWeightArgs {
 
 // --- names ---------------------------------------------------------------------------------------
 
+/** The most values one weight may hold: the largest typed array every JavaScript engine allocates. */
+const MAX_WEIGHT_SIZE = 2 ** 31 - 1;
+
 const uids = new Map<string, number>();
 
 /** `dense`, then `dense_1`, `dense_2`, ... as Keras's `auto_name`. */
@@ -78,6 +81,9 @@ function currentTraining(): boolean | undefined {
 // --- masks travel with tensors, as Keras's `_keras_mask` --------------------------------------------
 
 const masks = new WeakMap<object, Tensor | null>();
+
+/** A mask, or one per input/output of a layer with several (null where one has none). */
+export type Mask = Tensor | (Tensor | null)[] | null;
 
 export function getMask(t: Tensor | KerasTensor): Tensor | null {
   return masks.get(t) ?? null;
@@ -158,6 +164,14 @@ export class Layer {
       if (!Number.isInteger(d) || d < 0) {
         throw new ValueError(`Layer "${this.name}": weight "${name}" must have a shape of non-negative integers. Received: ${fmtShape(shape)}`);
       }
+    }
+    // checked before anything is allocated: a config from a file may ask for any size
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > MAX_WEIGHT_SIZE) {
+      throw new ValueError(
+        `Layer "${this.name}" (${this.className}): weight "${name}" of shape ${fmtShape(shape)} would hold ${size} values, ` +
+          `more than the ${MAX_WEIGHT_SIZE} one array can hold. Check the layer's configuration (units, filters, input size)`,
+      );
     }
     const init = initializers.get(args.initializer ?? (isFloat(dtype) ? 'glorot_uniform' : 'zeros'));
     const value = init.call(shape, dtype);
@@ -274,7 +288,7 @@ export class Layer {
   }
 
   /** The output mask for `inputs` (default: pass the mask through if the layer supports masking). */
-  computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+  computeMask(inputs: LayerInput, mask: Mask): Mask {
     void inputs;
     return this.supportsMasking ? mask : null;
   }

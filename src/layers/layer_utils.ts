@@ -8,7 +8,6 @@ import * as constraints from '../constraints/index.js';
 import {ValueError} from '../errors.js';
 import * as initializers from '../initializers/index.js';
 import * as regularizers from '../regularizers/index.js';
-import type {ShapeLike} from './input_spec.js';
 
 /** An int, or a list of `n` ints, as a list of `n` (Keras's `standardize_tuple`). */
 export function standardizeTuple(value: number | readonly number[], n: number, name: string, allowZero = false): number[] {
@@ -86,18 +85,6 @@ export function getCon(id: constraints.ConstraintIdentifier | null | undefined):
 }
 export function serAct(f: activations.Activation): string {
   return activations.serialize(f);
-}
-
-/** Layer config keys every layer's base config holds, removed before calling a positional constructor. */
-export function withoutKeys<T extends Record<string, unknown>>(config: T, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {...config};
-  for (const k of keys) delete out[k];
-  return out;
-}
-
-/** The batch dimension followed by a shape, as a mutable `ShapeLike`. */
-export function withBatch(batch: number | null | undefined, rest: ShapeLike): (number | null)[] {
-  return [batch ?? null, ...rest];
 }
 
 // --- Keras 1 spellings -----------------------------------------------------------------------------

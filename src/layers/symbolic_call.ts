@@ -135,7 +135,7 @@ function outputsHaveMask(layer: Layer, inputs: KerasTensor[], multi: boolean, nO
     return noGrad(() => {
       const xs = inputs.map((t) => placeholder(t.shape, t.dtype));
       const ms = inputs.map((t) => (t.hasMask ? ones(t.shape.slice(0, 2).map((d) => d ?? 1), 'bool') : null));
-      const mask = anyIn ? (multi ? (ms as Tensor[]) : ms[0]!) : null;
+      const mask = anyIn ? (multi ? ms : ms[0]!) : null;
       const m = layer.computeMask(multi ? xs : xs[0]!, mask);
       if (m === null || m === undefined) return new Array<boolean>(nOut).fill(false);
       if (Array.isArray(m)) return Array.from({length: nOut}, (_, i) => Boolean(m[i]));
@@ -152,7 +152,7 @@ let tensorCount = 0;
  * Records `layer` called on the symbolic `inputs` (a KerasTensor, an array or an object of them)
  * and returns the symbolic outputs.
  */
-export function symbolicCall(layer: Layer, inputs: unknown, kwargs: CallArgs = {}): KerasTensor | KerasTensor[] {
+function symbolicCall(layer: Layer, inputs: unknown, kwargs: CallArgs = {}): KerasTensor | KerasTensor[] {
   const flat = flattenStructure(inputs);
   for (const [i, x] of flat.entries()) {
     if (!(x instanceof KerasTensor)) {

@@ -64,10 +64,9 @@ function divideNoNan(a: Tensor, b: Tensor | number): Tensor {
   const safe = ops.where(ops.equal(bt, 0), 1, bt);
   return ops.where(ops.equal(bt, 0), 0, ops.divide(a, safe));
 }
-export {divideNoNan};
 
 /** Reduces per-sample values: `sum`, or `sum / number of values` for the mean reductions. */
-export function reduceValues(values: Tensor, sampleWeight: Tensor | null, reduction: Reduction): Tensor {
+function reduceValues(values: Tensor, sampleWeight: Tensor | null, reduction: Reduction): Tensor {
   if (reduction === null || reduction === 'none' || values.rank === 0 || (values.rank === 1 && values.shape[0] === 0)) return values;
   const loss = ops.sum(values);
   if (reduction === 'sum') return loss;
@@ -87,7 +86,7 @@ export function applyMask(sampleWeight: Tensor | null, mask: Tensor | null, dtyp
     floatMask = ops.cast(mask, dtype);
   }
   if (!sampleWeight) return floatMask;
-  let [m, sw] = squeezeOrExpandToSameRank(floatMask, ops.cast(sampleWeight, dtype));
+  const [m, sw] = squeezeOrExpandToSameRank(floatMask, ops.cast(sampleWeight, dtype));
   return ops.multiply(sw, m);
 }
 
@@ -142,7 +141,7 @@ export abstract class Loss {
     return {name: this.name, reduction: this.reduction};
   }
 
-  static fromConfig(config: Record<string, unknown>): Loss {
-    return new (this as unknown as new (c: Record<string, unknown>) => Loss)(config);
+  static fromConfig<T extends Loss>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 }

@@ -164,6 +164,7 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
   }
   const numClasses = yp.shape[yp.rank - 1]!;
   let labels = yt.dtype === 'int32' ? yt : ops.cast(ops.round(toFloat(yt)), 'int32');
+  checkLabelRange(labels, numClasses, args.ignoreClass ?? null);
   let valid: T | null = null;
   let pred = yp;
   if (args.ignoreClass !== undefined && args.ignoreClass !== null) {
@@ -178,6 +179,21 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
     setMask(res, valid); // the reduction then averages over the valid samples only, as Keras
   }
   return res;
+}
+
+/**
+ * A sparse label outside `[0, numClasses)` would select no class (a one-hot row of zeros, loss 0):
+ * refused with TensorFlow's message, which names the value and the range.
+ */
+function checkLabelRange(labels: T, numClasses: number, ignoreClass: number | null): void {
+  const v = labels.values;
+  for (let i = 0; i < v.length; i++) {
+    const l = v[i]!;
+    if ((l < 0 || l >= numClasses) && l !== ignoreClass) {
+      const shown = Array.from(v.subarray(0, 20)).join(' ') + (v.length > 20 ? ' ...' : '');
+      throw new ValueError(`Received a label value of ${l} which is outside the valid range of [0, ${numClasses}).  Label values: ${shown}`);
+    }
+  }
 }
 
 /** Elementwise binary crossentropy (before the mean over the last axis). */

@@ -117,7 +117,7 @@ export class BinaryAccuracy extends MeanMetricWrapper {
   readonly threshold: number;
   constructor(args: MetricArgs & {threshold?: number} = {}) {
     const {threshold = 0.5, ...rest} = args;
-    super(binaryAccuracy as never, {name: 'binary_accuracy', ...rest, threshold});
+    super(binaryAccuracy, {name: 'binary_accuracy', ...rest, threshold});
     this.threshold = threshold;
     this.direction = 'up';
   }
@@ -153,7 +153,7 @@ export class TopKCategoricalAccuracy extends MeanMetricWrapper {
   readonly k: number;
   constructor(args: MetricArgs & {k?: number} = {}) {
     const {k = 5, ...rest} = args;
-    super(topKCategoricalAccuracy as never, {name: 'top_k_categorical_accuracy', ...rest, k});
+    super(topKCategoricalAccuracy, {name: 'top_k_categorical_accuracy', ...rest, k});
     this.k = k;
     this.direction = 'up';
   }
@@ -167,7 +167,7 @@ export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
   readonly k: number;
   constructor(args: MetricArgs & {k?: number} = {}) {
     const {k = 5, ...rest} = args;
-    super(sparseTopKCategoricalAccuracy as never, {name: 'sparse_top_k_categorical_accuracy', ...rest, k});
+    super(sparseTopKCategoricalAccuracy, {name: 'sparse_top_k_categorical_accuracy', ...rest, k});
     this.k = k;
     this.direction = 'up';
   }

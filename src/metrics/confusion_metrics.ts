@@ -15,11 +15,11 @@ import {registerKerasSerializable} from '../serialization.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
 import {Metric, type MetricArgs} from './metric.js';
 
-export const NEG_INF = -1e10;
+const NEG_INF = -1e10;
 
 export type ConfusionKey = 'tp' | 'fp' | 'tn' | 'fn';
 
-export function parseInitThresholds(thresholds: number | number[] | null | undefined, defaultThreshold = 0.5): number[] {
+function parseInitThresholds(thresholds: number | number[] | null | undefined, defaultThreshold = 0.5): number[] {
   if (thresholds !== null && thresholds !== undefined) {
     const list = Array.isArray(thresholds) ? thresholds : [thresholds];
     const bad = list.filter((t) => t === null || t < 0 || t > 1);

@@ -63,5 +63,5 @@ export function serialize(metric: Metric): {module: string; className: string; c
 
 /** Wraps a plain function `(yTrue, yPred) => values` as a mean metric named after it. */
 export function fromFunction(fn: MetricFn, name?: string): MeanMetricWrapper {
-  return new MeanMetricWrapper(fn, {name: name ?? L.fnName(fn as never)});
+  return new MeanMetricWrapper(fn, {name: name ?? L.fnName(fn)});
 }

@@ -18,7 +18,7 @@ import * as ops from '../ops/index.js';
 import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable, toSnakeCase} from '../serialization.js';
 import type {DType} from '../tensor/dtype.js';
-import {full, scalar, Tensor} from '../tensor/tensor.js';
+import {full, Tensor} from '../tensor/tensor.js';
 
 export interface MetricArgs {
   name?: string;
@@ -76,8 +76,8 @@ export abstract class Metric {
     return {name: this.name, dtype: this.dtype};
   }
 
-  static fromConfig(config: Record<string, unknown>): Metric {
-    return new (this as unknown as new (c: Record<string, unknown>) => Metric)(config);
+  static fromConfig<T extends Metric>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 
   toString(): string {
@@ -91,13 +91,13 @@ export function assignAdd(v: Variable, value: Tensor | number): void {
 }
 
 /** `0` where the denominator is 0, else `a / b` (`ops.divide_no_nan`). */
-export function divideNoNan(a: Tensor, b: Tensor): Tensor {
+function divideNoNan(a: Tensor, b: Tensor): Tensor {
   const zero = ops.equal(b, 0);
   return ops.where(zero, 0, ops.divide(a, ops.where(zero, 1, b)));
 }
 
 /** Converts an argument to a tensor of `dtype` (metrics take arrays, typed arrays or tensors). */
-export function asTensor(x: ops.TensorLike, arg: string, name: string, dtype?: DType): Tensor {
+function asTensor(x: ops.TensorLike, arg: string, name: string, dtype?: DType): Tensor {
   return toTensor(x, arg, name, dtype);
 }
 
@@ -205,7 +205,3 @@ export class MeanMetricWrapper extends Mean {
 
 for (const c of [Sum, Mean]) registerKerasSerializable(c, {pkg: 'keras.metrics'});
 
-/** A scalar of the metric dtype (for `result` of metrics computed on the host). */
-export function hostScalar(x: number, dtype: DType): Tensor {
-  return scalar(x, dtype);
-}

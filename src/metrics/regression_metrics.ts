@@ -29,7 +29,7 @@ function wrapper(className: string, fn: MetricFn, defaultName: string, direction
 }
 
 /** `sum(l2Normalize(yTrue) * l2Normalize(yPred), axis)` (the metric is +1 for identical directions). */
-export function cosineSimilarity(yTrue: ops.TensorLike, yPred: ops.TensorLike, {axis = -1}: {axis?: number} = {}): Tensor {
+function cosineSimilarity(yTrue: ops.TensorLike, yPred: ops.TensorLike, {axis = -1}: {axis?: number} = {}): Tensor {
   const yp = toFloat(toTensor(yPred, 'y_pred', 'cosine_similarity'));
   const [yt, p] = squeezeOrExpandToSameRank(toTensor(yTrue, 'y_true', 'cosine_similarity', yp.dtype), yp);
   return ops.sum(ops.multiply(l2Normalize(yt, axis), l2Normalize(p, axis)), axis);

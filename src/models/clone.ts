@@ -13,7 +13,7 @@
 import {ValueError} from '../errors.js';
 import {InputLayer} from '../layers/core/input_layer.js';
 import {KerasTensor} from '../layers/keras_tensor.js';
-import type {Layer} from '../layers/layer.js';
+import {Layer} from '../layers/layer.js';
 import {flattenStructure, Input, mapStructure} from '../layers/symbolic_call.js';
 import {Functional} from './functional.js';
 
@@ -25,15 +25,15 @@ export interface CloneModelArgs {
 }
 
 function defaultClone(layer: Layer): Layer {
-  const cls = layer.constructor as unknown as {fromConfig(c: Record<string, unknown>): Layer};
-  return cls.fromConfig(layer.getConfig());
+  // a layer's constructor is its class: Layer or a subclass, each with a static fromConfig
+  return (layer.constructor as typeof Layer).fromConfig(layer.getConfig());
 }
 
 export function cloneModel(model: Layer, args: CloneModelArgs = {}): Layer {
   const cloneFn = args.cloneFunction ?? defaultClone;
   if (!(model instanceof Functional)) {
     if (args.inputTensors) throw new ValueError('cloneModel: `inputTensors` is only supported for functional models');
-    const cls = model.constructor as unknown as {fromConfig?(c: Record<string, unknown>): Layer};
+    const cls = model.constructor as Partial<typeof Layer>;
     if (!cls.fromConfig) throw new ValueError(`cloneModel: ${model.className} cannot be rebuilt from its config`);
     return cls.fromConfig(model.getConfig());
   }
@@ -48,7 +48,7 @@ export function cloneModel(model: Layer, args: CloneModelArgs = {}): Layer {
       map.set(t, given[i]!);
       return;
     }
-    const layer = t.keras!.layer as unknown as Layer;
+    const layer = t.keras?.layer;
     if (layer instanceof InputLayer) {
       map.set(t, Input({batchShape: layer.batchShape, dtype: layer.dtype, name: layer.name, optional: layer.optional}));
     } else {

@@ -28,6 +28,7 @@ import {GraphNetwork, isInputKerasTensor} from './graph_map.js';
 import {graphConfig, graphFromConfig, type Config} from './graph_config.js';
 import type {History} from '../callbacks/history.js';
 import type {Data} from '../trainers/data_adapter.js';
+import {isStream, type Stream} from '../trainers/epoch_iterator.js';
 import type {EvaluateArgs, FitArgs, PredictArgs} from '../trainers/trainer.js';
 import {Model, setFunctionalInit} from './model.js';
 
@@ -54,7 +55,7 @@ export class Functional extends Model {
   declare inputNames: string[];
 
   constructor(args: FunctionalArgs) {
-    super(args as never);
+    super(args);
     if (!this.graph) initFunctional(this, args);
   }
 
@@ -259,15 +260,17 @@ export class Functional extends Model {
     return packSequenceAs(this.graph.outputsStruct, Array.isArray(out) ? out : [out]) as Tensor[];
   }
 
-  override async fit(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: FitArgs = {}): Promise<History> {
+  override async fit(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | FitArgs | null, args: FitArgs = {}): Promise<History> {
+    if (isStream(x)) return super.fit(x, y as FitArgs, this.trainerArgs(args));
     const [xs, ys] = this.trainerData(x, y);
     return super.fit(xs, ys, this.trainerArgs(args));
   }
-  override async evaluate(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: EvaluateArgs = {}) {
+  override async evaluate(x: Data | Stream | Record<string, unknown>, y?: Data | Record<string, unknown> | EvaluateArgs | null, args: EvaluateArgs = {}) {
+    if (isStream(x)) return super.evaluate(x, y as EvaluateArgs, this.trainerArgs(args));
     const [xs, ys] = this.trainerData(x, y);
     return super.evaluate(xs, ys, this.trainerArgs(args));
   }
-  override async predict(x: Data | Record<string, unknown>, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  override async predict(x: Data | Stream | Record<string, unknown>, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
     return this.packOutputs(await super.predict(this.trainerData(x, null)[0], args));
   }
   override trainOnBatch(x: Data | Record<string, unknown>, y?: Data | Record<string, unknown> | null, args: Parameters<Model['trainOnBatch']>[2] = {}) {
@@ -382,14 +385,28 @@ function cloneFromIntermediate(graph: GraphNetwork): GraphNetwork {
 }
 
 /** Turns `model` (being constructed with `{inputs, outputs}`) into a functional graph. */
+/** Per subclass prototype, the copy of it whose chain runs through `Functional` (see below). */
+const functionalPrototypes = new WeakMap<object, object>();
+
+/**
+ * As Keras's `inject_functional_model_class`: a `Model` subclass constructed with `inputs` and
+ * `outputs` (`new CustomModel({inputs, outputs})`, the guides' custom `trainStep` models) becomes a
+ * functional model that keeps the subclass's methods: its prototype chain is copied with
+ * `Functional.prototype` in place of `Model.prototype`. (`instanceof` the subclass is then false.)
+ */
+function functionalPrototypeFor(proto: object): object {
+  if (proto === Model.prototype) return Functional.prototype;
+  let out = functionalPrototypes.get(proto);
+  if (!out) {
+    out = Object.create(functionalPrototypeFor(Object.getPrototypeOf(proto) as object), Object.getOwnPropertyDescriptors(proto)) as object;
+    functionalPrototypes.set(proto, out);
+  }
+  return out;
+}
+
 function initFunctional(model: Model, args: FunctionalArgs): void {
   if (!(model instanceof Functional)) {
-    if (Object.getPrototypeOf(model) !== Model.prototype) {
-      throw new ValueError(
-        `${model.className}: a subclass of Model was constructed with \`inputs\` and \`outputs\`. To define a functional model in a subclass, extend Functional instead of Model (or do not pass inputs/outputs and implement call()).`,
-      );
-    }
-    Object.setPrototypeOf(model, Functional.prototype);
+    Object.setPrototypeOf(model, functionalPrototypeFor(Object.getPrototypeOf(model) as object));
     // Keras 3 names these models `functional`, `functional_1`, ...
     if (args.name === undefined) model.name = uniqueName('functional');
   }

@@ -15,7 +15,7 @@
  */
 import {ValueError} from '../errors.js';
 import {KerasTensor, type Node} from '../layers/keras_tensor.js';
-import type {Layer} from '../layers/layer.js';
+import type {Layer, ShapeLike} from '../layers/layer.js';
 import {mapStructure} from '../layers/symbolic_call.js';
 import {resolveClass, type Envelope} from '../saving/config.js';
 import {getRegisteredClass} from '../serialization.js';
@@ -25,12 +25,12 @@ export type Config = Record<string, unknown>;
 
 /** Whether a layer is a functional model (nested models start their node count at 1 in configs). */
 function isFunctional(layer: Layer): boolean {
-  return (layer as unknown as {graph?: unknown}).graph !== undefined && layer.className === 'Functional';
+  return 'graph' in layer && layer.graph !== undefined && layer.className === 'Functional';
 }
 
 /** How a layer is written in a model config (Keras's `serialize_keras_object`). */
 export function serializeLayer(layer: Layer): Config {
-  const cls = layer.constructor as unknown as {className: string};
+  const cls = layer.constructor as typeof Layer;
   const registered = getRegisteredClass(`keras>${cls.className}`) === (layer.constructor as unknown);
   const out: Config = {
     module: moduleOf(layer),
@@ -100,10 +100,11 @@ export function deserializeLayer(entry: Config, customObjects: Record<string, un
   const cls = resolveClass(entry as Envelope, {customObjects});
   const config = {...((entry['config'] as Config | undefined) ?? {})};
   const layer = cls.fromConfig(config, customObjects) as Layer;
-  const build = entry['buildConfig'] as {inputShape?: unknown} | undefined;
+  // as a file says: a shape that is not one makes `maybeBuild` throw, which is caught below
+  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]} | undefined;
   if (build?.inputShape && !layer.built && layer.className !== 'InputLayer') {
     try {
-      layer.maybeBuild(build.inputShape as never);
+      layer.maybeBuild(build.inputShape);
     } catch {
       // building early is a convenience; the first call builds anyway
     }

@@ -11,14 +11,16 @@
 import {ValueError} from '../errors.js';
 import type {ShapeLike} from '../layers/input_spec.js';
 import {KerasTensor, type Node} from '../layers/keras_tensor.js';
-import type {Layer} from '../layers/layer.js';
+import {Layer} from '../layers/layer.js';
 import {flattenStructure, mapStructure} from '../layers/symbolic_call.js';
 
 /** A call of `layer` on `args` (the node's recorded structure with values filled in). */
 export type NodeCallFn = (layer: Layer, args: unknown, kwargs: Record<string, unknown>, node: Node) => unknown;
 
 function nodeLayer(node: Node): Layer {
-  return node.layer as unknown as Layer;
+  // a node records its layer as the little the graph needs (keras_tensor.ts cannot import Layer)
+  if (!(node.layer instanceof Layer)) throw new ValueError(`A node of "${node.layer.name}" was not recorded by a Layer`);
+  return node.layer;
 }
 
 function tensorNode(t: KerasTensor): Node {

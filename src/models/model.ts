@@ -11,7 +11,6 @@
  * ```
  */
 import type {Variable} from '../autodiff/variable.js';
-import type {Callback} from '../callbacks/callback.js';
 import type {History} from '../callbacks/history.js';
 import {ValueError} from '../errors.js';
 import {Layer, type LayerArgs, type ShapeLike} from '../layers/layer.js';
@@ -20,7 +19,13 @@ import type {Optimizer} from '../optimizers/optimizer.js';
 import * as saving from '../saving/saving_lib.js';
 import type {Tensor} from '../tensor/tensor.js';
 import * as trainer from '../trainers/trainer.js';
-import {sliceRows, type Data} from '../trainers/data_adapter.js';
+import {sliceRows, type Data, type StepData, type StepTensors} from '../trainers/data_adapter.js';
+import {isStream, type Stream} from '../trainers/epoch_iterator.js';
+
+/** An options object in the place of `y` (`fit(stream, {epochs})`): a plain object, not data. */
+function isOptions<T extends object>(y: unknown): y is T {
+  return typeof y === 'object' && y !== null && !Array.isArray(y) && !ArrayBuffer.isView(y) && Object.getPrototypeOf(y) === Object.prototype;
+}
 import {noGrad} from '../autodiff/engine.js';
 import {formatShape, printSummary, summaryLines, type SummaryArgs, type SummaryModel, type SummaryRow} from '../utils/summary.js';
 import {formatCount} from '../utils/summary.js';
@@ -61,7 +66,7 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
 
   /** Subclasses compute the outputs here; `apply(x, {training})` is how callers run the model. */
   override call(inputs: Tensor | Tensor[], kwargs: {training?: boolean} = {}): Tensor | Tensor[] {
-    void inputs, kwargs;
+    void [inputs, kwargs];
     throw new ValueError(`Model "${this.name}" has no call(); subclass Model and implement call(inputs, {training})`);
   }
 
@@ -91,7 +96,14 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   get compiled(): boolean {
     return this.trainerState !== null;
   }
-  /** The metric objects: the loss tracker, then the compiled metrics (once built by a first batch). */
+  /** The trainable variables (Keras 3's `trainable_variables`, the same as `trainableWeights`). */
+  get trainableVariables(): Variable[] {
+    return this.trainableWeights;
+  }
+  /**
+   * The metric objects `fit` resets each epoch and reports: the loss tracker, then the compiled
+   * metrics (built before the first step). A subclass with its own trackers overrides this getter.
+   */
   get metrics(): Metric[] {
     return trainer.modelMetrics(this);
   }
@@ -102,13 +114,17 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   compile(args: trainer.CompileArgs = {}): void {
     trainer.compile(this, args);
   }
-  fit(x: Data, y?: Data | null, args: trainer.FitArgs = {}): Promise<History> {
-    return trainer.fit(this, x, y, args);
+  /** `fit(x, y, args)` over arrays, or `fit(stream, args)` over batches (a stream yields its own `y`). */
+  fit(x: Data | Stream, y?: Data | null | trainer.FitArgs, args: trainer.FitArgs = {}): Promise<History> {
+    if (isStream(x) && isOptions<trainer.FitArgs>(y)) return trainer.fit(this, x, null, y);
+    return trainer.fit(this, x, y as Data | null | undefined, args);
   }
-  evaluate(x: Data, y?: Data | null, args: trainer.EvaluateArgs = {}): Promise<number | number[] | Record<string, number>> {
-    return trainer.evaluate(this, x, y, args);
+  /** `evaluate(x, y, args)` over arrays, or `evaluate(stream, args)`. */
+  evaluate(x: Data | Stream, y?: Data | null | trainer.EvaluateArgs, args: trainer.EvaluateArgs = {}): Promise<number | number[] | Record<string, number>> {
+    if (isStream(x) && isOptions<trainer.EvaluateArgs>(y)) return trainer.evaluate(this, x, null, y);
+    return trainer.evaluate(this, x, y as Data | null | undefined, args);
   }
-  predict(x: Data, args: trainer.PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  predict(x: Data | Stream, args: trainer.PredictArgs = {}): Promise<Tensor | Tensor[]> {
     return trainer.predict(this, x, args);
   }
   trainOnBatch(x: Data, y?: Data | null, args: Parameters<typeof trainer.trainOnBatch>[3] = {}) {
@@ -122,6 +138,35 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
   }
   resetMetrics(): void {
     for (const m of this.metrics) m.resetState();
+  }
+
+  /**
+   * One training step on `data` (`[x]`, `[x, y]` or `[x, y, sampleWeight]`), as Keras 3's
+   * `train_step`: override it to change what `fit` does; return the metrics to report.
+   */
+  trainStep(data: StepData): trainer.StepLogs {
+    return trainer.trainStep(this, data);
+  }
+  /** One evaluation step (Keras's `test_step`). */
+  testStep(data: StepData): trainer.StepLogs {
+    return trainer.testStep(this, data);
+  }
+  /** One prediction step (Keras's `predict_step`): the outputs for `data[0]`. */
+  predictStep(data: StepData): StepTensors {
+    return trainer.predictStep(this, data);
+  }
+  /** The total loss: compiled losses plus the layers' losses (Keras's `compute_loss`). */
+  computeLoss(args: trainer.ComputeLossArgs = {}): Tensor {
+    return trainer.computeLoss(this, args);
+  }
+  /** Updates the compiled metrics and returns every metric's value (Keras's `compute_metrics`). */
+  computeMetrics(x: StepTensors | null, y: StepTensors | null, yPred: StepTensors | null, sampleWeight: StepTensors | null = null): trainer.StepLogs {
+    void x;
+    return trainer.computeMetrics(this, y, yPred, sampleWeight);
+  }
+  /** Every metric's current value, by name (Keras's `get_metrics_result`). */
+  getMetricsResult(): Record<string, number> {
+    return trainer.metricsResult(this);
   }
 
   /** Runs the model on a batch (the trainer's entry): one tensor per input, one per output. */
@@ -206,9 +251,10 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
     return saving.saveWeights(this, path, options);
   }
   /** Loads weights from a `.weights.h5`, a legacy `.h5` (by order or `byName`) or a `.keras` file. */
-  loadWeights(path: string, options: saving.LoadWeightsOptions = {}): Promise<void> {
-    return saving.loadWeights(this, path, options);
+  loadWeights(source: saving.ModelSource, options: saving.LoadWeightsOptions = {}): Promise<void> {
+    return saving.loadWeights(this, source, options);
   }
 }
 
-export type {Callback};
+trainer.defaultStepMethods.add(Model.prototype.trainStep);
+

@@ -14,6 +14,7 @@
  */
 import {ValueError} from '../errors.js';
 import {InputLayer} from '../layers/core/input_layer.js';
+import {KerasTensor} from '../layers/keras_tensor.js';
 import {Layer, type CallArgs, type ShapeLike} from '../layers/layer.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
@@ -32,7 +33,7 @@ export class Sequential extends Model {
   private _inputShape: ShapeLike | null = null;
   private readonly _outputShapes = new Map<Layer, ShapeLike | ShapeLike[]>();
 
-  constructor(layers: Layer[] | SequentialArgs = [], args: SequentialArgs = {}) {
+  constructor(layers: (Layer | KerasTensor)[] | SequentialArgs = [], args: SequentialArgs = {}) {
     const list = Array.isArray(layers) ? layers : [];
     const opts = Array.isArray(layers) ? args : layers;
     super({name: opts.name, trainable: opts.trainable});
@@ -45,8 +46,22 @@ export class Sequential extends Model {
     return [...this._layers];
   }
 
-  /** Appends a layer; builds the model when the input shape is known. */
-  add(layer: Layer, rebuild = true): void {
+  /**
+   * Appends a layer; builds the model when the input shape is known. `keras.Input(...)` (a symbolic
+   * tensor made by an `InputLayer`) sets the input shape, as in Keras 3.
+   */
+  add(layerOrInput: Layer | KerasTensor, rebuild = true): void {
+    let layer: unknown = layerOrInput;
+    if (layerOrInput instanceof KerasTensor) {
+      const origin = layerOrInput.keras?.layer;
+      if (!(origin instanceof InputLayer)) {
+        throw new ValueError(
+          'Only `keras.Input` tensors can be added to a Sequential model; a tensor produced by a layer cannot. ' +
+            `Received: ${layerOrInput.toString()}`,
+        );
+      }
+      layer = origin;
+    }
     if (!(layer instanceof Layer)) {
       throw new ValueError(`Only instances of \`keras.Layer\` can be added to a Sequential model. Received: ${String(layer)} (of type ${typeof layer})`);
     }

@@ -7,3 +7,4 @@ export * from './nn.js';
 export * from './rnn.js';
 export * from './fused.js';
 export * from './random.js';
+export * from './numpy_extra.js';

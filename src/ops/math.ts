@@ -18,7 +18,7 @@ function unaryOp(name: UnaryName, op: string, floatOnly: boolean) {
   return (x: TensorLike): Tensor => {
     let t = toTensor(x, 'x', op);
     if (floatOnly || t.dtype === 'bool') t = toFloat(t);
-    return run(name, {x: t}, {} as never);
+    return run(name, {x: t}, {});
   };
 }
 
@@ -48,7 +48,7 @@ export const round = unaryOp('Round', 'round', false);
 /** NaN test; integer and bool tensors have none. */
 export function isnan(x: TensorLike): Tensor {
   const t = toTensor(x, 'x', 'isnan');
-  return isFloat(t.dtype) ? run('IsNan', {x: t}, {} as never) : notEqual(t, t);
+  return isFloat(t.dtype) ? run('IsNan', {x: t}, {}) : notEqual(t, t);
 }
 
 export function elu(x: TensorLike, alpha = 1.0): Tensor {
@@ -68,7 +68,7 @@ export function clip(x: TensorLike, min: number, max: number): Tensor {
   return run('Clip', {x: t.dtype === 'bool' ? cast(t, 'int32') : t}, {min, max});
 }
 export function logicalNot(x: TensorLike): Tensor {
-  return run('LogicalNot', {x: cast(toTensor(x, 'x', 'logicalNot'), 'bool')}, {} as never);
+  return run('LogicalNot', {x: cast(toTensor(x, 'x', 'logicalNot'), 'bool')}, {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ function binaryOperands(a: TensorLike, b: TensorLike, op: string, minDtype?: DTy
 function binaryOp(name: BinaryName, op: string, minDtype?: DType) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const [ta, tb] = binaryOperands(a, b, op, minDtype);
-    return run(name, {a: ta, b: tb}, {} as never);
+    return run(name, {a: ta, b: tb}, {});
   };
 }
 
@@ -128,7 +128,7 @@ export const multiply = binaryOp('Mul', 'multiply', 'int32');
 /** True division: integers divide as floats, as Keras's `divide`. */
 export const divide = (a: TensorLike, b: TensorLike): Tensor => {
   const [ta, tb] = binaryOperands(a, b, 'divide', 'float32');
-  return run('Div', {a: ta, b: tb}, {} as never);
+  return run('Div', {a: ta, b: tb}, {});
 };
 export const power = binaryOp('Pow', 'power', 'int32');
 export const maximum = binaryOp('Maximum', 'maximum', 'int32');
@@ -145,7 +145,7 @@ export const greaterEqual = binaryOp('GreaterEqual', 'greaterEqual');
 function logicalOp(name: 'LogicalAnd' | 'LogicalOr' | 'LogicalXor', op: string) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const [ta, tb] = binaryOperands(a, b, op);
-    return run(name, {a: cast(ta, 'bool'), b: cast(tb, 'bool')}, {} as never);
+    return run(name, {a: cast(ta, 'bool'), b: cast(tb, 'bool')}, {});
   };
 }
 export const logicalAnd = logicalOp('LogicalAnd', 'logicalAnd');
@@ -161,7 +161,7 @@ export function where(condition: TensorLike, x1: TensorLike, x2: TensorLike): Te
       `where: shapes are incompatible for broadcasting. Received: condition.shape=${fmtShape(c.shape)}, x1.shape=${fmtShape(a.shape)}, x2.shape=${fmtShape(b.shape)}`,
     );
   }
-  return run('Where', {condition: c, a, b}, {} as never);
+  return run('Where', {condition: c, a, b}, {});
 }
 
 // ---------------------------------------------------------------------------------------------

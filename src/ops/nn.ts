@@ -18,7 +18,7 @@ import type {Tensor} from '../tensor/tensor.js';
 import {reshape, split, transpose} from './array.js';
 import {cast, checkAxis, run, toFloat, toTensor, type TensorLike} from './core.js';
 import {
-  abs, add, clip, divide, expm1, greater, greaterEqual, less, lessEqual, maximum, minimum, multiply, negative, relu,
+  abs, add, clip, divide, expm1, greater, greaterEqual, less, lessEqual, minimum, multiply, negative, relu,
   sigmoid, softplus, sqrt, square, subtract, tanh, where,
 } from './math.js';
 

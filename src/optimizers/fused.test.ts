@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {Variable} from '../autodiff/variable.js';
 import type {AnyKernelImpl, Backend} from '../backends/backend.js';
-import {KernelId, OptimizerRule} from '../backends/native/abi.js';
+import {KernelId, OptimizerRule} from '../backends/compiled/abi.js';
 import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js';
 import {backendName, registerBackend, setBackend} from '../backends/registry.js';
 import {KERNELS} from '../kernels/index.js';

@@ -27,7 +27,7 @@ export * as schedules from './schedules.js';
 
 type OptimizerClass = (new (args?: Record<string, unknown>) => Optimizer) & {className: string; fromConfig(c: Record<string, unknown>): Optimizer};
 
-const ALL: OptimizerClass[] = [Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion] as unknown as OptimizerClass[];
+const ALL: OptimizerClass[] = [Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion];
 /** Lower-cased class names, as Keras's `ALL_OBJECTS_DICT` (so `'rmsprop'`, `'RMSprop'`, `'adamw'` all resolve). */
 const BY_NAME = new Map(ALL.map((c) => [c.className.toLowerCase(), c]));
 

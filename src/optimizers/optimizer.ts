@@ -20,6 +20,7 @@ import type {AttrsOf} from '../kernels/index.js';
 import {uniqueName} from '../layers/layer.js';
 import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
+import {optimizerUpdate} from '../ops/optimizer_update.js';
 import type {DType} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {full, scalar, type Tensor} from '../tensor/tensor.js';
@@ -252,7 +253,7 @@ export abstract class Optimizer {
     const owned = holders.map((h) => h.unsharedValue());
     // a value that is not owned was handed out already: reading `value` changes nothing
     const current = holders.map((h, i) => owned[i] ?? h.value);
-    const outs = ops.runAll(kernel, {variable: current[0]!, gradient, slots: current.slice(1)} as never, attrs as never, owned);
+    const outs = optimizerUpdate(kernel, {variable: current[0]!, gradient, slots: current.slice(1)}, attrs, owned);
     holders.forEach((h, i) => {
       if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
     });
@@ -453,11 +454,12 @@ export abstract class Optimizer {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): Optimizer {
+  /** Rebuilds an optimizer of the class it is called on (`Adam.fromConfig(c)`) from `getConfig()`. */
+  static fromConfig<T extends Optimizer>(this: new (args: Record<string, unknown>) => T, config: Record<string, unknown>): T {
     const c = {...config};
     const lr = c['learningRate'];
     if (lr && typeof lr === 'object') c['learningRate'] = deserializeSchedule(lr as {className: string; config: Record<string, unknown>});
-    return new (this as unknown as new (a: Record<string, unknown>) => Optimizer)(c);
+    return new this(c);
   }
 
   toString(): string {

@@ -18,8 +18,8 @@ export abstract class LearningRateSchedule {
   get className(): string {
     return (this.constructor as typeof LearningRateSchedule).className;
   }
-  static fromConfig(config: Record<string, unknown>): LearningRateSchedule {
-    return new (this as unknown as new (c: Record<string, unknown>) => LearningRateSchedule)(config);
+  static fromConfig<T extends LearningRateSchedule>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 }
 
@@ -282,7 +282,7 @@ export class CosineDecayRestarts extends LearningRateSchedule {
 }
 
 for (const cls of [ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts]) {
-  registerKerasSerializable(cls as never, {pkg: 'keras.optimizers.schedules'});
+  registerKerasSerializable(cls, {pkg: 'keras.optimizers.schedules'});
 }
 
 /** `keras.optimizers.schedules.serialize`. */

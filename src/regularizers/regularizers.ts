@@ -12,8 +12,8 @@ export abstract class Regularizer {
   get className(): string {
     return (this.constructor as typeof Regularizer).className;
   }
-  static fromConfig(config: Record<string, unknown>): Regularizer {
-    return new (this as unknown as new (c: Record<string, unknown>) => Regularizer)(config);
+  static fromConfig<T extends Regularizer>(this: new (config: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config);
   }
 }
 
@@ -27,11 +27,11 @@ function validateFloatArg(value: unknown, name: string): number {
   return value;
 }
 
-function pick(arg: number | Record<string, unknown> | undefined, key: string): number | undefined {
+/** The factor given positionally (`new L1(0.01)`) or in a config (`new L1({l1: 0.01})`); undefined if absent. */
+function pick<K extends string>(arg: number | {[k in K]?: number | null} | undefined | null, key: K): number | undefined {
   if (arg === undefined || arg === null) return undefined;
   if (typeof arg === 'number') return arg;
-  const v = arg[key];
-  return v === null ? undefined : (v as number | undefined);
+  return arg[key] ?? undefined;
 }
 
 /** `l1 * sum(|x|) + l2 * sum(x^2)`; both default to 0 here (Keras's `L1L2`). */
@@ -61,7 +61,7 @@ export class L1 extends Regularizer {
   readonly l1: number;
   constructor(l1?: number | {l1?: number | null}) {
     super();
-    this.l1 = validateFloatArg(pick(l1 as never, 'l1') ?? 0.01, 'l1');
+    this.l1 = validateFloatArg(pick(l1, 'l1') ?? 0.01, 'l1');
   }
   call(x: Tensor): Tensor {
     return ops.multiply(ops.sum(ops.abs(x)), this.l1);
@@ -77,7 +77,7 @@ export class L2 extends Regularizer {
   readonly l2: number;
   constructor(l2?: number | {l2?: number | null}) {
     super();
-    this.l2 = validateFloatArg(pick(l2 as never, 'l2') ?? 0.01, 'l2');
+    this.l2 = validateFloatArg(pick(l2, 'l2') ?? 0.01, 'l2');
   }
   call(x: Tensor): Tensor {
     return ops.multiply(ops.sum(ops.square(x)), this.l2);

@@ -37,14 +37,22 @@ const POLICY_CLASSES = new Set(['DTypePolicy', 'Policy', 'FloatDTypePolicy', 'Qu
 function policyToDtype(p: Config): string | undefined {
   const name = (p['config'] as Config | undefined)?.['name'];
   if (typeof name !== 'string') return undefined;
-  // mixed precision keeps float32 variables
-  if (name.startsWith('mixed_')) return 'float32';
+  return loadedDtype(name);
+}
+
+/**
+ * The dtype weights load as: mixed precision keeps float32 variables, and float16 / bfloat16 models
+ * (which we do not compute in) load as float32, their weights widened exactly.
+ */
+function loadedDtype(name: string): string {
+  if (name.startsWith('mixed_') || name === 'float16' || name === 'bfloat16') return 'float32';
   return name;
 }
 
 /** Values-level normalization after `configToCamel`: dtype policies, shared-object ids, legacy forms. */
 function normalize(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => normalize(v));
+  if (key === 'dtype' && typeof value === 'string') return loadedDtype(value);
   if (!isObj(value)) return value;
   if (key === 'dtype' && typeof value['className'] === 'string' && POLICY_CLASSES.has(value['className'] as string)) {
     return policyToDtype(value) ?? 'float32';
@@ -148,12 +156,17 @@ function describeFunction(fn: unknown, c: Config): string {
 
 // --- building objects ---------------------------------------------------------------------------------
 
+/** Whether `x` (a user's custom object) can build from a config: a class with a static `fromConfig`. */
+function hasFromConfig(x: unknown): x is {fromConfig(c: Config, customObjects?: Record<string, unknown>): unknown} {
+  return (typeof x === 'function' || (typeof x === 'object' && x !== null)) && typeof (x as {fromConfig?: unknown}).fromConfig === 'function';
+}
+
 /** The class for `className` (customObjects first, then the registry), or a clear error. */
 export function resolveClass(env: Envelope, options: DeserializeOptions = {}, kind = 'layer'): {fromConfig(c: Config, customObjects?: Record<string, unknown>): unknown} {
   const custom = options.customObjects ?? {};
   const reg = env.registeredName ?? undefined;
-  const fromCustom = (custom[env.className] ?? (reg ? custom[reg] : undefined)) as {fromConfig?: unknown} | undefined;
-  if (fromCustom && typeof fromCustom.fromConfig === 'function') return fromCustom as never;
+  const fromCustom = custom[env.className] ?? (reg ? custom[reg] : undefined);
+  if (hasFromConfig(fromCustom)) return fromCustom;
   const cls = (reg ? getRegisteredClass(reg) : undefined) ?? getRegisteredClass(env.className);
   if (!cls) {
     const known = registeredNames();
@@ -202,7 +215,7 @@ function moduleFor(key: string | undefined, className: string): string {
 }
 
 /** Keras 3's dtype policy object for a layer's dtype string. */
-export function dtypePolicy(name: string): Config {
+function dtypePolicy(name: string): Config {
   return {module: 'keras', className: 'DTypePolicy', config: {name}, registeredName: null};
 }
 

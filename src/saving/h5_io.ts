@@ -8,12 +8,14 @@
  * await writeH5File('copy.weights.h5', tree); // atomic: temp file + rename
  * ```
  */
-import {closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {basename, dirname, join} from 'node:path';
-import {randomBytes} from 'node:crypto';
-import {Worker} from 'node:worker_threads';
+import {closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync} from '../platform/index.js';
+import {tmpdir} from '../platform/index.js';
+import {basename, dirname, join} from '../platform/index.js';
+import {randomBytes} from '../platform/index.js';
+import {Worker} from '../platform/index.js';
 import {ValueError} from '../errors.js';
+import {getEnv, hasFileSystem} from '../platform/index.js';
+import {readH5InMemory, writeH5InMemory} from './h5_memory.js';
 import type {H5Group} from './h5_tree.js';
 import type {ReadLimits} from './h5_worker.js';
 
@@ -43,7 +45,7 @@ export function checkHdf5Signature(head: Uint8Array, fileBytes: number, source: 
 function readHead(path: string, n: number): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(n);
+    const buf = new Uint8Array(n);
     const got = readSync(fd, buf, 0, n, 0);
     return buf.subarray(0, got);
   } finally {
@@ -53,9 +55,18 @@ function readHead(path: string, n: number): Uint8Array {
 
 // --- the worker -------------------------------------------------------------------------------------
 
+/** What the worker (h5_worker.ts) answers to a request. */
+interface Reply {
+  ok: boolean;
+  tree?: H5Group;
+  error?: string;
+  fatal?: boolean;
+  known?: boolean;
+}
+
 interface Pending {
   w: Worker;
-  resolve(v: {ok: boolean; tree?: H5Group; error?: string; fatal?: boolean; known?: boolean}): void;
+  resolve(v: Reply): void;
 }
 
 let worker: Worker | null = null;
@@ -90,11 +101,11 @@ function startWorker(): Promise<Worker> {
     const onFirst = (m: {ready?: boolean}): void => {
       if (m.ready) {
         w.off('error', onStartError);
-        w.on('message', (msg: {id: number}) => {
+        w.on('message', (msg: Reply & {id: number}) => {
           const p = pending.get(msg.id);
           if (p) {
             pending.delete(msg.id);
-            p.resolve(msg as never);
+            p.resolve(msg);
           }
         });
         w.on('error', (e) => failAll(w, `the HDF5 worker failed: ${e.message}`, true));
@@ -148,7 +159,7 @@ function request(msg: Record<string, unknown>, timeoutMs: number): Promise<{ok: 
     const id = nextId++;
     w.ref();
     try {
-      return await new Promise<{ok: boolean; tree?: H5Group; error?: string; fatal?: boolean; known?: boolean; timedOut?: boolean}>((resolve) => {
+      return await new Promise<Reply & {timedOut?: boolean}>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
           stopWorker(w);
@@ -175,6 +186,18 @@ function request(msg: Record<string, unknown>, timeoutMs: number): Promise<{ok: 
 
 // --- public functions ------------------------------------------------------------------------------
 
+function readLimits(options: H5ReadOptions, fileBytes: number): ReadLimits {
+  return {
+    maxDatasetBytes: options.maxDatasetBytes ?? 2 * GiB - 1,
+    maxTotalBytes: 4 * GiB,
+    expansionFloorBytes: 16 * 2 ** 20,
+    maxExpansion: 1000,
+    maxObjects: 1_000_000,
+    maxDepth: 64,
+    fileBytes,
+  };
+}
+
 /** Reads a whole HDF5 file (groups, attributes, datasets) into a tree. */
 export async function readH5File(path: string, options: H5ReadOptions = {}): Promise<H5Group> {
   const source = options.source ?? path;
@@ -188,17 +211,9 @@ export async function readH5File(path: string, options: H5ReadOptions = {}): Pro
     throw new ValueError(`${source}: cannot open the file: ${(e as Error).message}`);
   }
   checkHdf5Signature(readHead(path, 4096), size, source);
-  const limits: ReadLimits = {
-    maxDatasetBytes: options.maxDatasetBytes ?? 2 * GiB - 1,
-    maxTotalBytes: 4 * GiB,
-    expansionFloorBytes: 16 * 2 ** 20,
-    maxExpansion: 1000,
-    maxObjects: 1_000_000,
-    maxDepth: 64,
-    fileBytes: size,
-  };
+  const limits = readLimits(options, size);
   // KERAS_TS_H5_TIMEOUT_MS shortens the limit (fuzz tests)
-  const envLimit = Number(process.env['KERAS_TS_H5_TIMEOUT_MS']);
+  const envLimit = Number(getEnv('KERAS_TS_H5_TIMEOUT_MS'));
   const timeoutMs = options.timeoutMs ?? (envLimit > 0 ? envLimit : 30_000 + Math.ceil(size / 10e6) * 1000);
   const r = await request({op: 'read', path, limits}, timeoutMs);
   if (!r.ok || !r.tree) {
@@ -212,6 +227,8 @@ export async function readH5File(path: string, options: H5ReadOptions = {}): Pro
 export async function readH5Bytes(bytes: Uint8Array, options: H5ReadOptions = {}): Promise<H5Group> {
   const source = options.source ?? 'HDF5 data';
   checkHdf5Signature(bytes.subarray(0, 4096), bytes.length, source);
+  // a page: no files, no worker threads; h5wasm runs here, in memory
+  if (!hasFileSystem) return readH5InMemory(bytes, readLimits(options, bytes.length), source);
   const tmp = join(tmpdir(), `keras-ts-${process.pid}-${randomBytes(6).toString('hex')}.h5`);
   writeFileSync(tmp, bytes, {mode: 0o600});
   try {
@@ -226,7 +243,7 @@ export async function readH5Bytes(bytes: Uint8Array, options: H5ReadOptions = {}
 }
 
 /** A temporary name beside `path`, so the final rename stays on one file system. */
-export function tempPathBeside(path: string): string {
+function tempPathBeside(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
@@ -281,6 +298,7 @@ export async function writeH5File(path: string, tree: H5Group): Promise<void> {
 
 /** The bytes of a tree written as an HDF5 file (for a `.keras` archive). */
 export async function h5Bytes(tree: H5Group): Promise<Uint8Array> {
+  if (!hasFileSystem) return writeH5InMemory(tree);
   const tmp = join(tmpdir(), `keras-ts-${process.pid}-${randomBytes(6).toString('hex')}.h5`);
   try {
     await writeTreeTo(tmp, tree);

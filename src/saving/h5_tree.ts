@@ -11,8 +11,11 @@
  */
 import {ValueError} from '../errors.js';
 
-/** Element types a weights file uses. */
-export type H5DType = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'string';
+/**
+ * Element types a weights file uses. `float16` and `bfloat16` (as mixed-precision models save them;
+ * Keras 3 stores bfloat16 as 2-byte opaque data with a `dtype` attribute) are read as float32 values.
+ */
+export type H5DType = 'float16' | 'bfloat16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'string';
 
 export type H5Data = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | string[];
 
@@ -106,14 +109,3 @@ export function attrString(value: H5AttrValue | undefined): string | undefined {
   return l && l.length === 1 ? l[0] : undefined;
 }
 
-/** Every path under `root` (groups end with `/`), for listings in errors and tests. */
-export function listPaths(root: H5Group, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const name of childNames(root)) {
-    const n = root.children[name]!;
-    const p = prefix + name;
-    if (n.kind === 'group') out.push(p + '/', ...listPaths(n, p + '/'));
-    else out.push(p);
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
 // `keras.saving`: re-exports only.
 export {
   saveModel, loadModel, saveWeights, loadWeights, modelToJson, modelFromJson, modelFromConfig, modelEnvelope, kerasArchiveBytes, KERAS_VERSION,
+  modelToBytes, weightsToBytes, type ModelSource,
   type LoadModelOptions, type SaveOptions, type LoadWeightsOptions, type SavingModel,
 } from './saving_lib.js';
 export {configToCamel, configToSnake, toCamelKey, toSnakeKey} from './keys.js';

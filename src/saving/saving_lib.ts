@@ -15,33 +15,48 @@
  * const again = await loadModel('mnist.keras');
  * ```
  */
-import {readFileSync, statSync} from 'node:fs';
+import {basename, hasFileSystem, offerDownload, readFileSync, statSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Layer, type ShapeLike} from '../layers/layer.js';
 import * as losses from '../losses/index.js';
 import * as metrics from '../metrics/index.js';
 import * as optimizers from '../optimizers/index.js';
 import {Optimizer} from '../optimizers/optimizer.js';
+import {describeSource, readBytes, type BytesSource} from '../utils/bytes_source.js';
 import {isZip, readZip, writeZip} from '../utils/zip.js';
 import {
   checkClassesKnown, checkSafeMode, envelopeToDisk, envelopeToLegacyDisk, parseJson, readEnvelope, resolveClass,
   type Config, type DeserializeOptions, type Envelope,
 } from './config.js';
-import {h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
+import {checkHdf5Signature, h5Bytes, readH5Bytes, readH5File, writeFileAtomic, writeH5File} from './h5_io.js';
 import {attrString, getGroup, newGroup, setChild, type H5Group} from './h5_tree.js';
+import {compileArgsFromConfig} from './compile_config.js';
 import {configToCamel} from './keys.js';
+import {isBeforeKeras3, withLegacyActivations} from './legacy_semantics.js';
 import {
-  legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy, stateTree,
-  type SaveableModel,
+  isSaveableModel, legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy,
+  stateTree, type SaveableModel,
 } from './weights.js';
 
 /** The Keras version our files declare (the format they follow). */
 export const KERAS_VERSION = '3.10.0';
 
 /** What saving and loading need of a model (models/model.ts implements it). */
+/**
+ * The compile arguments rebuilt from a saved training config: whatever the file held, which
+ * `compile` checks as it checks a user's arguments.
+ */
+interface SavedCompileArgs {
+  optimizer?: unknown;
+  loss?: unknown;
+  metrics?: unknown;
+  weightedMetrics?: unknown;
+  lossWeights?: unknown;
+}
+
 export interface SavingModel extends SaveableModel {
-  // the compile arguments are built from a saved config, so they are typed loosely here
-  compile(args: never): void;
+  // a method (its parameter compared both ways): Model's own compile, with its typed arguments, fits
+  compile(args?: SavedCompileArgs): void;
   readonly trainerState?: {config: object; optimizer: Optimizer | null} | null;
 }
 
@@ -115,26 +130,43 @@ function textOf(bytes: Uint8Array, name: string, source: string): string {
 
 // --- model config out ---------------------------------------------------------------------------------
 
+/** A Sequential as seen from here (models/ sits beside saving/): a layer holding a list of layers. */
+type LayerStack = Layer & {readonly layers: Layer[]; readonly inputShape?: ShapeLike | ShapeLike[]};
+
+function isLayerStack(layer: Layer): layer is LayerStack {
+  return layer.className === 'Sequential' && 'layers' in layer && Array.isArray(layer.layers);
+}
+
+/** Whether `s` is one shape (not a list of shapes). */
+function isShape(s: ShapeLike | ShapeLike[] | null | undefined): s is ShapeLike {
+  return Array.isArray(s) && s.every((d) => d === null || typeof d === 'number');
+}
+
+/** Whether `x` (a model a callback holds, say) can be saved: a layer with layers and `compile`, as models are. */
+export function isSavingModel(x: unknown): x is SavingModel {
+  return isSaveableModel(x) && 'compile' in x && typeof x.compile === 'function';
+}
+
 function layerEnvelope(layer: Layer): Envelope {
-  if (layer.className === 'Sequential' && 'layers' in layer) return sequentialEnvelope(layer as unknown as SavingModel);
+  if (isLayerStack(layer)) return sequentialEnvelope(layer);
   const env: Envelope = {module: 'keras.layers', className: layer.className, config: layer.getConfig(), registeredName: null};
   const build = layer.getBuildConfig();
   if (build && layer.className !== 'InputLayer') env.buildConfig = {inputShape: build.inputShape};
   return env;
 }
 
-function modelInputShape(model: Layer): ShapeLike | null {
+function modelInputShape(model: LayerStack): ShapeLike | null {
   try {
-    const s = (model as unknown as {inputShape?: ShapeLike}).inputShape;
-    if (Array.isArray(s)) return s;
+    const s = model.inputShape;
+    if (isShape(s)) return s;
   } catch {
     // not known yet
   }
   const b = model.buildInputShape;
-  return Array.isArray(b) && !Array.isArray(b[0]) ? (b as unknown as ShapeLike) : null;
+  return isShape(b) ? b : null;
 }
 
-function sequentialEnvelope(model: SavingModel): Envelope {
+function sequentialEnvelope(model: LayerStack): Envelope {
   const shape = modelInputShape(model);
   const layers: Envelope[] = [];
   if (shape) {
@@ -231,7 +263,7 @@ function buildSequential(env: Envelope, options: DeserializeOptions): SavingMode
 }
 
 /** Builds a model from its (canonical) envelope, without weights. */
-export function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {}): SavingModel {
+function modelFromEnvelope(env: Envelope, options: DeserializeOptions = {}): SavingModel {
   checkSafeMode(env, options);
   checkClassesKnown(env, options);
   let model: SavingModel;
@@ -264,46 +296,24 @@ export function modelFromConfig(config: Config, options: DeserializeOptions = {}
   return modelFromEnvelope(readEnvelope(config, source), {...options, source});
 }
 
-const LEGACY_OPTIMIZER_KEYS: Record<string, string | null> = {lr: 'learningRate', decay: null, isLegacyOptimizer: null, jitCompile: null};
-
-function deserializeOptimizer(x: unknown, source: string): Optimizer | null {
-  if (x === null || x === undefined) return null;
-  if (typeof x === 'string') return optimizers.get(x);
-  if (typeof x !== 'object') throw new ValueError(`${source}: invalid optimizer config ${JSON.stringify(x)}`);
-  const env = x as Envelope;
-  const config: Config = {};
-  for (const [k, v] of Object.entries(env.config ?? {})) {
-    const mapped = k in LEGACY_OPTIMIZER_KEYS ? LEGACY_OPTIMIZER_KEYS[k] : k;
-    if (mapped && !(mapped in config && k !== mapped)) config[mapped] = v;
+/**
+ * Compiles `model` from a saved compile/training config. As in Keras, a config that cannot be
+ * understood never prevents loading: the model stays uncompiled, with one warning naming what was
+ * skipped. Returns whether the model was compiled.
+ */
+function compileFrom(model: SavingModel, cc: Config, source: string, options: LoadModelOptions): boolean {
+  const outputNames: unknown = 'outputNames' in model ? model.outputNames : undefined;
+  const {args, skipped} = compileArgsFromConfig(cc, {customObjects: options.customObjects, outputNames: Array.isArray(outputNames) ? outputNames : undefined});
+  if (!skipped.length) {
+    try {
+      model.compile(args);
+      return true;
+    } catch (e) {
+      skipped.push((e as Error).message);
+    }
   }
-  return optimizers.deserialize({className: env.className, config});
-}
-
-function deserializeLossLike(x: unknown, kind: 'loss' | 'metric'): unknown {
-  if (x === null || x === undefined || typeof x === 'string' || typeof x === 'number') return x ?? undefined;
-  if (Array.isArray(x)) return x.map((v) => deserializeLossLike(v, kind));
-  if (typeof x === 'object') {
-    const o = x as Config;
-    if (typeof o['className'] === 'string') return kind === 'loss' ? losses.get(o as never) : metrics.get(o as never);
-    const out: Config = {};
-    for (const [k, v] of Object.entries(o)) out[k] = deserializeLossLike(v, kind);
-    return out;
-  }
-  return x;
-}
-
-function compileFrom(model: SavingModel, cc: Config, source: string): void {
-  const optimizer = deserializeOptimizer(cc['optimizer'] ?? cc['optimizerConfig'], source);
-  const args: Config = {};
-  if (optimizer) args['optimizer'] = optimizer;
-  const loss = deserializeLossLike(cc['loss'], 'loss');
-  if (loss !== undefined) args['loss'] = loss;
-  const m = deserializeLossLike(cc['metrics'], 'metric');
-  if (m !== undefined) args['metrics'] = m;
-  const wm = deserializeLossLike(cc['weightedMetrics'], 'metric');
-  if (wm !== undefined) args['weightedMetrics'] = wm;
-  if (cc['lossWeights'] !== null && cc['lossWeights'] !== undefined) args['lossWeights'] = cc['lossWeights'];
-  (model as unknown as {compile(a: Config): void}).compile(args);
+  warn(`${source}: the saved compile configuration was skipped (${skipped.join('; ')}), so the model was *not* compiled. Compile it manually.`);
+  return false;
 }
 
 // --- .keras -------------------------------------------------------------------------------------------
@@ -328,8 +338,12 @@ export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array>
 async function loadKerasArchive(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
   const zip = openKerasZip(bytes, source);
   const configText = textOf(zip.read('config.json'), 'config.json', source);
-  const env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
-  if (zip.has('metadata.json')) parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`);
+  let env = readEnvelope(parseJson(configText, `${source} (config.json)`), `${source} (config.json)`);
+  if (zip.has('metadata.json')) {
+    const meta = parseJson(textOf(zip.read('metadata.json'), 'metadata.json', source), `${source} (metadata.json)`) as {keras_version?: unknown} | null;
+    // tf.keras 2.13-2.15 also wrote .keras archives
+    if (meta && typeof meta === 'object' && typeof meta.keras_version === 'string' && isBeforeKeras3(meta.keras_version)) env = withLegacyActivations(env);
+  }
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const cc = options.compile === false ? null : (env.compileConfig ?? null);
   // read the weights first: a bad file fails before anything is built
@@ -338,15 +352,15 @@ async function loadKerasArchive(bytes: Uint8Array, source: string, options: Load
   else if (zip.has('model.weights.npz')) throw new ValueError(`${source}: weights stored as model.weights.npz are not supported; re-save with the default (h5) weights format`);
   else throw new ValueError(`${source}: not a valid .keras file: expected a model.weights.h5 member`);
   const model = modelFromEnvelope(env, opts);
-  if (cc) {
-    compileFrom(model, cc, source);
+  const compiled = !!cc && compileFrom(model, cc, source, options);
+  if (compiled) {
     const opt = model.optimizer;
     if (opt && !opt.built && getGroup(tree, 'optimizer/vars') && Object.keys(getGroup(tree, 'optimizer/vars')!.children).length > 2) {
       opt.build(model.trainableWeights);
     }
   }
   if (!model.built) throw new ValueError(`${source}: the model could not be built from its config (no input shape); its weights cannot be loaded`);
-  for (const w of loadStateTree(model, tree, {source, includeOptimizer: !!cc})) warn(w);
+  for (const w of loadStateTree(model, tree, {source, includeOptimizer: compiled})) warn(w);
   return model;
 }
 
@@ -388,7 +402,8 @@ async function loadLegacyModel(tree: H5Group, source: string, options: LoadModel
     }
     throw new ValueError(`${source}: no model config found in the file (not a Keras model file)`);
   }
-  const env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  let env = readEnvelope(parseJson(mc, `${source} (model_config)`), `${source} (model_config)`);
+  if (isBeforeKeras3(attrString(tree.attrs['keras_version']))) env = withLegacyActivations(env);
   const opts: DeserializeOptions = {customObjects: options.customObjects, safeMode: options.safeMode, source};
   const model = modelFromEnvelope(env, opts);
   const mw = getGroup(tree, 'model_weights');
@@ -398,8 +413,7 @@ async function loadLegacyModel(tree: H5Group, source: string, options: LoadModel
   const tc = attrString(tree.attrs['training_config']);
   if (options.compile !== false && tc !== undefined) {
     const training = configToCamel<Config>(parseJson(tc, `${source} (training_config)`));
-    compileFrom(model, training, source);
-    const values = legacyOptimizerValues(tree, source);
+    const values = compileFrom(model, training, source, options) ? legacyOptimizerValues(tree, source) : null;
     const opt = model.optimizer;
     if (values && opt) {
       if (!opt.built) opt.build(model.trainableWeights);
@@ -433,19 +447,61 @@ function checkOverwrite(path: string, overwrite: boolean | undefined): void {
   }
 }
 
-/** `model.save(path)`: `.keras` (default) or legacy `.h5`, written atomically. */
+/**
+ * `model.save(path)`: `.keras` (default) or legacy `.h5`, written atomically. In a web page (no
+ * files) the bytes are offered as a download named after the path's last part.
+ */
 export async function saveModel(model: SavingModel, path: string, options: SaveOptions = {}): Promise<void> {
   if (/\.weights\.h5$/i.test(path)) {
     throw new ValueError(`The filename must not end in \`.weights.h5\` for model.save(); use model.saveWeights('${path}') to save weights only`);
   }
   const format = formatOf(path, options.format);
+  if (!hasFileSystem) return offerDownload(await modelToBytes(model, {...options, format}), basename(path));
   checkOverwrite(path, options.overwrite);
   if (format === 'keras') writeFileAtomic(path, await kerasArchiveBytes(model));
   else await writeH5File(path, legacyModelTree(model, options.includeOptimizer ?? true));
 }
 
-/** `keras.models.load_model(path, {customObjects, compile, safeMode})`. */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<SavingModel> {
+/** The bytes `model.save` would write: a `.keras` archive (default) or a legacy `.h5` file. */
+export async function modelToBytes(model: SavingModel, options: Pick<SaveOptions, 'format' | 'includeOptimizer'> = {}): Promise<Uint8Array> {
+  if ((options.format ?? 'keras') === 'keras') return kerasArchiveBytes(model);
+  return h5Bytes(legacyModelTree(model, options.includeOptimizer ?? true));
+}
+
+/** The bytes `model.saveWeights` would write (Keras 3's `.weights.h5` layout). */
+export function weightsToBytes(model: Layer): Promise<Uint8Array> {
+  return h5Bytes(stateTree(model, {includeOptimizer: false}));
+}
+
+/** What `loadModel` / `loadWeights` read: a path (Node.js), a URL, a File/Blob, or the bytes. */
+export type ModelSource = BytesSource;
+
+/** The model in `bytes`, its format told by its first bytes (zip: `.keras`; HDF5: legacy `.h5`). */
+async function loadModelBytes(bytes: Uint8Array, source: string, options: LoadModelOptions): Promise<SavingModel> {
+  if (bytes.length > MAX_MEMBER) throw new ValueError(`${source}: ${bytes.length} bytes, over the limit of ${MAX_MEMBER}`);
+  if (isZip(bytes)) return loadKerasArchive(bytes, source, options);
+  try {
+    checkHdf5Signature(bytes.subarray(0, 4096), bytes.length, source);
+  } catch {
+    const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new ValueError(
+      `${source}: not a Keras model file: expected a \`.keras\` archive (a zip, starting with "PK") or a legacy \`.h5\` file (HDF5). ` +
+        `Received ${bytes.length} bytes starting with ${head || 'nothing'}`,
+    );
+  }
+  return loadLegacyModel(await readH5Bytes(bytes, {source}), source, options);
+}
+
+/**
+ * `keras.models.load_model(path, {customObjects, compile, safeMode})`; besides a path, a URL (in a
+ * page a string is one), a File/Blob or the file's bytes.
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<SavingModel> {
+  if (typeof source !== 'string' || !hasFileSystem || /^(https?|blob|data):/i.test(source)) {
+    const {bytes, name} = await readBytes(source, {what: 'loadModel'});
+    return loadModelBytes(bytes, name, options);
+  }
+  const path = source;
   let size: number;
   try {
     size = statSync(path).size;
@@ -469,6 +525,7 @@ export async function saveWeights(model: Layer, path: string, options: {overwrit
   if (!/\.weights\.h5$/i.test(path)) {
     throw new ValueError(`The filename must end in \`.weights.h5\`. Received: filepath=${path}`);
   }
+  if (!hasFileSystem) return offerDownload(await weightsToBytes(model), basename(path));
   checkOverwrite(path, options.overwrite);
   await writeH5File(path, stateTree(model, {includeOptimizer: false}));
 }
@@ -483,10 +540,16 @@ export interface LoadWeightsOptions {
  * `model.load_weights(path)`: a Keras 3 `.weights.h5`, a legacy Keras 2 weights `.h5` (by topology,
  * or by name), or the weights of a `.keras` archive.
  */
-export async function loadWeights(model: Layer, path: string, options: LoadWeightsOptions = {}): Promise<void> {
+export async function loadWeights(model: Layer, source: ModelSource, options: LoadWeightsOptions = {}): Promise<void> {
   if (!model.built) throw new ValueError(`Model "${model.name}" must be built before loading weights (call it on data or build(inputShape) first)`);
   let tree: H5Group;
-  if (/\.keras$/i.test(path)) {
+  const path = describeOrPath(source);
+  if (typeof source !== 'string' || !hasFileSystem || /^(https?|blob|data):/i.test(source)) {
+    const {bytes, name} = await readBytes(source, {what: 'loadWeights'});
+    tree = isZip(bytes)
+      ? await readH5Bytes(openKerasZip(bytes, name).read('model.weights.h5'), {source: `${name} (model.weights.h5)`})
+      : await readH5Bytes(bytes, {source: name});
+  } else if (/\.keras$/i.test(path)) {
     const zip = openKerasZip(readFileSync(path), path);
     tree = await readH5Bytes(zip.read('model.weights.h5'), {source: `${path} (model.weights.h5)`});
   } else if (/\.(h5|hdf5)$/i.test(path)) tree = await readH5File(path);
@@ -501,6 +564,10 @@ export async function loadWeights(model: Layer, path: string, options: LoadWeigh
     warnings = loadStateTree(model, tree, {source: path, skipMismatch: options.skipMismatch, includeOptimizer: false});
   }
   for (const w of warnings) warn(w);
+}
+
+function describeOrPath(source: ModelSource): string {
+  return typeof source === 'string' ? source : describeSource(source);
 }
 
 export {Optimizer};

@@ -29,11 +29,16 @@ export interface SaveableModel extends Layer {
   readonly optimizer?: Optimizer | null;
 }
 
+/** Whether `x` (a model a callback holds, say) is a layer with a list of layers, as models are. */
+export function isSaveableModel(x: unknown): x is SaveableModel {
+  return x instanceof Layer && 'layers' in x && Array.isArray(x.layers);
+}
+
 // --- values -------------------------------------------------------------------------------------------
 
 const H5_OF: Partial<Record<DType, H5DType>> = {float32: 'float32', float64: 'float64', int32: 'int32', bool: 'uint8'};
 
-export function variableDataset(v: Variable, asInt64 = false): H5Dataset {
+function variableDataset(v: Variable, asInt64 = false): H5Dataset {
   const t = v.value;
   if (asInt64) return dataset('int64', t.shape, Float64Array.from(t.values as ArrayLike<number>));
   const dt = H5_OF[t.dtype];
@@ -43,7 +48,7 @@ export function variableDataset(v: Variable, asInt64 = false): H5Dataset {
 }
 
 /** A dataset as a tensor of `dtype` (the variable's). */
-export function datasetTensor(d: H5Dataset, dtype: DType, where: string): Tensor {
+function datasetTensor(d: H5Dataset, dtype: DType, where: string): Tensor {
   if (d.dtype === 'string') throw new ValueError(`${where}: expected numbers, found strings`);
   const data = d.data as ArrayLike<number>;
   const src = dtype === 'float32' && d.data instanceof Float32Array ? d.data.slice() : dtype === 'float64' ? Float64Array.from(data) : dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data, (x) => Math.round(x));
@@ -97,7 +102,7 @@ function modelLayers(m: SaveableModel): Layer[] {
 }
 
 /** A layer's own variables: its weights minus its sublayers' (Keras's `_trainable_variables + _non_trainable_variables`). */
-export function ownVariables(obj: Layer): Variable[] {
+function ownVariables(obj: Layer): Variable[] {
   const sub = new Set<Variable>();
   const children = isModel(obj) ? modelLayers(obj) : obj.sublayers;
   for (const l of children) for (const w of l.weights) sub.add(w);
@@ -218,7 +223,7 @@ export function loadStateTree(root: Layer, tree: H5Group, options: LoadStateOpti
 // --- legacy (Keras 2) layout --------------------------------------------------------------------------
 
 /** `name`, or chunked `name0`, `name1`, ... (Keras splits attributes over 64 KiB). */
-export function readChunkedAttr(g: H5Group, name: string): string[] {
+function readChunkedAttr(g: H5Group, name: string): string[] {
   const direct = attrStrings(g.attrs[name]);
   if (direct) return direct;
   const out: string[] = [];
@@ -230,7 +235,7 @@ const ATTR_LIMIT = 64512; // HDF5_OBJECT_HEADER_LIMIT in Keras
 
 /** Writes a list of names as Keras does: one fixed-length string attribute, chunked when too large. */
 export function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
-  const width = Math.max(1, ...values.map((v) => Buffer.byteLength(v, 'utf8')));
+  const width = Math.max(1, ...values.map((v) => utf8Length(v)));
   let chunks = 1;
   while (Math.ceil(values.length / chunks) * width > ATTR_LIMIT) chunks++;
   if (chunks === 1) {
@@ -387,9 +392,25 @@ export function legacyOptimizerGroup(opt: Optimizer): H5Group | null {
 /** Sets optimizer variables from legacy values when they match one to one; otherwise warns. */
 export function setOptimizerFromLegacy(opt: Optimizer, values: H5Dataset[], src: string): string[] {
   const vars = opt.variables;
-  if (values.length !== vars.length || values.some((d, i) => !sameShape(d.shape, vars[i]!.shape))) {
-    return [`${src}: the saved optimizer state (${values.length} arrays) does not match ${opt.className}'s ${vars.length} variables; the optimizer starts fresh`];
+  const matches = (vs: readonly {shape: readonly number[]}[], ds: H5Dataset[]) => vs.length === ds.length && ds.every((d, i) => sameShape(d.shape, vs[i]!.shape));
+  if (matches(vars, values)) {
+    vars.forEach((v, i) => v.assign(datasetTensor(values[i]!, v.dtype, src)));
+    return [];
   }
-  vars.forEach((v, i) => v.assign(datasetTensor(values[i]!, v.dtype, src)));
-  return [];
+  // Keras 2 and tf.keras keep no learning-rate variable: `[iterations] + slots` (Keras 2.2+, tf.keras),
+  // or the slots alone (Keras 2.0-2.1), slots in the same order as ours (all m, then all v)
+  const slots = vars.filter((v) => v.name !== 'iteration' && v.name !== 'learning_rate');
+  const iteration = vars.find((v) => v.name === 'iteration');
+  const withIteration = values.length === slots.length + 1 && values[0]!.shape.length === 0;
+  const slotValues = withIteration ? values.slice(1) : values;
+  if (matches(slots, slotValues)) {
+    slots.forEach((v, i) => v.assign(datasetTensor(slotValues[i]!, v.dtype, src)));
+    if (withIteration && iteration) iteration.assign(datasetTensor(values[0]!, iteration.dtype, src));
+    return [];
+  }
+  return [`${src}: the saved optimizer state (${values.length} arrays) does not match ${opt.className}'s ${vars.length} variables; the optimizer starts fresh`];
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }

@@ -4,7 +4,7 @@ import {ValueError} from '../errors.js';
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
@@ -20,10 +20,6 @@ export function checkDType(dtype: unknown, op: string): DType {
 
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
-}
-
-export function isInt(d: DType): boolean {
-  return d === 'int32';
 }
 
 export function allocate(dtype: DType, size: number): TypedArray {

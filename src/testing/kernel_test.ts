@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type {AnyKernelImpl} from '../backends/backend.js';
 import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js';
 import {backendName, registerBackend, setBackend} from '../backends/registry.js';
-import {KERNELS, type KernelName} from '../kernels/index.js';
+import {loadWasmBackend} from '../backends/wasm/index.js';
+import {KERNELS, type KernelDef, type KernelName} from '../kernels/index.js';
 import {allocate} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 
@@ -24,15 +25,17 @@ export function xorshift32(seed: number): () => number {
 
 /** Fresh outputs of kernel `name` for these inputs, as `execute` allocates them. */
 export function outputsFor(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown): Tensor[] {
-  return KERNELS[name]
-    .infer(inputs as never, attrs as never)
+  // the kernel as the untyped contract: tests pass inputs by name, as backends receive them
+  const def: KernelDef<any, any> = KERNELS[name];
+  return def
+    .infer(inputs, attrs)
     .map((m) => new Tensor(m.shape, m.dtype, allocate(m.dtype, m.shape.reduce((a, b) => a * b, 1))));
 }
 
 /** Runs `impl` (a backend's implementation of `name`) into fresh outputs; fails if it declines. */
 export function runImpl(name: KernelName, impl: AnyKernelImpl, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, label: string = name): Tensor[] {
   const outs = outputsFor(name, inputs, attrs);
-  assert.notEqual(impl(inputs as never, attrs as never, outs), false, `${label} declined`);
+  assert.notEqual(impl(inputs, attrs, outs), false, `${label} declined`);
   return outs;
 }
 
@@ -41,13 +44,15 @@ export function runImpl(name: KernelName, impl: AnyKernelImpl, inputs: Record<st
  * install`); prints one `# SKIP` line naming `what` when it is absent.
  */
 export function nativeForTests(what: string): {native: NativeBackend | null; skip: string | false} {
-  const loaded = loadNativeBackend();
+  // KERAS_BACKEND=wasm runs the compiled kernels' tests on the WebAssembly build of the same sources
+  const wasm = process.env['KERAS_BACKEND'] === 'wasm';
+  const loaded = wasm ? loadWasmBackend() : loadNativeBackend();
   if (typeof loaded === 'string') {
-    const skip = `native addon not built: ${loaded}`;
+    const skip = `${wasm ? 'wasm kernels' : 'native addon'} not built: ${loaded}`;
     console.log(`# SKIP ${what}: ${skip}`);
     return {native: null, skip};
   }
-  return {native: loaded as NativeBackend, skip: false};
+  return {native: loaded, skip: false};
 }
 
 /**
@@ -58,7 +63,7 @@ export function forEachIsa(native: NativeBackend, body: (isa: string) => void): 
   const best = native.isa;
   const seen: string[] = [];
   try {
-    for (const isa of ['avx512', 'avx2', 'neon', 'scalar']) {
+    for (const isa of new Set(['avx512', 'avx2', 'neon', 'scalar', best])) {
       if (!native.addon.forceIsa(isa)) continue;
       seen.push(isa);
       body(isa);

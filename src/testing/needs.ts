@@ -18,16 +18,16 @@ import {fileURLToPath} from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** True when the suite runs as CI (`CI=true`, as CI services set it). */
-export const IN_CI = ['true', '1', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
+const IN_CI = ['true', '1', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
 
 /** Debian's dataset-fashion-mnist; `KERAS_TS_FASHION_DIR` points elsewhere (e.g. at nothing, to see the failure). */
 export const FASHION_DIR = process.env['KERAS_TS_FASHION_DIR'] ?? '/usr/share/datasets/fashion-mnist';
 export const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'] as const;
-export const FASHION_HOW = 'apt-get install dataset-fashion-mnist, or KERAS_TS_FASHION_DIR=<folder with the four .gz files>';
+const FASHION_HOW = 'apt-get install dataset-fashion-mnist, or KERAS_TS_FASHION_DIR=<folder with the four .gz files>';
 
 /** The Python-Keras files of ../shared/fixtures/keras (MANIFEST.md there); `KERAS_TS_FIXTURES` points elsewhere. */
 export const KERAS_FIXTURES = process.env['KERAS_TS_FIXTURES'] ?? join(ROOT, '..', 'shared', 'fixtures', 'keras');
-export const KERAS_FIXTURES_HOW = 'the shared fixtures folder beside the repository (../shared/fixtures/keras), or KERAS_TS_FIXTURES=<folder>';
+const KERAS_FIXTURES_HOW = 'the shared fixtures folder beside the repository (../shared/fixtures/keras), or KERAS_TS_FIXTURES=<folder>';
 
 const reported = new Set<string>();
 

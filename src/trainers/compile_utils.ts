@@ -36,7 +36,7 @@ export function getMetric(identifier: MetricSpec, yTrue: Tensor, yPred: Tensor):
   } else {
     obj = metricsModule.get(identifier);
   }
-  const name = typeof identifier === 'string' ? identifier : obj instanceof Metric ? obj.name : fnName(obj as never);
+  const name = typeof identifier === 'string' ? identifier : obj instanceof Metric ? obj.name : fnName(obj);
   const metric = obj instanceof Metric ? obj : new MeanMetricWrapper(obj);
   metric.name = name;
   return metric;
@@ -55,10 +55,25 @@ export function getLoss(identifier: LossSpec, yTrue: Tensor, yPred: Tensor): Los
   return new LossFunctionWrapper(obj as LossFn, {name});
 }
 
+/** The string identifiers in a loss or metric spec (a name, a list, lists of lists, an object by output). */
+function stringIdentifiers(spec: unknown): string[] {
+  if (typeof spec === 'string') return [spec];
+  if (Array.isArray(spec)) return spec.flatMap(stringIdentifiers);
+  if (spec && typeof spec === 'object' && Object.getPrototypeOf(spec) === Object.prototype && !('className' in spec)) {
+    return Object.values(spec).flatMap(stringIdentifiers);
+  }
+  return [];
+}
+
+/** Names resolved from the shapes of the first batch, known before any data. */
+const SHAPE_DEPENDENT_LOSSES = ['crossentropy', 'ce'];
+const SHAPE_DEPENDENT_METRICS = ['accuracy', 'acc', 'crossentropy', 'ce'];
+
 /** The losses of `compile`, one per output, weighted and summed. */
 export class CompileLoss {
   built = false;
-  private flat: {loss: Loss; weight: number | null; name: string}[] = [];
+  /** One entry per output that has a loss; `index` is the output's position. */
+  private flat: {loss: Loss; weight: number | null; name: string; index: number}[] = [];
   /** Per-output loss trackers, when there are several outputs (named `{output}_loss`). */
   readonly metrics: Mean[] = [];
 
@@ -66,7 +81,10 @@ export class CompileLoss {
     readonly userLoss: LossSpec | (LossSpec | null)[] | Record<string, LossSpec | null>,
     readonly lossWeights: number | number[] | Record<string, number> | null = null,
     readonly outputNames: string[] | null = null,
-  ) {}
+  ) {
+    // an unknown name fails in compile, naming the valid ones, rather than at the first batch
+    for (const id of stringIdentifiers(userLoss)) if (!SHAPE_DEPENDENT_LOSSES.includes(id.toLowerCase())) lossesModule.get(id);
+  }
 
   build(yTrue: Tensor[], yPred: Tensor[]): void {
     const n = yPred.length;
@@ -97,8 +115,7 @@ export class CompileLoss {
       if (!yTrue[i]) throw new ValueError(`No target (y) was given for output ${i}, which has a loss`);
       const loss = getLoss(s, yTrue[i]!, yPred[i]!);
       const name = n > 1 && this.outputNames ? this.outputNames[i]! : loss.name;
-      this.flat.push({loss, weight: weights[i] ?? null, name});
-      (this.flat[this.flat.length - 1] as unknown as {index: number}).index = i;
+      this.flat.push({loss, weight: weights[i] ?? null, name, index: i});
     });
     if (this.flat.length > 1) for (const f of this.flat) this.metrics.push(new Mean({name: `${f.name}_loss`}));
     this.built = true;
@@ -109,7 +126,7 @@ export class CompileLoss {
     if (!this.built) this.build(yTrue, yPred);
     let total: Tensor | null = null;
     this.flat.forEach((f, k) => {
-      const i = (f as unknown as {index: number}).index;
+      const i = f.index;
       const sw = sampleWeight ? (sampleWeight[i] ?? sampleWeight[0] ?? null) : null;
       let value = f.loss.apply(yTrue[i]!, yPred[i]!, sw);
       if (this.metrics[k]) this.metrics[k]!.updateState(value, yPred[i]!.shape[0]);
@@ -135,6 +152,7 @@ export class CompileMetrics {
       if (m !== null && m !== undefined && typeof m !== 'object') {
         throw new ValueError(`Expected \`${arg}\` argument to be a list, tuple, or dict. Received instead: ${arg}=${String(m)} of type ${typeof m}`);
       }
+      for (const id of stringIdentifiers(m)) if (!SHAPE_DEPENDENT_METRICS.includes(id.toLowerCase())) metricsModule.get(id);
     }
   }
 

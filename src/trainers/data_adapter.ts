@@ -15,14 +15,35 @@ export type ArrayData = Tensor | TypedArray | NestedArray;
 /** One input or several (a list, for models with several inputs/outputs). */
 export type Data = ArrayData | ArrayData[];
 
+/** One input's or target's batch, or a list of them (several inputs or outputs). */
+export type StepTensors = Tensor | Tensor[];
+/** What `trainStep` / `testStep` / `predictStep` receive: `[x]`, `[x, y]` or `[x, y, sampleWeight]`. */
+export type StepData = [x: StepTensors, y?: StepTensors | null, sampleWeight?: StepTensors | null];
+
 function isTypedArray(x: unknown): x is TypedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+/** Whether `x` is array data (a tensor, a typed array or an array), as opposed to a stream of batches. */
+export function isArrayData(x: unknown): boolean {
+  return x instanceof Tensor || isTypedArray(x) || Array.isArray(x) || typeof x === 'number' || typeof x === 'boolean' || x instanceof Variable;
+}
+
+/** Keras's `unpack_x_y_sample_weight`: `[x, y, sampleWeight]` from a step's data (missing ones null). */
+export function unpackXYSampleWeight(data: StepData | StepTensors): [StepTensors, StepTensors | null, StepTensors | null] {
+  if (data instanceof Tensor) return [data, null, null];
+  if (!Array.isArray(data) || data.length < 1 || data.length > 3) {
+    throw new ValueError(`Data is expected to be in format \`x\`, \`[x]\`, \`[x, y]\`, or \`[x, y, sampleWeight]\`, found: ${Array.isArray(data) ? `an array of length ${data.length}` : typeof data}`);
+  }
+  const [x, y, sw] = data as StepData;
+  return [x, y ?? null, sw ?? null];
 }
 
 /** Converts one array-like to a tensor (typed arrays are 1-D; nested arrays keep their shape). */
 export function toTensorData(x: ArrayData, what: string): Tensor {
   if (x instanceof Tensor) return x;
-  if ((x as unknown) instanceof Variable) return (x as unknown as Variable).value;
+  const v: unknown = x;
+  if (v instanceof Variable) return v.value;
   if (isTypedArray(x)) return tensor(x);
   if (Array.isArray(x) || typeof x === 'number' || typeof x === 'boolean') {
     return tensor(x as NestedArray, undefined, typeof x === 'boolean' ? 'bool' : undefined);
@@ -119,6 +140,8 @@ export interface Batch {
   y: Tensor[] | null;
   sampleWeight: Tensor[] | null;
   size: number;
+  /** The batch as the steps receive it (one tensor per part unless the model takes lists). */
+  data: StepData;
 }
 
 /** Iterates over `(begin, end, batch)` for one epoch; call `onEpochEnd` between epochs. */
@@ -129,9 +152,9 @@ export class EpochIterator {
   private epoch = 0;
 
   constructor(
-    private readonly x: Tensor[],
-    private readonly y: Tensor[] | null,
-    private readonly sampleWeight: Tensor[] | null,
+    readonly x: Tensor[],
+    readonly y: Tensor[] | null,
+    readonly sampleWeight: Tensor[] | null,
     {batchSize = 32, stepsPerEpoch = null, shuffle = false}: {batchSize?: number | null; stepsPerEpoch?: number | null; shuffle?: boolean | 'batch'} = {},
   ) {
     this.numSamples = checkDataCardinality(x, y, sampleWeight);
@@ -163,12 +186,10 @@ export class EpochIterator {
       } else {
         take = (t) => sliceRows(t, start, stop);
       }
-      const batch: Batch = {
-        x: this.x.map(take),
-        y: this.y ? this.y.map(take) : null,
-        sampleWeight: this.sampleWeight ? this.sampleWeight.map(take) : null,
-        size: stop - start,
-      };
+      const x = this.x.map(take), y = this.y ? this.y.map(take) : null, sw = this.sampleWeight ? this.sampleWeight.map(take) : null;
+      const pack = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ts);
+      const data: StepData = y ? (sw ? [pack(x), pack(y), pack(sw)] : [pack(x), pack(y)]) : [pack(x)];
+      const batch: Batch = {x, y, sampleWeight: sw, size: stop - start, data};
       yield [step, step, batch];
     }
     this.epoch++;

@@ -1,25 +1,30 @@
 /**
- * The training loop of `Model` (Keras 3's `Trainer`): `compile` state, the train/test/predict steps
- * and `fit` / `evaluate` / `predict` over array data, yielding to the event loop between batches.
+ * The training loop of `Model` (Keras 3's `Trainer`): `compile` state, the default train / test /
+ * predict steps (which `Model` subclasses override), and `fit` / `evaluate` / `predict` over arrays
+ * or streams of batches (epoch_iterator.ts), yielding to the event loop between batches.
  */
 import {GradientTape} from '../gradients/tape.js';
 import {noGrad} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
-import {Callback, isThenable, type Logs} from '../callbacks/callback.js';
+import {isThenable, type Callback, type CallbackModel, type HookResult, type Logs} from '../callbacks/callback.js';
 import {CallbackList} from '../callbacks/callback_list.js';
-import {activeDataParallel} from '../distribution/state.js';
 import type {History} from '../callbacks/history.js';
+import {activeDataParallel} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
-import {Mean, Metric} from '../metrics/metric.js';
+import {Mean, type Metric} from '../metrics/metric.js';
 import * as ops from '../ops/index.js';
 import {toFloat} from '../ops/core.js';
 import * as optimizers from '../optimizers/index.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
-import {Tensor} from '../tensor/tensor.js';
+import type {ShapeLike} from '../layers/input_spec.js';
+import {Tensor, zeros} from '../tensor/tensor.js';
 import {CompileLoss, CompileMetrics, type LossSpec, type MetricSpec} from './compile_utils.js';
 import {
-  checkDataCardinality, classWeightToSampleWeights, EpochIterator, toTensorList, trainValidationSplit, type Data,
+  checkDataCardinality, classWeightToSampleWeights, EpochIterator, sliceRows, toTensorList, trainValidationSplit, unpackXYSampleWeight,
+  type Batch, type Data, type StepData, type StepTensors,
 } from './data_adapter.js';
+import {ArraySource, isStream, StreamSource, type BatchSource, type Stream} from './epoch_iterator.js';
+import {yieldToEventLoop} from '../platform/index.js';
 
 export interface CompileArgs {
   optimizer?: optimizers.OptimizerIdentifier;
@@ -40,7 +45,8 @@ export interface FitArgs {
   verbose?: Verbose;
   callbacks?: Callback[];
   validationSplit?: number;
-  validationData?: [Data, Data] | [Data, Data, Data] | null;
+  /** `[x, y]`, `[x, y, sampleWeight]`, or a stream of such batches (iterable, generator, PyDataset). */
+  validationData?: [Data, Data] | [Data, Data, Data] | Stream | null;
   shuffle?: boolean | 'batch';
   classWeight?: Record<number, number> | null;
   sampleWeight?: Data | null;
@@ -67,8 +73,24 @@ export interface PredictArgs {
   callbacks?: Callback[];
 }
 
-/** What the loop needs from the model (models/model.ts implements it). */
-export interface TrainerModel {
+/** What a step returns: metric values by name (tensors or numbers). */
+export type StepLogs = Record<string, Tensor | number>;
+
+/** `computeLoss`'s arguments, as Keras 3's `compute_loss(x, y, y_pred, sample_weight, training)`. */
+export interface ComputeLossArgs {
+  x?: StepTensors | null;
+  y?: StepTensors | null;
+  yPred?: StepTensors | null;
+  sampleWeight?: StepTensors | null;
+  training?: boolean;
+}
+
+/**
+ * What the loop needs from the model (models/model.ts implements it). The steps are the model's
+ * methods, so a subclass overrides `trainStep` / `testStep` / `predictStep`, `computeLoss`,
+ * `computeMetrics` or the `metrics` getter, as in Keras 3.
+ */
+export interface TrainerModel extends CallbackModel {
   name: string;
   trainableWeights: Variable[];
   /** Every weight, trainable or not (DataParallel broadcasts them at the start of `fit`). */
@@ -88,7 +110,16 @@ export interface TrainerModel {
   setWeights(w: Tensor[]): void;
   /** Builds the model from the shapes of the first batch, if it is not built. */
   buildFromData(x: Tensor[]): void;
+  computeOutputShape(inputShape: ShapeLike | ShapeLike[]): ShapeLike | ShapeLike[];
   trainerState: TrainerState | null;
+  readonly metrics: Metric[];
+  resetMetrics(): void;
+  trainStep(data: StepData): StepLogs;
+  testStep(data: StepData): StepLogs;
+  predictStep(data: StepData): StepTensors;
+  computeLoss(args: ComputeLossArgs): Tensor;
+  computeMetrics(x: StepTensors | null, y: StepTensors | null, yPred: StepTensors | null, sampleWeight?: StepTensors | null): StepLogs;
+  getMetricsResult(): Logs;
 }
 
 /** The state `compile` creates. */
@@ -128,16 +159,21 @@ export function modelMetrics(model: TrainerModel): Metric[] {
   return [s.lossTracker, ...(s.compileMetrics?.metrics ?? []), ...(s.compileLoss?.metrics ?? [])];
 }
 
-function resetMetrics(model: TrainerModel): void {
-  for (const m of modelMetrics(model)) m.resetState();
-}
-
-/** Keras's `get_metrics_result`: every metric's value, as numbers. */
-function metricsResult(model: TrainerModel): Record<string, number> {
-  const s = model.trainerState!;
-  const out: Record<string, Tensor> = {loss: s.lossTracker.result()};
-  if (s.compileMetrics?.built) Object.assign(out, s.compileMetrics.result());
-  for (const m of s.compileLoss?.metrics ?? []) out[m.name] = m.result();
+/**
+ * Keras's `get_metrics_result`: the value of every metric in `model.metrics`, as numbers; the
+ * compiled metrics under their compiled names (`weighted_...` when a name is taken).
+ */
+export function metricsResult(model: TrainerModel): Logs {
+  const cm = model.trainerState?.compileMetrics ?? null;
+  const compiled = new Set<Metric>(cm?.metrics ?? []);
+  const out: Record<string, Tensor> = {};
+  let compiledDone = false;
+  for (const m of model.metrics) {
+    if (compiled.has(m)) {
+      if (!compiledDone && cm!.built) Object.assign(out, cm!.result());
+      compiledDone = true;
+    } else out[m.name] = m.result();
+  }
   return pythonifyLogs(out);
 }
 
@@ -151,13 +187,25 @@ export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
   return out;
 }
 
-/** The model's loss: compiled losses plus regularization and `addLoss` losses. */
-function computeLoss(model: TrainerModel, y: Tensor[] | null, yPred: Tensor[], sw: Tensor[] | null): Tensor {
-  const s = model.trainerState!;
+/** Keras's `_get_metrics_result_or_logs`: the metrics' values when the step reported the same names. */
+function metricsResultOrLogs(model: TrainerModel, logs: Logs | null): Logs {
+  const m = metricsResult(model);
+  if (!logs) return m;
+  const a = Object.keys(logs), b = Object.keys(m);
+  return a.length === b.length && a.every((k) => k in m) ? m : logs;
+}
+
+const asList = (t: StepTensors | null | undefined): Tensor[] | null => (t === null || t === undefined ? null : Array.isArray(t) ? t : [t]);
+const asStructure = (ts: Tensor[]): StepTensors => (ts.length === 1 ? ts[0]! : ts);
+
+/** The default `computeLoss`: compiled losses plus regularization and `addLoss` losses. */
+export function computeLoss(model: TrainerModel, {y = null, yPred = null, sampleWeight = null}: ComputeLossArgs): Tensor {
+  const s = requireCompiled(model);
   const losses: Tensor[] = [];
   if (s.compileLoss) {
     if (!y) throw new ValueError('The model has a loss but `y` was not provided. Pass targets to `fit` / `evaluate`.');
-    const l = s.compileLoss.call(y, yPred, sw);
+    if (!yPred) throw new ValueError('computeLoss: `yPred` was not provided.');
+    const l = s.compileLoss.call(asList(y)!, asList(yPred)!, asList(sampleWeight));
     if (l) losses.push(l);
   }
   for (const l of model.losses) losses.push(ops.sum(toFloat(l)));
@@ -165,72 +213,104 @@ function computeLoss(model: TrainerModel, y: Tensor[] | null, yPred: Tensor[], s
   return losses.length === 1 ? losses[0]! : losses.reduce((a, b) => ops.add(a, b));
 }
 
-function updateMetrics(model: TrainerModel, y: Tensor[] | null, yPred: Tensor[], sw: Tensor[] | null): void {
-  const cm = model.trainerState!.compileMetrics;
-  if (cm && y) cm.updateState(y, yPred, sw);
+/** The default `computeMetrics`: updates the compiled metrics, returns every metric's value. */
+export function computeMetrics(model: TrainerModel, y: StepTensors | null, yPred: StepTensors | null, sampleWeight: StepTensors | null): StepLogs {
+  const cm = model.trainerState?.compileMetrics;
+  if (cm && y && yPred) noGrad(() => cm.updateState(asList(y)!, asList(yPred)!, asList(sampleWeight)));
+  return model.getMetricsResult();
 }
 
-/**
- * One optimizer step on one batch; returns the running metric values (a Promise of them under
- * `keras.distribution.DataParallel` with several processes, where the gradients cross processes).
- */
-export function trainStep(model: TrainerModel, x: Tensor[], y: Tensor[] | null, sw: Tensor[] | null): Logs | Promise<Logs> {
+function batchSizeOf(x: StepTensors): number {
+  const first = asList(x)![0];
+  return first && first.rank > 0 ? first.shape[0]! : 1;
+}
+
+/** The optimizer update the default `trainStep` left pending under DataParallel (gradients crossing processes). */
+let pendingUpdate: Promise<void> | null = null;
+
+async function awaitPendingUpdate(): Promise<void> {
+  const p = pendingUpdate;
+  pendingUpdate = null;
+  if (p) await p;
+}
+
+type DP = NonNullable<ReturnType<typeof activeDataParallel>>;
+
+/** distribution: this process's rows of each batch of an array source (streams are refused before). */
+async function* shardedEpoch(dp: DP, source: BatchSource): AsyncGenerator<Batch, void, undefined> {
+  for (const [, , b] of dp.shard((source as ArraySource).iterator)) yield {...b, data: stepData(b.x, b.y, b.sampleWeight)};
+}
+
+function refuseStreamUnderDataParallel(dp: DP | null, what: string, ...xs: unknown[]): void {
+  if (dp && xs.some((x) => x !== null && x !== undefined && isStream(x as Data | Stream))) {
+    throw new ValueError(
+      `${what}: keras.distribution.DataParallel splits arrays (Tensors) by process; a generator, an iterable or a PyDataset is not supported with several processes. Pass arrays, or shard the stream yourself and train without a distribution.`,
+    );
+  }
+}
+
+/** The default `trainStep`: forward under a tape, loss, one optimizer update, metrics. */
+export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   const s = requireCompiled(model);
-  model.buildFromData(x);
+  const [x, y, sw] = unpackXYSampleWeight(data);
+  const xs = asList(x)!;
+  model.buildFromData(xs);
   const trainable = model.trainableWeights;
   const tape = new GradientTape();
-  model.clearCallLosses();
-  let yPred: Tensor[] = [];
+  let yPred!: StepTensors;
   let loss!: Tensor;
   tape.run(() => {
-    yPred = model.forward(x, true);
-    loss = computeLoss(model, y, yPred, sw);
+    yPred = asStructure(model.forward(xs, true));
+    loss = model.computeLoss({x, y, yPred, sampleWeight: sw, training: true});
     if (s.optimizer) loss = s.optimizer.scaleLoss(loss);
   });
-  s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, x[0]!.shape[0]!);
+  s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
   if (trainable.length) {
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
     // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
-    // while the backward pass goes on, before the update (src/distribution/gradient_reducer.ts)
+    // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
+    // (pendingUpdate) before the next step, and the metrics below do not depend on it
     const reducer = activeDataParallel()?.gradientReducer();
     const grads = tape.gradient(loss, trainable, reducer?.outputGradient(loss), reducer?.onGradient);
     if (reducer) {
       const opt = s.optimizer;
-      return reducer.reduced(grads).then((g) => {
-        opt.apply(g, trainable);
-        noGrad(() => updateMetrics(model, y, yPred, sw));
-        return metricsResult(model);
-      });
-    }
-    s.optimizer.apply(grads, trainable);
+      pendingUpdate = reducer.reduced(grads).then((g) => opt.apply(g, trainable));
+    } else s.optimizer.apply(grads, trainable);
   } else {
     console.warn('The model does not have any trainable weights.');
   }
-  noGrad(() => updateMetrics(model, y, yPred, sw));
-  return metricsResult(model);
+  return model.computeMetrics(x, y, yPred, sw);
 }
 
-export function testStep(model: TrainerModel, x: Tensor[], y: Tensor[] | null, sw: Tensor[] | null): Logs {
-  requireCompiled(model);
+/** The default `testStep`: forward in inference mode, loss, metrics. */
+export function testStep(model: TrainerModel, data: StepData): StepLogs {
+  const s = requireCompiled(model);
+  const [x, y, sw] = unpackXYSampleWeight(data);
   return noGrad(() => {
-    model.buildFromData(x);
-    model.clearCallLosses();
-    const yPred = model.forward(x, false);
-    const loss = computeLoss(model, y, yPred, sw);
-    model.trainerState!.lossTracker.updateState(loss, x[0]!.shape[0]!);
-    updateMetrics(model, y, yPred, sw);
-    return metricsResult(model);
+    const xs = asList(x)!;
+    model.buildFromData(xs);
+    const yPred = asStructure(model.forward(xs, false));
+    const loss = model.computeLoss({x, y, yPred, sampleWeight: sw, training: false});
+    s.lossTracker.updateState(loss, batchSizeOf(x));
+    return model.computeMetrics(x, y, yPred, sw);
   });
 }
 
-export function predictStep(model: TrainerModel, x: Tensor[]): Tensor[] {
+/** The default `predictStep`: the model's outputs in inference mode. */
+export function predictStep(model: TrainerModel, data: StepData): StepTensors {
+  const [x] = unpackXYSampleWeight(data);
   return noGrad(() => {
-    model.buildFromData(x);
-    return model.forward(x, false);
+    const xs = asList(x)!;
+    model.buildFromData(xs);
+    return asStructure(model.forward(xs, false));
   });
 }
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const tick = yieldToEventLoop;
+
+async function hook(r: HookResult): Promise<void> {
+  if (isThenable(r)) await r;
+}
 
 function resolveVerbose(v: Verbose | undefined): number {
   return v === undefined || v === 'auto' ? 1 : v;
@@ -254,134 +334,200 @@ function sampleWeightsFor(y: Tensor[] | null, sw: Data | null | undefined, class
   return out;
 }
 
-export async function fit(model: TrainerModel, x: Data, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
-  requireCompiled(model);
-  const {batchSize = 32, epochs = 1, validationSplit = 0, shuffle = true, initialEpoch = 0, validationFreq = 1} = args;
-  let xs = toTensorList(x, 'x');
-  if (!xs) throw new ValueError('fit: `x` must be provided');
-  let ys = toTensorList(y ?? null, 'y');
-  let sws = sampleWeightsFor(ys, args.sampleWeight, args.classWeight);
-  checkDataCardinality(xs, ys, sws);
-  let valData: [Tensor[], Tensor[] | null, Tensor[] | null] | null = null;
-  if (validationSplit && !args.validationData) {
-    const [train, val] = trainValidationSplit([xs, ys, sws], validationSplit);
-    [xs, ys, sws] = [train[0]!, train[1]!, train[2]!];
-    valData = [val[0]!, val[1]!, val[2]!];
+/** A streamed batch with `classWeight` turned into its sample weights. */
+function withClassWeight(batch: Batch, classWeight: Record<number, number> | null | undefined): Batch {
+  if (!classWeight || !batch.y) return batch;
+  const sw = sampleWeightsFor(batch.y, null, classWeight)!;
+  return {...batch, sampleWeight: sw, data: [batch.data[0], batch.data[1] ?? null, sw[0]!]};
+}
+
+/** Refuses arguments Keras accepts with arrays only, for a stream. */
+function checkStreamArgs(what: string, y: unknown, args: {sampleWeight?: unknown; validationSplit?: number}): void {
+  if (y !== null && y !== undefined) {
+    throw new ValueError(`${what}: the \`y\` argument is not supported when \`x\` is a generator, an iterable or a PyDataset; yield \`[x, y]\` batches instead.`);
   }
-  if (args.validationData) {
-    const [vx, vy, vsw] = args.validationData as [Data, Data, Data | undefined];
-    valData = [toTensorList(vx, 'validation_data x')!, toTensorList(vy, 'validation_data y'), toTensorList(vsw ?? null, 'validation_data sample_weight')];
+  if (args.sampleWeight !== null && args.sampleWeight !== undefined) {
+    throw new ValueError(`${what}: the \`sampleWeight\` argument is not supported when \`x\` is a generator, an iterable or a PyDataset; yield \`[x, y, sampleWeight]\` batches instead.`);
   }
-  const iterator = new EpochIterator(xs, ys, sws, {batchSize, stepsPerEpoch: args.stepsPerEpoch ?? null, shuffle});
-  const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
-  dp?.checkBatchSize(batchSize ?? 32);
-  if (valData) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
-  // build the model and the optimizer before the first step (Keras's `_symbolic_build`)
-  model.buildFromData(xs.map((t) => t));
+  if (args.validationSplit) {
+    throw new ValueError(`${what}: \`validationSplit\` is only supported for Tensors or arrays, not for a generator, an iterable or a PyDataset. Pass \`validationData\` instead.`);
+  }
+}
+
+function arraySource(x: Data, y: Data | null | undefined, sw: Tensor[] | null, what: string, batchSize: number | null | undefined, steps: number | null | undefined, shuffle: boolean | 'batch'): ArraySource {
+  const xs = toTensorList(x, 'x');
+  if (!xs) throw new ValueError(`${what}: \`x\` must be provided`);
+  const ys = toTensorList(y ?? null, 'y');
+  return new ArraySource(new EpochIterator(xs, ys, sw, {batchSize: batchSize ?? 32, stepsPerEpoch: steps ?? null, shuffle}));
+}
+
+const RAN_OUT =
+  'Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least ' +
+  '`stepsPerEpoch * epochs` batches. You may need to make your generator repeat (loop over the data) or pass `stepsPerEpoch`.';
+
+/**
+ * Keras's `_symbolic_build`: builds the model, the compiled losses and metrics (so `model.metrics`
+ * lists them before the first step) and the optimizer from the first batch, before any step runs.
+ * A model whose `trainStep` is its own and that compiled no loss or metric builds what it uses itself.
+ */
+function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean): void {
   const s = model.trainerState!;
-  if (s.optimizer && !s.optimizer.built) s.optimizer.build(model.trainableWeights);
+  const cm = s.compileMetrics, cl = s.compileLoss;
+  const needCompiled = (cm !== null && !cm.built) || (cl !== null && !cl.built);
+  if (!defaultStep && !needCompiled) return;
+  model.buildFromData(first.x);
+  if (needCompiled && first.y) {
+    // placeholders of the outputs' shapes (one row): the model's layers are not called, as Keras's symbolic build
+    const inShapes = first.x.map((t) => [null, ...t.shape.slice(1)]);
+    const out = model.computeOutputShape(inShapes.length === 1 ? inShapes[0]! : inShapes);
+    const outShapes = (Array.isArray(out[0]) ? out : [out]) as (number | null)[][];
+    const yPred = outShapes.map((sh) => zeros(sh.map((d) => d ?? 1)));
+    const y = first.y.map((t) => sliceRows(t, 0, Math.min(1, t.shape[0]!)));
+    if (cm && !cm.built) cm.build(y, yPred);
+    if (cl && !cl.built) cl.build(y, yPred);
+  }
+  if (defaultStep && s.optimizer && !s.optimizer.built) s.optimizer.build(model.trainableWeights);
+}
+
+export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
+  const s = requireCompiled(model);
+  const {batchSize = 32, epochs = 1, validationSplit = 0, shuffle = true, initialEpoch = 0, validationFreq = 1} = args;
+  const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
+  refuseStreamUnderDataParallel(dp, 'fit', x, args.validationData && !Array.isArray(args.validationData) ? args.validationData : null);
+  dp?.checkBatchSize(batchSize ?? 32);
+  if (args.validationData || validationSplit) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
+  let train: BatchSource;
+  let val: BatchSource | null = null;
+  if (isStream(x)) {
+    checkStreamArgs('fit', y, args);
+    train = new StreamSource(x, 'fit', args.stepsPerEpoch ?? null, false, shuffle !== false);
+  } else {
+    let xs = toTensorList(x, 'x');
+    if (!xs) throw new ValueError('fit: `x` must be provided');
+    let ys = toTensorList(y ?? null, 'y');
+    let sws = sampleWeightsFor(ys, args.sampleWeight, args.classWeight);
+    checkDataCardinality(xs, ys, sws);
+    if (validationSplit && !args.validationData) {
+      const [t, v] = trainValidationSplit([xs, ys, sws], validationSplit);
+      [xs, ys, sws] = [t[0]!, t[1]!, t[2]!];
+      val = new ArraySource(new EpochIterator(v[0]!, v[1]!, v[2]!, {batchSize: args.validationBatchSize ?? batchSize, stepsPerEpoch: args.validationSteps ?? null}));
+    }
+    train = new ArraySource(new EpochIterator(xs, ys, sws, {batchSize, stepsPerEpoch: args.stepsPerEpoch ?? null, shuffle}));
+  }
+  const vd = args.validationData;
+  if (vd) {
+    if (Array.isArray(vd)) {
+      const [vx, vy, vsw] = vd;
+      val = arraySource(vx, vy, toTensorList(vsw ?? null, 'validation_data sample_weight'), 'validation_data', args.validationBatchSize ?? batchSize, args.validationSteps, false);
+    } else val = new StreamSource(vd, 'validation_data', args.validationSteps ?? null);
+  }
+  const first = await train.peek();
+  if (!first) throw new ValueError('fit: the training data is empty: the first epoch has no batch.');
+  symbolicBuild(model, withClassWeight(first, args.classWeight), usesDefaultTrainStep(model));
   const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
   const callbacks = new CallbackList(args.callbacks ?? [], {
-    addHistory: true, addProgbar: verbose !== 0, model: model as never, verbose, epochs, steps: iterator.numBatches,
+    addHistory: true, addProgbar: verbose !== 0, model, verbose, epochs, steps: train.numBatches,
   });
   model.stopTraining = false;
   let trainingLogs: Logs = {};
   // a callback may set the starting epoch in onTrainBegin (BackupAndRestore), as Keras reads it there
   model.initialEpoch = null;
-  let r = callbacks.onTrainBegin();
-  if (isThenable(r)) await r;
+  await hook(callbacks.onTrainBegin());
   let startEpoch = model.initialEpoch ?? initialEpoch;
   model.initialEpoch = null;
   // distribution: rank 0's weights, optimizer state and starting epoch (after a restore) to every rank
   if (dp) startEpoch = await dp.broadcastTrainingState([...(model.weights ?? model.trainableWeights), ...(s.optimizer?.variables ?? [])], startEpoch);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
-    resetMetrics(model);
-    r = callbacks.onEpochBegin(epoch);
-    if (isThenable(r)) await r;
-    let logs: Logs = {};
-    for (const [begin, end, batch] of dp ? dp.shard(iterator) : iterator) {
-      r = callbacks.onTrainBatchBegin(begin);
-      if (isThenable(r)) await r;
-      const step = trainStep(model, batch.x, batch.y, batch.sampleWeight);
-      logs = step instanceof Promise ? await step : step;
-      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResult(model));
-      r = callbacks.onTrainBatchEnd(end, logs);
-      if (isThenable(r)) await r;
+    model.resetMetrics();
+    await hook(callbacks.onEpochBegin(epoch));
+    let logs: Logs | null = null;
+    let step = 0;
+    for await (const raw of dp ? shardedEpoch(dp, train) : train.epoch()) {
+      const batch = withClassWeight(raw, args.classWeight);
+      await hook(callbacks.onTrainBatchBegin(step));
+      model.clearCallLosses();
+      logs = pythonifyLogs(model.trainStep(batch.data));
+      await awaitPendingUpdate();
+      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
+      await hook(callbacks.onTrainBatchEnd(step, logs));
+      step++;
       await tick();
       if (model.stopTraining) break;
     }
-    const epochLogs: Logs = {...(dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResult(model)) : metricsResult(model))};
-    if (valData && shouldEval(epoch, validationFreq)) {
-      const valLogs = (await evaluate(model, valData[0], valData[1], {
-        sampleWeight: valData[2],
-        batchSize: args.validationBatchSize ?? batchSize,
-        steps: args.validationSteps ?? null,
-        callbacks: [callbacks as unknown as Callback],
-        returnDict: true,
-        verbose: 0,
-      }, true)) as Logs;
+    if (train.ranOut) {
+      console.warn(RAN_OUT);
+      model.stopTraining = true;
+      if (step === 0) break;
+    }
+    const epochLogs: Logs = {...(dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs))};
+    if (val && shouldEval(epoch, validationFreq)) {
+      const valLogs = await runEvaluation(model, val, callbacks);
       for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
     }
     const sorted = pythonifyLogs(epochLogs);
-    r = callbacks.onEpochEnd(epoch, sorted);
-    if (isThenable(r)) await r;
+    await hook(callbacks.onEpochEnd(epoch, sorted));
     trainingLogs = sorted;
     if (model.stopTraining) break;
   }
-  if (s.optimizer && epochs > 0) s.optimizer.finalizeVariableValues(model.trainableWeights);
-  r = callbacks.onTrainEnd(trainingLogs);
-  if (isThenable(r)) await r;
+  if (s.optimizer?.built && epochs > 0) s.optimizer.finalizeVariableValues(model.trainableWeights);
+  await hook(callbacks.onTrainEnd(trainingLogs));
   return callbacks.history!;
 }
 
 /** Keras's `_flatten_metrics_in_order`: the loss, then the metrics in compile order. */
 function flattenInOrder(model: TrainerModel, logs: Logs): number | number[] {
-  const names = modelMetrics(model).map((m) => m.name);
+  const names = model.metrics.map((m) => m.name);
   const out: number[] = [];
   for (const n of names) if (n in logs) out.push(logs[n]!);
   for (const k of Object.keys(logs).sort()) if (!names.includes(k)) out.push(logs[k]!);
   return out.length === 1 ? out[0]! : out;
 }
 
-export async function evaluate(
-  model: TrainerModel,
-  x: Data | Tensor[],
-  y: Data | Tensor[] | null | undefined,
-  args: Omit<EvaluateArgs, 'sampleWeight'> & {sampleWeight?: Data | Tensor[] | null} = {},
-  inFit = false,
-): Promise<number | number[] | Logs> {
-  requireCompiled(model);
-  const xs = toTensorList(x as Data, 'x')!;
-  const ys = toTensorList((y ?? null) as Data | null, 'y');
-  const sws = toTensorList((args.sampleWeight ?? null) as Data | null, 'sample_weight');
-  const iterator = new EpochIterator(xs, ys, sws, {batchSize: args.batchSize ?? 32, stepsPerEpoch: args.steps ?? null, shuffle: false});
-  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
-  dp?.checkBatchSize(args.batchSize ?? 32);
-  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
-  let callbacks: CallbackList;
-  if (inFit && args.callbacks?.[0] instanceof CallbackList) callbacks = args.callbacks[0];
-  else {
-    callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model: model as never, verbose, epochs: 1, steps: iterator.numBatches});
-  }
+/** The evaluation loop, with the callbacks of `evaluate` or those of the `fit` it validates for. */
+async function runEvaluation(model: TrainerModel, source: BatchSource, callbacks: CallbackList): Promise<Logs> {
   model.stopEvaluating = false;
-  let r = callbacks.onTestBegin();
-  if (isThenable(r)) await r;
-  resetMetrics(model);
-  let logs: Logs = {};
-  for (const [begin, end, batch] of dp ? dp.shard(iterator) : iterator) {
-    r = callbacks.onTestBatchBegin(begin);
-    if (isThenable(r)) await r;
-    logs = testStep(model, batch.x, batch.y, batch.sampleWeight);
-    if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResult(model));
-    r = callbacks.onTestBatchEnd(end, logs);
-    if (isThenable(r)) await r;
+  await hook(callbacks.onTestBegin());
+  model.resetMetrics();
+  let logs: Logs | null = null;
+  let step = 0;
+  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed
+  for await (const batch of dp ? shardedEpoch(dp, source) : source.epoch()) {
+    await hook(callbacks.onTestBatchBegin(step));
+    model.clearCallLosses();
+    logs = pythonifyLogs(model.testStep(batch.data));
+    if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
+    await hook(callbacks.onTestBatchEnd(step, logs));
+    step++;
     await tick();
     if (model.stopEvaluating) break;
   }
-  const built = model.trainerState!.compileLoss?.built || model.trainerState!.compileMetrics?.built || Object.keys(logs).length;
-  if (built) logs = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResult(model)) : metricsResult(model);
-  r = callbacks.onTestEnd(logs);
-  if (isThenable(r)) await r;
+  const out = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs);
+  await hook(callbacks.onTestEnd(out));
+  return out;
+}
+
+export async function evaluate(
+  model: TrainerModel,
+  x: Data | Stream,
+  y: Data | null | undefined,
+  args: EvaluateArgs = {},
+): Promise<number | number[] | Logs> {
+  requireCompiled(model);
+  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
+  refuseStreamUnderDataParallel(dp, 'evaluate', x);
+  dp?.checkBatchSize(args.batchSize ?? 32);
+  let source: BatchSource;
+  if (isStream(x)) {
+    checkStreamArgs('evaluate', y, args);
+    source = new StreamSource(x, 'evaluate', args.steps ?? null);
+  } else {
+    source = arraySource(x, y, toTensorList(args.sampleWeight ?? null, 'sample_weight'), 'evaluate', args.batchSize, args.steps, false);
+  }
+  const first = await source.peek();
+  if (first) symbolicBuild(model, first, false);
+  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
+  const callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model, verbose, epochs: 1, steps: source.numBatches});
+  const logs = await runEvaluation(model, source, callbacks);
   if (args.returnDict) return logs;
   return flattenInOrder(model, logs);
 }
@@ -392,31 +538,34 @@ function concatBatches(batches: Tensor[]): Tensor {
   return noGrad(() => ops.concatenate(batches, 0));
 }
 
-export async function predict(model: TrainerModel, x: Data, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
-  const xs = toTensorList(x, 'x')!;
-  const iterator = new EpochIterator(xs, null, null, {batchSize: args.batchSize ?? 32, stepsPerEpoch: args.steps ?? null, shuffle: false});
+export async function predict(model: TrainerModel, x: Data | Stream, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  const source = isStream(x)
+    ? new StreamSource(x, 'predict', args.steps ?? null, true)
+    : arraySource(x, null, null, 'predict', args.batchSize, args.steps, false);
   const verbose = resolveVerbose(args.verbose);
-  const callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model: model as never, verbose, epochs: 1, steps: iterator.numBatches});
+  const callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model, verbose, epochs: 1, steps: source.numBatches});
   model.stopPredicting = false;
-  let r = callbacks.onPredictBegin();
-  if (isThenable(r)) await r;
+  await hook(callbacks.onPredictBegin());
   let outputs: Tensor[][] | null = null;
-  for (const [begin, end, batch] of iterator) {
-    r = callbacks.onPredictBatchBegin(begin);
-    if (isThenable(r)) await r;
-    const out = predictStep(model, batch.x);
+  let step = 0;
+  for await (const batch of source.epoch()) {
+    await hook(callbacks.onPredictBatchBegin(step));
+    const out = asList(model.predictStep(batch.data))!;
     outputs ??= out.map(() => []);
     out.forEach((o, i) => outputs![i]!.push(o));
-    r = callbacks.onPredictBatchEnd(end, {});
-    if (isThenable(r)) await r;
+    await hook(callbacks.onPredictBatchEnd(step, {}));
+    step++;
     await tick();
     if (model.stopPredicting) break;
   }
-  r = callbacks.onPredictEnd();
-  if (isThenable(r)) await r;
+  await hook(callbacks.onPredictEnd());
   if (!outputs) return [];
   const merged = outputs.map(concatBatches);
   return merged.length === 1 ? merged[0]! : merged;
+}
+
+function stepData(xs: Tensor[], ys: Tensor[] | null, sws: Tensor[] | null): StepData {
+  return ys ? (sws ? [asStructure(xs), asStructure(ys), asStructure(sws)] : [asStructure(xs), asStructure(ys)]) : [asStructure(xs)];
 }
 
 export function trainOnBatch(
@@ -425,17 +574,16 @@ export function trainOnBatch(
   y: Data | null | undefined,
   {sampleWeight, classWeight, returnDict = false}: {sampleWeight?: Data | null; classWeight?: Record<number, number> | null; returnDict?: boolean} = {},
 ): number | number[] | Logs {
-  const s = requireCompiled(model);
+  requireCompiled(model);
   const xs = toTensorList(x, 'x')!;
   const ys = toTensorList(y ?? null, 'y');
   const sws = sampleWeightsFor(ys, sampleWeight, classWeight);
-  if (s.optimizer && !s.optimizer.built) {
-    model.buildFromData(xs);
-    s.optimizer.build(model.trainableWeights);
-  }
-  resetMetrics(model);
+  const batch: Batch = {x: xs, y: ys, sampleWeight: sws, size: xs[0]!.shape[0]!, data: stepData(xs, ys, sws)};
+  symbolicBuild(model, batch, usesDefaultTrainStep(model));
+  model.resetMetrics();
+  model.clearCallLosses();
   if (activeDataParallel()) throw new ValueError('trainOnBatch is synchronous and cannot sum gradients across processes under DataParallel; use fit().');
-  const logs = trainStep(model, xs, ys, sws) as Logs;
+  const logs = pythonifyLogs(model.trainStep(batch.data));
   return returnDict ? logs : flattenInOrder(model, logs);
 }
 
@@ -446,13 +594,22 @@ export function testOnBatch(
   {sampleWeight, returnDict = false}: {sampleWeight?: Data | null; returnDict?: boolean} = {},
 ): number | number[] | Logs {
   requireCompiled(model);
-  resetMetrics(model);
-  const logs = testStep(model, toTensorList(x, 'x')!, toTensorList(y ?? null, 'y'), toTensorList(sampleWeight ?? null, 'sample_weight'));
+  model.resetMetrics();
+  model.clearCallLosses();
+  const xs = toTensorList(x, 'x')!;
+  const logs = pythonifyLogs(model.testStep(stepData(xs, toTensorList(y ?? null, 'y'), toTensorList(sampleWeight ?? null, 'sample_weight'))));
   return returnDict ? logs : flattenInOrder(model, logs);
 }
 
 export function predictOnBatch(model: TrainerModel, x: Data): Tensor | Tensor[] {
-  const out = predictStep(model, toTensorList(x, 'x')!);
-  return out.length === 1 ? out[0]! : out;
+  const out = model.predictStep([asStructure(toTensorList(x, 'x')!)]);
+  return Array.isArray(out) && out.length === 1 ? out[0]! : out;
 }
 
+/**
+ * The default step methods `Model` installs, so the loop can tell whether a model overrides
+ * `trainStep` (then `fit` builds only what was compiled, as Keras's `_symbolic_build`).
+ */
+export const defaultStepMethods = new WeakSet<object>();
+
+const usesDefaultTrainStep = (model: TrainerModel) => defaultStepMethods.has(model.trainStep);

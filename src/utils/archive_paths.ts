@@ -2,8 +2,8 @@
  * Path checks shared by the tar and zip extractors: an archive member may only land inside the
  * extraction folder ("zip-slip" guard), and an archive may not unpack to an absurd size.
  */
-import {realpathSync} from 'node:fs';
-import {isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
+import {realpathSync} from '../platform/index.js';
+import {isAbsolute, join, normalize, relative, resolve, sep} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 
 export interface ExtractLimits {

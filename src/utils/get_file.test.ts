@@ -23,7 +23,7 @@ let base = '';
 const hits: Record<string, number> = {};
 const ranges: string[] = [];
 let corrupt = false;
-let cutFirst = true;
+const cutFirst = true;
 
 before(async () => {
   server = createServer((req, res) => {

@@ -19,7 +19,7 @@
  * that would land outside it, and refuses archives over `extractLimits`. When the download fails
  * (offline), the error says which file to put where to skip it.
  */
-import {createHash} from 'node:crypto';
+import {createHash} from '../platform/index.js';
 import {
   accessSync,
   constants,
@@ -31,13 +31,12 @@ import {
   renameSync,
   rmSync,
   statSync,
-} from 'node:fs';
-import {request as httpRequest, type IncomingMessage} from 'node:http';
-import {request as httpsRequest} from 'node:https';
-import {homedir, tmpdir} from 'node:os';
-import {basename, join, resolve, sep} from 'node:path';
-import {Transform} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
+} from '../platform/index.js';
+import {httpRequest, httpsRequest, type IncomingMessage} from '../platform/index.js';
+import {homedir, tmpdir} from '../platform/index.js';
+import {basename, join, resolve, sep} from '../platform/index.js';
+import {Transform} from '../platform/index.js';
+import {pipeline} from '../platform/index.js';
 import {kerasHome} from '../config.js';
 import {ValueError} from '../errors.js';
 import {DEFAULT_EXTRACT_LIMITS, type ExtractLimits} from './archive_paths.js';
@@ -46,6 +45,12 @@ import {extractTar, isTar} from './tar.js';
 import {extractZip, isZip} from './zip.js';
 
 export type HashAlgorithm = 'auto' | 'sha256' | 'md5';
+
+/** Where text goes (a terminal, a file stream, `process.stderr`): no Node types in the public API. */
+interface TextSink {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
 
 export interface GetFileOptions {
   /** Expected SHA-256 (64 hex digits) or MD5 (32) of the downloaded file. */
@@ -64,7 +69,7 @@ export interface GetFileOptions {
   cacheDir?: string;
   forceDownload?: boolean;
   /** Where progress goes (default `process.stderr`); `false` for silence. */
-  progress?: NodeJS.WritableStream | false;
+  progress?: TextSink | false;
   /** Abort when the connection is idle this long (default 60 s). */
   timeoutMs?: number;
   /** Limits on what an archive may unpack to. */
@@ -167,7 +172,7 @@ export async function getFile(fname: string | null | undefined, origin: string, 
   return downloadTarget;
 }
 
-function note(out: NodeJS.WritableStream | false, msg: string): void {
+function note(out: TextSink | false, msg: string): void {
   if (out) out.write(msg + '\n');
 }
 
@@ -204,7 +209,7 @@ async function downloadVerified(
   target: string,
   fileHash: string | undefined,
   algorithm: HashAlgorithm,
-  out: NodeJS.WritableStream | false,
+  out: TextSink | false,
   timeoutMs: number,
 ): Promise<void> {
   const part = `${target}.part`;
@@ -218,6 +223,7 @@ async function downloadVerified(
       const reason = e instanceof HttpError ? `${e.status} -- ${e.message}` : `${e.code ?? 'error'} -- ${e.message}`;
       throw new Error(`URL fetch failure on ${origin}: ${reason}. ${placeHint(origin, target, fileHash, algorithm)}` +
         (existsSync(part) ? ` The partial download ${part} is resumed on the next call.` : ''),
+        {cause: err},
       );
     }
     if (fileHash !== undefined && !(await validateFile(part, fileHash, algorithm))) {
@@ -236,7 +242,7 @@ async function downloadVerified(
 }
 
 /** GETs `url` into `part` (appending with a Range request when a partial file exists). Returns whether it resumed. */
-async function fetchTo(url: string, part: string, out: NodeJS.WritableStream | false, timeoutMs: number): Promise<boolean> {
+async function fetchTo(url: string, part: string, out: TextSink | false, timeoutMs: number): Promise<boolean> {
   let have = existsSync(part) ? statSync(part).size : 0;
   const res = await get(url, have > 0 ? {Range: `bytes=${have}-`} : {}, timeoutMs);
   let resumed = false;
@@ -324,11 +330,11 @@ class Progress {
   private readonly tty: boolean;
 
   constructor(
-    private readonly out: NodeJS.WritableStream | false,
+    private readonly out: TextSink | false,
     private readonly total: number | null,
     private readonly initial: number,
   ) {
-    this.tty = !!out && !!(out as NodeJS.WriteStream).isTTY;
+    this.tty = !!out && !!out.isTTY;
   }
 
   update(current: number): void {

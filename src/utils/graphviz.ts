@@ -3,7 +3,8 @@
  * Graphviz compiled to WebAssembly (`@hpcc-js/wasm-graphviz`, no install step, also in browsers).
  * PNG comes from `dot -Tpng`, or from the SVG rasterized by resvg (`@resvg/resvg-js`).
  */
-import {spawnSync} from 'node:child_process';
+import {spawnSync} from '../platform/index.js';
+import {loadResvg} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 
 export type GraphvizEngine = 'auto' | 'dot' | 'wasm';
@@ -15,7 +16,7 @@ export function dotAvailable(): boolean {
 }
 
 /** Which engine `'auto'` picks now. */
-export function resolveEngine(engine: GraphvizEngine): 'dot' | 'wasm' {
+function resolveEngine(engine: GraphvizEngine): 'dot' | 'wasm' {
   if (engine === 'auto') return dotAvailable() ? 'dot' : 'wasm';
   if (engine !== 'dot' && engine !== 'wasm') throw new ValueError(`graphviz must be 'auto', 'dot' or 'wasm'. Received: ${JSON.stringify(engine)}`);
   return engine;
@@ -46,7 +47,7 @@ export async function renderDot(dot: string, format: string, engine: GraphvizEng
  * `scale`, on white, with the system's fonts (Liberation Sans, metric-compatible with the Helvetica Graphviz measured text in, where installed).
  */
 export async function svgToPng(svg: string, scale = 1): Promise<Uint8Array> {
-  const {Resvg} = await import('@resvg/resvg-js');
+  const {Resvg} = await loadResvg();
   const r = new Resvg(svg, {background: 'white', fitTo: scale === 1 ? {mode: 'original'} : {mode: 'zoom', value: scale}, font: {loadSystemFonts: true, defaultFontFamily: 'Liberation Sans', sansSerifFamily: 'Liberation Sans'}});
   return new Uint8Array(r.render().asPng());
 }

@@ -9,8 +9,9 @@
  * await keras.utils.plotHistory(history, {toFile: 'history.svg'});
  * ```
  */
-import {writeFileSync} from 'node:fs';
-import {extname} from 'node:path';
+import {writeFileSync} from '../platform/index.js';
+import {extname} from '../platform/index.js';
+import type {TopLevelSpec} from 'vega-lite';
 import {ValueError} from '../errors.js';
 import {svgToPng} from './graphviz.js';
 
@@ -49,7 +50,7 @@ export function historyMetrics(h: HistoryLike): string[] {
 }
 
 /** The Vega-Lite spec of the chart: rows `{metric, split, epoch, value}`, one panel per metric. */
-export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = {}): Record<string, unknown> {
+export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = {}): TopLevelSpec {
   const rec = historyOf(h);
   const metrics = options.metrics ?? historyMetrics(rec);
   if (!metrics.length) throw new ValueError('plotHistory: the history is empty (no epochs were recorded)');
@@ -87,7 +88,7 @@ export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = 
 /** Renders the chart as SVG text (Vega and Vega-Lite are loaded on first use). */
 export async function historyChartSvg(h: HistoryLike, options: HistoryChartOptions = {}): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const spec = vl.compile(historyChartSpec(h, options) as never).spec;
+  const spec = vl.compile(historyChartSpec(h, options)).spec;
   const view = new vega.View(vega.parse(spec), {renderer: 'none'});
   try {
     return await view.toSVG();

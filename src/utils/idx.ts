@@ -7,9 +7,9 @@
  * const x = readIdx(readFileSync('train-images-idx3-ubyte.gz')); // {kind: 'u1', shape: [60000, 28, 28]}
  * ```
  */
-import {readFileSync} from 'node:fs';
-import {kMaxLength} from 'node:buffer';
-import {gunzipSync} from 'node:zlib';
+import {readFileSync} from '../platform/index.js';
+import {kMaxLength} from '../platform/index.js';
+import {gunzipSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {decodeArrayBytes, itemsize, sizeOfShape, type NdArray, type NdKind} from './ndarray.js';
 

@@ -13,3 +13,8 @@ export {printSummary, summaryLines, readableMemorySize, countParams, weightMemor
 export {setRandomSeed} from '../tensor/random.js';
 export {modelToDot, plotModel, type ModelToDotOptions, type PlotModelOptions} from './model_visualization.js';
 export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type HistoryChartOptions, type PlotHistoryOptions, type HistoryLike} from './history_plot.js';
+export {PyDataset, type PyDatasetArgs} from './py_dataset.js';
+export {unpackXYSampleWeight} from '../trainers/data_adapter.js';
+export {imageDatasetFromDirectory, ImageDataset, type ImageDatasetOptions} from './image_dataset.js';
+export {loadImg, imgToArray} from './image_utils.js';
+export {timeseriesDatasetFromArray, TimeseriesDataset, type TimeseriesOptions} from './timeseries_dataset.js';

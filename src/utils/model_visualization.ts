@@ -15,8 +15,8 @@
  * Node ids are numbers in the order the layers are met (Keras uses `id(layer)`, a memory address),
  * so the same model gives the same text.
  */
-import {writeFileSync} from 'node:fs';
-import {extname} from 'node:path';
+import {writeFileSync} from '../platform/index.js';
+import {extname} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {KerasTensor} from '../layers/keras_tensor.js';
 import type {Layer, ShapeLike} from '../layers/layer.js';
@@ -147,7 +147,7 @@ function sequentialIO(model: Sequential): Map<Layer, LayerIO> {
 }
 
 function activationName(layer: Layer): string | null {
-  const act = (layer as unknown as {activation?: unknown}).activation;
+  const act: unknown = 'activation' in layer ? layer.activation : undefined;
   if (act === undefined || act === null) return null;
   if (typeof act === 'function') return (act as {kerasName?: string}).kerasName ?? act.name;
   if (typeof act === 'object' && 'name' in act) return String((act as {name: unknown}).name);

@@ -7,7 +7,7 @@
  * to Int32Array after checking that every value fits (Keras's dataset files store labels and word
  * indices as int64); half floats are widened to Float32Array.
  */
-import {endianness} from 'node:os';
+import {endianness} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {DType} from '../tensor/dtype.js';
@@ -174,7 +174,7 @@ export function decodeArrayBytes(
 }
 
 /** Reorders column-major values into row-major ones. */
-export function fortranToC<T extends Exclude<NdData, unknown[]> | unknown[]>(src: T, shape: readonly number[]): T {
+function fortranToC<T extends Exclude<NdData, unknown[]> | unknown[]>(src: T, shape: readonly number[]): T {
   const rank = shape.length;
   const n = src.length;
   const out = (Array.isArray(src) ? new Array(n) : new (src.constructor as new (n: number) => T)(n)) as T;

@@ -9,7 +9,7 @@
  * const x = f.get('x_train')!; // {kind: 'u1', shape: [60000, 28, 28], data: Uint8Array}
  * ```
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {decodeArrayBytes, itemsize, parseDescr, sizeOfShape, type NdArray} from './ndarray.js';
 import {isNdArray, unpickle} from './pickle.js';

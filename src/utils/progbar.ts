@@ -4,6 +4,7 @@
  * `interval` seconds; elsewhere (a pipe, a log file) only the finished line is written, so a log
  * gets one line per epoch. The bar falls back to `=` where the locale is not UTF-8.
  */
+import {environment, stdoutIsTTY, writeStdout} from '../platform/index.js';
 
 export interface ProgbarArgs {
   width?: number;
@@ -12,7 +13,7 @@ export interface ProgbarArgs {
   statefulMetrics?: Iterable<string> | null;
   statelessMetrics?: Iterable<string> | null;
   unitName?: string;
-  /** Where the text goes (default `process.stdout.write`). */
+  /** Where the text goes (default: standard output; in a page, the console). */
   write?: (s: string) => void;
   /** A stream to write to instead of stdout (`process.stderr`, a file stream); `write` wins if both are given. */
   stream?: {write(s: string): unknown; isTTY?: boolean};
@@ -27,19 +28,19 @@ export interface ProgbarArgs {
 }
 
 /** Whether the terminal's locale can show `━`: the first of LC_ALL, LC_CTYPE, LANG that is set says UTF-8. */
-export function supportsUnicode(env: NodeJS.ProcessEnv = process.env): boolean {
+export function supportsUnicode(env: Record<string, string | undefined> = environment()): boolean {
   const loc = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
   if (!loc) return true; // unset: Node writes UTF-8, as Python 3 does under the C locale
   return /utf-?8/i.test(loc);
 }
 
 /** Whether the environment asks for no colour: `NO_COLOR` present and not empty. */
-export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
+export function noColor(env: Record<string, string | undefined> = environment()): boolean {
   return (env['NO_COLOR'] ?? '') !== '';
 }
 
 /** Python's `f"{x:.0f}"` (round half to even). */
-export function pyFixed0(x: number): string {
+function pyFixed0(x: number): string {
   const r = Math.round(x);
   const even = Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
   return String(Object.is(even, -0) ? 0 : even);
@@ -110,7 +111,8 @@ export class Progbar {
       this.statefulMetrics = new Set(args.statefulMetrics ?? []);
       this.statelessMetrics = null;
     }
-    const stream = args.stream ?? process.stdout;
+    // standard output by default: in a page (platform/browser) that is the console, one line per call
+    const stream = args.stream ?? {write: writeStdout, isTTY: stdoutIsTTY()};
     this.write = args.write ?? ((s) => void stream.write(s));
     this.dynamicDisplay = args.dynamicDisplay ?? Boolean(stream.isTTY);
     this.color = args.color ?? !noColor();

@@ -60,7 +60,7 @@ export function padSequences(sequences: readonly (readonly Element[] | ArrayLike
     return Array.from(s as ArrayLike<Element>);
   });
   const lengths = seqs.map((s) => s.length);
-  let maxlen = options.maxlen ?? (lengths.length ? Math.max(...lengths) : 0);
+  const maxlen = options.maxlen ?? (lengths.length ? Math.max(...lengths) : 0);
   if (!Number.isInteger(maxlen) || maxlen < 0) throw new ValueError(`padSequences: maxlen must be a non-negative integer. Received: maxlen=${options.maxlen}`);
   const first = seqs.find((s) => s.length > 0);
   const sampleShape = first ? shapeOf(first[0]!) : [];

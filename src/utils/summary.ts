@@ -14,6 +14,7 @@
  */
 import type {Variable} from '../autodiff/variable.js';
 import {ValueError} from '../errors.js';
+import {getEnv, stdoutColumns, writeStdout} from '../platform/index.js';
 
 /** Bytes per element of each dtype, as Keras's `dtype_utils.dtype_size` (in bits) / 8. */
 const DTYPE_BYTES: Record<string, number> = {float32: 4, float64: 8, int32: 4, bool: 1};
@@ -103,7 +104,7 @@ function pad(text: string, width: number, justify: 'left' | 'right' | 'center'):
   return text + ' '.repeat(space);
 }
 
-export interface TableColumn {
+interface TableColumn {
   header: string;
   justify: 'left' | 'right' | 'center';
   width: number;
@@ -114,7 +115,7 @@ export interface TableColumn {
  * column widths: widths (plus one space of padding each side) are reduced evenly to fit, headers
  * are bottom-aligned, cells top-aligned and word-wrapped.
  */
-export function renderTable(columns: TableColumn[], rows: string[][], lineLength: number): string[] {
+function renderTable(columns: TableColumn[], rows: string[][], lineLength: number): string[] {
   const n = columns.length;
   const maxWidth = lineLength - (n + 1);
   let widths = columns.map((c) => Math.min(c.width + 2, maxWidth));
@@ -182,8 +183,9 @@ export interface SummaryArgs {
 
 /** The terminal width Keras would see (`shutil.get_terminal_size`: the TTY, `$COLUMNS`, else 80). */
 export function terminalColumns(): number {
-  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
-  const env = Number(process.env['COLUMNS']);
+  const tty = stdoutColumns();
+  if (tty) return tty;
+  const env = Number(getEnv('COLUMNS'));
   return Number.isInteger(env) && env > 0 ? env : 80;
 }
 
@@ -256,5 +258,5 @@ function sliceRange<T extends {name: string}>(rows: T[], range: [string, string]
 export function printSummary(model: SummaryModel, args: SummaryArgs = {}): void {
   const text = summaryLines(model, args).join('\n');
   if (args.printFn) args.printFn(text + '\n');
-  else process.stdout.write(text + '\n');
+  else writeStdout(text + '\n');
 }

@@ -7,13 +7,13 @@
  * extractTar(readFileSync('cifar-10-python.tar.gz'), '/tmp/out');
  * ```
  */
-import {linkSync, mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync} from 'node:fs';
-import {dirname, relative} from 'node:path';
+import {linkSync, mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync} from '../platform/index.js';
+import {dirname, relative} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {assertRealInside, DEFAULT_EXTRACT_LIMITS, safeJoin, safeLinkTarget, type ExtractLimits} from './archive_paths.js';
 import {maybeGunzip} from './idx.js';
 
-export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
 export interface TarEntry {
   readonly name: string;
@@ -203,5 +203,15 @@ export function writeTar(files: ReadonlyArray<{name: string; data?: Uint8Array; 
     if (pad) blocks.push(new Uint8Array(pad));
   }
   blocks.push(new Uint8Array(1024));
-  return Buffer.concat(blocks);
+  return concatBytes(blocks);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -9,13 +9,13 @@
  * const bytes = zip.read('x_train.npy');
  * ```
  */
-import {mkdirSync, writeFileSync} from 'node:fs';
-import {dirname} from 'node:path';
-import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
+import {mkdirSync, writeFileSync} from '../platform/index.js';
+import {dirname} from '../platform/index.js';
+import {crc32, deflateRawSync, inflateRawSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {safeJoin, type ExtractLimits, DEFAULT_EXTRACT_LIMITS} from './archive_paths.js';
 
-export interface ZipEntry {
+interface ZipEntry {
   readonly name: string;
   readonly method: number;
   readonly compressedSize: number;
@@ -229,5 +229,15 @@ export function writeZip(files: ReadonlyArray<{name: string; data: Uint8Array}>,
   d.setUint16(10, files.length, true);
   d.setUint32(12, cdSize, true);
   d.setUint32(16, offset, true);
-  return Buffer.concat([...locals, ...centrals, end]);
+  return concatBytes([...locals, ...centrals, end]);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

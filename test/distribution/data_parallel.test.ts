@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {mpiBindingPath} from '../../src/distribution/mpi_binding.js';
+import {mpiBindingPath} from '../../src/platform/index.js';
 import {missingRequirement, needFashion} from '../../src/testing/needs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,8 +1,8 @@
 import {ValueError} from '../../errors.js';
 import type {Backend} from '../backend.js';
-import type {NativeAddon} from './abi.js';
+import type {NativeAddon} from '../compiled/abi.js';
 import {loadAddon} from './addon.js';
-import {nativeKernels} from './kernels.js';
+import {compiledKernels, type CompiledBackend} from '../compiled/index.js';
 
 /**
  * The native CPU backend: C++ kernels through Node-API (`native/`), SIMD chosen at run time
@@ -12,20 +12,13 @@ import {nativeKernels} from './kernels.js';
  *
  * Returns the backend, or the one-line reason it cannot load (the registry then falls back).
  */
-export function loadNativeBackend(): Backend | string {
+export function loadNativeBackend(): NativeBackend | string {
   const addon = loadAddon();
   if (typeof addon === 'string') return addon;
   return createNativeBackend(addon);
 }
 
-export interface NativeBackend extends Backend {
-  readonly addon: NativeAddon;
-  /** Threads of the pool; `0` returns to the default (`KERAS_NUM_THREADS`, else the physical cores). */
-  setNumThreads(n: number): void;
-  getNumThreads(): number;
-  /** The instruction set in use: `avx512`, `avx2`, `neon` or `scalar`. */
-  readonly isa: string;
-}
+export type NativeBackend = CompiledBackend;
 
 let instance: NativeBackend | null = null;
 
@@ -34,7 +27,7 @@ function createNativeBackend(addon: NativeAddon): NativeBackend {
   instance = {
     name: 'native',
     addon,
-    kernels: nativeKernels(addon),
+    kernels: compiledKernels(addon),
     setNumThreads(n: number) {
       if (!Number.isInteger(n) || n < 0) {
         throw new ValueError(`setNumThreads: expected a non-negative integer (0 for the default). Received: ${n}`);
@@ -49,4 +42,4 @@ function createNativeBackend(addon: NativeAddon): NativeBackend {
   return instance;
 }
 
-export type {NativeAddon} from './abi.js';
+export type {NativeAddon} from '../compiled/abi.js';

@@ -31,7 +31,7 @@ export interface ConvArgs extends LayerArgs {
 }
 
 /** The Keras 3 options that Keras 1 spellings (`border_mode`, `init`, `subsample`, ...) map to. */
-export const CONV_OPTIONS = [
+const CONV_OPTIONS = [
   'padding', 'kernelInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'useBias',
   'strides', 'dataFormat', 'inputShape', 'inputDim', 'batchInputShape',
 ];
@@ -78,7 +78,7 @@ export abstract class BaseConv extends Layer {
   bias: Variable | null = null;
 
   constructor(rank: number, filters: number, kernelSize: number | readonly number[], args: ConvArgs = {}) {
-    args = legacyArgs(args, (new.target as unknown as {className: string}).className, CONV_OPTIONS);
+    args = legacyArgs(args, new.target.className, CONV_OPTIONS);
     super(args);
     this.rank = rank;
     this.filters = checkStrictlyPositive(filters, 'filters');
@@ -191,9 +191,13 @@ export abstract class BaseConv extends Layer {
     };
   }
 
-  static override fromConfig(config: Record<string, unknown>): Layer {
+  /** `new Cls(filters, kernelSize, rest)`: the concrete convolutions take both positionally. */
+  static override fromConfig<T extends Layer>(
+    this: new (filters: unknown, kernelSize: unknown, args: Record<string, unknown>) => T,
+    config: Record<string, unknown>,
+  ): T {
     const {filters, kernelSize, ...rest} = config;
-    return new (this as unknown as new (f: unknown, k: unknown, a: unknown) => Layer)(filters, kernelSize, rest);
+    return new this(filters, kernelSize, rest);
   }
 }
 

@@ -9,7 +9,7 @@ import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg} from '../layer_utils.js';
+import {checkPositiveInt, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg} from '../layer_utils.js';
 
 export interface DenseArgs extends LayerArgs {
   activation?: activations.ActivationIdentifier;
@@ -52,11 +52,9 @@ export class Dense extends Layer {
   constructor(units: number | DenseArgs, args: DenseArgs = {}) {
     if (typeof units === 'object' && units !== null) [units, args] = [(legacyArgs(units, 'Dense', DENSE_OPTIONS).units as number), units];
     args = legacyArgs(args, 'Dense', DENSE_OPTIONS);
-    if (typeof units !== 'number' || !Number.isInteger(units) || units <= 0) {
-      throw new ValueError(`Received an invalid value for units, expected a positive integer. Received: units=${units}`);
-    }
+    const checkedUnits = checkPositiveInt(units, 'units');
     super(args);
-    this.units = units;
+    this.units = checkedUnits;
     this.activation = activations.get(args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = initializers.get(args.kernelInitializer ?? 'glorot_uniform');

@@ -98,7 +98,6 @@ export class Concatenate extends Merge {
 registerKerasSerializable(Concatenate, {pkg: 'keras'});
 
 /** `keras.layers.concatenate(inputs, axis=-1)`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function concatenate(inputs: (Tensor | KerasTensor)[], args: ConcatenateArgs = {}): any {
   return new Concatenate(args).apply(inputs);
 }

@@ -31,7 +31,7 @@ function l2Normalize(x: Tensor, axis: number): Tensor {
 }
 
 /** Keras's `batch_dot` for inputs of rank >= 2 and non-negative axes (not the batch). */
-export function batchDot(x: Tensor, y: Tensor, axes: [number, number]): Tensor {
+function batchDot(x: Tensor, y: Tensor, axes: [number, number]): Tensor {
   if (x.rank < 2 || y.rank < 2) {
     throw new ValueError(`Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes ${fmt(x.shape)} and ${fmt(y.shape)}.`);
   }
@@ -140,7 +140,6 @@ export class Dot extends Merge {
 registerKerasSerializable(Dot, {pkg: 'keras'});
 
 /** `keras.layers.dot(inputs, axes, normalize=False)`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function dot(inputs: (Tensor | KerasTensor)[], args: DotArgs & {axes: number | [number, number]}): any {
   return new Dot(args).apply(inputs);
 }

@@ -101,7 +101,6 @@ export class Minimum extends Merge {
 for (const cls of [Add, Subtract, Multiply, Average, Maximum, Minimum]) registerKerasSerializable(cls, {pkg: 'keras'});
 
 // functional forms: `keras.layers.add(inputs, **kwargs)`
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export function add(inputs: MergeInputs, args: LayerArgs = {}): any {
   return new Add(args).apply(inputs);
 }

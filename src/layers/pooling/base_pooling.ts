@@ -50,9 +50,10 @@ export abstract class BasePooling extends Layer {
     return {...super.getConfig(), poolSize: [...this.poolSize], padding: this.padding, strides: [...this.strides], dataFormat: this.dataFormat};
   }
 
-  static override fromConfig(config: Record<string, unknown>): Layer {
+  /** `new Cls(poolSize, rest)`: the concrete poolings take the pool size positionally. */
+  static override fromConfig<T extends Layer>(this: new (poolSize: unknown, args: Record<string, unknown>) => T, config: Record<string, unknown>): T {
     const {poolSize, ...rest} = config;
-    return new (this as unknown as new (p: unknown, a: unknown) => Layer)(poolSize, rest);
+    return new this(poolSize, rest);
   }
 }
 

@@ -187,12 +187,12 @@ export abstract class IndexLookup<T extends Token> extends Layer {
   /** Looks up every token of a rectangular nested array: int indices, or the multi-hot encodings. */
   override apply(inputs: unknown): any {
     if (this.invert) return this.invertLookup(inputs);
-    return this.call(inputs as never);
+    return this.call(inputs);
   }
 
   /** Tokens in nested JS arrays to indices (`apply` is the entry point; it also handles `invert`). */
-  override call(inputs: never): Tensor {
-    const data = inputs as unknown;
+  override call(inputs: unknown): Tensor {
+    const data = inputs;
     const {shape, leaves} = flattenTokens(data, (t) => this.checkToken(t), this.name);
     const ids = Int32Array.from(leaves, (t) => this.lookup(t));
     if (this.outputMode === 'int') return new Tensor(shape, 'int32', ids);
@@ -262,7 +262,7 @@ export abstract class IndexLookup<T extends Token> extends Layer {
 }
 
 /** The shape and the leaves of a rectangular nested array (or one token), or an error naming `who`. */
-export function flattenTokens<T>(data: unknown, check: (t: unknown) => T, who: string): {shape: number[]; leaves: T[]} {
+function flattenTokens<T>(data: unknown, check: (t: unknown) => T, who: string): {shape: number[]; leaves: T[]} {
   if (data instanceof Tensor) data = data.arraySync();
   const shape: number[] = [];
   let cur = data;

@@ -154,19 +154,19 @@ export class TextVectorization extends Layer {
   }
 
   override apply(inputs: unknown): any {
-    return this.call(inputs as never);
+    return this.call(inputs);
   }
 
   /** Strings to an int32 `[batch, length]` tensor (or `[batch, vocab]` for multi_hot/count). */
-  override call(inputs: never): Tensor {
-    const {texts, scalar} = this.texts(inputs as unknown);
+  override call(inputs: unknown): Tensor {
+    const {texts, scalar} = this.texts(inputs);
     const tokenLists = texts.map((t) => this.tokenize(t));
     if (this.outputMode !== 'int') {
       const depth = this.padToMaxTokens ? this.maxTokens! : this.lookup.vocabularySize();
       const out = new Float32Array(tokenLists.length * depth);
       tokenLists.forEach((toks, i) => {
         // a sample without tokens keeps its zero row
-        if (toks.length) out.set(this.lookup.call([toks] as never).values as Float32Array, i * depth);
+        if (toks.length) out.set(this.lookup.call([toks]).values as Float32Array, i * depth);
       });
       return new Tensor(scalar ? [depth] : [tokenLists.length, depth], 'float32', out);
     }

@@ -2,7 +2,7 @@ import {ValueError} from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import {getRegisteredClass, registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
-import {Layer, type LayerArgs, type LayerInput, type LayerOutput, type ShapeLike} from '../layer.js';
+import {Layer, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type ShapeLike} from '../layer.js';
 import {RNN, type RNNCallArgs} from './rnn.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
@@ -18,7 +18,11 @@ type Serialized = {className: string; config: Record<string, unknown>};
 
 function cloneLayer(layer: RNN, overrides: Record<string, unknown>): RNN {
   const cls = layer.constructor as typeof Layer;
-  const copy = cls.fromConfig({...layer.getConfig(), ...overrides});
+  // the copies use the layer's own activation functions, not the ones their names resolve to (a Keras 2
+  // file's `hard_sigmoid` is not Keras 3's, though both serialize by that name)
+  const cell = layer.cell as {activation?: unknown; recurrentActivation?: unknown};
+  const fns = Object.fromEntries(Object.entries({activation: cell.activation, recurrentActivation: cell.recurrentActivation}).filter(([, f]) => typeof f === 'function'));
+  const copy = cls.fromConfig({...layer.getConfig(), ...fns, ...overrides});
   if (!(copy instanceof RNN)) throw new ValueError(`Bidirectional: could not copy layer "${layer.name}" from its config`);
   return copy;
 }
@@ -110,7 +114,8 @@ export class Bidirectional extends Layer {
       y = f[0]!;
       yRev = b[0]!;
     }
-    let fwd = y as Tensor, bwd = yRev as Tensor;
+    const fwd = y as Tensor;
+    let bwd = yRev as Tensor;
     if (this.returnSequences) bwd = ops.flip(bwd, 1);
     let output: Tensor | Tensor[];
     switch (this.mergeMode) {
@@ -124,12 +129,12 @@ export class Bidirectional extends Layer {
     return output;
   }
 
-  override computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+  override computeMask(inputs: LayerInput, mask: Mask): Mask {
     void inputs;
     const m = Array.isArray(mask) ? (mask[0] ?? null) : mask;
     const out: (Tensor | null)[] = this.returnSequences ? (this.mergeMode ? [m] : [m, m]) : this.mergeMode ? [null] : [null, null];
     if (this.returnState) out.push(...[...this.forwardLayer.stateSize, ...this.backwardLayer.stateSize].map(() => null));
-    return out.length === 1 ? out[0]! : (out as Tensor[]);
+    return out.length === 1 ? out[0]! : out;
   }
 
   override computeOutputShape(inputShape: ShapeLike | ShapeLike[]): ShapeLike | ShapeLike[] {

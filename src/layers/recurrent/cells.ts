@@ -83,9 +83,8 @@ abstract class DenseCell extends RNNCell {
     };
   }
 
-  static override fromConfig(config: Record<string, unknown>): DenseCell {
-    const Cls = this as unknown as new (units: number, args: Record<string, unknown>) => DenseCell;
-    return new Cls(config['units'] as number, config);
+  static override fromConfig<T extends DenseCell>(this: new (units: number, args: Record<string, unknown>) => T, config: Record<string, unknown>): T {
+    return new this(config['units'] as number, config);
   }
 }
 

@@ -4,7 +4,7 @@ import {toTensor} from '../../ops/core.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import {fmtShape} from '../../tensor/shape.js';
 import {Tensor} from '../../tensor/tensor.js';
-import {assertInputCompatibility, InputSpec, Layer, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type ShapeLike} from '../layer.js';
+import {assertInputCompatibility, InputSpec, Layer, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type ShapeLike} from '../layer.js';
 import {RNNCell} from './rnn_cell.js';
 import {deserializeCell, StackedRNNCells} from './stacked_rnn_cells.js';
 
@@ -184,11 +184,11 @@ export class RNN extends Layer {
     this.resetStates(states);
   }
 
-  override computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+  override computeMask(inputs: LayerInput, mask: Mask): Mask {
     void inputs;
     const m = Array.isArray(mask) ? (mask[0] ?? null) : mask;
     const out = this.returnSequences ? m : null;
-    if (this.returnState) return [out as Tensor, ...this.stateSize.map(() => null as unknown as Tensor)];
+    if (this.returnState) return [out, ...this.stateSize.map(() => null)];
     return out;
   }
 

@@ -48,7 +48,7 @@ export interface MaskLike {
 const warned = new Set<string>();
 
 /** Prints a deprecation warning once per process and key. */
-export function warnOnce(key: string, message: string): void {
+function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
   console.warn(`keras-ts: ${message}`);

@@ -1,0 +1,177 @@
+/**
+ * The ABI between TypeScript and the compiled kernels (the native addon and the WebAssembly module):
+ * one row per compiled kernel with its id, its buffers and its attributes, by name. The C++ side's ids
+ * and attribute positions are generated from this table (`npm run gen:abi` writes
+ * `native/include/keras_abi.h`; `abi.test.ts` regenerates it and fails on any difference), so adding
+ * a compiled kernel is one row here plus its C++ body.
+ *
+ * Buffers are float32 arrays, inputs then outputs. A name ending in `[]` is a run of buffers whose
+ * count the attributes give; one ending in `?` is present or absent as a `has...` attribute says.
+ * Attributes are numbers (doubles), in the order listed; `tail` names a variable-length list that
+ * follows them. Ids are never reused: a retired kernel's id stays out of the table.
+ */
+
+export interface KernelAbiRow {
+  readonly id: number;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: readonly string[];
+  readonly tail?: string;
+  /**
+   * Whether the kernel reads its output buffers, or writes only part of them: `true`, or the name of
+   * the attribute that says so. Otherwise every element of every output is written and never read,
+   * so a backend that copies buffers (wasm) need not copy outputs in.
+   */
+  readonly readsOutputs?: true | string;
+}
+
+const CONV = ['n', 'h', 'w', 'cin', 'oh', 'ow', 'cout', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'padTop', 'padLeft'] as const;
+const POOL = ['n', 'h', 'w', 'c', 'oh', 'ow', 'ph', 'pw', 'sh', 'sw', 'padTop', 'padLeft'] as const;
+const SEQUENCE = ['batch', 'timesteps', 'units', 'goBackwards', 'zeroOutputForMask', 'hasMask'] as const;
+const JOIN = ['outer', 'pieces', 'rowTotal', 'offset'] as const;
+
+export const KERNEL_ABI = {
+  /** c[t] = a[t] @ b[t] (transposes as views); matrix t of a starts at t * aStride or its explicit offset. */
+  MatMul: {
+    id: 1, inputs: ['a', 'b'], outputs: ['c'],
+    attrs: ['batch', 'm', 'n', 'k', 'transposeA', 'transposeB', 'accumulate', 'aStride', 'bStride', 'explicitOffsets'],
+    tail: 'offsets',  // when explicitOffsets: batch offsets of a, then of b
+    readsOutputs: 'accumulate',
+  },
+  Conv2D: {id: 2, inputs: ['x', 'filter'], outputs: ['y'], attrs: CONV},
+  Conv2DBackpropInput: {id: 3, inputs: ['dy', 'filter'], outputs: ['dx'], attrs: CONV},
+  Conv2DBackpropFilter: {id: 4, inputs: ['x', 'dy'], outputs: ['dfilter'], attrs: CONV},
+  MaxPool: {id: 5, inputs: ['x'], outputs: ['y'], attrs: POOL},
+  MaxPoolGrad: {id: 6, inputs: ['x', 'dy'], outputs: ['dx'], attrs: POOL},
+  AvgPool: {id: 7, inputs: ['x'], outputs: ['y'], attrs: POOL},
+  AvgPoolGrad: {id: 8, inputs: ['dy'], outputs: ['dx'], attrs: POOL},
+  /** y = op(x); p0, p1: alpha or clip bounds. */
+  Unary: {id: 9, inputs: ['x'], outputs: ['y'], attrs: ['op', 'p0', 'p1']},
+  /** y = a op b over `shape`, operands read through their strides (0 where broadcast). */
+  Binary: {id: 10, inputs: ['a', 'b'], outputs: ['y'], attrs: ['op', 'rank'], tail: 'shapeThenStrides'},
+  /** Reduces the middle axis of [outer, n, inner]. */
+  Reduce: {id: 11, inputs: ['x'], outputs: ['y'], attrs: ['op', 'outer', 'n', 'inner']},
+  Softmax: {id: 12, inputs: ['x'], outputs: ['y'], attrs: ['log', 'outer', 'n', 'inner']},
+  /** y[m, n] = act(x[m, k] @ kernel[k, n] + bias[n]). */
+  FusedDense: {id: 13, inputs: ['x', 'kernel', 'bias'], outputs: ['y'], attrs: ['m', 'k', 'n', 'activation']},
+  FusedConv2D: {id: 14, inputs: ['x', 'filter', 'bias'], outputs: ['y'], attrs: [...CONV, 'activation']},
+  /** dz = dy * f'(x), from y = f(x). */
+  ActivationGrad: {id: 15, inputs: ['dy', 'y'], outputs: ['dz'], attrs: ['activation']},
+  /** y's axis d is x's axis perm[d]. */
+  Transpose: {id: 18, inputs: ['x'], outputs: ['y'], attrs: ['rank'], tail: 'shapeThenPerm'},
+  /** y[i] = 1 when uniform i of the Philox stream under (key0, key1) < keepProb, else 0. */
+  BernoulliMask: {id: 19, inputs: [], outputs: ['y'], attrs: ['n', 'keepProb', 'key0', 'key1', 'stream']},
+  /** Rule (OptimizerRule) with p0..p3; w' may be w and slots'[k] slots[k] (in place). */
+  OptimizerUpdate: {
+    id: 20, inputs: ['variable', 'gradient', 'slots[]'], outputs: ['newVariable', 'newSlots[]'],
+    attrs: ['rule', 'n', 'p0', 'p1', 'p2', 'p3'],
+  },
+  LSTMStepGrad: {id: 21, inputs: ['dh', 'dc', 'dGates', 'gates', 'cNew', 'c'], outputs: ['da', 'dcPrev'], attrs: ['batch', 'units']},
+  GRUStepGrad: {id: 22, inputs: ['dh', 'dReserve', 'reserve', 'h'], outputs: ['dz', 'dm', 'dhDirect'], attrs: ['batch', 'units']},
+  /** x [outer, n, inner] -> y [outer, m, inner]; indices: m int32 (their bits in a float buffer). */
+  Gather: {id: 23, inputs: ['x', 'indices'], outputs: ['y'], attrs: ['outer', 'n', 'inner', 'm']},
+  ScatterAdd: {id: 24, inputs: ['indices', 'updates'], outputs: ['y'], attrs: ['outer', 'n', 'inner', 'm']},
+  /** Pieces side by side into columns offset.. of y [outer, rowTotal]; rows: each piece's row length. */
+  Concat: {id: 25, inputs: ['xs[]'], outputs: ['y'], attrs: JOIN, tail: 'rows', readsOutputs: true},
+  Split: {id: 26, inputs: ['x'], outputs: ['ys[]'], attrs: JOIN, tail: 'rows', readsOutputs: true},
+  LSTMSequence: {
+    id: 27, inputs: ['z', 'h0', 'c0', 'recurrentKernel', 'mask?', 'recurrentMask?'],
+    outputs: ['y', 'h', 'c', 'gates', 'cs', 'hs'], attrs: [...SEQUENCE, 'hasRecurrentMask'],
+  },
+  LSTMSequenceGrad: {
+    id: 28,
+    inputs: ['dy', 'dh', 'dc', 'dGates', 'dCs', 'dHs', 'gates', 'cs', 'hs', 'h0', 'c0', 'recurrentKernel', 'mask?', 'recurrentMask?'],
+    outputs: ['dz', 'dh0', 'dc0', 'dRecurrentKernel'], attrs: [...SEQUENCE, 'hasRecurrentMask'],
+  },
+  GRUSequence: {
+    id: 29, inputs: ['z', 'h0', 'recurrentKernel', 'recurrentBias', 'mask?'], outputs: ['y', 'h', 'reserve', 'hs'],
+    attrs: SEQUENCE,
+  },
+  GRUSequenceGrad: {
+    id: 30, inputs: ['dy', 'dh', 'dReserve', 'dHs', 'reserve', 'hs', 'h0', 'recurrentKernel', 'mask?'],
+    outputs: ['dz', 'dh0', 'dRecurrentKernel', 'dRecurrentBias'], attrs: SEQUENCE,
+  },
+} as const satisfies Record<string, KernelAbiRow>;
+
+export type CompiledKernel = keyof typeof KERNEL_ABI;
+
+/** A kernel's attributes by name, as its row lists them. */
+export type AttrsOf<K extends CompiledKernel> = {readonly [A in (typeof KERNEL_ABI)[K]['attrs'][number]]: number};
+
+/** The attribute array of kernel `k`: named attributes in the row's order, then the tail. */
+export function packAttrs<K extends CompiledKernel>(k: K, attrs: AttrsOf<K>, tail: readonly number[] = []): Float64Array {
+  const row: KernelAbiRow = KERNEL_ABI[k];
+  const out = new Float64Array(row.attrs.length + tail.length);
+  const named = attrs as Readonly<Record<string, number>>;
+  row.attrs.forEach((name, i) => {
+    out[i] = named[name]!;
+  });
+  out.set(tail, row.attrs.length);
+  return out;
+}
+
+const byId = new Map<number, KernelAbiRow>(Object.values(KERNEL_ABI).map((r: KernelAbiRow) => [r.id, r]));
+
+/**
+ * The position of the first output buffer of a call with `nbufs` buffers: the outputs come last, and
+ * where both lists hold a run (OptimizerUpdate's slots) the two runs have one length.
+ */
+export function firstOutputBuffer(id: number, nbufs: number): number {
+  const row = byId.get(id);
+  if (!row) return 0;
+  const run = (l: readonly string[]) => l.some((b) => b.endsWith('[]'));
+  if (!run(row.outputs)) return nbufs - row.outputs.length;
+  if (!run(row.inputs)) return row.inputs.filter((b) => !b.endsWith('?')).length;
+  const fixedIn = row.inputs.length - 1, fixedOut = row.outputs.length - 1;
+  return fixedIn + (nbufs - fixedIn - fixedOut) / 2;
+}
+
+/** Whether a call of kernel `id` with `attrs` may read its outputs' prior contents (see `readsOutputs`). */
+export function readsOutputs(id: number, attrs: Float64Array): boolean {
+  const row = byId.get(id);
+  if (!row || row.readsOutputs === undefined) return row === undefined;
+  if (row.readsOutputs === true) return true;
+  return attrs[row.attrs.indexOf(row.readsOutputs)] !== 0;
+}
+
+/** Kernel ids by name. */
+export const KernelId = Object.fromEntries(Object.entries(KERNEL_ABI).map(([k, r]) => [k, r.id])) as {
+  readonly [K in CompiledKernel]: (typeof KERNEL_ABI)[K]['id'];
+};
+
+/** Update rules of `OptimizerUpdate` (`kt_optimizer_rule`). */
+export const OptimizerRule = {SGD: 0, RMSprop: 1, Adam: 2, Adadelta: 3} as const;
+
+/** Activations of the fused kernels (`kt_activation`). */
+export const Activation = {linear: 0, relu: 1, sigmoid: 2, tanh: 3} as const;
+
+export const UnaryOp = {
+  Neg: 0, Abs: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Reciprocal: 5, Exp: 6, Log: 7, Tanh: 8, Sigmoid: 9,
+  Relu: 10, LeakyRelu: 11, Elu: 12, Softplus: 13, Softsign: 14, Clip: 15,
+} as const;
+
+export const BinaryOp = {Add: 0, Sub: 1, Mul: 2, Div: 3, Maximum: 4, Minimum: 5} as const;
+
+export const ReduceOp = {Sum: 0, Mean: 1, Max: 2, Min: 3} as const;
+
+/** The op-code enums the C++ side declares too (generated into keras_abi.h with the kernels). */
+export const ABI_ENUMS = {
+  kt_activation: {prefix: 'KT_ACT_', values: Activation},
+  kt_optimizer_rule: {prefix: 'KT_OPT_', values: OptimizerRule},
+  kt_unary_op: {prefix: 'KT_U_', values: UnaryOp},
+  kt_binary_op: {prefix: 'KT_B_', values: BinaryOp},
+  kt_reduce_op: {prefix: 'KT_R_', values: ReduceOp},
+} as const;
+
+/** What a compiled kernel module exports: the addon (native/node/addon.c) or the WebAssembly module. */
+export interface NativeAddon {
+  /** Runs kernel `id` on float32 buffers; throws an Error naming the kernel on bad input. */
+  run(id: number, buffers: Float32Array[], attrs: Float64Array): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  defaultNumThreads(): number;
+  /** The instruction set picked at run time: `avx512`, `avx2`, `neon`, `scalar`, `wasm-simd128`, ... */
+  isa(): string;
+  /** Testing: switch to a lower instruction set; false when the CPU lacks it. */
+  forceIsa(name: string): boolean;
+}

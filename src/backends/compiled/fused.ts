@@ -1,0 +1,58 @@
+import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import {ValueError} from '../../errors.js';
+import {fmtShape} from '../../tensor/shape.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import type {KernelTable} from '../backend.js';
+import {Activation} from './abi.js';
+import type {Compiled} from './call.js';
+import {checkRank, checkStorage, isF32} from './checks.js';
+import {convAttrs, convGeometry} from './nn.js';
+
+/** Bias and activation in the GEMM epilogue (FusedDense, FusedConv2D), and the activations' gradient. */
+export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable> {
+  const actCode = (op: string, act: FusedActivation) => {
+    const code = Activation[act];
+    if (code === undefined) throw new ValueError(`${op}: unknown activation ${JSON.stringify(act)}`);
+    return code;
+  };
+
+  const FusedDense = ({x, kernel, bias}: {x: Tensor; kernel: Tensor; bias: Tensor}, a: FusedDenseAttrs, [y]: Tensor[]) => {
+    if (!isF32(x, kernel, bias, y!)) return false;
+    const op = 'FusedDense';
+    checkRank(op, 'kernel', kernel, 2);
+    const [k, n] = kernel.shape as [number, number];
+    if (x.rank < 2 || x.shape.at(-1) !== k) {
+      throw new ValueError(`${op}: x must be [..., ${k}] for kernel ${fmtShape(kernel.shape)}. Received: x.shape=${fmtShape(x.shape)}`);
+    }
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'kernel', kernel);
+    checkStorage(op, 'bias', bias, [n]);
+    checkStorage(op, 'output', y!, [...x.shape.slice(0, -1), n]);
+    call('FusedDense', [x, kernel, bias, y!], {m: x.size / k, k, n, activation: actCode(op, a.activation)});
+    return true;
+  };
+
+  const FusedConv2D = ({x, filter, bias}: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DAttrs, [y]: Tensor[]) => {
+    if (!isF32(x, filter, bias, y!)) return false;
+    const op = 'FusedConv2D';
+    const g = convGeometry(op, x.shape, filter.shape, a);
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'filter', filter);
+    checkStorage(op, 'bias', bias, [g.outC]);
+    checkStorage(op, 'output', y!, [g.batch, g.outH, g.outW, g.outC]);
+    call('FusedConv2D', [x, filter, bias, y!], {...convAttrs(g), activation: actCode(op, a.activation)});
+    return true;
+  };
+
+  const ActivationGrad = ({dy, y}: {dy: Tensor; y: Tensor}, a: {activation: FusedActivation}, [dz]: Tensor[]) => {
+    if (!isF32(dy, y, dz!) || dy.size < minElements) return false;
+    const op = 'ActivationGrad';
+    checkStorage(op, 'dy', dy);
+    checkStorage(op, 'y', y, dy.shape);
+    checkStorage(op, 'output', dz!, dy.shape);
+    call('ActivationGrad', [dy, y, dz!], {activation: actCode(op, a.activation)});
+    return true;
+  };
+
+  return {FusedDense, FusedConv2D, ActivationGrad};
+}

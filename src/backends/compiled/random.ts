@@ -1,0 +1,24 @@
+import type {BernoulliMaskAttrs} from '../../kernels/defs/random.js';
+import {ValueError} from '../../errors.js';
+import {BERNOULLI_STREAM} from '../../tensor/random.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import type {KernelTable} from '../backend.js';
+import type {Compiled} from './call.js';
+import {checkStorage, isF32} from './checks.js';
+
+/** BernoulliMask (dropout masks): Philox in C++, bit-identical to tensor/random.ts. */
+export function randomKernels({call}: Compiled): Partial<KernelTable> {
+  const BernoulliMask = (_inputs: Record<string, never>, a: BernoulliMaskAttrs, [y]: Tensor[]) => {
+    if (!isF32(y!) || y!.size === 0) return false;
+    const op = 'BernoulliMask';
+    checkStorage(op, 'output', y!, a.shape);
+    for (const [name, k] of [['k0', a.k0], ['k1', a.k1]] as const) {
+      if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) {
+        throw new ValueError(`${op}: ${name} must be an unsigned 32-bit integer. Received: ${name}=${k}`);
+      }
+    }
+    call('BernoulliMask', [y!], {n: y!.size, keepProb: a.keepProb, key0: a.k0, key1: a.k1, stream: BERNOULLI_STREAM});
+    return true;
+  };
+  return {BernoulliMask};
+}

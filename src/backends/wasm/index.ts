@@ -1,0 +1,38 @@
+import {ValueError} from '../../errors.js';
+import {compiledKernels, type CompiledBackend} from '../compiled/index.js';
+import {loadWasmKernels} from './module.js';
+
+/**
+ * The wasm backend: the native backend's C++ kernels compiled to WebAssembly when the package is
+ * built (scripts/build-wasm.mjs) and shipped in it, so it runs where the addon does not load — no
+ * compiler at install, install scripts blocked, other platforms. The relaxed-SIMD build where the
+ * engine runs it, else SIMD128; one thread. Every kernel above the call into compiled code is the
+ * native backend's (`src/backends/compiled/`); kernels it lacks and dtypes other than float32 run on
+ * the reference backend.
+ */
+export type WasmBackend = CompiledBackend;
+
+let instance: WasmBackend | string | null = null;
+
+/** The backend, or the one-line reason it cannot load (the registry then falls back). */
+export function loadWasmBackend(): WasmBackend | string {
+  if (instance !== null) return instance;
+  const addon = loadWasmKernels();
+  if (typeof addon === 'string') {
+    instance = addon;
+    return instance;
+  }
+  instance = {
+    name: 'wasm',
+    addon,
+    kernels: compiledKernels(addon),
+    setNumThreads(n: number) {
+      if (!Number.isInteger(n) || n < 0) {
+        throw new ValueError(`setNumThreads: expected a non-negative integer (0 for the default). Received: ${n}`);
+      }
+    },
+    getNumThreads: () => 1,
+    isa: addon.isa(),
+  };
+  return instance;
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, test} from 'node:test';
+import {Tensor} from '../../tensor/tensor.js';
+import {KERNEL_ABI, packAttrs} from '../compiled/abi.js';
+import {compiledKernels} from '../compiled/index.js';
+import {referenceKernels} from '../reference/index.js';
+import {registerBackend, setBackend} from '../registry.js';
+import {runImpl, xorshift32} from '../../testing/kernel_test.js';
+import type {AnyKernelImpl} from '../backend.js';
+import {loadWasmBackend} from './index.js';
+import {loadWasmKernels, wasmPath} from './module.js';
+
+// The wasm module's own behaviour: loading and its failures, the copies in and out of its memory,
+// both builds. Every kernel is compared with the reference by the compiled kernels' tests
+// (src/backends/native/*.test.ts), which run on wasm under KERAS_BACKEND=wasm.
+const loaded = loadWasmBackend();
+const skip = typeof loaded === 'string' ? `wasm kernels not built: ${loaded}` : false;
+const tmp = mkdtempSync(join(tmpdir(), 'keras-ts-wasm-'));
+after(() => rmSync(tmp, {recursive: true, force: true}));
+
+const rand = xorshift32(99);
+const randT = (shape: number[]) => new Tensor(shape, 'float32', Float32Array.from({length: shape.reduce((a, b) => a * b, 1)}, () => rand() * 2 - 1));
+
+test('a missing or broken .wasm gives a one-line reason, and the registry falls back to reference saying so', () => {
+  const missing = loadWasmKernels({dir: join(tmp, 'none')});
+  assert.equal(typeof missing, 'string');
+  assert.match(missing as string, /^the WebAssembly kernels are not built \(no .*keras_kernels\.simd128\.wasm; "npm run build" builds them/);
+  writeFileSync(wasmPath('simd128', tmp), Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff, 0xff]));
+  const broken = loadWasmKernels({dir: tmp, variant: 'simd128'});
+  assert.equal(typeof broken, 'string');
+  assert.match(broken as string, /^the WebAssembly kernels at .*keras_kernels\.simd128\.wasm failed to compile: /);
+  assert.ok(!(broken as string).includes('\n'));
+  // a backend that cannot load, asked for with fallback: one line naming what was chosen and why
+  const lines: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
+  try {
+    registerBackend('wasm-broken', () => broken as string);
+    const chosen = setBackend('wasm-broken', {fallback: true});
+    assert.ok(['native', 'wasm', 'reference'].includes(chosen.name));
+  } finally {
+    console.warn = warn;
+    setBackend('reference');
+  }
+  // the registry warns once per process: whichever test fell back first printed it
+  for (const l of lines) assert.match(l, /^keras-ts: backend "wasm-broken" unavailable \(the WebAssembly kernels at .* failed to compile: .*\); using "(native|wasm|reference)"\.$/);
+});
+
+test('wasm: buffers that share storage are copied once, so an update in place stays in place', {skip}, () => {
+  const addon = loadedAddon();
+  // SGD with momentum, variable and slot updated in place: outputs are the inputs' own arrays
+  const n = 300;
+  const w = Float32Array.from({length: n}, (_, i) => Math.sin(i)), g = Float32Array.from({length: n}, (_, i) => Math.cos(i));
+  const v = new Float32Array(n).fill(0.5);
+  const w0 = Float32Array.from(w), v0 = Float32Array.from(v);
+  addon.run(KERNEL_ABI.OptimizerUpdate.id, [w, g, v, w, v], packAttrs('OptimizerUpdate', {rule: 0, n, p0: 0.1, p1: 0.9, p2: 0, p3: 0}));
+  for (let i = 0; i < n; i++) {
+    const vi = Math.fround(Math.fround(0.9 * v0[i]!) - Math.fround(0.1 * g[i]!));
+    assert.ok(Math.abs(v[i]! - vi) < 1e-6, `slot ${i}`);
+    assert.ok(Math.abs(w[i]! - (w0[i]! + vi)) < 1e-6, `variable ${i}`);
+  }
+  // partly overlapping views of one ArrayBuffer: a Concat whose pieces are views of its own output's
+  // neighbour; every view sees the same bytes as in JavaScript
+  const buf = new Float32Array(12).map((_, i) => i);
+  const a = buf.subarray(0, 4), b = buf.subarray(2, 6), y = new Float32Array(8);
+  addon.run(KERNEL_ABI.Concat.id, [a, b, y], packAttrs('Concat', {outer: 1, pieces: 2, rowTotal: 8, offset: 0}, [4, 4]));
+  assert.deepEqual([...y], [0, 1, 2, 3, 2, 3, 4, 5]);
+});
+
+test('wasm: errors name the kernel and the wasm backend; bad lengths never reach memory', {skip}, () => {
+  const addon = loadedAddon();
+  const f = (k: number) => new Float32Array(k);
+  assert.throws(() => addon.run(KERNEL_ABI.MatMul.id, [f(10), f(64), f(64)], Float64Array.from([1, 8, 8, 8, 0, 0, 0, 0, 0, 0])),
+    /^Error: wasm MatMul: buffer 0 \(a\) holds 10 elements, the attributes need 64$/);
+  assert.throws(() => addon.run(99, [], new Float64Array(0)), /unknown kernel id 99/);
+  // still usable afterwards
+  const y = f(4);
+  addon.run(KERNEL_ABI.Unary.id, [Float32Array.from([-1, 2, -3, 4]), y], packAttrs('Unary', {op: 10, p0: 0, p1: 0}));
+  assert.deepEqual([...y], [0, 2, 0, 4]);
+});
+
+test('wasm: the relaxed-SIMD and SIMD128 builds agree with the reference on MatMul and Conv2D', {skip}, () => {
+  const variants = (['simd128', 'relaxed-simd'] as const).flatMap((variant) => {
+    const addon = loadWasmKernels({variant});
+    return typeof addon === 'string' ? [] : [{variant, addon}];
+  });
+  assert.ok(variants.some((v) => v.variant === 'simd128'));
+  for (const {variant, addon} of variants) {
+    registerBackend(`wasm-${variant}`, () => ({name: `wasm-${variant}`, kernels: compiledKernels(addon)}));
+    const b = setBackend(`wasm-${variant}`);
+    const cases: [string, Record<string, Tensor>, unknown][] = [
+      ['MatMul', {a: randT([37, 53]), b: randT([53, 29])}, {transposeA: false, transposeB: false}],
+      ['MatMul', {a: randT([3, 20, 16]), b: randT([16, 33])}, {transposeA: false, transposeB: false}],
+      ['Conv2D', {x: randT([2, 9, 8, 3]), filter: randT([3, 3, 3, 7])}, {strides: [1, 1], padding: 'same', dilations: [1, 1]}],
+    ];
+    for (const [name, inputs, attrs] of cases) {
+      const [y] = runImpl(name as 'MatMul', b.kernels[name as 'MatMul'] as AnyKernelImpl, inputs, attrs);
+      const [r] = runImpl(name as 'MatMul', referenceKernels[name as 'MatMul'] as AnyKernelImpl, inputs, attrs);
+      for (let i = 0; i < r!.size; i++) assert.ok(Math.abs(y!.values[i]! - r!.values[i]!) < 1e-4, `${variant} ${name} [${i}]`);
+    }
+  }
+  setBackend('reference');
+});
+
+function loadedAddon() {
+  return (loaded as Exclude<typeof loaded, string>).addon;
+}
+

@@ -1,0 +1,246 @@
+/**
+ * `keras.utils.image_dataset_from_directory`: a folder with one sub-folder per class becomes a
+ * streaming dataset of `[images, labels]` batches, read from disk as `fit` consumes them (the next
+ * batch is read while a step runs).
+ *
+ * ```
+ * main_directory/
+ * ...class_a/  a_image_1.jpg  a_image_2.png ...
+ * ...class_b/  b_image_1.jpg ...
+ * ```
+ * ```ts
+ * const [trainDs, valDs] = keras.utils.imageDatasetFromDirectory('main_directory', {
+ *   validationSplit: 0.2, subset: 'both', seed: 1337, imageSize: [180, 180], batchSize: 128,
+ * });
+ * await model.fit(trainDs, {epochs: 25, validationData: valDs});
+ * ```
+ * Images are float32 in `[0, 255]`, `[batch, height, width, channels]`; labels follow `labelMode`:
+ * `'int'` (int32 `[batch]`), `'categorical'` (one-hot float32 `[batch, classes]`), `'binary'`
+ * (float32 `[batch, 1]`, two classes), or `null` (images only). Files are listed in sorted order,
+ * class by class, shuffled once with `seed` before the validation split (so both subsets of one
+ * seed never overlap), and again each epoch when `shuffle`.
+ */
+import {lstatSync, readdirSync, statSync} from '../platform/index.js';
+import {extname, join} from '../platform/index.js';
+import {ValueError} from '../errors.js';
+import {permutation} from '../tensor/random.js';
+import {Tensor} from '../tensor/tensor.js';
+import {IMAGE_EXTENSIONS, readImage, type ColorMode, type Interpolation} from './image_utils.js';
+import {PyDataset} from './py_dataset.js';
+
+export type LabelMode = 'int' | 'categorical' | 'binary' | null;
+type Subset = 'training' | 'validation' | 'both';
+
+export interface ImageDatasetOptions {
+  /** `'inferred'` (from the sub-folders), a list with one integer label per file (sorted order), or null (no labels). */
+  labels?: 'inferred' | number[] | null;
+  labelMode?: LabelMode;
+  /** The classes, in label order; only with `labels: 'inferred'` (must match the sub-folders' names). */
+  classNames?: string[] | null;
+  colorMode?: ColorMode;
+  batchSize?: number;
+  /** `[height, width]` every image is resized to. */
+  imageSize?: [number, number];
+  shuffle?: boolean;
+  seed?: number | null;
+  validationSplit?: number | null;
+  subset?: Subset | null;
+  interpolation?: Interpolation;
+  followLinks?: boolean;
+  /** Print the counts found (default true). */
+  verbose?: boolean;
+}
+
+/** Keras's `check_validation_split_arg`. */
+function checkValidationSplitArg(validationSplit: number | null, subset: Subset | null, shuffle: boolean, seed: number | null): void {
+  if (validationSplit !== null && !(validationSplit > 0 && validationSplit < 1)) {
+    throw new ValueError(`\`validation_split\` must be between 0 and 1, received: ${validationSplit}`);
+  }
+  if ((validationSplit !== null && validationSplit !== 0 && subset === null) || (subset !== null && !validationSplit)) {
+    throw new ValueError('If `subset` is set, `validation_split` must be set, and inversely.');
+  }
+  if (subset !== null && !['training', 'validation', 'both'].includes(subset)) {
+    throw new ValueError(`\`subset\` must be either "training", "validation" or "both", received: ${subset}`);
+  }
+  if (validationSplit && shuffle && seed === null) {
+    throw new ValueError(
+      'If using `validation_split` and shuffling the data, you must provide a `seed` argument, to make sure that there is no overlap between the training and validation subset.',
+    );
+  }
+}
+
+/** Keras's `index_directory`: the files with `formats` extensions, their labels and the class names. */
+function indexDirectory(
+  directory: string,
+  labels: 'inferred' | number[] | null,
+  formats: string[],
+  classNames: string[] | null,
+  followLinks: boolean,
+): {filePaths: string[]; labels: number[] | null; classNames: string[]} {
+  let st;
+  try {
+    st = statSync(directory);
+  } catch {
+    throw new ValueError(`The directory ${directory} does not exist.`);
+  }
+  if (!st.isDirectory()) throw new ValueError(`Expected a directory. Received: directory=${directory}`);
+  // a symbolic link to a folder is followed only with `followLinks`, as Keras's os.walk(followlinks=...)
+  const isDir = (p: string) => (followLinks ? statSync(p, {throwIfNoEntry: false}) : lstatSync(p, {throwIfNoEntry: false}))?.isDirectory() ?? false;
+  const walk = (dir: string): string[] => {
+    const out: string[] = [];
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (isDir(p)) out.push(...walk(p));
+      else if (formats.includes(extname(name).toLowerCase())) out.push(p);
+    }
+    return out;
+  };
+  if (labels !== 'inferred') {
+    const filePaths = walk(directory);
+    if (labels !== null && labels.length !== filePaths.length) {
+      throw new ValueError(
+        `Expected the lengths of \`labels\` to match the number of files in the target directory. len(labels) is ${labels.length} while we found ${filePaths.length} files in directory ${directory}.`,
+      );
+    }
+    const n = labels ? Math.max(-1, ...labels) + 1 : 0;
+    return {filePaths, labels, classNames: classNames ?? Array.from({length: n}, (_, i) => String(i))};
+  }
+  const subdirs = readdirSync(directory).sort().filter((d) => isDir(join(directory, d)));
+  if (classNames) {
+    if (classNames.length !== subdirs.length || classNames.some((c) => !subdirs.includes(c))) {
+      throw new ValueError(
+        `The \`class_names\` passed did not match the names of the subdirectories of the target directory. Expected: ${JSON.stringify(subdirs)}, but received: ${JSON.stringify(classNames)}`,
+      );
+    }
+  }
+  const names = classNames ?? subdirs;
+  const filePaths: string[] = [];
+  const out: number[] = [];
+  names.forEach((c, i) => {
+    for (const p of walk(join(directory, c))) {
+      filePaths.push(p);
+      out.push(i);
+    }
+  });
+  return {filePaths, labels: out, classNames: names};
+}
+
+/** Batches of images read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
+export class ImageDataset extends PyDataset {
+  private order: Int32Array;
+  private epoch = 0;
+
+  constructor(
+    readonly filePaths: string[],
+    readonly labels: number[] | null,
+    readonly classNames: string[],
+    readonly options: {labelMode: LabelMode; colorMode: ColorMode; batchSize: number; imageSize: [number, number]; shuffle: boolean; seed: number; interpolation: Interpolation},
+  ) {
+    super({workers: 1});
+    this.order = Int32Array.from(filePaths, (_, i) => i);
+    this.reshuffle();
+  }
+
+  private reshuffle(): void {
+    if (this.options.shuffle) this.order = permutation(this.filePaths.length, this.options.seed + 1 + this.epoch);
+  }
+
+  get length(): number {
+    return Math.ceil(this.filePaths.length / this.options.batchSize);
+  }
+
+  /** Batch `index`: `[images, labels]`, or the images alone when `labelMode` is null. */
+  async getItem(index: number): Promise<Tensor | [Tensor, Tensor]> {
+    const {batchSize, imageSize, colorMode, interpolation, labelMode} = this.options;
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new ValueError(`ImageDataset.getItem: index ${index} is out of range [0, ${this.length})`);
+    }
+    const idx = Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
+    const images = await Promise.all(idx.map((i) => readImage(this.filePaths[i]!, colorMode, imageSize, interpolation)));
+    const per = images[0]!.size;
+    const data = new Float32Array(per * images.length);
+    images.forEach((t, i) => data.set(t.values as Float32Array, i * per));
+    const x = new Tensor([images.length, ...images[0]!.shape], 'float32', data);
+    if (labelMode === null || !this.labels) return x;
+    const labels = idx.map((i) => this.labels![i]!);
+    if (labelMode === 'int') return [x, new Tensor([labels.length], 'int32', Int32Array.from(labels))];
+    if (labelMode === 'binary') return [x, new Tensor([labels.length, 1], 'float32', Float32Array.from(labels))];
+    const k = this.classNames.length;
+    const oneHot = new Float32Array(labels.length * k);
+    labels.forEach((l, i) => (oneHot[i * k + l] = 1));
+    return [x, new Tensor([labels.length, k], 'float32', oneHot)];
+  }
+
+  override onEpochEnd(): void {
+    this.epoch++;
+    this.reshuffle();
+  }
+
+  /** `for await (const [images, labels] of ds)`: one pass over the batches, in the current order. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Tensor | [Tensor, Tensor]> {
+    for (let i = 0; i < this.length; i++) yield await this.getItem(i);
+  }
+}
+
+/** `keras.utils.image_dataset_from_directory`; `subset: 'both'` returns `[training, validation]`. */
+export function imageDatasetFromDirectory(directory: string, options: ImageDatasetOptions & {subset: 'both'}): [ImageDataset, ImageDataset];
+export function imageDatasetFromDirectory(directory: string, options?: ImageDatasetOptions): ImageDataset;
+export function imageDatasetFromDirectory(directory: string, options: ImageDatasetOptions = {}): ImageDataset | [ImageDataset, ImageDataset] {
+  const {
+    labels = 'inferred', labelMode = 'int', classNames = null, colorMode = 'rgb', batchSize = 32, imageSize = [256, 256],
+    shuffle = true, validationSplit = null, subset = null, interpolation = 'bilinear', followLinks = false, verbose = true,
+  } = options;
+  let seed = options.seed ?? null;
+  if (labels !== 'inferred' && labels !== null && !(Array.isArray(labels) && labels.every(Number.isInteger))) {
+    throw new ValueError(
+      '`labels` argument should be a list/tuple of integer labels, of the same length as the number of image files in the target directory. ' +
+        'If you wish to infer the labels from the subdirectory names in the target directory, pass `labels="inferred"`. ' +
+        'If you wish to get a dataset that only contains images (no labels), pass `labels=None`.',
+    );
+  }
+  if (classNames && labels !== 'inferred') {
+    throw new ValueError(`You can only pass \`class_names\` if \`labels="inferred"\`. Received: labels=${JSON.stringify(labels)}, and class_names=${JSON.stringify(classNames)}`);
+  }
+  if (labelMode !== null && !['int', 'categorical', 'binary'].includes(labelMode)) {
+    throw new ValueError(`\`label_mode\` argument must be one of "int", "categorical", "binary", or None. Received: label_mode=${String(labelMode)}`);
+  }
+  if (!['grayscale', 'rgb', 'rgba'].includes(colorMode)) {
+    throw new ValueError(`\`color_mode\` must be one of {"rgb", "rgba", "grayscale"}. Received: color_mode=${colorMode}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batch_size must be a positive integer. Received: batch_size=${batchSize}`);
+  if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`\`image_size\` must be [height, width] with positive integers. Received: image_size=${JSON.stringify(imageSize)}`);
+  }
+  checkValidationSplitArg(validationSplit, subset, shuffle, seed);
+  seed ??= Math.floor(Math.random() * 1e6);
+  const index = indexDirectory(directory, labels === null ? null : labels, IMAGE_EXTENSIONS, classNames, followLinks);
+  let files = index.filePaths;
+  let labelList = labels === null ? null : index.labels;
+  const names = index.classNames;
+  if (verbose) console.log(labelList ? `Found ${files.length} files belonging to ${names.length} classes.` : `Found ${files.length} files.`);
+  if (files.length === 0) throw new ValueError(`No images found in directory ${directory}. Allowed formats: ${IMAGE_EXTENSIONS.join(', ')}`);
+  if (labelMode === 'binary' && names.length !== 2) {
+    throw new ValueError(`When passing \`label_mode="binary"\`, there must be exactly 2 class_names. Received: class_names=${JSON.stringify(names)}`);
+  }
+  if (shuffle) {
+    const perm = permutation(files.length, seed);
+    files = Array.from(perm, (i) => files[i]!);
+    if (labelList) labelList = Array.from(perm, (i) => labelList![i]!);
+  }
+  const make = (lo: number, hi: number) =>
+    new ImageDataset(files.slice(lo, hi), labelList ? labelList.slice(lo, hi) : null, names, {
+      labelMode: labelList ? labelMode : null, colorMode, batchSize, imageSize, shuffle, seed: seed!, interpolation,
+    });
+  const numVal = validationSplit ? Math.floor(validationSplit * files.length) : 0;
+  const split = files.length - numVal;
+  if (subset === 'training' || subset === 'both') {
+    if (verbose) console.log(`Using ${split} files for training.`);
+  }
+  if (subset === 'validation' || subset === 'both') {
+    if (verbose) console.log(`Using ${numVal} files for validation.`);
+  }
+  if (subset === 'both') return [make(0, split), make(split, files.length)];
+  if (subset === 'training') return make(0, split);
+  if (subset === 'validation') return make(split, files.length);
+  return make(0, files.length);
+}

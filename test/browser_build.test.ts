@@ -1,0 +1,83 @@
+/**
+ * The package in a bundler for a page: esbuild `--bundle --platform=browser` of the package entry
+ * resolves with no error and no warning (platform/node is swapped for platform/browser by
+ * package.json's `browser` field, so no node:* import is left), and the JavaScript of the browser
+ * build without h5wasm and .wasm files stays <= 200 KB minified+gzipped (BENCHMARKS.md).
+ */
+import assert from 'node:assert/strict';
+import {readdirSync, readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {build} from 'esbuild';
+import * as nodePlatform from '../src/platform/node/index.js';
+import * as browserPlatform from '../src/platform/browser/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+// the type checker holds the two platforms to the same names and types
+const sameShape: typeof nodePlatform = browserPlatform;
+
+test('platform: the browser side exports exactly the names of the Node side', () => {
+  assert.deepEqual(Object.keys(browserPlatform).sort(), Object.keys(nodePlatform).sort());
+  assert.equal(sameShape.platformName, 'browser');
+});
+
+test('platform/browser: POSIX paths as node:path gives them', () => {
+  const b = browserPlatform, n = nodePlatform;
+  for (const p of ['/a/b/../c/', 'a/./b', '../x/y', '/', 'file.keras', '/a//b///c.h5', '.hidden', 'plot.svg', 'a.b/c']) {
+    assert.equal(b.normalize(p), n.normalize(p), `normalize(${p})`);
+    assert.equal(b.dirname(p), n.dirname(p), `dirname(${p})`);
+    assert.equal(b.basename(p), n.basename(p), `basename(${p})`);
+    assert.equal(b.extname(p), n.extname(p), `extname(${p})`);
+  }
+  assert.equal(b.join('a', '../b', 'c.keras'), n.join('a', '../b', 'c.keras'));
+  assert.equal(b.relative('/a/b/c', '/a/d'), n.relative('/a/b/c', '/a/d'));
+  assert.equal(b.resolve('/a', 'b', '../c'), n.resolve('/a', 'b', '../c'));
+});
+
+test('platform/browser: CRC-32, inflate/deflate and gunzip agree with node:zlib', () => {
+  const data = new TextEncoder().encode('keras-ts '.repeat(1000));
+  assert.equal(browserPlatform.crc32(data), nodePlatform.crc32(data));
+  assert.deepEqual(new Uint8Array(browserPlatform.inflateRawSync(nodePlatform.deflateRawSync(data))), data);
+  assert.deepEqual(new Uint8Array(nodePlatform.inflateRawSync(browserPlatform.deflateRawSync(data))), data);
+  const gz = readFileSync(`${ROOT}data/uci_digits/digits.csv.gz`);
+  assert.deepEqual(new Uint8Array(browserPlatform.gunzipSync(gz)), new Uint8Array(nodePlatform.gunzipSync(gz)));
+  assert.throws(() => browserPlatform.readFileSync('model.keras'), /fs\.readFileSync needs Node\.js: a web page has no file system/);
+  assert.equal(browserPlatform.existsSync('/etc/passwd'), false);
+});
+
+test('esbuild --bundle --platform=browser of the package entry: zero errors, zero warnings, no node:* import left', async () => {
+  const r = await build({
+    entryPoints: [`${ROOT}src/index.ts`], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent',
+    outfile: 'keras.js', metafile: true,
+  });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.warnings, []);
+  const inputs = Object.keys(r.metafile!.inputs);
+  assert.deepEqual(inputs.filter((f) => f.startsWith('node:') || f.includes('platform/node/')), []);
+  assert.ok(inputs.some((f) => f.includes('platform/browser/')), 'the browser platform is in the bundle');
+});
+
+test('the browser build without h5wasm and .wasm is <= 200 KB minified+gzipped', async () => {
+  const {measureCore} = (await import(`${ROOT}scripts/build-browser.mjs`)) as {measureCore(): Promise<{gzippedBytes: number; errors: unknown[]}>};
+  const size = await measureCore();
+  assert.deepEqual(size.errors, []);
+  assert.ok(size.gzippedBytes <= 200 * 1024, `${size.gzippedBytes} bytes gzipped`);
+});
+
+test('package.json sideEffects lists every module that registers a class when imported (bundlers keep them)', () => {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {sideEffects: string[]};
+  const globs = pkg.sideEffects.filter((g) => g.startsWith('./src/')).map((g) => new RegExp(`^${g.slice(2).replace(/\*\*/g, '.*')}$`));
+  const missing: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(`${ROOT}${dir}`, {withFileTypes: true})) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts') && !rel.endsWith('.test.ts') && /^[\w.]*register\w*\(/m.test(readFileSync(`${ROOT}${rel}`, 'utf8'))) {
+        if (!globs.some((g) => g.test(rel))) missing.push(rel);
+      }
+    }
+  };
+  walk('src');
+  assert.deepEqual(missing, []);
+});
