@@ -41,6 +41,11 @@ export default tseslint.config(
     },
   },
   {
+    // the browser demo runs in a page
+    files: ['examples/browser/**/*.js'],
+    languageOptions: {globals: {document: 'readonly', window: 'readonly', localStorage: 'readonly', fetch: 'readonly', requestAnimationFrame: 'readonly'}},
+  },
+  {
     // the CommonJS entry of the package
     files: ['**/*.cjs'],
     languageOptions: {sourceType: 'commonjs', globals: {module: 'writable', require: 'readonly', exports: 'writable', __dirname: 'readonly'}},

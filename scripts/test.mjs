@@ -1,5 +1,8 @@
 // Runs every *.test.ts under src/ and test/ with node's test runner (TypeScript through tsx).
-// Usage: npm test [-- <substring filter>...]
+// Usage: npm test [-- [--backend-only] <substring filter>...]
+//   --backend-only  leaves out the tests whose subject is not the compute backend (the browser, the
+//                   package, the diagrams, data-parallel runs that always use native): CI runs the
+//                   whole suite once, then the backend-dependent part on each further backend.
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -17,9 +20,18 @@ function find(dir, out) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+// Tests that do not depend on KERAS_BACKEND: what they exercise is the same on every backend.
+const BACKEND_INDEPENDENT = [
+  'test/browser.test.ts', 'test/browser_build.test.ts', 'test/packaging.test.ts', 'test/examples_visualization.test.ts',
+  'test/distribution/', 'test/layering.test.ts', 'test/public_surface.test.ts', 'src/utils/model_visualization.test.ts',
+  'src/utils/history_plot.test.ts', 'src/platform/',
+];
+const args = process.argv.slice(2);
+const backendOnly = args.includes('--backend-only');
+const filters = args.filter((a) => a !== '--backend-only');
 const files = [...find('src', []), ...find('test', [])]
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .filter((f) => !backendOnly || !BACKEND_INDEPENDENT.some((s) => f.replaceAll('\\', '/').includes(s)))
   .sort();
 if (files.length === 0) {
   console.error('no test files matched');

@@ -4,7 +4,6 @@
  * ValueError naming the source, before any layer is built.
  */
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {after, before, test} from 'node:test';

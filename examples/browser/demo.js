@@ -30,7 +30,8 @@ function drawChart() {
     g.beginPath();
     h.forEach((e, i) => {
       const x = 30 + (i / (n - 1)) * (c.width - 40), y = 10 + (1 - f(e)) * (c.height - 30);
-      i ? g.lineTo(x, y) : g.moveTo(x, y);
+      if (i) g.lineTo(x, y);
+      else g.moveTo(x, y);
     });
     g.stroke();
     g.fillStyle = color;

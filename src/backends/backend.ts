@@ -5,7 +5,7 @@ import type {Tensor} from '../tensor/tensor.js';
  * A forward kernel: reads `inputs`, writes every element of the preallocated `outputs`.
  * Returning `false` declines the call (an unsupported dtype, say): the reference kernel runs instead.
  */
-export type KernelImpl<D> = (inputs: InputsFor<SlotsOf<D>, Tensor>, attrs: AttrsOf<D>, outputs: Tensor[]) => void | boolean;
+type KernelImpl<D> = (inputs: InputsFor<SlotsOf<D>, Tensor>, attrs: AttrsOf<D>, outputs: Tensor[]) => void | boolean;
 
 /** A complete implementation of the contract (the reference backend must satisfy this). */
 export type KernelTable = {[K in KernelName]: KernelImpl<Kernels[K]>};

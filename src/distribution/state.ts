@@ -8,7 +8,7 @@ import type {Metric} from '../metrics/metric.js';
 import type {Tensor} from '../tensor/tensor.js';
 
 /** One step's gradient reduction (src/distribution/gradient_reducer.ts). */
-export interface StepReducer {
+interface StepReducer {
   outputGradient(loss: Tensor): Tensor;
   readonly onGradient: (index: number, grad: Tensor | null) => void;
   reduced(grads: (Tensor | null)[]): Promise<(Tensor | null)[]>;

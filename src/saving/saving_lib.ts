@@ -570,4 +570,3 @@ function describeOrPath(source: ModelSource): string {
   return typeof source === 'string' ? source : describeSource(source);
 }
 
-export {Optimizer};

@@ -234,7 +234,7 @@ function readChunkedAttr(g: H5Group, name: string): string[] {
 const ATTR_LIMIT = 64512; // HDF5_OBJECT_HEADER_LIMIT in Keras
 
 /** Writes a list of names as Keras does: one fixed-length string attribute, chunked when too large. */
-export function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
+function writeChunkedAttr(g: H5Group, name: string, values: string[]): void {
   const width = Math.max(1, ...values.map((v) => utf8Length(v)));
   let chunks = 1;
   while (Math.ceil(values.length / chunks) * width > ATTR_LIMIT) chunks++;

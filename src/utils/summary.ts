@@ -182,7 +182,7 @@ export interface SummaryArgs {
 }
 
 /** The terminal width Keras would see (`shutil.get_terminal_size`: the TTY, `$COLUMNS`, else 80). */
-export function terminalColumns(): number {
+function terminalColumns(): number {
   const tty = stdoutColumns();
   if (tty) return tty;
   const env = Number(getEnv('COLUMNS'));

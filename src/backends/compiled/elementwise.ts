@@ -64,7 +64,7 @@ export function elementwiseKernels({call, minElements}: Compiled): Partial<Kerne
  * operand is broadcast), with dimensions of size 1 dropped and neighbours merged where both
  * operands step through them contiguously.
  */
-export function collapseBroadcast(
+function collapseBroadcast(
   out: readonly number[], a: readonly number[], b: readonly number[],
 ): {shape: number[]; as: number[]; bs: number[]} {
   const stridesFor = (s: readonly number[]) => {

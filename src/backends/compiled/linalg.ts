@@ -57,7 +57,7 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** For each batch index of `outBatch`, the batch index into an operand with batch shape `inBatch`. */
-export function batchOffsets(inBatch: readonly number[], outBatch: readonly number[]): number[] {
+function batchOffsets(inBatch: readonly number[], outBatch: readonly number[]): number[] {
   const n = sizeOf(outBatch);
   const off = outBatch.length - inBatch.length;
   const inStrides = stridesOf(inBatch);

@@ -15,7 +15,7 @@ export function addonPath(): string {
 }
 
 /** The prebuilt addon a packed package ships for this platform (scripts/prebuild.mjs). */
-export function prebuiltAddonPath(): string {
+function prebuiltAddonPath(): string {
   return join(packageRoot(), 'prebuilds', `${process.platform}-${process.arch}`, 'keras_native.node');
 }
 

@@ -1,5 +1,4 @@
 import {ValueError} from '../../errors.js';
-import type {Backend} from '../backend.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {loadAddon} from './addon.js';
 import {compiledKernels, type CompiledBackend} from '../compiled/index.js';
@@ -42,4 +41,3 @@ function createNativeBackend(addon: NativeAddon): NativeBackend {
   return instance;
 }
 
-export type {NativeAddon} from '../compiled/abi.js';

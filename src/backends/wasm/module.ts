@@ -1,7 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {setFlagsFromString} from 'node:v8';
+import {dirname, existsSync, fileURLToPath, join, readFileSync, setFlagsFromString} from '../../platform/index.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
@@ -44,7 +41,7 @@ function packageRoot(): string {
 }
 
 /** Where scripts/build-wasm.mjs writes the two builds. */
-export function wasmDir(): string {
+function wasmDir(): string {
   return join(packageRoot(), 'native', 'wasm');
 }
 

@@ -111,6 +111,8 @@ export const httpsRequest = unavailable<typeof Node.httpsRequest>('https.request
 export const Transform = unavailable<typeof Node.Transform>('stream.Transform');
 export const pipeline = unavailable<typeof Node.pipeline>('stream.pipeline');
 export const createRequire = unavailable<typeof Node.createRequire>('module.createRequire');
+/** V8 flags are Node's to set; a page has the features its browser ships (relaxed SIMD included where supported). */
+export const setFlagsFromString = ((_flags: string) => undefined) as typeof Node.setFlagsFromString;
 export const PNG = {
   sync: {read: unavailable('PNG decoding (pngjs)'), write: unavailable('PNG encoding (pngjs)')},
 } as unknown as typeof Node.PNG;

@@ -21,6 +21,7 @@ export {request as httpsRequest} from 'node:https';
 export {Transform} from 'node:stream';
 export {pipeline} from 'node:stream/promises';
 export {createRequire} from 'node:module';
+export {setFlagsFromString} from 'node:v8';
 export {spawnSync} from 'node:child_process';
 // pngjs is built on Node's streams and zlib
 export {PNG} from 'pngjs';
