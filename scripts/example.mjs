@@ -5,7 +5,7 @@ import {spawnSync} from 'node:child_process';
 const [name = 'digits', ...args] = process.argv.slice(2);
 const file = `examples/${name.replace(/\.ts$/, '')}.ts`;
 if (!existsSync(file)) {
-  console.error(`No example ${file}. Available: digits, mnist_mlp, mnist_cnn, imdb_lstm`);
+  console.error(`No example ${file}. Available: digits, digits_mpi, mnist_mlp, mnist_cnn, imdb_lstm`);
   process.exit(2);
 }
 // `--conditions=source` makes `import 'keras-ts'` resolve to src/ (no build step needed)

@@ -23,6 +23,7 @@ export * as initializers from './initializers/index.js';
 export * as regularizers from './regularizers/index.js';
 export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
+export * as distribution from './distribution/index.js';
 
 export {Tensor, tensor, scalar, zeros, ones, full, eye, arange} from './tensor/tensor.js';
 export type {NestedArray} from './tensor/tensor.js';

@@ -20,7 +20,7 @@ const LEVELS: [number, (top: string, rel: string) => boolean][] = [
   [4, (t) => t === 'ops'],
   [5, (t) => t === 'gradients'],
   [6, (t) => ['initializers', 'activations', 'regularizers', 'constraints', 'layers', 'optimizers', 'losses', 'metrics'].includes(t)],
-  [7, (t) => ['models', 'trainers', 'callbacks', 'saving', 'datasets', 'utils'].includes(t)],
+  [7, (t) => ['models', 'trainers', 'callbacks', 'saving', 'datasets', 'utils', 'distribution'].includes(t)],
   [8, (t) => t === 'testing'],
 ];
 

@@ -12,7 +12,7 @@ import * as keras from '../src/index.js';
 after(() => keras.saving.shutdownH5());
 
 test('the Keras namespaces and top-level names are exported', () => {
-  for (const ns of ['ops', 'layers', 'models', 'optimizers', 'losses', 'metrics', 'callbacks', 'datasets', 'saving', 'utils', 'config', 'backend', 'random', 'initializers', 'regularizers', 'constraints', 'activations'] as const) {
+  for (const ns of ['ops', 'layers', 'models', 'optimizers', 'losses', 'metrics', 'callbacks', 'datasets', 'saving', 'utils', 'config', 'backend', 'random', 'initializers', 'regularizers', 'constraints', 'activations', 'distribution'] as const) {
     assert.equal(typeof keras[ns], 'object', `keras.${ns}`);
   }
   for (const f of [keras.Input, keras.Model, keras.Sequential, keras.models.loadModel, keras.saving.loadModel, keras.saving.registerKerasSerializable, keras.utils.toCategorical, keras.utils.padSequences, keras.utils.setRandomSeed, keras.GradientTape, keras.tensor, keras.callbacks.TensorBoard, keras.utils.plotModel, keras.utils.modelToDot, keras.utils.plotHistory]) {

@@ -20,6 +20,7 @@
  */
 import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync} from '../platform/index.js';
 import {join} from '../platform/index.js';
+import {isChiefProcess} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
 import {readH5File, writeFileAtomic, writeH5File} from '../saving/h5_io.js';
 import {warn} from '../saving/saving_lib.js';
@@ -143,6 +144,7 @@ export class BackupAndRestore extends Callback {
 
   /** Writes the backup: the state is copied now; the Promise settles once both files are written. */
   private async saveModel(): Promise<void> {
+    if (!isChiefProcess()) return; // distribution: rank 0 writes the backup (fit broadcasts rank 0's restored state)
     const model = this.saveableModel();
     // snapshot first (synchronously), so nothing that runs while the file is written can change it
     const tree = stateTree(model, {includeOptimizer: true});
@@ -170,6 +172,7 @@ export class BackupAndRestore extends Callback {
 
   override onTrainEnd(logs?: Logs): HookResult {
     void logs;
+    if (!isChiefProcess()) return; // distribution: rank 0 owns the backup
     if (this.deleteCheckpoint && existsSync(this.backupDir)) rmSync(this.backupDir, {recursive: true, force: true});
   }
 }

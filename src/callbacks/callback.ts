@@ -8,6 +8,7 @@
  * return nothing cost nothing extra.
  */
 import type {Variable} from '../autodiff/variable.js';
+import {isChiefProcess} from '../distribution/state.js';
 import type {Metric} from '../metrics/metric.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
@@ -111,5 +112,6 @@ export class Callback {
 
 /** Writes a line as Keras's `io_utils.print_msg`. */
 export function printMsg(message: string, lineBreak = true): void {
+  if (!isChiefProcess()) return; // distribution: rank 0 prints
   writeStdout(lineBreak ? message + '\n' : message);
 }

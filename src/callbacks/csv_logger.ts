@@ -1,4 +1,5 @@
 import {appendFileSync, existsSync, readFileSync, writeFileSync} from '../platform/index.js';
+import {isChiefProcess} from '../distribution/state.js';
 import {Callback, type Logs} from './callback.js';
 
 /** Python's `str(float)`: shortest repr, `1.0` for integers, `nan`/`inf`. */
@@ -25,6 +26,7 @@ export class CSVLogger extends Callback {
   readonly append: boolean;
 
   override onTrainBegin(): void {
+    if (!isChiefProcess()) return; // distribution: rank 0 writes the file
     if (this.append) {
       this.appendHeader = !(existsSync(this.filename) && readFileSync(this.filename, 'utf8').split('\n')[0]!.length > 0);
     } else {
@@ -36,6 +38,7 @@ export class CSVLogger extends Callback {
   }
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (!isChiefProcess()) return; // distribution: rank 0 writes the file
     if (this.keys === null) {
       this.keys = Object.keys(logs).sort();
       if (!this.keys.some((k) => k.startsWith('val_')) && this.keys.length) this.keys.push(...this.keys.map((k) => `val_${k}`));

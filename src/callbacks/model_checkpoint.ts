@@ -13,6 +13,7 @@
  * await model.fit(x, y, {epochs: 10, validationSplit: 0.2, callbacks: [ckpt]}); // files are written
  * ```
  */
+import {isChiefProcess} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
 import {isSavingModel, saveModel, saveWeights} from '../saving/saving_lib.js';
 import {type HookResult, type Logs} from './callback.js';
@@ -98,6 +99,7 @@ export class ModelCheckpoint extends MonitorCallback {
 
   /** Starts a save when due; returns the Promise of the write (it settles when the file is written). */
   private save(epoch: number, batch: number | null, logs: Logs): HookResult {
+    if (!isChiefProcess()) return; // distribution: rank 0 writes the files
     const path = formatFilepath(this.filepath, {...logs, epoch: epoch + 1, ...(batch === null ? {} : {batch})});
     if (this.saveBestOnly) {
       const current = logs[this.monitor];

@@ -18,6 +18,7 @@
 import {appendFileSync, mkdirSync} from '../platform/index.js';
 import {hostname} from '../platform/index.js';
 import {join} from '../platform/index.js';
+import {isChiefProcess} from '../distribution/state.js';
 
 // --- CRC32C (Castagnoli), as TFRecord frames use it -------------------------------------------
 
@@ -238,16 +239,19 @@ export class EventFileWriter {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private closed = false;
+  /** distribution: only rank 0 writes event files; on other ranks the writer keeps nothing. */
+  private readonly chief = isChiefProcess();
 
   constructor(
     readonly logDir: string,
     /** Buffered bytes past which `add` flushes by itself. */
     readonly maxPendingBytes = 1 << 20,
   ) {
-    mkdirSync(logDir, {recursive: true});
     const now = Date.now() / 1000;
     const pid = typeof process !== 'undefined' ? process.pid : 0;
     this.path = join(logDir, `events.out.tfevents.${Math.floor(now)}.${hostname()}.${pid}.${writerCount++}.v2`);
+    if (!this.chief) return;
+    mkdirSync(logDir, {recursive: true});
     // the first record names the format, as EventsWriter's
     appendFileSync(this.path, tfRecord(encodeEvent({wallTime: now, fileVersion: 'brain.Event:2', writer: 'keras-ts'})));
   }
@@ -255,6 +259,7 @@ export class EventFileWriter {
   /** Queues one event holding `values` at `step`. */
   addSummary(values: SummaryValue[], step: number, wallTime = Date.now() / 1000): void {
     if (this.closed) throw new Error(`EventFileWriter: ${this.path} is closed; create a new writer to write more events`);
+    if (!this.chief) return;
     const rec = tfRecord(encodeEvent({wallTime, step, summary: values}));
     this.pending.push(rec);
     this.pendingBytes += rec.length;

@@ -58,22 +58,33 @@ export class GradientTape {
   /**
    * Gradients of `target` with respect to each source (`null` where the target does not depend
    * on it, as TensorFlow). `outputGradient` seeds the target's gradient (default ones).
+   * `onGradient(i, g)`, when given, is told each source's gradient as soon as it is final, while the
+   * backward pass goes on (data-parallel training starts summing it across processes then).
    */
-  gradient(target: Tensor, sources: Source[], outputGradient?: Tensor): (Tensor | null)[] {
+  gradient(
+    target: Tensor,
+    sources: Source[],
+    outputGradient?: Tensor,
+    onGradient?: (index: number, grad: Tensor | null) => void,
+  ): (Tensor | null)[] {
     if (this.used && !this.persistent) {
       throw new ValueError('GradientTape.gradient can only be called once on a non-persistent tape; pass {persistent: true} to call it again');
     }
     this.used = true;
     if (!isFloat(target.dtype)) throw new ValueError(`GradientTape.gradient: target must be a float tensor. Received dtype ${target.dtype}`);
-    const grads = backprop(this.tape, target, outputGradient ?? ones(target.shape, target.dtype));
-    return sources.map((s) => {
-      const t = s instanceof Variable ? s.value : s;
-      return grads.get(t.id) ?? null;
-    });
+    const ids = sources.map((s) => (s instanceof Variable ? s.value : s).id);
+    const grads = backprop(this.tape, target, outputGradient ?? ones(target.shape, target.dtype), onGradient && {ids, onGradient});
+    return ids.map((id) => grads.get(id) ?? null);
   }
 }
 
-function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor> {
+/** Sources whose gradients are reported as soon as they are final (`GradientTape.gradient`'s `onGradient`). */
+interface ReadyHook {
+  ids: number[];
+  onGradient: (index: number, grad: Tensor | null) => void;
+}
+
+function backprop(tape: Tape, target: Tensor, seed: Tensor, ready?: ReadyHook): Map<number, Tensor> {
   if (!shapesEqual(seed.shape, target.shape)) {
     throw new ValueError(`outputGradient shape ${fmtShape(seed.shape)} does not match target shape ${fmtShape(target.shape)}`);
   }
@@ -82,10 +93,28 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor>
     const prev = grads.get(t.id);
     grads.set(t.id, prev ? ops.add(prev, g) : g);
   };
+  // a source's gradient is final once the first node that reads it (the last one visited) is done
+  let pending: [number, number][] = [];
+  if (ready) {
+    const firstUse = new Map<number, number>(ready.ids.map((id) => [id, -1]));
+    tape.nodes.forEach((node, n) => {
+      for (const v of Object.values(node.inputs)) {
+        for (const t of Array.isArray(v) ? v : [v]) if (firstUse.get(t.id) === -1) firstUse.set(t.id, n);
+      }
+    });
+    pending = ready.ids.map((id, k): [number, number] => [firstUse.get(id)!, k]).sort((a, b) => a[0] - b[0]);
+  }
+  const flush = (done: number) => {
+    while (pending.length && pending[pending.length - 1]![0] >= done) {
+      const k = pending.pop()![1];
+      ready!.onGradient(k, grads.get(ready!.ids[k]!) ?? null);
+    }
+  };
   // the tape does not record its own backward pass; outer tapes do (higher-order gradients)
   tape.paused++;
   try {
     for (let i = tape.nodes.length - 1; i >= 0; i--) {
+      if (ready) flush(i + 1);
       const node = tape.nodes[i]!;
       if (!node.outputs.some((o) => grads.has(o.id))) continue;
       const rule = GRADIENTS[node.def.name as keyof typeof GRADIENTS];
@@ -118,6 +147,7 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor): Map<number, Tensor>
         }
       }
     }
+    if (ready) flush(-1);
   } finally {
     tape.paused--;
   }

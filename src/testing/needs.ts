@@ -52,7 +52,7 @@ export function needKerasFixtures(...files: string[]): string | false {
 }
 
 /** Reports a requirement that is not met: a skip reason outside CI, a failing test as well in CI. */
-function missingRequirement(what: string, reason: string): string {
+export function missingRequirement(what: string, reason: string): string {
   if (IN_CI) {
     if (!reported.has(what)) {
       reported.add(what);

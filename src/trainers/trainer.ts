@@ -9,6 +9,7 @@ import type {Variable} from '../autodiff/variable.js';
 import {isThenable, type Callback, type CallbackModel, type HookResult, type Logs} from '../callbacks/callback.js';
 import {CallbackList} from '../callbacks/callback_list.js';
 import type {History} from '../callbacks/history.js';
+import {activeDataParallel} from '../distribution/state.js';
 import {ValueError} from '../errors.js';
 import {Mean, type Metric} from '../metrics/metric.js';
 import * as ops from '../ops/index.js';
@@ -92,6 +93,8 @@ export interface ComputeLossArgs {
 export interface TrainerModel extends CallbackModel {
   name: string;
   trainableWeights: Variable[];
+  /** Every weight, trainable or not (DataParallel broadcasts them at the start of `fit`). */
+  weights?: Variable[];
   losses: Tensor[];
   outputNames?: string[] | null;
   stopTraining: boolean;
@@ -222,6 +225,30 @@ function batchSizeOf(x: StepTensors): number {
   return first && first.rank > 0 ? first.shape[0]! : 1;
 }
 
+/** The optimizer update the default `trainStep` left pending under DataParallel (gradients crossing processes). */
+let pendingUpdate: Promise<void> | null = null;
+
+async function awaitPendingUpdate(): Promise<void> {
+  const p = pendingUpdate;
+  pendingUpdate = null;
+  if (p) await p;
+}
+
+type DP = NonNullable<ReturnType<typeof activeDataParallel>>;
+
+/** distribution: this process's rows of each batch of an array source (streams are refused before). */
+async function* shardedEpoch(dp: DP, source: BatchSource): AsyncGenerator<Batch, void, undefined> {
+  for (const [, , b] of dp.shard((source as ArraySource).iterator)) yield {...b, data: stepData(b.x, b.y, b.sampleWeight)};
+}
+
+function refuseStreamUnderDataParallel(dp: DP | null, what: string, ...xs: unknown[]): void {
+  if (dp && xs.some((x) => x !== null && x !== undefined && isStream(x as Data | Stream))) {
+    throw new ValueError(
+      `${what}: keras.distribution.DataParallel splits arrays (Tensors) by process; a generator, an iterable or a PyDataset is not supported with several processes. Pass arrays, or shard the stream yourself and train without a distribution.`,
+    );
+  }
+}
+
 /** The default `trainStep`: forward under a tape, loss, one optimizer update, metrics. */
 export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   const s = requireCompiled(model);
@@ -240,8 +267,15 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
   if (trainable.length) {
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
-    const grads = tape.gradient(loss, trainable);
-    s.optimizer.apply(grads, trainable);
+    // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
+    // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
+    // (pendingUpdate) before the next step, and the metrics below do not depend on it
+    const reducer = activeDataParallel()?.gradientReducer();
+    const grads = tape.gradient(loss, trainable, reducer?.outputGradient(loss), reducer?.onGradient);
+    if (reducer) {
+      const opt = s.optimizer;
+      pendingUpdate = reducer.reduced(grads).then((g) => opt.apply(g, trainable));
+    } else s.optimizer.apply(grads, trainable);
   } else {
     console.warn('The model does not have any trainable weights.');
   }
@@ -358,6 +392,10 @@ function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean):
 export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
   const s = requireCompiled(model);
   const {batchSize = 32, epochs = 1, validationSplit = 0, shuffle = true, initialEpoch = 0, validationFreq = 1} = args;
+  const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
+  refuseStreamUnderDataParallel(dp, 'fit', x, args.validationData && !Array.isArray(args.validationData) ? args.validationData : null);
+  dp?.checkBatchSize(batchSize ?? 32);
+  if (args.validationData || validationSplit) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
   let train: BatchSource;
   let val: BatchSource | null = null;
   if (isStream(x)) {
@@ -386,7 +424,7 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
   const first = await train.peek();
   if (!first) throw new ValueError('fit: the training data is empty: the first epoch has no batch.');
   symbolicBuild(model, withClassWeight(first, args.classWeight), usesDefaultTrainStep(model));
-  const verbose = resolveVerbose(args.verbose);
+  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
   const callbacks = new CallbackList(args.callbacks ?? [], {
     addHistory: true, addProgbar: verbose !== 0, model, verbose, epochs, steps: train.numBatches,
   });
@@ -395,18 +433,22 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
   // a callback may set the starting epoch in onTrainBegin (BackupAndRestore), as Keras reads it there
   model.initialEpoch = null;
   await hook(callbacks.onTrainBegin());
-  const startEpoch = model.initialEpoch ?? initialEpoch;
+  let startEpoch = model.initialEpoch ?? initialEpoch;
   model.initialEpoch = null;
+  // distribution: rank 0's weights, optimizer state and starting epoch (after a restore) to every rank
+  if (dp) startEpoch = await dp.broadcastTrainingState([...(model.weights ?? model.trainableWeights), ...(s.optimizer?.variables ?? [])], startEpoch);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     model.resetMetrics();
     await hook(callbacks.onEpochBegin(epoch));
     let logs: Logs | null = null;
     let step = 0;
-    for await (const raw of train.epoch()) {
+    for await (const raw of dp ? shardedEpoch(dp, train) : train.epoch()) {
       const batch = withClassWeight(raw, args.classWeight);
       await hook(callbacks.onTrainBatchBegin(step));
       model.clearCallLosses();
       logs = pythonifyLogs(model.trainStep(batch.data));
+      await awaitPendingUpdate();
+      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
       await hook(callbacks.onTrainBatchEnd(step, logs));
       step++;
       await tick();
@@ -417,7 +459,7 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
       model.stopTraining = true;
       if (step === 0) break;
     }
-    const epochLogs: Logs = {...metricsResultOrLogs(model, logs)};
+    const epochLogs: Logs = {...(dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs))};
     if (val && shouldEval(epoch, validationFreq)) {
       const valLogs = await runEvaluation(model, val, callbacks);
       for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
@@ -448,16 +490,18 @@ async function runEvaluation(model: TrainerModel, source: BatchSource, callbacks
   model.resetMetrics();
   let logs: Logs | null = null;
   let step = 0;
-  for await (const batch of source.epoch()) {
+  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed
+  for await (const batch of dp ? shardedEpoch(dp, source) : source.epoch()) {
     await hook(callbacks.onTestBatchBegin(step));
     model.clearCallLosses();
     logs = pythonifyLogs(model.testStep(batch.data));
+    if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
     await hook(callbacks.onTestBatchEnd(step, logs));
     step++;
     await tick();
     if (model.stopEvaluating) break;
   }
-  const out = metricsResultOrLogs(model, logs);
+  const out = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs);
   await hook(callbacks.onTestEnd(out));
   return out;
 }
@@ -469,6 +513,9 @@ export async function evaluate(
   args: EvaluateArgs = {},
 ): Promise<number | number[] | Logs> {
   requireCompiled(model);
+  const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
+  refuseStreamUnderDataParallel(dp, 'evaluate', x);
+  dp?.checkBatchSize(args.batchSize ?? 32);
   let source: BatchSource;
   if (isStream(x)) {
     checkStreamArgs('evaluate', y, args);
@@ -478,7 +525,7 @@ export async function evaluate(
   }
   const first = await source.peek();
   if (first) symbolicBuild(model, first, false);
-  const verbose = resolveVerbose(args.verbose);
+  const verbose = dp && dp.processId !== 0 ? 0 : resolveVerbose(args.verbose);
   const callbacks = new CallbackList(args.callbacks ?? [], {addProgbar: verbose !== 0, model, verbose, epochs: 1, steps: source.numBatches});
   const logs = await runEvaluation(model, source, callbacks);
   if (args.returnDict) return logs;
@@ -535,6 +582,7 @@ export function trainOnBatch(
   symbolicBuild(model, batch, usesDefaultTrainStep(model));
   model.resetMetrics();
   model.clearCallLosses();
+  if (activeDataParallel()) throw new ValueError('trainOnBatch is synchronous and cannot sum gradients across processes under DataParallel; use fit().');
   const logs = pythonifyLogs(model.trainStep(batch.data));
   return returnDict ? logs : flattenInOrder(model, logs);
 }

@@ -1,2 +1,3 @@
 export * from './apis.js';
 export * from './environment.js';
+export * from './mpi.js';

@@ -1,0 +1,371 @@
+/*
+ * keras-ts's MPI binding: the collectives keras.distribution.DataParallel needs, over libmpi, as a
+ * Node-API module in plain C. Exposes
+ *
+ *   init(timeoutSeconds: number): {rank, size, processorName, threadLevel}   (once; synchronous)
+ *   allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>    sum, in place
+ *   bcast(x: TypedArray, root: number): Promise<void>                       in place, as bytes
+ *   barrier(): Promise<void>
+ *   finalize(): void          abort(code: number): never
+ *
+ * Off the JS thread: every MPI call after init is made by ONE communication thread that this module
+ * owns (as Horovod's background thread), fed by a FIFO queue. One thread keeps the collectives in the
+ * order JavaScript issued them on every rank (a pool of threads would not), so MPI_THREAD_FUNNELED
+ * suffices. Results come back to the JS thread through a thread-safe function that settles the
+ * Promise. The event loop therefore keeps running while a collective waits (timers, I/O, the rest of
+ * the backward pass).
+ *
+ * Waiting: each collective is started non-blocking (MPI_Iallreduce/Ibcast/Ibarrier) and tested in a
+ * loop that sleeps between tests (20 us, KERAS_MPI_POLL_US; 0.2 ms after 1 ms of waiting, 1 ms after
+ * 10 ms), so a rank that waits for a slower one does not spin a core the compute threads need. A collective that has not completed after `timeoutSeconds`
+ * fails with code ETIMEDOUT (another rank hung or died); errors are returned, not fatal
+ * (MPI_ERRORS_RETURN), and reported with MPI's own error string.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <mpi.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef enum { OP_ALLREDUCE, OP_BCAST, OP_BARRIER, OP_FINALIZE } op_kind;
+
+typedef struct op {
+  op_kind kind;
+  void* data;
+  int count;
+  MPI_Datatype type;
+  int root;
+  napi_deferred deferred;
+  napi_ref keep; /* keeps the typed array alive while the communication thread uses its memory */
+  int ok;
+  int timed_out;
+  char err[600];
+  struct op* next;
+} op_t;
+
+static pthread_t comm_thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static op_t* q_head = NULL;
+static op_t* q_tail = NULL;
+static int started = 0, init_done = 0, init_rc = 0, finalized = 0, broken = 0;
+static char init_err[600];
+static int world_rank = 0, world_size = 1, thread_level = 0;
+static char proc_name[MPI_MAX_PROCESSOR_NAME + 1];
+static double timeout_s = 300;
+static long poll_ns = 20000;
+static napi_threadsafe_function tsfn = NULL;
+static int pending = 0; /* JS thread only */
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void mpi_error(int rc, const char* what, char* out, size_t n) {
+  char s[MPI_MAX_ERROR_STRING + 1];
+  int len = 0;
+  if (MPI_Error_string(rc, s, &len) != MPI_SUCCESS) snprintf(s, sizeof s, "error code %d", rc);
+  snprintf(out, n, "MPI %s failed on rank %d: %s", what, world_rank, s);
+}
+
+static const char* op_name(op_kind k) {
+  return k == OP_ALLREDUCE ? "MPI_Allreduce" : k == OP_BCAST ? "MPI_Bcast" : k == OP_BARRIER ? "MPI_Barrier" : "MPI_Finalize";
+}
+
+/* Runs one collective to completion (or timeout) on the communication thread. */
+static void run_op(op_t* op) {
+  MPI_Request req;
+  int rc;
+  if (broken) {
+    op->ok = 0;
+    snprintf(op->err, sizeof op->err, "%s not started on rank %d: an earlier collective failed or timed out", op_name(op->kind), world_rank);
+    return;
+  }
+  switch (op->kind) {
+    case OP_ALLREDUCE:
+      rc = MPI_Iallreduce(MPI_IN_PLACE, op->data, op->count, op->type, MPI_SUM, MPI_COMM_WORLD, &req);
+      break;
+    case OP_BCAST:
+      rc = MPI_Ibcast(op->data, op->count, MPI_BYTE, op->root, MPI_COMM_WORLD, &req);
+      break;
+    default:
+      rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
+      break;
+  }
+  if (rc != MPI_SUCCESS) {
+    op->ok = 0;
+    mpi_error(rc, op_name(op->kind), op->err, sizeof op->err);
+    broken = 1;
+    return;
+  }
+  const double start = now_s();
+  int flag = 0, tests = 0;
+  for (;;) {
+    rc = MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) {
+      op->ok = 0;
+      mpi_error(rc, op_name(op->kind), op->err, sizeof op->err);
+      broken = 1;
+      return;
+    }
+    if (flag) break;
+    if (++tests > 64) { /* a short spin first: most collectives between balanced ranks finish in it */
+      const double waited = now_s() - start;
+      if (timeout_s > 0 && waited > timeout_s) {
+        op->ok = 0;
+        op->timed_out = 1;
+        snprintf(op->err, sizeof op->err,
+                 "%s on rank %d of %d did not complete within %g s: another rank stopped, hung or died "
+                 "(KERAS_MPI_TIMEOUT sets the limit in seconds)",
+                 op_name(op->kind), world_rank, world_size, timeout_s);
+        broken = 1;
+        return;
+      }
+      /* back off while the other ranks are far behind: a waiting rank costs (almost) no CPU */
+      struct timespec ts = {0, waited < 1e-3 ? poll_ns : waited < 1e-2 ? 200000L : 1000000L};
+      nanosleep(&ts, NULL);
+    }
+  }
+  op->ok = 1;
+}
+
+static void* comm_main(void* arg) {
+  (void)arg;
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* short polling sleeps stay short */
+  /* libmpi loaded by a dlopen'ed addon is private to it; Open MPI's plugins need its symbols global */
+  Dl_info info;
+  if (dladdr((void*)&MPI_Init_thread, &info) && info.dli_fname) dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+  int provided = 0;
+  int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+  pthread_mutex_lock(&mu);
+  if (rc != MPI_SUCCESS) {
+    init_rc = rc;
+    snprintf(init_err, sizeof init_err, "MPI_Init_thread failed (error code %d)", rc);
+  } else {
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+    int len = 0;
+    MPI_Get_processor_name(proc_name, &len);
+    proc_name[len] = 0;
+    thread_level = provided;
+  }
+  init_done = 1;
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+  if (rc != MPI_SUCCESS) return NULL;
+  for (;;) {
+    pthread_mutex_lock(&mu);
+    while (!q_head) pthread_cond_wait(&cv, &mu);
+    op_t* op = q_head;
+    q_head = op->next;
+    if (!q_head) q_tail = NULL;
+    pthread_mutex_unlock(&mu);
+    if (op->kind == OP_FINALIZE) {
+      MPI_Finalize();
+      free(op);
+      return NULL;
+    }
+    run_op(op);
+    napi_call_threadsafe_function(tsfn, op, napi_tsfn_nonblocking);
+  }
+}
+
+/* On the JS thread: settles the Promise of a finished collective. */
+static void on_done(napi_env env, napi_value js_cb, void* context, void* data) {
+  (void)js_cb;
+  (void)context;
+  op_t* op = (op_t*)data;
+  if (env) {
+    if (op->ok) {
+      napi_value undef;
+      napi_get_undefined(env, &undef);
+      napi_resolve_deferred(env, op->deferred, undef);
+    } else {
+      napi_value msg, code, err;
+      napi_create_string_utf8(env, op->err, NAPI_AUTO_LENGTH, &msg);
+      napi_create_string_utf8(env, op->timed_out ? "ETIMEDOUT" : "EMPI", NAPI_AUTO_LENGTH, &code);
+      napi_create_error(env, code, msg, &err);
+      napi_reject_deferred(env, op->deferred, err);
+    }
+    if (op->keep) napi_delete_reference(env, op->keep);
+    if (--pending == 0 && tsfn) napi_unref_threadsafe_function(env, tsfn);
+  }
+  free(op);
+}
+
+static napi_value throw_error(napi_env env, const char* msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+#define CHECK(call, msg)                                 \
+  do {                                                   \
+    if ((call) != napi_ok) return throw_error(env, msg); \
+  } while (0)
+
+static napi_value js_init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "mpi init: cannot read arguments");
+  if (argc >= 1) {
+    double t;
+    if (napi_get_value_double(env, argv[0], &t) == napi_ok && t >= 0) timeout_s = t;
+  }
+  const char* p = getenv("KERAS_MPI_POLL_US");
+  if (p && atol(p) > 0) poll_ns = atol(p) * 1000L;
+  if (!started) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, "keras_mpi", NAPI_AUTO_LENGTH, &name), "mpi init: napi");
+    CHECK(napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, on_done, &tsfn),
+          "mpi init: cannot create the completion callback");
+    napi_unref_threadsafe_function(env, tsfn); /* referenced only while collectives are pending */
+    started = 1;
+    if (pthread_create(&comm_thread, NULL, comm_main, NULL) != 0) return throw_error(env, "mpi init: cannot start the communication thread");
+  }
+  pthread_mutex_lock(&mu);
+  while (!init_done) pthread_cond_wait(&cv, &mu);
+  pthread_mutex_unlock(&mu);
+  if (init_rc != 0) return throw_error(env, init_err);
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out), "mpi init: napi");
+  napi_create_int32(env, world_rank, &v);
+  napi_set_named_property(env, out, "rank", v);
+  napi_create_int32(env, world_size, &v);
+  napi_set_named_property(env, out, "size", v);
+  napi_create_string_utf8(env, proc_name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, out, "processorName", v);
+  napi_create_int32(env, thread_level, &v);
+  napi_set_named_property(env, out, "threadLevel", v);
+  return out;
+}
+
+static void enqueue(op_t* op) {
+  op->next = NULL;
+  pthread_mutex_lock(&mu);
+  if (q_tail) q_tail->next = op;
+  else q_head = op;
+  q_tail = op;
+  pthread_cond_signal(&cv);
+  pthread_mutex_unlock(&mu);
+}
+
+/* Shared by allreduce / bcast / barrier: validates, keeps the array alive, queues, returns a Promise. */
+static napi_value start_op(napi_env env, napi_callback_info info, op_kind kind) {
+  if (!started || init_rc != 0) return throw_error(env, "mpi: call init() first");
+  if (finalized) return throw_error(env, "mpi: MPI was finalized");
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "mpi: cannot read arguments");
+  op_t* op = (op_t*)calloc(1, sizeof(op_t));
+  if (!op) return throw_error(env, "mpi: out of memory");
+  op->kind = kind;
+  if (kind != OP_BARRIER) {
+    bool is_ta = false;
+    if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta) {
+      free(op);
+      return throw_error(env, "mpi: expected a typed array");
+    }
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_value ab;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok) {
+      free(op);
+      return throw_error(env, "mpi: cannot read the typed array");
+    }
+    size_t elem = type == napi_float64_array ? 8 : (type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array) ? 4 : type == napi_int16_array || type == napi_uint16_array ? 2 : 1;
+    if (kind == OP_ALLREDUCE) {
+      if (type == napi_float32_array) op->type = MPI_FLOAT;
+      else if (type == napi_float64_array) op->type = MPI_DOUBLE;
+      else if (type == napi_int32_array) op->type = MPI_INT;
+      else {
+        free(op);
+        return throw_error(env, "mpi allreduce: expected a Float32Array, Float64Array or Int32Array");
+      }
+      op->count = (int)length;
+    } else {
+      op->count = (int)(length * elem);
+      int32_t root = 0;
+      if (argc < 2 || napi_get_value_int32(env, argv[1], &root) != napi_ok || root < 0 || root >= world_size) {
+        free(op);
+        return throw_error(env, "mpi bcast: root must be a rank (an integer in [0, size))");
+      }
+      op->root = root;
+    }
+    if (length * elem > (size_t)0x7fffffff) {
+      free(op);
+      return throw_error(env, "mpi: a buffer of more than 2^31-1 bytes cannot be sent in one call");
+    }
+    op->data = data;
+    if (napi_create_reference(env, argv[0], 1, &op->keep) != napi_ok) {
+      free(op);
+      return throw_error(env, "mpi: cannot reference the typed array");
+    }
+  }
+  napi_value promise;
+  if (napi_create_promise(env, &op->deferred, &promise) != napi_ok) {
+    if (op->keep) napi_delete_reference(env, op->keep);
+    free(op);
+    return throw_error(env, "mpi: cannot create a Promise");
+  }
+  if (pending++ == 0) napi_ref_threadsafe_function(env, tsfn); /* keep the process alive until it settles */
+  enqueue(op);
+  return promise;
+}
+
+static napi_value js_allreduce(napi_env env, napi_callback_info info) { return start_op(env, info, OP_ALLREDUCE); }
+static napi_value js_bcast(napi_env env, napi_callback_info info) { return start_op(env, info, OP_BCAST); }
+static napi_value js_barrier(napi_env env, napi_callback_info info) { return start_op(env, info, OP_BARRIER); }
+
+/* Finalizes MPI after the queued collectives (a clean exit); a no-op when MPI was never started. */
+static napi_value js_finalize(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (started && init_rc == 0 && !finalized) {
+    finalized = 1;
+    op_t* op = (op_t*)calloc(1, sizeof(op_t));
+    if (!op) return throw_error(env, "mpi finalize: out of memory");
+    op->kind = OP_FINALIZE;
+    enqueue(op);
+    pthread_join(comm_thread, NULL);
+  }
+  return NULL;
+}
+
+/* Ends every rank of the job (a failed or timed-out rank calls it so that none waits forever). */
+static napi_value js_abort(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t code = 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_int32(env, argv[0], &code);
+  fflush(stdout);
+  fflush(stderr);
+  if (started && init_rc == 0 && !finalized) MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
+  _exit(code ? code : 1);
+  return NULL;
+}
+
+static napi_value init_module(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"init", NULL, js_init, NULL, NULL, NULL, napi_default, NULL},
+      {"allreduce", NULL, js_allreduce, NULL, NULL, NULL, napi_default, NULL},
+      {"bcast", NULL, js_bcast, NULL, NULL, NULL, napi_default, NULL},
+      {"barrier", NULL, js_barrier, NULL, NULL, NULL, napi_default, NULL},
+      {"finalize", NULL, js_finalize, NULL, NULL, NULL, napi_default, NULL},
+      {"abort", NULL, js_abort, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init_module)

@@ -1,0 +1,85 @@
+/**
+ * The processes of a job and the collectives between them. `initialize()` starts MPI once per
+ * process when an MPI launcher started it (`mpirun -np N node train.mjs`); otherwise the job is this
+ * one process and every collective is a no-op.
+ */
+import {ValueError} from '../errors.js';
+import {
+  abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, type MpiBinding,
+} from '../platform/index.js';
+import {setProcessRank} from './state.js';
+
+export interface Communicator {
+  /** This process's index in the job (MPI rank); 0 is the chief, which prints and writes files. */
+  readonly rank: number;
+  /** The number of processes in the job. */
+  readonly size: number;
+  /** The host this process runs on. */
+  readonly processorName: string;
+  /** Sum over all processes, in place. Resolves once `x` holds the sum on this process. */
+  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>;
+  /** Overwrites `x` with rank `root`'s bytes, in place. */
+  bcast(x: ArrayBufferView, root?: number): Promise<void>;
+  barrier(): Promise<void>;
+}
+
+class SingleProcess implements Communicator {
+  readonly rank = 0;
+  readonly size = 1;
+  readonly processorName = 'localhost';
+  async allreduce(): Promise<void> {}
+  async bcast(): Promise<void> {}
+  async barrier(): Promise<void> {}
+}
+
+class MpiCommunicator implements Communicator {
+  readonly rank: number;
+  readonly size: number;
+  readonly processorName: string;
+
+  constructor(private readonly mpi: MpiBinding) {
+    const info = mpi.init(collectiveTimeoutSeconds());
+    this.rank = info.rank;
+    this.size = info.size;
+    this.processorName = info.processorName;
+    setProcessRank(this.rank);
+    installExitHandlers(mpi, this.rank, this.size);
+  }
+
+  // a failed or timed-out collective ends the job: the other ranks would otherwise wait forever
+  private guard(p: Promise<void>): Promise<void> {
+    return p.catch((e: Error) => abortJob(this.mpi, this.rank, this.size, e.message));
+  }
+  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void> {
+    return this.guard(this.mpi.allreduce(x));
+  }
+  bcast(x: ArrayBufferView, root = 0): Promise<void> {
+    return this.guard(this.mpi.bcast(x, root));
+  }
+  barrier(): Promise<void> {
+    return this.guard(this.mpi.barrier());
+  }
+}
+
+let world: Communicator | null = null;
+
+/**
+ * Keras's `keras.distribution.initialize()`: joins the job this process was started in. Under an MPI
+ * launcher it starts MPI (once); without one the job is this process alone. Throws when the launcher
+ * started several processes but the MPI binding is not available.
+ */
+export function initialize(): Communicator {
+  if (world) return world;
+  const launched = launchedWorldSize();
+  if (launched <= 1) return (world = new SingleProcess());
+  const binding = loadMpiBinding();
+  if (typeof binding === 'string') {
+    throw new ValueError(
+      `keras.distribution: this process is one of ${launched} started by an MPI launcher, but ${binding}. ` +
+        'Data-parallel training over several processes needs MPI: install Open MPI (Debian/Ubuntu: ' +
+        '`apt-get install openmpi-bin libopenmpi-dev`), then rebuild the binding with `npm rebuild keras-ts` ' +
+        '(or `node scripts/install-mpi.mjs` in a checkout), or run a single process without mpirun.',
+    );
+  }
+  return (world = new MpiCommunicator(binding));
+}

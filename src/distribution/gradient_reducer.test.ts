@@ -1,0 +1,101 @@
+/**
+ * The pieces of DataParallel that need no second process: the tape reports each gradient as soon as
+ * it is final (before the backward pass ends), the reducer buckets and sums them through a
+ * communicator, and rows are split by rank.
+ */
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {GradientTape} from '../gradients/tape.js';
+import {Variable} from '../autodiff/variable.js';
+import * as ops from '../ops/index.js';
+import {tensor, Tensor} from '../tensor/tensor.js';
+import type {Communicator} from './communicator.js';
+import {BucketBuffers, GradientReducer} from './gradient_reducer.js';
+
+/** Two dense layers, x -> relu(x W1 + b1) W2 + b2 -> sum of squares. */
+function mlp() {
+  const v = (shape: number[], seed: number) =>
+    new Variable(tensor(Array.from({length: shape.reduce((a, b) => a * b, 1)}, (_, i) => Math.sin(seed * 7 + i)), shape));
+  const vars = [v([4, 8], 1), v([8], 2), v([8, 3], 3), v([3], 4)];
+  const x = tensor(Array.from({length: 20}, (_, i) => Math.cos(i)), [5, 4]);
+  const f = () => {
+    const h = ops.relu(ops.add(ops.matmul(x, vars[0]!.read()), vars[1]!.read()));
+    return ops.sum(ops.square(ops.add(ops.matmul(h, vars[2]!.read()), vars[3]!.read())));
+  };
+  return {vars, f};
+}
+
+test('GradientTape.gradient reports each gradient once, last layer first, before the backward pass has finished', () => {
+  const {vars, f} = mlp();
+  const tape = new GradientTape();
+  const loss = tape.run(f);
+  const events: [number, boolean][] = [];
+  let reported: (Tensor | null)[] = [];
+  const grads = tape.gradient(loss, vars, undefined, (i, g) => {
+    events.push([i, g !== null]);
+    reported[i] = g;
+  });
+  // the second layer's weights are final before the first layer's gradients are computed
+  assert.deepEqual(events.map((e) => e[0]).slice(0, 2).sort(), [2, 3]);
+  assert.deepEqual(events.map((e) => e[0]).slice(2).sort(), [0, 1]);
+  grads.forEach((g, i) => assert.equal(reported[i], g, `gradient ${i} reported is the one returned`));
+  // the same values as without the hook
+  const tape2 = new GradientTape();
+  const loss2 = tape2.run(f);
+  tape2.gradient(loss2, vars).forEach((g, i) => assert.deepEqual([...g!.values], [...grads[i]!.values]));
+  reported = [];
+});
+
+/** N simulated ranks in one process: allreduce sums the buffers the ranks passed, in call order. */
+function fakeWorld(n: number): Communicator[] {
+  const calls: Float32Array[][] = Array.from({length: n}, () => []);
+  const summed = new Set<number>();
+  return Array.from({length: n}, (_, rank) => ({
+    rank,
+    size: n,
+    processorName: 'test',
+    allreduce(x) {
+      const k = calls[rank]!.push(x as Float32Array) - 1;
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          // each rank sums the k-th buffer of every rank (their k-th collectives match, as in MPI)
+          const all = calls.map((c) => c[k]);
+          if (all.every((b) => b) && !summed.has(k)) {
+            summed.add(k);
+            const sum = new Float32Array(x.length);
+            for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
+            for (const b of all) b!.set(sum);
+          }
+          resolve();
+        }),
+      );
+    },
+    bcast: async () => {},
+    barrier: async () => {},
+  }));
+}
+
+test('GradientReducer: buckets by size in the order gradients come, sums across ranks in place, returns views', async () => {
+  const world = fakeWorld(2);
+  const g = (vals: number[], shape: number[]) => tensor(vals, shape);
+  // rank r's gradients: r+1 times a base
+  const base = [g([1, 2, 3, 4, 5, 6], [2, 3]), g([7, 8], [2]), g([9, 10, 11], [3])];
+  const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 5, 0.5));
+  const sentAfterFirst: number[] = [];
+  reducers.forEach((r, rank) => {
+    const mine = base.map((t) => ops.multiply(t, rank + 1));
+    // the tape reports index 2 first; 3 floats < 5: no send yet; then index 0 (6 more) fills the bucket
+    r.onGradient(2, mine[2]!);
+    sentAfterFirst.push(r.bucketCount);
+    r.onGradient(0, mine[0]!);
+  });
+  assert.deepEqual(sentAfterFirst, [0, 0]);
+  assert.deepEqual(reducers.map((r) => r.bucketCount), [1, 1]);
+  const out = await Promise.all(reducers.map((r, rank) => r.reduced(base.map((t) => ops.multiply(t, rank + 1)))));
+  for (const res of out) {
+    assert.deepEqual(res.map((t) => [...t!.values]), base.map((t) => [...t.values].map((v) => v * 3)));
+    assert.deepEqual(res.map((t) => t!.shape), base.map((t) => t.shape));
+  }
+  assert.deepEqual(reducers.map((r) => r.bucketCount), [2, 2]);
+  assert.deepEqual([...reducers[0]!.outputGradient(tensor(1)).values], [0.5]);
+});

@@ -1,0 +1,142 @@
+/**
+ * The program the data-parallel tests and benchmarks run, in one process or under mpirun:
+ *
+ *   node --import tsx test/distribution/dp_worker.ts <mode> <out.json> [options as key=value]
+ *   mpirun -np 2 node --import tsx test/distribution/dp_worker.ts <mode> <out.json> ...
+ *
+ * modes: `equal` (the seed MLP without dropout, 20 steps of global batch 128, weights written),
+ * `fashion` (the seed MLP on Fashion-MNIST, test accuracy written), `kill` (rank 1 kills itself
+ * mid-epoch), `hang` (rank 1 stops joining collectives), `info` (listDevices and the batch-size
+ * check). Rank 0 writes `out.json`.
+ */
+import {writeFileSync} from 'node:fs';
+import * as keras from '../../src/index.js';
+
+const [mode = 'equal', out = '', ...rest] = process.argv.slice(2);
+const opt = Object.fromEntries(rest.map((a) => a.split('=') as [string, string]));
+const FASHION = process.env['KERAS_TS_FASHION_DIR'] ?? '/usr/share/datasets/fashion-mnist';
+
+keras.distribution.setDistribution(new keras.distribution.DataParallel());
+const dist = keras.distribution.distribution()!;
+const rank = dist.processId;
+// a seed per rank, so that the ranks draw different dropout masks; the initial weights are rank 0's
+// (fit broadcasts them), so they do not depend on it
+keras.utils.setRandomSeed(1337 + rank);
+
+function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop'): keras.Sequential {
+  const {Dense, Dropout, Activation} = keras.layers;
+  const model = new keras.models.Sequential();
+  model.add(new Dense(512, {inputShape: [784]}));
+  model.add(new Activation('relu'));
+  if (dropout) model.add(new Dropout(0.2));
+  model.add(new Dense(512));
+  model.add(new Activation('relu'));
+  if (dropout) model.add(new Dropout(0.2));
+  model.add(new Dense(10));
+  model.add(new Activation('softmax'));
+  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : new keras.optimizers.RMSprop(), metrics: ['accuracy']});
+  return model;
+}
+
+async function fashion(limit: number, testLimit = 10000): Promise<[keras.Tensor, keras.Tensor, keras.Tensor, keras.Tensor]> {
+  const [[xTrain, yTrain], [xTest, yTest]] = await keras.datasets.fashionMnist.loadData({dataDir: FASHION});
+  const n = Math.min(limit, xTrain.shape[0]!);
+  const t = Math.min(testLimit, xTest.shape[0]!);
+  const prep = (x: keras.Tensor, k: number) => keras.ops.divide(keras.ops.reshape(keras.ops.slice(x, [0, 0, 0], [k, -1, -1]), [-1, 784]), 255);
+  const lab = (y: keras.Tensor, k: number) => keras.utils.toCategorical(keras.ops.slice(y, [0], [k]), 10);
+  return [prep(xTrain, n), lab(yTrain, n), prep(xTest, t), lab(yTest, t)];
+}
+
+/** Deterministic data when Fashion-MNIST is absent: the same rows in every process. */
+function synthetic(n: number): [keras.Tensor, keras.Tensor] {
+  const x = new Float32Array(n * 784);
+  const y = new Float32Array(n * 10);
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  for (let i = 0; i < n; i++) {
+    const c = i % 10;
+    y[i * 10 + c] = 1;
+    for (let j = 0; j < 784; j++) x[i * 784 + j] = rnd() * 0.5 + (j % 10 === c ? 0.5 : 0);
+  }
+  return [new keras.Tensor([n, 784], 'float32', x), new keras.Tensor([n, 10], 'float32', y)];
+}
+
+async function data(n: number): Promise<[keras.Tensor, keras.Tensor]> {
+  const {existsSync} = await import('node:fs');
+  if (existsSync(`${FASHION}/train-images-idx3-ubyte.gz`)) {
+    const [x, y] = await fashion(n, 1);
+    return [x, y];
+  }
+  return synthetic(n);
+}
+
+function write(obj: unknown): void {
+  if (rank === 0 && out) writeFileSync(out, JSON.stringify(obj));
+}
+
+if (mode === 'info') {
+  let batchError = '';
+  const model = seedMlp(false);
+  const [x, y] = synthetic(64);
+  try {
+    await model.fit(x, y, {batchSize: 33, epochs: 1, verbose: 0});
+  } catch (e) {
+    batchError = (e as Error).message;
+  }
+  write({devices: keras.distribution.listDevices(), processId: rank, numProcesses: dist.numProcesses, batchError});
+} else if (mode === 'equal') {
+  const steps = Number(opt.steps ?? 20);
+  const [x, y] = await data(128 * steps);
+  const model = seedMlp(false, opt.optimizer === 'sgd' ? 'sgd' : 'rmsprop');
+  const h = await model.fit(x, y, {batchSize: 128, epochs: 1, verbose: 0, shuffle: true});
+  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy});
+} else if (mode === 'fashion') {
+  const [x, y, xt, yt] = await fashion(Number(opt.limit ?? 60000));
+  const model = seedMlp(true);
+  const t0 = performance.now();
+  await model.fit(x, y, {batchSize: 128, epochs: Number(opt.epochs ?? 1), verbose: rank === 0 ? 2 : 0});
+  const seconds = (performance.now() - t0) / 1000;
+  const [loss, accuracy] = (await model.evaluate(xt, yt, {batchSize: 128, verbose: 0})) as number[];
+  if (rank === 0) console.log(`Test accuracy: ${accuracy!.toFixed(4)} (${dist.numProcesses} process(es), ${seconds.toFixed(1)} s)`);
+  write({loss, accuracy, seconds});
+} else if (mode === 'backup') {
+  // BackupAndRestore, CSVLogger, TensorBoard: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
+  // (the job then aborts, as a preempted job would end); run again, the job resumes after the backup
+  const [x, y] = synthetic(128 * 4);
+  const model = seedMlp(false, 'sgd');
+  const stopAt = opt.stop === undefined ? -1 : Number(opt.stop);
+  const crash = new keras.callbacks.LambdaCallback({
+    onEpochBegin: (epoch: number) => {
+      if (rank === 0 && epoch === stopAt) throw new Error(`rank 0: simulated failure at the start of epoch ${epoch}`);
+    },
+  });
+  const dir = opt.dir!;
+  const h = await model.fit(x, y, {
+    batchSize: 128, epochs: 4, verbose: 0, shuffle: false,
+    callbacks: [new keras.callbacks.BackupAndRestore(`${dir}/backup`, {deleteCheckpoint: false}), new keras.callbacks.CSVLogger(`${dir}/log.csv`, {append: true}), new keras.callbacks.TensorBoard(`${dir}/tb`), crash],
+  });
+  // every rank writes its own weights: they must be the same on every rank
+  const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
+  writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
+  write({epochs: h.epoch});
+} else if (mode === 'kill' || mode === 'hang') {
+  const [x, y] = synthetic(128 * 50);
+  const model = seedMlp(false);
+  const stopAt = Number(opt.step ?? 20);
+  const cb = new keras.callbacks.LambdaCallback({
+    onTrainBatchEnd: (batch: number) => {
+      if (rank !== 1 || batch !== stopAt) return;
+      if (mode === 'kill') {
+        process.stderr.write(`rank 1: killing myself (SIGKILL) at batch ${batch}\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }
+      process.stderr.write(`rank 1: hanging at batch ${batch}\n`);
+      const end = Date.now() + 120_000;
+      while (Date.now() < end) {
+        /* a rank stuck in its own code: it never joins the next collective */
+      }
+    },
+  });
+  await model.fit(x, y, {batchSize: 128, epochs: 100, verbose: 0, callbacks: [cb]});
+  console.log('unreachable: training ended although a rank failed');
+}
