@@ -4,12 +4,26 @@ import type {KernelDef} from '../kernels/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 
 /** One kernel call as a tape saw it. */
-export interface TapeNode {
+export interface KernelNode {
   readonly def: KernelDef<any, any>;
   readonly inputs: Record<string, Tensor | Tensor[]>;
   readonly attrs: unknown;
   readonly outputs: Tensor[];
 }
+
+/**
+ * A function with a gradient of its own (`keras.ops.customGradient`): the tape skipped the ops
+ * inside; `backward` maps the outputs' gradients to the gradients of `inputs.xs` (the function's
+ * tensor arguments, then the variables it read), `null` where none.
+ */
+export interface CustomNode {
+  readonly custom: true;
+  readonly inputs: {xs: Tensor[]};
+  readonly outputs: Tensor[];
+  readonly backward: (dys: Tensor[]) => (Tensor | null)[];
+}
+
+export type TapeNode = KernelNode | CustomNode;
 
 /**
  * The recording half of reverse mode: the nodes that depend on watched tensors, in order.
@@ -46,9 +60,13 @@ export function popTape(t: Tape): void {
   if (i >= 0) active.splice(i, 1);
 }
 
+/** Collectors of the trainable variables read while a custom-gradient function runs (innermost last). */
+const variableReads: Map<Tensor, object>[] = [];
+
 /** Called when a trainable variable is read by an op: tapes that watch accessed variables watch it. */
-export function noteVariableRead(value: Tensor, trainable: boolean): void {
+export function noteVariableRead(value: Tensor, trainable: boolean, variable?: object): void {
   if (!trainable) return;
+  if (variable !== undefined) for (const c of variableReads) c.set(value, variable);
   for (const t of active) if (t.watchAccessedVariables && t.paused === 0) t.watch(value);
 }
 
@@ -89,5 +107,39 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     for (const t of active) t.paused--;
+  }
+}
+
+/**
+ * Runs `fn` with every tape paused and returns what it returned with the trainable variables it read
+ * (each variable with the value tensor it read). For `keras.ops.customGradient`.
+ */
+export function runCollectingVariables<T>(fn: () => T): {result: T; variables: Map<Tensor, object>} {
+  const reads = new Map<Tensor, object>();
+  variableReads.push(reads);
+  try {
+    return {result: noGrad(fn), variables: reads};
+  } finally {
+    variableReads.splice(variableReads.lastIndexOf(reads), 1);
+  }
+}
+
+/**
+ * Records a function with a gradient of its own on every tape that records and depends on `xs`;
+ * `variables`: values of trainable variables among `xs` that tapes watching accessed variables
+ * start watching (the reads happened while the tapes were paused).
+ */
+export function recordCustomGradient(
+  xs: Tensor[],
+  outputs: Tensor[],
+  backward: (dys: Tensor[]) => (Tensor | null)[],
+  variables: readonly Tensor[] = [],
+): void {
+  for (const tape of active) {
+    if (tape.paused !== 0) continue;
+    if (tape.watchAccessedVariables) for (const v of variables) tape.watch(v);
+    if (!tape.dependsOnWatched({xs})) continue;
+    tape.nodes.push({custom: true, inputs: {xs}, outputs, backward});
+    for (const o of outputs) tape.tracked.add(o.id);
   }
 }

@@ -60,7 +60,7 @@ export class Variable {
    * math on it is differentiated with respect to this variable (what a layer's `call` wants).
    */
   read(): Tensor {
-    noteVariableRead(this._value, this.trainable);
+    noteVariableRead(this._value, this.trainable, this);
     this._shared = true;
     return this._value;
   }

@@ -117,6 +117,15 @@ function backprop(tape: Tape, target: Tensor, seed: Tensor, ready?: ReadyHook): 
       if (ready) flush(i + 1);
       const node = tape.nodes[i]!;
       if (!node.outputs.some((o) => grads.has(o.id))) continue;
+      if ('custom' in node) {
+        const dys = node.outputs.map((o) => grads.get(o.id) ?? zeros(o.shape, o.dtype));
+        const gs = node.backward(dys);
+        node.inputs.xs.forEach((x, j) => {
+          const g = gs[j];
+          if (g !== null && g !== undefined && tape.tracked.has(x.id) && isFloat(x.dtype)) accumulate(x, sumToShape(g, x.shape));
+        });
+        continue;
+      }
       const rule = GRADIENTS[node.def.name as keyof typeof GRADIENTS];
       if (rule === undefined) {
         throw new ValueError(`No gradient rule for kernel "${node.def.name}"`);

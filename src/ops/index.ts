@@ -8,3 +8,4 @@ export * from './rnn.js';
 export * from './fused.js';
 export * from './random.js';
 export * from './numpy_extra.js';
+export {customGradient, type GradFunction, type CustomGradientOptions} from './custom_gradient.js';
