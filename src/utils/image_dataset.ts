@@ -125,6 +125,15 @@ function indexDirectory(
   return {filePaths, labels: out, classNames: names};
 }
 
+/** A batch of labels as `labelMode` says: int32 `[n]`, float32 `[n, 1]` (binary) or one-hot float32 `[n, classes]`. */
+export function labelBatch(labels: number[], labelMode: 'int' | 'categorical' | 'binary', numClasses: number): Tensor {
+  if (labelMode === 'int') return new Tensor([labels.length], 'int32', Int32Array.from(labels));
+  if (labelMode === 'binary') return new Tensor([labels.length, 1], 'float32', Float32Array.from(labels));
+  const oneHot = new Float32Array(labels.length * numClasses);
+  labels.forEach((l, i) => (oneHot[i * numClasses + l] = 1));
+  return new Tensor([labels.length, numClasses], 'float32', oneHot);
+}
+
 /** Batches of images read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
 export class ImageDataset extends PyDataset {
   private order: Int32Array;
@@ -162,13 +171,7 @@ export class ImageDataset extends PyDataset {
     images.forEach((t, i) => data.set(t.values as Float32Array, i * per));
     const x = new Tensor([images.length, ...images[0]!.shape], 'float32', data);
     if (labelMode === null || !this.labels) return x;
-    const labels = idx.map((i) => this.labels![i]!);
-    if (labelMode === 'int') return [x, new Tensor([labels.length], 'int32', Int32Array.from(labels))];
-    if (labelMode === 'binary') return [x, new Tensor([labels.length, 1], 'float32', Float32Array.from(labels))];
-    const k = this.classNames.length;
-    const oneHot = new Float32Array(labels.length * k);
-    labels.forEach((l, i) => (oneHot[i * k + l] = 1));
-    return [x, new Tensor([labels.length, k], 'float32', oneHot)];
+    return [x, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
   }
 
   override onEpochEnd(): void {
@@ -190,12 +193,59 @@ export function imageDatasetFromDirectory(directory: string, options: ImageDatas
     labels = 'inferred', labelMode = 'int', classNames = null, colorMode = 'rgb', batchSize = 32, imageSize = [256, 256],
     shuffle = true, validationSplit = null, subset = null, interpolation = 'bilinear', followLinks = false, verbose = true,
   } = options;
-  let seed = options.seed ?? null;
+  if (!['grayscale', 'rgb', 'rgba'].includes(colorMode)) {
+    throw new ValueError(`\`color_mode\` must be one of {"rgb", "rgba", "grayscale"}. Received: color_mode=${colorMode}`);
+  }
+  if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`\`image_size\` must be [height, width] with positive integers. Received: image_size=${JSON.stringify(imageSize)}`);
+  }
+  const {files, labelList, names, seed, split, subsets} = filesFromDirectory(directory, {
+    labels, labelMode, classNames, batchSize, shuffle, seed: options.seed ?? null, validationSplit, subset, followLinks, verbose,
+  }, IMAGE_EXTENSIONS, 'image');
+  const make = (lo: number, hi: number) =>
+    new ImageDataset(files.slice(lo, hi), labelList ? labelList.slice(lo, hi) : null, names, {
+      labelMode: labelList ? labelMode : null, colorMode, batchSize, imageSize, shuffle, seed, interpolation,
+    });
+  if (subsets === 'both') return [make(0, split), make(split, files.length)];
+  if (subsets === 'training') return make(0, split);
+  if (subsets === 'validation') return make(split, files.length);
+  return make(0, files.length);
+}
+
+/** What `imageDatasetFromDirectory` and `textDatasetFromDirectory` share in their options. */
+export interface DirectoryDatasetArgs {
+  labels: 'inferred' | number[] | null;
+  labelMode: LabelMode;
+  classNames: string[] | null;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number | null;
+  validationSplit: number | null;
+  subset: Subset | null;
+  followLinks: boolean;
+  verbose: boolean;
+}
+
+/**
+ * The part of Keras's `*_dataset_from_directory` that does not depend on the kind of file: checks
+ * the arguments, lists the files with `formats` extensions (labels from the sub-folders), shuffles
+ * them once with `seed` and says where the validation subset starts (`split`: the training files
+ * are `files[0:split]`, the validation files `files[split:]`).
+ */
+export function filesFromDirectory(
+  directory: string,
+  args: DirectoryDatasetArgs,
+  formats: string[],
+  kind: 'image' | 'text',
+): {files: string[]; labelList: number[] | null; names: string[]; seed: number; split: number; subsets: Subset | null} {
+  const {labels, labelMode, classNames, batchSize, shuffle, validationSplit, subset, followLinks, verbose} = args;
+  let seed = args.seed;
+  const what = kind === 'image' ? 'images' : 'text files';
   if (labels !== 'inferred' && labels !== null && !(Array.isArray(labels) && labels.every(Number.isInteger))) {
     throw new ValueError(
-      '`labels` argument should be a list/tuple of integer labels, of the same length as the number of image files in the target directory. ' +
+      `\`labels\` argument should be a list/tuple of integer labels, of the same length as the number of ${kind} files in the target directory. ` +
         'If you wish to infer the labels from the subdirectory names in the target directory, pass `labels="inferred"`. ' +
-        'If you wish to get a dataset that only contains images (no labels), pass `labels=None`.',
+        `If you wish to get a dataset that only contains ${kind === 'image' ? 'images' : 'text'} (no labels), pass \`labels=None\`.`,
     );
   }
   if (classNames && labels !== 'inferred') {
@@ -204,21 +254,15 @@ export function imageDatasetFromDirectory(directory: string, options: ImageDatas
   if (labelMode !== null && !['int', 'categorical', 'binary'].includes(labelMode)) {
     throw new ValueError(`\`label_mode\` argument must be one of "int", "categorical", "binary", or None. Received: label_mode=${String(labelMode)}`);
   }
-  if (!['grayscale', 'rgb', 'rgba'].includes(colorMode)) {
-    throw new ValueError(`\`color_mode\` must be one of {"rgb", "rgba", "grayscale"}. Received: color_mode=${colorMode}`);
-  }
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batch_size must be a positive integer. Received: batch_size=${batchSize}`);
-  if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`\`image_size\` must be [height, width] with positive integers. Received: image_size=${JSON.stringify(imageSize)}`);
-  }
   checkValidationSplitArg(validationSplit, subset, shuffle, seed);
   seed ??= Math.floor(Math.random() * 1e6);
-  const index = indexDirectory(directory, labels === null ? null : labels, IMAGE_EXTENSIONS, classNames, followLinks);
+  const index = indexDirectory(directory, labels === null ? null : labels, formats, classNames, followLinks);
   let files = index.filePaths;
   let labelList = labels === null ? null : index.labels;
   const names = index.classNames;
   if (verbose) console.log(labelList ? `Found ${files.length} files belonging to ${names.length} classes.` : `Found ${files.length} files.`);
-  if (files.length === 0) throw new ValueError(`No images found in directory ${directory}. Allowed formats: ${IMAGE_EXTENSIONS.join(', ')}`);
+  if (files.length === 0) throw new ValueError(`No ${what} found in directory ${directory}. Allowed formats: ${formats.join(', ')}`);
   if (labelMode === 'binary' && names.length !== 2) {
     throw new ValueError(`When passing \`label_mode="binary"\`, there must be exactly 2 class_names. Received: class_names=${JSON.stringify(names)}`);
   }
@@ -227,10 +271,6 @@ export function imageDatasetFromDirectory(directory: string, options: ImageDatas
     files = Array.from(perm, (i) => files[i]!);
     if (labelList) labelList = Array.from(perm, (i) => labelList![i]!);
   }
-  const make = (lo: number, hi: number) =>
-    new ImageDataset(files.slice(lo, hi), labelList ? labelList.slice(lo, hi) : null, names, {
-      labelMode: labelList ? labelMode : null, colorMode, batchSize, imageSize, shuffle, seed: seed!, interpolation,
-    });
   const numVal = validationSplit ? Math.floor(validationSplit * files.length) : 0;
   const split = files.length - numVal;
   if (subset === 'training' || subset === 'both') {
@@ -239,8 +279,5 @@ export function imageDatasetFromDirectory(directory: string, options: ImageDatas
   if (subset === 'validation' || subset === 'both') {
     if (verbose) console.log(`Using ${numVal} files for validation.`);
   }
-  if (subset === 'both') return [make(0, split), make(split, files.length)];
-  if (subset === 'training') return make(0, split);
-  if (subset === 'validation') return make(split, files.length);
-  return make(0, files.length);
+  return {files, labelList, names, seed, split, subsets: subset};
 }

@@ -16,5 +16,6 @@ export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type His
 export {PyDataset, type PyDatasetArgs} from './py_dataset.js';
 export {unpackXYSampleWeight} from '../trainers/data_adapter.js';
 export {imageDatasetFromDirectory, ImageDataset, type ImageDatasetOptions} from './image_dataset.js';
+export {textDatasetFromDirectory, TextDataset, type TextDatasetOptions, type TextBatch} from './text_dataset.js';
 export {loadImg, imgToArray} from './image_utils.js';
 export {timeseriesDatasetFromArray, TimeseriesDataset, type TimeseriesOptions} from './timeseries_dataset.js';

@@ -1,0 +1,160 @@
+/**
+ * `keras.utils.text_dataset_from_directory`: a folder with one sub-folder per class of `.txt` files
+ * becomes a streaming dataset of `[texts, labels]` batches, read from disk as they are consumed.
+ *
+ * ```
+ * main_directory/
+ * ...class_a/  a_text_1.txt  a_text_2.txt ...
+ * ...class_b/  b_text_1.txt ...
+ * ```
+ * ```ts
+ * const [trainDs, valDs] = keras.utils.textDatasetFromDirectory('main_directory', {
+ *   validationSplit: 0.2, subset: 'both', seed: 1337, batchSize: 32,
+ * });
+ * vectorize.adapt(await trainDs.texts());
+ * await model.fit(trainDs.map(([x, y]) => [vectorize.apply(x), y]), {epochs: 3, validationData: valDs.map(...)});
+ * ```
+ * Texts are JavaScript strings (a batch is a `string[]`, the files decoded as UTF-8; keras-ts has no
+ * string tensors), so a model is fed through `map` with a `TextVectorization` layer, as a Keras user
+ * writes `train_ds.map(lambda x, y: (vectorize_layer(x), y))`. Labels follow `labelMode` as in
+ * `imageDatasetFromDirectory` (same listing, shuffling and validation split: both share
+ * `filesFromDirectory`). `maxLength` truncates each file to its first `maxLength` bytes, as Keras's
+ * `tf.strings.substr`.
+ */
+import {readFile} from 'node:fs/promises';
+import {ValueError} from '../errors.js';
+import {permutation} from '../tensor/random.js';
+import type {Tensor} from '../tensor/tensor.js';
+import {filesFromDirectory, labelBatch, type LabelMode, type Subset} from './image_dataset.js';
+import {PyDataset} from './py_dataset.js';
+
+export interface TextDatasetOptions {
+  /** `'inferred'` (from the sub-folders), a list with one integer label per file (sorted order), or null (no labels). */
+  labels?: 'inferred' | number[] | null;
+  labelMode?: LabelMode;
+  /** The classes, in label order; only with `labels: 'inferred'` (must match the sub-folders' names). */
+  classNames?: string[] | null;
+  batchSize?: number;
+  /** Texts longer than this many bytes are cut to it. */
+  maxLength?: number | null;
+  shuffle?: boolean;
+  seed?: number | null;
+  validationSplit?: number | null;
+  subset?: Subset | null;
+  followLinks?: boolean;
+  /** Print the counts found (default true). */
+  verbose?: boolean;
+}
+
+export type TextBatch = string[] | [string[], Tensor];
+
+/** Batches of texts read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
+export class TextDataset extends PyDataset {
+  private order: Int32Array;
+  private epoch = 0;
+
+  constructor(
+    readonly filePaths: string[],
+    readonly labels: number[] | null,
+    readonly classNames: string[],
+    readonly options: {labelMode: LabelMode; batchSize: number; maxLength: number | null; shuffle: boolean; seed: number},
+  ) {
+    super({workers: 1});
+    this.order = Int32Array.from(filePaths, (_, i) => i);
+    this.reshuffle();
+  }
+
+  private reshuffle(): void {
+    if (this.options.shuffle) this.order = permutation(this.filePaths.length, this.options.seed + 1 + this.epoch);
+  }
+
+  get length(): number {
+    return Math.ceil(this.filePaths.length / this.options.batchSize);
+  }
+
+  private async read(path: string): Promise<string> {
+    const bytes = await readFile(path);
+    const {maxLength} = this.options;
+    return (maxLength !== null && bytes.length > maxLength ? bytes.subarray(0, maxLength) : bytes).toString('utf8');
+  }
+
+  /** Batch `index`: `[texts, labels]`, or the texts alone when `labelMode` is null. */
+  async getItem(index: number): Promise<TextBatch> {
+    const {batchSize, labelMode} = this.options;
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new ValueError(`TextDataset.getItem: index ${index} is out of range [0, ${this.length})`);
+    }
+    const idx = Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
+    const texts = await Promise.all(idx.map((i) => this.read(this.filePaths[i]!)));
+    if (labelMode === null || !this.labels) return texts;
+    return [texts, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
+  }
+
+  /** Every text of the dataset, in file order (e.g. for `TextVectorization.adapt`). */
+  async texts(): Promise<string[]> {
+    return Promise.all(this.filePaths.map((p) => this.read(p)));
+  }
+
+  /**
+   * A dataset whose batch `i` is `fn(batch i of this one)`, computed as it is read (`tf.data`'s
+   * `map`): `ds.map(([x, y]) => [vectorize.apply(x), y])` feeds a model.
+   */
+  map<T>(fn: (batch: TextBatch) => T): PyDataset {
+    return new MappedDataset(this, fn);
+  }
+
+  override onEpochEnd(): void {
+    this.epoch++;
+    this.reshuffle();
+  }
+
+  /** `for await (const [texts, labels] of ds)`: one pass over the batches, in the current order. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<TextBatch> {
+    for (let i = 0; i < this.length; i++) yield await this.getItem(i);
+  }
+}
+
+class MappedDataset<T> extends PyDataset {
+  constructor(
+    private readonly base: TextDataset,
+    private readonly fn: (batch: TextBatch) => T,
+  ) {
+    super({workers: base.workers, maxQueueSize: base.maxQueueSize});
+  }
+  get length(): number {
+    return this.base.length;
+  }
+  async getItem(index: number): Promise<T> {
+    return this.fn(await this.base.getItem(index));
+  }
+  override onEpochBegin(): void {
+    this.base.onEpochBegin();
+  }
+  override onEpochEnd(): void {
+    this.base.onEpochEnd();
+  }
+}
+
+/** `keras.utils.text_dataset_from_directory`; `subset: 'both'` returns `[training, validation]`. */
+export function textDatasetFromDirectory(directory: string, options: TextDatasetOptions & {subset: 'both'}): [TextDataset, TextDataset];
+export function textDatasetFromDirectory(directory: string, options?: TextDatasetOptions): TextDataset;
+export function textDatasetFromDirectory(directory: string, options: TextDatasetOptions = {}): TextDataset | [TextDataset, TextDataset] {
+  const {
+    labels = 'inferred', labelMode = 'int', classNames = null, batchSize = 32, maxLength = null,
+    shuffle = true, validationSplit = null, subset = null, followLinks = false, verbose = true,
+  } = options;
+  if (maxLength !== null && !(Number.isInteger(maxLength) && maxLength > 0)) {
+    throw new ValueError(`\`max_length\` must be a positive integer or null. Received: max_length=${String(maxLength)}`);
+  }
+  const {files, labelList, names, seed, split, subsets} = filesFromDirectory(directory, {
+    labels, labelMode, classNames, batchSize, shuffle, seed: options.seed ?? null, validationSplit, subset, followLinks, verbose,
+  }, ['.txt'], 'text');
+  const make = (lo: number, hi: number) =>
+    new TextDataset(files.slice(lo, hi), labelList ? labelList.slice(lo, hi) : null, names, {
+      labelMode: labelList ? labelMode : null, batchSize, maxLength, shuffle, seed,
+    });
+  if (subsets === 'both') return [make(0, split), make(split, files.length)];
+  if (subsets === 'training') return make(0, split);
+  if (subsets === 'validation') return make(split, files.length);
+  return make(0, files.length);
+}
