@@ -161,7 +161,7 @@ export class StreamSource implements BatchSource {
       return () => {
         if (n !== null && i >= n) return Promise.resolve({done: true, value: undefined});
         const index = order ? order[i++]! : i++;
-        return Promise.resolve().then(() => s.getItem(index)).then((value) => ({done: false, value}));
+        return s.fetchItem(index).then((value) => ({done: false, value}));
       };
     }
     if (Symbol.asyncIterator in s) {
@@ -224,6 +224,7 @@ export class StreamSource implements BatchSource {
   async *epoch(): AsyncGenerator<Batch, void, undefined> {
     const ds = this.stream instanceof PyDataset ? this.stream : null;
     ds?.onEpochBegin();
+    ds?.refreshWorkers();
     // without `steps` every epoch is a new pass; with `steps` the pass carries over (Keras)
     if (!this.pull || (this.steps === null && !this.stashed)) this.reset();
     this.ranOut = false;

@@ -1,0 +1,166 @@
+/**
+ * Worker threads for `PyDataset({workers, useMultiprocessing: true, module})`: Python Keras copies
+ * the dataset into worker processes (pickling it); here each of `workers` threads imports the module
+ * that exports the dataset's class, rebuilds the dataset from a copy of its fields (tensors, typed
+ * arrays, arrays, plain objects, primitives: what a structured clone carries) and answers `getItem`
+ * calls. The copy is refreshed at the start of each epoch, after `onEpochEnd` (the order a dataset
+ * shuffles there reaches the workers). Batches come back as tensors (strings and plain values as
+ * they are).
+ */
+import {Worker} from 'node:worker_threads';
+import {ValueError} from '../errors.js';
+import {isDType} from '../tensor/dtype.js';
+import {Tensor} from '../tensor/tensor.js';
+
+const TENSOR = '__kerasTsTensor';
+
+/** A value as it crosses to or from a worker: tensors become `{[TENSOR]: {shape, dtype, values}}` (values copied). */
+export function encode(x: unknown, path: string): unknown {
+  if (x instanceof Tensor) return {[TENSOR]: {shape: [...x.shape], dtype: x.dtype, values: x.values.slice()}};
+  if (x === null || typeof x !== 'object') {
+    if (typeof x === 'function' || typeof x === 'symbol') {
+      throw new ValueError(`PyDataset with useMultiprocessing: ${path} is a ${typeof x}, which cannot be copied to a worker thread (tensors, typed arrays, arrays, plain objects and primitives can)`);
+    }
+    return x;
+  }
+  if (ArrayBuffer.isView(x)) return x;
+  if (Array.isArray(x)) return x.map((v, i) => encode(v, `${path}[${i}]`));
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ValueError(
+      `PyDataset with useMultiprocessing: ${path} is a ${(x as object).constructor?.name ?? 'object'}, which cannot be copied to a worker thread (tensors, typed arrays, arrays, plain objects and primitives can)`,
+    );
+  }
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, encode(v, `${path}.${k}`)]));
+}
+
+export function decode(x: unknown): unknown {
+  if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
+  if (Array.isArray(x)) return x.map(decode);
+  const t = (x as Record<string, unknown>)[TENSOR] as {shape: number[]; dtype: string; values: Float32Array} | undefined;
+  if (t !== undefined && isDType(t.dtype)) return new Tensor(t.shape, t.dtype, t.values);
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, decode(v)]));
+}
+
+/** Fields of PyDataset itself, not copied to workers. */
+const OWN = new Set(['workers', 'useMultiprocessing', 'maxQueueSize', 'module', '_poolState']);
+
+export function datasetState(ds: object): Record<string, unknown> {
+  const name = ds.constructor.name;
+  return Object.fromEntries(
+    Object.entries(ds)
+      .filter(([k]) => !OWN.has(k))
+      .map(([k, v]) => [k, encode(v, `${name}.${k}`)]),
+  );
+}
+
+// The worker's program (CommonJS, run with `eval`: it needs no file of its own, so it runs the same
+// from src/ under tsx and from dist/). It imports the user's module; a TypeScript module when the
+// main thread runs under tsx is imported through tsx's API (Node 20's workers do not inherit loader
+// hooks). The codec comes from the dataset's own keras-ts (PyDataset's static `workerCodec`).
+const WORKER = `
+const {parentPort, workerData} = require('node:worker_threads');
+async function load() {
+  try {
+    return await import(workerData.module);
+  } catch (e) {
+    if (!(e && e.code === 'ERR_UNKNOWN_FILE_EXTENSION' && workerData.tsx)) throw e;
+    const api = await import(workerData.tsx);
+    return api.tsImport(workerData.module, workerData.module);
+  }
+}
+let ds = null, Cls = null, codec = null;
+const ready = load().then((m) => {
+  Cls = m[workerData.exportName];
+  if (typeof Cls !== 'function') throw new Error('module ' + workerData.module + ' has no export named "' + workerData.exportName + '" (a PyDataset class)');
+  for (let p = Cls; p && !codec; p = Object.getPrototypeOf(p)) if (Object.prototype.hasOwnProperty.call(p, 'workerCodec')) codec = p.workerCodec;
+  if (!codec) throw new Error('the export "' + workerData.exportName + '" of ' + workerData.module + ' does not extend keras.utils.PyDataset');
+});
+parentPort.on('message', async (msg) => {
+  try {
+    await ready;
+    if (msg.type === 'state') {
+      ds = Object.create(Cls.prototype);
+      Object.assign(ds, codec.decode(msg.state));
+      return;
+    }
+    const value = await ds.getItem(msg.index);
+    const encoded = codec.encode(value, 'getItem(' + msg.index + ')');
+    parentPort.postMessage({id: msg.id, value: encoded});
+  } catch (e) {
+    if (msg.type === 'state') parentPort.postMessage({stateError: String(e && e.stack || e)});
+    else parentPort.postMessage({id: msg.id, error: String(e && e.stack || e)});
+  }
+});
+`;
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** `workers` threads answering `getItem(index)` for one dataset, round robin. */
+export class WorkerPool {
+  private readonly threads: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private turn = 0;
+  private failure: Error | null = null;
+
+  constructor(
+    readonly module: string,
+    readonly exportName: string,
+    readonly size: number,
+  ) {
+    let tsx: string | null = null;
+    try {
+      tsx = import.meta.resolve('tsx/esm/api');
+    } catch {
+      tsx = null;
+    }
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(WORKER, {eval: true, workerData: {module, exportName, tsx}});
+      w.unref(); // a pool never keeps the process alive
+      w.on('message', (m: {id?: number; value?: unknown; error?: string; stateError?: string}) => {
+        if (m.stateError !== undefined) return this.fail(new ValueError(`PyDataset worker thread could not load ${exportName} from ${module}: ${m.stateError}`));
+        const p = this.pending.get(m.id!);
+        if (!p) return;
+        this.pending.delete(m.id!);
+        if (this.pending.size === 0) for (const t of this.threads) t.unref();
+        if (m.error !== undefined) p.reject(new ValueError(`PyDataset worker thread: ${exportName}.getItem failed: ${m.error}`));
+        else p.resolve(decode(m.value));
+      });
+      w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      this.threads.push(w);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    for (const t of this.threads) t.unref();
+  }
+
+  /** Sends every thread a copy of the dataset's fields (before the first batch, and each epoch). */
+  sync(state: Record<string, unknown>): void {
+    for (const w of this.threads) w.postMessage({type: 'state', state});
+  }
+
+  getItem(index: number): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const w = this.threads[this.turn++ % this.threads.length]!;
+    // threads keep the process alive only while a batch is awaited
+    if (this.pending.size === 0) for (const t of this.threads) t.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {resolve, reject});
+      w.postMessage({type: 'getItem', index, id});
+    });
+  }
+
+  async close(): Promise<void> {
+    // referenced while they end, so that the wait for their exit keeps the process alive
+    await Promise.all(this.threads.map((w) => (w.ref(), w.terminate())));
+  }
+}
