@@ -25,6 +25,7 @@ import {
 } from './data_adapter.js';
 import {ArraySource, isStream, StreamSource, type BatchSource, type Stream} from './epoch_iterator.js';
 import {yieldToEventLoop} from '../platform/index.js';
+import {PyDataset} from '../utils/py_dataset.js';
 
 export interface CompileArgs {
   optimizer?: optimizers.OptimizerIdentifier;
@@ -390,6 +391,19 @@ function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean):
 }
 
 export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
+  try {
+    return await fitBody(model, x, y, args);
+  } finally {
+    await closeWorkers(x, args.validationData);
+  }
+}
+
+/** A PyDataset's worker threads end with the fit / evaluate / predict that started them (as Keras stops its enqueuer). */
+async function closeWorkers(...data: unknown[]): Promise<void> {
+  for (const d of data) if (d instanceof PyDataset) await d.closeWorkers();
+}
+
+async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs): Promise<History> {
   const s = requireCompiled(model);
   const {batchSize = 32, epochs = 1, validationSplit = 0, shuffle = true, initialEpoch = 0, validationFreq = 1} = args;
   const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
@@ -512,6 +526,14 @@ export async function evaluate(
   y: Data | null | undefined,
   args: EvaluateArgs = {},
 ): Promise<number | number[] | Logs> {
+  try {
+    return await evaluateBody(model, x, y, args);
+  } finally {
+    await closeWorkers(x);
+  }
+}
+
+async function evaluateBody(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: EvaluateArgs): Promise<number | number[] | Logs> {
   requireCompiled(model);
   const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
   refuseStreamUnderDataParallel(dp, 'evaluate', x);
@@ -539,6 +561,14 @@ function concatBatches(batches: Tensor[]): Tensor {
 }
 
 export async function predict(model: TrainerModel, x: Data | Stream, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  try {
+    return await predictBody(model, x, args);
+  } finally {
+    await closeWorkers(x);
+  }
+}
+
+async function predictBody(model: TrainerModel, x: Data | Stream, args: PredictArgs): Promise<Tensor | Tensor[]> {
   const source = isStream(x)
     ? new StreamSource(x, 'predict', args.steps ?? null, true)
     : arraySource(x, null, null, 'predict', args.batchSize, args.steps, false);

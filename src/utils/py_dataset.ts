@@ -112,7 +112,7 @@ export abstract class PyDataset {
     this._poolState.stale = true;
   }
 
-  /** Ends the worker threads (they never keep the process alive, but hold memory). */
+  /** Ends the worker threads (`fit`, `evaluate` and `predict` do when they end; a new call starts them again). */
   async closeWorkers(): Promise<void> {
     const pool = this._poolState.pool;
     this._poolState.pool = null;

@@ -4,7 +4,8 @@
  * that exports the dataset's class, rebuilds the dataset from a copy of its fields (tensors, typed
  * arrays, arrays, plain objects, primitives: what a structured clone carries) and answers `getItem`
  * calls. The copy is refreshed at the start of each epoch, after `onEpochEnd` (the order a dataset
- * shuffles there reaches the workers). Batches come back as tensors (strings and plain values as
+ * shuffles there reaches the workers). The threads end when the fit / evaluate / predict that
+ * started them ends (`closeWorkers`). Batches come back as tensors (strings and plain values as
  * they are).
  */
 import {Worker} from 'node:worker_threads';
@@ -120,13 +121,11 @@ export class WorkerPool {
     }
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER, {eval: true, workerData: {module, exportName, tsx}});
-      w.unref(); // a pool never keeps the process alive
       w.on('message', (m: {id?: number; value?: unknown; error?: string; stateError?: string}) => {
         if (m.stateError !== undefined) return this.fail(new ValueError(`PyDataset worker thread could not load ${exportName} from ${module}: ${m.stateError}`));
         const p = this.pending.get(m.id!);
         if (!p) return;
         this.pending.delete(m.id!);
-        if (this.pending.size === 0) for (const t of this.threads) t.unref();
         if (m.error !== undefined) p.reject(new ValueError(`PyDataset worker thread: ${exportName}.getItem failed: ${m.error}`));
         else p.resolve(decode(m.value));
       });
@@ -139,7 +138,6 @@ export class WorkerPool {
     this.failure ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
-    for (const t of this.threads) t.unref();
   }
 
   /** Sends every thread a copy of the dataset's fields (before the first batch, and each epoch). */
@@ -151,8 +149,6 @@ export class WorkerPool {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const w = this.threads[this.turn++ % this.threads.length]!;
-    // threads keep the process alive only while a batch is awaited
-    if (this.pending.size === 0) for (const t of this.threads) t.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, {resolve, reject});
       w.postMessage({type: 'getItem', index, id});
@@ -160,7 +156,6 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
-    // referenced while they end, so that the wait for their exit keeps the process alive
-    await Promise.all(this.threads.map((w) => (w.ref(), w.terminate())));
+    await Promise.all(this.threads.map((w) => w.terminate()));
   }
 }
