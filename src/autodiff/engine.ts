@@ -4,7 +4,7 @@ import type {KernelDef} from '../kernels/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 
 /** One kernel call as a tape saw it. */
-export interface KernelNode {
+interface KernelNode {
   readonly def: KernelDef<any, any>;
   readonly inputs: Record<string, Tensor | Tensor[]>;
   readonly attrs: unknown;
@@ -16,7 +16,7 @@ export interface KernelNode {
  * inside; `backward` maps the outputs' gradients to the gradients of `inputs.xs` (the function's
  * tensor arguments, then the variables it read), `null` where none.
  */
-export interface CustomNode {
+interface CustomNode {
   readonly custom: true;
   readonly inputs: {xs: Tensor[]};
   readonly outputs: Tensor[];

@@ -29,7 +29,7 @@ import {IMAGE_EXTENSIONS, readImage, type ColorMode, type Interpolation} from '.
 import {PyDataset} from './py_dataset.js';
 
 export type LabelMode = 'int' | 'categorical' | 'binary' | null;
-type Subset = 'training' | 'validation' | 'both';
+export type Subset = 'training' | 'validation' | 'both';
 
 export interface ImageDatasetOptions {
   /** `'inferred'` (from the sub-folders), a list with one integer label per file (sorted order), or null (no labels). */

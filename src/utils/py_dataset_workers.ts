@@ -8,7 +8,7 @@
  * started them ends (`closeWorkers`). Batches come back as tensors (strings and plain values as
  * they are).
  */
-import {Worker} from 'node:worker_threads';
+import {Worker} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {isDType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';

@@ -21,7 +21,7 @@
  * `filesFromDirectory`). `maxLength` truncates each file to its first `maxLength` bytes, as Keras's
  * `tf.strings.substr`.
  */
-import {readFile} from 'node:fs/promises';
+import {readFile} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {permutation} from '../tensor/random.js';
 import type {Tensor} from '../tensor/tensor.js';
@@ -75,7 +75,7 @@ export class TextDataset extends PyDataset {
   private async read(path: string): Promise<string> {
     const bytes = await readFile(path);
     const {maxLength} = this.options;
-    return (maxLength !== null && bytes.length > maxLength ? bytes.subarray(0, maxLength) : bytes).toString('utf8');
+    return new TextDecoder().decode(maxLength !== null && bytes.length > maxLength ? bytes.subarray(0, maxLength) : bytes);
   }
 
   /** Batch `index`: `[texts, labels]`, or the texts alone when `labelMode` is null. */
