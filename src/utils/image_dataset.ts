@@ -135,7 +135,11 @@ export function labelBatch(labels: number[], labelMode: 'int' | 'categorical' | 
 }
 
 /** Batches of images read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
-export class ImageDataset extends PyDataset {
+/**
+ * What the directory datasets share: files in batches of `batchSize`, in sorted order or shuffled
+ * anew each epoch with `seed`; a subclass reads one batch's files in `getItem`.
+ */
+export abstract class FileBatchDataset<B> extends PyDataset {
   private order: Int32Array;
   private epoch = 0;
 
@@ -143,7 +147,7 @@ export class ImageDataset extends PyDataset {
     readonly filePaths: string[],
     readonly labels: number[] | null,
     readonly classNames: string[],
-    readonly options: {labelMode: LabelMode; colorMode: ColorMode; batchSize: number; imageSize: [number, number]; shuffle: boolean; seed: number; interpolation: Interpolation},
+    readonly options: {batchSize: number; shuffle: boolean; seed: number},
   ) {
     super({workers: 1});
     this.order = Int32Array.from(filePaths, (_, i) => i);
@@ -158,13 +162,42 @@ export class ImageDataset extends PyDataset {
     return Math.ceil(this.filePaths.length / this.options.batchSize);
   }
 
+  /** The file indices of batch `index`, in the current order; `what` names the dataset in the error. */
+  protected batchIndices(index: number, what: string): number[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new ValueError(`${what}.getItem: index ${index} is out of range [0, ${this.length})`);
+    }
+    const {batchSize} = this.options;
+    return Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
+  }
+
+  abstract override getItem(index: number): Promise<B>;
+
+  override onEpochEnd(): void {
+    this.epoch++;
+    this.reshuffle();
+  }
+
+  /** `for await (const batch of ds)`: one pass over the batches, in the current order. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<B> {
+    for (let i = 0; i < this.length; i++) yield await this.getItem(i);
+  }
+}
+
+export class ImageDataset extends FileBatchDataset<Tensor | [Tensor, Tensor]> {
+  constructor(
+    filePaths: string[],
+    labels: number[] | null,
+    classNames: string[],
+    override readonly options: {labelMode: LabelMode; colorMode: ColorMode; batchSize: number; imageSize: [number, number]; shuffle: boolean; seed: number; interpolation: Interpolation},
+  ) {
+    super(filePaths, labels, classNames, options);
+  }
+
   /** Batch `index`: `[images, labels]`, or the images alone when `labelMode` is null. */
   async getItem(index: number): Promise<Tensor | [Tensor, Tensor]> {
-    const {batchSize, imageSize, colorMode, interpolation, labelMode} = this.options;
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new ValueError(`ImageDataset.getItem: index ${index} is out of range [0, ${this.length})`);
-    }
-    const idx = Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
+    const {imageSize, colorMode, interpolation, labelMode} = this.options;
+    const idx = this.batchIndices(index, 'ImageDataset');
     const images = await Promise.all(idx.map((i) => readImage(this.filePaths[i]!, colorMode, imageSize, interpolation)));
     const per = images[0]!.size;
     const data = new Float32Array(per * images.length);
@@ -172,16 +205,6 @@ export class ImageDataset extends PyDataset {
     const x = new Tensor([images.length, ...images[0]!.shape], 'float32', data);
     if (labelMode === null || !this.labels) return x;
     return [x, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
-  }
-
-  override onEpochEnd(): void {
-    this.epoch++;
-    this.reshuffle();
-  }
-
-  /** `for await (const [images, labels] of ds)`: one pass over the batches, in the current order. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Tensor | [Tensor, Tensor]> {
-    for (let i = 0; i < this.length; i++) yield await this.getItem(i);
   }
 }
 

@@ -12,6 +12,7 @@ import {dirname, relative} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {assertRealInside, DEFAULT_EXTRACT_LIMITS, safeJoin, safeLinkTarget, type ExtractLimits} from './archive_paths.js';
 import {maybeGunzip} from './idx.js';
+import {concatBytes} from './zip.js';
 
 type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
@@ -206,12 +207,3 @@ export function writeTar(files: ReadonlyArray<{name: string; data?: Uint8Array; 
   return concatBytes(blocks);
 }
 
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -23,9 +23,8 @@
  */
 import {readFile} from '../platform/index.js';
 import {ValueError} from '../errors.js';
-import {permutation} from '../tensor/random.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {filesFromDirectory, labelBatch, type LabelMode, type Subset} from './image_dataset.js';
+import {FileBatchDataset, filesFromDirectory, labelBatch, type LabelMode, type Subset} from './image_dataset.js';
 import {PyDataset} from './py_dataset.js';
 
 export interface TextDatasetOptions {
@@ -49,27 +48,14 @@ export interface TextDatasetOptions {
 export type TextBatch = string[] | [string[], Tensor];
 
 /** Batches of texts read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
-export class TextDataset extends PyDataset {
-  private order: Int32Array;
-  private epoch = 0;
-
+export class TextDataset extends FileBatchDataset<TextBatch> {
   constructor(
-    readonly filePaths: string[],
-    readonly labels: number[] | null,
-    readonly classNames: string[],
-    readonly options: {labelMode: LabelMode; batchSize: number; maxLength: number | null; shuffle: boolean; seed: number},
+    filePaths: string[],
+    labels: number[] | null,
+    classNames: string[],
+    override readonly options: {labelMode: LabelMode; batchSize: number; maxLength: number | null; shuffle: boolean; seed: number},
   ) {
-    super({workers: 1});
-    this.order = Int32Array.from(filePaths, (_, i) => i);
-    this.reshuffle();
-  }
-
-  private reshuffle(): void {
-    if (this.options.shuffle) this.order = permutation(this.filePaths.length, this.options.seed + 1 + this.epoch);
-  }
-
-  get length(): number {
-    return Math.ceil(this.filePaths.length / this.options.batchSize);
+    super(filePaths, labels, classNames, options);
   }
 
   private async read(path: string): Promise<string> {
@@ -80,11 +66,8 @@ export class TextDataset extends PyDataset {
 
   /** Batch `index`: `[texts, labels]`, or the texts alone when `labelMode` is null. */
   async getItem(index: number): Promise<TextBatch> {
-    const {batchSize, labelMode} = this.options;
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new ValueError(`TextDataset.getItem: index ${index} is out of range [0, ${this.length})`);
-    }
-    const idx = Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
+    const {labelMode} = this.options;
+    const idx = this.batchIndices(index, 'TextDataset');
     const texts = await Promise.all(idx.map((i) => this.read(this.filePaths[i]!)));
     if (labelMode === null || !this.labels) return texts;
     return [texts, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
@@ -103,15 +86,6 @@ export class TextDataset extends PyDataset {
     return new MappedDataset(this, fn);
   }
 
-  override onEpochEnd(): void {
-    this.epoch++;
-    this.reshuffle();
-  }
-
-  /** `for await (const [texts, labels] of ds)`: one pass over the batches, in the current order. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<TextBatch> {
-    for (let i = 0; i < this.length; i++) yield await this.getItem(i);
-  }
 }
 
 class MappedDataset<T> extends PyDataset {

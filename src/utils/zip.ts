@@ -232,7 +232,8 @@ export function writeZip(files: ReadonlyArray<{name: string; data: Uint8Array}>,
   return concatBytes([...locals, ...centrals, end]);
 }
 
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+/** The parts one after the other in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
