@@ -16,7 +16,7 @@ import {RandomState} from '../utils/random_state.js';
 import type {LoadResult} from './common.js';
 
 /** The CSV shipped with the package (64 pixel values then the label, one sample per line), gzipped. */
-export const DATA_URL = new URL('../../data/uci_digits/digits.csv.gz', import.meta.url);
+const DATA_URL = new URL('../../data/uci_digits/digits.csv.gz', import.meta.url);
 
 export interface UciDigitsOptions {
   /** Fraction of samples held out for the test split (default 0.2). */

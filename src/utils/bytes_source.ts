@@ -10,7 +10,30 @@
 import {ValueError} from '../errors.js';
 import {hasFileSystem, readFileSync} from '../platform/index.js';
 
-export type BytesSource = string | URL | Blob | ArrayBuffer | ArrayBufferView;
+/**
+ * A WHATWG `URL`, by the one field read from it. The public types name neither the DOM library's nor
+ * Node's `URL`, so a TypeScript program compiles against keras-ts with neither `lib: ["dom"]` nor
+ * `@types/node`.
+ */
+export interface UrlLike {
+  readonly href: string;
+}
+
+/** A `Blob` or `File`, by what is read from it (structural for the same reason as {@link UrlLike}). */
+interface BlobLike {
+  readonly size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export type BytesSource = string | UrlLike | BlobLike | ArrayBuffer | ArrayBufferView;
+
+function isUrl(src: unknown): src is URL {
+  return typeof URL !== 'undefined' && src instanceof URL;
+}
+
+function isBlob(src: unknown): src is Blob {
+  return typeof Blob !== 'undefined' && src instanceof Blob;
+}
 
 export interface ReadBytesOptions {
   /** The caller, named in errors (`loadModel`). */
@@ -30,8 +53,8 @@ interface CachesLike {
 /** How a source is named in messages: its path, its URL, a file's name, or `<N bytes>`. */
 export function describeSource(src: BytesSource): string {
   if (typeof src === 'string') return src;
-  if (src instanceof URL) return src.href;
-  if (typeof Blob !== 'undefined' && src instanceof Blob) return (src as Blob & {name?: string}).name || `<Blob of ${src.size} bytes>`;
+  if (isUrl(src)) return src.href;
+  if (isBlob(src)) return (src as Blob & {name?: string}).name || `<Blob of ${src.size} bytes>`;
   if (src instanceof ArrayBuffer) return `<${src.byteLength} bytes>`;
   if (ArrayBuffer.isView(src)) return `<${src.byteLength} bytes>`;
   return String(src);
@@ -88,7 +111,7 @@ export async function readBytes(src: BytesSource, options: ReadBytesOptions = {}
   const name = describeSource(src);
   if (src instanceof ArrayBuffer) return {bytes: new Uint8Array(src), name};
   if (ArrayBuffer.isView(src)) return {bytes: new Uint8Array(src.buffer, src.byteOffset, src.byteLength), name};
-  if (typeof Blob !== 'undefined' && src instanceof Blob) {
+  if (isBlob(src)) {
     try {
       return {bytes: new Uint8Array(await src.arrayBuffer()), name};
     } catch (e) {
@@ -103,7 +126,7 @@ export async function readBytes(src: BytesSource, options: ReadBytesOptions = {}
       throw new ValueError(`${what}: cannot read ${name}: ${(e as Error).message}`);
     }
   }
-  if (typeof src === 'string' || src instanceof URL) {
+  if (typeof src === 'string' || isUrl(src)) {
     let url: URL;
     try {
       url = typeof src === 'string' && !looksLikeUrl(src) ? new URL(src, pageBase()) : new URL(String(src));

@@ -49,8 +49,21 @@ export function historyMetrics(h: HistoryLike): string[] {
   return base.sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * A Vega-Lite spec, as JSON. Typed loosely on purpose: Vega-Lite's own `TopLevelSpec` pulls in Vega's
+ * DOM types, which a Node program compiled without `lib: ["dom"]` does not have.
+ */
+export interface VegaLiteSpec {
+  $schema: string;
+  [key: string]: unknown;
+}
+
 /** The Vega-Lite spec of the chart: rows `{metric, split, epoch, value}`, one panel per metric. */
-export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = {}): TopLevelSpec {
+export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = {}): VegaLiteSpec {
+  return vegaLiteSpec(h, options);
+}
+
+function vegaLiteSpec(h: HistoryLike, options: HistoryChartOptions) {
   const rec = historyOf(h);
   const metrics = options.metrics ?? historyMetrics(rec);
   if (!metrics.length) throw new ValueError('plotHistory: the history is empty (no epochs were recorded)');
@@ -82,13 +95,13 @@ export function historyChartSpec(h: HistoryLike, options: HistoryChartOptions = 
     },
     resolve: {scale: {y: 'independent'}},
     config: {font: 'Liberation Sans, Helvetica, Arial, sans-serif', background: 'white'},
-  };
+  } satisfies TopLevelSpec;
 }
 
 /** Renders the chart as SVG text (Vega and Vega-Lite are loaded on first use). */
 export async function historyChartSvg(h: HistoryLike, options: HistoryChartOptions = {}): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const spec = vl.compile(historyChartSpec(h, options)).spec;
+  const spec = vl.compile(vegaLiteSpec(h, options)).spec;
   const view = new vega.View(vega.parse(spec), {renderer: 'none'});
   try {
     return await view.toSVG();

@@ -12,7 +12,7 @@ export {Progbar, supportsUnicode, type ProgbarArgs} from './progbar.js';
 export {printSummary, summaryLines, readableMemorySize, countParams, weightMemorySize, type SummaryArgs} from './summary.js';
 export {setRandomSeed} from '../tensor/random.js';
 export {modelToDot, plotModel, type ModelToDotOptions, type PlotModelOptions} from './model_visualization.js';
-export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type HistoryChartOptions, type PlotHistoryOptions, type HistoryLike} from './history_plot.js';
+export {plotHistory, historyChartSpec, historyChartSvg, historyMetrics, type HistoryChartOptions, type PlotHistoryOptions, type HistoryLike, type VegaLiteSpec} from './history_plot.js';
 export {PyDataset, type PyDatasetArgs} from './py_dataset.js';
 export {unpackXYSampleWeight} from '../trainers/data_adapter.js';
 export {imageDatasetFromDirectory, ImageDataset, type ImageDatasetOptions} from './image_dataset.js';

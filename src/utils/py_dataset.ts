@@ -22,6 +22,7 @@
  * changes nothing. `fit` with `shuffle` (the default) visits the batches in a new order each epoch.
  */
 import {ValueError} from '../errors.js';
+import type {UrlLike} from './bytes_source.js';
 import {datasetState, decode, encode, WorkerPool} from './py_dataset_workers.js';
 
 let warnedMultiprocessing = false;
@@ -40,7 +41,7 @@ export interface PyDatasetArgs {
    * The module that exports this dataset's class (`import.meta.url` in that module), for
    * `useMultiprocessing`: a worker thread imports it and rebuilds the dataset from a copy of its fields.
    */
-  module?: string | URL | null;
+  module?: string | UrlLike | null;
   /** The class's export name in `module` (default: the class's name). */
   exportName?: string;
 }
@@ -59,7 +60,7 @@ export abstract class PyDataset {
     if (!Number.isInteger(maxQueueSize) || maxQueueSize < 1) {
       throw new ValueError(`PyDataset: maxQueueSize must be a positive integer. Received: maxQueueSize=${maxQueueSize}`);
     }
-    this.module = module === null ? null : String(module);
+    this.module = module === null ? null : typeof module === 'string' ? module : module.href;
     this._poolState.exportName = exportName;
     if (useMultiprocessing && this.module === null && !warnedMultiprocessing) {
       warnedMultiprocessing = true;
