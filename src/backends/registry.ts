@@ -2,7 +2,7 @@ import {configuredBackend} from '../config.js';
 import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
 import type {TensorMeta} from '../kernels/kernel.js';
-import {allocate} from '../tensor/dtype.js';
+import {allocate, checkNotString} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
@@ -102,9 +102,16 @@ export function execute(
   attrs: unknown,
   out?: readonly (Tensor | null | undefined)[],
 ): Tensor[] {
+  // text never enters a kernel: one check here covers every op and backend
+  for (const slot in inputs) {
+    const v = inputs[slot]!;
+    if (Array.isArray(v)) for (const t of v) checkNotString(t.dtype, `${def.name} (input '${slot}')`);
+    else checkNotString(v.dtype, `${def.name} (input '${slot}')`);
+  }
   // `def` is any kernel, so its slots are unknown here: infer reads them by the names it declares
   const infer: (inputs: Record<string, Tensor | Tensor[]>, attrs: unknown) => TensorMeta[] = def.infer;
   const metas = infer(inputs, attrs);
+  for (const m of metas) checkNotString(m.dtype, `${def.name} (output dtype)`);
   if (def.alias !== undefined) {
     if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;

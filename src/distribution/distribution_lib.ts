@@ -177,7 +177,7 @@ export class DataParallel extends Distribution implements DataParallelHooks {
 
 function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const row = t.size / Math.max(t.shape[0]!, 1);
-  return new Tensor([end - start, ...t.shape.slice(1)], t.dtype, t.values.subarray(start * row, end * row) as TypedArray);
+  return t.withValues([end - start, ...t.shape.slice(1)], t.values.subarray(start * row, end * row) as TypedArray);
 }
 
 let current: Distribution | null = null;

@@ -3,12 +3,12 @@ import {Variable} from '../autodiff/variable.js';
 import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
 import {KERNELS, type AttrsOf, type InputsFor, type KernelName, type Kernels, type SlotsOf} from '../kernels/index.js';
-import {isDType, isFloat, type DType, type TypedArray} from '../tensor/dtype.js';
+import {checkNotString, isDType, isFloat, type DType, type TypedArray} from '../tensor/dtype.js';
 import {fmtShape, normAxis} from '../tensor/shape.js';
-import {tensor, Tensor, type NestedArray} from '../tensor/tensor.js';
+import {tensor, Tensor, type NestedArray, type NestedStrings} from '../tensor/tensor.js';
 
 /** Anything an op accepts as a tensor argument. */
-export type TensorLike = Tensor | Variable | NestedArray | TypedArray;
+export type TensorLike = Tensor | Variable | NestedArray | NestedStrings | TypedArray;
 
 /**
  * Converts an op argument to a tensor, naming the op and argument when it cannot:
@@ -19,17 +19,27 @@ export function toTensor(x: TensorLike, arg: string, op: string, dtype?: DType):
   if (x instanceof Tensor) t = x;
   else if (x instanceof Variable) t = x.read();
   else if (typeof x === 'number' || typeof x === 'boolean' || Array.isArray(x) || ArrayBuffer.isView(x)) {
+    // numbers meeting a string tensor (`ops.add(text, 1)`): say the op needs numbers
+    if (dtype === 'string' && !isStringData(x)) checkNotString(dtype, `'${op}'`);
     try {
       t = tensor(x as NestedArray, undefined, dtype ?? (typeof x === 'boolean' ? 'bool' : ArrayBuffer.isView(x) ? undefined : floatx()));
     } catch (e) {
       throw new ValueError(`Argument '${arg}' passed to '${op}': ${(e as Error).message}`);
     }
     return t;
+  } else if (typeof x === 'string') {
+    t = tensor(x);
   } else {
     throw new ValueError(`Argument '${arg}' passed to '${op}' must be a Tensor, Variable, number or array. Received: ${describe(x)}`);
   }
   if (dtype !== undefined && t.dtype !== dtype) return cast(t, dtype);
   return t;
+}
+
+function isStringData(x: unknown): boolean {
+  let cur = x;
+  while (Array.isArray(cur) && cur.length > 0) cur = cur[0];
+  return typeof cur === 'string';
 }
 
 function describe(x: unknown): string {

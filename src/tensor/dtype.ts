@@ -1,10 +1,14 @@
 import {ValueError} from '../errors.js';
 
-/** Element types. `float64` is available on the reference backend only. */
-export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+/**
+ * Element types. `float64` is available on the reference backend only. `string` tensors hold text
+ * for the preprocessing layers that read it (StringLookup, TextVectorization, Hashing); no kernel
+ * takes them (see `checkNotString`).
+ */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool' | 'string';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool', 'string'];
 
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
@@ -29,6 +33,7 @@ export function allocate(dtype: DType, size: number): TypedArray {
     case 'float64':
       return new Float64Array(size);
     case 'int32':
+    case 'string': // a string tensor's storage: indices into its table of strings
       return new Int32Array(size);
     case 'bool':
       return new Uint8Array(size);
@@ -52,9 +57,26 @@ export function dtypeOfArray(a: ArrayBufferView): DType | null {
   return null;
 }
 
-const RANK: Record<DType, number> = {bool: 0, int32: 1, float32: 2, float64: 3};
+const RANK: Record<Exclude<DType, 'string'>, number> = {bool: 0, int32: 1, float32: 2, float64: 3};
 
-/** Result dtype of a binary op, as Keras's `result_type` for these four types. */
+/** Result dtype of a binary op, as Keras's `result_type` for the numeric types. */
 export function upcast(a: DType, b: DType): DType {
+  if (a === 'string' || b === 'string') {
+    if (a === b) return a;
+    throw new ValueError(`Cannot combine a string tensor with a ${a === 'string' ? b : a} tensor: string tensors hold text for StringLookup, TextVectorization and Hashing, and take part in no arithmetic`);
+  }
   return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * Refuses a string tensor where numbers are needed, naming the op: string tensors only flow into
+ * the layers that read text (StringLookup, TextVectorization, Hashing), which turn them into numbers.
+ */
+export function checkNotString(dtype: DType, what: string): void {
+  if (dtype === 'string') {
+    throw new ValueError(
+      `${what}: received a string tensor, but this operation needs numbers. String tensors can only be passed to layers that ` +
+        'read text (StringLookup, TextVectorization, Hashing), which turn them into numbers',
+    );
+  }
 }

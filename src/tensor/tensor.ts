@@ -1,16 +1,22 @@
 import {ValueError} from '../errors.js';
-import {allocate, checkDType, dtypeOfArray, type DType, type TypedArray} from './dtype.js';
+import {allocate, checkDType, checkNotString, dtypeOfArray, type DType, type TypedArray} from './dtype.js';
 import {fmtShape, sizeOf, type Shape} from './shape.js';
 
 let nextId = 1;
 
 /** A nested array of numbers or booleans, as users write tensors literally. */
 export type NestedArray = number | boolean | readonly NestedArray[];
+/** A nested array of strings: the data of a `string` tensor. */
+export type NestedStrings = string | readonly NestedStrings[];
 
 /**
  * An n-dimensional array: a shape, a dtype and contiguous row-major storage in a typed array.
  * Tensors are immutable values once returned by an op; the storage is garbage-collected, so there is
  * nothing to dispose.
+ *
+ * A `string` tensor stores, in `values`, indices (Int32Array) into its table `strings`: code that
+ * moves rows around (batching, shuffling, slicing) copies indices and keeps the table, while no
+ * kernel accepts the dtype (`execute` refuses it), so text reaches only the layers that read it.
  */
 export class Tensor {
   readonly id = nextId++;
@@ -22,6 +28,8 @@ export class Tensor {
     readonly dtype: DType,
     /** Row-major storage. Backends read it in place; do not write into a tensor you did not create. */
     readonly values: TypedArray,
+    /** A `string` tensor's strings, which `values` index; null for every other dtype. */
+    readonly strings: readonly string[] | null = null,
   ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
@@ -30,6 +38,25 @@ export class Tensor {
         `Tensor storage has ${values.length} elements but shape ${fmtShape(shape)} needs ${this.size}`,
       );
     }
+    if ((dtype === 'string') !== (strings !== null) || (dtype === 'string' && !(values instanceof Int32Array))) {
+      throw new ValueError(
+        dtype === 'string'
+          ? 'A string tensor needs its strings and Int32Array indices into them; create one with stringTensor(...) or tensor([...strings])'
+          : `A ${dtype} tensor holds numbers, not a table of strings`,
+      );
+    }
+  }
+
+  /** The same kind of tensor over other storage (rows copied or viewed): a string tensor keeps its table. */
+  withValues(shape: Shape, values: TypedArray): Tensor {
+    return new Tensor(shape, this.dtype, values, this.strings);
+  }
+
+  /** The strings of a `string` tensor in row-major order (an error naming the dtype for any other). */
+  stringValues(): string[] {
+    if (!this.strings) throw new ValueError(`stringValues() needs a string tensor. Received a ${this.dtype} tensor`);
+    const table = this.strings;
+    return Array.from(this.values, (i) => table[i]!);
   }
 
   get rank(): number {
@@ -46,12 +73,14 @@ export class Tensor {
     return this.dataSync();
   }
 
-  /** The values as nested JS arrays (booleans for `bool`). */
+  /** The values as nested JS arrays (booleans for `bool`, strings for `string`). */
   arraySync(): NestedArray {
     const v = this.values;
     const isBool = this.dtype === 'bool';
+    const table = this.strings;
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return isBool ? v[offset] !== 0 : v[offset]!;
+      // a string tensor's leaves are strings; callers of a string tensor read them as `NestedStrings`
+      if (dim === this.shape.length) return table ? (table[v[offset]!] as unknown as NestedArray) : isBool ? v[offset] !== 0 : v[offset]!;
       const n = this.shape[dim]!;
       const stride = sizeOf(this.shape.slice(dim + 1));
       const out: NestedArray[] = [];
@@ -67,6 +96,7 @@ export class Tensor {
 
   /** A single number from a tensor of one element. */
   item(): number {
+    if (this.strings) throw new ValueError('item() returns a number; this is a string tensor: read it with stringValues()[0]');
     if (this.size !== 1) {
       throw new ValueError(`item() needs a tensor of one element. Received shape ${fmtShape(this.shape)}`);
     }
@@ -82,7 +112,8 @@ export class Tensor {
   }
 }
 
-function formatNumber(x: number, dtype: DType): string {
+function formatNumber(x: number, dtype: DType, strings: readonly string[] | null): string {
+  if (strings) return JSON.stringify(strings[x]);
   if (dtype === 'bool') return x ? 'true' : 'false';
   if (dtype === 'int32') return String(x);
   if (Number.isNaN(x)) return 'nan';
@@ -96,7 +127,7 @@ function formatNumber(x: number, dtype: DType): string {
 export function formatTensor(t: Tensor, maxPerAxis = 6): string {
   const v = t.values;
   const rec = (dim: number, offset: number, indent: string): string => {
-    if (dim === t.rank) return formatNumber(v[offset]!, t.dtype);
+    if (dim === t.rank) return formatNumber(v[offset]!, t.dtype, t.strings);
     const n = t.shape[dim]!;
     const stride = sizeOf(t.shape.slice(dim + 1));
     const idx: (number | null)[] = [];
@@ -179,7 +210,7 @@ function fromNumbers(values: ArrayLike<number>, shape: Shape, dtype: DType): Ten
  * Creates a tensor from a nested array, a typed array or a number, as TF.js's `tf.tensor`.
  * The dtype defaults to the typed array's own, `bool` for booleans, and `float32` otherwise.
  */
-export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape, dtype?: DType): Tensor {
+export function tensor(values: NestedArray | NestedStrings | TypedArray | Tensor, shape?: Shape, dtype?: DType): Tensor {
   if (dtype !== undefined) checkDType(dtype, 'tensor');
   if (values instanceof Tensor) {
     const d = dtype ?? values.dtype;
@@ -188,7 +219,17 @@ export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape,
     if (sizeOf(s) !== values.size) {
       throw new ValueError(`tensor: shape ${fmtShape(s)} does not match ${values.size} values`);
     }
-    return d === values.dtype ? new Tensor(s, d, values.values.slice()) : fromNumbers(values.values, s, d);
+    if ((d === 'string') !== (values.dtype === 'string')) {
+      throw new ValueError(`tensor: cannot convert a ${values.dtype} tensor to ${d}: strings and numbers do not convert into each other`);
+    }
+    return d === values.dtype ? values.withValues(s, values.values.slice()) : fromNumbers(values.values, s, d);
+  }
+  if (firstLeafIsString(values)) return stringTensor(values as NestedStrings, shape);
+  if (dtype === 'string') {
+    throw new ValueError(
+      'tensor: numbers cannot become a string tensor (did a number meet a string tensor in an op?). String tensors hold text ' +
+        'for the layers that read it (StringLookup, TextVectorization, Hashing) and take part in no arithmetic',
+    );
   }
   if (ArrayBuffer.isView(values)) {
     const arr = values as TypedArray;
@@ -219,6 +260,46 @@ export function tensor(values: NestedArray | TypedArray | Tensor, shape?: Shape,
   return fromNumbers(flat, s, d);
 }
 
+function firstLeafIsString(x: unknown): boolean {
+  let cur = x;
+  while (Array.isArray(cur)) {
+    if (cur.length === 0) return false;
+    cur = cur[0];
+  }
+  return typeof cur === 'string';
+}
+
+/**
+ * A `string` tensor from a string or nested arrays of strings (rectangular): the data of an
+ * `Input({dtype: 'string'})`, StringLookup, TextVectorization or Hashing.
+ *
+ * ```ts
+ * stringTensor([['the cat'], ['a dog']]);   // shape [2, 1], dtype string
+ * ```
+ */
+export function stringTensor(values: NestedStrings, shape?: Shape): Tensor {
+  const inferred = inferShape(values as NestedArray);
+  const flat: string[] = [];
+  const walk = (x: unknown, dim: number, path: string): void => {
+    if (dim === inferred.length) {
+      if (typeof x !== 'string') {
+        throw new ValueError(`stringTensor: expected strings, received ${x === null ? 'null' : Array.isArray(x) ? 'a nested array (ragged)' : typeof x} at ${path || 'top'}`);
+      }
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== inferred[dim]) {
+      throw new ValueError(`stringTensor: ragged nested array: expected ${inferred[dim]} elements at ${path || 'top'}, received ${Array.isArray(x) ? x.length : 'a string'}`);
+    }
+    x.forEach((e: unknown, i) => walk(e, dim + 1, `${path}[${i}]`));
+  };
+  walk(values, 0, '');
+  const s = shape ?? inferred;
+  checkShape(s, 'stringTensor');
+  if (sizeOf(s) !== flat.length) throw new ValueError(`stringTensor: shape ${fmtShape(s)} needs ${sizeOf(s)} strings, received ${flat.length}`);
+  return new Tensor(s, 'string', Int32Array.from(flat, (_, i) => i), flat);
+}
+
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
@@ -226,6 +307,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   checkDType(dtype, 'full');
+  checkNotString(dtype, 'full');
   const out = allocate(dtype, sizeOf(shape));
   out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(shape, dtype, out);
@@ -234,6 +316,8 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): Ten
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'zeros');
   checkDType(dtype, 'zeros');
+  // as tf.zeros: a string tensor of empty strings
+  if (dtype === 'string') return new Tensor(shape, 'string', new Int32Array(sizeOf(shape)), ['']);
   return new Tensor(shape, dtype, allocate(dtype, sizeOf(shape)));
 }
 
@@ -243,6 +327,7 @@ export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
 
 /** Identity matrix `[n, m]` (m defaults to n). */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  checkNotString(dtype, 'eye');
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0) {
     throw new ValueError(`eye: n and m must be non-negative integers. Received: n=${n}, m=${m}`);
   }
@@ -257,7 +342,7 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (dtype !== undefined) checkDType(dtype, 'arange');
+  if (dtype !== undefined) checkNotString(checkDType(dtype, 'arange'), 'arange');
   if (![start, stop, step].every(Number.isFinite)) {
     throw new ValueError(`arange: start, stop and step must be finite numbers. Received: start=${start}, stop=${stop}, step=${step}`);
   }

@@ -79,7 +79,7 @@ export function checkDataCardinality(x: Tensor[], y: Tensor[] | null, sw: Tensor
 /** Rows `[start, end)` of `t` as a view on its storage (no copy). */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const row = t.size / Math.max(t.shape[0]!, 1);
-  return new Tensor([end - start, ...t.shape.slice(1)], t.dtype, t.values.subarray(start * row, end * row) as TypedArray);
+  return t.withValues([end - start, ...t.shape.slice(1)], t.values.subarray(start * row, end * row) as TypedArray);
 }
 
 /** The rows at `indices`, copied into a new tensor. */
@@ -91,7 +91,7 @@ export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
     const s = indices[i]! * row;
     out.set(src.subarray(s, s + row), i * row);
   }
-  return new Tensor([indices.length, ...t.shape.slice(1)], t.dtype, out);
+  return t.withValues([indices.length, ...t.shape.slice(1)], out);
 }
 
 /** Keras's `train_validation_split`: the last `validationSplit` of the rows become validation data. */

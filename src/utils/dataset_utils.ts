@@ -54,7 +54,7 @@ export function splitDataset(
     const w = t.shape.slice(1).reduce((a, b) => a * b, 1);
     const out = new (t.values.constructor as new (n: number) => Tensor['values'])(rows.length * w);
     rows.forEach((row, i) => out.set(t.values.subarray(row * w, (row + 1) * w), i * w));
-    return new Tensor([rows.length, ...t.shape.slice(1)], t.dtype, out);
+    return t.withValues([rows.length, ...t.shape.slice(1)], out);
   };
   const ls = parts.map((p) => take(p, l));
   const rs = parts.map((p) => take(p, r));
