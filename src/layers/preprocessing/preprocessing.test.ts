@@ -23,17 +23,19 @@ test('StringLookup: vocabulary, OOV, mask token, adapt order, invert', () => {
   assert.deepEqual(masked.getVocabulary(), ['', '[UNK]', 'a', 'b', 'c', 'd']);
 
   const inverse = new StringLookup({vocabulary: vocab, invert: true});
-  assert.deepEqual(inverse.apply([[1, 3, 4], [4, 0, 2]]), [['a', 'c', 'd'], ['d', '[UNK]', 'b']]);
+  const back = inverse.apply([[1, 3, 4], [4, 0, 2]]);
+  assert.equal(back.dtype, 'string');
+  assert.deepEqual(back.arraySync(), [['a', 'c', 'd'], ['d', '[UNK]', 'b']]);
 
+  // several OOV buckets: FarmHash64 of the token mod 2 (bins from Keras's hashing_test: omar 0, stringer 0, marlo 1)
   const twoOov = new StringLookup({vocabulary: vocab, numOovIndices: 2});
-  const ids = twoOov.apply([['a', 'zz', 'yy']]).arraySync() as number[][];
-  assert.deepEqual(ids[0]!.slice(0, 1), [2]);
-  assert.ok(ids[0]!.slice(1).every((i) => i === 0 || i === 1), 'unknown strings go to one of the two OOV buckets');
+  assert.deepEqual(twoOov.apply([['a', 'omar', 'stringer', 'marlo']]).arraySync(), [[2, 0, 0, 1]]);
 
   // a vocabulary that starts with the special tokens is recognized
   assert.deepEqual(new StringLookup({vocabulary: ['[UNK]', 'x', 'y']}).getVocabulary(), ['[UNK]', 'x', 'y']);
   assert.throws(() => new StringLookup({vocabulary: ['a', 'a']}), /repeated term/);
-  assert.throws(() => layer.apply([['a', 3]]), /expected string tokens/);
+  assert.throws(() => layer.apply([['a', 3]]), /expected strings, received number at \[0\]\[1\]/);
+  assert.throws(() => layer.apply([[1, 2]]), /expected string inputs .* Received a float64 tensor/);
 });
 
 test('StringLookup: multi_hot, count and one_hot outputs', () => {
@@ -55,7 +57,9 @@ test('IntegerLookup: vocabulary, adapt order, several OOV buckets by value mod n
   assert.deepEqual(adapted.getVocabulary(), [-1, 42, 1138, 1000, 36, 12]);
   const oov2 = new IntegerLookup({vocabulary: [12, 36, 1138, 42], numOovIndices: 2});
   assert.deepEqual(oov2.apply([[12, 1138, 42], [37, 1000, 36]]).arraySync(), [[2, 4, 5], [1, 0, 3]]);
-  assert.deepEqual(new IntegerLookup({vocabulary: [12, 36, 1138, 42], invert: true}).apply([[1, 3, 4], [4, 0, 2]]), [[12, 1138, 42], [42, -1, 36]]);
+  assert.deepEqual(new IntegerLookup({vocabulary: [12, 36, 1138, 42], invert: true}).apply([[1, 3, 4], [4, 0, 2]]).arraySync(), [[12, 1138, 42], [42, -1, 36]]);
+  // integers beyond float32's 24 bits keep every digit
+  assert.deepEqual(new IntegerLookup({vocabulary: [123456789, 123456788]}).apply([123456789, 123456788, 123456790]).arraySync(), [1, 2, 0]);
   assert.throws(() => layer.apply([[1.5]]), /expected integer values/);
   const cfg = JSON.parse(JSON.stringify(layer.getConfig()));
   assert.deepEqual(IntegerLookup.fromConfig(cfg).getConfig(), layer.getConfig());
@@ -86,7 +90,17 @@ test("TextVectorization: standardize, split, vocabulary '' and '[UNK]' first, fr
   assert.deepEqual(mh.apply(['x x z', '']).arraySync(), [[1, 1, 0], [0, 0, 0]]);
   assert.throws(() => new TextVectorization({outputMode: 'multi_hot', outputSequenceLength: 3}), /must not be set/);
   assert.throws(() => tv.apply([['a', 'b']]), /the last shape dimension must be 1/);
+  // as Keras: an adapted vocabulary is not in the config but in the assets (vocabulary.txt)
   const cfg = JSON.parse(JSON.stringify(tv.getConfig()));
+  assert.equal(cfg.vocabulary, null);
+  assert.equal(cfg.vocabularySize, 10);
   const copy = TextVectorization.fromConfig(cfg) as TextVectorization;
+  const assets = tv.saveAssets()!;
+  assert.deepEqual(Object.keys(assets), ['vocabulary.txt', '_lookup_layer/vocabulary.txt']);
+  assert.equal(assets['vocabulary.txt'], '\n[UNK]\nthe\ncat\nsat\nlife\nits\ndogs\ndog\na');
+  copy.loadAssets(new Map(Object.entries(assets)));
   assert.deepEqual(copy.getVocabulary(), tv.getVocabulary());
+  // a vocabulary given to the constructor stays in the config, and there are no assets
+  assert.deepEqual(free.getConfig()['vocabulary'], ['earth', 'wind', 'and', 'fire']);
+  assert.equal(free.saveAssets(), null);
 });

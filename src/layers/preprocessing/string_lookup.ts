@@ -8,7 +8,9 @@ export type StringLookupArgs = IndexLookupArgs<string>;
 /**
  * Maps strings to integer indices from a vocabulary, learnt with `adapt` (most frequent first) or
  * given: index 0 is the mask token when there is one, then the OOV token `'[UNK]'`, then the
- * vocabulary. Strings come in JS arrays; the output is an int32 tensor of the same shape.
+ * vocabulary. Inputs are string tensors (`Input({dtype: 'string'})` in a model) or nested arrays of
+ * strings; the output is an int32 tensor of the same shape (or float32 encodings). Several OOV
+ * buckets pick one by FarmHash64, as Keras. With `invert`, indices go back to a string tensor.
  *
  * ```ts
  * const lookup = new StringLookup({vocabulary: ['a', 'b', 'c']});
@@ -19,12 +21,20 @@ export class StringLookup extends IndexLookup<string> {
   static override readonly className: string = 'StringLookup';
 
   constructor(args: StringLookupArgs = {}) {
-    super(args, {oovToken: '[UNK]', maskToken: null});
+    super(args, {oovToken: '[UNK]', maskToken: null, vocabularyDtype: 'string'});
   }
 
   protected checkToken(t: unknown): string {
     if (typeof t !== 'string') throw new ValueError(`StringLookup "${this.name}": expected string tokens. Received: ${JSON.stringify(t)} (${typeof t})`);
     return t;
+  }
+
+  protected parseToken(line: string): string {
+    return line;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), vocabularyDtype: 'string', encoding: 'utf-8'};
   }
 
   static override fromConfig(config: Record<string, unknown>): Layer {
