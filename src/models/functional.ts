@@ -174,10 +174,14 @@ export class Functional extends Model {
   private adjustInput(x: unknown, i: number): Tensor {
     const ref = this.graph.inputs[i]!;
     let t = toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name);
+    if ((t.dtype === 'string') !== (ref.dtype === 'string')) {
+      throw new ValueError(`Input ${i} of layer "${this.name}" expects ${ref.dtype === 'string' ? 'strings (dtype string)' : `numbers (dtype ${ref.dtype})`}, but received a ${t.dtype} tensor`);
+    }
     if (t.dtype !== ref.dtype) t = ops.cast(t, ref.dtype);
-    // Keras drops or adds a trailing axis of size 1 to match the input's rank
-    if (t.rank === ref.rank + 1 && t.shape.at(-1) === 1) t = ops.squeeze(t, -1);
-    else if (t.rank === ref.rank - 1 && ref.shape.at(-1) === 1) t = ops.expandDims(t, -1);
+    // Keras drops or adds a trailing axis of size 1 to match the input's rank (text: the same strings, another shape)
+    const reshape = (shape: number[], op: () => Tensor) => (t.strings ? t.withValues(shape, t.values) : op());
+    if (t.rank === ref.rank + 1 && t.shape.at(-1) === 1) t = reshape(t.shape.slice(0, -1), () => ops.squeeze(t, -1));
+    else if (t.rank === ref.rank - 1 && ref.shape.at(-1) === 1) t = reshape([...t.shape, 1], () => ops.expandDims(t, -1));
     if (t.rank !== ref.rank || ref.shape.some((d, j) => j > 0 && d !== null && d !== t.shape[j])) {
       throw new ValueError(
         `Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${fmtShape(ref.shape)}, found shape=${fmtShape(t.shape)}`,

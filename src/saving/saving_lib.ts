@@ -34,7 +34,7 @@ import {compileArgsFromConfig} from './compile_config.js';
 import {configToCamel} from './keys.js';
 import {isBeforeKeras3, withLegacyActivations} from './legacy_semantics.js';
 import {
-  isSaveableModel, legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy,
+  isSaveableModel, layersWithPaths, legacyOptimizerGroup, legacyOptimizerValues, legacyWeightsGroup, loadLegacyWeights, loadStateTree, setOptimizerFromLegacy,
   stateTree, type SaveableModel,
 } from './weights.js';
 
@@ -97,7 +97,7 @@ function checkMemberName(name: string, source: string): void {
   }
 }
 
-function openKerasZip(bytes: Uint8Array, source: string): {read(name: string): Uint8Array; has(name: string): boolean} {
+function openKerasZip(bytes: Uint8Array, source: string): {read(name: string): Uint8Array; has(name: string): boolean; names(): string[]} {
   const zip = readZip(bytes, {source, maxEntryBytes: MAX_MEMBER});
   const byName = new Map<string, (typeof zip.entries)[number]>();
   for (const e of zip.entries) {
@@ -110,6 +110,7 @@ function openKerasZip(bytes: Uint8Array, source: string): {read(name: string): U
     byName.set(e.name, e);
   }
   return {
+    names: () => [...byName.keys()],
     has: (name) => byName.has(name),
     read: (name) => {
       const e = byName.get(name);
@@ -318,6 +319,46 @@ function compileFrom(model: SavingModel, cc: Config, source: string, options: Lo
 
 // --- .keras -------------------------------------------------------------------------------------------
 
+/** A layer with files of its own in the archive's `assets/<layer path>/` (a learnt vocabulary), as Keras's `save_assets`/`load_assets`. */
+interface AssetsLayer {
+  saveAssets(): Record<string, string> | null;
+  loadAssets(files: ReadonlyMap<string, string>): void;
+}
+
+function hasAssets(layer: Layer): layer is Layer & AssetsLayer {
+  const l = layer as Partial<AssetsLayer>;
+  return typeof l.saveAssets === 'function' && typeof l.loadAssets === 'function';
+}
+
+const assetsDir = (path: string) => (path ? `assets/${path}/` : 'assets/');
+
+/** The `assets/...` members of the archive: every layer's `saveAssets` files under its Keras path. */
+function assetEntries(model: SavingModel): {name: string; data: Uint8Array}[] {
+  const enc = new TextEncoder();
+  const out: {name: string; data: Uint8Array}[] = [];
+  for (const [layer, path] of layersWithPaths(model)) {
+    if (!hasAssets(layer)) continue;
+    for (const [name, text] of Object.entries(layer.saveAssets() ?? {})) out.push({name: assetsDir(path) + name, data: enc.encode(text)});
+  }
+  return out;
+}
+
+/** Gives every layer with assets the files under its `assets/<path>/` (names relative to it). */
+function loadAssets(model: SavingModel, zip: ReturnType<typeof openKerasZip>, source: string): void {
+  const names = zip.names().filter((n) => n.startsWith('assets/') && !n.endsWith('/'));
+  for (const [layer, path] of layersWithPaths(model)) {
+    if (!hasAssets(layer)) continue;
+    const dir = assetsDir(path);
+    const files = new Map<string, string>();
+    for (const n of names) if (n.startsWith(dir)) files.set(n.slice(dir.length), textOf(zip.read(n), n, source));
+    try {
+      layer.loadAssets(files);
+    } catch (e) {
+      throw new ValueError(`${source}: the assets of layer "${layer.name}" (${dir}) could not be loaded: ${(e as Error).message}`);
+    }
+  }
+}
+
 /** The bytes of a `.keras` archive for `model`. */
 export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array> {
   const config = JSON.stringify(envelopeToDisk(modelEnvelope(model)));
@@ -332,6 +373,7 @@ export async function kerasArchiveBytes(model: SavingModel): Promise<Uint8Array>
     {name: 'metadata.json', data: enc.encode(metadata)},
     {name: 'config.json', data: enc.encode(config)},
     {name: 'model.weights.h5', data: weights},
+    ...assetEntries(model),
   ]);
 }
 
@@ -361,10 +403,41 @@ async function loadKerasArchive(bytes: Uint8Array, source: string, options: Load
   }
   if (!model.built) throw new ValueError(`${source}: the model could not be built from its config (no input shape); its weights cannot be loaded`);
   for (const w of loadStateTree(model, tree, {source, includeOptimizer: compiled})) warn(w);
+  loadAssets(model, zip, source);
   return model;
 }
 
 // --- legacy .h5 ---------------------------------------------------------------------------------------
+
+interface VocabularyLayer {
+  /** `vocabulary.txt`'s text when the vocabulary was learnt by `adapt`, else null (it is in the config). */
+  vocabularyFile(): string | null;
+  getVocabulary(): unknown[];
+}
+
+/**
+ * A legacy `.h5` file has no assets: a vocabulary learnt by `adapt` (which `.keras` keeps in
+ * `assets/`) goes into the layer's config instead, where Keras, loading it, takes it as a given
+ * vocabulary — so the file loads with its vocabulary in keras-ts and in Python alike.
+ */
+function inlineVocabularies(env: Envelope, model: SavingModel): void {
+  const byName = new Map<string, VocabularyLayer>();
+  for (const [layer] of layersWithPaths(model)) {
+    const l = layer as Layer & Partial<VocabularyLayer>;
+    if (typeof l.vocabularyFile === 'function' && typeof l.getVocabulary === 'function' && l.vocabularyFile() !== null) byName.set(layer.name, l as VocabularyLayer);
+  }
+  if (!byName.size) return;
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (!x || typeof x !== 'object') return;
+    const c = (x as Envelope).config as Config | undefined;
+    if (!c || typeof c !== 'object') return;
+    const target = typeof c['name'] === 'string' && 'vocabulary' in c ? byName.get(c['name']) : undefined;
+    if (target) c['vocabulary'] = target.getVocabulary();
+    Object.values(c).forEach(visit);
+  };
+  visit(env);
+}
 
 function legacyModelTree(model: SavingModel, includeOptimizer: boolean): H5Group {
   const root = newGroup();
@@ -378,6 +451,7 @@ function legacyModelTree(model: SavingModel, includeOptimizer: boolean): H5Group
     if (layers[0] && shape) layers[0] = {...layers[0], config: {...layers[0].config, batchInputShape: [...shape]}};
     env.config = {...env.config, layers};
   }
+  inlineVocabularies(env, model);
   root.attrs['model_config'] = JSON.stringify(envelopeToLegacyDisk(env));
   root.attrs['keras_version'] = KERAS_VERSION;
   root.attrs['backend'] = 'keras-ts';

@@ -150,6 +150,13 @@ function walk(root: Layer, visit: Visitor, includeOptimizer: boolean): void {
   rec(root, '');
 }
 
+/** Every layer under `root` (itself included) with its Keras 3 path (`layers/text_vectorization`), each once. */
+export function layersWithPaths(root: Layer): [Layer, string][] {
+  const out: [Layer, string][] = [];
+  walk(root, (obj, path) => void (obj instanceof Layer && out.push([obj, path])), false);
+  return out;
+}
+
 function optimizerVariables(opt: Optimizer): Variable[] {
   return opt.variables;
 }

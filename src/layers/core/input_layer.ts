@@ -42,7 +42,7 @@ export class InputLayer extends Layer {
     if (args.inputShape !== undefined && shape === undefined) shape = args.inputShape;
     if (args.batchInputShape !== undefined && batchShape === undefined) batchShape = args.batchInputShape;
     const dtype = args.dtype ?? floatx();
-    if (!isDType(dtype)) throw new ValueError(`InputLayer: unknown dtype ${JSON.stringify(dtype)}. Expected one of float32, float64, int32, bool`);
+    if (!isDType(dtype)) throw new ValueError(`InputLayer: unknown dtype ${JSON.stringify(dtype)}. Expected one of float32, float64, int32, bool, string`);
     super({name: args.name, dtype});
     if (shape !== undefined && shape !== null && batchShape !== undefined && batchShape !== null) {
       throw new ValueError('You cannot pass both `shape` and `batch_shape` at the same time.');

@@ -65,10 +65,15 @@ export function saltKey(salt: number | readonly number[] | null | undefined, who
   return [BigInt(pair[0]!), BigInt(pair[1]!)];
 }
 
-/** Python's `str.splitlines()` (the line breaks Keras's `load_assets` splits a vocabulary file on). */
+/**
+ * The lines of a vocabulary file: `'\n'.join(tokens)`, as Keras writes it. (Keras reads it back with
+ * Python's `splitlines()`, which also breaks at `\x85`, `\u2028` and other separators that can sit
+ * inside a token — real review text holds `\x85` — and then fails on the repeated pieces; splitting
+ * at `\n` only is the exact inverse of what both write.) A file written with `\r\n` is read too.
+ */
 export function splitLines(text: string): string[] {
-  const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
-  if (lines.length && lines.at(-1) === '') lines.pop();
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines.slice(0, -1).every((l) => l.endsWith('\r'))) return lines.map((l) => l.replace(/\r$/, ''));
   return lines;
 }
 
@@ -316,7 +321,12 @@ export abstract class IndexLookup<T extends Token> extends Layer {
   /** The text of `vocabulary.txt` (Keras's `save_assets`): null when the vocabulary was given to the constructor (it is in the config). */
   vocabularyFile(): string | null {
     if (this.inputVocabulary !== null) return null;
-    return this.getVocabulary(true).map(String).join('\n');
+    const vocab = this.getVocabulary(true).map(String);
+    const bad = vocab.find((t) => t.includes('\n'));
+    if (bad !== undefined) {
+      throw new ValueError(`${this.className} "${this.name}": the token ${JSON.stringify(bad)} holds a line break, so the vocabulary cannot be saved as the lines of vocabulary.txt (Keras's format)`);
+    }
+    return vocab.join('\n');
   }
 
   /** Sets the vocabulary from `vocabularyFile`'s text, as Keras's `load_assets` (Python's `splitlines`, trailing blank lines dropped). */

@@ -187,6 +187,11 @@ export class TextVectorization extends Layer {
     return this.lookup.vocabularySize();
   }
 
+  /** `vocabulary.txt`'s text when the vocabulary was learnt by `adapt`; null when given to the constructor. */
+  vocabularyFile(): string | null {
+    return this.lookup.vocabularyFile();
+  }
+
   /** Strings to an int32 `[batch, length]` tensor (or `[batch, vocab]` for multi_hot/count). */
   override call(inputs: Tensor): Tensor {
     const x = inputs;
@@ -244,12 +249,12 @@ export class TextVectorization extends Layer {
    * constructor is in the config instead).
    */
   saveAssets(): Record<string, string> | null {
-    const text = this.lookup.vocabularyFile();
+    const text = this.vocabularyFile();
     return text === null ? null : {'vocabulary.txt': text, '_lookup_layer/vocabulary.txt': text};
   }
 
   loadAssets(files: ReadonlyMap<string, string>): void {
-    if (this.lookup.vocabularyFile() === null) return; // the vocabulary came with the config
+    if (this.vocabularyFile() === null) return; // the vocabulary came with the config
     const text = files.get('vocabulary.txt') ?? files.get('_lookup_layer/vocabulary.txt');
     if (text === undefined) {
       throw new ValueError(`TextVectorization "${this.name}": the file has no assets/.../vocabulary.txt for this layer (a vocabulary learnt by adapt is saved there)`);
