@@ -122,3 +122,38 @@ test('string inputs: Hashing and StringLookup (adapted) in one model through .ke
   assert.throws(() => keras.ops.add(stringTensor(['a']), 1), /numbers cannot become a string tensor/);
   assert.throws(() => keras.ops.cast(stringTensor(['1']), 'float32'), /Cast \(input 'x'\): received a string tensor/);
 });
+
+test('a model with a string output (StringLookup then its inverse) predicts strings over several batches; IntegerLookup in a model round-trips .keras', async () => {
+  clearSession();
+  const vocab = ['a', 'b', 'c', 'd'];
+  const inputs = keras.Input({shape: [2], dtype: 'string'});
+  const ids = new keras.layers.StringLookup({vocabulary: vocab}).apply(inputs);
+  const back = new keras.layers.StringLookup({vocabulary: vocab, invert: true}).apply(ids);
+  const model = new keras.Model({inputs, outputs: back});
+  const data = [['a', 'z'], ['d', 'c'], ['b', 'b'], ['q', 'a'], ['c', 'd']];
+  const out = (await model.predict(data, {batchSize: 2, verbose: 0})) as Tensor;
+  assert.equal(out.dtype, 'string');
+  assert.deepEqual(out.arraySync(), [['a', '[UNK]'], ['d', 'c'], ['b', 'b'], ['[UNK]', 'a'], ['c', 'd']]);
+
+  clearSession();
+  const intIn = keras.Input({shape: [3], dtype: 'int32'});
+  const intLookup = new keras.layers.IntegerLookup({numOovIndices: 2});
+  intLookup.adapt([[12, 1138, 42], [42, 1000, 36], [123456789, 42, 12]]);
+  const intModel = new keras.Model({inputs: intIn, outputs: intLookup.apply(intIn)});
+  // int32 data (a nested array of numbers would be read as float32, where 123456789 is not exact)
+  const probe = keras.tensor([[12, 7, 42], [123456789, 36, 8]], undefined, 'int32');
+  const before = (await intModel.predict(probe, {verbose: 0})) as Tensor;
+  // 42 x3, 12 x2, then ties by descending value; 7 and 8 go to the OOV buckets by value mod 2
+  assert.deepEqual(before.arraySync(), [[3, 1, 2], [4, 7, 0]]);
+  const dir = mkdtempSync(join(tmpdir(), 'keras-ts-text-'));
+  try {
+    await intModel.save(join(dir, 'ints.keras'));
+    const zip = readZip(readFileSync(join(dir, 'ints.keras')));
+    const vocabFile = zip.entries.find((e) => e.name === 'assets/layers/integer_lookup/vocabulary.txt');
+    assert.ok(vocabFile, zip.entries.map((e) => e.name).join(', '));
+    assert.equal(new TextDecoder().decode(zip.read(vocabFile)), '-1\n-1\n42\n12\n123456789\n1138\n1000\n36');
+    same(before, (await ((await keras.models.loadModel(join(dir, 'ints.keras'))) as keras.Model).predict(probe, {verbose: 0})) as Tensor);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

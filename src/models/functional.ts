@@ -173,7 +173,8 @@ export class Functional extends Model {
 
   private adjustInput(x: unknown, i: number): Tensor {
     const ref = this.graph.inputs[i]!;
-    let t = toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name);
+    // plain arrays convert straight to the input's dtype: int32 ids above 2**24 keep every digit
+    let t = toTensor(x as ops.TensorLike, `inputs[${i}]`, this.name, x instanceof Tensor || ref.dtype === 'string' ? undefined : ref.dtype);
     if ((t.dtype === 'string') !== (ref.dtype === 'string')) {
       throw new ValueError(`Input ${i} of layer "${this.name}" expects ${ref.dtype === 'string' ? 'strings (dtype string)' : `numbers (dtype ${ref.dtype})`}, but received a ${t.dtype} tensor`);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {ValueError} from '../errors.js';
-import {arange, eye, formatTensor, full, ones, scalar, Tensor, tensor, zeros} from './tensor.js';
+import {arange, eye, formatTensor, full, ones, scalar, stringTensor, Tensor, tensor, zeros} from './tensor.js';
 
 test('tensor() from nested arrays infers the shape; float32 by default, bool for booleans', () => {
   const t = tensor([[1, 2, 3], [4, 5, 6]]);
@@ -61,7 +61,6 @@ test('tensor() wrong inputs: ragged arrays, bad leaves, shape vs value count, un
   assert.throws(() => tensor([1, [2]] as never), /ragged nested array at \[1\]: expected a scalar/);
   assert.throws(() => tensor([[1], 2] as never), /ragged nested array: expected 1 elements at \[1\], received a scalar/);
   assert.throws(() => tensor([[1, 'a']] as never), /expected numbers or booleans, received string at \[0\]\[1\]/);
-  assert.throws(() => tensor('abc' as never), /received string at top/);
   assert.throws(() => tensor([1, 2, 3], [2, 2]), /tensor: shape \[2, 2\] needs 4 values, received 3/);
   assert.throws(() => tensor(new Float32Array(3), [4]), /needs 4 values, received 3/);
   assert.throws(() => tensor([1, 2], [2, -1]), /shape must be a list of non-negative integers. Received: shape=\[2, -1\]/);
@@ -135,4 +134,28 @@ test('toString is readable and elides the middle of long axes', () => {
 
 test('errors are ValueErrors', () => {
   assert.throws(() => tensor([[1], [2, 3]]), ValueError);
+});
+
+test("string tensors: made from nested strings, indices into a table, refused where numbers are needed", () => {
+  const t = tensor([['the cat'], ['a dog'], ['']]);
+  assert.equal(t.dtype, 'string');
+  assert.deepEqual(t.shape, [3, 1]);
+  assert.deepEqual(t.arraySync(), [['the cat'], ['a dog'], ['']]);
+  assert.deepEqual(t.stringValues(), ['the cat', 'a dog', '']);
+  assert.ok(t.values instanceof Int32Array);
+  assert.deepEqual(tensor('abc').shape, []);
+  assert.deepEqual(stringTensor(['a', 'b', 'c', 'd'], [2, 2]).arraySync(), [['a', 'b'], ['c', 'd']]);
+  // rows copied by index keep the table (what batching and shuffling do)
+  const rows = t.withValues([2, 1], Int32Array.from([2, 0]));
+  assert.deepEqual(rows.arraySync(), [[''], ['the cat']]);
+  assert.deepEqual(zeros([2], 'string').arraySync(), ['', '']);
+  assert.match(String(t), /dtype=string/);
+  assert.throws(() => tensor([['a', 1]] as never), /stringTensor: expected strings, received number at \[0\]\[1\]/);
+  assert.throws(() => tensor([['a'], ['b', 'c']]), /ragged nested array: expected 1 elements at \[1\], received 2/);
+  assert.throws(() => tensor([1, 2], undefined, 'string'), /numbers cannot become a string tensor/);
+  assert.throws(() => tensor(t, undefined, 'float32'), /cannot convert a string tensor to float32/);
+  assert.throws(() => new Tensor([1], 'string', new Int32Array(1)), /A string tensor needs its strings/);
+  assert.throws(() => new Tensor([1], 'float32', new Float32Array(1), ['x']), /holds numbers, not a table of strings/);
+  assert.throws(() => t.item(), /string tensor: read it with stringValues/);
+  assert.throws(() => ones([2], 'string'), /full: received a string tensor, but this operation needs numbers/);
 });

@@ -557,6 +557,12 @@ async function evaluateBody(model: TrainerModel, x: Data | Stream, y: Data | nul
 /** Concatenates per-batch outputs along the batch axis. */
 function concatBatches(batches: Tensor[]): Tensor {
   if (batches.length === 1) return batches[0]!;
+  // text outputs (StringLookup with invert) take no kernel: their strings are joined here
+  if (batches[0]!.dtype === 'string') {
+    const strings = batches.flatMap((b) => b.stringValues());
+    const rows = batches.reduce((n, b) => n + b.shape[0]!, 0);
+    return new Tensor([rows, ...batches[0]!.shape.slice(1)], 'string', Int32Array.from(strings, (_, i) => i), strings);
+  }
   return noGrad(() => ops.concatenate(batches, 0));
 }
 

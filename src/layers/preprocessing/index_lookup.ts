@@ -71,7 +71,7 @@ export function saltKey(salt: number | readonly number[] | null | undefined, who
  * inside a token — real review text holds `\x85` — and then fails on the repeated pieces; splitting
  * at `\n` only is the exact inverse of what both write.) A file written with `\r\n` is read too.
  */
-export function splitLines(text: string): string[] {
+function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.length > 1 && lines.slice(0, -1).every((l) => l.endsWith('\r'))) return lines.map((l) => l.replace(/\r$/, ''));
   return lines;
