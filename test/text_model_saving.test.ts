@@ -157,3 +157,31 @@ test('a model with a string output (StringLookup then its inverse) predicts stri
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test('a Sequential starting with TextVectorization (with or without keras.Input) trains on strings; its saved input layer has dtype string', async () => {
+  const texts = ['good movie', 'bad movie', 'great film', 'awful film', 'good good', 'bad bad'];
+  const labels = [1, 0, 1, 0, 1, 0];
+  const dir = mkdtempSync(join(tmpdir(), 'keras-ts-text-'));
+  try {
+    for (const withInput of [true, false]) {
+      clearSession();
+      const tv = new keras.layers.TextVectorization({outputMode: 'multi_hot'});
+      tv.adapt(texts);
+      const layers = [tv, new keras.layers.Dense(1, {activation: 'sigmoid'})];
+      const model = new keras.Sequential(withInput ? [keras.Input({shape: [1], dtype: 'string'}), ...layers] : layers);
+      model.compile({optimizer: 'adam', loss: 'binary_crossentropy'});
+      await model.fit(texts, labels, {epochs: 2, verbose: 0});
+      const probe = ['good film', 'awful movie', 'never seen'];
+      const before = (await model.predict(probe, {verbose: 0})) as Tensor;
+      const path = join(dir, `seq_${withInput}.keras`);
+      await model.save(path);
+      const zip = readZip(readFileSync(path));
+      const config = JSON.parse(new TextDecoder().decode(zip.read(zip.entries.find((e) => e.name === 'config.json')!)));
+      assert.equal(config.config.layers[0].class_name, 'InputLayer');
+      assert.equal(config.config.layers[0].config.dtype, 'string');
+      same(before, (await ((await keras.models.loadModel(path)) as keras.Model).predict(probe, {verbose: 0})) as Tensor);
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

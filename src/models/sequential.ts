@@ -17,6 +17,7 @@ import {InputLayer} from '../layers/core/input_layer.js';
 import {KerasTensor} from '../layers/keras_tensor.js';
 import {Layer, type CallArgs, type ShapeLike} from '../layers/layer.js';
 import {registerKerasSerializable} from '../serialization.js';
+import type {DType} from '../tensor/dtype.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {deserializeLayer, serializeLayer} from './graph_config.js';
 import {Model} from './model.js';
@@ -31,6 +32,7 @@ export class Sequential extends Model {
   private _layers: Layer[] = [];
   /** `[batch, ...]` of the model's input, once known. */
   private _inputShape: ShapeLike | null = null;
+  private _inputDtype: DType | null = null;
   private readonly _outputShapes = new Map<Layer, ShapeLike | ShapeLike[]>();
 
   constructor(layers: (Layer | KerasTensor)[] | SequentialArgs = [], args: SequentialArgs = {}) {
@@ -78,6 +80,7 @@ export class Sequential extends Model {
         );
       }
       this._inputShape = [...layer.batchShape];
+      this._inputDtype = layer.dtype;
       return;
     }
     if (!this._layers.length && !this._inputShape && layer.batchInputShape) this._inputShape = [...layer.batchInputShape];
@@ -128,6 +131,15 @@ export class Sequential extends Model {
     let s = inputShape;
     for (const l of this._layers) s = l.computeOutputShape(s);
     return s;
+  }
+
+  /**
+   * The dtype of the model's input: its `keras.Input`'s, else what the first layer reads (`string`
+   * for TextVectorization), else the first layer's dtype.
+   */
+  get inputDtype(): DType {
+    const first = this._layers[0] as (Layer & {inputDtype?: DType}) | undefined;
+    return this._inputDtype ?? first?.inputDtype ?? first?.dtype ?? this.dtype;
   }
 
   /** The model's input shape (`[null, ...]`), once known. */

@@ -132,7 +132,7 @@ function textOf(bytes: Uint8Array, name: string, source: string): string {
 // --- model config out ---------------------------------------------------------------------------------
 
 /** A Sequential as seen from here (models/ sits beside saving/): a layer holding a list of layers. */
-type LayerStack = Layer & {readonly layers: Layer[]; readonly inputShape?: ShapeLike | ShapeLike[]};
+type LayerStack = Layer & {readonly layers: Layer[]; readonly inputShape?: ShapeLike | ShapeLike[]; readonly inputDtype?: string};
 
 function isLayerStack(layer: Layer): layer is LayerStack {
   return layer.className === 'Sequential' && 'layers' in layer && Array.isArray(layer.layers);
@@ -174,7 +174,7 @@ function sequentialEnvelope(model: LayerStack): Envelope {
     layers.push({
       module: 'keras.layers',
       className: 'InputLayer',
-      config: {batchShape: [...shape], dtype: model.layers[0]?.dtype ?? 'float32', sparse: false, ragged: false, name: 'input_layer'},
+      config: {batchShape: [...shape], dtype: model.inputDtype ?? model.layers[0]?.dtype ?? 'float32', sparse: false, ragged: false, name: 'input_layer'},
       registeredName: null,
     });
   }

@@ -69,6 +69,8 @@ export class TextVectorization extends Layer {
   readonly outputSequenceLength: number | null;
   readonly padToMaxTokens: boolean;
   readonly lookup: StringLookup;
+  /** What the layer reads: a Sequential starting with it takes strings. */
+  readonly inputDtype = 'string' as const;
 
   constructor(args: TextVectorizationArgs = {}) {
     const {
