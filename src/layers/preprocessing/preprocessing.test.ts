@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import {runLayerTest} from '../../testing/layer_test.js';
+import {stringTensor, tensor} from '../../tensor/tensor.js';
 import {IntegerLookup} from './integer_lookup.js';
 import {StringLookup} from './string_lookup.js';
 import {TextVectorization} from './text_vectorization.js';
@@ -103,4 +105,29 @@ test("TextVectorization: standardize, split, vocabulary '' and '[UNK]' first, fr
   // a vocabulary given to the constructor stays in the config, and there are no assets
   assert.deepEqual(free.getConfig()['vocabulary'], ['earth', 'wind', 'and', 'fire']);
   assert.equal(free.saveAssets(), null);
+});
+
+test('the layer contract (runLayerTest) for StringLookup, IntegerLookup and TextVectorization on string and integer tensors', () => {
+  const words = stringTensor([['a', 'c', 'zz'], ['d', 'b', 'a']]);
+  runLayerTest(StringLookup, {
+    options: {vocabulary: ['a', 'b', 'c', 'd']}, inputData: words, expectedOutputShape: [2, 3],
+    expectedNumTrainableWeights: 0, expectedNumNonTrainableWeights: 0, runTrainingCheck: false,
+  });
+  runLayerTest(StringLookup, {
+    options: {vocabulary: ['a', 'b', 'c', 'd'], outputMode: 'multi_hot', numOovIndices: 2, maskToken: ''}, inputData: words,
+    expectedOutputShape: [2, 6], runTrainingCheck: false,
+  });
+  runLayerTest(IntegerLookup, {
+    options: {vocabulary: [12, 36, 1138, 42], outputMode: 'one_hot'}, inputData: tensor([[12], [7], [42]], undefined, 'int32'),
+    expectedOutputShape: [3, 5], runTrainingCheck: false,
+  });
+  runLayerTest(TextVectorization, {
+    options: {vocabulary: ['the', 'cat', 'sat'], outputSequenceLength: 5, ngrams: 2}, inputData: stringTensor([['The cat sat.'], ['a cat']]),
+    expectedOutputShape: [2, 5], runTrainingCheck: false,
+  });
+  runLayerTest(TextVectorization, {
+    options: {vocabulary: ['the', 'cat', 'sat'], outputMode: 'count'}, inputData: stringTensor(['The cat sat, the end', 'cat']),
+    // outside 'int' mode the mask token has no column: [UNK], the, cat, sat
+    expectedOutputShape: [2, 4], runTrainingCheck: false,
+  });
 });

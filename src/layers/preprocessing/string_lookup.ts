@@ -34,7 +34,8 @@ export class StringLookup extends IndexLookup<string> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), vocabularyDtype: 'string', encoding: 'utf-8'};
+    // as Keras: strings have one vocabulary dtype, so the key is not written (StringLookup's constructor refuses it)
+    return {...super.getConfig(), encoding: 'utf-8'};
   }
 
   static override fromConfig(config: Record<string, unknown>): Layer {
