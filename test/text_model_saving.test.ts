@@ -5,7 +5,7 @@
  * predicting identically on raw strings. Also a Hashing + StringLookup model through `.keras`.
  */
 import assert from 'node:assert/strict';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
@@ -183,5 +183,33 @@ test('a Sequential starting with TextVectorization (with or without keras.Input)
     }
   } finally {
     rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test('the text dataset streams raw strings straight into a model with TextVectorization inside (keras.io "text classification from scratch", vectorization in the model)', {skip: skipData}, async () => {
+  clearSession();
+  setRandomSeed(5);
+  const {texts, labels} = sentences();
+  const root = mkdtempSync(join(tmpdir(), 'keras-ts-text-ds-'));
+  try {
+    for (const cls of ['neg', 'pos']) mkdirSync(join(root, cls));
+    texts.slice(0, 800).forEach((t, i) => writeFileSync(join(root, labels[i] ? 'pos' : 'neg', `${i}.txt`), t));
+    const [rawTrain, rawVal] = keras.utils.textDatasetFromDirectory(root, {validationSplit: 0.2, subset: 'both', seed: 1337, batchSize: 32, verbose: false});
+    const vectorize = new keras.layers.TextVectorization({maxTokens: 2000, outputSequenceLength: 32});
+    vectorize.adapt(await rawTrain.texts());
+    const inputs = keras.Input({shape: [], dtype: 'string'});
+    let x = vectorize.apply(inputs);
+    x = new keras.layers.Embedding(2000, 16).apply(x);
+    x = new keras.layers.GlobalAveragePooling1D().apply(x);
+    const model = new keras.Model({inputs, outputs: new keras.layers.Dense(1, {activation: 'sigmoid'}).apply(x)});
+    model.compile({optimizer: {className: 'Adam', config: {learningRate: 0.01}} as never, loss: 'binary_crossentropy', metrics: ['accuracy']});
+    const h = await model.fit(rawTrain, undefined, {epochs: 6, validationData: rawVal, verbose: 0});
+    const loss = h.history['loss']!;
+    assert.ok(loss.at(-1)! < loss[0]! * 0.6, `loss ${loss.join(', ')}`);
+    assert.ok(h.history['val_accuracy']!.at(-1)! > 0.6, `val accuracy ${h.history['val_accuracy']}`);
+    const p = (await model.predict(['I loved it, great product.', 'Terrible, it broke after a day.'], {verbose: 0})) as Tensor;
+    assert.deepEqual(p.shape, [2, 1]);
+  } finally {
+    rmSync(root, {recursive: true, force: true});
   }
 });
