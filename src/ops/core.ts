@@ -27,8 +27,6 @@ export function toTensor(x: TensorLike, arg: string, op: string, dtype?: DType):
       throw new ValueError(`Argument '${arg}' passed to '${op}': ${(e as Error).message}`);
     }
     return t;
-  } else if (typeof x === 'string') {
-    t = tensor(x);
   } else {
     throw new ValueError(`Argument '${arg}' passed to '${op}' must be a Tensor, Variable, number or array. Received: ${describe(x)}`);
   }

@@ -2,11 +2,11 @@ import {floatx} from '../../config.js';
 import {ValueError} from '../../errors.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import type {DType} from '../../tensor/dtype.js';
-import {tensor, Tensor, type NestedArray} from '../../tensor/tensor.js';
+import {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput} from '../layer.js';
 import {hashToBucket} from './farmhash.js';
-import {encodeIds, encodeLayout, isStrings, saltKey, type LookupOutputMode} from './index_lookup.js';
+import {encodeIds, encodeLayout, saltKey, textOrExactNumbers, type LookupOutputMode} from './index_lookup.js';
 
 export interface HashingArgs extends Omit<LayerArgs, 'dtype'> {
   /** The value (string or integer) that goes to bin 0, the other values to bins 1..numBins-1. */
@@ -81,12 +81,8 @@ export class Hashing extends Layer {
     return masked ? b + 1 : b;
   }
 
-  /** Plain arrays of numbers become float64, not float32, so integers up to 2**53 keep every digit. */
   protected override convertInputs(inputs: unknown): LayerInput {
-    if ((Array.isArray(inputs) || typeof inputs === 'number') && !(Array.isArray(inputs) && inputs[0] instanceof Tensor) && !isStrings(inputs)) {
-      return tensor(inputs as NestedArray, undefined, 'float64');
-    }
-    return super.convertInputs(inputs);
+    return textOrExactNumbers(inputs) ?? super.convertInputs(inputs);
   }
 
   override call(inputs: Tensor): Tensor {

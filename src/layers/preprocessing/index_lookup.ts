@@ -1,7 +1,7 @@
 import {floatx} from '../../config.js';
 import {ValueError} from '../../errors.js';
 import type {DType} from '../../tensor/dtype.js';
-import {tensor, Tensor, type NestedArray} from '../../tensor/tensor.js';
+import {stringTensor, tensor, Tensor, type NestedArray, type NestedStrings} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput} from '../layer.js';
 import {hashToBucket} from './farmhash.js';
@@ -223,6 +223,8 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     this.counts = null;
     this.tokens = [];
     this.table = new Map();
+    // a learnt vocabulary replaces a given one: it is saved in the assets, not the config
+    this.inputVocabulary = null;
     if (kept.length) this.setVocabulary(kept);
   }
 
@@ -258,12 +260,8 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     return this.oovStartIndex() + h;
   }
 
-  /** Plain arrays of numbers become float64, not float32, so integers up to 2**53 keep every digit. */
   protected override convertInputs(inputs: unknown): LayerInput {
-    if ((Array.isArray(inputs) || typeof inputs === 'number') && !(Array.isArray(inputs) && inputs[0] instanceof Tensor) && !isStrings(inputs)) {
-      return tensor(inputs as NestedArray, undefined, 'float64');
-    }
-    return super.convertInputs(inputs);
+    return textOrExactNumbers(inputs) ?? super.convertInputs(inputs);
   }
 
   /** Tokens (a tensor, or nested arrays) to indices; with `invert`, indices back to tokens. */
@@ -402,9 +400,15 @@ export function encodeIds(ids: ArrayLike<number>, rows: number, per: number, dep
   return new Tensor(outShape, dtype === 'float64' ? 'float64' : 'float32', out);
 }
 
-/** Whether `x` is a string or nested arrays whose first leaf is a string. */
-export function isStrings(x: unknown): boolean {
-  let cur = x;
-  while (Array.isArray(cur) && cur.length) cur = cur[0];
-  return typeof cur === 'string';
+/**
+ * The inputs of a layer that reads text or exact integers, when given as plain JS values: a string
+ * or nested arrays of strings become a string tensor; nested numbers a float64 tensor (not float32:
+ * integers up to 2**53 keep every digit). Null for anything else (tensors: the usual conversion).
+ */
+export function textOrExactNumbers(inputs: unknown): Tensor | null {
+  let leaf = inputs;
+  while (Array.isArray(leaf) && leaf.length) leaf = leaf[0];
+  if (typeof leaf === 'string') return stringTensor(inputs as NestedStrings);
+  if ((Array.isArray(inputs) && !(leaf instanceof Tensor)) || typeof inputs === 'number') return tensor(inputs as NestedArray, undefined, 'float64');
+  return null;
 }

@@ -4,7 +4,8 @@ import {registerKerasSerializable} from '../../serialization.js';
 import type {DType} from '../../tensor/dtype.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
-import {Layer, type LayerArgs} from '../layer.js';
+import {Layer, type LayerArgs, type LayerInput} from '../layer.js';
+import {textOrExactNumbers} from './index_lookup.js';
 import {StringLookup} from './string_lookup.js';
 
 export type Standardize = 'lower_and_strip_punctuation' | 'lower' | 'strip_punctuation' | null | ((s: string) => string);
@@ -161,19 +162,15 @@ export class TextVectorization extends Layer {
     return x.stringValues();
   }
 
-  private asTensor(data: unknown): Tensor {
-    if (data instanceof Tensor) return data;
-    if (typeof data === 'string' || Array.isArray(data)) {
-      const t = (this.convertInputs(data) as Tensor);
-      if (t.size === 0) return new Tensor([0], 'string', new Int32Array(0), []);
-      return t;
-    }
-    throw new ValueError(`TextVectorization "${this.name}": expected a string or an array of strings. Received: ${String(data)}`);
+  /** A string or arrays of strings become a string tensor (an empty list: no strings). */
+  protected override convertInputs(inputs: unknown): LayerInput {
+    if (Array.isArray(inputs) && inputs.length === 0) return new Tensor([0], 'string', new Int32Array(0), []);
+    return textOrExactNumbers(inputs) ?? super.convertInputs(inputs);
   }
 
   /** Learns the vocabulary from strings: tokens by descending frequency (ties by descending token). */
   adapt(data: string | readonly string[] | readonly string[][] | Tensor): void {
-    const texts = this.texts(this.asTensor(data));
+    const texts = this.texts(this.convertInputs(data) as Tensor);
     this.lookup.adapt(texts.map((t) => this.tokenize(t)));
   }
 
