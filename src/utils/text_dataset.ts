@@ -14,9 +14,10 @@
  * vectorize.adapt(await trainDs.texts());
  * await model.fit(trainDs.map(([x, y]) => [vectorize.apply(x), y]), {epochs: 3, validationData: valDs.map(...)});
  * ```
- * Texts are JavaScript strings (a batch is a `string[]`, the files decoded as UTF-8; keras-ts has no
- * string tensors), so a model is fed through `map` with a `TextVectorization` layer, as a Keras user
- * writes `train_ds.map(lambda x, y: (vectorize_layer(x), y))`. Labels follow `labelMode` as in
+ * Texts are JavaScript strings (a batch is a `string[]`, the files decoded as UTF-8): a model is fed
+ * through `map` with a `TextVectorization` layer, as a Keras user writes
+ * `train_ds.map(lambda x, y: (vectorize_layer(x), y))`, or takes the batches as they are when its
+ * input is `keras.Input({shape: [], dtype: 'string'})` with the layer inside it. Labels follow `labelMode` as in
  * `imageDatasetFromDirectory` (same listing, shuffling and validation split: both share
  * `filesFromDirectory`). `maxLength` truncates each file to its first `maxLength` bytes, as Keras's
  * `tf.strings.substr`.
