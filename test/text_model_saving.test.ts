@@ -15,6 +15,7 @@ import {clearSession} from '../src/layers/layer.js';
 import {needFiles} from '../src/testing/needs.js';
 import {permutation, setRandomSeed} from '../src/tensor/random.js';
 import {stringTensor, type Tensor} from '../src/tensor/tensor.js';
+import {decode, encode} from '../src/utils/py_dataset_workers.js';
 import {readZip} from '../src/utils/zip.js';
 
 const DATA = new URL('../../shared/data/uci_sentiment_labelled_sentences/', import.meta.url);
@@ -212,4 +213,11 @@ test('the text dataset streams raw strings straight into a model with TextVector
   } finally {
     rmSync(root, {recursive: true, force: true});
   }
+});
+
+test('a string tensor crosses to and from a PyDataset worker thread with its strings', () => {
+  const t = stringTensor([['the cat'], ['a dog']]);
+  const back = decode(structuredClone(encode([t, 1], 'batch'))) as [Tensor, number];
+  assert.equal(back[0].dtype, 'string');
+  assert.deepEqual(back[0].arraySync(), [['the cat'], ['a dog']]);
 });

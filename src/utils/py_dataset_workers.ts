@@ -15,9 +15,9 @@ import {Tensor} from '../tensor/tensor.js';
 
 const TENSOR = '__kerasTsTensor';
 
-/** A value as it crosses to or from a worker: tensors become `{[TENSOR]: {shape, dtype, values}}` (values copied). */
+/** A value as it crosses to or from a worker: tensors become `{[TENSOR]: {shape, dtype, values, strings}}` (values copied). */
 export function encode(x: unknown, path: string): unknown {
-  if (x instanceof Tensor) return {[TENSOR]: {shape: [...x.shape], dtype: x.dtype, values: x.values.slice()}};
+  if (x instanceof Tensor) return {[TENSOR]: {shape: [...x.shape], dtype: x.dtype, values: x.values.slice(), strings: x.strings ? [...x.strings] : null}};
   if (x === null || typeof x !== 'object') {
     if (typeof x === 'function' || typeof x === 'symbol') {
       throw new ValueError(`PyDataset with useMultiprocessing: ${path} is a ${typeof x}, which cannot be copied to a worker thread (tensors, typed arrays, arrays, plain objects and primitives can)`);
@@ -38,8 +38,8 @@ export function encode(x: unknown, path: string): unknown {
 export function decode(x: unknown): unknown {
   if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
   if (Array.isArray(x)) return x.map(decode);
-  const t = (x as Record<string, unknown>)[TENSOR] as {shape: number[]; dtype: string; values: Float32Array} | undefined;
-  if (t !== undefined && isDType(t.dtype)) return new Tensor(t.shape, t.dtype, t.values);
+  const t = (x as Record<string, unknown>)[TENSOR] as {shape: number[]; dtype: string; values: Float32Array; strings?: string[] | null} | undefined;
+  if (t !== undefined && isDType(t.dtype)) return new Tensor(t.shape, t.dtype, t.values, t.strings ?? null);
   return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, decode(v)]));
 }
 
