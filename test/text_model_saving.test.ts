@@ -122,6 +122,7 @@ test('string inputs: Hashing and StringLookup (adapted) in one model through .ke
   assert.throws(() => keras.ops.add(stringTensor(['a']), stringTensor(['b'])), /Cannot combine a string tensor with a int32 tensor/);
   assert.throws(() => keras.ops.add(stringTensor(['a']), 1), /numbers cannot become a string tensor/);
   assert.throws(() => keras.ops.cast(stringTensor(['1']), 'float32'), /Cast \(input 'x'\): received a string tensor/);
+  assert.throws(() => keras.ops.cast([1, 2], 'string'), /Cast: cannot make a string tensor, only numbers/);
 });
 
 test('a model with a string output (StringLookup then its inverse) predicts strings over several batches; IntegerLookup in a model round-trips .keras', async () => {

@@ -111,7 +111,7 @@ export function execute(
   // `def` is any kernel, so its slots are unknown here: infer reads them by the names it declares
   const infer: (inputs: Record<string, Tensor | Tensor[]>, attrs: unknown) => TensorMeta[] = def.infer;
   const metas = infer(inputs, attrs);
-  for (const m of metas) checkNotString(m.dtype, `${def.name} (output dtype)`);
+  for (const m of metas) checkNotString(m.dtype, def.name, 'output');
   if (def.alias !== undefined) {
     if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;

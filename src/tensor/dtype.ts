@@ -72,10 +72,11 @@ export function upcast(a: DType, b: DType): DType {
  * Refuses a string tensor where numbers are needed, naming the op: string tensors only flow into
  * the layers that read text (StringLookup, TextVectorization, Hashing), which turn them into numbers.
  */
-export function checkNotString(dtype: DType, what: string): void {
+export function checkNotString(dtype: DType, what: string, role: 'input' | 'output' = 'input'): void {
   if (dtype === 'string') {
+    const said = role === 'input' ? 'received a string tensor, but this operation needs numbers' : 'cannot make a string tensor, only numbers';
     throw new ValueError(
-      `${what}: received a string tensor, but this operation needs numbers. String tensors can only be passed to layers that ` +
+      `${what}: ${said}. String tensors can only be passed to layers that ` +
         'read text (StringLookup, TextVectorization, Hashing), which turn them into numbers',
     );
   }

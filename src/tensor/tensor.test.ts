@@ -157,5 +157,5 @@ test("string tensors: made from nested strings, indices into a table, refused wh
   assert.throws(() => new Tensor([1], 'string', new Int32Array(1)), /A string tensor needs its strings/);
   assert.throws(() => new Tensor([1], 'float32', new Float32Array(1), ['x']), /holds numbers, not a table of strings/);
   assert.throws(() => t.item(), /string tensor: read it with stringValues/);
-  assert.throws(() => ones([2], 'string'), /full: received a string tensor, but this operation needs numbers/);
+  assert.throws(() => ones([2], 'string'), /full: cannot make a string tensor, only numbers/);
 });

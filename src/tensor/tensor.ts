@@ -307,7 +307,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   checkDType(dtype, 'full');
-  checkNotString(dtype, 'full');
+  checkNotString(dtype, 'full', 'output');
   const out = allocate(dtype, sizeOf(shape));
   out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(shape, dtype, out);
@@ -327,7 +327,7 @@ export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
 
 /** Identity matrix `[n, m]` (m defaults to n). */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
-  checkNotString(dtype, 'eye');
+  checkNotString(dtype, 'eye', 'output');
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0) {
     throw new ValueError(`eye: n and m must be non-negative integers. Received: n=${n}, m=${m}`);
   }
@@ -342,7 +342,7 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (dtype !== undefined) checkNotString(checkDType(dtype, 'arange'), 'arange');
+  if (dtype !== undefined) checkNotString(checkDType(dtype, 'arange'), 'arange', 'output');
   if (![start, stop, step].every(Number.isFinite)) {
     throw new ValueError(`arange: start, stop and step must be finite numbers. Received: start=${start}, stop=${stop}, step=${step}`);
   }
