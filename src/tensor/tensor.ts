@@ -208,7 +208,8 @@ function fromNumbers(values: ArrayLike<number>, shape: Shape, dtype: DType): Ten
 
 /**
  * Creates a tensor from a nested array, a typed array or a number, as TF.js's `tf.tensor`.
- * The dtype defaults to the typed array's own, `bool` for booleans, and `float32` otherwise.
+ * The dtype defaults to the typed array's own, `bool` for booleans, `string` for strings (the input
+ * of TextVectorization, StringLookup, Hashing), and `float32` otherwise.
  */
 export function tensor(values: NestedArray | NestedStrings | TypedArray | Tensor, shape?: Shape, dtype?: DType): Tensor {
   if (dtype !== undefined) checkDType(dtype, 'tensor');
