@@ -4,7 +4,9 @@
  * models, and prints time per kernel and the rest (JavaScript: tape, gradient rules, optimizer and
  * metric bookkeeping, allocation).
  *
- *   node --import tsx bench/profile.ts mlp|cnn|lstm [steps] [threads] [--wall]
+ *   node --import tsx bench/profile.ts mlp|cnn|lstm [steps] [threads] [--wall] [--infer]
+ *
+ * `--infer` profiles `predictOnBatch` on the same batch instead of a training step.
  *
  * Times are CPU time of the process by default (robust on a shared machine at 1 thread).
  */
@@ -52,16 +54,18 @@ registerBackend('native-profile', () => ({name: 'native-profile', kernels}));
 const model = buildModel(name);
 const [x, y] = batchFor(name, SPECS[name].batch);
 setBackend('native-profile');
-for (let i = 0; i < 3; i++) model.trainOnBatch(x, y);
+const infer = process.argv.includes('--infer');
+const step = infer ? () => model.predictOnBatch(x) : () => model.trainOnBatch(x, y);
+for (let i = 0; i < 3; i++) step();
 stats.clear();
 const t0 = now();
-for (let i = 0; i < steps; i++) model.trainOnBatch(x, y);
+for (let i = 0; i < steps; i++) step();
 const total = (now() - t0) / steps;
 void getBackend;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms + b[1].fallbackMs - a[1].ms - a[1].fallbackMs);
 let kernelMs = 0;
-console.log(`${name}, ${threads} thread(s), ${wall ? 'wall' : 'CPU'} time: ${total.toFixed(2)} ms per training step (${((SPECS[name].batch * 1000) / total).toFixed(0)} samples/s)`);
+console.log(`${name}, ${threads} thread(s), ${wall ? 'wall' : 'CPU'} time: ${total.toFixed(2)} ms per ${infer ? 'predictOnBatch' : 'training step'} (${((SPECS[name].batch * 1000) / total).toFixed(0)} samples/s)`);
 console.log('| kernel | native calls/step | native ms/step | fallback calls/step | fallback ms/step | output MB/step |');
 console.log('|---|---|---|---|---|---|');
 for (const [k, s] of rows) {

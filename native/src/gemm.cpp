@@ -220,4 +220,103 @@ void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool
   parallel_run(t, gemm_task, &job);
 }
 
+long packed_b_floats(long k, long n) {
+  const int NR = kt::isa().nr;
+  return ((n + NR - 1) / NR) * NR * (k > 0 ? k : 1);
+}
+
+void pack_b(long k, long n, MatView b, float* dst) {
+  const int NR = kt::isa().nr;
+  for (long jr = 0; jr < n; jr += NR) {
+    const long nr = n - jr < NR ? n - jr : NR;
+    pack_b_panel(k, nr, NR, MatView{b.p + jr * b.cs, b.rs, b.cs}, dst + (jr / NR) * k * NR);
+  }
+}
+
+PackedB::PackedB(long k, long n, MatView b) : p_(nullptr) {
+  long cap = 0;
+  grow(p_, cap, packed_b_floats(k, n));
+  if (k > 0) pack_b(k, n, b, p_);
+}
+
+PackedB::~PackedB() { free(p_); }
+
+namespace {
+
+struct PackedJob {
+  long m, n, k;
+  MatView a;
+  const float* bp;
+  float* c;
+  long ldc;
+  bool accumulate;
+};
+
+// Column panels [p0, p1) of C: all of A packed once into this thread's workspace (m is small: a
+// batch), then for each panel of B (k x NR, from L2 into L1) every panel of A against it. k in the
+// same equal blocks as gemm_serial, so the sums are the same.
+void packed_panels(const PackedJob& j, long p0, long p1) {
+  const Isa& isa = kt::isa();
+  const int MR = isa.mr, NR = isa.nr;
+  const long k = j.k, mp = (j.m + MR - 1) / MR;
+  Workspace& ws = workspace();
+  float* ap = grow(ws.a, ws.a_cap, mp * MR * k);
+  for (long ir = 0; ir < mp; ir++) {
+    const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+    pack_a_panel(k, mr, MR, MatView{j.a.p + ir * MR * j.a.rs, j.a.rs, j.a.cs}, ap + ir * MR * k);
+  }
+  const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
+  float* tile = ws.tile;
+  for (long p = p0; p < p1; p++) {
+    const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+    for (long ir = 0; ir < mp; ir++) {
+      const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+      float* cij = j.c + ir * MR * j.ldc + jr;
+      for (long pc = 0; pc < k; pc += kc_max) {
+        const long kc = k - pc < kc_max ? k - pc : kc_max;
+        const int acc = j.accumulate || pc > 0;
+        // a k block of a packed panel is contiguous: rows pc.. of the panel
+        const float* apanel = ap + ir * MR * k + pc * MR;
+        const float* bpanel = j.bp + p * k * NR + pc * NR;
+        if (mr == MR && nr == NR) {
+          isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
+        } else {
+          isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
+          for (long i = 0; i < mr; i++)
+            for (long jj = 0; jj < nr; jj++)
+              cij[i * j.ldc + jj] = acc ? cij[i * j.ldc + jj] + tile[i * NR + jj] : tile[i * NR + jj];
+        }
+      }
+    }
+  }
+}
+
+void packed_task(void* p, int tid, int nt) {
+  const PackedJob& j = *(const PackedJob*)p;
+  const long panels = (j.n + kt::isa().nr - 1) / kt::isa().nr;
+  long b, e;
+  split_range(panels, nt, tid, &b, &e);
+  if (e > b) packed_panels(j, b, e);
+}
+
+}  // namespace
+
+void gemm_packed_b(long m, long n, long k, MatView a, const float* bp, float* c, long ldc, bool accumulate,
+                   int threads) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (long i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  PackedJob job = {m, n, k, a, bp, c, ldc, accumulate};
+  const long panels = (n + kt::isa().nr - 1) / kt::isa().nr;
+  int t = gemm_threads(m, n, k, threads);
+  if (t > panels) t = (int)panels;
+  if (t <= 1)
+    packed_panels(job, 0, panels);
+  else
+    parallel_run(t, packed_task, &job);
+}
+
 }  // namespace kt

@@ -25,6 +25,29 @@ void gemm(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool
 void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate,
                  const Epilogue* ep = nullptr);
 
+// B packed once for many products with the same right-hand side (a recurrent kernel, reused at every
+// time step): ceil(n / NR) panels of NR columns, each k x NR with k contiguous, zero padded.
+long packed_b_floats(long k, long n);
+void pack_b(long k, long n, MatView b, float* dst);
+
+// C[m, n] (row stride ldc) = A[m, k] * B (+ C when accumulate) with B from pack_b, on up to
+// `threads` threads (column panels split between them). Same sums in the same order as gemm().
+void gemm_packed_b(long m, long n, long k, MatView a, const float* bp, float* c, long ldc, bool accumulate,
+                   int threads);
+
+// A right-hand side packed once (64-byte aligned, freed with it) for gemm_packed_b.
+class PackedB {
+ public:
+  PackedB(long k, long n, MatView b);
+  ~PackedB();
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  const float* data() const { return p_; }
+
+ private:
+  float* p_;
+};
+
 // Threads worth using for one m x n x k product (small products stay on one thread).
 int gemm_threads(long m, long n, long k, int available);
 

@@ -1,10 +1,14 @@
 // Whole-sequence LSTM (KT_LSTM_SEQUENCE, KT_LSTM_SEQUENCE_GRAD): the time loop in C++, as cuDNN. Per
 // step one GEMM (h @ W forward, da @ W^T backward) on the pool's threads and the ISA table's
-// elementwise cell; the recurrent kernel's gradient is one GEMM over all steps at the end. Buffers
-// are allocated once per call, never per step. Arguments are validated by dispatch.cpp.
+// elementwise cell; the recurrent kernel's gradient is one GEMM over all steps at the end. The
+// recurrent kernel (W or W^T) is packed into the GEMM's panel layout once per call, not once per
+// step: with a batch of 32 and 128 units, repacking its 64K floats each step cost about a fifth of
+// the step's GEMM. Buffers are allocated once per call, never per step. Arguments are validated by
+// dispatch.cpp.
 #include <stdlib.h>
 #include <string.h>
 
+#include <memory>
 #include <vector>
 
 #include "gemm.h"
@@ -86,6 +90,11 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
   std::vector<float> hm(rmask ? bu : 0);  // h_prev * m_g for one gate (recurrent dropout)
+  // W packed once: whole, or (recurrent dropout) gate by gate, W_g = columns [g u, (g + 1) u)
+  std::vector<std::unique_ptr<PackedB>> wp;
+  if (!rmask) wp.emplace_back(new PackedB(u, g4, MatView{w, g4, 1}));
+  else
+    for (long q = 0; q < 4; q++) wp.emplace_back(new PackedB(u, u, MatView{w + q * u, g4, 1}));
   for (long k = 0; k < T; k++) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -96,13 +105,13 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
     // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place
     for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
     if (!rmask) {
-      gemm(batch, g4, u, MatView{hp, u, 1}, MatView{w, g4, 1}, g, g4, true, threads);
+      gemm_packed_b(batch, g4, u, MatView{hp, u, 1}, wp[0]->data(), g, g4, true, threads);
     } else {
       // per-gate recurrent dropout: a_g += (h_prev * m_g) @ W_g, one GEMM per gate into its columns
       for (long q = 0; q < 4; q++) {
         for (long r = 0; r < batch; r++)
           for (long j = 0; j < u; j++) hm[r * u + j] = hp[r * u + j] * rmask[r * g4 + q * u + j];
-        gemm(batch, u, u, MatView{hm.data(), u, 1}, MatView{w + q * u, g4, 1}, g + q * u, g4, true, threads);
+        gemm_packed_b(batch, u, u, MatView{hm.data(), u, 1}, wp[q]->data(), g + q * u, g4, true, threads);
       }
     }
     SeqCellJob job = {u, g, cp, hk, ck, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false};
@@ -143,6 +152,11 @@ void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_ou
   // (with recurrent dropout, hprev holds h_prev * m_g of the four gates side by side: [b, T, 4u])
   std::vector<float> dh(dh_in, dh_in + bu), dc(dc_in, dc_in + bu), dh_next(bu), dc_next(bu), da(bg),
       hprev(bu * T * (rmask ? 4 : 1)), tmp(rmask ? bu : 0);
+  // W^T packed once (element (p, j) at w[j * 4u + p]): whole, or gate by gate with recurrent dropout
+  std::vector<std::unique_ptr<PackedB>> wt;
+  if (!rmask) wt.emplace_back(new PackedB(g4, u, MatView{w, 1, g4}));
+  else
+    for (long q = 0; q < 4; q++) wt.emplace_back(new PackedB(u, u, MatView{w + q * u, 1, g4}));
   for (long k = T - 1; k >= 0; k--) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -171,12 +185,12 @@ void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_ou
         }
     // dh_prev = da @ W^T (W^T as a view: element (p, j) at w[j * 4u + p])
     if (!rmask) {
-      gemm(batch, u, g4, MatView{da.data(), g4, 1}, MatView{w, 1, g4}, dh_next.data(), u, false, threads);
+      gemm_packed_b(batch, u, g4, MatView{da.data(), g4, 1}, wt[0]->data(), dh_next.data(), u, false, threads);
     } else {
       // per-gate recurrent dropout: dh_prev = sum_g m_g * (da_g @ W_g^T)
       memset(dh_next.data(), 0, bu * sizeof(float));
       for (long q = 0; q < 4; q++) {
-        gemm(batch, u, u, MatView{da.data() + q * u, g4, 1}, MatView{w + q * u, 1, g4}, tmp.data(), u, false, threads);
+        gemm_packed_b(batch, u, u, MatView{da.data() + q * u, g4, 1}, wt[q]->data(), tmp.data(), u, false, threads);
         for (long r = 0; r < batch; r++)
           for (long j = 0; j < u; j++) dh_next[r * u + j] += rmask[r * g4 + q * u + j] * tmp[r * u + j];
       }
@@ -260,6 +274,7 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
   std::vector<float> zt(batch * g3), m(batch * g3);
+  const PackedB wp(u, g3, MatView{w, g3, 1});  // W packed once for every step
   for (long k = 0; k < T; k++) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -269,7 +284,7 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
       memcpy(zt.data() + r * g3, z + (r * T + t) * g3, g3 * sizeof(float));
       memcpy(m.data() + r * g3, rb, g3 * sizeof(float));
     }
-    gemm(batch, g3, u, MatView{hp, u, 1}, MatView{w, g3, 1}, m.data(), g3, true, threads);
+    gemm_packed_b(batch, g3, u, MatView{hp, u, 1}, wp.data(), m.data(), g3, true, threads);
     GruCellJob job = {u, zt.data(), m.data(), hp, hk, res, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false, batch};
     run_gru_cells(job, threads);
     for (long r = 0; r < batch; r++) {
@@ -302,6 +317,7 @@ void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out
   // dm of every step and h_prev of every step, batch-major [b, T, ...], for the weight gradients
   std::vector<float> dh(dh_in, dh_in + bu), dh_next(bu), dzk(batch * g3), dmk(batch * g3), dm_all(batch * T * g3),
       hprev(bu * T);
+  const PackedB wt(g3, u, MatView{w, 1, g3});  // W^T packed once for every step
   for (long k = T - 1; k >= 0; k--) {
     const long t = backwards ? T - 1 - k : k;
     const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
@@ -326,7 +342,7 @@ void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out
           memcpy(dh_next.data() + r * u, dh.data() + r * u, u * sizeof(float));
         }
     // dh_prev = dh_direct + dm @ W^T
-    gemm(batch, u, g3, MatView{dmk.data(), g3, 1}, MatView{w, 1, g3}, dh_next.data(), u, true, threads);
+    gemm_packed_b(batch, u, g3, MatView{dmk.data(), g3, 1}, wt.data(), dh_next.data(), u, true, threads);
     for (long r = 0; r < batch; r++) {
       memcpy(dz + (r * T + t) * g3, dzk.data() + r * g3, g3 * sizeof(float));
       memcpy(dm_all.data() + (r * T + t) * g3, dmk.data() + r * g3, g3 * sizeof(float));

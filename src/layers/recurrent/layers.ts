@@ -178,16 +178,16 @@ function inputProjection(seq: Tensor, cell: LSTMCell | GRUCell, bias: Tensor | n
   const [b, t, f] = seq.shape as [number, number, number];
   const kernel = cell.kernel.read();
   const dropoutMasks = training ? cell.getDropoutMasks({shape: [b, f], dtype: seq.dtype}) : null;
-  let z: Tensor;
   if (dropoutMasks && dropoutMasks.length > 1) {
     const ks = ops.split(kernel, dropoutMasks.length, 1);
     const flat = (m: Tensor) => ops.reshape(ops.multiply(seq, ops.expandDims(m, 1)), [b * t, f]);
-    z = ops.concatenate(dropoutMasks.map((m, g) => ops.matmul(flat(m), ks[g]!)), 1);
-  } else {
-    const x = dropoutMasks ? ops.multiply(seq, ops.expandDims(dropoutMasks[0]!, 1)) : seq;
-    z = ops.matmul(ops.reshape(x, [b * t, f]), kernel);
+    let z = ops.concatenate(dropoutMasks.map((m, g) => ops.matmul(flat(m), ks[g]!)), 1);
+    if (bias) z = ops.add(z, bias);
+    return ops.reshape(z, [b, t, kernel.shape[1]!]);
   }
-  if (bias) z = ops.add(z, bias);
+  const x = dropoutMasks ? ops.multiply(seq, ops.expandDims(dropoutMasks[0]!, 1)) : seq;
+  // one GEMM over all b * t steps with the bias added to each tile as it is finished (FusedDense)
+  const z = ops.dense(ops.reshape(x, [b * t, f]), kernel, bias);
   return ops.reshape(z, [b, t, kernel.shape[1]!]);
 }
 
