@@ -2,7 +2,8 @@
  * The PyTorch the benchmarks compare against must be one a user would run: Debian's python3-torch
  * loads whatever `libblas.so.3` is installed, and with netlib's reference BLAS its GEMM runs at
  * ~6 GFLOP/s, so every ratio against it would flatter keras-ts. `torchPeer()` measures torch.mm on
- * 128x784x512 (bench/torch_blas.py) and says whether ratios may be printed.
+ * 128x784x512 (bench/torch_blas.py, from CPU time so that the machine's load does not decide) and says
+ * whether ratios may be printed.
  */
 import {spawnSync} from 'node:child_process';
 
@@ -22,10 +23,10 @@ export function torchPeer(): TorchPeer {
     timeout: 120_000,
   });
   if (r.status !== 0) return {ok: false, line: `PyTorch unavailable: ${(r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`};
-  const {gflops, blas} = JSON.parse(r.stdout) as {gflops: number; blas: string};
+  const {gflops, wall, blas} = JSON.parse(r.stdout) as {gflops: number; wall: number; blas: string};
   const ok = gflops >= MIN_TORCH_GFLOPS;
   const line = ok
-    ? `PyTorch peer: torch.mm 128x784x512 at ${gflops} GFLOP/s on 1 thread (built with BLAS_INFO=${blas}; libblas.so.3 as installed)`
+    ? `PyTorch peer: torch.mm 128x784x512 at ${gflops} GFLOP/s on 1 thread, CPU time (${wall} by wall time; built with BLAS_INFO=${blas}; libblas.so.3 as installed)`
     : `PyTorch runs torch.mm 128x784x512 at ${gflops} GFLOP/s (< ${MIN_TORCH_GFLOPS}): it is on a slow BLAS (netlib?), not a peer a user would run; ` +
       'ratios against it are not printed. Install OpenBLAS (apt-get install libopenblas0-pthread) and run again.';
   return {ok, line};
