@@ -9,7 +9,9 @@
  *   node --import tsx bench/inference.ts [--models mlp,cnn,lstm] [--rounds N] [--reps N] [--no-torch]
  *
  * keras-ts and ONNX Runtime are timed in alternating rounds (each round `reps` calls of each) so a
- * burst of load from other processes hits both alike; samples/s come from the median call. keras-ts
+ * burst of load from other processes hits both alike; samples/s come from the median call's wall
+ * time, and from the process's CPU time per call (robust on a shared machine: each runs on one thread;
+ * keras-ts's CPU time includes V8's garbage-collector threads). keras-ts
  * gets its batch channels-last (its layout), ONNX Runtime and PyTorch get the CNN's batch as NCHW
  * (theirs), converted once outside the timed calls. Batches: 128 (MLP, CNN), 32 (LSTM: 80 token ids).
  * Ratios against PyTorch are printed only when its BLAS is a real one (bench/peers.ts).
@@ -78,16 +80,18 @@ const py = spawnSync('/usr/bin/python3', [new URL('./models_onnx.py', import.met
   timeout: 1_800_000,
 });
 if (py.status !== 0) throw new Error(`bench/models_onnx.py failed: ${(py.stderr || py.error?.message || '').trim().split('\n').slice(-3).join('\n')}`);
-const torch = new Map<string, {infer: number}>();
+const torch = new Map<string, {infer: number; inferCpu: number}>();
 for (const line of py.stdout.trim().split('\n')) {
   if (!line.startsWith('{')) continue;
-  const j = JSON.parse(line) as {model: string; infer: number};
+  const j = JSON.parse(line) as {model: string; infer: number; inferCpu: number};
   torch.set(j.model, j);
 }
 console.log(`#   PyTorch done (load ${loadavg()})`);
 
 // 2. keras-ts `predict` and ONNX Runtime, alternating rounds
-const results = new Map<ModelName, {keras: number; ort: number; torch?: number; diffOrt: number; diffTorch: number}>();
+interface Result {keras: number; ort: number; torch?: number; kerasCpu: number; ortCpu: number; torchCpu?: number; diffOrt: number; diffTorch: number}
+const results = new Map<ModelName, Result>();
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 for (const m of models) {
   const {model, x} = built.get(m)!;
   const session = await ort.InferenceSession.create(join(dir, `${m}.onnx`), {
@@ -113,22 +117,30 @@ for (const m of models) {
   const tBytes = readFileSync(join(dir, `${m}.torch.bin`));
   const tOut = new Float32Array(tBytes.buffer.slice(tBytes.byteOffset, tBytes.byteOffset + tBytes.byteLength));
   const kt: number[] = [], ot: number[] = [];
+  let kCpu = 0, oCpu = 0;
   for (let r = 0; r < rounds; r++) {
+    let c0 = process.cpuUsage();
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
       await runKeras();
       kt.push(performance.now() - t0);
     }
+    kCpu += cpuMs(process.cpuUsage(c0));
+    c0 = process.cpuUsage();
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
       await runOrt();
       ot.push(performance.now() - t0);
     }
+    oCpu += cpuMs(process.cpuUsage(c0));
   }
   results.set(m, {
     keras: (b! * 1000) / median(kt),
     ort: (b! * 1000) / median(ot),
     torch: torch.get(m)?.infer,
+    kerasCpu: (b! * 1000 * kt.length) / kCpu,
+    ortCpu: (b! * 1000 * ot.length) / oCpu,
+    torchCpu: torch.get(m)?.inferCpu,
     diffOrt: maxAbsDiff(kOut, oOut),
     diffTorch: maxAbsDiff(kOut, tOut),
   });
@@ -140,13 +152,19 @@ console.log(`# load average after: ${loadavg()}`);
 
 const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
 const withRatios = peer?.ok === true;
-console.log('\n| model | batch | keras-ts predict | ONNX Runtime | PyTorch | keras-ts / ORT | keras-ts / PyTorch | max abs diff vs ORT, PyTorch |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const m of models) {
-  const r = results.get(m)!;
-  const vsTorch = withRatios && r.torch !== undefined ? (r.keras / r.torch).toFixed(2) : '—';
-  console.log(
-    `| ${m} | ${SPECS[m].batch} | ${f0(r.keras)} | ${f0(r.ort)} | ${f0(r.torch)} | ${(r.keras / r.ort).toFixed(2)} | ${vsTorch} | ${r.diffOrt.toExponential(1)}, ${r.diffTorch.toExponential(1)} |`,
-  );
+for (const [title, k, o, p] of [
+  ['from the CPU time per call (robust on a shared machine)', 'kerasCpu', 'ortCpu', 'torchCpu'],
+  ['from the median wall time of a call', 'keras', 'ort', 'torch'],
+] as const) {
+  console.log(`\nInference, 1 thread, samples/s ${title}\n`);
+  console.log('| model | batch | keras-ts predict | ONNX Runtime | PyTorch | keras-ts / ORT | keras-ts / PyTorch | max abs diff vs ORT, PyTorch |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const m of models) {
+    const r = results.get(m)!;
+    const vsTorch = withRatios && r[p] !== undefined ? (r[k] / r[p]!).toFixed(2) : '—';
+    console.log(
+      `| ${m} | ${SPECS[m].batch} | ${f0(r[k])} | ${f0(r[o])} | ${f0(r[p])} | ${(r[k] / r[o]).toFixed(2)} | ${vsTorch} | ${r.diffOrt.toExponential(1)}, ${r.diffTorch.toExponential(1)} |`,
+    );
+  }
 }
 if (!withRatios && peer) console.log('\n(no ratios against PyTorch: its BLAS is not a real one, see above)');
