@@ -21,8 +21,8 @@
  * calling MPI_Test, which is also what moves Open MPI's shared-memory protocol on (no progress thread).
  * How often depends on what the JS thread does meanwhile:
  *  - a collective JavaScript awaits at once (the default; also every collective queued before one)
- *    is tested in a tight loop for 0.2 ms (KERAS_MPI_SPIN_US), then every 20 us, every 50 us after
- *    2 ms, every 0.2 ms after 50 ms: the JS thread is idle, so the loop takes no core that compute
+ *    is tested in a tight loop for 0.2 ms (KERAS_MPI_SPIN_US), then every 20 us, every 0.1 ms after
+ *    2 ms, every 0.25 ms after 20 ms: the JS thread is idle, so the loop takes no core that compute
  *    needs; between balanced ranks each round of the protocol follows the last at once, and a rank
  *    that waits for a slower one costs a few per cent of a core while it waits.
  *  - a collective started in the background (allreduce(x, true): a gradient bucket sent while the
@@ -155,7 +155,7 @@ static void run_op(op_t* op) {
       if (urgent_since < 0) urgent_since = t;
       const double waited = t - urgent_since;
       if (waited < spin_s) continue; /* JavaScript waits: test again at once */
-      sleep_ns = waited < 2e-3 ? 20000L : waited < 5e-2 ? 50000L : 200000L; /* the other ranks are behind */
+      sleep_ns = waited < 2e-3 ? 20000L : waited < 2e-2 ? 100000L : 250000L; /* the other ranks are behind */
     }
     struct timespec ts = {0, sleep_ns};
     nanosleep(&ts, NULL);
