@@ -4,18 +4,21 @@
  * many mpirun started), and prints `RESULT {...}` from rank 0: samples/s over the timed epochs
  * (the first epoch is warm-up), and `CPU {...}` from every rank: its CPU time per 1000 samples.
  *
- *   [mpirun -np 2] node --import tsx bench/data_parallel_worker.ts mlp|cnn [stepsPerEpoch] [epochs]
+ *   [mpirun -np 2] node --import tsx bench/data_parallel_worker.ts mlp|cnn [stepsPerEpoch] [epochs] [globalBatch]
+ *
+ * (`globalBatch` other than 128: bench/data_parallel.ts runs one process at 64, one rank's share.)
  */
 import * as keras from '../src/index.js';
 import {batchFor, buildModel, type ModelName} from './models.js';
 
-const [name = 'mlp', stepsArg = '40', epochsArg = '3'] = process.argv.slice(2);
+const [name = 'mlp', stepsArg = '40', epochsArg = '3', batchArg = '128'] = process.argv.slice(2);
+const batch = Number(batchArg);
 const steps = Number(stepsArg);
 const epochs = Number(epochsArg);
 keras.distribution.setDistribution(new keras.distribution.DataParallel());
 const dist = keras.distribution.distribution()!;
 const model = buildModel(name as ModelName);
-const [x, y] = batchFor(name as ModelName, 128 * steps);
+const [x, y] = batchFor(name as ModelName, batch * steps);
 const times: number[] = [];
 const cpu: number[] = [];
 let t0 = 0;
@@ -28,13 +31,14 @@ const timer = new keras.callbacks.LambdaCallback({
   onEpochBegin: () => void ((t0 = performance.now()), (c0 = cpuMs())),
   onEpochEnd: () => void (times.push(performance.now() - t0), cpu.push(cpuMs() - c0)),
 });
-await model.fit(x, y, {batchSize: 128, epochs, verbose: 0, shuffle: false, callbacks: [timer]});
+await model.fit(x, y, {batchSize: batch, epochs, verbose: 0, shuffle: false, callbacks: [timer]});
 const timed = times.slice(1);
 const best = Math.min(...timed);
 // CPU time of this process per 1000 samples of the global batch (the timed epochs): summed over the
 // ranks it says how much work data parallelism adds, whatever else the machine runs
 const cpuTimed = cpu.slice(1);
-console.log(`CPU ${JSON.stringify({rank: dist.processId, msPer1000: (Math.min(...cpuTimed) * 1000) / (128 * steps)})}`);
+const cpuBest = Math.min(...cpuTimed);
+console.log(`CPU ${JSON.stringify({rank: dist.processId, msPer1000: (cpuBest * 1000) / (batch * steps), msPerStep: cpuBest / steps})}`);
 if (dist.processId === 0) {
-  console.log(`RESULT ${JSON.stringify({model: name, processes: dist.numProcesses, samplesPerSec: (128 * steps * 1000) / best, epochMs: timed})}`);
+  console.log(`RESULT ${JSON.stringify({model: name, processes: dist.numProcesses, samplesPerSec: (batch * steps * 1000) / best, epochMs: timed})}`);
 }

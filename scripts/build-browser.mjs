@@ -11,8 +11,11 @@ import {build} from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Folders whose .wasm files ship beside keras.js (the WebAssembly backend's build output). */
-export const WASM_DIRS = ['dist/wasm'];
+/**
+ * Folders whose .wasm files ship beside keras.js: the WebAssembly backend's kernels
+ * (scripts/build-wasm.mjs), which the page fetches relative to keras.js (src/platform/browser/wasm.ts).
+ */
+export const WASM_DIRS = ['native/wasm'];
 
 /**
  * Libraries loaded on first use by the charting functions (plotHistory, plotModel without `dot`):
@@ -21,7 +24,7 @@ export const WASM_DIRS = ['dist/wasm'];
 export const OPTIONAL = ['vega', 'vega-lite', '@hpcc-js/wasm-graphviz'];
 
 const common = {
-  entryPoints: [join(ROOT, 'src/index.ts')],
+  entryPoints: [join(ROOT, 'src/index.browser.ts')],
   bundle: true,
   platform: 'browser',
   format: 'esm',

@@ -2,7 +2,9 @@
  * keras-ts in a real browser: Debian's Chromium (headless, driven by puppeteer-core) opens the demo
  * page (examples/browser/) served from 127.0.0.1 and, in the page, with the browser build
  * (dist/browser/keras.js, built here first):
- * - trains the digits MLP to >= 0.90 test accuracy (the page's own Train button code);
+ * - trains the digits MLP to >= 0.90 test accuracy (the page's own Train button code) on the wasm
+ *   backend, the page's default (its kernels fetched beside keras.js as the module loads); a copy of
+ *   keras.js without them beside it falls back to 'reference' with one console line saying why;
  * - loads ../shared/fixtures/keras/fashion_cnn_k3.keras from a URL and predicts real Fashion-MNIST
  *   test images (fetched from the same server) as Node does for that file, within 1e-5;
  * - saves models to bytes (.keras, .h5, .weights.h5) and loads them back identically;
@@ -12,7 +14,8 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync} from 'node:fs';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
@@ -41,7 +44,11 @@ before(async () => {
   if (skip) return;
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.mjs')], {encoding: 'utf8'});
   assert.equal(b.status, 0, `the browser build failed:\n${b.stdout}${b.stderr}`);
-  server = await startServer({'/fixtures/': FIXTURES, '/fashion-mnist/': FASHION, '/': ROOT}, MODEL);
+  // keras.js alone, without the .wasm files the build puts beside it
+  const noWasm = mkdtempSync(join(tmpdir(), 'keras-ts-nowasm-'));
+  copyFileSync(join(ROOT, 'dist/browser/keras.js'), join(noWasm, 'keras.js'));
+  writeFileSync(join(noWasm, 'index.html'), '<!doctype html><script type="module">import * as keras from "./keras.js"; window.keras = keras;</script>');
+  server = await startServer({'/fixtures/': FIXTURES, '/fashion-mnist/': FASHION, '/nowasm/': noWasm, '/': ROOT}, MODEL);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -62,12 +69,14 @@ after(async () => {
   await server?.close();
 });
 
-test('browser: the demo page trains the digits MLP to >= 0.90 test accuracy, with a live chart and a drawing prediction', {skip}, async () => {
+test('browser: the demo page trains the digits MLP to >= 0.90 test accuracy on the wasm backend (the default), with a live chart and a drawing prediction', {skip}, async () => {
   const r = await demo.evaluate(async () => {
     const d = (globalThis as unknown as {kerasDemo: {train(o: object): Promise<number>; state: {history: object[]}; keras: {backend: {backendName(): string}}}}).kerasDemo;
     const accuracy = await d.train({epochs: 20});
     return {accuracy, epochs: d.state.history.length, backend: d.keras.backend.backendName()};
   });
+  assert.equal(r.backend, 'wasm', 'the page computes on the WebAssembly kernels fetched beside keras.js');
+  assert.equal(await demo.$eval('#backend', (e) => e.textContent), 'wasm');
   assert.equal(r.epochs, 20, 'the fit callback gave the UI one entry per epoch');
   assert.ok(r.accuracy >= 0.9, `test accuracy ${r.accuracy} < 0.90 (backend ${r.backend})`);
   // draw a "1" and let the page predict it, for the screenshot
@@ -183,10 +192,33 @@ test('browser: keras.json keys come from localStorage, output goes to the consol
       await m.fit(k.ones([8, 3]), k.zeros([8, 2]), {epochs: 2, batchSize: 4, verbose: 1});
       return {epsilon: k.config.epsilon(), backend: k.backend.backendName()};
     });
-    assert.deepEqual(r, {epsilon: 1e-5, backend: 'reference'});
+    assert.deepEqual(r, {epsilon: 1e-5, backend: 'wasm'});
     const epochLines = logs.filter((l) => /^log: 2\/2 .*step - loss: /.test(l));
     assert.equal(epochLines.length, 2, `console lines:\n${logs.join('\n')}`);
     assert.deepEqual(logs.filter((l) => l.startsWith('error')), []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('browser: keras.js without its .wasm files beside it computes on the reference backend, saying why in one console line', {skip}, async () => {
+  const page = await browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  try {
+    await page.goto(`${server.url}/nowasm/index.html`, {waitUntil: 'load'});
+    await page.waitForFunction('window.keras !== undefined', {timeout: 60_000});
+    const r = await page.evaluate(async () => {
+      const k = (globalThis as unknown as {keras: typeof keras}).keras;
+      const m = new k.models.Sequential([new k.layers.Dense(2, {inputShape: [3]})]);
+      m.compile({loss: 'mse', optimizer: 'sgd'});
+      const h = await m.fit(k.ones([8, 3]), k.zeros([8, 2]), {epochs: 2, batchSize: 4, verbose: 0});
+      return {backend: k.backend.backendName(), epochs: h.epoch.length};
+    });
+    assert.deepEqual(r, {backend: 'reference', epochs: 2});
+    const warnings = logs.filter((l) => l.includes('keras-ts: backend'));
+    assert.equal(warnings.length, 1, `console lines:\n${logs.join('\n')}`);
+    assert.match(warnings[0]!, /^warn(ing)?: keras-ts: backend "wasm" unavailable \(the WebAssembly kernels could not be loaded beside keras-ts's module \(.*\/nowasm\/keras_kernels\.relaxed-simd\.wasm: HTTP 404; .*\/nowasm\/keras_kernels\.simd128\.wasm: HTTP 404\)\); using "reference"\.$/);
   } finally {
     await page.close();
   }

@@ -3,9 +3,11 @@
  * Node-API module in plain C. Exposes
  *
  *   init(timeoutSeconds: number): {rank, size, processorName, threadLevel}   (once; synchronous)
- *   allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>    sum, in place
+ *   allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>
+ *                                                                           sum, in place
  *   bcast(x: TypedArray, root: number): Promise<void>                       in place, as bytes
  *   barrier(): Promise<void>
+ *   awaitAll(): void          JavaScript now awaits every collective started so far (see Waiting)
  *   finalize(): void          abort(code: number): never
  *
  * Off the JS thread: every MPI call after init is made by ONE communication thread that this module
@@ -15,11 +17,21 @@
  * Promise. The event loop therefore keeps running while a collective waits (timers, I/O, the rest of
  * the backward pass).
  *
- * Waiting: each collective is started non-blocking (MPI_Iallreduce/Ibcast/Ibarrier) and tested in a
- * loop that sleeps between tests (20 us, KERAS_MPI_POLL_US; 0.2 ms after 1 ms of waiting, 1 ms after
- * 10 ms), so a rank that waits for a slower one does not spin a core the compute threads need. A collective that has not completed after `timeoutSeconds`
- * fails with code ETIMEDOUT (another rank hung or died); errors are returned, not fatal
- * (MPI_ERRORS_RETURN), and reported with MPI's own error string.
+ * Waiting: each collective is started non-blocking (MPI_Iallreduce/Ibcast/Ibarrier) and completed by
+ * calling MPI_Test, which is also what moves Open MPI's shared-memory protocol on (no progress thread).
+ * How often depends on what the JS thread does meanwhile:
+ *  - a collective JavaScript awaits at once (the default; also every collective queued before one)
+ *    is tested in a tight loop for 0.2 ms (KERAS_MPI_SPIN_US), then every 20 us, every 0.1 ms after
+ *    2 ms, every 0.25 ms after 20 ms: the JS thread is idle, so the loop takes no core that compute
+ *    needs; between balanced ranks each round of the protocol follows the last at once, and a rank
+ *    that waits for a slower one costs a few per cent of a core while it waits.
+ *  - a collective started in the background (allreduce(x, true): a gradient bucket sent while the
+ *    backward pass goes on) is tested every 50 us (KERAS_MPI_POLL_US), so the protocol advances while
+ *    this thread takes a few per cent of the core the compute runs on, until JavaScript awaits it.
+ * (A backoff counted from the start of a collective, as before, let a bucket sent early wait 1 ms per
+ * protocol round: 2 ranks ran slower than one process.) A collective that has not completed after
+ * `timeoutSeconds` fails with code ETIMEDOUT (another rank hung or died); errors are returned, not
+ * fatal (MPI_ERRORS_RETURN), and reported with MPI's own error string.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,6 +39,7 @@
 #include <mpi.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +55,8 @@ typedef struct op {
   int count;
   MPI_Datatype type;
   int root;
+  int background; /* JavaScript goes on computing while it runs */
+  long seq;       /* position in the queue (1, 2, ...) */
   napi_deferred deferred;
   napi_ref keep; /* keeps the typed array alive while the communication thread uses its memory */
   int ok;
@@ -60,7 +75,10 @@ static char init_err[600];
 static int world_rank = 0, world_size = 1, thread_level = 0;
 static char proc_name[MPI_MAX_PROCESSOR_NAME + 1];
 static double timeout_s = 300;
-static long poll_ns = 20000;
+static long poll_ns = 50000;   /* background collectives: KERAS_MPI_POLL_US */
+static double spin_s = 2e-4;   /* awaited collectives: KERAS_MPI_SPIN_US of tight testing */
+static long next_seq = 0;      /* JS thread only */
+static atomic_long awaited_seq = 0; /* the last collective JavaScript awaits (every earlier one too) */
 static napi_threadsafe_function tsfn = NULL;
 static int pending = 0; /* JS thread only */
 
@@ -108,7 +126,8 @@ static void run_op(op_t* op) {
     return;
   }
   const double start = now_s();
-  int flag = 0, tests = 0;
+  double urgent_since = -1; /* when this collective became one that JavaScript awaits */
+  int flag = 0;
   for (;;) {
     rc = MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS) {
@@ -118,22 +137,28 @@ static void run_op(op_t* op) {
       return;
     }
     if (flag) break;
-    if (++tests > 64) { /* a short spin first: most collectives between balanced ranks finish in it */
-      const double waited = now_s() - start;
-      if (timeout_s > 0 && waited > timeout_s) {
-        op->ok = 0;
-        op->timed_out = 1;
-        snprintf(op->err, sizeof op->err,
-                 "%s on rank %d of %d did not complete within %g s: another rank stopped, hung or died "
-                 "(KERAS_MPI_TIMEOUT sets the limit in seconds)",
-                 op_name(op->kind), world_rank, world_size, timeout_s);
-        broken = 1;
-        return;
-      }
-      /* back off while the other ranks are far behind: a waiting rank costs (almost) no CPU */
-      struct timespec ts = {0, waited < 1e-3 ? poll_ns : waited < 1e-2 ? 200000L : 1000000L};
-      nanosleep(&ts, NULL);
+    const double t = now_s();
+    if (timeout_s > 0 && t - start > timeout_s) {
+      op->ok = 0;
+      op->timed_out = 1;
+      snprintf(op->err, sizeof op->err,
+               "%s on rank %d of %d did not complete within %g s: another rank stopped, hung or died "
+               "(KERAS_MPI_TIMEOUT sets the limit in seconds)",
+               op_name(op->kind), world_rank, world_size, timeout_s);
+      broken = 1;
+      return;
     }
+    long sleep_ns;
+    if (op->background && atomic_load_explicit(&awaited_seq, memory_order_relaxed) < op->seq) {
+      sleep_ns = t - start < 1e-2 ? poll_ns : 4 * poll_ns; /* JavaScript computes: test now and then */
+    } else {
+      if (urgent_since < 0) urgent_since = t;
+      const double waited = t - urgent_since;
+      if (waited < spin_s) continue; /* JavaScript waits: test again at once */
+      sleep_ns = waited < 2e-3 ? 20000L : waited < 2e-2 ? 100000L : 250000L; /* the other ranks are behind */
+    }
+    struct timespec ts = {0, sleep_ns};
+    nanosleep(&ts, NULL);
   }
   op->ok = 1;
 }
@@ -141,6 +166,7 @@ static void run_op(op_t* op) {
 static void* comm_main(void* arg) {
   (void)arg;
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* short polling sleeps stay short */
+  prctl(PR_SET_NAME, "keras-mpi", 0, 0, 0);  /* as top, perf and /proc name it */
   /* libmpi loaded by a dlopen'ed addon is private to it; Open MPI's plugins need its symbols global */
   Dl_info info;
   if (dladdr((void*)&MPI_Init_thread, &info) && info.dli_fname) dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
@@ -222,7 +248,9 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
     if (napi_get_value_double(env, argv[0], &t) == napi_ok && t >= 0) timeout_s = t;
   }
   const char* p = getenv("KERAS_MPI_POLL_US");
-  if (p && atol(p) > 0) poll_ns = atol(p) * 1000L;
+  if (p && atol(p) > 0 && atol(p) < 1000000) poll_ns = atol(p) * 1000L;
+  p = getenv("KERAS_MPI_SPIN_US");
+  if (p && atol(p) >= 0) spin_s = 1e-6 * (double)atol(p);
   if (!started) {
     napi_value name;
     CHECK(napi_create_string_utf8(env, "keras_mpi", NAPI_AUTO_LENGTH, &name), "mpi init: napi");
@@ -294,6 +322,9 @@ static napi_value start_op(napi_env env, napi_callback_info info, op_kind kind) 
         return throw_error(env, "mpi allreduce: expected a Float32Array, Float64Array or Int32Array");
       }
       op->count = (int)length;
+      bool bg = false;
+      if (argc >= 2) napi_get_value_bool(env, argv[1], &bg);
+      op->background = bg;
     } else {
       op->count = (int)(length * elem);
       int32_t root = 0;
@@ -320,6 +351,8 @@ static napi_value start_op(napi_env env, napi_callback_info info, op_kind kind) 
     return throw_error(env, "mpi: cannot create a Promise");
   }
   if (pending++ == 0) napi_ref_threadsafe_function(env, tsfn); /* keep the process alive until it settles */
+  op->seq = ++next_seq;
+  if (!op->background) atomic_store(&awaited_seq, op->seq);
   enqueue(op);
   return promise;
 }
@@ -327,6 +360,12 @@ static napi_value start_op(napi_env env, napi_callback_info info, op_kind kind) 
 static napi_value js_allreduce(napi_env env, napi_callback_info info) { return start_op(env, info, OP_ALLREDUCE); }
 static napi_value js_bcast(napi_env env, napi_callback_info info) { return start_op(env, info, OP_BCAST); }
 static napi_value js_barrier(napi_env env, napi_callback_info info) { return start_op(env, info, OP_BARRIER); }
+static napi_value js_await_all(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  atomic_store(&awaited_seq, next_seq);
+  return NULL;
+}
 
 /* Finalizes MPI after the queued collectives (a clean exit); a no-op when MPI was never started. */
 static napi_value js_finalize(napi_env env, napi_callback_info info) {
@@ -361,6 +400,7 @@ static napi_value init_module(napi_env env, napi_value exports) {
       {"allreduce", NULL, js_allreduce, NULL, NULL, NULL, napi_default, NULL},
       {"bcast", NULL, js_bcast, NULL, NULL, NULL, napi_default, NULL},
       {"barrier", NULL, js_barrier, NULL, NULL, NULL, napi_default, NULL},
+      {"awaitAll", NULL, js_await_all, NULL, NULL, NULL, napi_default, NULL},
       {"finalize", NULL, js_finalize, NULL, NULL, NULL, napi_default, NULL},
       {"abort", NULL, js_abort, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -16,8 +16,14 @@ export interface Communicator {
   readonly size: number;
   /** The host this process runs on. */
   readonly processorName: string;
-  /** Sum over all processes, in place. Resolves once `x` holds the sum on this process. */
-  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>;
+  /**
+   * Sum over all processes, in place. Resolves once `x` holds the sum on this process. `background`:
+   * the caller goes on computing before it awaits the result, and says so by `awaitAll()` when it
+   * does (progress is then polled gently meanwhile rather than in a tight loop).
+   */
+  allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>;
+  /** The caller now awaits every collective started so far. */
+  awaitAll(): void;
   /** Overwrites `x` with rank `root`'s bytes, in place. */
   bcast(x: ArrayBufferView, root?: number): Promise<void>;
   barrier(): Promise<void>;
@@ -28,6 +34,7 @@ class SingleProcess implements Communicator {
   readonly size = 1;
   readonly processorName = 'localhost';
   async allreduce(): Promise<void> {}
+  awaitAll(): void {}
   async bcast(): Promise<void> {}
   async barrier(): Promise<void> {}
 }
@@ -50,8 +57,11 @@ class MpiCommunicator implements Communicator {
   private guard(p: Promise<void>): Promise<void> {
     return p.catch((e: Error) => abortJob(this.mpi, this.rank, this.size, e.message));
   }
-  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void> {
-    return this.guard(this.mpi.allreduce(x));
+  allreduce(x: Float32Array | Float64Array | Int32Array, background = false): Promise<void> {
+    return this.guard(this.mpi.allreduce(x, background));
+  }
+  awaitAll(): void {
+    this.mpi.awaitAll();
   }
   bcast(x: ArrayBufferView, root = 0): Promise<void> {
     return this.guard(this.mpi.bcast(x, root));

@@ -99,18 +99,29 @@ export class DataParallel extends Distribution implements DataParallelHooks {
    * short batch as evenly as it divides). A batch with fewer rows than processes is skipped by all.
    */
   *shard<B extends BatchLike>(batches: Iterable<[number, number, B]>): Generator<[number, number, B]> {
-    const {rank, size} = this.comm;
     for (const [begin, end, batch] of batches) {
-      const n = batch.x[0]!.shape[0]!;
-      if (n < size) continue;
-      const base = Math.floor(n / size);
-      const extra = n % size;
-      const lo = rank * base + Math.min(rank, extra);
-      const hi = lo + base + (rank < extra ? 1 : 0);
-      const take = (t: Tensor) => sliceRows(t, lo, hi);
-      this.weight = (hi - lo) / n;
-      yield [begin, end, {...batch, x: batch.x.map(take), y: batch.y?.map(take) ?? null, sampleWeight: batch.sampleWeight?.map(take) ?? null, size: hi - lo}];
+      const mine = this.shardBatch(batch);
+      if (mine) yield [begin, end, mine];
     }
+  }
+
+  /**
+   * This process's rows of one global batch (as `shard`), or null when the batch has fewer rows than
+   * there are processes. For streams (generators, iterables, PyDataset), whose every batch is a global
+   * batch that each process reads whole: Keras's DataParallel re-batches a dataset to the per-process
+   * batch size and gives process r every N-th of those batches starting at r, which is the same rows.
+   */
+  shardBatch<B extends BatchLike>(batch: B): B | null {
+    const {rank, size} = this.comm;
+    const n = batch.x[0]!.shape[0]!;
+    if (n < size) return null;
+    const base = Math.floor(n / size);
+    const extra = n % size;
+    const lo = rank * base + Math.min(rank, extra);
+    const hi = lo + base + (rank < extra ? 1 : 0);
+    const take = (t: Tensor) => sliceRows(t, lo, hi);
+    this.weight = (hi - lo) / n;
+    return {...batch, x: batch.x.map(take), y: batch.y?.map(take) ?? null, sampleWeight: batch.sampleWeight?.map(take) ?? null, size: hi - lo};
   }
 
   /** A reducer for this step's gradients (see gradient_reducer.ts). */

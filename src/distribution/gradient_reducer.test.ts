@@ -70,6 +70,7 @@ function fakeWorld(n: number): Communicator[] {
         }),
       );
     },
+    awaitAll() {},
     bcast: async () => {},
     barrier: async () => {},
   }));

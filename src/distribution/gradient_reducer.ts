@@ -92,7 +92,7 @@ export class GradientReducer {
       buffer.set(e.grad.values as FloatArray, e.offset);
       this.packed.push({...e, buffer});
     }
-    this.inFlight.push(this.comm.allreduce(buffer));
+    this.inFlight.push(this.comm.allreduce(buffer, true));
   }
 
   /**
@@ -102,6 +102,7 @@ export class GradientReducer {
   async reduced(grads: (Tensor | null)[]): Promise<(Tensor | null)[]> {
     grads.forEach((g, i) => this.onGradient(i, g));
     this.send();
+    this.comm.awaitAll();
     await Promise.all(this.inFlight);
     const out: (Tensor | null)[] = grads.map((g) => (g && g.dtype !== 'float32' && g.dtype !== 'float64' ? g : null));
     for (const e of this.packed) {

@@ -27,6 +27,7 @@ export interface DataParallelHooks {
   readonly numProcesses: number;
   checkBatchSize(batchSize: number, what?: string): void;
   shard<B extends BatchLike>(batches: Iterable<[number, number, B]>): Generator<[number, number, B]>;
+  shardBatch<B extends BatchLike>(batch: B): B | null;
   gradientReducer(): StepReducer;
   reduceLogs<L>(metrics: Metric[], compute: () => L): Promise<L>;
   broadcastTrainingState(variables: Variable[], startEpoch: number): Promise<number>;

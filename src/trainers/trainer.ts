@@ -237,16 +237,19 @@ async function awaitPendingUpdate(): Promise<void> {
 
 type DP = NonNullable<ReturnType<typeof activeDataParallel>>;
 
-/** distribution: this process's rows of each batch of an array source (streams are refused before). */
+/**
+ * distribution: this process's rows of each global batch: of an array source, or of a stream (every
+ * process reads every batch of a generator or PyDataset and keeps its rows, as Keras's DataParallel
+ * re-batches and shards a dataset).
+ */
 async function* shardedEpoch(dp: DP, source: BatchSource): AsyncGenerator<Batch, void, undefined> {
-  for (const [, , b] of dp.shard((source as ArraySource).iterator)) yield {...b, data: stepData(b.x, b.y, b.sampleWeight)};
-}
-
-function refuseStreamUnderDataParallel(dp: DP | null, what: string, ...xs: unknown[]): void {
-  if (dp && xs.some((x) => x !== null && x !== undefined && isStream(x as Data | Stream))) {
-    throw new ValueError(
-      `${what}: keras.distribution.DataParallel splits arrays (Tensors) by process; a generator, an iterable or a PyDataset is not supported with several processes. Pass arrays, or shard the stream yourself and train without a distribution.`,
-    );
+  if (source instanceof ArraySource) {
+    for (const [, , b] of dp.shard(source.iterator)) yield {...b, data: stepData(b.x, b.y, b.sampleWeight)};
+    return;
+  }
+  for await (const batch of source.epoch()) {
+    const b = dp.shardBatch(batch);
+    if (b) yield {...b, data: stepData(b.x, b.y, b.sampleWeight)};
   }
 }
 
@@ -407,9 +410,9 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   const s = requireCompiled(model);
   const {batchSize = 32, epochs = 1, validationSplit = 0, shuffle = true, initialEpoch = 0, validationFreq = 1} = args;
   const dp = activeDataParallel(); // distribution: batches split by rank, rank 0 prints
-  refuseStreamUnderDataParallel(dp, 'fit', x, args.validationData && !Array.isArray(args.validationData) ? args.validationData : null);
-  dp?.checkBatchSize(batchSize ?? 32);
-  if (args.validationData || validationSplit) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
+  // a stream's batches are global batches of its own size, split as evenly as they divide
+  if (!isStream(x)) dp?.checkBatchSize(batchSize ?? 32);
+  if ((args.validationData && Array.isArray(args.validationData)) || validationSplit) dp?.checkBatchSize(args.validationBatchSize ?? batchSize ?? 32, 'validation_batch_size');
   let train: BatchSource;
   let val: BatchSource | null = null;
   if (isStream(x)) {
@@ -536,8 +539,7 @@ export async function evaluate(
 async function evaluateBody(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: EvaluateArgs): Promise<number | number[] | Logs> {
   requireCompiled(model);
   const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed, rank 0 prints
-  refuseStreamUnderDataParallel(dp, 'evaluate', x);
-  dp?.checkBatchSize(args.batchSize ?? 32);
+  if (!isStream(x)) dp?.checkBatchSize(args.batchSize ?? 32);
   let source: BatchSource;
   if (isStream(x)) {
     checkStreamArgs('evaluate', y, args);

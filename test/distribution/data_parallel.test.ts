@@ -125,6 +125,24 @@ test('mpirun -np 2, global batch 128 (SGD): the same weights as one process with
   assert.ok(Math.abs(a.loss[0]! - b.loss[0]!) < 1e-5 * Math.abs(a.loss[0]!), `loss ${a.loss[0]} vs ${b.loss[0]}`);
 });
 
+test('mpirun -np 2: a generator, a PyDataset (shuffled) and an async generator of global batches give the weights and losses of one process', {skip: skipMpi}, async () => {
+  const one = await run(0, ['stream', join(tmp, 'stream1.json')]);
+  assert.equal(one.status, 0, one.out);
+  const two = await run(2, ['stream', join(tmp, 'stream2.json')]);
+  assert.equal(two.status, 0, two.out);
+  type StreamRun = Weights & {evalLoss: number; accuracy: number};
+  const a = readJson<StreamRun>('stream1.json');
+  const b = readJson<StreamRun>('stream2.json');
+  assert.equal(a.loss.length, 3);
+  a.weights.forEach((w, k) => {
+    const d = relDiff(w, b.weights[k]!);
+    assert.ok(d < 1e-5, `weight ${k}: relative difference ${d.toExponential(2)} >= 1e-5`);
+  });
+  a.loss.forEach((l, e) => assert.ok(Math.abs(l - b.loss[e]!) < 1e-5 * Math.abs(l), `epoch ${e}: loss ${l} vs ${b.loss[e]}`));
+  assert.ok(Math.abs(a.evalLoss - b.evalLoss) < 1e-5 * Math.abs(a.evalLoss), `evaluate: loss ${a.evalLoss} vs ${b.evalLoss}`);
+  assert.equal(a.accuracy, b.accuracy);
+});
+
 // With the seed's RMSprop, the same rounding differences are amplified: RMSprop divides each
 // gradient by the root of its running mean square, so a weight whose gradient is rounding noise
 // (a unit that ReLU switched off for most rows) moves by about lr/sqrt(1 - rho) in the direction of

@@ -5,6 +5,8 @@
  *   mpirun -np 2 node --import tsx test/distribution/dp_worker.ts <mode> <out.json> ...
  *
  * modes: `equal` (the seed MLP without dropout, 20 steps of global batch 128, weights written),
+ * `stream` (the same with SGD, trained on a generator, then on a PyDataset with shuffled batch order,
+ * and evaluated on an async generator; weights and losses written),
  * `fashion` (the seed MLP on Fashion-MNIST, test accuracy written), `kill` (rank 1 kills itself
  * mid-epoch), `hang` (rank 1 stops joining collectives), `info` (listDevices and the batch-size
  * check). Rank 0 writes `out.json`.
@@ -90,6 +92,32 @@ if (mode === 'info') {
   const model = seedMlp(false, opt.optimizer === 'sgd' ? 'sgd' : 'rmsprop');
   const h = await model.fit(x, y, {batchSize: 128, epochs: 1, verbose: 0, shuffle: true});
   write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy});
+} else if (mode === 'stream') {
+  // global batches of 128 rows from a generator, a PyDataset and an async generator: every process
+  // reads each whole batch and keeps its rows
+  const steps = 20;
+  const [x, y] = synthetic(128 * steps);
+  const rows = (t: keras.Tensor, i: number) => keras.ops.slice(t, [i * 128, 0], [128, -1]);
+  const model = seedMlp(false, 'sgd');
+  function* batches() {
+    for (let i = 0; i < steps; i++) yield [rows(x, i), rows(y, i)];
+  }
+  const h = await model.fit(batches(), {epochs: 1, verbose: 0});
+  class Batches extends keras.utils.PyDataset {
+    get length() {
+      return steps;
+    }
+    async getItem(i: number) {
+      await new Promise((r) => setTimeout(r, (steps - i) % 3)); // out of order completion
+      return [rows(x, i), rows(y, i)];
+    }
+  }
+  const h2 = await model.fit(new Batches({workers: 2}), {epochs: 2, verbose: 0, shuffle: true});
+  async function* evalBatches() {
+    for (let i = 0; i < 5; i++) yield [rows(x, i), rows(y, i)];
+  }
+  const [loss, accuracy] = (await model.evaluate(evalBatches(), {verbose: 0})) as number[];
+  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: [...h.history.loss!, ...h2.history.loss!], evalLoss: loss, accuracy});
 } else if (mode === 'fashion') {
   const [x, y, xt, yt] = await fashion(Number(opt.limit ?? 60000));
   const model = seedMlp(true);

@@ -1,4 +1,4 @@
-import {dirname, existsSync, fileURLToPath, join, readFileSync, setFlagsFromString} from '../../platform/index.js';
+import {dirname, existsSync, fileURLToPath, join, preloadedWasmKernels, readFileSync, setFlagsFromString} from '../../platform/index.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
@@ -95,7 +95,18 @@ const wasiStubs = {
  * Compiles and instantiates the best build this engine runs (or `variant`, for tests and benchmarks),
  * from `dir`; the reason (one line) when none loads.
  */
-export function loadWasmKernels({dir = wasmDir(), variant: only}: {dir?: string; variant?: WasmVariant} = {}): NativeAddon | string {
+export function loadWasmKernels({dir, variant: only}: {dir?: string; variant?: WasmVariant} = {}): NativeAddon | string {
+  // a page: the platform fetched and instantiated the best build as keras-ts loaded (platform/browser/wasm.ts)
+  const pre = dir === undefined && only === undefined ? preloadedWasmKernels() : null;
+  if (typeof pre === 'string') return pre;
+  if (pre) {
+    try {
+      return wasmAddon(kernelExports(pre.exports));
+    } catch (e) {
+      return `the WebAssembly kernels at ${pre.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  dir ??= wasmDir();
   const relaxedFile = wasmPath('relaxed-simd', dir);
   const plainFile = wasmPath('simd128', dir);
   if (!WA) return 'this JavaScript engine has no WebAssembly';

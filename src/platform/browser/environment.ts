@@ -18,8 +18,8 @@ export const platformName: typeof Node.platformName = 'browser';
 
 export const hasFileSystem: boolean = false;
 
-/** 'wasm' once the WebAssembly backend is registered; until then the complete TypeScript one. */
-export const DEFAULT_BACKEND: string = 'reference';
+/** The WebAssembly backend, whose kernels ./wasm.ts fetched as the page loaded keras-ts ('reference' when it could not). */
+export const DEFAULT_BACKEND: string = 'wasm';
 
 /** A page has no environment variables; `KERAS_BACKEND` and friends may be set in localStorage. */
 export function getEnv(name: string): string | undefined {

@@ -1,3 +1,4 @@
 export * from './apis.js';
 export * from './environment.js';
 export * from './mpi.js';
+export * from './wasm.js';

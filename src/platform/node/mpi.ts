@@ -11,8 +11,14 @@ import {fileURLToPath} from 'node:url';
 /** native/mpi/mpi_addon.c's exports. Every collective runs on the binding's communication thread. */
 export interface MpiBinding {
   init(timeoutSeconds: number): {rank: number; size: number; processorName: string; threadLevel: number};
-  /** Sum over all ranks, in place (MPI_IN_PLACE). */
-  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>;
+  /**
+   * Sum over all ranks, in place (MPI_IN_PLACE). `background`: JavaScript goes on computing meanwhile
+   * (the binding then tests for completion every KERAS_MPI_POLL_US, not in a tight loop) until
+   * `awaitAll()`.
+   */
+  allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>;
+  /** JavaScript now awaits every collective started so far: complete them as fast as possible. */
+  awaitAll(): void;
   /** Rank `root`'s bytes into every rank's `x`, in place. */
   bcast(x: ArrayBufferView, root: number): Promise<void>;
   barrier(): Promise<void>;

@@ -1,0 +1,59 @@
+/**
+ * What the MPI binding's collectives cost between 2 ranks (native/mpi/mpi_addon.c): the time of an
+ * all-reduce of the MLP's gradients (670,000 floats, 2.7 MB) and of 4 floats when both ranks call
+ * it together, and the CPU time the communication thread spends while rank 0 waits 50 ms for a late
+ * rank 1 (polling: a tight loop for 0.2 ms, then sleeps that grow to 0.25 ms).
+ *
+ *   mpirun -np 2 node --import tsx bench/mpi_collectives.ts
+ */
+import {readdirSync, readFileSync} from 'node:fs';
+import {loadavg} from './timing.js';
+import {loadMpiBinding, type MpiBinding} from '../src/platform/node/mpi.js';
+
+const loaded = loadMpiBinding();
+if (typeof loaded === 'string') throw new Error(loaded);
+const mpi: MpiBinding = loaded;
+const {rank} = mpi.init(60);
+
+/** CPU ms of the binding's communication thread (named keras-mpi) so far. */
+function commThreadMs(): number {
+  let ms = 0;
+  for (const id of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
+    if (!stat.includes('(keras-mpi)')) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ms += (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+  }
+  return ms;
+}
+
+async function together(n: number, reps: number): Promise<number> {
+  const buf = new Float32Array(n).fill(1);
+  for (let i = 0; i < 10; i++) await mpi.allreduce(buf);
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await mpi.allreduce(buf);
+  return (performance.now() - t0) / reps;
+}
+
+const big = await together(670_000, 100);
+const small = await together(4, 1000);
+const buf = new Float32Array(4);
+const c0 = commThreadMs();
+const REPS = 40;
+for (let i = 0; i < REPS; i++) {
+  if (rank === 1) {
+    const end = performance.now() + 50;
+    while (performance.now() < end) {
+      /* rank 1 computes for 50 ms */
+    }
+  }
+  await mpi.allreduce(buf);
+}
+const waitCpu = (commThreadMs() - c0) / REPS;
+if (rank === 0) {
+  console.log(`load average ${loadavg()}`);
+  console.log(`all-reduce of 670,000 floats (2.7 MB), both ranks together: ${big.toFixed(2)} ms`);
+  console.log(`all-reduce of 4 floats, both ranks together: ${(small * 1000).toFixed(0)} us`);
+  console.log(`rank 0 waiting 50 ms for rank 1: ${waitCpu.toFixed(1)} ms of CPU on its communication thread (${((waitCpu / 50) * 100).toFixed(0)}% of a core)`);
+}
+mpi.finalize();
