@@ -63,7 +63,9 @@ function serializeNode(node: Node, own: Set<Node>): Config | null {
   const ser = (s: unknown) => mapStructure(s, (leaf) => (leaf instanceof KerasTensor ? serializeKerasTensor(leaf, own) : leaf));
   const kwargs: Config = {};
   for (const [k, v] of Object.entries(node.callArgs.kwargs)) if (v !== undefined) kwargs[k] = ser(v);
-  return {args: [ser(node.callArgs.inputs)], kwargs};
+  // layers whose Keras call takes several tensors positionally (`mha(query, value)`) list them as args
+  const positional = (node.layer.constructor as {positionalInputs?: boolean}).positionalInputs && Array.isArray(node.callArgs.inputs);
+  return {args: positional ? (node.callArgs.inputs as unknown[]).map(ser) : [ser(node.callArgs.inputs)], kwargs};
 }
 
 /** The config of a functional model's graph (`Functional.get_config`). */
@@ -162,7 +164,7 @@ function processNode(layer: Layer, nodeData: unknown, layers: Map<string, Layer>
   };
   const args = revive(data.args ?? []) as unknown[];
   const kwargs = revive(data.kwargs ?? {}) as Config;
-  layer.apply(args[0], kwargs);
+  layer.apply(args.length > 1 ? args : args[0], kwargs);
 }
 
 /**
