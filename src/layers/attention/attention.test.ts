@@ -296,3 +296,34 @@ test('a model of every attention layer, masks from Embedding(maskZero), round-tr
     assert.deepEqual(Array.from(after.values), Array.from(before.values), `${ext}: identical predictions`);
   }
 });
+
+test('MultiHeadAttention: an Embedding(maskZero) mask is the attention mask query & key, and a functional model can return the scores', async () => {
+  const ids = tensor([[4, 2, 7, 0, 0], [1, 3, 0, 0, 0]], [2, 5], 'int32');
+  const emb = new Embedding(10, 8, {maskZero: true});
+  const mha = new MultiHeadAttention(2, 4);
+  const e = emb.apply(ids) as Tensor;
+  assert.ok(getMask(e));
+  const [auto, autoScores] = mha.apply([e, e], {returnAttentionScores: true}) as Tensor[];
+  const plain = ops.multiply(e, 1); // the same values without a mask
+  const valid = [[1, 1, 1, 0, 0], [1, 1, 0, 0, 0]];
+  const am = tensor(valid.map((row) => row.map((q) => row.map((k) => Boolean(q && k)))), [2, 5, 5], 'bool');
+  const [explicit, explicitScores] = mha.apply([plain, plain], {attentionMask: am, returnAttentionScores: true}) as Tensor[];
+  assert.deepEqual(Array.from(autoScores!.values), Array.from(explicitScores!.values));
+  assert.deepEqual(Array.from(auto!.values), Array.from(explicit!.values));
+  // padded keys get no weight from the unpadded queries
+  assert.equal(autoScores!.values[0 * 25 + 0 * 5 + 3], 0);
+  assert.deepEqual(Array.from(getMask(auto!)!.values), valid.flat());
+
+  const tokens = Input({shape: [5], dtype: 'int32'});
+  const x = new Embedding(10, 8, {maskZero: true}).apply(tokens);
+  const [out, scores] = new MultiHeadAttention(2, 4).apply([x, x], {returnAttentionScores: true}) as unknown as [never, never];
+  const model = new Model({inputs: tokens, outputs: [out, scores]});
+  const [y, s] = await model.predict(ids, {verbose: 0}) as Tensor[];
+  assert.deepEqual([...y!.shape], [2, 5, 8]);
+  assert.deepEqual([...s!.shape], [2, 2, 5, 5]);
+  const path = join(dir, 'scores.keras');
+  await model.save(path);
+  const [y2, s2] = await (await loadModel(path) as Model).predict(ids, {verbose: 0}) as Tensor[];
+  assert.deepEqual(Array.from(y2!.values), Array.from(y!.values));
+  assert.deepEqual(Array.from(s2!.values), Array.from(s!.values));
+});
