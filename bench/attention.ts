@@ -2,7 +2,7 @@
  * `ops.dotProductAttention` (the composite: two batched matmuls and a softmax) against PyTorch's
  * softmax(q k^T / sqrt(H)) v (bench/attention_torch.py; torch 1.13 has no scaled_dot_product_attention),
  * batch 1, 8 heads of 64, sequence 128 and 512, on one thread: best CPU ms of the forward and of
- * forward + backward (gradients of query, key and value), native backend.
+ * forward + backward (gradients of query, key and value for a given output gradient), native backend.
  *
  *   node --import tsx bench/attention.ts [reps]
  */
@@ -32,11 +32,12 @@ console.log('|---|---|---|---|---|---|---|');
 SHAPES.forEach((shape, i) => {
   const [q, k, v] = [randTensor(shape), randTensor(shape), randTensor(shape)];
   const fwd = bestOf(reps, () => ops.dotProductAttention(q, k, v), true);
+  const dy = randTensor(shape);
   const bwd = bestOf(reps, () => {
     const tape = new GradientTape();
     tape.watch([q, k, v]);
-    const y = tape.run(() => ops.sum(ops.dotProductAttention(q, k, v)));
-    tape.gradient(y, [q, k, v]);
+    const y = tape.run(() => ops.dotProductAttention(q, k, v));
+    tape.gradient(y, [q, k, v], dy);
   }, true);
   const t = torch[i];
   const ratio = (a: number | undefined, b: number) => (peer.ok && a !== undefined ? (a / b).toFixed(2) : 'n/a');

@@ -3,7 +3,7 @@
 Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/attention_torch.py REPS B,T,N,H [B,T,N,H ...]
 Prints one JSON object per shape: {"shape", "forward", "backward"}: the best CPU milliseconds over
 REPS calls (after one warm-up) of the forward, and of forward + backward (gradients of query, key
-and value for the sum of the output).
+and value for a given output gradient).
 
 torch 1.13 has no scaled_dot_product_attention (it arrived in 2.0), so the peer is its definition,
 softmax(q k^T / sqrt(H)) v, with q, k, v in Keras's [B, T, N, H] layout (moved to [B, N, T, H] and
@@ -42,8 +42,9 @@ for spec in sys.argv[2:]:
     with torch.no_grad():
         fwd = best_of(reps, lambda: attention(q, k, v))
     qg, kg, vg = (t.clone().requires_grad_() for t in (q, k, v))
+    dy = torch.rand(*shape) - 0.5
 
     def fwd_bwd():
-        attention(qg, kg, vg).sum().backward()
+        attention(qg, kg, vg).backward(dy)
 
     print(json.dumps({"shape": shape, "forward": round(fwd, 3), "backward": round(best_of(reps, fwd_bwd), 3)}), flush=True)
