@@ -39,7 +39,10 @@ export function serializeLayer(layer: Layer): Config {
     registeredName: registered ? null : `Custom>${cls.className}`,
   };
   const build = layer.getBuildConfig?.();
-  if (build && layer.className !== 'InputLayer' && !isFunctional(layer)) out['buildConfig'] = build;
+  // a layer whose Keras `build` takes several shapes (MultiHeadAttention's query_shape, value_shape)
+  const shapesDict = (layer as {buildShapesDict?: () => Record<string, unknown> | null}).buildShapesDict?.();
+  if (shapesDict) out['buildConfig'] = {shapesDict};
+  else if (build && layer.className !== 'InputLayer' && !isFunctional(layer)) out['buildConfig'] = build;
   return out;
 }
 
@@ -103,10 +106,11 @@ export function deserializeLayer(entry: Config, customObjects: Record<string, un
   const config = {...((entry['config'] as Config | undefined) ?? {})};
   const layer = cls.fromConfig(config, customObjects) as Layer;
   // as a file says: a shape that is not one makes `maybeBuild` throw, which is caught below
-  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]} | undefined;
-  if (build?.inputShape && !layer.built && layer.className !== 'InputLayer') {
+  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]; shapesDict?: Record<string, ShapeLike>} | undefined;
+  const shapes = build?.inputShape ?? (build?.shapesDict ? Object.values(build.shapesDict) : undefined);
+  if (shapes && !layer.built && layer.className !== 'InputLayer') {
     try {
-      layer.maybeBuild(build.inputShape);
+      layer.maybeBuild(shapes);
     } catch {
       // building early is a convenience; the first call builds anyway
     }

@@ -318,6 +318,11 @@ test('MultiHeadAttention: an Embedding(maskZero) mask is the attention mask quer
   const x = new Embedding(10, 8, {maskZero: true}).apply(tokens);
   const [out, scores] = new MultiHeadAttention(2, 4).apply([x, x], {returnAttentionScores: true}) as unknown as [never, never];
   const model = new Model({inputs: tokens, outputs: [out, scores]});
+  // as Keras 3 writes it: the call's tensors as positional args, the build shapes as a shapes_dict
+  const entry = (JSON.parse(model.toJson()) as {config: {layers: Record<string, any>[]}}).config.layers[2]!;
+  assert.deepEqual(entry['build_config'], {shapes_dict: {query_shape: [null, 5, 8], value_shape: [null, 5, 8]}});
+  assert.equal(entry['inbound_nodes'][0].args.length, 2);
+  assert.deepEqual(entry['inbound_nodes'][0].kwargs, {return_attention_scores: true});
   const [y, s] = await model.predict(ids, {verbose: 0}) as Tensor[];
   assert.deepEqual([...y!.shape], [2, 5, 8]);
   assert.deepEqual([...s!.shape], [2, 2, 5, 5]);

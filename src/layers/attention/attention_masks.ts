@@ -82,3 +82,10 @@ export function checkSlidingWindow(w: unknown): number | null {
   }
   return w;
 }
+
+/** Keras's `build_config` of a layer built from `(query_shape, value_shape[, key_shape])`: its `shapes_dict`. */
+export function attentionShapesDict(built: boolean, shapes: unknown): Record<string, unknown> | null {
+  if (!built || !Array.isArray(shapes) || shapes.length < 2) return null;
+  const [queryShape, valueShape, keyShape] = shapes as unknown[];
+  return keyShape === undefined ? {queryShape, valueShape} : {queryShape, valueShape, keyShape};
+}

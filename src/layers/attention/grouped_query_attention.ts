@@ -11,7 +11,7 @@ import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput, type LayerOutput} from '../layer.js';
 import {checkPositiveInt, getCon, getReg, serCon, serInit, serReg} from '../layer_utils.js';
 import {Dropout} from '../regularization/dropout.js';
-import {checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
+import {attentionShapesDict, checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
 
 export interface GroupedQueryAttentionArgs extends LayerArgs {
   dropout?: number;
@@ -199,6 +199,11 @@ export class GroupedQueryAttention extends Layer {
       throw new ValueError(`All dimensions of \`value\` and \`key\`, except the last one, must be equal. Received: value_shape=${JSON.stringify(v)} and key_shape=${JSON.stringify(k)}`);
     }
     return this.scoresInShape ? [[...q], [q[0] ?? null, this.numQueryHeads, q[1] ?? null, k[1] ?? null]] : [...q];
+  }
+
+  /** Keras's build config for `build(query_shape, value_shape, key_shape)` (written by the model config). */
+  buildShapesDict(): Record<string, unknown> | null {
+    return attentionShapesDict(this.built, this.buildInputShape);
   }
 
   override getConfig(): Record<string, unknown> {

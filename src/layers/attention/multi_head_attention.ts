@@ -11,7 +11,7 @@ import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput, type LayerOutput} from '../layer.js';
 import {getCon, getReg, serCon, serInit, serReg} from '../layer_utils.js';
 import {Dropout} from '../regularization/dropout.js';
-import {checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
+import {attentionShapesDict, checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
   /** Size of each head of value (default `keyDim`). */
@@ -297,6 +297,11 @@ export class MultiHeadAttention extends Layer {
     const out = this.partialOutputShape ? [...q.slice(0, -1), ...this.partialOutputShape] : [...q];
     if (!this.scoresInShape) return out;
     return [out, [q[0] ?? null, this.numHeads, q[1] ?? null, v[1] ?? null]];
+  }
+
+  /** Keras's build config for `build(query_shape, value_shape, key_shape)` (written by the model config). */
+  buildShapesDict(): Record<string, unknown> | null {
+    return attentionShapesDict(this.built, this.buildInputShape);
   }
 
   override getConfig(): Record<string, unknown> {
