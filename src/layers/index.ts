@@ -87,3 +87,14 @@ export type {MaskingArgs} from './core/masking.js';
 export {Lambda, type LambdaArgs, type LambdaFunction} from './core/lambda_layer.js';
 export {Identity} from './core/identity.js';
 export * from './preprocessing/index.js';
+
+// attention
+export {EinsumDense} from './core/einsum_dense.js';
+export type {EinsumDenseArgs} from './core/einsum_dense.js';
+export {MultiHeadAttention} from './attention/multi_head_attention.js';
+export type {MultiHeadAttentionArgs} from './attention/multi_head_attention.js';
+export {GroupedQueryAttention, GroupQueryAttention} from './attention/grouped_query_attention.js';
+export type {GroupedQueryAttentionArgs} from './attention/grouped_query_attention.js';
+export {Attention, AdditiveAttention} from './attention/attention.js';
+export type {AttentionArgs, AdditiveAttentionArgs} from './attention/attention.js';
+export type {AttentionCallArgs} from './attention/attention_masks.js';

@@ -39,7 +39,10 @@ export function serializeLayer(layer: Layer): Config {
     registeredName: registered ? null : `Custom>${cls.className}`,
   };
   const build = layer.getBuildConfig?.();
-  if (build && layer.className !== 'InputLayer' && !isFunctional(layer)) out['buildConfig'] = build;
+  // a layer whose Keras `build` takes several shapes (MultiHeadAttention's query_shape, value_shape)
+  const shapesDict = (layer as {buildShapesDict?: () => Record<string, unknown> | null}).buildShapesDict?.();
+  if (shapesDict) out['buildConfig'] = {shapesDict};
+  else if (build && layer.className !== 'InputLayer' && !isFunctional(layer)) out['buildConfig'] = build;
   return out;
 }
 
@@ -63,7 +66,9 @@ function serializeNode(node: Node, own: Set<Node>): Config | null {
   const ser = (s: unknown) => mapStructure(s, (leaf) => (leaf instanceof KerasTensor ? serializeKerasTensor(leaf, own) : leaf));
   const kwargs: Config = {};
   for (const [k, v] of Object.entries(node.callArgs.kwargs)) if (v !== undefined) kwargs[k] = ser(v);
-  return {args: [ser(node.callArgs.inputs)], kwargs};
+  // layers whose Keras call takes several tensors positionally (`mha(query, value)`) list them as args
+  const positional = (node.layer.constructor as {positionalInputs?: boolean}).positionalInputs && Array.isArray(node.callArgs.inputs);
+  return {args: positional ? (node.callArgs.inputs as unknown[]).map(ser) : [ser(node.callArgs.inputs)], kwargs};
 }
 
 /** The config of a functional model's graph (`Functional.get_config`). */
@@ -101,10 +106,11 @@ export function deserializeLayer(entry: Config, customObjects: Record<string, un
   const config = {...((entry['config'] as Config | undefined) ?? {})};
   const layer = cls.fromConfig(config, customObjects) as Layer;
   // as a file says: a shape that is not one makes `maybeBuild` throw, which is caught below
-  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]} | undefined;
-  if (build?.inputShape && !layer.built && layer.className !== 'InputLayer') {
+  const build = entry['buildConfig'] as {inputShape?: ShapeLike | ShapeLike[]; shapesDict?: Record<string, ShapeLike>} | undefined;
+  const shapes = build?.inputShape ?? (build?.shapesDict ? Object.values(build.shapesDict) : undefined);
+  if (shapes && !layer.built && layer.className !== 'InputLayer') {
     try {
-      layer.maybeBuild(build.inputShape);
+      layer.maybeBuild(shapes);
     } catch {
       // building early is a convenience; the first call builds anyway
     }
@@ -162,7 +168,7 @@ function processNode(layer: Layer, nodeData: unknown, layers: Map<string, Layer>
   };
   const args = revive(data.args ?? []) as unknown[];
   const kwargs = revive(data.kwargs ?? {}) as Config;
-  layer.apply(args[0], kwargs);
+  layer.apply(args.length > 1 ? args : args[0], kwargs);
 }
 
 /**

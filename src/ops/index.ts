@@ -8,4 +8,6 @@ export * from './rnn.js';
 export * from './fused.js';
 export * from './random.js';
 export * from './numpy_extra.js';
+export * from './einsum.js';
+export * from './attention.js';
 export {customGradient, type GradFunction, type CustomGradientOptions} from './custom_gradient.js';

@@ -6,7 +6,7 @@
 import {ValueError} from '../errors.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
-import {concatenate, moveaxis, reshape, slice, split, squeeze, transpose} from './array.js';
+import {concatenate, moveaxis, reshape, slice, split, squeeze} from './array.js';
 import {cast, checkAxes, checkAxis, toFloat, toTensor, type TensorLike} from './core.js';
 import {abs, equal, isnan, less, max, mean, min, multiply, negative, power, sqrt, square, subtract, sum, topK, where} from './math.js';
 import type {Axis} from './math.js';
@@ -155,54 +155,6 @@ export function roll(x: TensorLike, shift: number | number[], axis: number | num
     t = concatenate([slice(t, tailBegin, size), slice(t, begin, headSize)], a);
   });
   return t;
-}
-
-/**
- * Einstein summation (`ops.einsum`, as `np.einsum`): `einsum('ij,jk->ik', a, b)`. Each operand is
- * laid out over all the subscripts (absent ones as size-1 axes), the operands are multiplied with
- * broadcasting and the subscripts missing from the output summed: general, differentiable through
- * its parts, memory `O(product of all subscript sizes)`. Without `->` the output is the subscripts
- * that appear once, sorted, as NumPy. Ellipsis and repeated subscripts in one operand (diagonals)
- * are not supported.
- */
-export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
-  const spec = subscripts.replace(/\s+/g, '');
-  if (spec.includes('.')) throw new ValueError(`einsum: ellipsis ('...') is not supported. Received: subscripts=${subscripts}`);
-  const [lhs, rhs] = spec.split('->') as [string, string | undefined];
-  const inputs = lhs.split(',');
-  if (inputs.length !== operands.length) {
-    throw new ValueError(`einsum: the subscripts name ${inputs.length} operands but ${operands.length} were given. Received: subscripts=${subscripts}`);
-  }
-  const ts = operands.map((o, i) => toTensor(o, `operands[${i}]`, 'einsum'));
-  const sizes = new Map<string, number>();
-  const counts = new Map<string, number>();
-  inputs.forEach((sub, i) => {
-    const t = ts[i]!;
-    if (!/^[a-zA-Z]*$/.test(sub)) throw new ValueError(`einsum: subscripts must be letters. Received: ${sub}`);
-    if (sub.length !== t.rank) throw new ValueError(`einsum: operand ${i} has rank ${t.rank} but its subscripts "${sub}" name ${sub.length} axes (shape ${fmtShape(t.shape)})`);
-    if (new Set(sub).size !== sub.length) throw new ValueError(`einsum: repeated subscripts within one operand ("${sub}") are not supported`);
-    [...sub].forEach((c, k) => {
-      const d = t.shape[k]!;
-      const prev = sizes.get(c);
-      if (prev !== undefined && prev !== d && prev !== 1 && d !== 1) {
-        throw new ValueError(`einsum: subscript "${c}" has size ${prev} in one operand and ${d} in operand ${i} (shape ${fmtShape(t.shape)})`);
-      }
-      sizes.set(c, Math.max(prev ?? 1, d));
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    });
-  });
-  const out = rhs ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join('');
-  for (const c of out) if (!sizes.has(c)) throw new ValueError(`einsum: output subscript "${c}" does not appear in the inputs. Received: subscripts=${subscripts}`);
-  const all = [...out, ...[...sizes.keys()].filter((c) => !out.includes(c))];
-  let product: Tensor | null = null;
-  inputs.forEach((sub, i) => {
-    const present = all.filter((c) => sub.includes(c));
-    let t = transpose(ts[i]!, present.map((c) => sub.indexOf(c)));
-    t = reshape(t, all.map((c) => (sub.includes(c) ? ts[i]!.shape[sub.indexOf(c)]! : 1)));
-    product = product ? multiply(product, t) : t;
-  });
-  const reduce = all.map((_, k) => k).slice(out.length);
-  return reduce.length ? sum(product!, reduce) : product!;
 }
 
 /** `x`'s values along `axis` in ascending order and their indices: the TopK kernel of `-x` over all of them. */

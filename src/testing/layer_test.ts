@@ -31,8 +31,8 @@ export interface LayerTestArgs {
   /** Full input shape, batch included. Ignored when `inputData` is given. */
   inputShape?: number[];
   inputDtype?: DType;
-  /** Explicit input (otherwise random normal, or random integers in [0, 10) for int32). */
-  inputData?: Tensor;
+  /** Explicit input (otherwise random normal, or random integers in [0, 10) for int32); a list for layers of several inputs. */
+  inputData?: Tensor | Tensor[];
   expectedOutputShape: readonly number[];
   expectedNumTrainableWeights?: number;
   expectedNumNonTrainableWeights?: number;
@@ -48,7 +48,7 @@ export interface LayerTestArgs {
   atol?: number;
 }
 
-function makeInput(args: LayerTestArgs): Tensor {
+function makeInput(args: LayerTestArgs): Tensor | Tensor[] {
   if (args.inputData) return args.inputData;
   assert.ok(args.inputShape, 'runLayerTest: give inputShape or inputData');
   const dtype = args.inputDtype ?? 'float32';
@@ -95,10 +95,12 @@ export function runLayerTest(cls: LayerClass, args: LayerTestArgs): {layer: Laye
   assert.ok(layer.built, `${name}: the layer should be built after its first call`);
 
   if (!args.skipComputeOutputShape) {
-    const inShape = [...x.shape];
-    const s = shapeOf(layer.computeOutputShape(inShape));
+    const xs = Array.isArray(x) ? x : [x];
+    const inShape = [...xs[0]!.shape];
+    const pick = <T,>(shapes: T[]): T | T[] => (Array.isArray(x) ? shapes : shapes[0]!);
+    const s = shapeOf(layer.computeOutputShape(pick(xs.map((t) => [...t.shape])) as number[]));
     assert.deepEqual(s, [...y.shape], `${name}: computeOutputShape(${fmtShape(inShape)}) = ${fmtShape(s)}, but the call gave ${fmtShape(y.shape)}`);
-    const sNull = shapeOf(layer.computeOutputShape([null, ...inShape.slice(1)]));
+    const sNull = shapeOf(layer.computeOutputShape(pick(xs.map((t) => [null, ...t.shape.slice(1)])) as (number | null)[]));
     assert.deepEqual(sNull, [null, ...y.shape.slice(1)], `${name}: computeOutputShape with an unknown batch = ${fmtShape(sNull)}`);
   }
 
@@ -139,12 +141,13 @@ export function runLayerTest(cls: LayerClass, args: LayerTestArgs): {layer: Laye
   if (args.runTrainingCheck ?? true) {
     const tw = layer.trainableWeights;
     const r = randomUniform(y.shape as number[], {minval: 0.5, maxval: 1.5, dtype: isFloat(y.dtype) ? y.dtype : 'float32', seed: 7});
-    const floatInput = isFloat(x.dtype);
+    const floatInputs = (Array.isArray(x) ? x : [x]).filter((t) => isFloat(t.dtype));
+    const floatInput = floatInputs.length > 0;
     const tape = new GradientTape();
-    if (floatInput) tape.watch(x);
+    for (const t of floatInputs) tape.watch(t);
     const loss = tape.run(() => ops.mean(ops.multiply(layer.apply(x, {training: true}) as Tensor, r)));
     assert.ok(Number.isFinite(loss.item()), `${name}: the training loss is not finite`);
-    const grads = tape.gradient(loss, [...tw, ...(floatInput ? [x] : [])]);
+    const grads = tape.gradient(loss, [...tw, ...floatInputs]);
     tw.forEach((w, i) => {
       const g = grads[i];
       assert.ok(g, `${name}: trainable weight "${w.path}" got no gradient`);

@@ -1,0 +1,98 @@
+/**
+ * `ops.dotProductAttention` (Keras's `ops.nn.dot_product_attention`): scaled dot-product attention
+ * over `[batch, length, heads, headDim]` tensors, written from other ops (two batched matmuls and a
+ * softmax; autodiff differentiates them).
+ *
+ * ```ts
+ * const q = keras.random.normal([2, 4, 8, 16]), k = keras.random.normal([2, 6, 8, 16]);
+ * ops.dotProductAttention(q, k, k).shape;           // [2, 4, 8, 16]
+ * ops.dotProductAttention(q, q, q, {isCausal: true});
+ * ```
+ */
+import {ValueError} from '../errors.js';
+import {fmtShape} from '../tensor/shape.js';
+import {ones, type Tensor} from '../tensor/tensor.js';
+import {repeat, reshape, transpose} from './array.js';
+import {cast, toFloat, toTensor, type TensorLike} from './core.js';
+import {add, logicalAnd, matmul, multiply, notEqual, where} from './math.js';
+import {softmax} from './nn.js';
+import {tril} from './numpy_extra.js';
+
+export interface DotProductAttentionOptions {
+  /** Added to the logits; broadcastable to `[batch, heads, T, S]`. */
+  bias?: TensorLike | null;
+  /** True (or non-zero) where a query may attend to a key; broadcastable to `[batch, heads, T, S]`. */
+  mask?: TensorLike | null;
+  /** Multiplies the logits; default `1 / sqrt(headDim)`. */
+  scale?: number | null;
+  /** Query `t` attends to keys `s <= t` only (a lower-triangular mask, aligned at the top left). */
+  isCausal?: boolean;
+  /** Accepted for Keras's signature; there is no flash kernel here, so `true` is an error. */
+  flashAttention?: boolean | null;
+}
+
+/** The logit a masked position gets: large and negative, yet finite (`-0.7 * float32 max`, as Keras). */
+const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
+
+function broadcastsTo(s: readonly number[], target: readonly number[]): boolean {
+  if (s.length > target.length) return false;
+  const off = target.length - s.length;
+  return s.every((d, i) => d === 1 || d === target[off + i]);
+}
+
+/**
+ * `softmax(query · keyᵀ * scale + bias, masked) · value`, per head.
+ *
+ * Shapes: `query [B, T, N, H]`, `key [B, S, K, H]`, `value [B, S, K, Hv]`, output `[B, T, N, Hv]`.
+ * When `K < N` (`N` a multiple of `K`) query heads share key/value heads in groups of `N / K`
+ * (grouped-query attention; `K = 1` is multi-query attention), head `n` reading key head
+ * `floor(n / (N / K))`. A query row whose keys are all masked attends to them all equally, as
+ * Keras's and JAX's implementations do.
+ */
+export function dotProductAttention(query: TensorLike, key: TensorLike, value: TensorLike, options: DotProductAttentionOptions = {}): Tensor {
+  const op = 'dotProductAttention';
+  let q = toFloat(toTensor(query, 'query', op));
+  let k = toTensor(key, 'key', op, q.dtype);
+  let v = toTensor(value, 'value', op, q.dtype);
+  const {bias = null, mask = null, scale = null, isCausal = false, flashAttention = null} = options;
+  if (flashAttention) throw new ValueError(`${op}: flash attention is not available on this backend; pass flashAttention: false or leave it unset`);
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new ValueError(`${op} only supports 4D inputs [batch, length, heads, headDim]. Received: query.shape=${fmtShape(q.shape)}, key.shape=${fmtShape(k.shape)}, value.shape=${fmtShape(v.shape)}`);
+  }
+  const [B, T, N, H] = q.shape as [number, number, number, number];
+  const [kb, S, K, kh] = k.shape as [number, number, number, number];
+  if (kb !== B || v.shape[0] !== B) throw new ValueError(`${op}: query, key and value must have the same batch size. Received: query.shape=${fmtShape(q.shape)}, key.shape=${fmtShape(k.shape)}, value.shape=${fmtShape(v.shape)}`);
+  if (kh !== H) throw new ValueError(`${op}: query and key must have the same head dimension (axis 3). Received: query.shape=${fmtShape(q.shape)}, key.shape=${fmtShape(k.shape)}`);
+  if (v.shape[1] !== S || v.shape[2] !== K) throw new ValueError(`${op}: key and value must agree on length and heads (axes 1 and 2). Received: key.shape=${fmtShape(k.shape)}, value.shape=${fmtShape(v.shape)}`);
+  if (N % K !== 0) throw new ValueError(`${op}: the number of query heads (${N}) must be a multiple of the number of key/value heads (${K}). Received: query.shape=${fmtShape(q.shape)}, key.shape=${fmtShape(k.shape)}`);
+  if (scale !== null && !Number.isFinite(scale)) throw new ValueError(`${op}: scale must be a finite number or null. Received: scale=${scale}`);
+  if (K < N) {
+    k = repeat(k, N / K, 2);
+    v = repeat(v, N / K, 2);
+  }
+  const logitsShape = [B, N, T, S];
+  // [B, N, T, H] x [B, N, S, H]^T -> [B, N, T, S]
+  const qh = transpose(q, [0, 2, 1, 3]);
+  const kh2 = transpose(k, [0, 2, 1, 3]);
+  q = multiply(qh, scale ?? 1 / Math.sqrt(H));
+  let logits = matmul(q, kh2, {transposeB: true});
+  if (bias !== null) {
+    const b = toTensor(bias, 'bias', op, logits.dtype);
+    if (!broadcastsTo(b.shape, logitsShape)) throw new ValueError(`${op}: bias must broadcast to [batch, heads, T, S] = ${fmtShape(logitsShape)}. Received: bias.shape=${fmtShape(b.shape)}`);
+    logits = add(logits, b);
+  }
+  let keep: Tensor | null = null;
+  if (mask !== null) {
+    const m = toTensor(mask, 'mask', op);
+    if (!broadcastsTo(m.shape, logitsShape)) throw new ValueError(`${op}: mask must broadcast to [batch, heads, T, S] = ${fmtShape(logitsShape)}. Received: mask.shape=${fmtShape(m.shape)}`);
+    keep = m.dtype === 'bool' ? m : notEqual(m, 0);
+  }
+  if (isCausal) {
+    const causal = cast(reshape(tril(ones([T, S], 'int32')), [1, 1, T, S]), 'bool');
+    keep = keep ? logicalAnd(keep, causal) : causal;
+  }
+  if (keep) logits = where(keep, logits, MASKED_LOGIT);
+  const probs = softmax(logits, -1);
+  const out = matmul(probs, transpose(v, [0, 2, 1, 3])); // [B, N, T, Hv]
+  return transpose(out, [0, 2, 1, 3]);
+}
