@@ -257,4 +257,6 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
 }
 
 trainer.defaultStepMethods.add(Model.prototype.trainStep);
+trainer.defaultStepMethods.add(Model.prototype.testStep);
+trainer.defaultStepMethods.add(Model.prototype.predictStep);
 
