@@ -92,6 +92,11 @@ export function hostCheck(t: Tensor, check: (t: Tensor) => void): void {
   observer?.hostCheck(t, check);
 }
 
+/** `hostCheck` for a check the caller has just made itself: only a compiled step's later runs make it. */
+export function noteHostCheck(t: Tensor, check: (t: Tensor) => void): void {
+  observer?.hostCheck(t, check);
+}
+
 export function pushTape(t: Tape): void {
   active.push(t);
 }

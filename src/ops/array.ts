@@ -1,4 +1,4 @@
-import {hostCheck} from '../autodiff/engine.js';
+import {noteHostCheck} from '../autodiff/engine.js';
 import {Variable} from '../autodiff/variable.js';
 import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
@@ -123,7 +123,7 @@ function wrapIndices(t: Tensor, n: number, op: string, what: string): Tensor {
   }
   if (!negative) {
     // a compiled step reruns the check on later batches' indices, which it cannot wrap: a negative one is refused there
-    hostCheck(t, (u) => checkNoNegative(u, n, op, what));
+    noteHostCheck(t, (u) => checkNoNegative(u, n, op, what));
     return t;
   }
   return new Tensor(t.shape, 'int32', Int32Array.from(v, (k) => (k < 0 ? k + n : k)));

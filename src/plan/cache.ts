@@ -33,6 +33,8 @@ export class PlanCache {
   private readonly entries = new Map<string, Entry>();
   /** Steps run from a plan, steps run eagerly (traced runs included): for tests and benchmarks. */
   readonly counts = {planned: 0, eager: 0};
+  /** The plan the last `run` replayed (null when it ran eagerly): its outputs live in that plan's arena. */
+  last: Plan | null = null;
 
   /** `maxPlans`: signatures kept (least recently used dropped first), `label`: the model's name in debug lines. */
   constructor(readonly label: string, readonly maxPlans = 8) {}
@@ -52,6 +54,7 @@ export class PlanCache {
    * plan they live in its arena until the next run of that plan.
    */
   run(key: string, inputs: readonly Tensor[], eager: () => (Tensor | null)[]): (Tensor | null)[] {
+    this.last = null;
     let entry = this.entries.get(key);
     if (entry) {
       // most recently used last
@@ -60,6 +63,7 @@ export class PlanCache {
     }
     if (entry?.plan) {
       this.counts.planned++;
+      this.last = entry.plan;
       return entry.plan.run(inputs);
     }
     this.counts.eager++;

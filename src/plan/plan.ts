@@ -54,6 +54,8 @@ export class Plan {
   private readonly results: (Tensor | null)[];
   private readonly writes: [Variable, Slot][];
   readonly arena: ArenaStats;
+  /** The storage of the arena's buffers. */
+  private readonly buffers = new Set<ArrayBufferLike>();
   /** Kernel calls per run. */
   readonly kernelCount: number;
 
@@ -103,6 +105,7 @@ export class Plan {
           let buf = list?.pop();
           if (!buf) {
             buf = allocate(o.dtype, o.size);
+            this.buffers.add(buf.buffer);
             buffers++;
             bytes += buf.byteLength;
           }
@@ -230,6 +233,27 @@ export class Plan {
     }
     for (let i = 0; i < this.results.length; i++) this.results[i] = this.outputSlots[i]?.current ?? null;
     return this.results;
+  }
+
+  /** Whether `t`'s storage is one of the arena's buffers (rewritten by the next run). */
+  owns(t: Tensor): boolean {
+    return this.buffers.has(t.values.buffer);
+  }
+
+  /**
+   * Gives each of `variables` whose value lives in the arena (code after the step assigned it a view
+   * of an output) a copy of its own, so the next run cannot change it. Returns how many it copied.
+   */
+  detach(variables: Iterable<Variable>): number {
+    let n = 0;
+    for (const v of variables) {
+      const t = v.unsharedValue() ?? v.value;
+      if (this.owns(t)) {
+        v.adoptValue(new Tensor(t.shape, t.dtype, t.values.slice()));
+        n++;
+      }
+    }
+    return n;
   }
 }
 

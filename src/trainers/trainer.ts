@@ -26,7 +26,7 @@ import {
 import {ArraySource, isStream, StreamSource, type BatchSource, type Stream} from './epoch_iterator.js';
 import {yieldToEventLoop} from '../platform/index.js';
 import {PyDataset} from '../utils/py_dataset.js';
-import {PlanCache} from '../plan/index.js';
+import {PlanCache, type Plan} from '../plan/index.js';
 import {backendName} from '../backends/registry.js';
 
 export interface CompileArgs {
@@ -338,7 +338,24 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   } else {
     console.warn('The model does not have any trainable weights.');
   }
-  return model.computeMetrics(x, y, asStructure(yPred), sw);
+  if (plans?.last) afterPlan(model, s, plans.last);
+  return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
+}
+
+/**
+ * After the eager code that follows a replayed step (the update, the trackers): no variable may keep
+ * a view of the plan's arena, which the next run rewrites (an update that assigned a reshaped
+ * gradient, say); such a value gets a copy of its own.
+ */
+function afterPlan(model: TrainerModel, s: TrainerState, plan: Plan): void {
+  plan.detach(model.weights ?? model.trainableWeights);
+  if (s.optimizer) plan.detach(s.optimizer.variables);
+}
+
+/** The outputs handed to `computeMetrics`: copies when a subclass's own method might keep them past the step. */
+function metricsView(model: TrainerModel, plans: PlanCache | null, yPred: Tensor[]): Tensor[] {
+  if (!plans?.last || defaultStepMethods.has(model.computeMetrics)) return yPred;
+  return yPred.map((t) => (plans.last!.owns(t) ? new Tensor(t.shape, t.dtype, t.values.slice()) : t));
 }
 
 /** The default `testStep`: forward in inference mode, loss, metrics. */
@@ -357,7 +374,7 @@ export function testStep(model: TrainerModel, data: StepData): StepLogs {
     const outs = plans ? plans.run(signature('test', [xs, ys, sws], []), [...xs, ...ys, ...sws], eager) : eager();
     const yPred = outs.slice(0, -1) as Tensor[];
     s.lossTracker.updateState(outs.at(-1)!, batchSizeOf(x));
-    return model.computeMetrics(x, y, asStructure(yPred), sw);
+    return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
   });
 }
 
