@@ -38,7 +38,7 @@ type Op =
   | {readonly kind: 'check'; readonly slot: Slot; readonly check: (t: Tensor) => void};
 
 /** How many buffers a plan's arena holds and their bytes (for tests and benchmarks). */
-export interface ArenaStats {
+interface ArenaStats {
   buffers: number;
   bytes: number;
   /** Bytes the intermediate tensors would take without reuse. */

@@ -27,7 +27,7 @@ export interface TracedStep {
   readonly seed?: {readonly seed: Seed};
 }
 
-export interface HostCheck {
+interface HostCheck {
   /** Runs before step `at` (after the steps before it). */
   readonly at: number;
   readonly tensor: Tensor;
