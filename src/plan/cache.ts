@@ -8,7 +8,7 @@
 import {getEnv} from '../platform/index.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {Plan} from './plan.js';
-import {compareTraces, traceStep, type Trace} from './trace.js';
+import {compareTraces, isTracing, traceStep, type Trace} from './trace.js';
 
 interface Entry {
   trace?: Trace;
@@ -55,6 +55,8 @@ export class PlanCache {
    */
   run(key: string, inputs: readonly Tensor[], eager: () => (Tensor | null)[]): (Tensor | null)[] {
     this.last = null;
+    // inside another step's trace (a model called by a custom loss, say): eager, so that trace records the kernels
+    if (isTracing()) return eager();
     let entry = this.entries.get(key);
     if (entry) {
       // most recently used last

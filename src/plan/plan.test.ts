@@ -174,3 +174,18 @@ test('the plan cache is bounded: the least recently used signature goes first', 
   assert.equal(cache.plans().length, 3);
   assert.deepEqual(cache.counts, {planned: 5, eager: 10});
 });
+
+test('a step run inside another step’s trace runs eagerly, so the outer plan holds its kernels', () => {
+  const inner = new PlanCache('inner'), outer = new PlanCache('outer');
+  const w = new Variable(f32([2], () => 3));
+  const innerStep = (x: Tensor) => inner.run('k', [x], () => [ops.multiply(x, w)]);
+  const z = f32([2], (i) => i);
+  for (let k = 0; k < 3; k++) innerStep(z); // the inner step has a plan now
+  assert.equal(inner.plans().length, 1);
+  for (let k = 0; k < 4; k++) {
+    const x = f32([2], (i) => i + k);
+    const got = outer.run('k', [x], () => [ops.add(innerStep(x)[0]!, 1)]);
+    assert.deepEqual(Array.from(got[0]!.values), Array.from(x.values, (v) => v * 3 + 1));
+  }
+  assert.equal(outer.plans().length, 1);
+});

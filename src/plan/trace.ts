@@ -50,17 +50,17 @@ const RANDOM_KERNELS = new Set(['BernoulliMask']);
 
 let recording = false;
 
+/** Whether a step is being traced now: a step run inside it must run eagerly, so that the trace sees its kernels. */
+export function isTracing(): boolean {
+  return recording;
+}
+
 /**
  * Runs `fn` (one eager run of a step, which it returns) while recording it; `inputs` are the step's
  * arguments, which a replay binds anew. Returns the trace of the outputs `select(result)` names,
  * or the reason the step cannot be replayed. `fn` throwing stops the recording and rethrows.
  */
 export function traceStep<R>(inputs: readonly Tensor[], fn: () => R, select: (r: R) => (Tensor | null)[]): {result: R; trace: Trace | string} {
-  if (recording) {
-    // a step traced inside another step's trace (a model called in a custom loss, say): the outer one records it
-    const result = fn();
-    return {result, trace: 'a step was traced inside another'};
-  }
   const rec = new Recorder();
   recording = true;
   const prev = setStepObserver(rec);
