@@ -35,8 +35,13 @@ export interface CompileArgs {
   lossWeights?: number | number[] | Record<string, number> | null;
   metrics?: MetricSpec[] | MetricSpec[][] | Record<string, MetricSpec[] | MetricSpec> | null;
   weightedMetrics?: MetricSpec[] | MetricSpec[][] | Record<string, MetricSpec[] | MetricSpec> | null;
+  /** Every step eager (no plans), as Keras's `run_eagerly`. */
   runEagerly?: boolean;
   stepsPerExecution?: number;
+  /**
+   * `'auto'` (default) and `true`: steps run from plans (src/plan), a step that cannot be traced
+   * eagerly (set `KERAS_TS_DEBUG=1` to see why); `false`: every step eager.
+   */
   jitCompile?: boolean | 'auto';
 }
 
