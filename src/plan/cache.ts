@@ -14,6 +14,25 @@ interface Entry {
   trace?: Trace;
   plan?: Plan;
   eager?: string;
+  /**
+   * The inputs both traced runs had, when they had equal values: the two runs could not tell data
+   * dependence from a fixed program, so the plan replays only those inputs until a run with other
+   * values is traced and compared too.
+   */
+  provisional?: readonly Tensor[];
+}
+
+/** Whether two lists of tensors hold the same values (the same tensors, or equal shapes, dtypes and elements). */
+function sameValues(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x === y) continue;
+    if (x.dtype !== y.dtype || x.size !== y.size || x.shape.some((d, j) => d !== y.shape[j])) return false;
+    const u = x.values, w = y.values;
+    for (let k = 0; k < u.length; k++) if (!Object.is(u[k], w[k])) return false;
+  }
+  return true;
 }
 
 /** Where the debug lines go: stderr-like `console.debug` when `KERAS_TS_DEBUG` is set, nowhere otherwise. */
@@ -63,7 +82,7 @@ export class PlanCache {
       this.entries.delete(key);
       this.entries.set(key, entry);
     }
-    if (entry?.plan) {
+    if (entry?.plan && (!entry.provisional || sameValues(entry.provisional, inputs))) {
       this.counts.planned++;
       this.last = entry.plan;
       return entry.plan.run(inputs);
@@ -76,13 +95,26 @@ export class PlanCache {
       this.entries.set(key, entry);
       while (this.entries.size > this.maxPlans) this.entries.delete(this.entries.keys().next().value!);
     }
-    if (typeof trace === 'string') this.fallBack(entry, trace);
-    else if (!entry.trace) entry.trace = trace;
+    if (typeof trace === 'string') {
+      delete entry.plan;
+      delete entry.trace;
+      this.fallBack(entry, trace);
+    } else if (!entry.trace) entry.trace = trace;
     else {
       const diff = compareTraces(entry.trace, trace);
-      delete entry.trace;
-      if (diff) this.fallBack(entry, diff);
-      else entry.plan = new Plan(trace);
+      if (diff) {
+        delete entry.plan;
+        delete entry.trace;
+        this.fallBack(entry, diff);
+      } else if (sameValues(entry.trace.inputs, trace.inputs)) {
+        // equal inputs: keep the first trace to compare with a run on other values
+        entry.plan ??= new Plan(trace);
+        entry.provisional = trace.inputs;
+      } else {
+        entry.plan = entry.plan && entry.provisional ? entry.plan : new Plan(trace);
+        delete entry.provisional;
+        delete entry.trace;
+      }
     }
     return result;
   }

@@ -189,3 +189,22 @@ test('a step run inside another step’s trace runs eagerly, so the outer plan h
   }
   assert.equal(outer.plans().length, 1);
 });
+
+test('two traced runs on equal inputs give a plan for those inputs only: other values are traced and compared first', async () => {
+  await withDebug(async (lines) => {
+    const run = (jitCompile: boolean | 'auto') => {
+      setRandomSeed(4);
+      const m = new Sequential([new HostBranch({inputShape: [3]}), new L.Dense(1)]);
+      m.compile({optimizer: new SGD({learningRate: 0.01}), loss: 'mse', jitCompile});
+      const a = f32([4, 3], () => 0.1), b = f32([4, 3], () => 0.9), y = f32([4, 1], () => 1);
+      // the same batch twice (also as a copy), then the other branch
+      for (const x of [a, a, f32([4, 3], () => 0.1), a, b, b, a]) m.trainOnBatch(x, y);
+      return m;
+    };
+    const eager = run(false), compiled = run('auto');
+    assert.deepEqual(compiled.getWeights().map((w) => Array.from(w.values)), eager.getWeights().map((w) => Array.from(w.values)));
+    // runs 3 and 4 replayed the plan made for the equal inputs; run 5 was traced, differed, and the step went eager
+    assert.deepEqual(plansOf(compiled).counts, {planned: 2, eager: 5});
+    assert.equal(lines.length, 1, lines.join('\n'));
+  });
+});

@@ -197,6 +197,9 @@ export function compareTraces(a: Trace, b: Trace): string | null {
   }
   for (const [x, y] of consts) {
     if (x === y) continue;
+    if (x.strings !== y.strings && (x.strings === null || y.strings === null || x.strings.some((t, i) => t !== y.strings![i]))) {
+      return 'a constant of the step (a string tensor made on the host) differs between the two traced runs';
+    }
     const u = x.values, w = y.values;
     for (let i = 0; i < u.length; i++) {
       if (!Object.is(u[i], w[i])) return 'a constant of the step (a tensor made on the host) differs between the two traced runs: its values depend on the data or on the step';

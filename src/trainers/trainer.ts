@@ -300,11 +300,12 @@ function signature(kind: string, groups: Tensor[][], trainable: readonly object[
 }
 
 /** The model's plans when its steps run compiled (`jitCompile`, the default 'auto'), else null. */
-function plansFor(model: TrainerModel, s: TrainerState, step: 'trainStep' | 'testStep' | 'predictStep'): PlanCache | null {
+function plansFor(model: TrainerModel, s: TrainerState, step: 'trainStep' | 'testStep' | 'predictStep', inputs: readonly Tensor[]): PlanCache | null {
   const plans = s.plans;
   if (!plans) return null;
   if (!defaultStepMethods.has(model[step])) return plans.refuse(`the model overrides ${step}`) || null;
   if (activeDataParallel()) return plans.refuse('keras.distribution.DataParallel sums gradients across processes during the backward pass') || null;
+  if (inputs.some((t) => t.dtype === 'string')) return plans.refuse('string inputs are processed on the host (lookup layers), which a plan cannot replay') || null;
   return plans;
 }
 
@@ -319,7 +320,7 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
   // (pendingUpdate) before the next step, and the metrics below do not depend on it
   const reducer = activeDataParallel()?.gradientReducer();
-  const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep') : null;
+  const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
   let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[];
   if (plans) {
     // compiled: outputs, loss, gradients from the plan (its arena: valid until its next run, after the update below)
@@ -374,7 +375,7 @@ export function testStep(model: TrainerModel, data: StepData): StepLogs {
       const yPred = model.forward(xs, false);
       return [...yPred, model.computeLoss({x, y, yPred: asStructure(yPred), sampleWeight: sw, training: false})];
     };
-    const plans = plansFor(model, s, 'testStep');
+    const plans = plansFor(model, s, 'testStep', [...xs, ...(asList(y) ?? [])]);
     const ys = asList(y) ?? [], sws = asList(sw) ?? [];
     const outs = plans ? plans.run(signature('test', [xs, ys, sws], []), [...xs, ...ys, ...sws], eager) : eager();
     const yPred = outs.slice(0, -1) as Tensor[];
@@ -389,11 +390,11 @@ export function predictStep(model: TrainerModel, data: StepData): StepTensors {
   return noGrad(() => {
     const xs = asList(x)!;
     model.buildFromData(xs);
-    const plans = model.trainerState ? plansFor(model, model.trainerState, 'predictStep') : null;
+    const plans = model.trainerState ? plansFor(model, model.trainerState, 'predictStep', xs) : null;
     if (!plans) return asStructure(model.forward(xs, false));
     const outs = plans.run(signature('predict', [xs], []), xs, () => model.forward(xs, false)) as Tensor[];
     // the plan's outputs live in its arena: the caller keeps these
-    return asStructure(outs.map((t) => new Tensor(t.shape, t.dtype, t.values.slice())));
+    return asStructure(outs.map((t) => new Tensor(t.shape, t.dtype, t.values.slice(), t.strings)));
   });
 }
 
