@@ -18,6 +18,7 @@ const LEVELS: [number, (top: string, rel: string) => boolean][] = [
   [2, (t) => t === 'backends'],
   [3, (t) => t === 'autodiff'],
   [4, (t) => t === 'ops'],
+  [4.5, (t) => t === 'plan'],
   [5, (t) => t === 'gradients'],
   [6, (t) => ['initializers', 'activations', 'regularizers', 'constraints', 'layers', 'optimizers', 'losses', 'metrics'].includes(t)],
   [7, (t) => ['models', 'trainers', 'callbacks', 'saving', 'datasets', 'utils', 'distribution'].includes(t)],

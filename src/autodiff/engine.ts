@@ -51,6 +51,52 @@ export class Tape {
 
 const active: Tape[] = [];
 
+/**
+ * What a compiled step's tracer (plan/) is told while it records one eager run of the step: every
+ * kernel call, every variable read and write, every host-side check of a tensor's values. Engine
+ * code calls it only while one is installed: eager execution pays a null check.
+ */
+export interface StepObserver {
+  kernel(def: KernelDef<any, any>, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, outputs: Tensor[], out: boolean): void;
+  variableRead(value: Tensor, variable: object): void;
+  /** `value` null: written in place (`writableValue`), which a trace cannot replay. */
+  variableWrite(variable: object, value: Tensor | null): void;
+  hostCheck(t: Tensor, check: (t: Tensor) => void): void;
+}
+
+let observer: StepObserver | null = null;
+
+/** Installs (or, with null, removes) the observer of kernel calls; returns the one it replaces. */
+export function setStepObserver(o: StepObserver | null): StepObserver | null {
+  const prev = observer;
+  observer = o;
+  return prev;
+}
+
+/** Called when a variable's value is read (`read()` or `value`): a tracer binds that tensor to the variable. */
+export function noteVariableAccess(value: Tensor, variable: object): void {
+  observer?.variableRead(value, variable);
+}
+
+/** Called when a variable takes a new value (`value`) or is about to be written in place (null). */
+export function noteVariableWrite(variable: object, value: Tensor | null): void {
+  observer?.variableWrite(variable, value);
+}
+
+/**
+ * A validation that reads `t`'s values on the host (token ids, labels in range): runs `check(t)`
+ * now, and a compiled step reruns it on the tensor of each later step before replaying the kernels.
+ */
+export function hostCheck(t: Tensor, check: (t: Tensor) => void): void {
+  check(t);
+  observer?.hostCheck(t, check);
+}
+
+/** `hostCheck` for a check the caller has just made itself: only a compiled step's later runs make it. */
+export function noteHostCheck(t: Tensor, check: (t: Tensor) => void): void {
+  observer?.hostCheck(t, check);
+}
+
 export function pushTape(t: Tape): void {
   active.push(t);
 }
@@ -65,6 +111,7 @@ const variableReads: Map<Tensor, object>[] = [];
 
 /** Called when a trainable variable is read by an op: tapes that watch accessed variables watch it. */
 export function noteVariableRead(value: Tensor, trainable: boolean, variable?: object): void {
+  if (variable !== undefined) observer?.variableRead(value, variable);
   if (!trainable) return;
   if (variable !== undefined) for (const c of variableReads) c.set(value, variable);
   for (const t of active) if (t.watchAccessedVariables && t.paused === 0) t.watch(value);
@@ -91,6 +138,7 @@ export function runKernel(
     }
   }
   const outputs = execute(def, inputs, attrs, out);
+  observer?.kernel(def, inputs, attrs, outputs, out !== undefined && out.some((o) => o));
   for (const tape of active) {
     if (tape.paused === 0 && tape.dependsOnWatched(inputs)) {
       tape.nodes.push({def, inputs, attrs, outputs});

@@ -2,7 +2,7 @@ import {ValueError} from '../errors.js';
 import type {DType} from '../tensor/dtype.js';
 import {fmtShape, shapesEqual} from '../tensor/shape.js';
 import {tensor as makeTensor, Tensor} from '../tensor/tensor.js';
-import {noteVariableRead} from './engine.js';
+import {noteVariableAccess, noteVariableRead, noteVariableWrite} from './engine.js';
 
 let variableCount = 0;
 
@@ -72,6 +72,7 @@ export class Variable {
    * pass the Variable to ops, or use `read()`.
    */
   get value(): Tensor {
+    noteVariableAccess(this._value, this);
     this._shared = true;
     return this._value;
   }
@@ -81,6 +82,7 @@ export class Variable {
     this.checkShape(v);
     this._value = v.dtype === this._value.dtype ? v : makeTensor(v, undefined, this._value.dtype);
     this._shared = true;
+    noteVariableWrite(this, this._value);
   }
 
   /**
@@ -89,6 +91,7 @@ export class Variable {
    * otherwise a copy, which becomes the value (the tensor handed out keeps its values).
    */
   writableValue(): Tensor {
+    noteVariableWrite(this, null);
     if (this._shared) {
       const v = this._value;
       this._value = new Tensor(v.shape, v.dtype, v.values.slice());
@@ -117,6 +120,7 @@ export class Variable {
     }
     this._value = v;
     this._shared = false;
+    noteVariableWrite(this, v);
   }
 
   private checkShape(v: Tensor): void {

@@ -4,6 +4,7 @@
  * Crossentropies on logits go through `logSoftmax` / `logSigmoid`; on probabilities they clip to
  * `[epsilon, 1 - epsilon]` as Keras does.
  */
+import {hostCheck} from '../autodiff/engine.js';
 import {epsilon} from '../config.js';
 import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
@@ -164,7 +165,8 @@ export function sparseCategoricalCrossentropy(yTrue: ops.TensorLike, yPred: ops.
   }
   const numClasses = yp.shape[yp.rank - 1]!;
   let labels = yt.dtype === 'int32' ? yt : ops.cast(ops.round(toFloat(yt)), 'int32');
-  checkLabelRange(labels, numClasses, args.ignoreClass ?? null);
+  // a compiled step reruns the check on each batch's labels
+  hostCheck(labels, (t) => checkLabelRange(t, numClasses, args.ignoreClass ?? null));
   let valid: T | null = null;
   let pred = yp;
   if (args.ignoreClass !== undefined && args.ignoreClass !== null) {

@@ -257,4 +257,7 @@ export class Model extends Layer implements trainer.TrainerModel, SummaryModel {
 }
 
 trainer.defaultStepMethods.add(Model.prototype.trainStep);
+trainer.defaultStepMethods.add(Model.prototype.testStep);
+trainer.defaultStepMethods.add(Model.prototype.predictStep);
+trainer.defaultStepMethods.add(Model.prototype.computeMetrics);
 

@@ -1,3 +1,4 @@
+import {noteHostCheck} from '../autodiff/engine.js';
 import {Variable} from '../autodiff/variable.js';
 import {floatx} from '../config.js';
 import {ValueError} from '../errors.js';
@@ -120,8 +121,25 @@ function wrapIndices(t: Tensor, n: number, op: string, what: string): Tensor {
     }
     if (k < 0) negative = true;
   }
-  if (!negative) return t;
+  if (!negative) {
+    // a compiled step reruns the check on later batches' indices, which it cannot wrap: a negative one is refused there
+    noteHostCheck(t, (u) => checkNoNegative(u, n, op, what));
+    return t;
+  }
   return new Tensor(t.shape, 'int32', Int32Array.from(v, (k) => (k < 0 ? k + n : k)));
+}
+
+function checkNoNegative(t: Tensor, n: number, op: string, what: string): void {
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) {
+    const k = v[i]!;
+    if (k < 0 || k >= n) {
+      throw new ValueError(
+        `${op}: index ${k} at indices${flatPos(t.shape, i)} is out of range for ${what}; expected indices in [0, ${n - 1}] ` +
+          '(a compiled step does not wrap negative indices: run the model eagerly, compile({jitCompile: false}), to use them)',
+      );
+    }
+  }
 }
 
 function checkNonNegInt(v: number, name: string, op: string): void {

@@ -76,7 +76,18 @@ export function setRandomSeed(seed: number): void {
 
 export type Seed = number | SeedGenerator | undefined;
 
+let drawObserver: ((seed: Seed) => void) | null = null;
+
+/**
+ * Installs (or removes, with null) a function told of every draw's seed before its key is taken: a
+ * compiled step's tracer (plan/) learns which seed each random kernel of the step draws from.
+ */
+export function setDrawObserver(o: ((seed: Seed) => void) | null): void {
+  drawObserver = o;
+}
+
 function keyOf(seed: Seed): [number, number] {
+  drawObserver?.(seed);
   if (seed instanceof SeedGenerator) return seed.next();
   if (seed === undefined) return [drawGlobalSeed(), 0x7fffffff];
   if (!Number.isInteger(seed)) throw new ValueError(`seed must be an integer or a SeedGenerator. Received: seed=${seed}`);

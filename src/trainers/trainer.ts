@@ -26,6 +26,8 @@ import {
 import {ArraySource, isStream, StreamSource, type BatchSource, type Stream} from './epoch_iterator.js';
 import {yieldToEventLoop} from '../platform/index.js';
 import {PyDataset} from '../utils/py_dataset.js';
+import {PlanCache, type Plan} from '../plan/index.js';
+import {backendName} from '../backends/registry.js';
 
 export interface CompileArgs {
   optimizer?: optimizers.OptimizerIdentifier;
@@ -33,8 +35,13 @@ export interface CompileArgs {
   lossWeights?: number | number[] | Record<string, number> | null;
   metrics?: MetricSpec[] | MetricSpec[][] | Record<string, MetricSpec[] | MetricSpec> | null;
   weightedMetrics?: MetricSpec[] | MetricSpec[][] | Record<string, MetricSpec[] | MetricSpec> | null;
+  /** Every step eager (no plans), as Keras's `run_eagerly`. */
   runEagerly?: boolean;
   stepsPerExecution?: number;
+  /**
+   * `'auto'` (default) and `true`: steps run from plans (src/plan), a step that cannot be traced
+   * eagerly (set `KERAS_TS_DEBUG=1` to see why); `false`: every step eager.
+   */
   jitCompile?: boolean | 'auto';
 }
 
@@ -130,6 +137,8 @@ export interface TrainerState {
   compileMetrics: CompileMetrics | null;
   lossTracker: Mean;
   config: CompileArgs;
+  /** The compiled steps (plan/), unless `runEagerly` or `jitCompile: false`; freed with the model. */
+  plans: PlanCache | null;
 }
 
 export function compile(model: TrainerModel, args: CompileArgs = {}): TrainerState {
@@ -142,6 +151,7 @@ export function compile(model: TrainerModel, args: CompileArgs = {}): TrainerSta
       args.metrics || args.weightedMetrics ? new CompileMetrics(args.metrics ?? null, args.weightedMetrics ?? null, names) : null,
     lossTracker: new Mean({name: 'loss'}),
     config: args,
+    plans: args.runEagerly || args.jitCompile === false ? null : new PlanCache(`model "${model.name}"`),
   };
   model.trainerState = state;
   model.stopTraining = false;
@@ -253,6 +263,52 @@ async function* shardedEpoch(dp: DP, source: BatchSource): AsyncGenerator<Batch,
   }
 }
 
+/** Forward under a tape, loss and gradients: the part of the default `trainStep` a plan replays. */
+function forwardBackward(model: TrainerModel, s: TrainerState, x: StepTensors, y: StepTensors | null, sw: StepTensors | null, trainable: Variable[], reducer: ReturnType<DP['gradientReducer']> | undefined) {
+  const tape = new GradientTape();
+  let yPred!: Tensor[];
+  let loss!: Tensor;
+  tape.run(() => {
+    yPred = model.forward(asList(x)!, true);
+    loss = model.computeLoss({x, y, yPred: asStructure(yPred), sampleWeight: sw, training: true});
+    if (s.optimizer) loss = s.optimizer.scaleLoss(loss);
+  });
+  const grads = trainable.length ? tape.gradient(loss, trainable, reducer?.outputGradient(loss), reducer?.onGradient) : [];
+  return {yPred, loss, grads};
+}
+
+/** Numbers for the variables in a plan's signature: the same list of objects gives the same text. */
+const variableIds = new WeakMap<object, number>();
+let nextVariableId = 1;
+function idsOf(vars: readonly object[]): string {
+  return vars.map((v) => {
+    let id = variableIds.get(v);
+    if (id === undefined) variableIds.set(v, (id = nextVariableId++));
+    return id;
+  }).join(',');
+}
+
+/**
+ * The signature of a step: its kind, the backend, the shapes and dtypes of its tensors, which of them
+ * are the same tensor (`fit(x, x)`), and the trainable variables it differentiates.
+ */
+function signature(kind: string, groups: Tensor[][], trainable: readonly object[]): string {
+  const all = groups.flat();
+  const parts = groups.map((g) => g.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';'));
+  const same = all.map((t, i) => all.indexOf(t) === i ? '' : `${i}=${all.indexOf(t)}`).filter(Boolean).join(',');
+  return `${kind}|${backendName()}|${parts.join('|')}|${same}|${idsOf(trainable)}`;
+}
+
+/** The model's plans when its steps run compiled (`jitCompile`, the default 'auto'), else null. */
+function plansFor(model: TrainerModel, s: TrainerState, step: 'trainStep' | 'testStep' | 'predictStep', inputs: readonly Tensor[]): PlanCache | null {
+  const plans = s.plans;
+  if (!plans) return null;
+  if (!defaultStepMethods.has(model[step])) return plans.refuse(`the model overrides ${step}`) || null;
+  if (activeDataParallel()) return plans.refuse('keras.distribution.DataParallel sums gradients across processes during the backward pass') || null;
+  if (inputs.some((t) => t.dtype === 'string')) return plans.refuse('string inputs are processed on the host (lookup layers), which a plan cannot replay') || null;
+  return plans;
+}
+
 /** The default `trainStep`: forward under a tape, loss, one optimizer update, metrics. */
 export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   const s = requireCompiled(model);
@@ -260,22 +316,27 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   const xs = asList(x)!;
   model.buildFromData(xs);
   const trainable = model.trainableWeights;
-  const tape = new GradientTape();
-  let yPred!: StepTensors;
-  let loss!: Tensor;
-  tape.run(() => {
-    yPred = asStructure(model.forward(xs, true));
-    loss = model.computeLoss({x, y, yPred, sampleWeight: sw, training: true});
-    if (s.optimizer) loss = s.optimizer.scaleLoss(loss);
-  });
+  // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
+  // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
+  // (pendingUpdate) before the next step, and the metrics below do not depend on it
+  const reducer = activeDataParallel()?.gradientReducer();
+  const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
+  let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[];
+  if (plans) {
+    // compiled: outputs, loss, gradients from the plan (its arena: valid until its next run, after the update below)
+    const ys = asList(y) ?? [], sws = asList(sw) ?? [];
+    const outs = plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
+      const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+      return [...r.yPred, r.loss, ...r.grads];
+    });
+    const n = outs.length - 1 - trainable.length;
+    yPred = outs.slice(0, n) as Tensor[];
+    loss = outs[n]!;
+    grads = outs.slice(n + 1);
+  } else ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
   s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
   if (trainable.length) {
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
-    // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
-    // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
-    // (pendingUpdate) before the next step, and the metrics below do not depend on it
-    const reducer = activeDataParallel()?.gradientReducer();
-    const grads = tape.gradient(loss, trainable, reducer?.outputGradient(loss), reducer?.onGradient);
     if (reducer) {
       const opt = s.optimizer;
       pendingUpdate = reducer.reduced(grads).then((g) => opt.apply(g, trainable));
@@ -283,7 +344,24 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   } else {
     console.warn('The model does not have any trainable weights.');
   }
-  return model.computeMetrics(x, y, yPred, sw);
+  if (plans?.last) afterPlan(model, s, plans.last);
+  return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
+}
+
+/**
+ * After the eager code that follows a replayed step (the update, the trackers): no variable may keep
+ * a view of the plan's arena, which the next run rewrites (an update that assigned a reshaped
+ * gradient, say); such a value gets a copy of its own.
+ */
+function afterPlan(model: TrainerModel, s: TrainerState, plan: Plan): void {
+  plan.detach(model.weights ?? model.trainableWeights);
+  if (s.optimizer) plan.detach(s.optimizer.variables);
+}
+
+/** The outputs handed to `computeMetrics`: copies when a subclass's own method might keep them past the step. */
+function metricsView(model: TrainerModel, plans: PlanCache | null, yPred: Tensor[]): Tensor[] {
+  if (!plans?.last || defaultStepMethods.has(model.computeMetrics)) return yPred;
+  return yPred.map((t) => (plans.last!.owns(t) ? new Tensor(t.shape, t.dtype, t.values.slice()) : t));
 }
 
 /** The default `testStep`: forward in inference mode, loss, metrics. */
@@ -293,10 +371,16 @@ export function testStep(model: TrainerModel, data: StepData): StepLogs {
   return noGrad(() => {
     const xs = asList(x)!;
     model.buildFromData(xs);
-    const yPred = asStructure(model.forward(xs, false));
-    const loss = model.computeLoss({x, y, yPred, sampleWeight: sw, training: false});
-    s.lossTracker.updateState(loss, batchSizeOf(x));
-    return model.computeMetrics(x, y, yPred, sw);
+    const eager = () => {
+      const yPred = model.forward(xs, false);
+      return [...yPred, model.computeLoss({x, y, yPred: asStructure(yPred), sampleWeight: sw, training: false})];
+    };
+    const plans = plansFor(model, s, 'testStep', [...xs, ...(asList(y) ?? [])]);
+    const ys = asList(y) ?? [], sws = asList(sw) ?? [];
+    const outs = plans ? plans.run(signature('test', [xs, ys, sws], []), [...xs, ...ys, ...sws], eager) : eager();
+    const yPred = outs.slice(0, -1) as Tensor[];
+    s.lossTracker.updateState(outs.at(-1)!, batchSizeOf(x));
+    return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
   });
 }
 
@@ -306,7 +390,11 @@ export function predictStep(model: TrainerModel, data: StepData): StepTensors {
   return noGrad(() => {
     const xs = asList(x)!;
     model.buildFromData(xs);
-    return asStructure(model.forward(xs, false));
+    const plans = model.trainerState ? plansFor(model, model.trainerState, 'predictStep', xs) : null;
+    if (!plans) return asStructure(model.forward(xs, false));
+    const outs = plans.run(signature('predict', [xs], []), xs, () => model.forward(xs, false)) as Tensor[];
+    // the plan's outputs live in its arena: the caller keeps these
+    return asStructure(outs.map((t) => new Tensor(t.shape, t.dtype, t.values.slice(), t.strings)));
   });
 }
 
@@ -649,5 +737,6 @@ export function predictOnBatch(model: TrainerModel, x: Data): Tensor | Tensor[] 
  * `trainStep` (then `fit` builds only what was compiled, as Keras's `_symbolic_build`).
  */
 export const defaultStepMethods = new WeakSet<object>();
+// (the Model class adds its trainStep, testStep and predictStep; a model that overrides one runs it eagerly)
 
 const usesDefaultTrainStep = (model: TrainerModel) => defaultStepMethods.has(model.trainStep);

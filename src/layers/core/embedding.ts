@@ -1,3 +1,4 @@
+import {hostCheck} from '../../autodiff/engine.js';
 import type {Variable} from '../../autodiff/variable.js';
 import * as constraints from '../../constraints/index.js';
 import {ValueError} from '../../errors.js';
@@ -99,6 +100,12 @@ export class Embedding extends Layer {
   /** The ids as int32, or a clear error for one outside `[0, inputDim)`. */
   private ids(inputs: Tensor): Tensor {
     const ids = inputs.dtype === 'int32' ? inputs : ops.cast(inputs, 'int32');
+    // a compiled step reruns the check on each batch's ids
+    hostCheck(ids, (t) => this.checkIds(t));
+    return ids;
+  }
+
+  private checkIds(ids: Tensor): void {
     const v = ids.values;
     for (let i = 0; i < v.length; i++) {
       const k = v[i]!;
@@ -110,7 +117,6 @@ export class Embedding extends Layer {
         );
       }
     }
-    return ids;
   }
 
   override call(inputs: LayerInput, kwargs: CallArgs = {}): Tensor {

@@ -1,0 +1,265 @@
+/**
+ * A compiled step: the kernels of a trace in order, each with its inputs, attributes and outputs
+ * resolved once, the intermediate tensors placed in an arena of buffers reused by liveness, and a
+ * `run` that replays them on new inputs with no tape, closure or tensor made per step (views of a
+ * rebound input, the random kernels' keys and the variables' new values aside).
+ */
+import type {Variable} from '../autodiff/variable.js';
+import type {AnyKernelImpl, KernelTable} from '../backends/backend.js';
+import {getBackend} from '../backends/registry.js';
+import {referenceKernels} from '../backends/reference/index.js';
+import {ValueError} from '../errors.js';
+import {allocate, type TypedArray} from '../tensor/dtype.js';
+import {maskKey, type Seed} from '../tensor/random.js';
+import {Tensor} from '../tensor/tensor.js';
+import type {Ref, Trace, TracedStep} from './trace.js';
+
+/** A place a kernel reads a tensor from: `holder[key]`. */
+interface Site {
+  readonly holder: Record<string, Tensor | Tensor[]> | Tensor[];
+  readonly key: string | number;
+}
+
+/** A tensor of the plan; those bound at each run (inputs, variables, views of them) carry the sites that read them. */
+class Slot {
+  readonly sites: Site[] = [];
+  constructor(public current: Tensor) {}
+
+  bind(t: Tensor): void {
+    if (t === this.current) return;
+    this.current = t;
+    for (const s of this.sites) (s.holder as Record<string | number, Tensor>)[s.key] = t;
+  }
+}
+
+type Op =
+  | {readonly kind: 'kernel'; readonly name: string; readonly fast: AnyKernelImpl | undefined; readonly ref: AnyKernelImpl; readonly inputs: Record<string, Tensor | Tensor[]>; readonly attrs: Record<string, unknown>; readonly outputs: Tensor[]; readonly seed?: Seed; readonly seeded: boolean}
+  | {readonly kind: 'alias'; readonly src: Slot; readonly out: Slot; readonly shape: readonly number[]; readonly dtype: Tensor['dtype']}
+  | {readonly kind: 'check'; readonly slot: Slot; readonly check: (t: Tensor) => void};
+
+/** How many buffers a plan's arena holds and their bytes (for tests and benchmarks). */
+interface ArenaStats {
+  buffers: number;
+  bytes: number;
+  /** Bytes the intermediate tensors would take without reuse. */
+  unsharedBytes: number;
+}
+
+export class Plan {
+  private readonly ops: Op[] = [];
+  private readonly inputSlots: Slot[];
+  private readonly variableSlots: [Variable, Slot][] = [];
+  private readonly outputSlots: (Slot | null)[];
+  /** `run`'s result, refilled each run. */
+  private readonly results: (Tensor | null)[];
+  private readonly writes: [Variable, Slot][];
+  readonly arena: ArenaStats;
+  /** The storage of the arena's buffers. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  /** Kernel calls per run. */
+  readonly kernelCount: number;
+
+  constructor(trace: Trace) {
+    const backend = getBackend();
+    const steps = trace.steps;
+    // --- liveness: the last step that reads each kernel output's storage (views extend their source's)
+    const END = steps.length;
+    const rootOf = new Map<Tensor, Tensor>(); // a view's storage owner, for kernel outputs
+    const lastUse = new Map<Tensor, number>();
+    const use = (t: Tensor, at: number) => {
+      const r = rootOf.get(t);
+      if (r) lastUse.set(r, Math.max(lastUse.get(r) ?? -1, at));
+    };
+    steps.forEach((s, i) => {
+      forEachInput(s, (t) => use(t, i));
+      if (s.def.alias !== undefined) {
+        const src = s.inputs[s.def.alias as string] as Tensor;
+        const r = rootOf.get(src);
+        if (r) rootOf.set(s.outputs[0]!, r);
+      } else for (const o of s.outputs) {
+        rootOf.set(o, o);
+        lastUse.set(o, Math.max(lastUse.get(o) ?? -1, i));
+      }
+    });
+    for (const c of trace.checks) use(c.tensor, c.at);
+    for (const r of trace.outputs) if (r?.kind === 'out') use(steps[r.step]!.outputs[r.output]!, END);
+    for (const [, r] of trace.writes) if (r.kind === 'out') use(steps[r.step]!.outputs[r.output]!, END);
+
+    // --- the arena: one buffer per (dtype, size) free list, taken at a kernel's step, returned after its last reader
+    const free = new Map<string, TypedArray[]>();
+    const bufferOf = new Map<Tensor, TypedArray>();
+    const releaseAt = new Map<number, Tensor[]>();
+    let buffers = 0, bytes = 0, unsharedBytes = 0;
+    for (const [t, last] of lastUse) {
+      if (last < END) {
+        const list = releaseAt.get(last) ?? [];
+        list.push(t);
+        releaseAt.set(last, list);
+      }
+    }
+    const keyOf = (t: Tensor) => `${t.dtype}:${t.size}`;
+    steps.forEach((s, i) => {
+      if (s.def.alias === undefined) {
+        for (const o of s.outputs) {
+          const list = free.get(keyOf(o));
+          let buf = list?.pop();
+          if (!buf) {
+            buf = allocate(o.dtype, o.size);
+            this.buffers.add(buf.buffer);
+            buffers++;
+            bytes += buf.byteLength;
+          }
+          unsharedBytes += buf.byteLength;
+          bufferOf.set(o, buf);
+        }
+      }
+      for (const t of releaseAt.get(i) ?? []) {
+        const k = keyOf(t);
+        const list = free.get(k) ?? [];
+        list.push(bufferOf.get(t)!);
+        free.set(k, list);
+      }
+    });
+    this.arena = {buffers, bytes, unsharedBytes};
+
+    // --- slots: the plan's tensor for each traced one
+    this.inputSlots = trace.inputs.map((t) => new Slot(t));
+    const varSlots = new Map<Variable, Slot>();
+    const slotOf = new Map<Tensor, Slot>();
+    const planTensor = (t: Tensor): Slot => {
+      const known = slotOf.get(t);
+      if (known) return known;
+      const r = trace.refOf(t);
+      let slot: Slot;
+      if (r.kind === 'input') slot = this.inputSlots[r.index]!;
+      else if (r.kind === 'variable') {
+        slot = varSlots.get(r.variable) ?? new Slot(t);
+        if (!varSlots.has(r.variable)) {
+          varSlots.set(r.variable, slot);
+          this.variableSlots.push([r.variable, slot]);
+        }
+      } else slot = new Slot(t); // a constant (outputs are given slots below, before they are read)
+      slotOf.set(t, slot);
+      return slot;
+    };
+    const checksAt = new Map<number, typeof trace.checks>();
+    for (const c of trace.checks) checksAt.set(c.at, [...(checksAt.get(c.at) ?? []), c]);
+    let kernels = 0;
+    const addChecks = (at: number) => {
+      for (const c of checksAt.get(at) ?? []) this.ops.push({kind: 'check', slot: planTensor(c.tensor), check: c.check});
+    };
+    steps.forEach((s, i) => {
+      addChecks(i);
+      if (s.def.alias !== undefined) {
+        const src = planTensor(s.inputs[s.def.alias as string] as Tensor);
+        const o = s.outputs[0]!;
+        const out = new Slot(new Tensor(o.shape, o.dtype, src.current.values));
+        slotOf.set(o, out);
+        this.ops.push({kind: 'alias', src, out, shape: o.shape, dtype: o.dtype});
+        return;
+      }
+      const inputs: Record<string, Tensor | Tensor[]> = {};
+      for (const [k, v] of Object.entries(s.inputs)) {
+        if (Array.isArray(v)) {
+          const list = v.map((t) => planTensor(t).current);
+          v.forEach((t, j) => planTensor(t).sites.push({holder: list, key: j}));
+          inputs[k] = list;
+        } else {
+          const slot = planTensor(v);
+          inputs[k] = slot.current;
+          slot.sites.push({holder: inputs, key: k});
+        }
+      }
+      const outputs = s.outputs.map((o) => {
+        const t = new Tensor(o.shape, o.dtype, bufferOf.get(o)!);
+        slotOf.set(o, new Slot(t));
+        return t;
+      });
+      const name = s.def.name as keyof KernelTable;
+      const attrs = {...(s.attrs as Record<string, unknown>)};
+      kernels++;
+      this.ops.push(
+        s.seed
+          ? {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seed: s.seed.seed, seeded: true}
+          : {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seeded: false},
+      );
+    });
+    addChecks(END);
+    this.kernelCount = kernels;
+    const slotOfRef = (r: Ref): Slot => {
+      switch (r.kind) {
+        case 'out': return slotOf.get(steps[r.step]!.outputs[r.output]!)!;
+        case 'input': return this.inputSlots[r.index]!;
+        case 'variable': return varSlots.get(r.variable) ?? planTensor(r.variable.value);
+        case 'const': return new Slot(r.tensor);
+      }
+    };
+    this.outputSlots = trace.outputs.map((r) => (r ? slotOfRef(r) : null));
+    this.writes = trace.writes.map(([v, r]) => [v, slotOfRef(r)]);
+    this.results = this.outputSlots.map(() => null);
+  }
+
+  /**
+   * Replays the step on `inputs` (the same shapes and dtypes as the traced ones) and the variables'
+   * current values; writes the variables the step assigns; returns the outputs. A returned tensor
+   * that lives in the arena is valid until the next `run`: copy what must outlive it. The array
+   * itself is the plan's, refilled by the next run.
+   */
+  run(inputs: readonly Tensor[]): (Tensor | null)[] {
+    if (inputs.length !== this.inputSlots.length) {
+      throw new ValueError(`Plan.run: expected ${this.inputSlots.length} input tensors. Received: ${inputs.length}`);
+    }
+    for (let i = 0; i < inputs.length; i++) this.inputSlots[i]!.bind(inputs[i]!);
+    // a value only its variable holds is read as is; reading `value` would mark it shared and make the next update copy it
+    for (const [v, slot] of this.variableSlots) slot.bind(v.unsharedValue() ?? v.value);
+    for (const op of this.ops) {
+      if (op.kind === 'kernel') {
+        if (op.seeded) {
+          const [k0, k1] = maskKey(op.seed);
+          op.attrs['k0'] = k0 >>> 0;
+          op.attrs['k1'] = k1 >>> 0;
+        }
+        if (!op.fast || op.fast(op.inputs, op.attrs, op.outputs) === false) op.ref(op.inputs, op.attrs, op.outputs);
+      } else if (op.kind === 'alias') {
+        // a view is made again only when its source was rebound (an input or a variable's new value)
+        if (op.out.current.values !== op.src.current.values) op.out.bind(new Tensor(op.shape, op.dtype, op.src.current.values));
+      } else op.check(op.slot.current);
+    }
+    for (const [v, slot] of this.writes) {
+      const t = slot.current;
+      const own = v.unsharedValue();
+      if (own && own !== t && own.values !== t.values) own.values.set(t.values);
+      else if (own !== t) v.adoptValue(new Tensor(t.shape, t.dtype, t.values.slice()));
+    }
+    for (let i = 0; i < this.results.length; i++) this.results[i] = this.outputSlots[i]?.current ?? null;
+    return this.results;
+  }
+
+  /** Whether `t`'s storage is one of the arena's buffers (rewritten by the next run). */
+  owns(t: Tensor): boolean {
+    return this.buffers.has(t.values.buffer);
+  }
+
+  /**
+   * Gives each of `variables` whose value lives in the arena (code after the step assigned it a view
+   * of an output) a copy of its own, so the next run cannot change it. Returns how many it copied.
+   */
+  detach(variables: Iterable<Variable>): number {
+    let n = 0;
+    for (const v of variables) {
+      const t = v.unsharedValue() ?? v.value;
+      if (this.owns(t)) {
+        v.adoptValue(new Tensor(t.shape, t.dtype, t.values.slice()));
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
+  for (const v of Object.values(s.inputs)) {
+    if (Array.isArray(v)) v.forEach(f);
+    else f(v);
+  }
+}
