@@ -9,3 +9,4 @@ export * from './fused.js';
 export * from './random.js';
 export * from './numpy_extra.js';
 export {customGradient, type GradFunction, type CustomGradientOptions} from './custom_gradient.js';
+export * as image from './image.js';
