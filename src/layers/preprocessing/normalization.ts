@@ -36,7 +36,7 @@ function shapeOfNested(v: Values): number[] {
 
 function isStream(d: unknown): d is AdaptStream {
   if (d instanceof Tensor || ArrayBuffer.isView(d)) return false;
-  if (Array.isArray(d)) return d.length > 0 && (d[0] instanceof Tensor || (Array.isArray(d[0]) && d[0][0] instanceof Tensor));
+  if (Array.isArray(d)) return d.length === 0 || (d[0] instanceof Tensor || (Array.isArray(d[0]) && d[0][0] instanceof Tensor));
   return typeof d === 'object' && d !== null && (Symbol.iterator in d || typeof (d as {getItem?: unknown}).getItem === 'function');
 }
 
