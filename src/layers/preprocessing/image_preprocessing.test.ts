@@ -224,9 +224,10 @@ test('augmentation: the same seed gives the same outputs on every backend', (t) 
   const ref = results.get(names[0]!)!;
   for (const n of names.slice(1)) {
     results.get(n)!.forEach((v, i) => {
-      // flips, crops, translations and brightness move or add values: bit-identical; the rest to float rounding
+      // bit-identical, but RandomContrast (outputs 8, 9): its image mean is a reduction whose
+      // summation order is the backend's (1 ulp at 255 measured)
       const worst = Math.max(...v.map((a, j) => Math.abs(a - ref[i]![j]!)));
-      assert.ok(worst <= 1e-4, `${n} vs ${names[0]}: output ${i} differs by ${worst}`);
+      assert.ok(worst <= (i === 8 || i === 9 ? 1e-4 : 0), `${n} vs ${names[0]}: output ${i} differs by ${worst}`);
     });
   }
 });
