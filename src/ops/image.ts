@@ -83,7 +83,7 @@ const F32_EPS = 1.1920928955078125e-7;
  * transposed): output `i` samples input coordinate `(i + 0.5) / scale - 0.5`, weights are the
  * kernel of the distance (widened by `1 / scale` when antialiasing a downsample), renormalized.
  */
-export function resizeWeights(inSize: number, outSize: number, interpolation: Exclude<ResizeInterpolation, 'nearest'>, antialias: boolean): Float32Array {
+function resizeWeights(inSize: number, outSize: number, interpolation: Exclude<ResizeInterpolation, 'nearest'>, antialias: boolean): Float32Array {
   const kernel = KERNELS[interpolation];
   const scale = outSize / inSize;
   const invScale = 1 / scale;
@@ -105,13 +105,13 @@ export function resizeWeights(inSize: number, outSize: number, interpolation: Ex
 }
 
 /** Input index of each output index for `'nearest'` (half-pixel centres, in float32 as Keras). */
-export function nearestIndices(inSize: number, outSize: number): Int32Array {
+function nearestIndices(inSize: number, outSize: number): Int32Array {
   const f = Math.fround;
   return Int32Array.from({length: outSize}, (_, i) => Math.min(inSize - 1, Math.floor(f(f(f(i + 0.5) * inSize) / outSize))));
 }
 
 /** Crop box `[top, left, height, width]` of the largest centred window with the target aspect ratio. */
-export function aspectCropBox(height: number, width: number, targetHeight: number, targetWidth: number): [number, number, number, number] {
+function aspectCropBox(height: number, width: number, targetHeight: number, targetWidth: number): [number, number, number, number] {
   const cropHeight = Math.max(Math.min(height, Math.trunc((width * targetHeight) / targetWidth)), 1);
   const cropWidth = Math.max(Math.min(width, Math.trunc((height * targetWidth) / targetHeight)), 1);
   return [Math.trunc((height - cropHeight) / 2), Math.trunc((width - cropWidth) / 2), cropHeight, cropWidth];

@@ -140,8 +140,8 @@ export function affineMatrices(
   return out;
 }
 
-export const FILL_MODES = ['reflect', 'wrap', 'constant', 'nearest'] as const;
-export const INTERPOLATIONS = ['nearest', 'bilinear'] as const;
+const FILL_MODES = ['reflect', 'wrap', 'constant', 'nearest'] as const;
+const INTERPOLATIONS = ['nearest', 'bilinear'] as const;
 
 /** Keras's check of `fill_mode` / `interpolation` for the affine layers. */
 export function checkAffineArgs(fillMode: string, interpolation: string): void {
