@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
 import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {availableBackends, backendName, setBackend} from '../../backends/registry.js';
 import * as ops from '../../ops/index.js';
 import {randomUniform, SeedGenerator} from '../../tensor/random.js';
@@ -229,5 +232,39 @@ test('augmentation: the same seed gives the same outputs on every backend', (t) 
       const worst = Math.max(...v.map((a, j) => Math.abs(a - ref[i]![j]!)));
       assert.ok(worst <= (i === 8 || i === 9 ? 1e-4 : 0), `${n} vs ${names[0]}: output ${i} differs by ${worst}`);
     });
+  }
+});
+
+test('Discretization.adapt over batches: the boundaries of a NumPy transcription of Keras (fixture)', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fix = JSON.parse(readFileSync(join(here, '..', '..', '..', 'test', 'fixtures', 'preprocessing_layers.json'), 'utf8')) as {
+    discretization: {numBins: number; epsilon: number; batches: number[][]; binBoundaries: number[]}[];
+  };
+  for (const c of fix.discretization) {
+    const d = new Discretization({numBins: c.numBins, epsilon: c.epsilon});
+    d.adapt(c.batches.map((b) => tensor(b)));
+    assert.equal(d.binBoundaries!.length, c.numBins - 1);
+    assertClose(d.binBoundaries!, c.binBoundaries, {rtol: 1e-5, atol: 1e-5, label: `numBins ${c.numBins}, epsilon ${c.epsilon}`});
+  }
+});
+
+test('channels_first: the same result as channels_last on transposed images', () => {
+  const x = img([2, 6, 8, 3]);
+  const cf = ops.transpose(x, [0, 3, 1, 2]);
+  const back = (t: Tensor) => ops.transpose(t, [0, 2, 3, 1]);
+  const makers: ((df: 'channels_last' | 'channels_first') => {apply(x: Tensor, k?: object): unknown})[] = [
+    (df) => new RandomFlip('horizontal_and_vertical', {seed: 1, dataFormat: df}),
+    (df) => new RandomRotation(0.2, {seed: 2, dataFormat: df}),
+    (df) => new RandomZoom(0.2, {seed: 3, dataFormat: df}),
+    (df) => new RandomTranslation(0.2, 0.3, {seed: 4, dataFormat: df}),
+    (df) => new RandomContrast(0.4, {seed: 5, dataFormat: df}),
+    (df) => new RandomCrop(4, 5, {seed: 6, dataFormat: df}),
+    (df) => new Resizing(3, 5, {dataFormat: df}),
+    (df) => new CenterCrop(4, 4, {dataFormat: df}),
+  ];
+  for (const make of makers) {
+    const a = make('channels_last').apply(x, {training: true}) as Tensor;
+    const b = make('channels_first').apply(cf, {training: true}) as Tensor;
+    assertClose(back(b), a, {atol: 1e-4});
   }
 });
