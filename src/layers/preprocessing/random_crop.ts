@@ -1,4 +1,5 @@
 import {registerKerasSerializable} from '../../serialization.js';
+import {SeedGenerator} from '../../tensor/random.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {ShapeLike} from '../input_spec.js';
 import {BaseRandomImageLayer, type ImagePreprocessingArgs} from './base_image_layer.js';
@@ -26,8 +27,9 @@ export class RandomCrop extends BaseRandomImageLayer {
   readonly width: number;
 
   constructor(height: number, width: number, {seed, ...args}: RandomCropArgs = {}) {
-    // as Keras: a missing seed becomes a concrete one (`make_default_seed`), saved in the config
-    super({...args, seed: seed ?? Math.floor(Math.random() * 1e9)});
+    // as Keras: a missing seed becomes a concrete one (`make_default_seed`), saved in the config;
+    // drawn from the global generator, so `setRandomSeed` makes it reproducible
+    super({...args, seed: seed ?? new SeedGenerator().seed});
     checkTargetSize('RandomCrop', height, width);
     this.height = height;
     this.width = width;
