@@ -5,7 +5,7 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {GradientTape} from '../gradients/tape.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
-import {assertClose} from '../testing/gradcheck.js';
+import {assertClose, checkGradients, randn64} from '../testing/gradcheck.js';
 import * as ops from './index.js';
 
 // Oracles: test/fixtures/image_ops.json from scripts/make_image_fixtures.py — resize against
@@ -87,4 +87,15 @@ test('image.affineTransform: identity, integer shift, one transform for all, gra
   assert.throws(() => ops.image.affineTransform(x, [1, 0, 0]), /8 values/);
   assert.throws(() => ops.image.affineTransform(x, [[1, 0, 0, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0]]), /one transform or one per image \(2\)/);
   assert.throws(() => ops.image.affineTransform(x, [1, 0, 0, 0, 1, 0, 0, 0], {fillMode: 'edge' as never}), /fill_mode/);
+});
+
+test('image ops: gradients with respect to the images equal finite differences (float64)', () => {
+  const x = randn64([2, 5, 6, 2], 3);
+  checkGradients((a) => ops.image.resize(a, [3, 8], {interpolation: 'bicubic', antialias: true}), [x], {label: 'resize bicubic'});
+  checkGradients((a) => ops.image.resize(a, [4, 4], {interpolation: 'lanczos3', cropToAspectRatio: true}), [x], {label: 'resize lanczos3 crop'});
+  checkGradients((a) => ops.image.resize(a, [7, 7], {padToAspectRatio: true}), [x], {label: 'resize pad'});
+  const m = [[0.9, -0.3, 1.1, 0.2, 1.2, -0.7, 0, 0], [1.1, 0.1, -0.4, -0.2, 0.8, 0.9, 0, 0]];
+  for (const fillMode of ['constant', 'reflect', 'wrap', 'mirror', 'nearest'] as const) {
+    checkGradients((a) => ops.image.affineTransform(a, m, {fillMode, fillValue: 0.3}), [x], {label: `affineTransform ${fillMode}`});
+  }
 });
