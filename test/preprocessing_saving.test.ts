@@ -105,3 +105,25 @@ test('Normalization weights in the .keras file: mean, variance, count at layers/
   Array.from(norm.adaptMean.value.values).forEach((v, i) => assert.ok(Math.abs(v - mean[i]!) < 1e-3, `mean ${i}: ${v} vs ${mean[i]}`));
   assert.equal(norm.adaptVariance.value.shape[0], 3);
 });
+
+test('fit runs the augmentation, predict and evaluate do not (what the next layer receives)', async () => {
+  const seen: {x: number[]}[] = [];
+  const spy = new L.Lambda((t: Tensor) => {
+    seen.push({x: Array.from(t.values)});
+    return t;
+  });
+  const x = randomUniform([4, 5, 5, 1], {minval: 0, maxval: 1, seed: 3});
+  const y = tensor(Int32Array.from([0, 1, 0, 1]), [4], 'int32');
+  const m = new keras.models.Sequential([
+    keras.layers.Input({shape: [5, 5, 1]}), new L.RandomTranslation(0.4, 0.4, {fillMode: 'constant', seed: 1}), spy, new L.Flatten(), new L.Dense(2),
+  ]) as unknown as M & {compile(a: object): void; fit(x: Tensor, y: Tensor, a: object): Promise<unknown>; evaluate(x: Tensor, y: Tensor, a: object): Promise<unknown>};
+  m.compile({optimizer: 'sgd', loss: 'sparse_categorical_crossentropy'});
+  seen.length = 0;
+  await m.fit(x, y, {epochs: 1, batchSize: 4, verbose: 0, shuffle: false});
+  const inFit = seen.filter((s) => s.x.length === x.size);
+  assert.ok(inFit.length > 0 && inFit.every((s) => s.x.some((v, i) => v !== x.values[i])), 'fit sees translated images');
+  seen.length = 0;
+  await m.predict(x, {verbose: 0});
+  await m.evaluate(x, y, {verbose: 0});
+  assert.ok(seen.length >= 2 && seen.every((s) => s.x.every((v, i) => v === x.values[i])), 'predict and evaluate see the images unchanged');
+});
