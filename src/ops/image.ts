@@ -12,6 +12,12 @@
  * centres, kernel weights renormalized at the borders, `antialias` widening the kernel when
  * downsampling; `affine_transform` sampling input point `(a0 x + a1 y + a2, b0 x + b1 y + b2)` for
  * output pixel `(x, y)`, pixel centres at integers).
+ *
+ * In PyTorch's terms (checked by scripts/make_image_fixtures.py): `'bilinear'` is
+ * `interpolate(mode='bilinear', align_corners=False, antialias=antialias)`; `'bicubic'` is torch's
+ * antialiased bicubic (Keys a = -0.5, borders renormalized) when upsampling, or downsampling with
+ * `antialias`, and not torch's plain bicubic (a = -0.75, clamped borders); `'nearest'` is
+ * `'nearest-exact'`.
  */
 import {imageDataFormat, type ImageDataFormat} from '../config.js';
 import {ValueError} from '../errors.js';
