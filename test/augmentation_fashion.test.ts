@@ -60,8 +60,9 @@ test('Fashion-MNIST CNN with Rescaling + augmentation layers: trains, and predic
   console.log(`# fashion-mnist CNN + augmentation (${backendName()}): ${epochs} epochs on ${nTrain} images in ${seconds.toFixed(1)} s; train accuracy ${history.history['accuracy']!.at(-1)!.toFixed(4)}, test loss ${loss!.toFixed(4)}, test accuracy ${acc!.toFixed(4)}`);
   // measured 2026-12-03 (AUG_FASHION_SEED 7 / 1 / 2): native 0.768 / 0.767 / 0.761 (about 15 s of
   // training at load 6), wasm 0.767 (seed 7); reference, 2,048 images tested on 1,000: 0.680 /
-  // 0.690 / 0.669. The floors sit 0.04-0.07 below the worst run.
-  assert.ok(acc! >= (FULL ? 0.85 : reference ? 0.6 : 0.72), `test accuracy ${acc} below the floor`);
+  // 0.690 / 0.669; AUG_FASHION_FULL=1 (native, seed 7): 0.856 (train accuracy on augmented images
+  // 0.844) in 618 s at load 10-15. The floors sit 0.03-0.07 below the worst run.
+  assert.ok(acc! >= (FULL ? 0.83 : reference ? 0.6 : 0.72), `test accuracy ${acc} below the floor`);
   assert.ok(history.history['loss']![epochs - 1]! < history.history['loss']![0]!, 'the training loss falls');
 
   // predict does not augment: the same weights without the augmentation layers predict the same
