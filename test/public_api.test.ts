@@ -44,3 +44,16 @@ test('a functional model trains, saves to .keras and loads back through keras.mo
   const b = (await loaded.predict(x, {verbose: 0})) as keras.Tensor;
   assert.deepEqual([...b.values], [...a.values]);
 });
+
+test('keras.layers has the preprocessing and augmentation layers, keras.ops.image resize and affineTransform', async () => {
+  const model = new keras.Sequential([
+    keras.Input({shape: [6, 6, 1]}), new keras.layers.Rescaling(1 / 255), new keras.layers.Resizing(4, 4),
+    new keras.layers.RandomFlip('horizontal', {seed: 1}), new keras.layers.RandomRotation(0.1, {seed: 2}),
+    new keras.layers.Flatten(), new keras.layers.Dense(2),
+  ]);
+  const x = keras.tensor(Array.from({length: 72}, (_, i) => i * 3), [2, 6, 6, 1]);
+  const p = (await model.predict(x, {verbose: 0})) as keras.Tensor;
+  assert.deepEqual([...p.shape], [2, 2]);
+  assert.deepEqual([...keras.ops.image.resize(x, [3, 3]).shape], [2, 3, 3, 1]);
+  assert.deepEqual([...keras.ops.image.affineTransform(x, [1, 0, 0, 0, 1, 0, 0, 0]).values], [...x.values]);
+});

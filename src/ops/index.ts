@@ -11,3 +11,4 @@ export * from './numpy_extra.js';
 export * from './einsum.js';
 export * from './attention.js';
 export {customGradient, type GradFunction, type CustomGradientOptions} from './custom_gradient.js';
+export * as image from './image.js';
