@@ -2,6 +2,7 @@ import {arrayGrads} from './array.js';
 import {elementwiseGrads} from './elementwise.js';
 import {linalgGrads} from './linalg.js';
 import {nnGrads} from './nn.js';
+import {nn3dGrads} from './nn3d.js';
 import {reductionGrads} from './reduction.js';
 import {recurrentGrads} from './recurrent.js';
 import {fusedGrads} from './fused.js';
@@ -16,6 +17,7 @@ export const GRADIENTS: GradTable = {
   ...arrayGrads,
   ...linalgGrads,
   ...nnGrads,
+  ...nn3dGrads,
   ...recurrentGrads,
   ...fusedGrads,
   ...randomGrads,

@@ -36,3 +36,29 @@ export function conv2dGeometry(
     padTop: h.padBefore, padLeft: w.padBefore,
   };
 }
+
+export interface Conv3DGeometry {
+  batch: number;
+  inC: number; outC: number;
+  /** Depth, height, width of the input, the output and the window; strides, dilations, leading pads. */
+  inSize: [number, number, number];
+  outSize: [number, number, number];
+  k: [number, number, number];
+  strides: [number, number, number];
+  dilations: [number, number, number];
+  padBefore: [number, number, number];
+}
+
+/** Geometry of an NDHWC convolution or pooling window (three spatial axes). */
+export function conv3dGeometry(
+  xShape: readonly number[], k: readonly [number, number, number], outC: number,
+  strides: readonly [number, number, number], padding: Padding, dilations: readonly [number, number, number],
+): Conv3DGeometry {
+  const [batch, d, h, w, inC] = xShape as [number, number, number, number, number];
+  const axes = [d, h, w].map((len, i) => convAxis(len, k[i]!, strides[i]!, dilations[i]!, padding));
+  const t3 = (f: (i: number) => number): [number, number, number] => [f(0), f(1), f(2)];
+  return {
+    batch, inC, outC, inSize: [d, h, w], outSize: t3((i) => axes[i]!.out), k: [...k], strides: [...strides],
+    dilations: [...dilations], padBefore: t3((i) => axes[i]!.padBefore),
+  };
+}

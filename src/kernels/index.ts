@@ -2,6 +2,7 @@ import {arrayKernels} from './defs/array.js';
 import {elementwiseKernels} from './defs/elementwise.js';
 import {linalgKernels} from './defs/linalg.js';
 import {nnKernels} from './defs/nn.js';
+import {nn3dKernels} from './defs/nn3d.js';
 import {reductionKernels} from './defs/reduction.js';
 import {recurrentKernels} from './defs/recurrent.js';
 import {fusedKernels} from './defs/fused.js';
@@ -19,6 +20,7 @@ export const KERNELS = {
   ...arrayKernels,
   ...linalgKernels,
   ...nnKernels,
+  ...nn3dKernels,
   ...recurrentKernels,
   ...fusedKernels,
   ...randomKernels,

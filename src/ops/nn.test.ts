@@ -208,8 +208,8 @@ test('conv and pool errors name the op, the expectation and what was received', 
   const x = randn64([1, 5, 5, 3]);
   assert.throws(() => ops.conv(x, randn64([3, 3, 2, 4])), /conv: the number of input channels \(3\) must match kernel.shape\[-2\] \(2\). Received: inputs.shape=\[1, 5, 5, 3\] \(channels_last\), kernel.shape=\[3, 3, 2, 4\]/);
   assert.throws(() => ops.conv(x, randn64([3, 3, 4])), /conv: kernel must have the same rank as inputs/);
-  assert.throws(() => ops.conv(randn64([5, 5]), randn64([3, 3, 4])), /conv: expected inputs of rank 3 .* or 4 .*Received: inputs.shape=\[5, 5\]/);
-  assert.throws(() => ops.conv(randn64([1, 2, 5, 5, 3]), randn64([3, 3, 3, 3, 4])), /conv: 3D inputs \(rank 5\) are not supported yet/);
+  assert.throws(() => ops.conv(randn64([5, 5]), randn64([3, 3, 4])), /conv: expected inputs of rank 3 .*, 4 .* or 5 .*Received: inputs.shape=\[5, 5\]/);
+  assert.throws(() => ops.depthwiseConv(randn64([1, 2, 5, 5, 3]), randn64([3, 3, 3, 3, 1])), /depthwiseConv: 3D inputs \(rank 5\) are not supported/);
   assert.throws(() => ops.conv(x, randn64([3, 3, 3, 4]), {padding: 'full' as 'same'}), /conv: padding must be "valid" or "same". Received: padding="full"/);
   assert.throws(() => ops.conv(x, randn64([3, 3, 3, 4]), {strides: [1, 0]}), /conv: strides must be an integer >= 1 or a list of 2 such integers .* Received: strides=\[1,0\]/);
   assert.throws(() => ops.conv(x, randn64([3, 3, 3, 4]), {dilationRate: [1, 2, 3]}), /conv: dilationRate must be/);

@@ -1,7 +1,7 @@
 /**
  * `keras.ops.nn`: softmax, convolutions, pooling and the activations that are not plain math.
- * Convolutions and pooling run as NHWC 2-D kernels; 1-D inputs become images of height 1 and
- * `channels_first` inputs are transposed around the kernel. Kernels keep Keras's layouts whatever
+ * Convolutions and pooling run as NHWC 2-D kernels (NDHWC 3-D ones for 3 spatial axes); 1-D inputs
+ * become images of height 1 and `channels_first` inputs are transposed around the kernel. Kernels keep Keras's layouts whatever
  * the data format: conv `[...k, in, out]`, depthwise `[...k, in, multiplier]`, transpose
  * `[...k, out, in]`.
  *
@@ -197,16 +197,18 @@ function intTuple(v: number | readonly number[], n: number, name: string, op: st
   return list;
 }
 
-/** The number of spatial axes (1 or 2) of `x`, or a clear error. */
-function spatialRank(x: Tensor, op: string): 1 | 2 {
-  if (x.rank === 3 || x.rank === 4) return (x.rank - 2) as 1 | 2;
+/** The number of spatial axes (1, 2 or 3) of `x`, or a clear error; `max3` false refuses 3. */
+function spatialRank(x: Tensor, op: string, max3 = true): SpatialRank {
+  if (x.rank === 3 || x.rank === 4 || (max3 && x.rank === 5)) return (x.rank - 2) as SpatialRank;
   if (x.rank === 5) {
-    throw new ValueError(`${op}: 3D inputs (rank 5) are not supported yet; expected rank 3 (1D) or 4 (2D). Received: inputs.shape=${fmtShape(x.shape)}`);
+    throw new ValueError(`${op}: 3D inputs (rank 5) are not supported; expected rank 3 (1D) or 4 (2D). Received: inputs.shape=${fmtShape(x.shape)}`);
   }
   throw new ValueError(
-    `${op}: expected inputs of rank 3 (batch, steps, channels) or 4 (batch, height, width, channels). Received: inputs.shape=${fmtShape(x.shape)}`,
+    `${op}: expected inputs of rank 3 (batch, steps, channels), 4 (batch, height, width, channels)${max3 ? ' or 5 (batch, depth, height, width, channels)' : ''}. Received: inputs.shape=${fmtShape(x.shape)}`,
   );
 }
+
+type SpatialRank = 1 | 2 | 3;
 
 /** Both operands as floats of one dtype. */
 function floatPair(a: Tensor, b: Tensor): [Tensor, Tensor] {
@@ -215,46 +217,57 @@ function floatPair(a: Tensor, b: Tensor): [Tensor, Tensor] {
   return [cast(fa, d), cast(fb, d)];
 }
 
-/** `[n, ...spatial, c]` or `[n, c, ...spatial]` (1 or 2 spatial axes) as NHWC. */
-function toNHWC(x: Tensor, nd: 1 | 2, df: ImageDataFormat): Tensor {
+/** `[n, ...spatial, c]` or `[n, c, ...spatial]` as NHWC (NDHWC for 3 spatial axes). */
+function toNHWC(x: Tensor, nd: SpatialRank, df: ImageDataFormat): Tensor {
   let t = x;
-  if (df === 'channels_first') t = transpose(t, nd === 2 ? [0, 2, 3, 1] : [0, 2, 1]);
+  if (df === 'channels_first') t = transpose(t, [0, ...Array.from({length: nd}, (_, i) => i + 2), 1]);
   if (nd === 1) t = reshape(t, [t.shape[0]!, 1, t.shape[1]!, t.shape[2]!]);
   return t;
 }
 
-function fromNHWC(y: Tensor, nd: 1 | 2, df: ImageDataFormat): Tensor {
+function fromNHWC(y: Tensor, nd: SpatialRank, df: ImageDataFormat): Tensor {
   let t = y;
   if (nd === 1) t = reshape(t, [t.shape[0]!, t.shape[2]!, t.shape[3]!]);
-  if (df === 'channels_first') t = transpose(t, nd === 2 ? [0, 3, 1, 2] : [0, 2, 1]);
+  if (df === 'channels_first') t = transpose(t, [0, nd + 1, ...Array.from({length: nd}, (_, i) => i + 1)]);
   return t;
 }
 
 /** A 1-D kernel `[k, a, b]` as `[1, k, a, b]`. */
-function kernel4d(k: Tensor, nd: 1 | 2): Tensor {
+function kernel4d(k: Tensor, nd: SpatialRank): Tensor {
   return nd === 1 ? reshape(k, [1, ...k.shape]) : k;
 }
 
-/** 1-D attributes become 2-D with a unit height. */
-function pair(v: number[], nd: 1 | 2, fill = 1): [number, number] {
-  return nd === 1 ? [fill, v[0]!] : [v[0]!, v[1]!];
+/** 1-D attributes become 2-D with a unit height; 2-D and 3-D ones stay. */
+function pair(v: number[], nd: SpatialRank, fill = 1): number[] {
+  return nd === 1 ? [fill, v[0]!] : [...v];
 }
+
+/** A 2-D kernel's attribute pair. */
+const two = (v: number[]): [number, number] => [v[0]!, v[1]!];
+/** A 3-D kernel's attribute triple. */
+const three = (v: number[]): [number, number, number] => [v[0]!, v[1]!, v[2]!];
 
 interface Prepared {
   x: Tensor;
   k: Tensor;
-  nd: 1 | 2;
+  nd: SpatialRank;
   df: ImageDataFormat;
-  strides: [number, number];
-  dilations: [number, number];
+  /** One per spatial axis of the kernel that runs (2 for 1-D and 2-D, 3 for 3-D). */
+  strides: number[];
+  dilations: number[];
   padding: Padding;
 }
 
+/** Conv3D's attributes for `p`. */
+function convAttrs3(p: Prepared) {
+  return {strides: three(p.strides), padding: p.padding, dilations: three(p.dilations)};
+}
+
 /** Shared checks of conv, depthwiseConv and convTranspose; `inAxis` is the kernel axis that must match the channels. */
-function prepareConv(op: string, inputs: TensorLike, kernel: TensorLike, o: ConvOptions, inAxis: number): Prepared {
+function prepareConv(op: string, inputs: TensorLike, kernel: TensorLike, o: ConvOptions, inAxis: number, max3 = true): Prepared {
   let x = toTensor(inputs, 'inputs', op);
   let k = toTensor(kernel, 'kernel', op);
-  const nd = spatialRank(x, op);
+  const nd = spatialRank(x, op, max3);
   const df = standardizeDataFormat(o.dataFormat, op);
   const padding = standardizePadding(o.padding ?? 'valid', op);
   const strides = intTuple(o.strides ?? 1, nd, 'strides', op);
@@ -274,11 +287,10 @@ function prepareConv(op: string, inputs: TensorLike, kernel: TensorLike, o: Conv
   return {x: toNHWC(x, nd, df), k: kernel4d(k, nd), nd, df, strides: pair(strides, nd), dilations: pair(dil, nd), padding};
 }
 
-/** Throws when a `valid` window does not fit the input (an empty output). */
-function checkFits(op: string, p: {x: Tensor; padding: Padding; strides: [number, number]; dilations: [number, number]}, kh: number, kw: number, shapes: string): void {
-  const h = convAxis(p.x.shape[1]!, kh, p.strides[0], p.dilations[0], p.padding);
-  const w = convAxis(p.x.shape[2]!, kw, p.strides[1], p.dilations[1], p.padding);
-  if (h.out < 1 || w.out < 1) {
+/** Throws when a `valid` window (spatial sizes `k`, one per axis of the kernel that runs) does not fit the input (an empty output). */
+function checkFits(op: string, p: {x: Tensor; padding: Padding; strides: number[]; dilations: number[]}, k: readonly number[], shapes: string): void {
+  const outs = p.strides.map((s, i) => convAxis(p.x.shape[1 + i]!, k[i]!, s, p.dilations[i]!, p.padding).out);
+  if (outs.some((o) => o < 1)) {
     throw new ValueError(
       `${op}: the window (with dilation) is larger than the input with padding "valid", so the output would be empty. Received: ${shapes}`,
     );
@@ -289,23 +301,23 @@ function checkFits(op: string, p: {x: Tensor; padding: Padding; strides: [number
 // Convolutions
 
 /**
- * 1-D or 2-D convolution, `keras.ops.conv`. `kernel` is `[...kernelSize, inChannels, outChannels]`.
+ * 1-D, 2-D or 3-D convolution, `keras.ops.conv`. `kernel` is `[...kernelSize, inChannels, outChannels]`.
  * Grouped convolution (inChannels a multiple of kernel's) is not supported.
  */
 export function conv(inputs: TensorLike, kernel: TensorLike, options: ConvOptions = {}): Tensor {
   const p = prepareConv('conv', inputs, kernel, options, -2);
-  const [kh, kw] = p.k.shape as [number, number];
-  checkFits('conv', p, kh, kw, `inputs.shape=${fmtShape(toTensor(inputs, 'inputs', 'conv').shape)}, kernel.shape=${fmtShape(toTensor(kernel, 'kernel', 'conv').shape)}`);
-  const y = run('Conv2D', {x: p.x, filter: p.k}, {strides: p.strides, padding: p.padding, dilations: p.dilations});
+  checkFits('conv', p, p.k.shape, `inputs.shape=${fmtShape(toTensor(inputs, 'inputs', 'conv').shape)}, kernel.shape=${fmtShape(toTensor(kernel, 'kernel', 'conv').shape)}`);
+  const y = p.nd === 3
+    ? run('Conv3D', {x: p.x, filter: p.k}, convAttrs3(p))
+    : run('Conv2D', {x: p.x, filter: p.k}, {strides: two(p.strides), padding: p.padding, dilations: two(p.dilations)});
   return fromNHWC(y, p.nd, p.df);
 }
 
-/** Depthwise convolution, `keras.ops.depthwise_conv`: kernel `[...kernelSize, inChannels, multiplier]`. */
+/** Depthwise convolution (1-D or 2-D), `keras.ops.depthwise_conv`: kernel `[...kernelSize, inChannels, multiplier]`. */
 export function depthwiseConv(inputs: TensorLike, kernel: TensorLike, options: ConvOptions = {}): Tensor {
-  const p = prepareConv('depthwiseConv', inputs, kernel, options, -2);
-  const [kh, kw] = p.k.shape as [number, number];
-  checkFits('depthwiseConv', p, kh, kw, `inputs.shape=${fmtShape(toTensor(inputs, 'inputs', 'depthwiseConv').shape)}, kernel.shape=${fmtShape(toTensor(kernel, 'kernel', 'depthwiseConv').shape)}`);
-  const y = run('DepthwiseConv2D', {x: p.x, filter: p.k}, {strides: p.strides, padding: p.padding, dilations: p.dilations});
+  const p = prepareConv('depthwiseConv', inputs, kernel, options, -2, false);
+  checkFits('depthwiseConv', p, p.k.shape, `inputs.shape=${fmtShape(toTensor(inputs, 'inputs', 'depthwiseConv').shape)}, kernel.shape=${fmtShape(toTensor(kernel, 'kernel', 'depthwiseConv').shape)}`);
+  const y = run('DepthwiseConv2D', {x: p.x, filter: p.k}, {strides: two(p.strides), padding: p.padding, dilations: two(p.dilations)});
   return fromNHWC(y, p.nd, p.df);
 }
 
@@ -317,7 +329,7 @@ export function separableConv(inputs: TensorLike, depthwiseKernel: TensorLike, p
   const dk = toTensor(depthwiseKernel, 'depthwiseKernel', 'separableConv');
   const pk = toTensor(pointwiseKernel, 'pointwiseKernel', 'separableConv');
   const x = toTensor(inputs, 'inputs', 'separableConv');
-  const nd = spatialRank(x, 'separableConv');
+  const nd = spatialRank(x, 'separableConv', false);
   const mid = dk.rank >= 2 ? dk.shape.at(-2)! * dk.shape.at(-1)! : NaN;
   if (pk.rank !== x.rank || pk.shape.slice(0, nd).some((d) => d !== 1) || pk.shape.at(-2) !== mid) {
     throw new ValueError(
@@ -336,30 +348,34 @@ function convTransposeLength(inLen: number, k: number, stride: number, dil: numb
 }
 
 /**
- * Transposed convolution, `keras.ops.conv_transpose` (the gradient of `conv` with respect to its
- * input). `kernel` is `[...kernelSize, outChannels, inChannels]`; the output shape follows Keras.
+ * Transposed convolution (1-D, 2-D or 3-D), `keras.ops.conv_transpose` (the gradient of `conv` with
+ * respect to its input). `kernel` is `[...kernelSize, outChannels, inChannels]`; the output shape
+ * follows Keras.
  */
 export function convTranspose(inputs: TensorLike, kernel: TensorLike, options: ConvTransposeOptions = {}): Tensor {
   const op = 'convTranspose';
   const p = prepareConv(op, inputs, kernel, options, -1);
-  const [kh, kw, outC] = p.k.shape as [number, number, number, number];
+  const ax = p.strides.length; // spatial axes of the kernel that runs
+  const k = p.k.shape.slice(0, ax);
+  const outC = p.k.shape[ax]!;
   const op1 = options.outputPadding ?? null;
   const outPad = op1 === null ? null : pair(intTuple(op1, p.nd, 'outputPadding', op, 0), p.nd, 0);
-  const [n, inH, inW] = p.x.shape as [number, number, number, number];
-  const outH = p.nd === 1 ? 1 : convTransposeLength(inH, kh, p.strides[0], p.dilations[0], p.padding, outPad && outPad[0]);
-  const outW = convTransposeLength(inW, kw, p.strides[1], p.dilations[1], p.padding, outPad && outPad[1]);
+  const n = p.x.shape[0]!;
+  const inSpatial = p.x.shape.slice(1, 1 + ax);
+  const outSpatialAll = inSpatial.map((len, i) =>
+    p.nd === 1 && i === 0 ? 1 : convTransposeLength(len, k[i]!, p.strides[i]!, p.dilations[i]!, p.padding, outPad && outPad[i]!));
   // the output must be a shape whose forward convolution has the input's size, as TensorFlow requires
-  const h = convAxis(outH, kh, p.strides[0], p.dilations[0], p.padding);
-  const w = convAxis(outW, kw, p.strides[1], p.dilations[1], p.padding);
-  if (outH < 1 || outW < 1 || h.out !== inH || w.out !== inW) {
-    const outSpatial = p.nd === 1 ? [outW] : [outH, outW];
+  const back = outSpatialAll.map((len, i) => convAxis(len, k[i]!, p.strides[i]!, p.dilations[i]!, p.padding).out);
+  if (outSpatialAll.some((o) => o < 1) || back.some((b, i) => b !== inSpatial[i])) {
+    const outSpatial = p.nd === 1 ? outSpatialAll.slice(1) : outSpatialAll;
     throw new ValueError(
       `${op}: with outputPadding=${JSON.stringify(options.outputPadding)} the output's spatial shape would be ${fmtShape(outSpatial)}, whose "${p.padding}" convolution does not give back the input's spatial shape; outputPadding must be lower than the stride (and, with "same" padding and an even kernel, at least 1). Received: inputs.shape=${fmtShape(toTensor(inputs, 'inputs', op).shape)}, kernel.shape=${fmtShape(toTensor(kernel, 'kernel', op).shape)}, strides=${JSON.stringify(options.strides ?? 1)}`,
     );
   }
-  const y = run('Conv2DBackpropInput', {dy: p.x, filter: p.k}, {
-    strides: p.strides, padding: p.padding, dilations: p.dilations, inputShape: [n, outH, outW, outC],
-  });
+  const inputShape = [n, ...outSpatialAll, outC];
+  const y = p.nd === 3
+    ? run('Conv3DBackpropInput', {dy: p.x, filter: p.k}, {...convAttrs3(p), inputShape})
+    : run('Conv2DBackpropInput', {dy: p.x, filter: p.k}, {strides: two(p.strides), padding: p.padding, dilations: two(p.dilations), inputShape});
   return fromNHWC(y, p.nd, p.df);
 }
 
@@ -374,13 +390,15 @@ function pool(kind: 'MaxPool' | 'AvgPool', op: string, inputs: TensorLike, poolS
   const size = intTuple(poolSize, nd, 'poolSize', op);
   const strides = intTuple(o.strides ?? size, nd, 'strides', op);
   const x = toNHWC(kind === 'AvgPool' ? toFloat(x0) : x0, nd, df);
-  const attrs = {poolSize: pair(size, nd), strides: pair(strides, nd), padding};
-  checkFits(op, {x, padding, strides: attrs.strides, dilations: [1, 1]}, attrs.poolSize[0], attrs.poolSize[1],
-    `inputs.shape=${fmtShape(x0.shape)}, poolSize=${JSON.stringify(poolSize)}`);
-  return fromNHWC(run(kind, {x}, attrs), nd, df);
+  const ps = pair(size, nd), st = pair(strides, nd);
+  checkFits(op, {x, padding, strides: st, dilations: st.map(() => 1)}, ps, `inputs.shape=${fmtShape(x0.shape)}, poolSize=${JSON.stringify(poolSize)}`);
+  const y = nd === 3
+    ? run(kind === 'MaxPool' ? 'MaxPool3D' : 'AvgPool3D', {x}, {poolSize: three(ps), strides: three(st), padding})
+    : run(kind, {x}, {poolSize: two(ps), strides: two(st), padding});
+  return fromNHWC(y, nd, df);
 }
 
-/** Max pooling over 1 or 2 spatial axes, `keras.ops.max_pool`; `strides` default to `poolSize`. */
+/** Max pooling over 1, 2 or 3 spatial axes, `keras.ops.max_pool`; `strides` default to `poolSize`. */
 export function maxPool(inputs: TensorLike, poolSize: number | readonly number[], options: PoolOptions = {}): Tensor {
   return pool('MaxPool', 'maxPool', inputs, poolSize, options);
 }

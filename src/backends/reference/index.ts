@@ -3,6 +3,7 @@ import {arrayImpl} from './array.js';
 import {elementwiseImpl} from './elementwise.js';
 import {linalgImpl} from './linalg.js';
 import {nnImpl} from './nn.js';
+import {nn3dImpl} from './nn3d.js';
 import {reductionImpl} from './reduction.js';
 import {recurrentImpl} from './recurrent.js';
 import {fusedImpl} from './fused.js';
@@ -16,6 +17,7 @@ export const referenceKernels = {
   ...arrayImpl,
   ...linalgImpl,
   ...nnImpl,
+  ...nn3dImpl,
   ...recurrentImpl,
   ...fusedImpl,
   ...randomImpl,

@@ -38,7 +38,7 @@ function softmaxLike(log: boolean) {
  * For each output coordinate along one axis: the first input position of its window and the range
  * `[k0, k1)` of kernel taps that land inside the input (tap `k` reads `start + k * dil`).
  */
-function tapRanges(outLen: number, stride: number, pad: number, dil: number, k: number, inLen: number): Int32Array {
+export function tapRanges(outLen: number, stride: number, pad: number, dil: number, k: number, inLen: number): Int32Array {
   const r = new Int32Array(3 * outLen);
   for (let o = 0; o < outLen; o++) {
     const start = o * stride - pad;
@@ -57,7 +57,7 @@ function tapRanges(outLen: number, stride: number, pad: number, dil: number, k: 
  * `inH * inW`) with kernel tap `tap[t]` (an index into `kH * kW`). Kernels then run plain loops
  * over this table, with no bounds tests and no per-tap callbacks.
  */
-interface WindowTable {
+export interface WindowTable {
   start: Int32Array;
   inPix: Int32Array;
   tap: Int32Array;
@@ -95,7 +95,7 @@ function poolGeometry(xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
   return conv2dGeometry(xShape, a.poolSize[0], a.poolSize[1], xShape[3]!, a.strides, a.padding, [1, 1]);
 }
 
-function store(out: Tensor, acc: Float64Array): void {
+export function store(out: Tensor, acc: Float64Array): void {
   const v = out.values;
   for (let i = 0; i < acc.length; i++) v[i] = acc[i]!;
 }
@@ -107,72 +107,19 @@ export const nnImpl = {
   Conv2D: ({x, filter}: {x: Tensor; filter: Tensor}, a: Conv2DAttrs, [y]: Tensor[]) => {
     const cout = filter.shape[3]!;
     const g = convGeometry(x.shape, filter.shape, cout, a);
-    const cin = g.inC;
-    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
-    const xv = x.values, fv = filter.values, yv = y!.values;
-    const acc = new Float64Array(cout);
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        acc.fill(0);
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
-          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
-          for (let c = 0; c < cin; c++) {
-            const s = xv[xOff + c]!;
-            const fOff = fBase + c * cout;
-            for (let o = 0; o < cout; o++) acc[o]! += s * fv[fOff + o]!;
-          }
-        }
-        const yOff = (n * outPix + p) * cout;
-        for (let o = 0; o < cout; o++) yv[yOff + o] = acc[o]!;
-      }
-    }
+    convForward(windowTable(g), g.batch, g.inC, cout, x.values, filter.values, y!.values);
   },
 
   Conv2DBackpropInput: ({dy, filter}: {dy: Tensor; filter: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
     const cout = filter.shape[3]!;
     const g = convGeometry(a.inputShape, filter.shape, cout, a);
-    const cin = g.inC;
-    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
-    const dyv = dy.values, fv = filter.values;
-    const acc = new Float64Array(dx!.size);
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        const yOff = (n * outPix + p) * cout;
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
-          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
-          for (let c = 0; c < cin; c++) {
-            const fOff = fBase + c * cout;
-            let s = 0;
-            for (let o = 0; o < cout; o++) s += dyv[yOff + o]! * fv[fOff + o]!;
-            acc[xOff + c]! += s;
-          }
-        }
-      }
-    }
-    store(dx!, acc);
+    store(dx!, convBackpropInput(windowTable(g), g.batch, g.inC, cout, dy.values, filter.values, dx!.size));
   },
 
   Conv2DBackpropFilter: ({x, dy}: {x: Tensor; dy: Tensor}, a: Conv2DAttrs & {filterShape: number[]}, [df]: Tensor[]) => {
     const cout = a.filterShape[3]!;
     const g = convGeometry(x.shape, a.filterShape, cout, a);
-    const cin = g.inC;
-    const {start, inPix, tap, outPix, inPixels} = windowTable(g);
-    const xv = x.values, dyv = dy.values;
-    const acc = new Float64Array(df!.size);
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        const yOff = (n * outPix + p) * cout;
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
-          const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
-          for (let c = 0; c < cin; c++) {
-            const s = xv[xOff + c]!;
-            const fOff = fBase + c * cout;
-            for (let o = 0; o < cout; o++) acc[fOff + o]! += s * dyv[yOff + o]!;
-          }
-        }
-      }
-    }
-    store(df!, acc);
+    store(df!, convBackpropFilter(windowTable(g), g.batch, g.inC, cout, x.values, dy.values, df!.size));
   },
 
   DepthwiseConv2D: ({x, filter}: {x: Tensor; filter: Tensor}, a: Conv2DAttrs, [y]: Tensor[]) => {
@@ -251,54 +198,23 @@ export const nnImpl = {
     store(df!, acc);
   },
 
-  MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => maxPoolScan(x, poolGeometry(x.shape, a), y!.values, null),
+  MaxPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
+    const g = poolGeometry(x.shape, a);
+    maxPoolScan(windowTable(g), g.batch, g.inC, x.values, y!.values, null);
+  },
 
   MaxPoolGrad: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
-    const arg = maxPoolArgmax(x, a);
-    const dyv = dy.values;
-    const acc = new Float64Array(dx!.size);
-    for (let i = 0; i < arg.length; i++) acc[arg[i]!]! += dyv[i]!;
-    store(dx!, acc);
+    store(dx!, scatterAdd(maxPoolArgmax(x, a), dy.values, dx!.size));
   },
 
   AvgPool: ({x}: {x: Tensor}, a: PoolAttrs, [y]: Tensor[]) => {
     const g = poolGeometry(x.shape, a);
-    const c = g.inC;
-    const {start, inPix, outPix, inPixels} = windowTable(g);
-    const xv = x.values, yv = y!.values;
-    const acc = new Float64Array(c);
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        acc.fill(0);
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
-          const xOff = (n * inPixels + inPix[t]!) * c;
-          for (let ci = 0; ci < c; ci++) acc[ci]! += xv[xOff + ci]!;
-        }
-        // the count of cells inside the input: `same` padding is not averaged in
-        const count = start[p + 1]! - start[p]!;
-        const yOff = (n * outPix + p) * c;
-        for (let ci = 0; ci < c; ci++) yv[yOff + ci] = acc[ci]! / count;
-      }
-    }
+    avgPoolForward(windowTable(g), g.batch, g.inC, x.values, y!.values);
   },
 
   AvgPoolGrad: ({dy}: {dy: Tensor}, a: PoolAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
     const g = poolGeometry(a.inputShape, a);
-    const c = g.inC;
-    const {start, inPix, outPix, inPixels} = windowTable(g);
-    const dyv = dy.values;
-    const acc = new Float64Array(dx!.size);
-    for (let n = 0; n < g.batch; n++) {
-      for (let p = 0; p < outPix; p++) {
-        const inv = 1 / (start[p + 1]! - start[p]!);
-        const yOff = (n * outPix + p) * c;
-        for (let t = start[p]!; t < start[p + 1]!; t++) {
-          const xOff = (n * inPixels + inPix[t]!) * c;
-          for (let ci = 0; ci < c; ci++) acc[xOff + ci]! += dyv[yOff + ci]! * inv;
-        }
-      }
-    }
-    store(dx!, acc);
+    store(dx!, avgPoolBackward(windowTable(g), g.batch, g.inC, dy.values, dx!.size));
   },
 } satisfies Partial<KernelTable>;
 
@@ -310,16 +226,124 @@ export const nnImpl = {
 export function maxPoolArgmax(x: Tensor, a: PoolAttrs): Int32Array {
   const g = poolGeometry(x.shape, a);
   const arg = new Int32Array(g.batch * g.outH * g.outW * g.inC);
-  maxPoolScan(x, g, null, arg);
+  maxPoolScan(windowTable(g), g.batch, g.inC, x.values, null, arg);
   return arg;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The loops over a window table, shared by the 2-D kernels above and the 3-D ones (nn3d.ts): a
+// table flattens the spatial axes, so the loops know neither the rank nor the geometry.
+
+type Values = Tensor['values'];
+
+/** `y[n, p, o] = sum over the taps t of p and c of x[n, inPix[t], c] * f[tap[t], c, o]`. */
+export function convForward(w: WindowTable, batch: number, cin: number, cout: number, xv: Values, fv: Values, yv: Values): void {
+  const {start, inPix, tap, outPix, inPixels} = w;
+  const acc = new Float64Array(cout);
+  for (let n = 0; n < batch; n++) {
+    for (let p = 0; p < outPix; p++) {
+      acc.fill(0);
+      for (let t = start[p]!; t < start[p + 1]!; t++) {
+        const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+        for (let c = 0; c < cin; c++) {
+          const s = xv[xOff + c]!;
+          const fOff = fBase + c * cout;
+          for (let o = 0; o < cout; o++) acc[o]! += s * fv[fOff + o]!;
+        }
+      }
+      const yOff = (n * outPix + p) * cout;
+      for (let o = 0; o < cout; o++) yv[yOff + o] = acc[o]!;
+    }
+  }
+}
+
+/** The adjoint of `convForward` in x: the input gradient, accumulated in float64 (`size` = x's). */
+export function convBackpropInput(w: WindowTable, batch: number, cin: number, cout: number, dyv: Values, fv: Values, size: number): Float64Array {
+  const {start, inPix, tap, outPix, inPixels} = w;
+  const acc = new Float64Array(size);
+  for (let n = 0; n < batch; n++) {
+    for (let p = 0; p < outPix; p++) {
+      const yOff = (n * outPix + p) * cout;
+      for (let t = start[p]!; t < start[p + 1]!; t++) {
+        const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+        for (let c = 0; c < cin; c++) {
+          const fOff = fBase + c * cout;
+          let s = 0;
+          for (let o = 0; o < cout; o++) s += dyv[yOff + o]! * fv[fOff + o]!;
+          acc[xOff + c]! += s;
+        }
+      }
+    }
+  }
+  return acc;
+}
+
+/** The adjoint of `convForward` in f: the filter gradient (`size` = the filter's). */
+export function convBackpropFilter(w: WindowTable, batch: number, cin: number, cout: number, xv: Values, dyv: Values, size: number): Float64Array {
+  const {start, inPix, tap, outPix, inPixels} = w;
+  const acc = new Float64Array(size);
+  for (let n = 0; n < batch; n++) {
+    for (let p = 0; p < outPix; p++) {
+      const yOff = (n * outPix + p) * cout;
+      for (let t = start[p]!; t < start[p + 1]!; t++) {
+        const xOff = (n * inPixels + inPix[t]!) * cin, fBase = tap[t]! * cin * cout;
+        for (let c = 0; c < cin; c++) {
+          const s = xv[xOff + c]!;
+          const fOff = fBase + c * cout;
+          for (let o = 0; o < cout; o++) acc[fOff + o]! += s * dyv[yOff + o]!;
+        }
+      }
+    }
+  }
+  return acc;
+}
+
+/** Mean of each window over its in-bounds cells: `same` padding is not averaged in. */
+export function avgPoolForward(w: WindowTable, batch: number, c: number, xv: Values, yv: Values): void {
+  const {start, inPix, outPix, inPixels} = w;
+  const acc = new Float64Array(c);
+  for (let n = 0; n < batch; n++) {
+    for (let p = 0; p < outPix; p++) {
+      acc.fill(0);
+      for (let t = start[p]!; t < start[p + 1]!; t++) {
+        const xOff = (n * inPixels + inPix[t]!) * c;
+        for (let ci = 0; ci < c; ci++) acc[ci]! += xv[xOff + ci]!;
+      }
+      const count = start[p + 1]! - start[p]!;
+      const yOff = (n * outPix + p) * c;
+      for (let ci = 0; ci < c; ci++) yv[yOff + ci] = acc[ci]! / count;
+    }
+  }
+}
+
+/** The adjoint of `avgPoolForward` (`size` = the input's). */
+export function avgPoolBackward(w: WindowTable, batch: number, c: number, dyv: Values, size: number): Float64Array {
+  const {start, inPix, outPix, inPixels} = w;
+  const acc = new Float64Array(size);
+  for (let n = 0; n < batch; n++) {
+    for (let p = 0; p < outPix; p++) {
+      const inv = 1 / (start[p + 1]! - start[p]!);
+      const yOff = (n * outPix + p) * c;
+      for (let t = start[p]!; t < start[p + 1]!; t++) {
+        const xOff = (n * inPixels + inPix[t]!) * c;
+        for (let ci = 0; ci < c; ci++) acc[xOff + ci]! += dyv[yOff + ci]! * inv;
+      }
+    }
+  }
+  return acc;
+}
+
+/** `acc[arg[i]] += dy[i]`: MaxPoolGrad's scatter of each output's gradient to its arg-max cell. */
+export function scatterAdd(arg: Int32Array, dyv: Values, size: number): Float64Array {
+  const acc = new Float64Array(size);
+  for (let i = 0; i < arg.length; i++) acc[arg[i]!]! += dyv[i]!;
+  return acc;
+}
+
 /** One pass over MaxPool's windows, writing each window's max into `y` and/or its position in `x` into `arg`. */
-function maxPoolScan(x: Tensor, g: Conv2DGeometry, y: Tensor['values'] | null, arg: Int32Array | null): void {
-  const c = g.inC;
-  const {start, inPix, outPix, inPixels} = windowTable(g);
-  const xv = x.values;
-  for (let n = 0; n < g.batch; n++) {
+export function maxPoolScan(w: WindowTable, batch: number, c: number, xv: Values, y: Values | null, arg: Int32Array | null): void {
+  const {start, inPix, outPix, inPixels} = w;
+  for (let n = 0; n < batch; n++) {
     for (let p = 0; p < outPix; p++) {
       const yOff = (n * outPix + p) * c;
       for (let ci = 0; ci < c; ci++) {
