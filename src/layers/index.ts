@@ -27,6 +27,14 @@ export type {ConvArgs} from './convolutional/base_conv.js';
 export {Conv1D as Convolution1D} from './convolutional/conv1d.js';
 export {Conv2DTranspose as Convolution2DTranspose} from './convolutional/conv2d_transpose.js';
 export {SeparableConv2D as SeparableConvolution2D} from './convolutional/separable_conv2d.js';
+export {Conv3D, Conv3D as Convolution3D} from './convolutional/conv3d.js';
+export {Conv1DTranspose, Conv1DTranspose as Convolution1DTranspose} from './convolutional/conv1d_transpose.js';
+export {Conv3DTranspose, Conv3DTranspose as Convolution3DTranspose} from './convolutional/conv3d_transpose.js';
+export {DepthwiseConv1D} from './convolutional/depthwise_conv1d.js';
+export {SeparableConv1D, SeparableConv1D as SeparableConvolution1D} from './convolutional/separable_conv1d.js';
+export type {ConvTransposeArgs} from './convolutional/base_conv_transpose.js';
+export type {DepthwiseConvArgs} from './convolutional/base_depthwise_conv.js';
+export type {SeparableConvArgs} from './convolutional/base_separable_conv.js';
 
 // pooling
 export {MaxPooling1D} from './pooling/max_pooling1d.js';
@@ -45,6 +53,10 @@ export {GlobalMaxPooling1D as GlobalMaxPool1D} from './pooling/global_max_poolin
 export {GlobalMaxPooling2D as GlobalMaxPool2D} from './pooling/global_max_pooling2d.js';
 export {GlobalAveragePooling1D as GlobalAvgPool1D} from './pooling/global_average_pooling1d.js';
 export {GlobalAveragePooling2D as GlobalAvgPool2D} from './pooling/global_average_pooling2d.js';
+export {MaxPooling3D, MaxPooling3D as MaxPool3D} from './pooling/max_pooling3d.js';
+export {AveragePooling3D, AveragePooling3D as AvgPool3D} from './pooling/average_pooling3d.js';
+export {GlobalMaxPooling3D, GlobalMaxPooling3D as GlobalMaxPool3D} from './pooling/global_max_pooling3d.js';
+export {GlobalAveragePooling3D, GlobalAveragePooling3D as GlobalAvgPool3D} from './pooling/global_average_pooling3d.js';
 
 // reshaping
 export {Flatten} from './reshaping/flatten.js';
@@ -57,14 +69,22 @@ export {Cropping1D} from './reshaping/cropping1d.js';
 export {Cropping2D} from './reshaping/cropping2d.js';
 export {UpSampling1D} from './reshaping/up_sampling1d.js';
 export {UpSampling2D} from './reshaping/up_sampling2d.js';
+export {ZeroPadding3D} from './reshaping/zero_padding3d.js';
+export {Cropping3D} from './reshaping/cropping3d.js';
+export {UpSampling3D} from './reshaping/up_sampling3d.js';
 
 // normalization
 export {BatchNormalization} from './normalization/batch_normalization.js';
 export {LayerNormalization} from './normalization/layer_normalization.js';
+export {GroupNormalization} from './normalization/group_normalization.js';
+export type {GroupNormalizationArgs} from './normalization/group_normalization.js';
+export {UnitNormalization} from './normalization/unit_normalization.js';
+export {RMSNormalization} from './normalization/rms_normalization.js';
 
 // regularization
 export {Dropout} from './regularization/dropout.js';
-export {SpatialDropout1D, SpatialDropout2D} from './regularization/spatial_dropout.js';
+export {SpatialDropout1D, SpatialDropout2D, SpatialDropout3D} from './regularization/spatial_dropout.js';
+export {AlphaDropout} from './regularization/alpha_dropout.js';
 export {GaussianNoise} from './regularization/gaussian_noise.js';
 export {GaussianDropout} from './regularization/gaussian_dropout.js';
 export {ActivityRegularization} from './regularization/activity_regularization.js';

@@ -179,15 +179,15 @@ export function splitPositional<V, A extends object>(value: V | A | undefined, a
   return [(value as V | undefined) ?? fallback, rest as A];
 }
 
-/** `int`, `[a, b]`, or (2-D) `[[top, bottom], [left, right]]` / `[symH, symW]`, as Keras reads padding and cropping. */
-export function standardizePairs(value: number | readonly (number | readonly number[])[], n: 1 | 2, name: string): [number, number][] {
+/** `int`, `[a, b]`, or (2-D, 3-D) `[[top, bottom], [left, right]]` / `[symH, symW]`, as Keras reads padding and cropping. */
+export function standardizePairs(value: number | readonly (number | readonly number[])[], n: 1 | 2 | 3, name: string): [number, number][] {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0) throw new ValueError(`\`${name}\` cannot be negative. Received: ${name}=${value}.`);
     return new Array(n).fill(0).map(() => [value, value] as [number, number]);
   }
   if (n === 1) return [standardizeTuple(value as number[], 2, name, true) as [number, number]];
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new ValueError(`\`${name}\` should have two elements. Received: ${name}=${JSON.stringify(value)}.`);
+  if (!Array.isArray(value) || value.length !== n) {
+    throw new ValueError(`\`${name}\` should have ${n === 2 ? 'two' : 'three'} elements. Received: ${name}=${JSON.stringify(value)}.`);
   }
-  return value.map((v, i) => standardizeTuple(v as number | number[], 2, `${i === 0 ? '1st' : '2nd'} entry of ${name}`, true) as [number, number]);
+  return value.map((v, i) => standardizeTuple(v as number | number[], 2, `${['1st', '2nd', '3rd'][i]} entry of ${name}`, true) as [number, number]);
 }

@@ -18,7 +18,7 @@ export abstract class BaseGlobalPooling extends Layer {
   protected abstract readonly mode: 'max' | 'average';
   private readonly rank: number;
 
-  constructor(rank: 1 | 2, args: GlobalPoolingArgs = {}) {
+  constructor(rank: 1 | 2 | 3, args: GlobalPoolingArgs = {}) {
     const {dataFormat, keepdims = false, ...rest} = args;
     super(rest);
     this.rank = rank;

@@ -14,7 +14,7 @@ export interface PoolingArgs extends LayerArgs {
   dataFormat?: ImageDataFormat | null;
 }
 
-/** Shared by the max and average pooling layers of 1 and 2 spatial dimensions. */
+/** Shared by the max and average pooling layers of 1, 2 and 3 spatial dimensions. */
 export abstract class BasePooling extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
@@ -22,7 +22,7 @@ export abstract class BasePooling extends Layer {
   readonly dataFormat: ImageDataFormat;
   protected abstract readonly mode: 'max' | 'average';
 
-  constructor(poolSize: number | readonly number[], rank: 1 | 2, args: PoolingArgs = {}) {
+  constructor(poolSize: number | readonly number[], rank: 1 | 2 | 3, args: PoolingArgs = {}) {
     const {strides, padding = 'valid', dataFormat, ...rest} = args;
     super(rest);
     this.poolSize = standardizeTuple(poolSize, rank, 'pool_size');

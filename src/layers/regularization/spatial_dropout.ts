@@ -53,3 +53,25 @@ export class SpatialDropout2D extends Dropout {
   }
 }
 registerKerasSerializable(SpatialDropout2D, {pkg: 'keras'});
+
+/** Drops whole 3-D feature maps. Input `[batch, depth, rows, cols, channels]` (or channels first). */
+export class SpatialDropout3D extends Dropout {
+  static override readonly className: string = 'SpatialDropout3D';
+  readonly dataFormat: ImageDataFormat;
+  constructor(rate: number, args: SpatialDropoutArgs = {}) {
+    const {dataFormat, ...rest} = args;
+    super(rate, rest);
+    this.dataFormat = standardizeDataFormat(dataFormat);
+    this.inputSpec = new InputSpec({ndim: 5});
+  }
+  protected override getNoiseShape(inputs: Tensor): number[] {
+    if (inputs.rank !== 5) throw new ValueError(`SpatialDropout3D expects inputs of rank 5. Received shape [${inputs.shape.join(', ')}]`);
+    const [b, a1, , , a4] = inputs.shape as [number, number, number, number, number];
+    return this.dataFormat === 'channels_first' ? [b, a1, 1, 1, 1] : [b, 1, 1, 1, a4];
+  }
+  override getConfig(): Record<string, unknown> {
+    const {noiseShape: _n, ...c} = super.getConfig();
+    return {...c, dataFormat: this.dataFormat};
+  }
+}
+registerKerasSerializable(SpatialDropout3D, {pkg: 'keras'});
