@@ -199,6 +199,11 @@ function stackTime(steps: Tensor[]): Tensor {
  * `backend.rnn`: masked steps carry the states through unchanged and repeat the previous output
  * (zeros before the first valid step), so the last output is that of the last valid step.
  */
+/** A step's `[batch, 1]` mask shaped to broadcast against `t` (`[batch, 1, 1, 1]` for a convolutional state). */
+function maskFor(m: Tensor, t: Tensor): Tensor {
+  return t.rank > 2 ? reshape(m, [m.shape[0]!, ...new Array<number>(t.rank - 1).fill(1)]) : m;
+}
+
 export function rnn(step: StepFunction, inputs: Tensor, initialStates: Tensor[], options: RnnOptions = {}): RnnResult {
   const {goBackwards = false, mask = null, zeroOutputForMask = false, returnAllOutputs = true} = options;
   if (inputs.rank < 3) {
@@ -224,8 +229,8 @@ export function rnn(step: StepFunction, inputs: Tensor, initialStates: Tensor[],
     if (maskSteps) {
       const m = maskSteps[t]!; // [batch, 1]: broadcasts against [batch, units]
       const fill = zeroOutputForMask ? 0 : (prevOutput ?? zeros(out.shape, out.dtype));
-      out = where(m, out, fill);
-      next = next.map((s, i) => where(m, s, states[i]!));
+      out = where(maskFor(m, out), out, fill);
+      next = next.map((s, i) => where(maskFor(m, s), s, states[i]!));
     }
     states = next;
     prevOutput = out;

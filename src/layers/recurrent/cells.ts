@@ -122,7 +122,7 @@ export class SimpleRNNCell extends DenseCell {
 }
 
 /** Keras's `unit_forget_bias`: the bias initializer's values with ones on the forget gate. */
-class UnitForgetBias extends initializers.Initializer {
+export class UnitForgetBias extends initializers.Initializer {
   static override readonly className = 'UnitForgetBias';
   constructor(private readonly base: initializers.Initializer, private readonly units: number) {
     super();

@@ -8,7 +8,7 @@ import {RNN, type RNNArgs} from './rnn.js';
 import {isActivation, mapLegacyDropout, type RNNCellArgs} from './rnn_cell.js';
 
 /** The cell's share of a layer's options (the rest are the layer's own; `dtype` and `trainable` are both's). */
-function cellArgs<A extends RNNCellArgs>(args: A, name: string): A {
+export function cellArgs<A extends RNNCellArgs>(args: A, name: string): A {
   const {
     name: _n, inputShape: _i, batchInputShape: _b, batchSize: _s, inputDim: _d, activityRegularizer: _a,
     returnSequences: _1, returnState: _2, goBackwards: _3, stateful: _4, unroll: _5, zeroOutputForMask: _6, useCudnn: _7,
@@ -17,7 +17,7 @@ function cellArgs<A extends RNNCellArgs>(args: A, name: string): A {
   return {...rest, name} as A;
 }
 
-function layerArgs(args: RNNArgs & RNNCellArgs & {useCudnn?: unknown}): RNNArgs {
+export function layerArgs(args: RNNArgs & RNNCellArgs & {useCudnn?: unknown}): RNNArgs {
   const {name, inputShape, batchInputShape, batchSize, inputDim, activityRegularizer, trainable, dtype} = args;
   const {returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask} = args;
   const out: RNNArgs = {name, inputShape, batchInputShape, batchSize, inputDim, activityRegularizer, trainable, dtype};

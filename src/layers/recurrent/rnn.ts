@@ -110,10 +110,12 @@ export class RNN extends Layer {
     if (states.length !== sizes.length) {
       throw new ValueError(`Layer "${this.name}" expects ${sizes.length} ${what} (state sizes ${JSON.stringify(sizes)}). Received: ${states.length}`);
     }
+    const shapes = this.cell.stateShapes(batch);
     return states.map((s, i) => {
       const t = toTensor(s, `initialState[${i}]`, this.name);
-      if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== sizes[i]) {
-        throw new ValueError(`Layer "${this.name}": ${what} ${i} must have shape ${fmtShape([batch, sizes[i]!])}. Received: shape=${fmtShape(t.shape)}`);
+      const want = shapes[i]!;
+      if (t.rank !== want.length || want.some((d, k) => t.shape[k] !== d)) {
+        throw new ValueError(`Layer "${this.name}": ${what} ${i} must have shape ${fmtShape(want)}. Received: shape=${fmtShape(t.shape)}`);
       }
       return t.dtype === this.dtype ? t : ops.cast(t, this.dtype);
     });

@@ -125,9 +125,14 @@ export abstract class RNNCell extends Layer {
   /** One step: `inputs [batch, ...]` and the states to `[output, newStates]`. */
   abstract step(inputs: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]];
 
+  /** The shape of each state for a batch: `[batch, size]` (a convolutional cell's are images). */
+  stateShapes(batchSize: number): number[][] {
+    return this.stateSize.map((d) => [batchSize, d]);
+  }
+
   /** Zero states for a batch (Keras's `get_initial_state`). */
   getInitialState(batchSize: number, dtype: DType = this.dtype): Tensor[] {
-    return this.stateSize.map((d) => zeros([batchSize, d], dtype));
+    return this.stateShapes(batchSize).map((s) => zeros(s, dtype));
   }
 
   /** `call([inputs, ...states])` returns `[output, ...newStates]`: a cell used as a plain layer. */
