@@ -13,7 +13,7 @@ import {cellArgs, layerArgs} from './layers.js';
 import {RNN, type RNNArgs} from './rnn.js';
 import {CellWeights, mapLegacyDropout, RNNCell, type RNNCellArgs} from './rnn_cell.js';
 
-export interface ConvLSTMCellArgs extends RNNCellArgs {
+interface ConvLSTMCellArgs extends RNNCellArgs {
   strides?: number | readonly number[];
   padding?: 'valid' | 'same';
   dataFormat?: ImageDataFormat | null;
@@ -35,7 +35,7 @@ const mul = (a: Tensor, m: Tensor | undefined) => (m ? ops.multiply(a, m) : a);
  * always stride 1, `same`. With dropout, each gate has its own input and recurrent mask (one per
  * sequence), as Keras's LSTMCell.
  */
-export class ConvLSTMCell extends RNNCell {
+class ConvLSTMCell extends RNNCell {
   static override readonly className: string = 'ConvLSTMCell';
   readonly rank: number;
   readonly filters: number;
@@ -213,7 +213,7 @@ export interface ConvLSTMArgs extends ConvLSTMCellArgs, RNNArgs {}
  * `[batch, time, ...spatial, channels]` (or `[batch, time, channels, ...spatial]`). Output: the last
  * `h`, `[batch, ...outSpatial, filters]`, or every step's with `returnSequences`.
  */
-export abstract class ConvLSTM extends RNN {
+abstract class ConvLSTM extends RNN {
   declare readonly cell: ConvLSTMCell;
 
   constructor(rank: number, filters: number, kernelSize: number | readonly number[], args: ConvLSTMArgs = {}) {
