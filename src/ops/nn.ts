@@ -1,9 +1,9 @@
 /**
  * `keras.ops.nn`: softmax, convolutions, pooling and the activations that are not plain math.
  * Convolutions and pooling run as NHWC 2-D kernels (NDHWC 3-D ones for 3 spatial axes); 1-D inputs
- * become images of height 1 and `channels_first` inputs are transposed around the kernel. Kernels keep Keras's layouts whatever
- * the data format: conv `[...k, in, out]`, depthwise `[...k, in, multiplier]`, transpose
- * `[...k, out, in]`.
+ * become images of height 1 and `channels_first` inputs are transposed around the kernel. Kernels
+ * keep Keras's layouts whatever the data format: conv `[...k, in, out]`, depthwise
+ * `[...k, in, multiplier]`, transpose `[...k, out, in]`.
  *
  * ```ts
  * const y = ops.conv(x, kernel, {strides: 2, padding: 'same'}); // x [n, h, w, c], kernel [3, 3, c, f]
