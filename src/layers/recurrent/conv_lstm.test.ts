@@ -4,6 +4,7 @@ import * as ops from '../../ops/index.js';
 import {randomNormal} from '../../tensor/random.js';
 import {Tensor, ones, zeros} from '../../tensor/tensor.js';
 import {runLayerTest} from '../../testing/layer_test.js';
+import {Bidirectional} from './bidirectional.js';
 import {ConvLSTM1D, ConvLSTM2D, ConvLSTM3D} from './conv_lstm.js';
 
 const w = {expectedNumNonTrainableWeights: 0};
@@ -61,6 +62,10 @@ test('ConvLSTM2D: initial states, goBackwards, masks, dropout in training only',
   assert.deepEqual([...(d.apply(x) as Tensor).values], [...y0.values]);
   const yt = d.apply(x, {training: true}) as Tensor;
   assert.notDeepEqual([...yt.values], [...y0.values]);
+  // Bidirectional concatenates the two directions' filters
+  const bi = new Bidirectional(new ConvLSTM2D(2, 3, {padding: 'same', returnSequences: true}));
+  assert.deepEqual([...(bi.apply(x) as Tensor).shape], [2, 3, 4, 4, 4]);
+  assert.deepEqual(bi.computeOutputShape([null, 3, 4, 4, 2]), [null, 3, 4, 4, 4]);
 });
 
 test('ConvLSTM1D and ConvLSTM3D: the same cell over 1 and 3 spatial axes', () => {
