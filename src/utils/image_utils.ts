@@ -11,7 +11,6 @@
 import {readFile} from '../platform/index.js';
 import {PNG} from '../platform/index.js';
 import {extname} from '../platform/index.js';
-import jpeg from 'jpeg-js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
 
@@ -28,13 +27,17 @@ interface RawImage {
   rgba: Uint8Array;
 }
 
-/** Decodes PNG or JPEG bytes (chosen by their signature, not the file name). */
-function decodeImage(bytes: Uint8Array, what = 'image'): RawImage {
+/**
+ * Decodes PNG or JPEG bytes (chosen by their signature, not the file name). The JPEG decoder is
+ * loaded on first use: a page that never reads a JPEG does not download it.
+ */
+async function decodeImage(bytes: Uint8Array, what = 'image'): Promise<RawImage> {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return {width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength)};
   }
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    const {default: jpeg} = await import('jpeg-js');
     const img = jpeg.decode(bytes, {useTArray: true, formatAsRGBA: true});
     return {width: img.width, height: img.height, rgba: img.data};
   }
@@ -93,7 +96,7 @@ export async function readImage(path: string, colorMode: ColorMode, size: [numbe
   if (!IMAGE_EXTENSIONS.includes(ext)) {
     throw new ValueError(`Could not read ${path}: the image utilities read ${IMAGE_EXTENSIONS.join(', ')} files. Received a file with extension ${ext || '(none)'}`);
   }
-  return imageToTensor(decodeImage(await readFile(path), path), colorMode, size, interpolation);
+  return imageToTensor(await decodeImage(await readFile(path), path), colorMode, size, interpolation);
 }
 
 /** `keras.utils.load_img`: an image file as a `[height, width, channels]` tensor (the PIL image's place). */
