@@ -75,7 +75,8 @@ export class GpuExecutor {
         }
         const group = this.device.createBindGroup({layout: pipeline.getBindGroupLayout(0), entries});
         if (!this.pass) {
-          this.encoder = this.device.createCommandEncoder();
+          // after a copy the encoder exists already: the dispatch must follow it in the same encoder
+          this.encoder ??= this.device.createCommandEncoder();
           this.pass = this.encoder.beginComputePass();
         }
         this.pass.setPipeline(pipeline);

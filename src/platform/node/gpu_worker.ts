@@ -11,6 +11,8 @@ interface Init {
   reply: SharedArrayBuffer;
 }
 
+const keepAlive: GPU[] = [];
+
 async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
   let dawn: {create(opts: string[]): GPU; globals: object};
   try {
@@ -27,7 +29,8 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
   ];
   for (const [opts, req, what] of attempts) {
     if (process.env['KERAS_WEBGPU_DAWN'] === 'opengles' && opts.length === 0) continue;
-    const adapter = await dawn.create(opts).requestAdapter(req);
+    const instance = dawn.create(opts);
+    const adapter = await instance.requestAdapter(req);
     if (!adapter) {
       tried.push(what);
       continue;
@@ -51,6 +54,8 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
     };
+    // the instance must outlive the device: collected, it takes Dawn's event processing with it
+    keepAlive.push(instance);
     return {device, info};
   }
   throw new Error(`Dawn found no adapter; tried: ${tried.join('; ')}`);
