@@ -173,7 +173,7 @@ function checkDestinations(
     }
     const want = allocate(o.dtype, 0).constructor;
     // device storage is made by its backend for the tensor's dtype and size
-    if (!o.device && o.values.constructor !== want || o.values.length !== o.size) {
+    if (!o.device && (o.values.constructor !== want || o.values.length !== o.size)) {
       throw new ValueError(
         `${op}: out[${i}] must be stored in a ${want.name} of ${o.size} elements. ` +
           `Received: a ${o.values.constructor.name} of ${o.values.length} elements`,

@@ -23,6 +23,17 @@ export interface DeviceData {
   readonly hostCopy: TypedArray | null;
   /** A new storage holding a copy of these values (on the device). */
   clone(): DeviceData;
+  /** Reads this storage and `others` (of the same device) back together, in one transfer. */
+  readSyncWith(others: readonly DeviceData[]): void;
+}
+
+/**
+ * Brings the host copies of tensors that live on a device in at once (one transfer per device
+ * instead of one per tensor): what a training step's logs do when a callback first reads one.
+ */
+export function fetchValues(ts: readonly Tensor[]): void {
+  const ds = ts.map((t) => t.device).filter((d): d is DeviceData => d !== null && d.hostCopy === null);
+  if (ds.length) ds[0]!.readSyncWith(ds.slice(1));
 }
 
 /**

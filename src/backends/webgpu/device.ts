@@ -166,6 +166,13 @@ export class GpuData implements DeviceData {
     return this.host!;
   }
 
+  readSyncWith(others: readonly DeviceData[]): void {
+    if (this.gpu.channel.syncUnavailable === null) {
+      this.gpu.readMany([this, ...others.filter((d): d is GpuData => d instanceof GpuData && d.gpu === this.gpu)]);
+    }
+    this.readSync();
+  }
+
   async read(): Promise<TypedArray> {
     if (this.host === null) await this.gpu.readManyAsync([this]);
     return this.host!;

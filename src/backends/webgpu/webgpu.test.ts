@@ -35,7 +35,7 @@ function close(label: string, got: ArrayLike<number>, want: ArrayLike<number>): 
 }
 
 /** Runs `name` on the GPU (asserting it dispatched, not fell back) and on the reference, and compares. */
-function parity(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, label = name): void {
+function parity(name: KernelName, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, label: string = name): void {
   const refIn = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, Array.isArray(v) ? v.map(copy) : copy(v)]));
   const want = outputsFor(name, refIn, attrs);
   (referenceKernels[name] as AnyKernelImpl)(refIn, attrs, want);
