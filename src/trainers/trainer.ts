@@ -196,11 +196,17 @@ export function metricsResult(model: TrainerModel): Logs {
 export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
   const out: Logs = {};
   const onDevice: Tensor[] = [];
-  const settle = (k: string, value: number): number => {
-    Object.defineProperty(out, k, {value, writable: true, enumerable: true, configurable: true});
+  const settle = (on: Logs, k: string, value: number): number => {
+    Object.defineProperty(on, k, {value, writable: true, enumerable: true, configurable: true});
     return value;
   };
   for (const k of Object.keys(logs).sort()) {
+    // logs made here already (a step's logs): a value not yet read stays unread
+    const desc = Object.getOwnPropertyDescriptor(logs, k);
+    if (desc?.get) {
+      Object.defineProperty(out, k, desc);
+      continue;
+    }
     const v = logs[k]!;
     if (!(v instanceof Tensor)) out[k] = v;
     else if (v.hostValues !== null || v.size !== 1) out[k] = v.size === 1 ? v.values[0]! : NaN;
@@ -209,11 +215,13 @@ export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
       Object.defineProperty(out, k, {
         enumerable: true,
         configurable: true,
-        get: () => {
+        get(this: Logs) {
           fetchValues(onDevice);
-          return settle(k, v.values[0]!);
+          return settle(this, k, v.values[0]!);
         },
-        set: (value: number) => settle(k, value),
+        set(this: Logs, value: number) {
+          settle(this, k, value);
+        },
       });
     }
   }

@@ -22,13 +22,18 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
   }
   Object.assign(globalThis, dawn.globals);
   const tried: string[] = [];
-  // a GPU through Vulkan / Metal / D3D12 first; then OpenGL ES (Mesa's llvmpipe on a machine without one)
-  const attempts: [string[], GPURequestAdapterOptions, string][] = [
-    [[], {powerPreference: 'high-performance'}, 'Dawn default backends (Vulkan/Metal/D3D12), featureLevel core'],
-    [['backend=opengles'], {featureLevel: 'compatibility'} as GPURequestAdapterOptions, "Dawn backend=opengles, featureLevel 'compatibility'"],
-  ];
+  // KERAS_WEBGPU_DAWN lists Dawn backends to try in order ("default": Vulkan / Metal / D3D12 as Dawn
+  // picks; "opengles"; or any Dawn backend name such as "vulkan"); by default a GPU first, then
+  // OpenGL ES (Mesa's llvmpipe on a machine without a GPU)
+  const wanted = (process.env['KERAS_WEBGPU_DAWN'] ?? 'default,opengles').split(',').map((w) => w.trim()).filter(Boolean);
+  const attempts: [string[], GPURequestAdapterOptions, string][] = wanted.map((w) =>
+    w === 'default'
+      ? [[], {powerPreference: 'high-performance'}, 'Dawn default backends (Vulkan/Metal/D3D12), featureLevel core']
+      : w === 'opengles'
+        ? [['backend=opengles'], {featureLevel: 'compatibility'} as GPURequestAdapterOptions, "Dawn backend=opengles, featureLevel 'compatibility'"]
+        : [[`backend=${w}`], {powerPreference: 'high-performance'}, `Dawn backend=${w}, featureLevel core`],
+  );
   for (const [opts, req, what] of attempts) {
-    if (process.env['KERAS_WEBGPU_DAWN'] === 'opengles' && opts.length === 0) continue;
     const instance = dawn.create(opts);
     const adapter = await instance.requestAdapter(req);
     if (!adapter) {
@@ -58,7 +63,7 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
     keepAlive.push(instance);
     return {device, info};
   }
-  throw new Error(`Dawn found no adapter; tried: ${tried.join('; ')}`);
+  throw new Error(`Dawn (npm "webgpu") found no adapter; tried: ${tried.join('; ')} (KERAS_WEBGPU_DAWN=${wanted.join(',')})`);
 }
 
 const {reply} = workerData as Init;
