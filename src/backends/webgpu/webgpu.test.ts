@@ -131,6 +131,25 @@ test('webgpu: matmul (transposes, broadcast batches) and the fused dense kernel 
   }
 });
 
+test('webgpu: indexing kernels (slices, concat, split, tile, pad, gather, scatter-add, one-hot) match the reference', {skip}, () => {
+  const x = t([3, 4, 5]);
+  parity('Slice', {x}, {begin: [1, 0, 2], size: [2, 3, 3]});
+  parity('StridedSlice', {x}, {begin: [2, 0, 4], end: [-1, 4, 0], strides: [-1, 2, -2]});
+  parity('Concat', {xs: [t([2, 3, 2]), t([2, 1, 2]), t([2, 4, 2])]}, {axis: 1});
+  parity('Concat', {xs: [t([2, 3], 'int32', -5, 5), t([1, 3], 'int32', -5, 5)]}, {axis: 0}, 'Concat int32');
+  parity('Split', {x}, {sizes: [1, 3, 1], axis: 2});
+  parity('Tile', {x: t([2, 3])}, {reps: [2, 3]});
+  parity('Pad', {x: t([2, 3])}, {paddings: [[1, 0], [2, 1]], constantValue: 0.5});
+  const idx = new Tensor([2, 3], 'int32', new Int32Array([3, 0, 3, 1, 2, 3]));
+  parity('Gather', {x: t([4, 5]), indices: idx}, {axis: 0});
+  parity('Gather', {x: t([2, 4, 3]), indices: idx}, {axis: 1}, 'Gather axis 1');
+  // repeated indices: their updates add up (the Embedding gradient)
+  parity('ScatterAdd', {indices: idx, updates: t([2, 3, 5])}, {shape: [4, 5], axis: 0});
+  parity('ScatterAdd', {indices: idx, updates: t([2, 2, 3, 3])}, {shape: [2, 4, 3], axis: 1}, 'ScatterAdd axis 1');
+  parity('OneHot', {indices: new Tensor([5], 'int32', new Int32Array([0, 3, -1, 4, 2]))}, {depth: 4, onValue: 1, offValue: 0, dtype: 'float32'});
+  parity('OneHot', {indices: new Tensor([3], 'int32', new Int32Array([1, 0, 2]))}, {depth: 3, onValue: 5, offValue: -1, dtype: 'int32'}, 'OneHot int32');
+});
+
 test('webgpu: the dropout mask is the reference generator bit for bit', {skip}, () => {
   for (const [keepProb, dtype] of [[0.8, 'float32'], [0.5, 'int32'], [0.1, 'bool'], [1, 'float32'], [0, 'float32']] as const) {
     const attrs = {shape: [7, 33], keepProb, dtype, k0: 0x9e3779b9, k1: 12};
