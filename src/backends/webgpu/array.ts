@@ -3,7 +3,7 @@ import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {wgslType, type GpuData} from './device.js';
 import type {GpuKernel} from './elementwise.js';
-import {binding, f32bits, groups1d, main1d} from './wgsl.js';
+import {binding, f32bits, groups1d, main1d, nz} from './wgsl.js';
 
 /**
  * Indexing kernels: one thread per output element computes the input element it takes (no atomics),
@@ -14,7 +14,7 @@ import {binding, f32bits, groups1d, main1d} from './wgsl.js';
 /** WGSL statements: `c<k>` = the coordinate of axis k of flat index `i` in `shape`. */
 function coords(shape: readonly number[]): string {
   let s = '  var r = i;\n';
-  for (let k = shape.length - 1; k >= 0; k--) s += `  let c${k} = i32(r % ${shape[k]}u);\n  r = r / ${shape[k]}u;\n`;
+  for (let k = shape.length - 1; k >= 0; k--) s += `  let c${k} = i32(r % ${nz(shape[k]!)}u);\n  r = r / ${nz(shape[k]!)}u;\n`;
   return s;
 }
 
@@ -62,7 +62,7 @@ const concat: GpuKernel = (gpu) => ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]
     const [, inner] = around(x.shape, a.axis);
     const m = x.shape[a.axis]!;
     // each input writes its own slab of the output
-    const body = `  let o = i / ${m * inner}u;\n  let rest = i % ${m * inner}u;\n  y[o * ${n * inner}u + ${offset * inner}u + rest] = x[i];`;
+    const body = `  let o = i / ${nz(m * inner)}u;\n  let rest = i % ${nz(m * inner)}u;\n  y[o * ${n * inner}u + ${offset * inner}u + rest] = x[i];`;
     const code = binding(0, 'x', x.dtype, 'read') + binding(1, 'y', out.dtype, 'read_write') + main1d(x.size, body);
     gpu.run('Concat', code, [inputs[j]!, dst], [], groups1d(x.size));
     offset += m;
@@ -77,7 +77,7 @@ const split: GpuKernel = (gpu) => ({x}: {x: Tensor}, a: {sizes: number[]; axis: 
   let offset = 0;
   outs.forEach((out, j) => {
     const m = a.sizes[j]!;
-    const body = `  let o = i / ${m * inner}u;\n  let rest = i % ${m * inner}u;\n  y[i] = x[o * ${n * inner}u + ${offset * inner}u + rest];`;
+    const body = `  let o = i / ${nz(m * inner)}u;\n  let rest = i % ${nz(m * inner)}u;\n  y[i] = x[o * ${n * inner}u + ${offset * inner}u + rest];`;
     const code = binding(0, 'x', x.dtype, 'read') + binding(1, 'y', out.dtype, 'read_write') + main1d(out.size, body);
     gpu.run('Split', code, [src, gpu.output(out)], [], groups1d(out.size));
     offset += m;
@@ -112,7 +112,7 @@ const gather: GpuKernel = (gpu) => ({x, indices}: {x: Tensor; indices: Tensor}, 
   const [, inner] = around(x.shape, a.axis);
   const n = x.shape[a.axis]!, m = indices.size;
   const body =
-    `  let b = i % ${inner}u;\n  let j = (i / ${inner}u) % ${m}u;\n  let o = i / ${inner * m}u;\n` +
+    `  let b = i % ${nz(inner)}u;\n  let j = (i / ${nz(inner)}u) % ${nz(m)}u;\n  let o = i / ${nz(inner * m)}u;\n` +
     `  y[i] = x[(o * ${n}u + u32(idx[j])) * ${inner}u + b];`;
   const code = binding(0, 'x', x.dtype, 'read') + binding(1, 'idx', 'int32', 'read') + binding(2, 'y', out.dtype, 'read_write') + main1d(out.size, body);
   gpu.run('Gather', code, [gpu.input(x), gpu.input(indices), gpu.output(out)], [], groups1d(out.size));
@@ -127,7 +127,7 @@ const scatterAdd: GpuKernel = (gpu) => ({indices, updates}: {indices: Tensor; up
   const zero = binding(0, 'y', 'u32', 'read_write') + main1d(out.size, '  y[i] = 0u;');
   gpu.run('ScatterAdd zero', zero, [dst], [], groups1d(out.size));
   const body =
-    `  let b = i % ${inner}u;\n  let j = (i / ${inner}u) % ${m}u;\n  let o = i / ${inner * m}u;\n` +
+    `  let b = i % ${nz(inner)}u;\n  let j = (i / ${nz(inner)}u) % ${nz(m)}u;\n  let o = i / ${nz(inner * m)}u;\n` +
     `  let at = (o * ${n}u + u32(idx[j])) * ${inner}u + b;\n  let u = upd[i];\n` +
     // add u to y[at] on the float's bits: retry until no other thread changed it meanwhile
     `  var old = atomicLoad(&y[at]);\n  loop {\n    let r = atomicCompareExchangeWeak(&y[at], old, bitcast<u32>(bitcast<f32>(old) + u));\n` +
@@ -146,7 +146,7 @@ const oneHot: GpuKernel = (gpu) => ({indices}: {indices: Tensor}, a: {depth: num
   const t = wgslType(out.dtype)!;
   const val = (k: number) => (t === 'f32' ? `bitcast<f32>(P[${k}])` : t === 'i32' ? `bitcast<i32>(P[${k}])` : `select(0u, 1u, P[${k}] != 0u)`);
   const word = (v: number) => (t === 'f32' ? f32bits(v) : t === 'i32' ? (Math.trunc(v) | 0) >>> 0 : v ? 1 : 0);
-  const body = `  let k = idx[i / ${a.depth}u];\n  y[i] = select(${val(1)}, ${val(0)}, k == i32(i % ${a.depth}u));`;
+  const body = `  let k = idx[i / ${nz(a.depth)}u];\n  y[i] = select(${val(1)}, ${val(0)}, k == i32(i % ${nz(a.depth)}u));`;
   const code = binding(0, 'idx', 'int32', 'read') + binding(1, 'y', out.dtype, 'read_write') + binding(2, 'P', 'u32', 'read') + main1d(out.size, body);
   gpu.run('OneHot', code, [gpu.input(indices), gpu.output(out)], [word(a.onValue), word(a.offValue)], groups1d(out.size));
 };

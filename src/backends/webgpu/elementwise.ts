@@ -3,7 +3,7 @@ import type {DType} from '../../tensor/dtype.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {wgslType, type Gpu} from './device.js';
-import {binding, broadcastIndex, f32bits, groups1d, MATH, main1d, SPECIALS} from './wgsl.js';
+import {binding, broadcastIndex, f32bits, groups1d, MATH, main1d, SPECIALS, nz} from './wgsl.js';
 
 /** A kernel of this backend: `false` declines the call (a dtype the GPU lacks): the CPU kernel runs. */
 export type GpuKernel = (gpu: Gpu) => AnyKernelImpl;
@@ -204,7 +204,7 @@ const transpose: GpuKernel = (gpu) => ({x}: {x: Tensor}, a: {perm: number[]}, [y
   }
   let body = '  var ix = 0u;\n  var r = i;\n';
   for (let k = out.rank - 1; k >= 0; k--) {
-    body += `  ix += (r % ${out.shape[k]}u) * ${inStrides[a.perm[k]!]}u;\n  r = r / ${out.shape[k]}u;\n`;
+    body += `  ix += (r % ${nz(out.shape[k]!)}u) * ${inStrides[a.perm[k]!]}u;\n  r = r / ${nz(out.shape[k]!)}u;\n`;
   }
   const code = binding(0, 'x', x.dtype, 'read') + binding(1, 'y', out.dtype, 'read_write') + main1d(out.size, body + '  y[i] = x[ix];');
   gpu.run('Transpose', code, [gpu.input(x), gpu.output(out)], [], groups1d(out.size));

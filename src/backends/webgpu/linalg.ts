@@ -4,7 +4,7 @@ import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {Gpu} from './device.js';
 import type {GpuKernel} from './elementwise.js';
-import {binding} from './wgsl.js';
+import {binding, nz} from './wgsl.js';
 
 /** Output tile edge: a 16x16 workgroup computes a 16x16 block, K walked in 16-wide tiles through workgroup memory. */
 const T = 16;
@@ -24,8 +24,8 @@ function batchOffset(name: string, batch: readonly number[], outBatch: readonly 
   for (let ax = outBatch.length - 1; ax >= 0; ax--) {
     const j = ax - off;
     const st = j < 0 || batch[j] === 1 ? 0 : strides[j]! * matrix;
-    if (st) s += `  o += (z % ${outBatch[ax]}u) * ${st}u;\n`;
-    s += `  z = z / ${outBatch[ax]}u;\n`;
+    if (st) s += `  o += (z % ${nz(outBatch[ax]!)}u) * ${st}u;\n`;
+    s += `  z = z / ${nz(outBatch[ax]!)}u;\n`;
   }
   return s + '  return o;\n}\n';
 }

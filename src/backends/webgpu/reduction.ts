@@ -3,7 +3,7 @@ import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {wgslType, type Gpu} from './device.js';
 import type {GpuKernel} from './elementwise.js';
-import {binding, SPECIALS} from './wgsl.js';
+import {binding, SPECIALS, nz} from './wgsl.js';
 
 /** Threads that share one output element of a reduction (a tree in workgroup memory). */
 const RW = 64;
@@ -14,7 +14,7 @@ function offsetFn(name: string, shape: readonly number[], axes: readonly number[
   let s = `fn ${name}(r0: u32) -> u32 {\n  var r = r0;\n  var off = 0u;\n`;
   for (let k = axes.length - 1; k >= 0; k--) {
     const ax = axes[k]!;
-    s += `  off += (r % ${shape[ax]}u) * ${strides[ax]}u;\n  r = r / ${shape[ax]}u;\n`;
+    s += `  off += (r % ${nz(shape[ax]!)}u) * ${strides[ax]}u;\n  r = r / ${nz(shape[ax]!)}u;\n`;
   }
   return s + '  return off;\n}\n';
 }

@@ -43,11 +43,17 @@ export function broadcastIndex(name: string, inShape: readonly number[], outShap
     const j = ax - off;
     const stride = j < 0 || inShape[j] === 1 ? 0 : inStrides[j]!;
     const d = outShape[ax]!;
-    if (stride !== 0) s += `    ${name} += (r % ${d}u) * ${stride}u;\n`;
-    s += `    r = r / ${d}u;\n`;
+    if (stride !== 0) s += `    ${name} += (r % ${nz(d)}u) * ${stride}u;\n`;
+    s += `    r = r / ${nz(d)}u;\n`;
   }
   return s + '  }\n';
 }
+
+/**
+ * A divisor for generated WGSL: WGSL refuses `x % 0u` at compile time even where no thread runs it (a
+ * zero-size axis), so 0 is written as 1.
+ */
+export const nz = (d: number): number => Math.max(d, 1);
 
 /** A float as a 32-bit word of the params array (read back with `bitcast<f32>`). */
 export function f32bits(x: number): number {
