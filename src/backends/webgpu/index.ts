@@ -6,6 +6,7 @@ import type {AnyKernelImpl, Backend, KernelTable} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {Gpu, GpuData, type GpuStats} from './device.js';
 import {arrayGpu} from './array.js';
+import {convGpu} from './conv.js';
 import {elementwiseGpu, type GpuKernel} from './elementwise.js';
 import {linalgGpu} from './linalg.js';
 import {optimizerGpu} from './optimizer.js';
@@ -26,7 +27,7 @@ export interface WebGPUBackend extends Backend {
 }
 
 /** The kernels with a WGSL implementation (every other kernel of the contract runs on the CPU). */
-export const GPU_KERNELS: Record<string, GpuKernel> = {...elementwiseGpu, ...arrayGpu, ...reductionGpu, ...linalgGpu, ...randomGpu, ...optimizerGpu};
+export const GPU_KERNELS: Record<string, GpuKernel> = {...elementwiseGpu, ...arrayGpu, ...convGpu, ...reductionGpu, ...linalgGpu, ...randomGpu, ...optimizerGpu};
 
 let instance: WebGPUBackend | string | null = null;
 

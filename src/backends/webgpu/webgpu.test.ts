@@ -150,6 +150,38 @@ test('webgpu: indexing kernels (slices, concat, split, tile, pad, gather, scatte
   parity('OneHot', {indices: new Tensor([3], 'int32', new Int32Array([1, 0, 2]))}, {depth: 3, onValue: 5, offValue: -1, dtype: 'int32'}, 'OneHot int32');
 });
 
+test('webgpu: convolutions, their gradients and pooling match the reference (valid/same, strides, dilations)', {skip}, () => {
+  const geometries = [
+    {strides: [1, 1], padding: 'valid', dilations: [1, 1]},
+    {strides: [2, 2], padding: 'same', dilations: [1, 1]},
+    {strides: [1, 2], padding: 'same', dilations: [2, 1]},
+  ] as const;
+  for (const g of geometries) {
+    const a = {strides: [...g.strides], padding: g.padding, dilations: [...g.dilations]};
+    const x = t([2, 7, 6, 3]), filter = t([3, 2, 3, 4]);
+    const label = JSON.stringify(a);
+    parity('Conv2D', {x, filter}, a, `Conv2D ${label}`);
+    parity('FusedConv2D', {x, filter, bias: t([4])}, {...a, activation: 'relu'}, `FusedConv2D ${label}`);
+    const y = outputsFor('Conv2D', {x, filter}, a)[0]!;
+    parity('Conv2DBackpropInput', {dy: t([...y.shape]), filter}, {...a, inputShape: [2, 7, 6, 3]}, `Conv2DBackpropInput ${label}`);
+    parity('Conv2DBackpropFilter', {x, dy: t([...y.shape])}, {...a, filterShape: [3, 2, 3, 4]}, `Conv2DBackpropFilter ${label}`);
+  }
+  for (const p of [
+    {poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
+    {poolSize: [3, 3], strides: [2, 2], padding: 'same'},
+    {poolSize: [3, 2], strides: [1, 1], padding: 'valid'},
+  ] as const) {
+    const a = {poolSize: [...p.poolSize], strides: [...p.strides], padding: p.padding};
+    const x = t([2, 7, 6, 3]);
+    const label = JSON.stringify(a);
+    parity('MaxPool', {x}, a, `MaxPool ${label}`);
+    parity('AvgPool', {x}, a, `AvgPool ${label}`);
+    const y = outputsFor('MaxPool', {x}, a)[0]!;
+    parity('MaxPoolGrad', {x, dy: t([...y.shape])}, a, `MaxPoolGrad ${label}`);
+    parity('AvgPoolGrad', {dy: t([...y.shape])}, {...a, inputShape: [2, 7, 6, 3]}, `AvgPoolGrad ${label}`);
+  }
+});
+
 test('webgpu: the dropout mask is the reference generator bit for bit', {skip}, () => {
   for (const [keepProb, dtype] of [[0.8, 'float32'], [0.5, 'int32'], [0.1, 'bool'], [1, 'float32'], [0, 'float32']] as const) {
     const attrs = {shape: [7, 33], keepProb, dtype, k0: 0x9e3779b9, k1: 12};
