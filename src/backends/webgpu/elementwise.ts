@@ -37,6 +37,8 @@ const UNARY: Record<string, {expr: string; params?: (a: any) => number[]; dtypes
   Ceil: {expr: 'ceil(v)'},
   // WGSL's round is half to even, as NumPy's
   Round: {expr: 'round(v)'},
+  // the tanh form only (Keras's default); the erf form runs on the CPU
+  Gelu: {expr: '0.5 * v * (1.0 + tanh_(0.7978845608028654 * (v + 0.044715 * v * v * v)))'},
   Clip: {expr: 'select(select(v, p1, v > p1), p0, v < p0)', params: (a: {min: number; max: number}) => [a.min, a.max]},
 };
 
@@ -45,6 +47,7 @@ function unaryKernel(name: string): GpuKernel {
   const dtypes = spec.dtypes ?? ['float32'];
   return (gpu) => ({x}: {x: Tensor}, attrs: unknown, [y]: Tensor[]) => {
     if (!dtypes.includes(x.dtype)) return false;
+    if (name === 'Gelu' && !(attrs as {approximate: boolean}).approximate) return false;
     const t = wgslType(x.dtype)!;
     const ps = spec.params ? spec.params(attrs) : [];
     // int32 takes only the forms without float literals (dtypes above)
@@ -75,6 +78,8 @@ const BINARY: Record<string, {expr: string; dtypes: DType[]; out?: 'bool'}> = {
   Maximum: {expr: 'select(b, a, a >= b || a != a)', dtypes: ['float32', 'int32']},
   Minimum: {expr: 'select(b, a, a <= b || a != a)', dtypes: ['float32', 'int32']},
   FloorDiv: {expr: 'floor(a / b)', dtypes: ['float32']},
+  // Python's modulo: the sign of the divisor (WGSL's % keeps the dividend's); x % 0 is 0 for int32 as the reference's store of NaN
+  Mod: {expr: 'mod_(a, b)', dtypes: ['float32', 'int32']},
   Equal: {expr: 'select(0u, 1u, a == b)', dtypes: ['float32', 'int32', 'bool'], out: 'bool'},
   NotEqual: {expr: 'select(0u, 1u, a != b)', dtypes: ['float32', 'int32', 'bool'], out: 'bool'},
   Less: {expr: 'select(0u, 1u, a < b)', dtypes: ['float32', 'int32', 'bool'], out: 'bool'},
@@ -99,6 +104,11 @@ fn pow_(a: f32, b: f32) -> f32 {
 }
 `;
 
+const MOD = (t: string) =>
+  t === 'f32'
+    ? `fn mod_(a: f32, b: f32) -> f32 { let r = a % b; return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0))); }\n`
+    : `fn mod_(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } let r = a % b; return select(r, r + b, r != 0 && ((r < 0) != (b < 0))); }\n`;
+
 function binaryKernel(name: string): GpuKernel {
   const spec = BINARY[name]!;
   return (gpu) => ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
@@ -109,6 +119,7 @@ function binaryKernel(name: string): GpuKernel {
       binding(1, 'B', b.dtype, 'read') +
       binding(2, 'y', out.dtype, 'read_write') +
       (name === 'Pow' ? POW : '') +
+      (name === 'Mod' ? MOD(wgslType(a.dtype)!) : '') +
       main1d(
         out.size,
         broadcastIndex('ia', a.shape, out.shape) + broadcastIndex('ib', b.shape, out.shape) + `  let a = A[ia];\n  let b = B[ib];\n  y[i] = ${spec.expr};`,

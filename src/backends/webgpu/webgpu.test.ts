@@ -64,6 +64,7 @@ test('webgpu: unary kernels match the reference (float32; int32 where the GPU ta
   parity('Elu', {x: t([5, 4])}, {alpha: 0.7});
   parity('LeakyRelu', {x: t([5, 4])}, {alpha: 0.2});
   parity('Clip', {x: t([5, 4])}, {min: -0.5, max: 0.75});
+  parity('Gelu', {x: t([5, 4])}, {approximate: true});
   for (const name of ['Neg', 'Abs', 'Sign', 'Square'] as const) parity(name, {x: t([9], 'int32', -5, 5)}, {}, `${name} int32`);
   const nan = t([4]);
   nan.values[1] = NaN;
@@ -83,6 +84,8 @@ test('webgpu: binary kernels with broadcasting match the reference', {skip}, () 
       parity(name, {a: t(sa), b}, {}, `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
     }
   }
+  parity('Mod', {a: t([3, 4], 'float32', -5, 5), b: new Tensor([4], 'float32', new Float32Array([1.5, -2, 3, -0.75]))}, {});
+  parity('Mod', {a: t([3, 4], 'int32', -9, 9), b: new Tensor([4], 'int32', new Int32Array([2, -3, 4, 0]))}, {}, 'Mod int32');
   for (const name of ['Add', 'Sub', 'Mul', 'Maximum', 'Minimum', 'Equal', 'Less'] as const) parity(name, {a: t([3, 4], 'int32', -9, 9), b: t([4], 'int32', -9, 9)}, {}, `${name} int32`);
   for (const name of ['LogicalAnd', 'LogicalOr', 'LogicalXor', 'Equal'] as const) parity(name, {a: t([3, 4], 'bool'), b: t([1, 4], 'bool')}, {}, `${name} bool`);
   // Pow: positive bases, negative bases with integer exponents, zero
