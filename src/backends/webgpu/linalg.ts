@@ -6,9 +6,6 @@ import type {Gpu} from './device.js';
 import type {GpuKernel} from './elementwise.js';
 import {binding, nz} from './wgsl.js';
 
-/** Output tile edge: a 16x16 workgroup computes a 16x16 block, K walked in 16-wide tiles through workgroup memory. */
-const T = 16;
-
 const EPILOGUE: Record<FusedActivation, string> = {
   linear: 'v',
   relu: 'select(0.0, v, v > 0.0)',
@@ -36,10 +33,18 @@ interface GemmSpec {
   bias: boolean; activation: FusedActivation;
 }
 
+/**
+ * The tiled GEMM: a workgroup of 8x8 threads computes a 32x32 block of the output, each thread a 4x4
+ * register block; K is walked in tiles of 16 through workgroup memory (each thread loads 8 elements
+ * of each operand's tile). Reads outside the operands are clamped and their values zeroed.
+ */
+const BM = 32, BK = 16, TM = 4;
+
 function gemmCode(s: GemmSpec): string {
   const {m, n, k} = s;
-  const aAt = s.transA ? `aoff(z) + col * ${m}u + row` : `aoff(z) + row * ${k}u + col`;
-  const bAt = s.transB ? `boff(z) + col * ${k}u + row` : `boff(z) + row * ${n}u + col`;
+  const aAt = s.transA ? `aoff(z) + u32(col) * ${m}u + u32(row)` : `aoff(z) + u32(row) * ${k}u + u32(col)`;
+  const bAt = s.transB ? `boff(z) + u32(col) * ${k}u + u32(row)` : `boff(z) + u32(row) * ${n}u + u32(col)`;
+  const loads = (BM * BK) / 64;
   return (
     binding(0, 'A', 'float32', 'read') +
     binding(1, 'B', 'float32', 'read') +
@@ -47,32 +52,35 @@ function gemmCode(s: GemmSpec): string {
     `fn tanh_(v: f32) -> f32 { let e = exp(-2.0 * abs(v)); if (abs(v) < 0.005) { return v * (1.0 - v * v / 3.0); } return sign(v) * (1.0 - e) / (1.0 + e); }\n` +
     batchOffset('aoff', s.aBatch, s.outBatch, m * k) +
     batchOffset('boff', s.bBatch, s.outBatch, k * n) +
-    `var<workgroup> ta: array<array<f32, ${T}>, ${T}>;\nvar<workgroup> tb: array<array<f32, ${T}>, ${T}>;\n` +
-    `@compute @workgroup_size(${T}, ${T}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {\n` +
-    `  let z = wid.z;\n  let i = wid.y * ${T}u + lid.y;\n  let j = wid.x * ${T}u + lid.x;\n  var acc = 0.0;\n` +
-    `  for (var t = 0u; t < ${k}u; t += ${T}u) {\n` +
-    `    { let row = i; let col = t + lid.x; ta[lid.y][lid.x] = select(0.0, A[${aAt}], row < ${m}u && col < ${k}u); }\n` +
-    `    { let row = t + lid.y; let col = j; tb[lid.y][lid.x] = select(0.0, B[${bAt}], row < ${k}u && col < ${n}u); }\n` +
+    `var<workgroup> ta: array<f32, ${BM * BK}>;\nvar<workgroup> tb: array<f32, ${BK * BM}>;\n` +
+    `@compute @workgroup_size(8, 8) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {\n` +
+    `  let z = wid.z;\n  let row0 = i32(wid.y) * ${BM};\n  let col0 = i32(wid.x) * ${BM};\n  let tid = i32(lid.y * 8u + lid.x);\n` +
+    `  var acc: array<array<f32, ${TM}>, ${TM}>;\n` +
+    `  for (var t = 0; t < ${k}; t += ${BK}) {\n` +
+    `    for (var e = 0; e < ${loads}; e++) {\n      let q = tid * ${loads} + e;\n` +
+    `      { let row = row0 + q / ${BK}; let col = t + q % ${BK}; let ok = row < ${m} && col < ${k};\n` +
+    `        ta[q] = select(0.0, A[min(${aAt}, AMAXu)], ok); }\n` +
+    `      { let row = t + q / ${BM}; let col = col0 + q % ${BM}; let ok = row < ${k} && col < ${n};\n` +
+    `        tb[q] = select(0.0, B[min(${bAt}, BMAXu)], ok); }\n    }\n` +
     `    workgroupBarrier();\n` +
-    `    for (var p = 0u; p < ${T}u; p++) { acc += ta[lid.y][p] * tb[p][lid.x]; }\n` +
+    `    for (var p = 0; p < ${BK}; p++) {\n` +
+    `      var av: array<f32, ${TM}>;\n      var bv: array<f32, ${TM}>;\n` +
+    `      for (var u = 0; u < ${TM}; u++) { av[u] = ta[(i32(lid.y) * ${TM} + u) * ${BK} + p]; bv[u] = tb[p * ${BM} + i32(lid.x) * ${TM} + u]; }\n` +
+    `      for (var u = 0; u < ${TM}; u++) { for (var v = 0; v < ${TM}; v++) { acc[u][v] += av[u] * bv[v]; } }\n    }\n` +
     `    workgroupBarrier();\n  }\n` +
-    `  if (i < ${m}u && j < ${n}u) {\n    let v = acc${s.bias ? ' + bias[j]' : ''};\n    y[z * ${m * n}u + i * ${n}u + j] = ${EPILOGUE[s.activation]};\n  }\n}\n`
-  );
-}
-
-/** `select(0, A[...], inside)` still reads A[...]: the index is clamped so the read stays in bounds. */
-function clampReads(code: string, aLen: number, bLen: number): string {
-  return code
-    .replace(/A\[(aoff[^\]]*)\]/, `A[min($1, ${Math.max(aLen - 1, 0)}u)]`)
-    .replace(/B\[(boff[^\]]*)\]/, `B[min($1, ${Math.max(bLen - 1, 0)}u)]`);
+    `  for (var u = 0; u < ${TM}; u++) {\n    let i = row0 + i32(lid.y) * ${TM} + u;\n` +
+    `    for (var w = 0; w < ${TM}; w++) {\n      let j = col0 + i32(lid.x) * ${TM} + w;\n` +
+    `      if (i < ${m} && j < ${n}) {\n        let v = acc[u][w]${s.bias ? ' + bias[j]' : ''};\n        y[z * ${m * n}u + u32(i) * ${n}u + u32(j)] = ${'EPI'};\n      }\n    }\n  }\n}\n`
+  ).replace('EPI', EPILOGUE[s.activation]);
 }
 
 function runGemm(gpu: Gpu, label: string, s: GemmSpec, a: Tensor, b: Tensor, bias: Tensor | null, y: Tensor): void {
   const batch = s.outBatch.reduce((p, d) => p * d, 1);
-  const code = clampReads(gemmCode(s), a.size, b.size);
+  // `select(0, A[...], inside)` still reads A[...]: the index is clamped so the read stays in bounds
+  const code = gemmCode(s).replace('AMAX', String(Math.max(a.size - 1, 0))).replace('BMAX', String(Math.max(b.size - 1, 0)));
   const bufs = bias ? [gpu.input(a), gpu.input(b), gpu.input(bias), gpu.output(y)] : [gpu.input(a), gpu.input(b), gpu.output(y)];
   if (y.size === 0) return;
-  gpu.run(label, code, bufs, [], [Math.ceil(s.n / T), Math.ceil(s.m / T), batch]);
+  gpu.run(label, code, bufs, [], [Math.ceil(s.n / BM), Math.ceil(s.m / BM), batch]);
 }
 
 const matMul: GpuKernel = (gpu) => ({a, b}: {a: Tensor; b: Tensor}, attrs: MatMulAttrs, [y]: Tensor[]) => {
