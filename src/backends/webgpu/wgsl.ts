@@ -3,7 +3,7 @@ import type {DType} from '../../tensor/dtype.js';
 import {wgslType} from './device.js';
 
 /** Threads per workgroup of the one-dimensional kernels (compatibility mode guarantees 128). */
-export const WG = 64;
+const WG = 64;
 
 /** Workgroups for `n` threads of `WG`, spread over y beyond the 65535 a dimension allows. */
 export function groups1d(n: number, perGroup = WG): [number, number, number] {

@@ -18,7 +18,7 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
   try {
     dawn = (await import('webgpu')) as typeof dawn;
   } catch (e) {
-    throw new Error(`the npm package "webgpu" (Dawn for Node) is not installed or does not load here: ${(e as Error).message}`);
+    throw new Error(`the npm package "webgpu" (Dawn for Node) is not installed or does not load here: ${(e as Error).message}`, {cause: e});
   }
   Object.assign(globalThis, dawn.globals);
   const tried: string[] = [];
