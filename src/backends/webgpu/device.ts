@@ -20,19 +20,28 @@ export interface GpuStats {
   dispatches: number;
 }
 
+/** The counts above, and the command buffers submitted as of the last read. */
+export interface GpuCounts extends GpuStats {
+  submits: number;
+}
+
 /** The WGSL element type of a dtype, or null where the GPU has none (float64). */
 export function wgslType(d: DType): 'f32' | 'i32' | 'u32' | null {
   return d === 'float32' ? 'f32' : d === 'int32' ? 'i32' : d === 'bool' ? 'u32' : null;
 }
 
 export class Gpu {
-  readonly stats: GpuStats = {reads: 0, uploads: 0, dispatches: 0};
+  private readonly counts: GpuStats = {reads: 0, uploads: 0, dispatches: 0};
   private nextId = 1;
   private readonly pipelines = new Map<string, number>();
   private readonly registry = new FinalizationRegistry<number>((id) => this.freeLater(id));
   private toFree: number[] = [];
 
   constructor(readonly channel: GpuChannel) {}
+
+  get stats(): GpuCounts {
+    return {...this.counts, submits: this.channel.submits};
+  }
 
   get info(): GpuAdapterInfo {
     return this.channel.info;
@@ -43,6 +52,10 @@ export class Gpu {
     const d = new GpuData(this, this.nextId++, dtype, length, host);
     this.registry.register(d, d.id);
     return d;
+  }
+
+  noteUpload(): void {
+    this.counts.uploads++;
   }
 
   private freeLater(id: number): void {
@@ -96,7 +109,7 @@ export class Gpu {
       this.channel.post({op: 'pipeline', id: pipeline, code, label});
     }
     this.flushFrees();
-    this.stats.dispatches++;
+    this.counts.dispatches++;
     this.channel.post({
       op: 'run',
       pipeline,
@@ -118,7 +131,7 @@ export class Gpu {
     const need = ds.filter((d) => d.hostCopy === null);
     if (!need.length) return;
     this.flushFrees();
-    this.stats.reads++;
+    this.counts.reads++;
     const bytes = this.channel.readSync(need.map((d) => d.id), need.map((d) => d.bytes));
     need.forEach((d, i) => d.received(bytes[i]!));
   }
@@ -127,7 +140,7 @@ export class Gpu {
     const need = ds.filter((d) => d.hostCopy === null);
     if (!need.length) return;
     this.flushFrees();
-    this.stats.reads++;
+    this.counts.reads++;
     const bytes = await this.channel.read(need.map((d) => d.id), need.map((d) => d.bytes));
     need.forEach((d, i) => {
       if (d.hostCopy === null) d.received(bytes[i]!);
@@ -191,7 +204,7 @@ export class GpuData implements DeviceData {
     if (this.dtype === 'bool') words = Uint32Array.from(h);
     else if (this.dtype === 'float32') words = h instanceof Float32Array ? h.slice() : Float32Array.from(h);
     else words = h instanceof Int32Array ? h.slice() : Int32Array.from(h);
-    this.gpu.stats.uploads++;
+    this.gpu.noteUpload();
     this.gpu.channel.post({op: 'write', id: this.id, bytes: this.bytes, data: words.buffer as ArrayBuffer});
     this.stale = false;
   }

@@ -4,7 +4,7 @@ import type {GpuAdapterInfo} from '../../platform/gpu/channel.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, Backend, KernelTable} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
-import {Gpu, GpuData, type GpuStats} from './device.js';
+import {Gpu, GpuData, type GpuCounts} from './device.js';
 import {arrayGpu} from './array.js';
 import {convGpu} from './conv.js';
 import {elementwiseGpu, type GpuKernel} from './elementwise.js';
@@ -22,8 +22,8 @@ import {reductionGpu} from './reduction.js';
 export interface WebGPUBackend extends Backend {
   readonly name: 'webgpu';
   readonly adapter: GpuAdapterInfo;
-  /** Reads, uploads and dispatches so far. */
-  readonly stats: GpuStats;
+  /** Reads, uploads, dispatches so far, and command buffers submitted as of the last read. */
+  readonly stats: GpuCounts;
 }
 
 /** The kernels with a WGSL implementation (every other kernel of the contract runs on the CPU). */
@@ -74,7 +74,9 @@ export function loadWebGPUBackend(): WebGPUBackend | string {
     // every kernel of the contract: WGSL where written, else the CPU wrapper above
     kernels: kernels as Partial<KernelTable>,
     adapter: gpu.info,
-    stats: gpu.stats,
+    get stats() {
+      return gpu.stats;
+    },
   };
   return instance;
 }

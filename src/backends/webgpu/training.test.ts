@@ -88,6 +88,13 @@ test('webgpu: a training step reads nothing back with verbose 0, and once (the p
     const afterLast = quiet.atEpochEnd - steps.at(-1)!;
     assert.ok(afterLast <= 4, `the last step and the epoch's logs read ${afterLast} times`);
 
+    // the kernels of a step go to the device together: far fewer submits than dispatches
+    const d = gpu!.stats;
+    await model.fit(x, y, {batchSize: 32, epochs: 1, stepsPerEpoch: 6, verbose: 0});
+    const e = gpu!.stats;
+    console.log(`# 6 steps: ${e.dispatches - d.dispatches} dispatches in ${e.submits - d.submits} submits`);
+    assert.ok((e.submits - d.submits) * 8 <= e.dispatches - d.dispatches, `${e.dispatches - d.dispatches} dispatches in ${e.submits - d.submits} submits`);
+
     const loud = new ReadCounter();
     await model.fit(x, y, {batchSize: 32, epochs: 1, stepsPerEpoch: 6, verbose: 1, callbacks: [loud]});
     const perStep = loud.atBatchBegin.slice(1).map((r, i) => r - loud.atBatchBegin[i]!);
@@ -105,11 +112,15 @@ test('webgpu: values come back through dataSync() and await data(); many kernels
     const ops = await import('../../ops/index.js');
     const a = new Tensor([2, 2], 'float32', new Float32Array([1, 2, 3, 4]));
     let s = a;
-    const reads = gpu!.stats.reads;
+    s.dataSync();
+    const {reads, submits} = gpu!.stats;
     for (let i = 0; i < 20; i++) s = ops.add(s, a);
     assert.equal(gpu!.stats.reads, reads, 'kernels on the device read nothing back');
     assert.ok(s.device !== null && s.device.hostCopy === null, 'the result lives on the device');
     assert.deepEqual(Array.from(await s.data()), [21, 42, 63, 84]);
+    // 20 dispatches queued back to back, then the read: at most a few command buffers, not 20
+    const used = gpu!.stats.submits - submits;
+    assert.ok(used >= 1 && used <= 3, `20 kernels went to the device in ${used} submits`);
     assert.deepEqual(Array.from(ops.multiply(s, 2).dataSync()), [42, 84, 126, 168]);
   } finally {
     setBackend(before);

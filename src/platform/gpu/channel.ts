@@ -17,10 +17,10 @@ export type GpuCommand =
 
 /**
  * A read's reply in a SharedArrayBuffer: word 0 is the state (0 pending, 1 done, 2 failed), word 1
- * the length of the UTF-8 error text, then from byte 8 the buffers' bytes one after another (each
- * rounded up to 4 bytes), or the error text.
+ * the length of the UTF-8 error text, word 2 the command buffers submitted so far, then from byte 12
+ * the buffers' bytes one after another (each rounded up to 4 bytes), or the error text.
  */
-export const READ_HEADER = 8;
+export const READ_HEADER = 12;
 
 /** The adapter a channel opened: what Dawn or the browser reported, for messages and benchmarks. */
 export interface GpuAdapterInfo {
@@ -43,6 +43,8 @@ export interface GpuChannel {
   /** The buffers' bytes (as many as asked for each), waiting for the device; throws where nothing may block. */
   readSync(ids: number[], bytes: number[]): Uint8Array[];
   read(ids: number[], bytes: number[]): Promise<Uint8Array[]>;
+  /** Command buffers the device has been given so far, as of the last read. */
+  readonly submits: number;
   /** Why `readSync` cannot work here, or null when it can. */
   readonly syncUnavailable: string | null;
 }

@@ -123,7 +123,7 @@ export class GpuExecutor {
   }
 
   private async read(c: Extract<GpuCommand, {op: 'read'}>): Promise<void> {
-    const words = new Int32Array(c.reply, 0, 2);
+    const words = new Int32Array(c.reply, 0, 3);
     try {
       const offsets: number[] = [];
       let total = 0;
@@ -150,6 +150,7 @@ export class GpuExecutor {
         staging.destroy();
       }
       if (this.errors.length) throw new Error(this.errors.splice(0).join('\n'));
+      Atomics.store(words, 2, this.submits);
       Atomics.store(words, 0, 1);
     } catch (e) {
       const text = new TextEncoder().encode(`${(e as Error).message}`);

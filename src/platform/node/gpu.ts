@@ -59,6 +59,7 @@ export function openGpuChannel(): GpuChannel | string {
 
 class NodeGpuChannel implements GpuChannel {
   readonly syncUnavailable = null;
+  submits = 0;
   constructor(
     private readonly worker: Worker,
     readonly info: GpuAdapterInfo,
@@ -83,6 +84,7 @@ class NodeGpuChannel implements GpuChannel {
       const why = state === 2 ? new TextDecoder().decode(new Uint8Array(reply, READ_HEADER, Atomics.load(words, 1)).slice()) : `no answer within ${READ_TIMEOUT_MS / 1000} s`;
       throw new Error(`WebGPU: reading results from the device failed: ${this.failure() ?? why}`);
     }
+    this.submits = Atomics.load(new Int32Array(reply, 0, 3), 2);
     let off = READ_HEADER;
     return bytes.map((n) => {
       const out = new Uint8Array(reply, off, n).slice();

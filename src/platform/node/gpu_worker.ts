@@ -5,7 +5,7 @@
  */
 import {parentPort, workerData} from 'node:worker_threads';
 import {GpuExecutor} from '../gpu/executor.js';
-import type {GpuAdapterInfo, GpuCommand} from '../gpu/channel.js';
+import {READ_HEADER, type GpuAdapterInfo, type GpuCommand} from '../gpu/channel.js';
 
 interface Init {
   reply: SharedArrayBuffer;
@@ -70,8 +70,8 @@ const {reply} = workerData as Init;
 const words = new Int32Array(reply, 0, 2);
 const answer = (state: 1 | 2, text: string): void => {
   const bytes = new TextEncoder().encode(text);
-  const n = Math.min(bytes.length, reply.byteLength - 8);
-  new Uint8Array(reply, 8, n).set(bytes.subarray(0, n));
+  const n = Math.min(bytes.length, reply.byteLength - READ_HEADER);
+  new Uint8Array(reply, READ_HEADER, n).set(bytes.subarray(0, n));
   Atomics.store(words, 1, n);
   Atomics.store(words, 0, state);
   Atomics.notify(words, 0);
@@ -80,21 +80,21 @@ const answer = (state: 1 | 2, text: string): void => {
 try {
   const {device, info} = await open();
   const ex = new GpuExecutor(device);
-  let flushQueued = false;
   // commands run in order; a read's map is awaited before the next command runs
   let chain: Promise<void> = Promise.resolve();
+  let idle: ReturnType<typeof setTimeout> | null = null;
+  const flush = (): void => {
+    idle = null;
+    chain = chain.then(() => ex.submit()).catch((e: unknown) => ex.noteError(e));
+  };
   parentPort!.on('message', (c: GpuCommand) => {
     chain = chain.then(() => ex.execute(c)).catch((e: unknown) => ex.noteError(e));
     // the worker ends once the device is let go (its event loop then empties)
     if (c.op === 'close') void chain.then(() => parentPort!.close());
-    if (!flushQueued) {
-      flushQueued = true;
-      // when the stream pauses, what was recorded goes to the device without waiting for a read
-      setImmediate(() => {
-        flushQueued = false;
-        chain = chain.then(() => ex.submit()).catch((e: unknown) => ex.noteError(e));
-      });
-    }
+    // what was recorded goes to the device when the stream pauses (2 ms without a command), so the
+    // kernels of a step share a submit without waiting for a read
+    if (idle !== null) clearTimeout(idle);
+    idle = setTimeout(flush, 2);
   });
   answer(1, JSON.stringify(info));
 } catch (e) {
