@@ -3,7 +3,7 @@ import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {wgslType, type Gpu} from './device.js';
 import type {GpuKernel} from './elementwise.js';
-import {binding, SPECIALS, nz} from './wgsl.js';
+import {binding, groups1d, main1d, SPECIALS, nz} from './wgsl.js';
 
 /** Threads that share one output element of a reduction (a tree in workgroup memory). */
 const RW = 64;
@@ -162,7 +162,24 @@ const logSumExp: GpuKernel = (gpu: Gpu) => ({x}: {x: Tensor}, a: ReduceAttrs, [y
   gpu.run('LogSumExp', code, [gpu.input(x), gpu.output(out)], [], groupsFor(out.size));
 };
 
+/** Cumulative sum along `axis`: one thread per line, walking it in order (forward or reversed). */
+const cumsum: GpuKernel = (gpu: Gpu) => ({x}: {x: Tensor}, a: {axis: number; exclusive: boolean; reverse: boolean}, [y]: Tensor[]) => {
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return false;
+  const t = wgslType(x.dtype)!;
+  const n = x.shape[a.axis]!;
+  const inner = x.shape.slice(a.axis + 1).reduce((p, d) => p * d, 1);
+  const lines = n === 0 ? 0 : x.size / n;
+  const k = a.reverse ? `${n - 1}u - s` : 's';
+  const step = a.exclusive ? '    y[j] = acc;\n    acc += x[j];\n' : '    acc += x[j];\n    y[j] = acc;\n';
+  const body =
+    `  let base = (i / ${nz(inner)}u) * ${n * inner}u + i % ${nz(inner)}u;\n  var acc = ${t}(0);\n` +
+    `  for (var s = 0u; s < ${n}u; s++) {\n    let j = base + (${k}) * ${inner}u;\n${step}  }`;
+  const code = binding(0, 'x', x.dtype, 'read') + binding(1, 'y', x.dtype, 'read_write') + main1d(lines, body);
+  gpu.run('Cumsum', code, [gpu.input(x), gpu.output(y!)], [], groups1d(lines));
+};
+
 export const reductionGpu: Record<string, GpuKernel> = {
+  Cumsum: cumsum,
   ...Object.fromEntries((Object.keys(FOLDS) as Kind[]).map((k) => [k, reduceKernel(k)])),
   ArgMax: argKernel('ArgMax'),
   ArgMin: argKernel('ArgMin'),

@@ -117,6 +117,10 @@ test('webgpu: reductions, arg-reductions, softmax and log-softmax match the refe
     parity(name, {x: new Tensor([2, 4], 'float32', new Float32Array([1, 3, 3, 0, 2, 2, 2, 2]))}, {axis: 1, keepdims: false}, `${name} ties`);
     parity(name, {x: t([4, 5], 'int32', -3, 3)}, {axis: 1, keepdims: true}, `${name} int32`);
   }
+  for (const [exclusive, reverse] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    parity('Cumsum', {x}, {axis: 1, exclusive, reverse}, `Cumsum exclusive=${exclusive} reverse=${reverse}`);
+  }
+  parity('Cumsum', {x: t([4, 6], 'int32', -9, 9)}, {axis: 0, exclusive: false, reverse: false}, 'Cumsum int32');
   for (const name of ['Softmax', 'LogSoftmax'] as const) {
     for (const axis of [0, 1, 2]) parity(name, {x}, {axis}, `${name} axis=${axis}`);
   }
@@ -226,17 +230,18 @@ test('webgpu: a kernel without WGSL runs on the CPU with device inputs, and a de
   (gpu!.kernels.Exp as AnyKernelImpl)({x}, {}, onDevice);
   const e = onDevice[0]!;
   assert.ok(e.device && e.device.hostCopy === null, 'Exp output lives on the device only');
-  // Cumsum has no WGSL version (KNOWN_GAPS.md): it reads e back and writes a host tensor
-  const cs = outputsFor('Cumsum', {x: e}, {axis: 1, exclusive: false, reverse: false});
-  (gpu!.kernels.Cumsum as AnyKernelImpl)({x: e}, {axis: 1, exclusive: false, reverse: false}, cs);
-  const want = outputsFor('Cumsum', {x: e}, {axis: 1, exclusive: false, reverse: false});
-  referenceKernels.Cumsum({x: new Tensor(e.shape, e.dtype, e.values.slice())}, {axis: 1, exclusive: false, reverse: false}, want);
-  close('Cumsum', cs[0]!.values, want[0]!.values);
-  // a CPU kernel writing a device tensor in place (an optimizer without WGSL, here via Adagrad's pieces):
-  // the GPU must see the new values afterwards
+  // Sin has no WGSL version (KNOWN_GAPS.md): it reads e back and writes a host tensor
+  const reads = gpu!.stats.reads;
+  const cs = outputsFor('Sin', {x: e}, {});
+  (gpu!.kernels.Sin as AnyKernelImpl)({x: e}, {}, cs);
+  assert.equal(gpu!.stats.reads, reads + 1, 'the CPU kernel read its device input once');
+  const want = outputsFor('Sin', {x: e}, {});
+  referenceKernels.Sin({x: new Tensor(e.shape, e.dtype, e.values.slice())}, {}, want);
+  close('Sin', cs[0]!.values, want[0]!.values);
+  // a CPU kernel writing a device tensor as its destination: the GPU must see the new values afterwards
   const v = t([4, 6]);
   (gpu!.kernels.Neg as AnyKernelImpl)({x: copy(v)}, {}, [v]); // v now on the device
-  (gpu!.kernels.Cumsum as AnyKernelImpl)({x: copy(x)}, {axis: 0, exclusive: true, reverse: false}, [v]);
+  (gpu!.kernels.Sin as AnyKernelImpl)({x: copy(x)}, {}, [v]);
   const hostAfter = v.values.slice();
   const doubled = outputsFor('Add', {a: v, b: v}, {});
   (gpu!.kernels.Add as AnyKernelImpl)({a: v, b: v}, {}, doubled);
