@@ -100,6 +100,62 @@ const backpropFilter: GpuKernel = (gpu) => ({x, dy}: {x: Tensor; dy: Tensor}, a:
   gpu.run('Conv2DBackpropFilter', code, [gpu.input(x), gpu.input(dy), gpu.output(out)], [], out.size ? groups : [0, 1, 1]);
 };
 
+/** Depthwise: input channel `c` meets only its own `M` filters: output channel `c * M + m`. */
+const depthwise: GpuKernel = (gpu) => ({x, filter}: {x: Tensor; filter: Tensor}, a: Conv2DAttrs, [y]: Tensor[]) => {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32') return false;
+  const [kh, kw, c, mult] = filter.shape as [number, number, number, number];
+  const g = conv2dGeometry(x.shape, kh, kw, c * mult, a.strides, a.padding, a.dilations);
+  const out = y!;
+  const body =
+    `  let ii = i32(i);\n  let co = ii % CO;\n  let ow = (ii / CO) % OW;\n  let oh = (ii / (CO * OW)) % OH;\n  let n = ii / (CO * OW * OH);\n` +
+    `  let c = co / ${mult};\n  let m = co % ${mult};\n  var acc = 0.0;\n` +
+    `  for (var kh = 0; kh < KH; kh++) {\n    let ih = oh * SH + kh * DH - PT;\n    if (ih < 0 || ih >= H) { continue; }\n` +
+    `    for (var kw = 0; kw < KW; kw++) {\n      let iw = ow * SW + kw * DW - PL;\n      if (iw < 0 || iw >= W) { continue; }\n` +
+    `      acc += X[((n * H + ih) * W + iw) * C + c] * F[((kh * KW + kw) * C + c) * ${mult} + m];\n    }\n  }\n  y[i] = acc;`;
+  const code = consts(g) + binding(0, 'X', 'float32', 'read') + binding(1, 'F', 'float32', 'read') + binding(2, 'y', 'float32', 'read_write') + main1d(out.size, body);
+  gpu.run('DepthwiseConv2D', code, [gpu.input(x), gpu.input(filter), gpu.output(out)], [], groups1d(out.size));
+};
+
+const depthwiseBackpropInput: GpuKernel = (gpu) => ({dy, filter}: {dy: Tensor; filter: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return false;
+  const [kh, kw, c, mult] = filter.shape as [number, number, number, number];
+  const g = conv2dGeometry(a.inputShape, kh, kw, c * mult, a.strides, a.padding, a.dilations);
+  const out = dx!;
+  const body =
+    `  let ii = i32(i);\n  let c = ii % C;\n  let iw = (ii / C) % W;\n  let ih = (ii / (C * W)) % H;\n  let n = ii / (C * W * H);\n  var acc = 0.0;\n` +
+    `  for (var kh = 0; kh < KH; kh++) {\n    let th = ih + PT - kh * DH;\n    if (th < 0 || th % SH != 0) { continue; }\n    let oh = th / SH;\n    if (oh >= OH) { continue; }\n` +
+    `    for (var kw = 0; kw < KW; kw++) {\n      let tw = iw + PL - kw * DW;\n      if (tw < 0 || tw % SW != 0) { continue; }\n      let ow = tw / SW;\n      if (ow >= OW) { continue; }\n` +
+    `      for (var m = 0; m < ${mult}; m++) { acc += DY[((n * OH + oh) * OW + ow) * CO + c * ${mult} + m] * F[((kh * KW + kw) * C + c) * ${mult} + m]; }\n    }\n  }\n  y[i] = acc;`;
+  const code = consts(g) + binding(0, 'DY', 'float32', 'read') + binding(1, 'F', 'float32', 'read') + binding(2, 'y', 'float32', 'read_write') + main1d(out.size, body);
+  gpu.run('DepthwiseConv2DBackpropInput', code, [gpu.input(dy), gpu.input(filter), gpu.output(out)], [], groups1d(out.size));
+};
+
+const depthwiseBackpropFilter: GpuKernel = (gpu) => ({x, dy}: {x: Tensor; dy: Tensor}, a: Conv2DAttrs & {filterShape: number[]}, [df]: Tensor[]) => {
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') return false;
+  const [kh, kw, c, mult] = a.filterShape as [number, number, number, number];
+  const g = conv2dGeometry(x.shape, kh, kw, c * mult, a.strides, a.padding, a.dilations);
+  const out = df!;
+  const count = g.batch * g.outH * g.outW;
+  const code =
+    consts(g) +
+    binding(0, 'X', 'float32', 'read') +
+    binding(1, 'DY', 'float32', 'read') +
+    binding(2, 'y', 'float32', 'read_write') +
+    `var<workgroup> sv: array<f32, ${RW}>;\n` +
+    `@compute @workgroup_size(${RW}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n` +
+    `  let o = wid.x + wid.y * nw.x;\n  if (o >= ${out.size}u) { return; }\n` +
+    `  let oi = i32(o);\n  let m = oi % ${mult};\n  let c = (oi / ${mult}) % C;\n  let kw = (oi / (${mult} * C)) % KW;\n  let kh = oi / (${mult} * C * KW);\n  var acc = 0.0;\n` +
+    `  for (var p = i32(lid.x); p < ${count}; p += ${RW}) {\n` +
+    `    let ow = p % OW;\n    let oh = (p / OW) % OH;\n    let n = p / (OW * OH);\n` +
+    `    let ih = oh * SH + kh * DH - PT;\n    let iw = ow * SW + kw * DW - PL;\n` +
+    `    if (ih >= 0 && ih < H && iw >= 0 && iw < W) { acc += X[((n * H + ih) * W + iw) * C + c] * DY[p * CO + c * ${mult} + m]; }\n  }\n` +
+    `  sv[lid.x] = acc;\n  workgroupBarrier();\n` +
+    `  for (var s = ${RW / 2}u; s > 0u; s = s >> 1u) {\n    if (lid.x < s) { sv[lid.x] = sv[lid.x] + sv[lid.x + s]; }\n    workgroupBarrier();\n  }\n` +
+    `  if (lid.x == 0u) { y[o] = sv[0]; }\n}\n`;
+  const groups: [number, number, number] = [Math.min(out.size, 65535), Math.ceil(out.size / 65535), 1];
+  gpu.run('DepthwiseConv2DBackpropFilter', code, [gpu.input(x), gpu.input(dy), gpu.output(out)], [], out.size ? groups : [0, 1, 1]);
+};
+
 function poolGeometry(xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
   return conv2dGeometry(xShape, a.poolSize[0], a.poolSize[1], xShape[3]!, a.strides, a.padding, [1, 1]);
 }
@@ -168,6 +224,9 @@ export const convGpu: Record<string, GpuKernel> = {
   FusedConv2D: fusedConv,
   Conv2DBackpropInput: backpropInput,
   Conv2DBackpropFilter: backpropFilter,
+  DepthwiseConv2D: depthwise,
+  DepthwiseConv2DBackpropInput: depthwiseBackpropInput,
+  DepthwiseConv2DBackpropFilter: depthwiseBackpropFilter,
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
   AvgPool: avgPool,

@@ -172,6 +172,12 @@ test('webgpu: convolutions, their gradients and pooling match the reference (val
     const y = outputsFor('Conv2D', {x, filter}, a)[0]!;
     parity('Conv2DBackpropInput', {dy: t([...y.shape]), filter}, {...a, inputShape: [2, 7, 6, 3]}, `Conv2DBackpropInput ${label}`);
     parity('Conv2DBackpropFilter', {x, dy: t([...y.shape])}, {...a, filterShape: [3, 2, 3, 4]}, `Conv2DBackpropFilter ${label}`);
+    // depthwise, channel multiplier 2
+    const dfilter = t([3, 2, 3, 2]);
+    parity('DepthwiseConv2D', {x, filter: dfilter}, a, `DepthwiseConv2D ${label}`);
+    const dyShape = [...outputsFor('DepthwiseConv2D', {x, filter: dfilter}, a)[0]!.shape];
+    parity('DepthwiseConv2DBackpropInput', {dy: t(dyShape), filter: dfilter}, {...a, inputShape: [2, 7, 6, 3]}, `DepthwiseConv2DBackpropInput ${label}`);
+    parity('DepthwiseConv2DBackpropFilter', {x, dy: t(dyShape)}, {...a, filterShape: [3, 2, 3, 2]}, `DepthwiseConv2DBackpropFilter ${label}`);
   }
   for (const p of [
     {poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
