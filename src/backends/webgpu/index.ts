@@ -11,6 +11,7 @@ import {elementwiseGpu, type GpuKernel} from './elementwise.js';
 import {linalgGpu} from './linalg.js';
 import {optimizerGpu} from './optimizer.js';
 import {randomGpu} from './random.js';
+import {recurrentGpu} from './recurrent.js';
 import {reductionGpu} from './reduction.js';
 
 /**
@@ -27,7 +28,7 @@ export interface WebGPUBackend extends Backend {
 }
 
 /** The kernels with a WGSL implementation (every other kernel of the contract runs on the CPU). */
-export const GPU_KERNELS: Record<string, GpuKernel> = {...elementwiseGpu, ...arrayGpu, ...convGpu, ...reductionGpu, ...linalgGpu, ...randomGpu, ...optimizerGpu};
+export const GPU_KERNELS: Record<string, GpuKernel> = {...elementwiseGpu, ...arrayGpu, ...convGpu, ...reductionGpu, ...linalgGpu, ...randomGpu, ...optimizerGpu, ...recurrentGpu};
 
 let instance: WebGPUBackend | string | null = null;
 

@@ -195,6 +195,13 @@ test('webgpu: convolutions, their gradients and pooling match the reference (val
   }
 });
 
+test('webgpu: the LSTM step and its gradient match the reference', {skip}, () => {
+  const [b, u] = [3, 5];
+  parity('LSTMStep', {z: t([b, 4 * u]), h: t([b, u]), c: t([b, u]), recurrentKernel: t([u, 4 * u], 'float32', -0.5, 0.5)}, {});
+  const gates = t([b, 4 * u], 'float32', 0.05, 0.95);
+  parity('LSTMStepGrad', {dh: t([b, u]), dc: t([b, u]), dGates: t([b, 4 * u]), gates, cNew: t([b, u]), c: t([b, u])}, {});
+});
+
 test('webgpu: the dropout mask is the reference generator bit for bit', {skip}, () => {
   for (const [keepProb, dtype] of [[0.8, 'float32'], [0.5, 'int32'], [0.1, 'bool'], [1, 'float32'], [0, 'float32']] as const) {
     const attrs = {shape: [7, 33], keepProb, dtype, k0: 0x9e3779b9, k1: 12};
