@@ -140,11 +140,12 @@ export function execute(
 
 /** Whether two tensors' storages share any byte; `exact` when they are the very same range. */
 export function storageOverlap(a: Tensor, b: Tensor): 'none' | 'exact' | 'partial' {
-  // device storage (a GPU buffer) is shared whole or not at all; its host copy is never read here
+  // device storage (a GPU buffer) is shared whole or not at all; the device is never read here, but
+  // host copies are compared (an uploaded tensor keeps its typed array, which views may share)
   const da = a.device, db = b.device;
-  if (da || db) return da === db ? 'exact' : 'none';
-  const x = a.values, y = b.values;
-  if (x.buffer !== y.buffer) return 'none';
+  if (da && da === db) return 'exact';
+  const x = a.hostValues, y = b.hostValues;
+  if (x === null || y === null || x.buffer !== y.buffer) return 'none';
   const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
   if (x1 <= y0 || y1 <= x0 || x.byteLength === 0 || y.byteLength === 0) return 'none';
   return x0 === y0 && x1 === y1 && x.constructor === y.constructor ? 'exact' : 'partial';
