@@ -68,12 +68,12 @@ test('an unknown backend in the file or the environment lists the available ones
   writeConfig({backend: 'tensorflow'});
   assert.throws(() => loadConfig(), {
     name: 'ValueError',
-    message: `${join(home, 'keras.json')}: unknown backend "tensorflow". Available backends: native, wasm, reference, js`,
+    message: `${join(home, 'keras.json')}: unknown backend "tensorflow". Available backends: native, wasm, reference, js, webgpu`,
   });
   resetConfig();
   writeConfig({});
   process.env['KERAS_BACKEND'] = 'jax';
-  assert.throws(() => loadConfig(), /KERAS_BACKEND: unknown backend "jax". Available backends: native, wasm, reference, js/);
+  assert.throws(() => loadConfig(), /KERAS_BACKEND: unknown backend "jax". Available backends: native, wasm, reference, js, webgpu/);
 });
 
 test('invalid JSON, floatx, epsilon and image_data_format are clear errors', () => {
@@ -132,7 +132,7 @@ test('setBackend: "js" aliases reference; an unknown name lists the available ba
     for (const name of ['native', 'wasm', 'reference', 'js']) assert.ok(e.message.includes(name), `lists ${name}`);
     return true;
   });
-  assert.deepEqual([...availableBackends()].sort(), ['js', 'native', 'reference', 'wasm']);
+  assert.deepEqual([...availableBackends()].sort(), ['js', 'native', 'reference', 'wasm', 'webgpu']);
   // asked for explicitly, an unavailable backend is an error with the reason
   if (typeof loadNativeBackend() === 'string') {
     assert.throws(() => setBackend('native'), /Backend "native" is not available: /);

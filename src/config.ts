@@ -25,7 +25,7 @@ export const DEFAULT_CONFIG: Readonly<KerasConfig> = Object.freeze({
 });
 
 /** Backend names the registry knows; `js` is an alias of `reference`. */
-export const BACKEND_NAMES = ['native', 'wasm', 'reference', 'js'] as const;
+export const BACKEND_NAMES = ['native', 'wasm', 'reference', 'js', 'webgpu'] as const;
 
 export function kerasHome(): string {
   const env = getEnv('KERAS_HOME');

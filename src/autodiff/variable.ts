@@ -94,7 +94,7 @@ export class Variable {
     noteVariableWrite(this, null);
     if (this._shared) {
       const v = this._value;
-      this._value = new Tensor(v.shape, v.dtype, v.values.slice());
+      this._value = v.clone();
       this._shared = false;
     }
     return this._value;

@@ -9,6 +9,7 @@ import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
 import {loadNativeBackend} from './native/index.js';
 import {referenceBackend, referenceKernels} from './reference/index.js';
 import {loadWasmBackend} from './wasm/index.js';
+import {loadWebGPUBackend} from './webgpu/index.js';
 
 type Loader = () => Backend | string;
 
@@ -16,6 +17,8 @@ const loaders = new Map<string, Loader>([
   ['reference', () => referenceBackend],
   ['native', loadNativeBackend],
   ['wasm', loadWasmBackend],
+  // never a default nor a fallback: used only when asked for by name
+  ['webgpu', loadWebGPUBackend],
 ]);
 
 /** Where a backend that cannot load falls back to: native, then wasm, then reference. */
@@ -115,7 +118,7 @@ export function execute(
   if (def.alias !== undefined) {
     if (out && out.some((o) => o)) throw new ValueError(`${def.name}: its output is a view of input '${String(def.alias)}' and takes no destination (out)`);
     const src = inputs[def.alias as string] as Tensor;
-    return [new Tensor(metas[0]!.shape, metas[0]!.dtype, src.values)];
+    return [new Tensor(metas[0]!.shape, metas[0]!.dtype, src.storage)];
   }
   if (out) checkDestinations(def, inputs, metas, out);
   const outputs = metas.map((m, i) => {
@@ -137,8 +140,12 @@ export function execute(
 
 /** Whether two tensors' storages share any byte; `exact` when they are the very same range. */
 export function storageOverlap(a: Tensor, b: Tensor): 'none' | 'exact' | 'partial' {
-  const x = a.values, y = b.values;
-  if (x.buffer !== y.buffer) return 'none';
+  // device storage (a GPU buffer) is shared whole or not at all; the device is never read here, but
+  // host copies are compared (an uploaded tensor keeps its typed array, which views may share)
+  const da = a.device, db = b.device;
+  if (da && da === db) return 'exact';
+  const x = a.hostValues, y = b.hostValues;
+  if (x === null || y === null || x.buffer !== y.buffer) return 'none';
   const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
   if (x1 <= y0 || y1 <= x0 || x.byteLength === 0 || y.byteLength === 0) return 'none';
   return x0 === y0 && x1 === y1 && x.constructor === y.constructor ? 'exact' : 'partial';
@@ -166,7 +173,8 @@ function checkDestinations(
       );
     }
     const want = allocate(o.dtype, 0).constructor;
-    if (o.values.constructor !== want || o.values.length !== o.size) {
+    // device storage is made by its backend for the tensor's dtype and size
+    if (!o.device && (o.values.constructor !== want || o.values.length !== o.size)) {
       throw new ValueError(
         `${op}: out[${i}] must be stored in a ${want.name} of ${o.size} elements. ` +
           `Received: a ${o.values.constructor.name} of ${o.values.length} elements`,

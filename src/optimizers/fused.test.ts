@@ -196,7 +196,7 @@ test('a fused update for a gradient of another dtype falls back to the composite
 
 /** A tensor whose storage does not match its shape (the constructor refuses to build one). */
 function forged(shape: number[], values: Float32Array): Tensor {
-  return Object.assign(Object.create(Tensor.prototype) as Tensor, {shape, size: shape.reduce((a, b) => a * b, 1), dtype: 'float32', values, id: -1});
+  return Object.assign(Object.create(Tensor.prototype) as Tensor, {shape, size: shape.reduce((a, b) => a * b, 1), dtype: 'float32', _storage: values, id: -1});
 }
 
 const skipNative = native ? false : 'native addon not built';

@@ -56,6 +56,8 @@ export class Plan {
   readonly arena: ArenaStats;
   /** The storage of the arena's buffers. */
   private readonly buffers = new Set<ArrayBufferLike>();
+  /** The tensors over those buffers, kernels' outputs (a GPU backend moves their storage to the device). */
+  private readonly arenaTensors: Tensor[] = [];
   /** Kernel calls per run. */
   readonly kernelCount: number;
 
@@ -153,7 +155,7 @@ export class Plan {
       if (s.def.alias !== undefined) {
         const src = planTensor(s.inputs[s.def.alias as string] as Tensor);
         const o = s.outputs[0]!;
-        const out = new Slot(new Tensor(o.shape, o.dtype, src.current.values));
+        const out = new Slot(new Tensor(o.shape, o.dtype, src.current.storage));
         slotOf.set(o, out);
         this.ops.push({kind: 'alias', src, out, shape: o.shape, dtype: o.dtype});
         return;
@@ -172,6 +174,7 @@ export class Plan {
       }
       const outputs = s.outputs.map((o) => {
         const t = new Tensor(o.shape, o.dtype, bufferOf.get(o)!);
+        this.arenaTensors.push(t);
         slotOf.set(o, new Slot(t));
         return t;
       });
@@ -222,14 +225,16 @@ export class Plan {
         if (!op.fast || op.fast(op.inputs, op.attrs, op.outputs) === false) op.ref(op.inputs, op.attrs, op.outputs);
       } else if (op.kind === 'alias') {
         // a view is made again only when its source was rebound (an input or a variable's new value)
-        if (op.out.current.values !== op.src.current.values) op.out.bind(new Tensor(op.shape, op.dtype, op.src.current.values));
+        // (storage, not values: a GPU backend's source may have moved to device storage, never read here)
+        if (op.out.current.storage !== op.src.current.storage) op.out.bind(new Tensor(op.shape, op.dtype, op.src.current.storage));
       } else op.check(op.slot.current);
     }
     for (const [v, slot] of this.writes) {
       const t = slot.current;
       const own = v.unsharedValue();
-      if (own && own !== t && own.values !== t.values) own.values.set(t.values);
-      else if (own !== t) v.adoptValue(new Tensor(t.shape, t.dtype, t.values.slice()));
+      // values on a device are copied there (a copy on the GPU), never read back to the host
+      if (own && own !== t && own.storage !== t.storage && !own.device && !t.device) own.values.set(t.values);
+      else if (own !== t) v.adoptValue(t.clone());
     }
     for (let i = 0; i < this.results.length; i++) this.results[i] = this.outputSlots[i]?.current ?? null;
     return this.results;
@@ -237,6 +242,9 @@ export class Plan {
 
   /** Whether `t`'s storage is one of the arena's buffers (rewritten by the next run). */
   owns(t: Tensor): boolean {
+    // an arena tensor a GPU backend wrote keeps its device storage from run to run
+    const d = t.device;
+    if (d) return this.arenaTensors.some((a) => a.device === d);
     return this.buffers.has(t.values.buffer);
   }
 
@@ -249,7 +257,7 @@ export class Plan {
     for (const v of variables) {
       const t = v.unsharedValue() ?? v.value;
       if (this.owns(t)) {
-        v.adoptValue(new Tensor(t.shape, t.dtype, t.values.slice()));
+        v.adoptValue(t.clone());
         n++;
       }
     }

@@ -10,7 +10,35 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 export type NestedStrings = string | readonly NestedStrings[];
 
 /**
- * An n-dimensional array: a shape, a dtype and contiguous row-major storage in a typed array.
+ * Storage a backend keeps outside JavaScript memory (a GPU buffer): the tensor's values live there
+ * and are copied to a typed array only when something on the host reads them. Implemented by the
+ * backend that owns the memory (`backends/webgpu`); the tensor only asks it for the values.
+ */
+export interface DeviceData {
+  /** The values as a typed array, copied from the device the first time (then kept until the device copy changes). */
+  readSync(): TypedArray;
+  /** The same, without blocking. */
+  read(): Promise<TypedArray>;
+  /** The host copy when one is current, else null (never reads the device). */
+  readonly hostCopy: TypedArray | null;
+  /** A new storage holding a copy of these values (on the device). */
+  clone(): DeviceData;
+  /** Reads this storage and `others` (of the same device) back together, in one transfer. */
+  readSyncWith(others: readonly DeviceData[]): void;
+}
+
+/**
+ * Brings the host copies of tensors that live on a device in at once (one transfer per device
+ * instead of one per tensor): what a training step's logs do when a callback first reads one.
+ */
+export function fetchValues(ts: readonly Tensor[]): void {
+  const ds = ts.map((t) => t.device).filter((d): d is DeviceData => d !== null && d.hostCopy === null);
+  if (ds.length) ds[0]!.readSyncWith(ds.slice(1));
+}
+
+/**
+ * An n-dimensional array: a shape, a dtype and contiguous row-major storage in a typed array (or,
+ * on a GPU backend, in device memory read back on demand through `values`, `data()`, `dataSync()`).
  * Tensors are immutable values once returned by an op; the storage is garbage-collected, so there is
  * nothing to dispose.
  *
@@ -22,23 +50,25 @@ export class Tensor {
   readonly id = nextId++;
   readonly shape: readonly number[];
   readonly size: number;
+  private _storage: TypedArray | DeviceData;
 
   constructor(
     shape: Shape,
     readonly dtype: DType,
-    /** Row-major storage. Backends read it in place; do not write into a tensor you did not create. */
-    readonly values: TypedArray,
+    /** Row-major storage, or device storage. Backends read it in place; do not write into a tensor you did not create. */
+    storage: TypedArray | DeviceData,
     /** A `string` tensor's strings, which `values` index; null for every other dtype. */
     readonly strings: readonly string[] | null = null,
   ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
-    if (values.length !== this.size) {
+    this._storage = storage;
+    if (ArrayBuffer.isView(storage) && storage.length !== this.size) {
       throw new ValueError(
-        `Tensor storage has ${values.length} elements but shape ${fmtShape(shape)} needs ${this.size}`,
+        `Tensor storage has ${storage.length} elements but shape ${fmtShape(shape)} needs ${this.size}`,
       );
     }
-    if ((dtype === 'string') !== (strings !== null) || (dtype === 'string' && !(values instanceof Int32Array))) {
+    if ((dtype === 'string') !== (strings !== null) || (dtype === 'string' && !(storage instanceof Int32Array))) {
       throw new ValueError(
         dtype === 'string'
           ? 'A string tensor needs its strings and Int32Array indices into them; create one with stringTensor(...) or tensor([...strings])'
@@ -59,6 +89,43 @@ export class Tensor {
     return Array.from(this.values, (i) => table[i]!);
   }
 
+  /** The row-major values (read back from the device first if they live there). */
+  get values(): TypedArray {
+    const s = this._storage;
+    return ArrayBuffer.isView(s) ? s : s.readSync();
+  }
+
+  /** The storage as given: a typed array, or a backend's device storage. */
+  get storage(): TypedArray | DeviceData {
+    return this._storage;
+  }
+
+  /** The device storage, when the values live on a device. */
+  get device(): DeviceData | null {
+    const s = this._storage;
+    return ArrayBuffer.isView(s) ? null : s;
+  }
+
+  /** The host values when present without reading a device: the typed array, or a device's current host copy. */
+  get hostValues(): TypedArray | null {
+    const s = this._storage;
+    return ArrayBuffer.isView(s) ? s : s.hostCopy;
+  }
+
+  /**
+   * For backends: moves this tensor's storage to `d` (an upload of its values, or a device output
+   * written into it). Shape and dtype stay; no other holder of the old storage may exist.
+   */
+  setStorage(d: TypedArray | DeviceData): void {
+    this._storage = d;
+  }
+
+  /** A tensor of the same shape and dtype with its own copy of the values (on the device when they live there). */
+  clone(): Tensor {
+    const s = this._storage;
+    return new Tensor(this.shape, this.dtype, ArrayBuffer.isView(s) ? s.slice() : s.clone(), this.strings);
+  }
+
   get rank(): number {
     return this.shape.length;
   }
@@ -70,7 +137,8 @@ export class Tensor {
 
   /** The values, copied, as a typed array. */
   async data(): Promise<TypedArray> {
-    return this.dataSync();
+    const s = this._storage;
+    return (ArrayBuffer.isView(s) ? s : await s.read()).slice();
   }
 
   /** The values as nested JS arrays (booleans for `bool`, strings for `string`). */
@@ -91,6 +159,7 @@ export class Tensor {
   }
 
   async array(): Promise<NestedArray> {
+    await this.data(); // the device copy read without blocking; arraySync then finds it on the host
     return this.arraySync();
   }
 

@@ -17,7 +17,7 @@ import {toFloat} from '../ops/core.js';
 import * as optimizers from '../optimizers/index.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {ShapeLike} from '../layers/input_spec.js';
-import {Tensor, zeros} from '../tensor/tensor.js';
+import {fetchValues, Tensor, zeros} from '../tensor/tensor.js';
 import {CompileLoss, CompileMetrics, type LossSpec, type MetricSpec} from './compile_utils.js';
 import {
   checkDataCardinality, classWeightToSampleWeights, EpochIterator, sliceRows, toTensorList, trainValidationSplit, unpackXYSampleWeight,
@@ -188,12 +188,42 @@ export function metricsResult(model: TrainerModel): Logs {
   return pythonifyLogs(out);
 }
 
-/** Sorted keys and plain numbers, as Keras's `pythonify_logs`. */
+/**
+ * Sorted keys and plain numbers, as Keras's `pythonify_logs`. A value that lives on a device (the
+ * webgpu backend) is read when first asked for, with all the other such values of these logs in the
+ * same transfer: a step whose logs nobody reads (`verbose: 0`) reads nothing back.
+ */
 export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
   const out: Logs = {};
+  const onDevice: Tensor[] = [];
+  const settle = (on: Logs, k: string, value: number): number => {
+    Object.defineProperty(on, k, {value, writable: true, enumerable: true, configurable: true});
+    return value;
+  };
   for (const k of Object.keys(logs).sort()) {
+    // logs made here already (a step's logs): a value not yet read stays unread
+    const desc = Object.getOwnPropertyDescriptor(logs, k);
+    if (desc?.get) {
+      Object.defineProperty(out, k, desc);
+      continue;
+    }
     const v = logs[k]!;
-    out[k] = v instanceof Tensor ? (v.size === 1 ? v.values[0]! : NaN) : v;
+    if (!(v instanceof Tensor)) out[k] = v;
+    else if (v.hostValues !== null || v.size !== 1) out[k] = v.size === 1 ? v.values[0]! : NaN;
+    else {
+      onDevice.push(v);
+      Object.defineProperty(out, k, {
+        enumerable: true,
+        configurable: true,
+        get(this: Logs) {
+          fetchValues(onDevice);
+          return settle(this, k, v.values[0]!);
+        },
+        set(this: Logs, value: number) {
+          settle(this, k, value);
+        },
+      });
+    }
   }
   return out;
 }

@@ -243,7 +243,7 @@ test('native kernels decline what they do not cover, so the reference runs', {sk
 /** A tensor whose storage disagrees with its shape, as a bug elsewhere could produce. */
 function lying(shape: number[], length: number): Tensor {
   const t = Object.create(Tensor.prototype) as Tensor;
-  Object.assign(t, {shape, dtype: 'float32', values: new Float32Array(length), size: shape.reduce((a, b) => a * b, 1)});
+  Object.assign(t, {shape, dtype: 'float32', _storage: new Float32Array(length), size: shape.reduce((a, b) => a * b, 1)});
   return t;
 }
 
