@@ -187,8 +187,9 @@ test('augmentation: seeded draws give exactly the transformation Keras computes 
 test('augmentation is off in inference, on when called directly (as Keras), and single images work', () => {
   const x = img([3, 6, 6, 3]);
   const layers = [
-    new RandomFlip(), new RandomRotation(0.3), new RandomZoom(0.3), new RandomTranslation(0.3, 0.3),
-    new RandomContrast(0.9), new RandomBrightness(0.5),
+    // seeded: an unseeded RandomFlip leaves all 3 images as they are once in 64 runs (seed 1 is such a draw)
+    new RandomFlip('horizontal_and_vertical', {seed: 2}), new RandomRotation(0.3, {seed: 2}), new RandomZoom(0.3, {seed: 3}),
+    new RandomTranslation(0.3, 0.3, {seed: 4}), new RandomContrast(0.9, {seed: 5}), new RandomBrightness(0.5, {seed: 6}),
   ];
   for (const l of layers) {
     assert.deepEqual(arr(l.apply(x, {training: false})), arr(x), `${l.className} in inference`);
