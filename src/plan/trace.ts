@@ -236,6 +236,7 @@ function seedKey(seed: Seed, ids: Map<unknown, number>): string {
 function attrKey(s: TracedStep): string {
   return JSON.stringify(s.attrs, (k, v: unknown) => {
     if (s.seed && (k === 'k0' || k === 'k1')) return undefined;
+    // cast: attribute arrays are typed arrays (never a DataView), which are ArrayLike<number>
     if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
     return v;
   });

@@ -147,7 +147,7 @@ export class Tensor {
     const isBool = this.dtype === 'bool';
     const table = this.strings;
     const build = (dim: number, offset: number): NestedArray => {
-      // a string tensor's leaves are strings; callers of a string tensor read them as `NestedStrings`
+      // cast: a string tensor's leaves are strings; callers of a string tensor read them as `NestedStrings`
       if (dim === this.shape.length) return table ? (table[v[offset]!] as unknown as NestedArray) : isBool ? v[offset] !== 0 : v[offset]!;
       const n = this.shape[dim]!;
       const stride = sizeOf(this.shape.slice(dim + 1));

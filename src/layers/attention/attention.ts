@@ -119,6 +119,7 @@ export class Attention extends Layer {
   override computeMask(inputs: LayerInput, mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
     void inputs;
     const qm = Array.isArray(mask) ? (mask[0] ?? null) : null;
+    // cast: with the scores returned, the masks are [the output's, null for the scores] as in Keras (Layer types masks as tensors)
     return this.scoresInShape ? ([qm, null] as unknown as Tensor[]) : qm;
   }
 

@@ -148,7 +148,8 @@ function analyzeEinsum(equation: string, biasAxes: string | null, inputShape: Sh
   if (!m) {
     throw new ValueError(`Layer "${layer}": invalid einsum equation '${equation}'. Equations must be in the form [X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....`);
   }
-  const [, inputSpec, weightSpec, outputSpec] = m as unknown as [string, string, string, string];
+  // every group of the patterns above takes part in a match: `?? ''` only satisfies the index checks
+  const [inputSpec, weightSpec, outputSpec] = [m[1] ?? '', m[2] ?? '', m[3] ?? ''];
   const elided = inputShape.length - inputSpec.length;
   if (elided < 0 || (elided > 0 && !s.includes('0'))) {
     throw new ValueError(`Layer "${layer}": the equation '${equation}' names ${inputSpec.length} input axes but the input has rank ${inputShape.length}. Received: input_shape=${JSON.stringify(inputShape)}`);

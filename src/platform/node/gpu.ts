@@ -113,7 +113,7 @@ class NodeGpuChannel implements GpuChannel {
   private pending = 0;
 
   private async waitFor(reply: SharedArrayBuffer, bytes: number[]): Promise<Uint8Array[]> {
-    // Atomics.waitAsync: Node >= 16 (ES2024)
+    // cast: Atomics.waitAsync is in Node >= 16 but in TypeScript's ES2024 library only
     const waitAsync = (Atomics as unknown as {waitAsync(a: Int32Array, i: number, v: number, t: number): {async: boolean; value: Promise<string> | string}}).waitAsync;
     const w = waitAsync(new Int32Array(reply, 0, 1), 0, 0, READ_TIMEOUT_MS);
     if (w.async) await w.value;
