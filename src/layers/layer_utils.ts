@@ -77,6 +77,29 @@ export function serReg(r: regularizers.Regularizer | null): initializers.Seriali
 export function serCon(c: constraints.Constraint | null): initializers.SerializedObject | null {
   return c ? constraints.serialize(c) : null;
 }
+/** What a layer with a kernel and a bias has, as Keras writes them in its config (in Keras's key order). */
+interface KernelBiasArgs {
+  kernelInitializer: initializers.Initializer;
+  biasInitializer: initializers.Initializer;
+  kernelRegularizer: regularizers.Regularizer | null;
+  biasRegularizer: regularizers.Regularizer | null;
+  activityRegularizer: regularizers.Regularizer | null;
+  kernelConstraint: constraints.Constraint | null;
+  biasConstraint: constraints.Constraint | null;
+}
+
+/** The config keys of a layer's kernel and bias (Dense, the convolutions, EinsumDense, the attention layers). */
+export function kernelBiasConfig(l: KernelBiasArgs): Record<keyof KernelBiasArgs, initializers.SerializedObject | null> {
+  return {
+    kernelInitializer: serInit(l.kernelInitializer),
+    biasInitializer: serInit(l.biasInitializer),
+    kernelRegularizer: serReg(l.kernelRegularizer),
+    biasRegularizer: serReg(l.biasRegularizer),
+    activityRegularizer: serReg(l.activityRegularizer),
+    kernelConstraint: serCon(l.kernelConstraint),
+    biasConstraint: serCon(l.biasConstraint),
+  };
+}
 export function getReg(id: regularizers.RegularizerIdentifier | null | undefined): regularizers.Regularizer | null {
   return id === null || id === undefined ? null : regularizers.get(id);
 }

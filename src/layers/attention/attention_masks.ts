@@ -21,6 +21,10 @@ export interface AttentionCallArgs extends CallArgs {
 
 /** `apply(query, {value, key})` becomes `apply([query, value, key])`: one list of inputs for build and the graph. */
 export function gatherInputs(layer: string, inputs: unknown, kwargs: AttentionCallArgs): [unknown, AttentionCallArgs] {
+  if (inputs === undefined && kwargs['query'] !== undefined) {
+    const {query, ...rest} = kwargs;
+    [inputs, kwargs] = [query, rest];
+  }
   if (Array.isArray(inputs)) {
     if (kwargs.value !== undefined) throw new ValueError(`Layer "${layer}": give value either in the list of inputs or as an option, not both`);
     if (inputs.length < 2 || inputs.length > 3) {

@@ -9,7 +9,7 @@ import {Softmax} from '../activations/softmax.js';
 import {EinsumDense} from '../core/einsum_dense.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput, type LayerOutput} from '../layer.js';
-import {checkPositiveInt, getCon, getReg, serCon, serInit, serReg} from '../layer_utils.js';
+import {checkPositiveInt, getCon, getReg, kernelBiasConfig, serInit} from '../layer_utils.js';
 import {Dropout} from '../regularization/dropout.js';
 import {attentionShapesDict, checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
 
@@ -139,10 +139,6 @@ export class GroupedQueryAttention extends Layer {
   }
 
   override apply(inputs: unknown, kwargs: AttentionCallArgs = {}): any {
-    if (inputs === undefined && kwargs['query'] !== undefined) {
-      const {query, ...rest} = kwargs;
-      [inputs, kwargs] = [query, rest];
-    }
     const [x, kw] = gatherInputs(this.name, inputs, kwargs);
     this.scoresInShape = kw.returnAttentionScores === true;
     try {
@@ -215,13 +211,7 @@ export class GroupedQueryAttention extends Layer {
       numKeyValueHeads: this.numKeyValueHeads,
       useBias: this.useBias,
       dropout: this.dropout,
-      kernelInitializer: serInit(this.kernelInitializer),
-      biasInitializer: serInit(this.biasInitializer),
-      kernelRegularizer: serReg(this.kernelRegularizer),
-      biasRegularizer: serReg(this.biasRegularizer),
-      activityRegularizer: serReg(this.activityRegularizer),
-      kernelConstraint: serCon(this.kernelConstraint),
-      biasConstraint: serCon(this.biasConstraint),
+      ...kernelBiasConfig(this),
       seed: this.seed,
     };
     if (this.useGate) c['useGate'] = true;

@@ -9,7 +9,7 @@ import {Softmax} from '../activations/softmax.js';
 import {EinsumDense} from '../core/einsum_dense.js';
 import type {ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs, type LayerInput, type LayerOutput} from '../layer.js';
-import {getCon, getReg, serCon, serInit, serReg} from '../layer_utils.js';
+import {getCon, getReg, kernelBiasConfig, serInit} from '../layer_utils.js';
 import {Dropout} from '../regularization/dropout.js';
 import {attentionShapesDict, checkSlidingWindow, computeAttentionMask, gatherInputs, inputMasks, type AttentionCallArgs} from './attention_masks.js';
 
@@ -231,10 +231,6 @@ export class MultiHeadAttention extends Layer {
   }
 
   override apply(inputs: unknown, kwargs: AttentionCallArgs = {}): any {
-    if (inputs === undefined && kwargs['query'] !== undefined) {
-      const {query, ...rest} = kwargs;
-      [inputs, kwargs] = [query, rest];
-    }
     const [x, kw] = gatherInputs(this.name, inputs, kwargs);
     this.scoresInShape = kw.returnAttentionScores === true;
     try {
@@ -315,13 +311,7 @@ export class MultiHeadAttention extends Layer {
       useBias: this.useBias,
       outputShape: this.partialOutputShape,
       attentionAxes: this.attentionAxes,
-      kernelInitializer: serInit(this.kernelInitializer),
-      biasInitializer: serInit(this.biasInitializer),
-      kernelRegularizer: serReg(this.kernelRegularizer),
-      biasRegularizer: serReg(this.biasRegularizer),
-      activityRegularizer: serReg(this.activityRegularizer),
-      kernelConstraint: serCon(this.kernelConstraint),
-      biasConstraint: serCon(this.biasConstraint),
+      ...kernelBiasConfig(this),
       seed: this.seed,
     };
     // newer Keras (after 3.10) options, written only when used so that older Keras reads the file

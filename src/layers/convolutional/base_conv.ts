@@ -10,7 +10,7 @@ import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {checkStrictlyPositive, convOutputLength, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg, standardizeDataFormat, standardizePadding, standardizeTuple, type PaddingMode} from '../layer_utils.js';
+import {checkStrictlyPositive, convOutputLength, getCon, getReg, kernelBiasConfig, legacyArgs, type PaddingMode, serAct, standardizeDataFormat, standardizePadding, standardizeTuple} from '../layer_utils.js';
 
 export interface ConvArgs extends LayerArgs {
   strides?: number | readonly number[];
@@ -181,13 +181,7 @@ export abstract class BaseConv extends Layer {
       groups: this.groups,
       activation: serAct(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serInit(this.kernelInitializer),
-      biasInitializer: serInit(this.biasInitializer),
-      kernelRegularizer: serReg(this.kernelRegularizer),
-      biasRegularizer: serReg(this.biasRegularizer),
-      activityRegularizer: serReg(this.activityRegularizer),
-      kernelConstraint: serCon(this.kernelConstraint),
-      biasConstraint: serCon(this.biasConstraint),
+      ...kernelBiasConfig(this),
     };
   }
 

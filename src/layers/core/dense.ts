@@ -9,7 +9,7 @@ import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {checkPositiveInt, getCon, getReg, legacyArgs, serAct, serCon, serInit, serReg} from '../layer_utils.js';
+import {checkPositiveInt, getCon, getReg, kernelBiasConfig, legacyArgs, serAct} from '../layer_utils.js';
 
 export interface DenseArgs extends LayerArgs {
   activation?: activations.ActivationIdentifier;
@@ -106,13 +106,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: serAct(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serInit(this.kernelInitializer),
-      biasInitializer: serInit(this.biasInitializer),
-      kernelRegularizer: serReg(this.kernelRegularizer),
-      biasRegularizer: serReg(this.biasRegularizer),
-      activityRegularizer: serReg(this.activityRegularizer),
-      kernelConstraint: serCon(this.kernelConstraint),
-      biasConstraint: serCon(this.biasConstraint),
+      ...kernelBiasConfig(this),
     };
   }
 

@@ -9,7 +9,7 @@ import {registerKerasSerializable} from '../../serialization.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {InputSpec, type ShapeLike} from '../input_spec.js';
 import {Layer, type LayerArgs} from '../layer.js';
-import {getCon, getReg, serAct, serCon, serInit, serReg} from '../layer_utils.js';
+import {getCon, getReg, kernelBiasConfig, serAct} from '../layer_utils.js';
 
 export interface EinsumDenseArgs extends LayerArgs {
   activation?: activations.ActivationIdentifier;
@@ -111,13 +111,7 @@ export class EinsumDense extends Layer {
       equation: this.equation,
       activation: serAct(this.activation),
       biasAxes: this.biasAxes,
-      kernelInitializer: serInit(this.kernelInitializer),
-      biasInitializer: serInit(this.biasInitializer),
-      kernelRegularizer: serReg(this.kernelRegularizer),
-      biasRegularizer: serReg(this.biasRegularizer),
-      activityRegularizer: serReg(this.activityRegularizer),
-      kernelConstraint: serCon(this.kernelConstraint),
-      biasConstraint: serCon(this.biasConstraint),
+      ...kernelBiasConfig(this),
     };
   }
 
