@@ -144,11 +144,48 @@ const FILL_MODES = ['reflect', 'wrap', 'constant', 'nearest'] as const;
 const INTERPOLATIONS = ['nearest', 'bilinear'] as const;
 
 /** Keras's check of `fill_mode` / `interpolation` for the affine layers. */
-export function checkAffineArgs(fillMode: string, interpolation: string): void {
+function checkAffineArgs(fillMode: string, interpolation: string): void {
   if (!(FILL_MODES as readonly string[]).includes(fillMode)) {
     throw new ValueError(`Unknown \`fill_mode\` ${fillMode}. Expected of one ${JSON.stringify(FILL_MODES)}.`);
   }
   if (!(INTERPOLATIONS as readonly string[]).includes(interpolation)) {
     throw new ValueError(`Unknown \`interpolation\` ${interpolation}. Expected of one ${JSON.stringify(INTERPOLATIONS)}.`);
+  }
+}
+
+export interface AffineLayerArgs extends ImagePreprocessingArgs {
+  /** `'reflect'` (default), `'wrap'`, `'constant'` or `'nearest'`: how points outside the input are filled. */
+  fillMode?: 'reflect' | 'wrap' | 'constant' | 'nearest';
+  /** `'bilinear'` (default) or `'nearest'`. */
+  interpolation?: 'bilinear' | 'nearest';
+  seed?: number | null;
+  /** The value outside the input when `fillMode` is `'constant'`. */
+  fillValue?: number;
+}
+
+/**
+ * The augmentation layers that move pixels with `ops.image.affineTransform` (`RandomRotation`,
+ * `RandomTranslation`, `RandomZoom`): their fill and interpolation arguments, checked once here.
+ */
+export abstract class BaseRandomAffineLayer extends BaseRandomImageLayer {
+  readonly fillMode: NonNullable<AffineLayerArgs['fillMode']>;
+  readonly interpolation: NonNullable<AffineLayerArgs['interpolation']>;
+  readonly fillValue: number;
+
+  constructor({fillMode = 'reflect', interpolation = 'bilinear', fillValue = 0, ...args}: AffineLayerArgs = {}) {
+    super(args);
+    checkAffineArgs(fillMode, interpolation);
+    this.fillMode = fillMode;
+    this.interpolation = interpolation;
+    this.fillValue = fillValue;
+  }
+
+  /** `images` moved by `matrices` (`[batch, 8]`, Keras's a0 a1 a2 b0 b1 b2 c0 c1) with this layer's fill. */
+  protected affine(images: Tensor, matrices: Tensor): Tensor {
+    return ops.image.affineTransform(images, matrices, {interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue, dataFormat: this.dataFormat});
+  }
+
+  protected affineConfig(): {fillMode: string; interpolation: string; fillValue: number} {
+    return {fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue};
   }
 }

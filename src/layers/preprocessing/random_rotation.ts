@@ -1,17 +1,8 @@
-import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import {tensor, type Tensor} from '../../tensor/tensor.js';
-import {affineMatrices, BaseRandomImageLayer, checkAffineArgs, parseFactor, type ImagePreprocessingArgs} from './base_image_layer.js';
+import {affineMatrices, BaseRandomAffineLayer, BaseRandomImageLayer, parseFactor, type AffineLayerArgs} from './base_image_layer.js';
 
-export interface AffineLayerArgs extends ImagePreprocessingArgs {
-  /** `'reflect'` (default), `'wrap'`, `'constant'` or `'nearest'`: how points outside the input are filled. */
-  fillMode?: 'reflect' | 'wrap' | 'constant' | 'nearest';
-  /** `'bilinear'` (default) or `'nearest'`. */
-  interpolation?: 'bilinear' | 'nearest';
-  seed?: number | null;
-  /** The value outside the input when `fillMode` is `'constant'`. */
-  fillValue?: number;
-}
+export type {AffineLayerArgs};
 
 /**
  * Rotates each image of a batch by a random angle during training (Keras's `RandomRotation`):
@@ -23,20 +14,13 @@ export interface AffineLayerArgs extends ImagePreprocessingArgs {
  * new RandomRotation(0.1, {fillMode: 'constant', seed: 7});
  * ```
  */
-export class RandomRotation extends BaseRandomImageLayer {
+export class RandomRotation extends BaseRandomAffineLayer {
   static override readonly className: string = 'RandomRotation';
   readonly factor: [number, number];
-  readonly fillMode: NonNullable<AffineLayerArgs['fillMode']>;
-  readonly interpolation: NonNullable<AffineLayerArgs['interpolation']>;
-  readonly fillValue: number;
 
-  constructor(factor: number | [number, number], {fillMode = 'reflect', interpolation = 'bilinear', fillValue = 0, ...args}: AffineLayerArgs = {}) {
+  constructor(factor: number | [number, number], {...args}: AffineLayerArgs = {}) {
     super(args);
     this.factor = parseFactor(factor, [-1, 1]);
-    checkAffineArgs(fillMode, interpolation);
-    this.fillMode = fillMode;
-    this.interpolation = interpolation;
-    this.fillValue = fillValue;
   }
 
   protected override transformImages(images: Tensor, training: boolean): Tensor {
@@ -46,11 +30,11 @@ export class RandomRotation extends BaseRandomImageLayer {
     const [h, w] = this.imageSize(x.shape);
     const angles = this.uniform(n, this.factor[0] * 360, this.factor[1] * 360);
     const m = tensor(affineMatrices(angles, h, w), [n, 8]);
-    return back(ops.image.affineTransform(x, m, {interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue, dataFormat: this.dataFormat}));
+    return back(this.affine(x, m));
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), factor: [...this.factor], fillMode: this.fillMode, fillValue: this.fillValue, interpolation: this.interpolation};
+    return {...super.getConfig(), factor: [...this.factor], ...this.affineConfig()};
   }
 
   static override fromConfig(config: Record<string, unknown>): RandomRotation {

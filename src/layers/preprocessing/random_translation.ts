@@ -1,9 +1,7 @@
 import {ValueError} from '../../errors.js';
-import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import {tensor, type Tensor} from '../../tensor/tensor.js';
-import {BaseRandomImageLayer, checkAffineArgs} from './base_image_layer.js';
-import type {AffineLayerArgs} from './random_rotation.js';
+import {BaseRandomAffineLayer, BaseRandomImageLayer, type AffineLayerArgs} from './base_image_layer.js';
 
 function shiftRange(factor: unknown, what: string): [number, number] {
   const msg = `The \`factor\` argument should be a number (or a list of two numbers) in the range [-1.0, 1.0]. Received: ${what}=${JSON.stringify(factor)}`;
@@ -29,26 +27,19 @@ function shiftRange(factor: unknown, what: string): [number, number] {
  * new RandomTranslation(0.1, 0.1, {fillMode: 'constant'});
  * ```
  */
-export class RandomTranslation extends BaseRandomImageLayer {
+export class RandomTranslation extends BaseRandomAffineLayer {
   static override readonly className: string = 'RandomTranslation';
   readonly heightFactor: number | [number, number];
   readonly widthFactor: number | [number, number];
-  readonly fillMode: NonNullable<AffineLayerArgs['fillMode']>;
-  readonly interpolation: NonNullable<AffineLayerArgs['interpolation']>;
-  readonly fillValue: number;
   private readonly heightRange: [number, number];
   private readonly widthRange: [number, number];
 
-  constructor(heightFactor: number | [number, number], widthFactor: number | [number, number], {fillMode = 'reflect', interpolation = 'bilinear', fillValue = 0, ...args}: AffineLayerArgs = {}) {
+  constructor(heightFactor: number | [number, number], widthFactor: number | [number, number], {...args}: AffineLayerArgs = {}) {
     super(args);
     this.heightFactor = heightFactor;
     this.heightRange = shiftRange(heightFactor, 'height_factor');
     this.widthFactor = widthFactor;
     this.widthRange = shiftRange(widthFactor, 'width_factor');
-    checkAffineArgs(fillMode, interpolation);
-    this.fillMode = fillMode;
-    this.interpolation = interpolation;
-    this.fillValue = fillValue;
   }
 
   protected override transformImages(images: Tensor, training: boolean): Tensor {
@@ -61,13 +52,13 @@ export class RandomTranslation extends BaseRandomImageLayer {
     const dx = this.uniform(n, this.widthRange[0], this.widthRange[1]).map((v) => f(v * w));
     const m = new Float32Array(n * 8);
     for (let i = 0; i < n; i++) m.set([1, 0, -dx[i]!, 0, 1, -dy[i]!, 0, 0], i * 8);
-    return back(ops.image.affineTransform(x, tensor(m, [n, 8]), {interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue, dataFormat: this.dataFormat}));
+    return back(this.affine(x, tensor(m, [n, 8])));
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(), heightFactor: this.heightFactor, widthFactor: this.widthFactor,
-      fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue,
+      ...this.affineConfig(),
     };
   }
 

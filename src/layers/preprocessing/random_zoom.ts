@@ -1,9 +1,7 @@
 import {ValueError} from '../../errors.js';
-import * as ops from '../../ops/index.js';
 import {registerKerasSerializable} from '../../serialization.js';
 import {tensor, type Tensor} from '../../tensor/tensor.js';
-import {BaseRandomImageLayer, checkAffineArgs} from './base_image_layer.js';
-import type {AffineLayerArgs} from './random_rotation.js';
+import {BaseRandomAffineLayer, BaseRandomImageLayer, type AffineLayerArgs} from './base_image_layer.js';
 
 export interface RandomZoomArgs extends AffineLayerArgs {
   /** Zoom of the width; null (default) keeps the aspect ratio (the height's zoom for both). */
@@ -36,26 +34,19 @@ function zoomRange(factor: unknown, what: string): [number, number] {
  * new RandomZoom([-0.3, -0.1], {widthFactor: 0.2});     // zoom in vertically, either way horizontally
  * ```
  */
-export class RandomZoom extends BaseRandomImageLayer {
+export class RandomZoom extends BaseRandomAffineLayer {
   static override readonly className: string = 'RandomZoom';
   readonly heightFactor: number | [number, number];
   readonly widthFactor: number | [number, number] | null;
-  readonly fillMode: NonNullable<AffineLayerArgs['fillMode']>;
-  readonly interpolation: NonNullable<AffineLayerArgs['interpolation']>;
-  readonly fillValue: number;
   private readonly heightRange: [number, number];
   private readonly widthRange: [number, number] | null;
 
-  constructor(heightFactor: number | [number, number], {widthFactor = null, fillMode = 'reflect', interpolation = 'bilinear', fillValue = 0, ...args}: RandomZoomArgs = {}) {
+  constructor(heightFactor: number | [number, number], {widthFactor = null, ...args}: RandomZoomArgs = {}) {
     super(args);
     this.heightFactor = heightFactor;
     this.heightRange = zoomRange(heightFactor, 'height_factor');
     this.widthFactor = widthFactor;
     this.widthRange = widthFactor === null ? null : zoomRange(widthFactor, 'width_factor');
-    checkAffineArgs(fillMode, interpolation);
-    this.fillMode = fillMode;
-    this.interpolation = interpolation;
-    this.fillValue = fillValue;
   }
 
   protected override transformImages(images: Tensor, training: boolean): Tensor {
@@ -70,13 +61,13 @@ export class RandomZoom extends BaseRandomImageLayer {
     for (let i = 0; i < n; i++) {
       m.set([zx[i]!, 0, f(f((w - 1) / 2) * f(1 - zx[i]!)), 0, zy[i]!, f(f((h - 1) / 2) * f(1 - zy[i]!)), 0, 0], i * 8);
     }
-    return back(ops.image.affineTransform(x, tensor(m, [n, 8]), {interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue, dataFormat: this.dataFormat}));
+    return back(this.affine(x, tensor(m, [n, 8])));
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(), heightFactor: this.heightFactor, widthFactor: this.widthFactor,
-      fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue,
+      ...this.affineConfig(),
     };
   }
 
