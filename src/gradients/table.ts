@@ -8,6 +8,7 @@ import {recurrentGrads} from './recurrent.js';
 import {fusedGrads} from './fused.js';
 import {randomGrads} from './random.js';
 import {optimizerGrads} from './optimizer.js';
+import {attentionGrads} from './attention.js';
 import type {GradTable} from './grad_types.js';
 
 /** One gradient rule per kernel, in one table: the type checker lists any kernel without one. */
@@ -22,4 +23,5 @@ export const GRADIENTS: GradTable = {
   ...fusedGrads,
   ...randomGrads,
   ...optimizerGrads,
+  ...attentionGrads,
 } satisfies GradTable;

@@ -8,6 +8,7 @@ import {recurrentKernels} from './defs/recurrent.js';
 import {fusedKernels} from './defs/fused.js';
 import {randomKernels} from './defs/random.js';
 import {optimizerKernels} from './defs/optimizer.js';
+import {attentionKernels} from './defs/attention.js';
 
 /**
  * Every kernel of the contract, by name. Adding one here makes the type checker list what is
@@ -25,6 +26,7 @@ export const KERNELS = {
   ...fusedKernels,
   ...randomKernels,
   ...optimizerKernels,
+  ...attentionKernels,
 };
 
 export type Kernels = typeof KERNELS;

@@ -9,6 +9,7 @@ import {recurrentImpl} from './recurrent.js';
 import {fusedImpl} from './fused.js';
 import {randomImpl} from './random.js';
 import {optimizerImpl} from './optimizer.js';
+import {attentionImpl} from './attention.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -22,6 +23,7 @@ export const referenceKernels = {
   ...fusedImpl,
   ...randomImpl,
   ...optimizerImpl,
+  ...attentionImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};
