@@ -54,6 +54,7 @@
         "src/array.cpp",
         "src/optimizer.cpp",
         "src/recurrent_seq.cpp",
+        "src/attention.cpp",
         "src/isa_scalar.cpp",
         "src/isa_neon.cpp"
       ],

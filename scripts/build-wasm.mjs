@@ -16,7 +16,7 @@ const out = join(root, 'native', 'wasm');
 const say = (msg) => console.log(`keras-ts: ${msg}`);
 
 // the kernels and their drivers; threadpool_serial.cpp stands in for the thread pool
-const SOURCES = ['cpu', 'dispatch', 'gemm', 'conv', 'ops', 'random', 'array', 'optimizer', 'recurrent_seq',
+const SOURCES = ['cpu', 'dispatch', 'gemm', 'conv', 'ops', 'random', 'array', 'optimizer', 'recurrent_seq', 'attention',
   'isa_scalar', 'isa_wasm', 'threadpool_serial'];
 const VARIANTS = {'simd128': ['-msimd128'], 'relaxed-simd': ['-msimd128', '-mrelaxed-simd']};
 const SYSROOT = process.env.KERAS_WASI_SYSROOT ?? '/usr';

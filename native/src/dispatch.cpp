@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../include/keras_native.h"
+#include "attention.h"
 #include "gemm.h"
 #include "ops.h"
 #include "threadpool.h"
@@ -581,6 +582,69 @@ int run_concat_split(const Args& a, bool join) {
   return 0;
 }
 
+// DotProductAttention and its gradient: sizes, the mask's reach, then every buffer's length
+static_assert(KT_DOT_PRODUCT_ATTENTION_GRAD_NATTRS == KT_DOT_PRODUCT_ATTENTION_NATTRS &&
+                  KT_DOT_PRODUCT_ATTENTION_GRAD_ATTR_MASK_S == KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_S,
+              "the attention kernels share their attributes");
+int run_attention(const Args& a, bool grad) {
+  long B, T, S, N, K, H, Hv, causal, has_mask, msize, mb, mn, mt, ms;
+  if (a.nattrs != KT_DOT_PRODUCT_ATTENTION_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_DOT_PRODUCT_ATTENTION_NATTRS, a.nattrs);
+  if (!get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_BATCH, &B) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_TQ, &T) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_TK, &S) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_HEADS, &N) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_KV_HEADS, &K) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_HEAD_DIM, &H) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_VALUE_DIM, &Hv) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_IS_CAUSAL, &causal) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_HAS_MASK, &has_mask) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_SIZE, &msize) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_B, &mb) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_N, &mn) ||
+      !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_T, &mt) || !get_int(a, KT_DOT_PRODUCT_ATTENTION_ATTR_MASK_S, &ms))
+    return 1;
+  const double scale = a.attrs[KT_DOT_PRODUCT_ATTENTION_ATTR_SCALE];
+  if (!isfinite(scale)) return fail(a, "scale must be finite, received %g", scale);
+  if (causal > 1 || has_mask > 1) return fail(a, "isCausal and hasMask must be 0 or 1");
+  if (K < 1 || N % K != 0) return fail(a, "heads (%ld) must be a positive multiple of kvHeads (%ld)", N, K);
+  if (H < 1 || Hv < 1) return fail(a, "headDim and valueDim must be at least 1");
+  const int nin = (grad ? 7 : 3) + (int)has_mask;
+  if (!nbufs_is(a, nin + (grad ? 3 : 2))) return 1;
+  long nq = B, nk = B, nv = B, ny = B, nl = B;
+  if (!mul(a, &nq, T) || !mul(a, &nq, N) || !mul(a, &nq, H) || !mul(a, &nk, S) || !mul(a, &nk, K) || !mul(a, &nk, H) ||
+      !mul(a, &nv, S) || !mul(a, &nv, K) || !mul(a, &nv, Hv) || !mul(a, &ny, T) || !mul(a, &ny, N) || !mul(a, &ny, Hv) ||
+      !mul(a, &nl, N) || !mul(a, &nl, T))
+    return 1;
+  const float* mask = nullptr;
+  if (has_mask) {
+    if (!need(a, nin - 1, msize, "mask")) return 1;
+    if (B > 0 && N > 0 && T > 0 && S > 0) {
+      // the largest index read: each stride times its axis's last index
+      long last = 0;
+      const long st[] = {mb, mn, mt, ms}, dim[] = {B, N, T, S};
+      for (int i = 0; i < 4; i++) {
+        long term = dim[i] - 1;
+        if (!mul(a, &term, st[i])) return 1;
+        last += term;
+        if (last > kMaxElems) return fail(a, "sizes overflow");
+      }
+      if (last >= msize) return fail(a, "the mask's strides reach element %ld of a mask of %ld", last, msize);
+    }
+    mask = a.bufs[nin - 1];
+  }
+  AttnGeom g = {B, T, S, N, K, H, Hv, (float)scale, causal != 0, mask, mb, mn, mt, ms};
+  float* const* p = a.bufs;
+  const int o = nin;
+  if (!grad) {
+    if (!need(a, 0, nq, "query") || !need(a, 1, nk, "key") || !need(a, 2, nv, "value") || !need(a, o, ny, "y") ||
+        !need(a, o + 1, nl, "lse"))
+      return 1;
+    attention_forward(g, p[0], p[1], p[2], p[o], p[o + 1]);
+  } else {
+    if (!need(a, 0, ny, "dy") || !need(a, 1, nl, "dLse") || !need(a, 2, nq, "query") || !need(a, 3, nk, "key") ||
+        !need(a, 4, nv, "value") || !need(a, 5, ny, "y") || !need(a, 6, nl, "lse") || !need(a, o, nq, "dQuery") ||
+        !need(a, o + 1, nk, "dKey") || !need(a, o + 2, nv, "dValue"))
+      return 1;
+    attention_backward(g, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[o], p[o + 1], p[o + 2]);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace kt
 
@@ -622,6 +686,8 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_LSTM_SEQUENCE_GRAD: return run_lstm_sequence(a, true);
     case KT_GRU_SEQUENCE: return run_gru_sequence(a, false);
     case KT_GRU_SEQUENCE_GRAD: return run_gru_sequence(a, true);
+    case KT_DOT_PRODUCT_ATTENTION: return run_attention(a, false);
+    case KT_DOT_PRODUCT_ATTENTION_GRAD: return run_attention(a, true);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

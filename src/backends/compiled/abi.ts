@@ -29,6 +29,9 @@ const CONV = ['n', 'h', 'w', 'cin', 'oh', 'ow', 'cout', 'kh', 'kw', 'sh', 'sw', 
 const POOL = ['n', 'h', 'w', 'c', 'oh', 'ow', 'ph', 'pw', 'sh', 'sw', 'padTop', 'padLeft'] as const;
 const SEQUENCE = ['batch', 'timesteps', 'units', 'goBackwards', 'zeroOutputForMask', 'hasMask'] as const;
 const JOIN = ['outer', 'pieces', 'rowTotal', 'offset'] as const;
+const ATTENTION = [
+  'batch', 'tq', 'tk', 'heads', 'kvHeads', 'headDim', 'valueDim', 'scale', 'isCausal', 'hasMask', 'maskSize', 'maskB', 'maskN', 'maskT', 'maskS',
+] as const;
 
 export const KERNEL_ABI = {
   /** c[t] = a[t] @ b[t] (transposes as views); matrix t of a starts at t * aStride or its explicit offset. */
@@ -90,6 +93,18 @@ export const KERNEL_ABI = {
   GRUSequenceGrad: {
     id: 30, inputs: ['dy', 'dh', 'dReserve', 'dHs', 'reserve', 'hs', 'h0', 'recurrentKernel', 'mask?'],
     outputs: ['dz', 'dh0', 'dRecurrentKernel', 'dRecurrentBias'], attrs: SEQUENCE,
+  },
+  /**
+   * Attention over query [batch, tq, heads, headDim], key [batch, tk, kvHeads, headDim], value
+   * [batch, tk, kvHeads, valueDim], mask (0 = masked) read at maskB * b + maskN * n + maskT * t +
+   * maskS * s; y [batch, tq, heads, valueDim], lse [batch, heads, tq]. scale: any finite number.
+   */
+  DotProductAttention: {
+    id: 90, inputs: ['query', 'key', 'value', 'mask?'], outputs: ['y', 'lse'], attrs: ATTENTION,
+  },
+  DotProductAttentionGrad: {
+    id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
+    attrs: ATTENTION,
   },
 } as const satisfies Record<string, KernelAbiRow>;
 

@@ -3,6 +3,7 @@ import type {NativeAddon} from './abi.js';
 import {compiledCall} from './call.js';
 import {MIN_COMPILED_ELEMENTS} from './checks.js';
 import {arrayKernels} from './array.js';
+import {attentionKernels} from './attention.js';
 import {elementwiseKernels} from './elementwise.js';
 import {fusedKernels} from './fused.js';
 import {linalgKernels} from './linalg.js';
@@ -31,6 +32,7 @@ export function compiledKernels(addon: NativeAddon): Partial<KernelTable> {
     ...arrayKernels(c),
     ...recurrentKernels(c),
     ...optimizerKernels(c),
+    ...attentionKernels(c),
   };
 }
 
