@@ -17,7 +17,7 @@ interface AttentionGradInputs {
  * key (so `lse` is not read: where it comes from the forward kernel it adds nothing): its tape gives
  * the kernel's own gradient (second order). Returns `[dQuery, dKey, dValue]`.
  */
-export function attentionGradComposite(x: AttentionGradInputs, a: DotProductAttentionAttrs): Tensor[] {
+function attentionGradComposite(x: AttentionGradInputs, a: DotProductAttentionAttrs): Tensor[] {
   const [B, T, N, H] = x.query.shape as [number, number, number, number];
   const [, S, K] = x.key.shape as [number, number, number];
   const Hv = x.value.shape[3]!, G = N / K;
