@@ -38,7 +38,8 @@ export interface ImageDatasetOptions {
   /** The classes, in label order; only with `labels: 'inferred'` (must match the sub-folders' names). */
   classNames?: string[] | null;
   colorMode?: ColorMode;
-  batchSize?: number;
+  /** Images per batch (default 32); `null`: no batching, each item is one `[image, label]` sample, as Keras. */
+  batchSize?: number | null;
   /** `[height, width]` every image is resized to. */
   imageSize?: [number, number];
   shuffle?: boolean;
@@ -137,7 +138,8 @@ export function labelBatch(labels: number[], labelMode: 'int' | 'categorical' | 
 /** Batches of images read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
 /**
  * What the directory datasets share: files in batches of `batchSize`, in sorted order or shuffled
- * anew each epoch with `seed`; a subclass reads one batch's files in `getItem`.
+ * anew each epoch with `seed`; a subclass reads one batch's files in `getItem`. With `batchSize: null`
+ * each item is one file's sample, without the batch axis (Keras's `batch_size=None`).
  */
 export abstract class FileBatchDataset<B> extends PyDataset {
   private order: Int32Array;
@@ -147,7 +149,7 @@ export abstract class FileBatchDataset<B> extends PyDataset {
     readonly filePaths: string[],
     readonly labels: number[] | null,
     readonly classNames: string[],
-    readonly options: {batchSize: number; shuffle: boolean; seed: number},
+    readonly options: {batchSize: number | null; shuffle: boolean; seed: number},
   ) {
     super({workers: 1});
     this.order = Int32Array.from(filePaths, (_, i) => i);
@@ -159,7 +161,12 @@ export abstract class FileBatchDataset<B> extends PyDataset {
   }
 
   get length(): number {
-    return Math.ceil(this.filePaths.length / this.options.batchSize);
+    return Math.ceil(this.filePaths.length / (this.options.batchSize ?? 1));
+  }
+
+  /** A batch's tensor as one sample (`batchSize: null`): the leading axis of length 1 dropped. */
+  protected unbatch(t: Tensor): Tensor {
+    return this.options.batchSize === null ? new Tensor(t.shape.slice(1), t.dtype, t.storage) : t;
   }
 
   /** The file indices of batch `index`, in the current order; `what` names the dataset in the error. */
@@ -167,7 +174,7 @@ export abstract class FileBatchDataset<B> extends PyDataset {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new ValueError(`${what}.getItem: index ${index} is out of range [0, ${this.length})`);
     }
-    const {batchSize} = this.options;
+    const batchSize = this.options.batchSize ?? 1;
     return Array.from(this.order.subarray(index * batchSize, Math.min((index + 1) * batchSize, this.filePaths.length)));
   }
 
@@ -189,7 +196,7 @@ export class ImageDataset extends FileBatchDataset<Tensor | [Tensor, Tensor]> {
     filePaths: string[],
     labels: number[] | null,
     classNames: string[],
-    override readonly options: {labelMode: LabelMode; colorMode: ColorMode; batchSize: number; imageSize: [number, number]; shuffle: boolean; seed: number; interpolation: Interpolation},
+    override readonly options: {labelMode: LabelMode; colorMode: ColorMode; batchSize: number | null; imageSize: [number, number]; shuffle: boolean; seed: number; interpolation: Interpolation},
   ) {
     super(filePaths, labels, classNames, options);
   }
@@ -202,9 +209,9 @@ export class ImageDataset extends FileBatchDataset<Tensor | [Tensor, Tensor]> {
     const per = images[0]!.size;
     const data = new Float32Array(per * images.length);
     images.forEach((t, i) => data.set(t.values as Float32Array, i * per));
-    const x = new Tensor([images.length, ...images[0]!.shape], 'float32', data);
+    const x = this.unbatch(new Tensor([images.length, ...images[0]!.shape], 'float32', data));
     if (labelMode === null || !this.labels) return x;
-    return [x, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
+    return [x, this.unbatch(labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length))];
   }
 }
 
@@ -240,7 +247,7 @@ export interface DirectoryDatasetArgs {
   labels: 'inferred' | number[] | null;
   labelMode: LabelMode;
   classNames: string[] | null;
-  batchSize: number;
+  batchSize: number | null;
   shuffle: boolean;
   seed: number | null;
   validationSplit: number | null;
@@ -277,7 +284,9 @@ export function filesFromDirectory(
   if (labelMode !== null && !['int', 'categorical', 'binary'].includes(labelMode)) {
     throw new ValueError(`\`label_mode\` argument must be one of "int", "categorical", "binary", or None. Received: label_mode=${String(labelMode)}`);
   }
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batch_size must be a positive integer. Received: batch_size=${batchSize}`);
+  if (batchSize !== null && (!Number.isInteger(batchSize) || batchSize < 1)) {
+    throw new ValueError(`batch_size must be a positive integer or null (no batching). Received: batch_size=${batchSize}`);
+  }
   checkValidationSplitArg(validationSplit, subset, shuffle, seed);
   seed ??= Math.floor(Math.random() * 1e6);
   const index = indexDirectory(directory, labels === null ? null : labels, formats, classNames, followLinks);

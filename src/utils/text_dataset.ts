@@ -34,7 +34,8 @@ export interface TextDatasetOptions {
   labelMode?: LabelMode;
   /** The classes, in label order; only with `labels: 'inferred'` (must match the sub-folders' names). */
   classNames?: string[] | null;
-  batchSize?: number;
+  /** Texts per batch (default 32); `null`: no batching, each item is one text (with its label), as Keras. */
+  batchSize?: number | null;
   /** Texts longer than this many bytes are cut to it. */
   maxLength?: number | null;
   shuffle?: boolean;
@@ -46,7 +47,8 @@ export interface TextDatasetOptions {
   verbose?: boolean;
 }
 
-export type TextBatch = string[] | [string[], Tensor];
+/** A batch of texts (with their labels); with `batchSize: null`, one text (with its label). */
+export type TextBatch = string[] | [string[], Tensor] | string | [string, Tensor];
 
 /** Batches of texts read from files (a `PyDataset`: `fit` reads the next batch while a step runs). */
 export class TextDataset extends FileBatchDataset<TextBatch> {
@@ -54,7 +56,7 @@ export class TextDataset extends FileBatchDataset<TextBatch> {
     filePaths: string[],
     labels: number[] | null,
     classNames: string[],
-    override readonly options: {labelMode: LabelMode; batchSize: number; maxLength: number | null; shuffle: boolean; seed: number},
+    override readonly options: {labelMode: LabelMode; batchSize: number | null; maxLength: number | null; shuffle: boolean; seed: number},
   ) {
     super(filePaths, labels, classNames, options);
   }
@@ -65,13 +67,15 @@ export class TextDataset extends FileBatchDataset<TextBatch> {
     return new TextDecoder().decode(maxLength !== null && bytes.length > maxLength ? bytes.subarray(0, maxLength) : bytes);
   }
 
-  /** Batch `index`: `[texts, labels]`, or the texts alone when `labelMode` is null. */
+  /** Batch `index`: `[texts, labels]`, or the texts alone when `labelMode` is null; one text with `batchSize: null`. */
   async getItem(index: number): Promise<TextBatch> {
     const {labelMode} = this.options;
     const idx = this.batchIndices(index, 'TextDataset');
     const texts = await Promise.all(idx.map((i) => this.read(this.filePaths[i]!)));
-    if (labelMode === null || !this.labels) return texts;
-    return [texts, labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length)];
+    const one = this.options.batchSize === null;
+    if (labelMode === null || !this.labels) return one ? texts[0]! : texts;
+    const y = this.unbatch(labelBatch(idx.map((i) => this.labels![i]!), labelMode, this.classNames.length));
+    return one ? [texts[0]!, y] : [texts, y];
   }
 
   /** Every text of the dataset, in file order (e.g. for `TextVectorization.adapt`). */

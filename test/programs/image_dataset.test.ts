@@ -77,6 +77,23 @@ test('labels from sub-folders, sorted class names, labelMode int / categorical, 
   assert.ok(first instanceof keras.Tensor, 'labels: null yields the images alone');
 });
 
+test('batchSize: null yields one sample at a time, without the batch axis, as Keras', async () => {
+  const root = smallTree();
+  const ds = keras.utils.imageDatasetFromDirectory(root, {imageSize: [3, 2], batchSize: null, shuffle: false, verbose: false});
+  assert.equal(ds.length, 16);
+  const samples = await all(ds);
+  assert.deepEqual(samples.map(([x, y]) => [x.shape, y.shape]), Array(16).fill([[3, 2, 3], []]));
+  assert.deepEqual(samples.map(([, y]) => y.values[0]), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]);
+  // the same pixels as the batched dataset's
+  const [batch] = (await all(keras.utils.imageDatasetFromDirectory(root, {imageSize: [3, 2], batchSize: 16, shuffle: false, verbose: false})))[0]!;
+  assert.deepEqual(Array.from(samples[13]![0].values), Array.from(batch.values.subarray(13 * 18, 14 * 18)));
+  const cat = (await keras.utils.imageDatasetFromDirectory(root, {imageSize: [3, 2], batchSize: null, labelMode: 'categorical', shuffle: false, verbose: false}).getItem(15)) as [Tensor, Tensor];
+  assert.deepEqual([cat[1].shape, Array.from(cat[1].values)], [[3], [0, 0, 1]]);
+  const image = await keras.utils.imageDatasetFromDirectory(root, {labels: null, imageSize: [3, 2], batchSize: null, verbose: false}).getItem(0);
+  assert.ok(image instanceof keras.Tensor && image.rank === 3);
+  assert.throws(() => keras.utils.imageDatasetFromDirectory(root, {batchSize: 0}), /batch_size must be a positive integer or null \(no batching\)\. Received: batch_size=0/);
+});
+
 test('validationSplit + subset + seed: disjoint subsets, the same split for the same seed', async () => {
   const root = smallTree();
   const opts = {imageSize: [6, 4] as [number, number], batchSize: 3, validationSplit: 0.25, seed: 42, verbose: false};

@@ -84,6 +84,20 @@ test('labels from sub-folders, every text read whole, labelMode int / categorica
   assert.equal(noMode.length, 4);
 });
 
+test('batchSize: null yields one text and its label at a time, as Keras', async () => {
+  const {root, label} = sentimentTree();
+  const ds = keras.utils.textDatasetFromDirectory(root, {batchSize: null, labelMode: 'binary', seed: 3, verbose: false});
+  assert.equal(ds.length, 1000);
+  const [text, y] = (await ds.getItem(5)) as [string, Tensor];
+  assert.equal(typeof text, 'string');
+  assert.deepEqual(y.shape, [1]);
+  assert.equal(y.values[0], label.get(text));
+  const [, yi] = (await keras.utils.textDatasetFromDirectory(root, {batchSize: null, seed: 3, verbose: false}).getItem(5)) as [string, Tensor];
+  assert.deepEqual([yi.shape, yi.dtype], [[], 'int32']);
+  const alone = await keras.utils.textDatasetFromDirectory(root, {labels: null, batchSize: null, shuffle: false, verbose: false}).getItem(0);
+  assert.equal(typeof alone, 'string');
+});
+
 test('shuffle false keeps sorted order; a seed gives the same order; each epoch reshuffles; classNames reorders labels; maxLength cuts', async () => {
   const {root, label} = sentimentTree();
   const sorted = keras.utils.textDatasetFromDirectory(root, {shuffle: false, batchSize: 1000, verbose: false});
@@ -110,7 +124,7 @@ test('shuffle false keeps sorted order; a seed gives the same order; each epoch 
   assert.throws(() => keras.utils.textDatasetFromDirectory(root, {maxLength: 0}), /`max_length` must be a positive integer or null\. Received: max_length=0/);
   assert.throws(
     () => keras.utils.textDatasetFromDirectory(root, {labelMode: 'binary', classNames: null, labels: 'inferred', verbose: false, batchSize: 0}),
-    /batch_size must be a positive integer\. Received: batch_size=0/,
+    /batch_size must be a positive integer or null \(no batching\)\. Received: batch_size=0/,
   );
 });
 
