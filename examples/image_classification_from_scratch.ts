@@ -3,9 +3,9 @@
  * folder with one sub-folder per class, a small Xception-like network (Rescaling, separable
  * convolutions, batch normalization, residual connections), `ModelCheckpoint`, and inference on
  * one file with `loadImg`. The original's Kaggle Cats vs Dogs JPEGs are not available offline:
- * point `--dir` at any such folder (the test writes real Fashion-MNIST images as PNGs). The
- * original's data augmentation (RandomFlip, RandomRotation) is left out: those layers do not exist
- * here yet.
+ * point `--dir` at any such folder (the test writes real Fashion-MNIST images as PNGs). As in the
+ * original, the training images are augmented (RandomFlip, RandomRotation) in the dataset's `map`,
+ * on the CPU as they are read.
  *
  *   npm run example -- image_classification_from_scratch --dir PetImages [--image-size 180] [--epochs 25] [--out .]
  */
@@ -33,6 +33,24 @@ const [trainDs, valDs] = keras.utils.imageDatasetFromDirectory(dataDir, {
   seed: 1337,
   imageSize,
   batchSize,
+});
+
+// ## Using image data augmentation
+
+const dataAugmentationLayers = [new layers.RandomFlip('horizontal'), new layers.RandomRotation(0.1)];
+
+function dataAugmentation(images: Tensor): Tensor {
+  for (const layer of dataAugmentationLayers) images = layer.apply(images) as Tensor;
+  return images;
+}
+
+// ## Configure the dataset for performance
+
+// Apply `dataAugmentation` to the training images.
+// (labels are inferred from the folders, so every batch is [images, labels])
+const augmentedTrainDs = trainDs.map((batch) => {
+  const [img, label] = batch as [Tensor, Tensor];
+  return [dataAugmentation(img), label];
 });
 
 // ## Build a model
@@ -96,7 +114,7 @@ const epochs = Number(arg('epochs') ?? 25);
 
 const callbacks = [new keras.callbacks.ModelCheckpoint(join(outDir, 'save_at_{epoch}.keras'))];
 model.compile({optimizer: new keras.optimizers.Adam({learningRate: 1e-3}), loss: 'binary_crossentropy', metrics: ['accuracy']});
-await model.fit(trainDs, {epochs, callbacks, validationData: valDs});
+await model.fit(augmentedTrainDs, {epochs, callbacks, validationData: valDs});
 
 // ## Run inference on new data
 

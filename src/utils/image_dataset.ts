@@ -189,6 +189,36 @@ export abstract class FileBatchDataset<B> extends PyDataset {
   async *[Symbol.asyncIterator](): AsyncGenerator<B> {
     for (let i = 0; i < this.length; i++) yield await this.getItem(i);
   }
+
+  /**
+   * A dataset whose batch `i` is `fn(batch i of this one)`, computed as it is read (`tf.data`'s
+   * `map`): `ds.map(([x, y]) => [vectorize.apply(x), y])` feeds a model text,
+   * `ds.map(([x, y]) => [augment(x), y])` augments images.
+   */
+  map<T>(fn: (batch: B) => T): PyDataset {
+    return new MappedDataset(this, fn);
+  }
+}
+
+class MappedDataset<B, T> extends PyDataset {
+  constructor(
+    private readonly base: FileBatchDataset<B>,
+    private readonly fn: (batch: B) => T,
+  ) {
+    super({workers: base.workers, maxQueueSize: base.maxQueueSize});
+  }
+  get length(): number {
+    return this.base.length;
+  }
+  async getItem(index: number): Promise<T> {
+    return this.fn(await this.base.getItem(index));
+  }
+  override onEpochBegin(): void {
+    this.base.onEpochBegin();
+  }
+  override onEpochEnd(): void {
+    this.base.onEpochEnd();
+  }
 }
 
 export class ImageDataset extends FileBatchDataset<Tensor | [Tensor, Tensor]> {

@@ -26,7 +26,6 @@ import {readFile} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
 import {FileBatchDataset, filesFromDirectory, labelBatch, type LabelMode, type Subset} from './image_dataset.js';
-import {PyDataset} from './py_dataset.js';
 
 export interface TextDatasetOptions {
   /** `'inferred'` (from the sub-folders), a list with one integer label per file (sorted order), or null (no labels). */
@@ -81,36 +80,6 @@ export class TextDataset extends FileBatchDataset<TextBatch> {
   /** Every text of the dataset, in file order (e.g. for `TextVectorization.adapt`). */
   async texts(): Promise<string[]> {
     return Promise.all(this.filePaths.map((p) => this.read(p)));
-  }
-
-  /**
-   * A dataset whose batch `i` is `fn(batch i of this one)`, computed as it is read (`tf.data`'s
-   * `map`): `ds.map(([x, y]) => [vectorize.apply(x), y])` feeds a model.
-   */
-  map<T>(fn: (batch: TextBatch) => T): PyDataset {
-    return new MappedDataset(this, fn);
-  }
-
-}
-
-class MappedDataset<T> extends PyDataset {
-  constructor(
-    private readonly base: TextDataset,
-    private readonly fn: (batch: TextBatch) => T,
-  ) {
-    super({workers: base.workers, maxQueueSize: base.maxQueueSize});
-  }
-  get length(): number {
-    return this.base.length;
-  }
-  async getItem(index: number): Promise<T> {
-    return this.fn(await this.base.getItem(index));
-  }
-  override onEpochBegin(): void {
-    this.base.onEpochBegin();
-  }
-  override onEpochEnd(): void {
-    this.base.onEpochEnd();
   }
 }
 
