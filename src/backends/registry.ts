@@ -6,6 +6,7 @@ import {allocate, checkNotString} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
+import {kernelListener} from './kernel_trace.js';
 import {loadNativeBackend} from './native/index.js';
 import {referenceBackend, referenceKernels} from './reference/index.js';
 import {loadWasmBackend} from './wasm/index.js';
@@ -132,9 +133,13 @@ export function execute(
   const name = def.name as keyof KernelTable;
   // an implementation of `def`: it takes the inputs and attributes `def` was called with
   const fast: AnyKernelImpl | undefined = backend.kernels[name];
-  if (fast && fast(inputs, attrs, outputs) !== false) return outputs;
-  const ref: AnyKernelImpl = referenceKernels[name];
-  ref(inputs, attrs, outputs);
+  const listener = kernelListener, start = listener ? performance.now() : 0;
+  const ran = fast !== undefined && fast(inputs, attrs, outputs) !== false;
+  if (!ran) {
+    const ref: AnyKernelImpl = referenceKernels[name];
+    ref(inputs, attrs, outputs);
+  }
+  if (listener) listener(name, start, performance.now(), !ran && backend !== referenceBackend);
   return outputs;
 }
 

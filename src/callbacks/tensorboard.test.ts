@@ -1,6 +1,6 @@
 import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {inflateSync} from 'node:zlib';
+import {gunzipSync, inflateSync} from 'node:zlib';
 import {appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -11,6 +11,8 @@ import {crc32c, EventFileWriter, histogramBuckets, scalarValue, tfRecord} from '
 import {TensorBoard, weightAsImages} from './tensorboard.js';
 import {LambdaCallback} from './lambda_callback.js';
 import {crc32} from '../utils/png.js';
+import {kernelListener} from '../backends/kernel_trace.js';
+import {KERNELS} from '../kernels/index.js';
 
 const L = keras.layers as unknown as Record<string, new (...a: unknown[]) => Layer>;
 const dir = mkdtempSync(join(tmpdir(), 'keras-ts-tb-'));
@@ -197,4 +199,41 @@ test('bad arguments name what was expected', () => {
   assert.throws(() => new TensorBoard({updateFreq: 'sometimes' as never}), /expected "epoch", "batch" or a positive integer/);
   assert.throws(() => new TensorBoard({profileBatch: [5, 2]}), /profile_batch must be a non-negative integer/);
   assert.throws(() => new TensorBoard({histogramFreq: -1}), /histogramFreq must be a non-negative integer/);
+});
+
+test('profileBatch writes the kernels of those batches as a Chrome trace under train/plugins/profile/<run>/<host>.trace.json.gz', async () => {
+  const logDir = join(dir, 'profile');
+  const m = classifier();
+  // 40 samples in batches of 10: 4 batches an epoch, 8 in two epochs; batches 3 to 6 span the epoch boundary
+  const tb = new TensorBoard({logDir, profileBatch: [3, 6]});
+  await m.fit(x, y, {epochs: 2, batchSize: 10, verbose: 0, callbacks: [tb]});
+  assert.equal(kernelListener, null, 'the trace stops: no listener is left behind');
+  assert.equal(tb.profileFiles.length, 1);
+  const path = tb.profileFiles[0]!;
+  assert.match(path.slice(logDir.length), /^[/\\]train[/\\]plugins[/\\]profile[/\\]\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d[/\\][^/\\]+\.trace\.json\.gz$/);
+  const trace = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as {traceEvents: {ph: string; name: string; tid: number; ts: number; dur: number}[]};
+  const spans = trace.traceEvents.filter((e) => e.ph === 'X');
+  const batches = spans.filter((e) => e.tid === 1), kernels = spans.filter((e) => e.tid === 2);
+  assert.deepEqual(batches.map((b) => b.name), ['train batch 3', 'train batch 4', 'train batch 5', 'train batch 6']);
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name'), 'rows are named');
+  // every kernel is one of the contract and ran while tracing (in a batch, or between two: the
+  // metrics that logs read), in order
+  assert.ok(kernels.length >= 4 * 5, `${kernels.length} kernels`);
+  const [first, last] = [batches[0]!, batches.at(-1)!];
+  for (const k of kernels) {
+    assert.ok(k.name in KERNELS, k.name);
+    assert.ok(k.dur >= 0 && k.ts >= first.ts - 1e-3 && k.ts + k.dur <= last.ts + last.dur + 1e-3, `${k.name} at ${k.ts} outside the traced batches`);
+  }
+  for (let i = 1; i < kernels.length; i++) assert.ok(kernels[i]!.ts >= kernels[i - 1]!.ts);
+  // each traced batch ran the same step (the training step's kernels, forward, backward and update)
+  const perBatch = batches.map((b) => kernels.filter((k) => k.ts >= b.ts - 1e-3 && k.ts <= b.ts + b.dur).map((k) => k.name).join(' '));
+  assert.equal(new Set(perBatch).size, 1, perBatch.join('\n'));
+  // a range past the end of training writes what it traced, when training ends
+  const late = new TensorBoard({logDir: join(dir, 'profile-late'), profileBatch: '7,100'});
+  await classifier().fit(x, y, {epochs: 2, batchSize: 10, verbose: 0, callbacks: [late]});
+  assert.equal(late.profileFiles.length, 1);
+  assert.equal(kernelListener, null);
+  const lateBatches = (JSON.parse(gunzipSync(readFileSync(late.profileFiles[0]!)).toString('utf8')) as {traceEvents: {ph: string; tid: number; name: string}[]}).traceEvents
+    .filter((e) => e.ph === 'X' && e.tid === 1).map((e) => e.name);
+  assert.deepEqual(lateBatches, ['train batch 7', 'train batch 8']);
 });

@@ -15,18 +15,24 @@
  * - `validation/`: `epoch_<metric>` from the `val_` logs, and `evaluation_<metric>_vs_iterations`
  *   at the end of each evaluation, at step `optimizer.iterations`.
  *
- * Not done (accepted, validated and documented): `profileBatch` (no profiler to start: a non-zero
- * value warns once) and `embeddingsFreq` / `embeddingsMetadata` (the projector reads TensorFlow
- * checkpoints). Keras's `record_if` also applies the batch condition to the epoch scalars when
+ * - `train/plugins/profile/<run>/<host>.trace.json.gz` with `profileBatch` (a batch, or a range
+ *   `[start, stop]` of the global training batches, counted from 1 as Keras): every kernel those
+ *   batches ran, its name and time span, as Chrome trace events (TensorBoard's profile plugin, trace
+ *   viewer; also `chrome://tracing` and Perfetto), one row per kernel beside one row of the batches.
+ *
+ * Not done (accepted, validated and documented): `embeddingsFreq` / `embeddingsMetadata` (the
+ * projector reads TensorFlow checkpoints). Keras's `record_if` also applies the batch condition to the epoch scalars when
  * `updateFreq` is a number; here epoch scalars are always written.
  *
  * Events are buffered and appended whole at each epoch's end and at the end of training (or past
  * 1 MB), so a crash leaves every complete record readable.
  */
 import type {Variable} from '../autodiff/variable.js';
+import {setKernelListener, type KernelListener} from '../backends/kernel_trace.js';
+import {backendName} from '../backends/registry.js';
 import {ValueError} from '../errors.js';
 import {encodePng} from '../utils/png.js';
-import {join} from '../platform/index.js';
+import {gzipSync, hostname, join, mkdirSync, writeFileSync} from '../platform/index.js';
 import {Callback, type CallbackModel, type Logs} from './callback.js';
 import {EventFileWriter, histogramValue, imageValue, scalarValue, stringValue, type SummaryValue} from './tfevents.js';
 
@@ -42,7 +48,10 @@ export interface TensorBoardArgs {
   writeStepsPerSecond?: boolean;
   /** `'epoch'` (default), `'batch'`, or every N batches. */
   updateFreq?: 'epoch' | 'batch' | number;
-  /** Accepted and validated as Keras does; no profiler runs (a non-zero value warns once). */
+  /**
+   * Traces the kernels of these global training batches (1-based; `[start, stop]`, or `"start,stop"`)
+   * into `train/plugins/profile/`; 0 (default): none.
+   */
   profileBatch?: number | [number, number] | string;
   /** Accepted; the embedding projector is not written. */
   embeddingsFreq?: number;
@@ -56,7 +65,16 @@ interface TensorBoardModel extends CallbackModel {
   toJson?(): string;
 }
 
-let warnedProfile = false;
+/** One Chrome trace event (`ph: 'X'`, a complete span; `'M'`, metadata naming a row). */
+interface TraceEvent {
+  ph: 'X' | 'M';
+  name: string;
+  pid: number;
+  tid: number;
+  ts?: number;
+  dur?: number;
+  args?: Record<string, string | number | boolean>;
+}
 
 export class TensorBoard extends Callback {
   readonly logDir: string;
@@ -75,6 +93,10 @@ export class TensorBoard extends Callback {
   private previousEpochIterations = 0;
   private epochStartTime = 0;
   private batchStartTime = 0;
+  /** While `profileBatch` traces: the events so far, the listener it replaced, when it started. */
+  private trace: {events: TraceEvent[]; previous: KernelListener | null; origin: number; batchStart: number} | null = null;
+  /** The profile files written (`train/plugins/profile/<run>/<host>.trace.json.gz`). */
+  readonly profileFiles: string[] = [];
 
   constructor(logDirOrArgs: string | TensorBoardArgs = {}, args: TensorBoardArgs = {}) {
     super();
@@ -95,10 +117,6 @@ export class TensorBoard extends Callback {
     this.embeddingsFreq = a.embeddingsFreq ?? 0;
     this.embeddingsMetadata = a.embeddingsMetadata ?? null;
     [this.startBatch, this.stopBatch] = parseProfileBatch(a.profileBatch ?? 0);
-    if (this.stopBatch > 0 && !warnedProfile) {
-      warnedProfile = true;
-      console.warn(`TensorBoard: profileBatch=${JSON.stringify(a.profileBatch)} is accepted but no profile is written (keras-ts has no profiler)`);
-    }
   }
 
   private get trainDir(): string {
@@ -150,6 +168,7 @@ export class TensorBoard extends Callback {
   }
 
   override onTrainEnd(): void {
+    this.stopTrace();
     this.closeWriters();
   }
 
@@ -166,9 +185,16 @@ export class TensorBoard extends Callback {
   override onTrainBatchBegin(): void {
     this.globalTrainBatch += 1;
     if (this.writeStepsPerSecond) this.batchStartTime = performance.now();
+    if (this.stopBatch > 0 && this.globalTrainBatch === this.startBatch) this.startTrace();
+    if (this.trace) this.trace.batchStart = performance.now();
   }
 
   override onTrainBatchEnd(_batch: number, logs?: Logs): void {
+    if (this.trace) {
+      const t = this.trace, now = performance.now();
+      t.events.push({ph: 'X', name: `train batch ${this.globalTrainBatch}`, pid: 1, tid: 1, ts: (t.batchStart - t.origin) * 1000, dur: (now - t.batchStart) * 1000});
+      if (this.globalTrainBatch >= this.stopBatch) this.stopTrace();
+    }
     if (this.updateFreq === 'epoch' || this.globalTrainBatch % this.updateFreq !== 0) return;
     const values: SummaryValue[] = [];
     if (this.writeStepsPerSecond) values.push(scalarValue('batch_steps_per_second', 1000 / (performance.now() - this.batchStartTime)));
@@ -228,6 +254,37 @@ export class TensorBoard extends Callback {
     }
     if (values.length) this.trainWriter.addSummary(values, epoch);
     this.trainWriter.flush();
+  }
+
+  /** Starts recording every kernel run (Keras's `_start_trace`). */
+  private startTrace(): void {
+    const events: TraceEvent[] = [
+      {ph: 'M', name: 'process_name', pid: 1, tid: 0, args: {name: `keras-ts (${backendName()} backend)`}},
+      {ph: 'M', name: 'thread_name', pid: 1, tid: 1, args: {name: 'training batches'}},
+      {ph: 'M', name: 'thread_name', pid: 1, tid: 2, args: {name: 'kernels'}},
+    ];
+    const origin = performance.now();
+    const listener: KernelListener = (name, start, end, fellBack) => {
+      events.push({ph: 'X', name, pid: 1, tid: 2, ts: (start - origin) * 1000, dur: (end - start) * 1000, args: {fellBack}});
+    };
+    this.trace = {events, previous: setKernelListener(listener), origin, batchStart: origin};
+  }
+
+  /** Stops recording and writes the trace (Keras's `_stop_trace`); nothing when not tracing. */
+  private stopTrace(): void {
+    const t = this.trace;
+    if (!t) return;
+    this.trace = null;
+    setKernelListener(t.previous);
+    const d = new Date();
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    // the profiler's run name: the time the trace was written, as TensorFlow names it
+    const run = `${d.getFullYear()}_${p2(d.getMonth() + 1)}_${p2(d.getDate())}_${p2(d.getHours())}_${p2(d.getMinutes())}_${p2(d.getSeconds())}`;
+    const dir = join(this.trainDir, 'plugins', 'profile', run);
+    mkdirSync(dir, {recursive: true});
+    const path = join(dir, `${hostname()}.trace.json.gz`);
+    writeFileSync(path, gzipSync(new TextEncoder().encode(JSON.stringify({displayTimeUnit: 'ms', traceEvents: t.events}))));
+    this.profileFiles.push(path);
   }
 
   private closeWriters(): void {

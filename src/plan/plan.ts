@@ -6,6 +6,7 @@
  */
 import type {Variable} from '../autodiff/variable.js';
 import type {AnyKernelImpl, KernelTable} from '../backends/backend.js';
+import {kernelListener} from '../backends/kernel_trace.js';
 import {getBackend} from '../backends/registry.js';
 import {referenceKernels} from '../backends/reference/index.js';
 import {ValueError} from '../errors.js';
@@ -222,7 +223,10 @@ export class Plan {
           op.attrs['k0'] = k0 >>> 0;
           op.attrs['k1'] = k1 >>> 0;
         }
-        if (!op.fast || op.fast(op.inputs, op.attrs, op.outputs) === false) op.ref(op.inputs, op.attrs, op.outputs);
+        const listener = kernelListener, start = listener ? performance.now() : 0;
+        const ran = op.fast !== undefined && op.fast(op.inputs, op.attrs, op.outputs) !== false;
+        if (!ran) op.ref(op.inputs, op.attrs, op.outputs);
+        if (listener) listener(op.name, start, performance.now(), !ran && op.fast !== op.ref);
       } else if (op.kind === 'alias') {
         // a view is made again only when its source was rebound (an input or a variable's new value)
         // (storage, not values: a GPU backend's source may have moved to device storage, never read here)

@@ -4,7 +4,7 @@
  * what to pass instead; a missing file is simply missing (`existsSync` is false). Paths are POSIX
  * strings; compression is fflate's, synchronous like node:zlib.
  */
-import {deflateSync, gunzipSync as fflateGunzip, inflateSync} from 'fflate';
+import {deflateSync, gunzipSync as fflateGunzip, gzipSync as fflateGzip, inflateSync} from 'fflate';
 import type * as Node from '../node/apis.js';
 
 class PlatformError extends Error {
@@ -147,3 +147,4 @@ export const inflateRawSync = ((data: Uint8Array, options?: {maxOutputLength?: n
 }) as unknown as typeof Node.inflateRawSync;
 export const deflateRawSync = ((data: Uint8Array) => deflateSync(data)) as unknown as typeof Node.deflateRawSync;
 export const gunzipSync = ((data: Uint8Array) => fflateGunzip(data)) as unknown as typeof Node.gunzipSync;
+export const gzipSync = ((data: Uint8Array) => fflateGzip(data)) as unknown as typeof Node.gzipSync;

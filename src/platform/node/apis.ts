@@ -14,7 +14,7 @@ export {basename, dirname, extname, isAbsolute, join, normalize, relative, resol
 export {createHash, randomBytes} from 'node:crypto';
 export {Worker, parentPort} from 'node:worker_threads';
 export {fileURLToPath} from 'node:url';
-export {crc32, deflateRawSync, gunzipSync, inflateRawSync} from 'node:zlib';
+export {crc32, deflateRawSync, gunzipSync, gzipSync, inflateRawSync} from 'node:zlib';
 export {kMaxLength} from 'node:buffer';
 export {request as httpRequest, type IncomingMessage} from 'node:http';
 export {request as httpsRequest} from 'node:https';
