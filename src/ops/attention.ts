@@ -38,10 +38,12 @@ export interface DotProductAttentionOptions {
   flashAttention?: boolean | null;
 }
 
-function broadcastsTo(s: readonly number[], target: readonly number[]): boolean {
-  if (s.length > target.length) return false;
-  const off = target.length - s.length;
-  return s.every((d, i) => d === 1 || d === target[off + i]);
+/** Throws unless `t` (the op's `name` argument) broadcasts to the logits' `[B, N, T, S]`. */
+function checkBroadcast(name: string, t: Tensor, target: readonly number[]): void {
+  const off = target.length - t.rank;
+  if (off < 0 || !t.shape.every((d, i) => d === 1 || d === target[off + i])) {
+    throw new ValueError(`dotProductAttention: ${name} must broadcast to [batch, heads, T, S] = ${fmtShape(target)}. Received: ${name}.shape=${fmtShape(t.shape)}`);
+  }
 }
 
 /**
@@ -82,7 +84,7 @@ export function dotProductAttention(query: TensorLike, key: TensorLike, value: T
 
 /** A mask as the kernel takes it: rank 4, broadcastable to `[B, N, T, S]`, in the query's dtype. */
 function maskForKernel(m: Tensor, logitsShape: number[], dtype: Tensor['dtype']): Tensor {
-  if (!broadcastsTo(m.shape, logitsShape)) throw new ValueError(`dotProductAttention: mask must broadcast to [batch, heads, T, S] = ${fmtShape(logitsShape)}. Received: mask.shape=${fmtShape(m.shape)}`);
+  checkBroadcast('mask', m, logitsShape);
   const r4 = m.rank < 4 ? reshape(m, [...new Array<number>(4 - m.rank).fill(1), ...m.shape]) : m;
   return cast(r4, dtype);
 }
@@ -122,13 +124,13 @@ export function dotProductAttentionComposite(q: Tensor, k: Tensor, v: Tensor, op
   let logits = matmul(q, kh2, {transposeB: true});
   if (bias !== null) {
     const b = toTensor(bias, 'bias', op, logits.dtype);
-    if (!broadcastsTo(b.shape, logitsShape)) throw new ValueError(`${op}: bias must broadcast to [batch, heads, T, S] = ${fmtShape(logitsShape)}. Received: bias.shape=${fmtShape(b.shape)}`);
+    checkBroadcast('bias', b, logitsShape);
     logits = add(logits, b);
   }
   let m: Tensor | null = null;
   if (mask !== null) {
     m = toTensor(mask, 'mask', op);
-    if (!broadcastsTo(m.shape, logitsShape)) throw new ValueError(`${op}: mask must broadcast to [batch, heads, T, S] = ${fmtShape(logitsShape)}. Received: mask.shape=${fmtShape(m.shape)}`);
+    checkBroadcast('mask', m, logitsShape);
   }
   const keep = attentionKeep(m, T, S, isCausal);
   if (keep) logits = where(keep, logits, MASKED_LOGIT);

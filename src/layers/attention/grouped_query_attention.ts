@@ -158,8 +158,9 @@ export class GroupedQueryAttention extends Layer {
     let mask = causalOnly ? null : computeAttentionMask(query, value, {queryMask, valueMask, keyMask, attentionMask: explicit, useCausalMask, slidingWindow: this.slidingWindow});
     const gate = this._gateDense ? (this._gateDense.apply(query) as Tensor) : null;
     const q = this._queryDense.apply(query) as Tensor;
-    const k = ops.repeat(this._keyDense.apply(key) as Tensor, this.numRepeats, 2);
-    const v = ops.repeat(this._valueDense.apply(value) as Tensor, this.numRepeats, 2);
+    // the op reads grouped key/value heads as they are; the scores path repeats them per query head
+    let k = this._keyDense.apply(key) as Tensor;
+    let v = this._valueDense.apply(value) as Tensor;
     const scale = 1 / Math.sqrt(this.headDim);
     const wantScores = kwargs.returnAttentionScores === true;
     let out: Tensor, scores: Tensor | null = null;
@@ -167,6 +168,8 @@ export class GroupedQueryAttention extends Layer {
       if (mask) while (mask.rank < 4) mask = ops.expandDims(mask, -3);
       out = ops.dotProductAttention(q, k, v, {mask, scale, isCausal: causalOnly});
     } else {
+      k = ops.repeat(k, this.numRepeats, 2);
+      v = ops.repeat(v, this.numRepeats, 2);
       if (causalOnly) mask = computeAttentionMask(query, value, {queryMask: null, valueMask: null, keyMask: null, attentionMask: null, useCausalMask: true, slidingWindow: null});
       let s = ops.einsum('bquh,bkuh->buqk', ops.multiply(q, scale), k);
       if (mask) while (mask.rank < s.rank) mask = ops.expandDims(mask, -3);
