@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import * as ops from '../../ops/index.js';
 import {Tensor} from '../../tensor/tensor.js';
+import {setKernelListener} from '../kernel_trace.js';
+import {backendName, setBackend} from '../registry.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {KERNEL_ABI, packAttrs} from '../compiled/abi.js';
 import {referenceKernels} from '../reference/index.js';
@@ -81,4 +84,22 @@ test('DotProductAttention: the compiled side refuses short buffers and a mask it
     /the mask's strides reach element 5 of a mask of 3/);
   assert.throws(() => addon.run(id, [f(8), f(6), f(6), f(8), f(4)], attrs({kvHeads: 3})), /heads \(2\) must be a positive multiple of kvHeads \(3\)/);
   assert.throws(() => addon.run(id, [f(8), f(6), f(6), f(8), f(4)], attrs({scale: Infinity})), /scale must be finite/);
+});
+
+test('ops.dotProductAttention runs the compiled kernel (flashAttention: true insists on it); the reference backend refuses flashAttention', {skip}, () => {
+  const q = randT([1, 6, 2, 4]), k = randT([1, 9, 1, 4]), v = randT([1, 9, 1, 3]);
+  const previous = backendName();
+  try {
+    setBackend(native!.name);
+    const seen: string[] = [];
+    const before = setKernelListener((name, _s, _e, fellBack) => void seen.push(`${name}${fellBack ? ' (fell back)' : ''}`));
+    const y = ops.dotProductAttention(q, k, v, {flashAttention: true, isCausal: true});
+    setKernelListener(before);
+    assert.deepEqual(seen.filter((s) => s.startsWith('DotProductAttention')), ['DotProductAttention']);
+    assert.deepEqual(y.values, ops.dotProductAttention(q, k, v, {isCausal: true}).values);
+    setBackend('reference');
+    assert.throws(() => ops.dotProductAttention(q, k, v, {flashAttention: true}), /flash attention \(the tiled kernel\) runs on the native and wasm backends without a bias; the active backend is "reference"/);
+  } finally {
+    setBackend(previous);
+  }
 });
