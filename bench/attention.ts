@@ -10,7 +10,7 @@
 import {spawnSync} from 'node:child_process';
 import * as keras from '../src/index.js';
 import {GradientTape} from '../src/gradients/tape.js';
-import {dotProductAttentionComposite} from '../src/ops/attention.js';
+import {dotProductAttentionComposite} from '../src/ops/attention_composite.js';
 import type {Tensor} from '../src/tensor/tensor.js';
 import {torchEnv, torchPeer} from './peers.js';
 import {bestOf, loadavg, randTensor} from './timing.js';

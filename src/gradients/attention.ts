@@ -1,6 +1,6 @@
 import {MASKED_LOGIT, type DotProductAttentionAttrs} from '../kernels/defs/attention.js';
 import * as ops from '../ops/index.js';
-import {attentionKeep} from '../ops/attention.js';
+import {attentionKeep} from '../ops/attention_composite.js';
 import {runAll} from '../ops/core.js';
 import type {Tensor} from '../tensor/tensor.js';
 import type {GradTable} from './grad_types.js';

@@ -10,7 +10,7 @@ import {backendName, setBackend} from '../backends/registry.js';
 import {GradientTape} from '../gradients/tape.js';
 import {assertClose, checkGradients, randn64} from '../testing/gradcheck.js';
 import {Tensor} from '../tensor/tensor.js';
-import {dotProductAttentionComposite} from './attention.js';
+import {dotProductAttentionComposite} from './attention_composite.js';
 import {runAll} from './core.js';
 import * as ops from './index.js';
 
