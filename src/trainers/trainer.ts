@@ -351,21 +351,37 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   // (pendingUpdate) before the next step, and the metrics below do not depend on it
   const reducer = activeDataParallel()?.gradientReducer();
   const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
-  let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[];
+  let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[] = [];
+  let updated = false;
   if (plans) {
-    // compiled: outputs, loss, gradients from the plan (its arena: valid until its next run, after the update below)
+    // compiled: outputs, loss (and gradients, when the update stays eager) from the plan; they live in
+    // its arena, valid until its next run. The optimizer update is part of the plan when it can be:
+    // else (or once that plan fell back) it runs eagerly below on the plan's gradients.
+    const opt = s.optimizer!;
     const ys = asList(y) ?? [], sws = asList(sw) ?? [];
-    const outs = plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
-      const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
-      return [...r.yPred, r.loss, ...r.grads];
-    });
-    const n = outs.length - 1 - trainable.length;
+    const blocker = opt.planUpdateBlocker();
+    const withUpdate = signature('train+update', [xs, ys, sws], trainable);
+    if (blocker) plans.updateAfter(blocker);
+    updated = !blocker && !plans.isEager(withUpdate);
+    const outs = updated
+      ? plans.run(withUpdate, [...xs, ...ys, ...sws], () => {
+        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+        opt.apply(r.grads, trainable);
+        return [...r.yPred, r.loss];
+      }, 'the optimizer update')
+      : plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
+        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+        return [...r.yPred, r.loss, ...r.grads];
+      });
+    const n = updated ? outs.length - 1 : outs.length - 1 - trainable.length;
     yPred = outs.slice(0, n) as Tensor[];
     loss = outs[n]!;
-    grads = outs.slice(n + 1);
+    if (!updated) grads = outs.slice(n + 1);
   } else ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
   s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
-  if (trainable.length) {
+  if (updated) {
+    // the plan (or its traced eager run) applied the update
+  } else if (trainable.length) {
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
     if (reducer) {
       const opt = s.optimizer;
