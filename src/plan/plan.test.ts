@@ -110,7 +110,7 @@ test('fit: JS control flow on values falls back to eager with one debug line, an
     assert.equal(plansOf(compiled).plans().length, 0);
     // the step with its update in the plan is traced first, then the step alone: both differ
     assert.equal(lines.length, 2, lines.join('\n'));
-    assert.match(lines[0]!, /running the optimizer update eagerly: .*(constant|kernel)/);
+    assert.match(lines[0]!, /running the optimizer update and metrics eagerly: .*(constant|kernel)/);
     assert.match(lines[1]!, /running the step eagerly: .*(constant|kernel)/);
   });
 });
@@ -206,7 +206,7 @@ test('an update with composite ops (centered RMSprop) runs after the plan, sayin
     const eager = await run(false), compiled = await run('auto');
     assert.deepEqual(compiled.getWeights().map((w) => Array.from(w.values)), eager.getWeights().map((w) => Array.from(w.values)));
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0]!, /running the optimizer update eagerly: RMSprop updates some variables with composite ops/);
+    assert.match(lines[0]!, /running the optimizer update and metrics eagerly: RMSprop updates some variables with composite ops/);
     // the forward and backward pass still replay: 8 steps, the first traced with the update (which
     // fails there), the next two traced without it
     assert.equal(plansOf(compiled).counts.planned, 5);
