@@ -12,6 +12,7 @@ import type {Model} from '../models/model.js';
 import {Sequential} from '../models/sequential.js';
 import * as ops from '../ops/index.js';
 import {LambdaCallback} from '../callbacks/index.js';
+import {MaxNorm} from '../constraints/constraints.js';
 import {Adam, RMSprop, SGD} from '../optimizers/index.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import {ExponentialDecay} from '../optimizers/schedules.js';
@@ -173,11 +174,14 @@ test('the optimizer update replays in the plan with the learning rate and step c
       ['SGD, ExponentialDecay', () => new SGD({learningRate: new ExponentialDecay({initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5}), momentum: 0.5}), false],
       ['RMSprop, learning rate set after epoch 1', () => new RMSprop({learningRate: 0.01}), true],
       ['Adam', () => new Adam({learningRate: 0.01}), false],
+      // a constraint reads the updated kernel: that update is not written in place, its value is copied after the run
+      ['Adam, kernel constraint', () => new Adam({learningRate: 0.05}), false],
     ];
     for (const [name, make, setLr] of cases) {
       const run = async (jitCompile: boolean | 'auto') => {
         setRandomSeed(5);
-        const m = new Sequential([new L.Dense(8, {inputShape: [3], activation: 'relu'}), new L.Dense(2)]);
+        const kernelConstraint = name.includes('constraint') ? new MaxNorm({maxValue: 0.5}) : null;
+        const m = new Sequential([new L.Dense(8, {inputShape: [3], activation: 'relu', kernelConstraint}), new L.Dense(2)]);
         m.compile({optimizer: make(), loss: 'mse', jitCompile});
         const callbacks = setLr ? [new LambdaCallback({onEpochEnd: (epoch) => void (m.optimizer!.learningRate = 0.001 * (epoch + 2))})] : [];
         await m.fit(f32([24, 3], (i) => Math.sin(i)), f32([24, 2], (i) => Math.cos(i)), {batchSize: 4, epochs: 3, verbose: 0, shuffle: false, callbacks});
