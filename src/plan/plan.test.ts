@@ -198,6 +198,27 @@ test('the optimizer update replays in the plan with the learning rate and step c
   });
 });
 
+test('a replayed update writes the weights and slots in place, unless a caller holds the weight tensor', () => {
+  const m = new Sequential([new L.Dense(4, {inputShape: [3]}), new L.Dense(1)]);
+  m.compile({optimizer: new RMSprop(), loss: 'mse'});
+  const y = f32([4, 1], (i) => i);
+  for (let i = 0; i < 4; i++) m.trainOnBatch(f32([4, 3], (j) => j * i), y);
+  const kernel = m.weights[0]!;
+  const own = kernel.unsharedValue();
+  const slots = m.optimizer!.variables.slice(2).map((v) => v.unsharedValue());
+  assert.ok(own && slots.every((t) => t !== null), 'after a replay the variables own their tensors');
+  m.trainOnBatch(f32([4, 3], (j) => j + 5), y);
+  assert.equal(plansOf(m).counts.planned >= 3, true);
+  assert.equal(kernel.unsharedValue(), own, 'the kernel was updated in place');
+  m.optimizer!.variables.slice(2).forEach((v, i) => assert.equal(v.unsharedValue(), slots[i], `${v.path} in place`));
+  // a tensor handed out keeps its values: the next replay writes a new one
+  const held = kernel.value;
+  const copy = Array.from(held.values);
+  m.trainOnBatch(f32([4, 3], (j) => j - 5), y);
+  assert.deepEqual(Array.from(held.values), copy);
+  assert.notEqual(kernel.unsharedValue(), held);
+});
+
 test('an update with composite ops (centered RMSprop) runs after the plan, saying so once, as eager does', async () => {
   await withDebug(async (lines) => {
     const run = async (jitCompile: boolean | 'auto') => {

@@ -341,11 +341,9 @@ type HostCheck = Trace['checks'][number];
  *   variable write) is left out, unless it draws random numbers (its draw moves the generator on);
  * - an output that is the step's last value of a variable, of a kernel that may write that input in
  *   place (`KernelDef.inPlace`: an optimizer update), is written into the variable's tensor when no
- *   later kernel reads the variable's old value and nothing else reads the output;
- * - such a kernel moves up to just after the last kernel it depends on (its inputs' producers, the
- *   readers of the old values it overwrites, the host checks before it): a variable's update then
- *   runs while its gradient is still in cache, and the gradient's buffer is free for what follows.
- * The kernels that run, and the values they read, are those of the trace.
+ *   later kernel reads the variable's old value and nothing else reads the output. (Moving such an
+ *   update up to just after its gradient, while it is in cache, was tried: no gain was measured.)
+ * The kernels that run, in the order they ran, and the values they read, are those of the trace.
  */
 function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<number, {output: number; variable: Variable}[]>} {
   const steps = trace.steps;
@@ -427,33 +425,13 @@ function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<nu
     }
     if (pairs.length) inPlace.set(i, pairs);
   });
-  // --- the order: checks before their step, kernels kept, updates in place moved up
+  // --- the order: the kernels kept, each check before the step it preceded
   const seq: (number | HostCheck)[] = [];
   const checksAt = new Map<number, HostCheck[]>();
   for (const c of trace.checks) checksAt.set(c.at, [...(checksAt.get(c.at) ?? []), c]);
   for (let i = 0; i <= N; i++) {
     seq.push(...(checksAt.get(i) ?? []));
     if (i < N && live[i]) seq.push(i);
-  }
-  const producer = new Map<Tensor, number>();
-  steps.forEach((s, i) => s.outputs.forEach((o) => producer.set(o, i)));
-  for (const [u, pairs] of inPlace) {
-    const deps = new Set<number>();
-    for (const t of inputsOf(steps[u]!)) {
-      const p = producer.get(t);
-      if (p !== undefined) deps.add(p);
-    }
-    const vars = new Set(pairs.map((p) => p.variable));
-    steps.forEach((s, i) => {
-      if (i !== u && live[i] && inputsOf(s).some((t) => vars.has(tensorVar(t)!))) deps.add(i);
-    });
-    const from = seq.indexOf(u);
-    seq.splice(from, 1);
-    let at = 0;
-    seq.forEach((x, k) => {
-      if (k < from && (typeof x !== 'number' || deps.has(x))) at = k + 1;
-    });
-    seq.splice(at, 0, u);
   }
   return {order: seq, inPlace};
 }
