@@ -348,11 +348,6 @@ type HostCheck = Trace['checks'][number];
 function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<number, {output: number; variable: Variable}[]>} {
   const steps = trace.steps;
   const N = steps.length;
-  const inputsOf = (s: TracedStep) => {
-    const l: Tensor[] = [];
-    forEachInput(s, (t) => l.push(t));
-    return l;
-  };
   // --- kernels kept: walking back from what the step returns, writes and checks
   const needed = new Set<Tensor>();
   for (const r of trace.outputs) if (r?.kind === 'out') needed.add(steps[r.step]!.outputs[r.output]!);
@@ -365,62 +360,46 @@ function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<nu
     live[i] = true;
     forEachInput(s, (t) => needed.add(t));
   }
-  // --- the tensors each variable's old value is read through (its value, and views of it), and who reads them
-  const varOf = new Map<Tensor, Variable>();
-  const tensorVar = (t: Tensor): Variable | undefined => {
-    const known = varOf.get(t);
-    if (known) return known;
+  // --- the last position that reads each tensor (N: the step returns it), and the variable each
+  // tensor is the old value of (its value, or a view of it)
+  const readAt = new Map<Tensor, number>();
+  const read = (t: Tensor, at: number) => readAt.set(t, Math.max(readAt.get(t) ?? -1, at));
+  const viewOf = new Map<Tensor, Variable>();
+  const varOf = (t: Tensor): Variable | undefined => {
     const r = trace.refOf(t);
-    return r.kind === 'variable' ? r.variable : undefined;
+    return r.kind === 'variable' ? r.variable : viewOf.get(t);
   };
-  const lastRead = new Map<Variable, number>();
-  const readers = new Map<Tensor, number[]>(); // kernel outputs: the steps that read them
   steps.forEach((s, i) => {
     if (!live[i]) return;
-    for (const t of inputsOf(s)) {
-      const v = tensorVar(t);
-      if (v) lastRead.set(v, i);
-      const list = readers.get(t) ?? [];
-      list.push(i);
-      readers.set(t, list);
-    }
-    if (s.def.alias !== undefined) {
-      const v = tensorVar(s.inputs[s.def.alias as string] as Tensor);
-      if (v) varOf.set(s.outputs[0]!, v);
-    }
+    forEachInput(s, (t) => read(t, i));
+    const v = s.def.alias !== undefined && varOf(s.inputs[s.def.alias as string] as Tensor);
+    if (v) viewOf.set(s.outputs[0]!, v);
   });
-  for (const c of trace.checks) {
-    const v = tensorVar(c.tensor);
-    if (v) lastRead.set(v, Math.max(lastRead.get(v) ?? -1, c.at));
+  for (const c of trace.checks) read(c.tensor, c.at);
+  for (const r of trace.outputs) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!, N);
+  const lastRead = new Map<Variable, number>();
+  for (const [t, at] of readAt) {
+    const v = varOf(t);
+    if (v) lastRead.set(v, Math.max(lastRead.get(v) ?? -1, at));
   }
-  for (const r of trace.outputs) {
-    if (r?.kind === 'variable') lastRead.set(r.variable, N);
-    else if (r?.kind === 'out' && varOf.has(steps[r.step]!.outputs[r.output]!)) lastRead.set(varOf.get(steps[r.step]!.outputs[r.output]!)!, N);
-  }
-  const returned = new Set<Tensor>();
-  for (const r of trace.outputs) if (r?.kind === 'out') returned.add(steps[r.step]!.outputs[r.output]!);
-  for (const c of trace.checks) returned.add(c.tensor);
+  for (const r of trace.outputs) if (r?.kind === 'variable') lastRead.set(r.variable, N);
   const finalOf = new Map<Tensor, Variable>();
   for (const [v, r] of trace.writes) if (r.kind === 'out') finalOf.set(steps[r.step]!.outputs[r.output]!, v);
-  // --- outputs written in place
+  // --- outputs written in place: the variable's last value, read by nothing else, its old value read by no later kernel
   const inPlace = new Map<number, {output: number; variable: Variable}[]>();
   steps.forEach((s, i) => {
-    if (!live[i] || !s.def.inPlace) return;
-    const all = inputsOf(s);
+    if (!live[i]) return;
     const pairs: {output: number; variable: Variable}[] = [];
-    for (const pair of s.def.inPlace) {
+    for (const pair of s.def.inPlace ?? []) {
       const v = s.inputs[pair.input];
-      if (v === undefined) continue;
-      (Array.isArray(v) ? v : [v]).forEach((t, j) => {
-        const output = pair.output + j;
-        const o = s.outputs[output];
-        const r = trace.refOf(t);
-        if (!o || r.kind !== 'variable' || finalOf.get(o) !== r.variable) return;
-        const variable = r.variable;
-        if (returned.has(o) || readers.has(o) || (lastRead.get(variable) ?? -1) > i) return;
-        // the variable's tensor at this one position of the kernel only
-        if (all.filter((x) => x === t).length !== 1) return;
-        pairs.push({output, variable});
+      (Array.isArray(v) ? v : v ? [v] : []).forEach((t, j) => {
+        const o = s.outputs[pair.output + j], r = trace.refOf(t);
+        // the variable's own tensor, at this one position of the kernel (compiled kernels refuse other overlaps)
+        let uses = 0;
+        forEachInput(s, (x) => void (uses += +(x === t)));
+        if (o && r.kind === 'variable' && finalOf.get(o) === r.variable && !readAt.has(o) && lastRead.get(r.variable) === i && uses === 1) {
+          pairs.push({output: pair.output + j, variable: r.variable});
+        }
       });
     }
     if (pairs.length) inPlace.set(i, pairs);
