@@ -2,7 +2,7 @@ import type {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, movingAverage, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, movingAverage, Optimizer, refreshLearningRate, type OptimizerArgs} from './optimizer.js';
 
 export interface AdadeltaArgs extends OptimizerArgs {
   rho?: number;
@@ -42,7 +42,7 @@ export class Adadelta extends Optimizer {
     const accGrad = this.accumulatedGrads[i]!;
     const accDelta = this.accumulatedDeltaVars[i]!;
     const attrs = {learningRate: lr, rho: this.rho, epsilon: this.epsilon};
-    if (this.fusedUpdate('AdadeltaUpdate', grad, variable, [accGrad, accDelta], attrs)) return;
+    if (this.fusedUpdate('AdadeltaUpdate', grad, variable, [accGrad, accDelta], attrs, refreshLearningRate)) return;
     const rms = (x: Tensor) => ops.sqrt(ops.add(x, this.epsilon));
     this.assign(accGrad, movingAverage(accGrad.value, ops.square(grad), this.rho));
     const delta = ops.negative(ops.divide(ops.multiply(rms(accDelta.value), grad), rms(accGrad.value)));

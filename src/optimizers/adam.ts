@@ -44,14 +44,23 @@ export class Adam extends Optimizer {
     if (this.amsgrad) this.velocityHats = this.addOptimizerVariables(vars, ['velocity_hat'])[0]!;
   }
 
+  /** The step's learning rate with both bias corrections folded in, at the coming step `iterations + 1`. */
+  private alpha(lr: number): number {
+    const t = this.iterations + 1;
+    return (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+  }
+
+  private readonly refreshAlpha = (attrs: {alpha: number}, lr: number): void => {
+    attrs.alpha = this.alpha(lr);
+  };
+
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
     const i = this.variableIndex(variable);
-    const t = this.iterations + 1;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const alpha = this.alpha(lr);
     const m = this.momentums[i]!;
     let v = this.velocities[i]!;
     const attrs = {alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon};
-    if (!this.amsgrad && this.fusedUpdate('AdamUpdate', gradient, variable, [m, v], attrs)) return;
+    if (!this.amsgrad && this.fusedUpdate('AdamUpdate', gradient, variable, [m, v], attrs, this.refreshAlpha)) return;
     this.assignAdd(m, ops.multiply(ops.subtract(gradient, m.value), 1 - this.beta1));
     this.assignAdd(v, ops.multiply(ops.subtract(ops.square(gradient), v.value), 1 - this.beta2));
     if (this.amsgrad) {

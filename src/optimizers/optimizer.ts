@@ -21,6 +21,7 @@ import {uniqueName} from '../layers/layer.js';
 import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
 import {optimizerUpdate} from '../ops/optimizer_update.js';
+import {failTrace, hostEffect, isTracing, replayBefore, replayRefresh} from '../plan/trace.js';
 import type {DType} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
 import {full, scalar, type Tensor} from '../tensor/tensor.js';
@@ -151,8 +152,20 @@ export abstract class Optimizer {
 
   /** Update steps applied so far (divided by `gradientAccumulationSteps` when accumulating). */
   get iterations(): number {
-    const n = this._iterations.value.values[0]!;
+    const n = this.iterationCount();
     return this.gradientAccumulationSteps ? Math.floor(n / this.gradientAccumulationSteps) : n;
+  }
+
+  /** The raw counter, read without handing its tensor out (so that `apply` can count on in place). */
+  private iterationCount(): number {
+    return (this._iterations.unsharedValue() ?? this._iterations.value).values[0]!;
+  }
+
+  /** Adds one to the iteration counter: in place when only the counter holds its tensor. */
+  private countIteration(): void {
+    const own = this._iterations.unsharedValue();
+    if (own) own.values[0]! += 1;
+    else this._iterations.adoptValue(scalar(this.iterationCount() + 1, 'int32'));
   }
   /** The iteration counter itself (for saving). */
   get iterationsVariable(): Variable {
@@ -162,7 +175,7 @@ export abstract class Optimizer {
   /** The current learning rate (a schedule is evaluated at the current iteration). */
   get learningRate(): number {
     const lr = this._learningRate;
-    if (lr instanceof LearningRateSchedule) return lr.call(this._iterations.value.values[0]!);
+    if (lr instanceof LearningRateSchedule) return lr.call(this.iterationCount());
     if (lr instanceof Variable) return lr.value.values[0]!;
     return lr();
   }
@@ -235,6 +248,10 @@ export abstract class Optimizer {
    * changes. Returns false, doing nothing, when the fused path does not apply: disabled, a dtype
    * other than float32/float64, or a gradient or slot whose dtype or shape differs from the
    * variable's; the caller then runs the composite ops.
+   *
+   * `refresh(attrs, lr)` sets the attributes that change from step to step from the step's learning
+   * rate (and the optimizer's state, such as `iterations`): a compiled step (src/plan) records this
+   * update once and calls `refresh` before each replay.
    */
   protected fusedUpdate<K extends keyof typeof optimizerKernels>(
     kernel: K,
@@ -242,6 +259,7 @@ export abstract class Optimizer {
     variable: Variable,
     slots: Variable[],
     attrs: AttrsOf<(typeof optimizerKernels)[K]>,
+    refresh: (attrs: AttrsOf<(typeof optimizerKernels)[K]>, learningRate: number) => void,
   ): boolean {
     if (!this.fusedUpdates) return false;
     const dtype = variable.dtype, shape = variable.shape;
@@ -250,7 +268,13 @@ export abstract class Optimizer {
       t.dtype === dtype && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
     if (!same(gradient) || !slots.every(same)) return false;
     const holders = [variable, ...slots];
-    const owned = holders.map((h) => h.unsharedValue());
+    const tracing = isTracing();
+    // traced: new tensors, which the plan then writes in place into the variables' own
+    const owned = holders.map((h) => (tracing ? null : h.unsharedValue()));
+    if (tracing) {
+      this.fusedInTrace++;
+      replayRefresh((a: AttrsOf<(typeof optimizerKernels)[K]>) => refresh(a, this.replayLearningRate));
+    }
     // a value that is not owned was handed out already: reading `value` changes nothing
     const current = holders.map((h, i) => owned[i] ?? h.value);
     const outs = optimizerUpdate(kernel, {variable: current[0]!, gradient, slots: current.slice(1)}, attrs, owned);
@@ -258,6 +282,28 @@ export abstract class Optimizer {
       if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
     });
     return true;
+  }
+
+  /** Fused updates recorded by the trace of a compiled step (`apply` checks that every variable took one). */
+  private fusedInTrace = 0;
+  /** The learning rate of the step a compiled plan replays (set before its update kernels run). */
+  private replayLearningRate = 0;
+
+  /**
+   * Why this optimizer's update cannot be recorded into a compiled step (src/plan), or null when it
+   * can: a compiled step replays the fused update kernels with their learning rate and step count
+   * refreshed from the optimizer at each replay; what computes numbers on the host from the step
+   * (weight decay, EMA, gradient accumulation, global-norm clipping) stays eager. A configuration
+   * whose updates turn out not to be fused (a centered RMSprop, an AMSGrad Adam, Nadam...) is caught
+   * when the step is traced.
+   */
+  planUpdateBlocker(): string | null {
+    if (!this.fusedUpdates) return 'fused updates are turned off';
+    if (this.gradientAccumulationSteps) return 'gradient accumulation counts steps on the host';
+    if (this.useEma) return 'the moving average of the weights depends on the step';
+    if (this.weightDecay !== null) return 'weight decay scales by the learning rate on the host';
+    if (this.globalClipnorm) return 'global-norm clipping reads the norm on the host';
+    return null;
   }
 
   /** Updates one variable from its gradient. */
@@ -330,7 +376,7 @@ export abstract class Optimizer {
         console.warn(`Gradients do not exist for variables ${JSON.stringify(missing)} when minimizing the loss. ${hint}`);
       }
       if (this.lossScaleFactor !== null) gs = gs.map((g) => ops.divide(g, this.lossScaleFactor!));
-      const n = this._iterations.value.values[0]!;
+      const n = this.iterationCount();
       if (this.gradientAccumulationSteps) {
         const steps = this.gradientAccumulationSteps;
         const acc = vs.map((v) => this._accumulated[this.variableIndex(v)]!);
@@ -341,6 +387,14 @@ export abstract class Optimizer {
         } else {
           gs.forEach((g, i) => acc[i]!.assign(ops.add(g, acc[i]!.value)));
         }
+      } else if (isTracing()) {
+        // a compiled step: the learning rate is read again before each replay; every update must be a fused kernel
+        replayBefore(() => {
+          this.replayLearningRate = this.learningRate;
+        });
+        this.fusedInTrace = 0;
+        this.updateAll(this.clipGradients(gs), vs);
+        if (this.fusedInTrace !== vs.length) failTrace(`${this.className} updates some variables with composite ops, whose learning rate a replay could not refresh`);
       } else {
         this.updateAll(this.clipGradients(gs), vs);
       }
@@ -350,7 +404,7 @@ export abstract class Optimizer {
         if (f && (this.iterations + 1) % f === 0) this.overwriteWithAverages();
       }
       for (const v of vs) if (v.constraint) v.assign(v.constraint(v.value));
-      this._iterations.assign(scalar(n + 1, 'int32'));
+      hostEffect(() => this.countIteration());
     });
   }
 
@@ -465,6 +519,11 @@ export abstract class Optimizer {
   toString(): string {
     return `<${this.className} name=${this.name}>`;
   }
+}
+
+/** The `refresh` of a fused update whose only per-step attribute is the learning rate. */
+export function refreshLearningRate(attrs: {learningRate: number}, learningRate: number): void {
+  attrs.learningRate = learningRate;
 }
 
 /** `average * decay + value * (1 - decay)`: one step of an exponential moving average. */

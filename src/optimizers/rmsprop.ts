@@ -2,7 +2,7 @@ import type {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, movingAverage, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, movingAverage, Optimizer, refreshLearningRate, type OptimizerArgs} from './optimizer.js';
 
 export interface RMSpropArgs extends OptimizerArgs {
   rho?: number;
@@ -50,7 +50,7 @@ export class RMSprop extends Optimizer {
     if (!this.centered) {
       const slots = this.momentum > 0 ? [velocity, this.momentums[i]!] : [velocity];
       const attrs = {learningRate: lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon};
-      if (this.fusedUpdate('RMSpropUpdate', gradient, variable, slots, attrs)) return;
+      if (this.fusedUpdate('RMSpropUpdate', gradient, variable, slots, attrs, refreshLearningRate)) return;
     }
     this.assign(velocity, movingAverage(velocity.value, ops.square(gradient), this.rho));
     let denominator: Tensor;

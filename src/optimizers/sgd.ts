@@ -3,7 +3,7 @@ import {ValueError} from '../errors.js';
 import * as ops from '../ops/index.js';
 import {registerKerasSerializable} from '../serialization.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {checkArgs, Optimizer, type OptimizerArgs} from './optimizer.js';
+import {checkArgs, Optimizer, refreshLearningRate, type OptimizerArgs} from './optimizer.js';
 
 export interface SGDArgs extends OptimizerArgs {
   momentum?: number;
@@ -39,7 +39,7 @@ export class SGD extends Optimizer {
   updateStep(gradient: Tensor, variable: Variable, lr: number): void {
     const slots = this.momentum === 0 ? [] : [this.momentums[this.variableIndex(variable)]!];
     const attrs = {learningRate: lr, momentum: this.momentum, nesterov: this.nesterov};
-    if (this.fusedUpdate('SGDUpdate', gradient, variable, slots, attrs)) return;
+    if (this.fusedUpdate('SGDUpdate', gradient, variable, slots, attrs, refreshLearningRate)) return;
     if (this.momentum === 0) {
       this.assignSub(variable, ops.multiply(gradient, lr));
       return;

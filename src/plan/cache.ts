@@ -70,9 +70,10 @@ export class PlanCache {
   /**
    * Runs the step of signature `key`: from its plan when there is one (`inputs` bound anew), else
    * `eager()` (recorded while the signature is being traced). Returns the step's outputs: from a
-   * plan they live in its arena until the next run of that plan.
+   * plan they live in its arena until the next run of that plan. `what` names the step in the debug
+   * line said when its signature falls back to eager.
    */
-  run(key: string, inputs: readonly Tensor[], eager: () => (Tensor | null)[]): (Tensor | null)[] {
+  run(key: string, inputs: readonly Tensor[], eager: () => (Tensor | null)[], what = 'the step'): (Tensor | null)[] {
     this.last = null;
     // inside another step's trace (a model called by a custom loss, say): eager, so that trace records the kernels
     if (isTracing()) return eager();
@@ -98,14 +99,14 @@ export class PlanCache {
     if (typeof trace === 'string') {
       delete entry.plan;
       delete entry.trace;
-      this.fallBack(entry, trace);
+      this.fallBack(entry, trace, what);
     } else if (!entry.trace) entry.trace = trace;
     else {
       const diff = compareTraces(entry.trace, trace);
       if (diff) {
         delete entry.plan;
         delete entry.trace;
-        this.fallBack(entry, diff);
+        this.fallBack(entry, diff, what);
       } else if (sameValues(entry.trace.inputs, trace.inputs)) {
         // equal inputs: keep the first trace to compare with a run on other values
         entry.plan ??= new Plan(trace);
@@ -119,19 +120,33 @@ export class PlanCache {
     return result;
   }
 
-  /** Marks a signature eager, or all of them (`key` null: the step itself cannot be traced), with the debug line. */
-  fallBack(entry: Entry, reason: string): void {
+  /** Marks a signature eager, with the debug line. */
+  private fallBack(entry: Entry, reason: string, what: string): void {
     entry.eager = reason;
-    debug(`keras-ts: ${this.label}: running the step eagerly: ${reason}`);
+    debug(`keras-ts: ${this.label}: running ${what} eagerly: ${reason}`);
+  }
+
+  /** Whether signature `key` was found not to be replayable (it runs eagerly). */
+  isEager(key: string): boolean {
+    return this.entries.get(key)?.eager !== undefined;
   }
 
   /** For what the caller knows cannot be traced (a custom trainStep): says it once, returns false. */
-  private said = new Set<string>();
   refuse(reason: string): false {
-    if (!this.said.has(reason)) {
-      this.said.add(reason);
-      debug(`keras-ts: ${this.label}: running the step eagerly: ${reason}`);
-    }
+    this.sayOnce(`running the step eagerly: ${reason}`);
     return false;
+  }
+
+  /** For an optimizer update the caller knows cannot be part of the plan: says it once. */
+  updateAfter(reason: string): void {
+    this.sayOnce(`the optimizer update runs after the plan: ${reason}`);
+  }
+
+  private said = new Set<string>();
+  private sayOnce(line: string): void {
+    if (!this.said.has(line)) {
+      this.said.add(line);
+      debug(`keras-ts: ${this.label}: ${line}`);
+    }
   }
 }

@@ -5,8 +5,9 @@
  * no fusion of its own) on the reference and the native backends: the seed MLP (dropout), the seed
  * CNN, the seed Embedding + LSTM (dropout, recurrent dropout, masking), a functional model with two
  * inputs and two outputs, and a model with BatchNormalization. Each run checks that the plans were
- * used (so a silent fallback to eager cannot pass), that the last partial batch got its own plan,
- * and that `evaluate` and `predict` agree too.
+ * used (so a silent fallback to eager cannot pass), that the training plans hold the optimizer
+ * update, that the last partial batch got its own plan, that the optimizer's variables (slots,
+ * iteration count) agree, and that `evaluate` and `predict` agree too.
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
@@ -178,6 +179,11 @@ for (const backend of BACKENDS) {
         assert.equal(plans.size, 6);
         assert.equal(plans.plans().length, 4, 'a plan for each signature that ran more than twice');
         assert.deepEqual(plans.counts, {planned: 14 + 2 + 2 + 2, eager: 2 + 2 + 2 + 1 + 2 + 1});
+        // the optimizer update is part of the training plans (a fused update kernel per variable, in place)
+        const trained = plans.plans().filter((p) => p.kernelNames().some((k) => k.endsWith('Update')));
+        assert.equal(trained.length, 2, 'the full and the partial batch train from plans that hold the update');
+        const oe = eager.model.optimizer!.variables, oc = compiled.model.optimizer!.variables;
+        oe.forEach((v, i) => assert.deepEqual(Array.from(oc[i]!.value.values), Array.from(v.value.values), `optimizer variable ${v.path}`));
         const we = eager.model.getWeights(), wc = compiled.model.getWeights();
         assert.equal(we.length, wc.length);
         we.forEach((w, i) => assert.deepEqual(Array.from(wc[i]!.values), Array.from(w.values), `weight ${i} (${eager.model.weights[i]!.path})`));

@@ -10,9 +10,11 @@
  * const [y] = plans.run(`predict|${x.shape}`, [x], () => [ops.relu(ops.matmul(x, w))]);
  * ```
  *
- * - trace.ts: the recording (kernels, variable reads and writes, random seeds, host checks) and the
- *   comparison of two recordings of one signature;
- * - plan.ts: the replay (arena, rebinding of inputs and variables, fresh random keys);
+ * - trace.ts: the recording (kernels, variable reads and writes, random seeds, host checks, the
+ *   attributes a replay refreshes and the host effects it repeats: an optimizer's learning rate and
+ *   step count) and the comparison of two recordings of one signature;
+ * - plan.ts: the replay (kernels nothing reads left out, variable updates written in place, the
+ *   arena, rebinding of inputs and variables, fresh random keys);
  * - cache.ts: the bounded cache of plans by signature, and the eager fallback with its debug line.
  */
 export {PlanCache, setPlanDebugSink} from './cache.js';

@@ -11,7 +11,11 @@ import {Layer} from '../layers/layer.js';
 import type {Model} from '../models/model.js';
 import {Sequential} from '../models/sequential.js';
 import * as ops from '../ops/index.js';
-import {SGD} from '../optimizers/index.js';
+import {LambdaCallback} from '../callbacks/index.js';
+import {MaxNorm} from '../constraints/constraints.js';
+import {Adam, RMSprop, SGD} from '../optimizers/index.js';
+import type {Optimizer} from '../optimizers/optimizer.js';
+import {ExponentialDecay} from '../optimizers/schedules.js';
 import {randomUniform, SeedGenerator, setRandomSeed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
 import '../models/index.js';
@@ -105,8 +109,10 @@ test('fit: JS control flow on values falls back to eager with one debug line, an
     const compiled = await run('auto');
     assert.deepEqual(compiled.getWeights().map((w) => Array.from(w.values)), eager.getWeights().map((w) => Array.from(w.values)));
     assert.equal(plansOf(compiled).plans().length, 0);
-    assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0]!, /running the step eagerly: .*(constant|kernel)/);
+    // the step with its update in the plan is traced first, then the step alone: both differ
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /running the optimizer update and metrics eagerly: .*(constant|kernel)/);
+    assert.match(lines[1]!, /running the step eagerly: .*(constant|kernel)/);
   });
 });
 
@@ -160,6 +166,78 @@ test('tensors a caller holds never change: predictions, weight values read befor
   assert.ok(plansOf(m).counts.planned >= 4);
 });
 
+test('the optimizer update replays in the plan with the learning rate and step count of each step', async () => {
+  await withDebug(async (lines) => {
+    // a schedule (read at each step), a learning rate set by a callback between epochs, Adam's bias
+    // corrections (from the step count): compiled and eager end bit for bit equal
+    const cases: [string, () => Optimizer, boolean][] = [
+      ['SGD, ExponentialDecay', () => new SGD({learningRate: new ExponentialDecay({initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5}), momentum: 0.5}), false],
+      ['RMSprop, learning rate set after epoch 1', () => new RMSprop({learningRate: 0.01}), true],
+      ['Adam', () => new Adam({learningRate: 0.01}), false],
+      // a constraint reads the updated kernel: that update is not written in place, its value is copied after the run
+      ['Adam, kernel constraint', () => new Adam({learningRate: 0.05}), false],
+    ];
+    for (const [name, make, setLr] of cases) {
+      const run = async (jitCompile: boolean | 'auto') => {
+        setRandomSeed(5);
+        const kernelConstraint = name.includes('constraint') ? new MaxNorm({maxValue: 0.5}) : null;
+        const m = new Sequential([new L.Dense(8, {inputShape: [3], activation: 'relu', kernelConstraint}), new L.Dense(2)]);
+        m.compile({optimizer: make(), loss: 'mse', jitCompile});
+        const callbacks = setLr ? [new LambdaCallback({onEpochEnd: (epoch) => void (m.optimizer!.learningRate = 0.001 * (epoch + 2))})] : [];
+        await m.fit(f32([24, 3], (i) => Math.sin(i)), f32([24, 2], (i) => Math.cos(i)), {batchSize: 4, epochs: 3, verbose: 0, shuffle: false, callbacks});
+        return m;
+      };
+      const eager = await run(false), compiled = await run('auto');
+      const values = (m: Model) => [...m.getWeights(), ...m.optimizer!.variables.map((v) => v.value)].map((t) => Array.from(t.values));
+      assert.deepEqual(values(compiled), values(eager), name);
+      assert.equal(compiled.optimizer!.iterations, 18, name);
+      assert.ok(plansOf(compiled).plans().some((p) => p.kernelNames().some((k) => k.endsWith('Update'))), name);
+      assert.equal(plansOf(compiled).counts.planned, 16, name);
+    }
+    assert.deepEqual(lines, []);
+  });
+});
+
+test('a replayed update writes the weights and slots in place, unless a caller holds the weight tensor', () => {
+  const m = new Sequential([new L.Dense(4, {inputShape: [3]}), new L.Dense(1)]);
+  m.compile({optimizer: new RMSprop(), loss: 'mse'});
+  const y = f32([4, 1], (i) => i);
+  for (let i = 0; i < 4; i++) m.trainOnBatch(f32([4, 3], (j) => j * i), y);
+  const kernel = m.weights[0]!;
+  const own = kernel.unsharedValue();
+  const slots = m.optimizer!.variables.slice(2).map((v) => v.unsharedValue());
+  assert.ok(own && slots.every((t) => t !== null), 'after a replay the variables own their tensors');
+  m.trainOnBatch(f32([4, 3], (j) => j + 5), y);
+  assert.equal(plansOf(m).counts.planned >= 3, true);
+  assert.equal(kernel.unsharedValue(), own, 'the kernel was updated in place');
+  m.optimizer!.variables.slice(2).forEach((v, i) => assert.equal(v.unsharedValue(), slots[i], `${v.path} in place`));
+  // a tensor handed out keeps its values: the next replay writes a new one
+  const held = kernel.value;
+  const copy = Array.from(held.values);
+  m.trainOnBatch(f32([4, 3], (j) => j - 5), y);
+  assert.deepEqual(Array.from(held.values), copy);
+  assert.notEqual(kernel.unsharedValue(), held);
+});
+
+test('an update with composite ops (centered RMSprop) runs after the plan, saying so once, as eager does', async () => {
+  await withDebug(async (lines) => {
+    const run = async (jitCompile: boolean | 'auto') => {
+      setRandomSeed(6);
+      const m = new Sequential([new L.Dense(4, {inputShape: [3]}), new L.Dense(1)]);
+      m.compile({optimizer: new RMSprop({centered: true}), loss: 'mse', jitCompile});
+      await m.fit(f32([16, 3], (i) => i / 16), f32([16, 1], (i) => i % 3), {batchSize: 4, epochs: 2, verbose: 0, shuffle: false});
+      return m;
+    };
+    const eager = await run(false), compiled = await run('auto');
+    assert.deepEqual(compiled.getWeights().map((w) => Array.from(w.values)), eager.getWeights().map((w) => Array.from(w.values)));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /running the optimizer update and metrics eagerly: RMSprop updates some variables with composite ops/);
+    // the forward and backward pass still replay: 8 steps, the first traced with the update (which
+    // fails there), the next two traced without it
+    assert.equal(plansOf(compiled).counts.planned, 5);
+  });
+});
+
 test('the plan cache is bounded: the least recently used signature goes first', () => {
   const cache = new PlanCache('test', 3);
   const w = new Variable(f32([1], () => 2));
@@ -205,6 +283,7 @@ test('two traced runs on equal inputs give a plan for those inputs only: other v
     assert.deepEqual(compiled.getWeights().map((w) => Array.from(w.values)), eager.getWeights().map((w) => Array.from(w.values)));
     // runs 3 and 4 replayed the plan made for the equal inputs; run 5 was traced, differed, and the step went eager
     assert.deepEqual(plansOf(compiled).counts, {planned: 2, eager: 5});
-    assert.equal(lines.length, 1, lines.join('\n'));
+    // the step with its update, then (runs 6 and 7) the step alone
+    assert.equal(lines.length, 2, lines.join('\n'));
   });
 });

@@ -33,8 +33,29 @@ class Slot {
   }
 }
 
+/** An output the kernel writes into its variable's own tensor (the variable's input of a declared in-place pair). */
+interface InPlaceOutput {
+  readonly output: number;
+  readonly variable: Variable;
+  /** The variable's slot: the tensor the kernel reads it from. */
+  readonly slot: Slot;
+}
+
+interface KernelOp {
+  readonly kind: 'kernel';
+  readonly name: string;
+  readonly fast: AnyKernelImpl | undefined;
+  readonly ref: AnyKernelImpl;
+  readonly inputs: Record<string, Tensor | Tensor[]>;
+  readonly attrs: Record<string, unknown>;
+  readonly outputs: Tensor[];
+  seed?: Seed;
+  seeded: boolean;
+  readonly inPlace: readonly InPlaceOutput[];
+}
+
 type Op =
-  | {readonly kind: 'kernel'; readonly name: string; readonly fast: AnyKernelImpl | undefined; readonly ref: AnyKernelImpl; readonly inputs: Record<string, Tensor | Tensor[]>; readonly attrs: Record<string, unknown>; readonly outputs: Tensor[]; readonly seed?: Seed; readonly seeded: boolean}
+  | KernelOp
   | {readonly kind: 'alias'; readonly src: Slot; readonly out: Slot; readonly shape: readonly number[]; readonly dtype: Tensor['dtype']}
   | {readonly kind: 'check'; readonly slot: Slot; readonly check: (t: Tensor) => void};
 
@@ -61,32 +82,42 @@ export class Plan {
   private readonly arenaTensors: Tensor[] = [];
   /** Kernel calls per run. */
   readonly kernelCount: number;
+  /** The attributes rewritten before each run, with the function that rewrites them. */
+  private readonly refreshes: [(attrs: Record<string, unknown>) => void, Record<string, unknown>][] = [];
+  private readonly befores: readonly (() => void)[];
+  private readonly effects: readonly (() => void)[];
 
   constructor(trace: Trace) {
     const backend = getBackend();
-    const steps = trace.steps;
-    // --- liveness: the last step that reads each kernel output's storage (views extend their source's)
-    const END = steps.length;
+    const {order, inPlace} = schedule(trace);
+    const steps = order.map((i) => (typeof i === 'number' ? trace.steps[i]! : null));
+    // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
+    const END = order.length;
     const rootOf = new Map<Tensor, Tensor>(); // a view's storage owner, for kernel outputs
     const lastUse = new Map<Tensor, number>();
     const use = (t: Tensor, at: number) => {
       const r = rootOf.get(t);
       if (r) lastUse.set(r, Math.max(lastUse.get(r) ?? -1, at));
     };
-    steps.forEach((s, i) => {
+    // outputs written into their variable's own tensor take no buffer of the arena
+    const inPlaceOut = new Set<Tensor>();
+    for (const [i, pairs] of inPlace) for (const p of pairs) inPlaceOut.add(trace.steps[i]!.outputs[p.output]!);
+    order.forEach((o, i) => {
+      if (typeof o !== 'number') return use(o.tensor, i);
+      const s = steps[i]!;
       forEachInput(s, (t) => use(t, i));
       if (s.def.alias !== undefined) {
         const src = s.inputs[s.def.alias as string] as Tensor;
         const r = rootOf.get(src);
         if (r) rootOf.set(s.outputs[0]!, r);
-      } else for (const o of s.outputs) {
-        rootOf.set(o, o);
-        lastUse.set(o, Math.max(lastUse.get(o) ?? -1, i));
+      } else for (const out of s.outputs) {
+        if (inPlaceOut.has(out)) continue;
+        rootOf.set(out, out);
+        lastUse.set(out, Math.max(lastUse.get(out) ?? -1, i));
       }
     });
-    for (const c of trace.checks) use(c.tensor, c.at);
-    for (const r of trace.outputs) if (r?.kind === 'out') use(steps[r.step]!.outputs[r.output]!, END);
-    for (const [, r] of trace.writes) if (r.kind === 'out') use(steps[r.step]!.outputs[r.output]!, END);
+    for (const r of trace.outputs) if (r?.kind === 'out') use(trace.steps[r.step]!.outputs[r.output]!, END);
+    for (const [, r] of trace.writes) if (r.kind === 'out') use(trace.steps[r.step]!.outputs[r.output]!, END);
 
     // --- the arena: one buffer per (dtype, size) free list, taken at a kernel's step, returned after its last reader
     const free = new Map<string, TypedArray[]>();
@@ -102,8 +133,9 @@ export class Plan {
     }
     const keyOf = (t: Tensor) => `${t.dtype}:${t.size}`;
     steps.forEach((s, i) => {
-      if (s.def.alias === undefined) {
+      if (s && s.def.alias === undefined) {
         for (const o of s.outputs) {
+          if (inPlaceOut.has(o)) continue;
           const list = free.get(keyOf(o));
           let buf = list?.pop();
           if (!buf) {
@@ -145,20 +177,20 @@ export class Plan {
       slotOf.set(t, slot);
       return slot;
     };
-    const checksAt = new Map<number, typeof trace.checks>();
-    for (const c of trace.checks) checksAt.set(c.at, [...(checksAt.get(c.at) ?? []), c]);
     let kernels = 0;
-    const addChecks = (at: number) => {
-      for (const c of checksAt.get(at) ?? []) this.ops.push({kind: 'check', slot: planTensor(c.tensor), check: c.check});
-    };
-    steps.forEach((s, i) => {
-      addChecks(i);
+    const inPlaceVars = new Set<Variable>();
+    order.forEach((o, i) => {
+      if (typeof o !== 'number') {
+        this.ops.push({kind: 'check', slot: planTensor(o.tensor), check: o.check});
+        return;
+      }
+      const s = steps[i]!;
       if (s.def.alias !== undefined) {
         const src = planTensor(s.inputs[s.def.alias as string] as Tensor);
-        const o = s.outputs[0]!;
-        const out = new Slot(new Tensor(o.shape, o.dtype, src.current.storage));
-        slotOf.set(o, out);
-        this.ops.push({kind: 'alias', src, out, shape: o.shape, dtype: o.dtype});
+        const out = s.outputs[0]!;
+        const outSlot = new Slot(new Tensor(out.shape, out.dtype, src.current.storage));
+        slotOf.set(out, outSlot);
+        this.ops.push({kind: 'alias', src, out: outSlot, shape: out.shape, dtype: out.dtype});
         return;
       }
       const inputs: Record<string, Tensor | Tensor[]> = {};
@@ -173,33 +205,43 @@ export class Plan {
           slot.sites.push({holder: inputs, key: k});
         }
       }
-      const outputs = s.outputs.map((o) => {
-        const t = new Tensor(o.shape, o.dtype, bufferOf.get(o)!);
+      const pairs = (inPlace.get(o) ?? []).map((p) => {
+        inPlaceVars.add(p.variable);
+        return {output: p.output, variable: p.variable, slot: varSlots.get(p.variable)!};
+      });
+      const outputs = s.outputs.map((out, k) => {
+        const p = pairs.find((q) => q.output === k);
+        if (p) return p.slot.current; // rebound at each run, before the kernel
+        const t = new Tensor(out.shape, out.dtype, bufferOf.get(out)!);
         this.arenaTensors.push(t);
-        slotOf.set(o, new Slot(t));
+        slotOf.set(out, new Slot(t));
         return t;
       });
       const name = s.def.name as keyof KernelTable;
       const attrs = {...(s.attrs as Record<string, unknown>)};
+      const refresh = trace.refreshes.get(o);
+      if (refresh) this.refreshes.push([refresh, attrs]);
       kernels++;
-      this.ops.push(
-        s.seed
-          ? {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seed: s.seed.seed, seeded: true}
-          : {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seeded: false},
-      );
+      const op: KernelOp = {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seeded: false, inPlace: pairs};
+      if (s.seed) {
+        op.seeded = true;
+        op.seed = s.seed.seed;
+      }
+      this.ops.push(op);
     });
-    addChecks(END);
     this.kernelCount = kernels;
+    this.befores = trace.befores;
+    this.effects = trace.effects;
     const slotOfRef = (r: Ref): Slot => {
       switch (r.kind) {
-        case 'out': return slotOf.get(steps[r.step]!.outputs[r.output]!)!;
+        case 'out': return slotOf.get(trace.steps[r.step]!.outputs[r.output]!)!;
         case 'input': return this.inputSlots[r.index]!;
         case 'variable': return varSlots.get(r.variable) ?? planTensor(r.variable.value);
         case 'const': return new Slot(r.tensor);
       }
     };
     this.outputSlots = trace.outputs.map((r) => (r ? slotOfRef(r) : null));
-    this.writes = trace.writes.map(([v, r]) => [v, slotOfRef(r)]);
+    this.writes = trace.writes.filter(([v]) => !inPlaceVars.has(v)).map(([v, r]) => [v, slotOfRef(r)]);
     this.results = this.outputSlots.map(() => null);
   }
 
@@ -213,6 +255,8 @@ export class Plan {
     if (inputs.length !== this.inputSlots.length) {
       throw new ValueError(`Plan.run: expected ${this.inputSlots.length} input tensors. Received: ${inputs.length}`);
     }
+    for (const f of this.befores) f();
+    for (const [refresh, attrs] of this.refreshes) refresh(attrs);
     for (let i = 0; i < inputs.length; i++) this.inputSlots[i]!.bind(inputs[i]!);
     // a value only its variable holds is read as is; reading `value` would mark it shared and make the next update copy it
     for (const [v, slot] of this.variableSlots) slot.bind(v.unsharedValue() ?? v.value);
@@ -223,10 +267,20 @@ export class Plan {
           op.attrs['k0'] = k0 >>> 0;
           op.attrs['k1'] = k1 >>> 0;
         }
+        const n = op.inPlace.length;
+        // in place when the variable's value is its own; a value handed out keeps its values, and the variable takes a new one
+        for (let j = 0; j < n; j++) {
+          const p = op.inPlace[j]!, cur = p.slot.current;
+          op.outputs[p.output] = p.variable.unsharedValue() === cur ? cur : new Tensor(cur.shape, cur.dtype, allocate(cur.dtype, cur.size));
+        }
         const listener = kernelListener, start = listener ? performance.now() : 0;
         const ran = op.fast !== undefined && op.fast(op.inputs, op.attrs, op.outputs) !== false;
         if (!ran) op.ref(op.inputs, op.attrs, op.outputs);
         if (listener) listener(op.name, start, performance.now(), !ran && op.fast !== op.ref);
+        for (let j = 0; j < n; j++) {
+          const p = op.inPlace[j]!, out = op.outputs[p.output]!;
+          if (out !== p.slot.current) p.variable.adoptValue(out);
+        }
       } else if (op.kind === 'alias') {
         // a view is made again only when its source was rebound (an input or a variable's new value)
         // (storage, not values: a GPU backend's source may have moved to device storage, never read here)
@@ -240,8 +294,14 @@ export class Plan {
       if (own && own !== t && own.storage !== t.storage && !own.device && !t.device) own.values.set(t.values);
       else if (own !== t) v.adoptValue(t.clone());
     }
+    for (const f of this.effects) f();
     for (let i = 0; i < this.results.length; i++) this.results[i] = this.outputSlots[i]?.current ?? null;
     return this.results;
+  }
+
+  /** The kernels a run calls, in order (tests and benchmarks). */
+  kernelNames(): string[] {
+    return this.ops.flatMap((op) => (op.kind === 'kernel' ? [op.name] : []));
   }
 
   /** Whether `t`'s storage is one of the arena's buffers (rewritten by the next run). */
@@ -274,4 +334,87 @@ function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
     if (Array.isArray(v)) v.forEach(f);
     else f(v);
   }
+}
+
+type HostCheck = Trace['checks'][number];
+
+/**
+ * The order a plan runs a trace's kernels and host checks in, and which outputs it writes into
+ * their variable's own tensor:
+ * - a kernel none of whose outputs is read (by a kept kernel, a check, the step's outputs or a
+ *   variable write) is left out, unless it draws random numbers (its draw moves the generator on);
+ * - an output that is the step's last value of a variable, of a kernel that may write that input in
+ *   place (`KernelDef.inPlace`: an optimizer update), is written into the variable's tensor when no
+ *   later kernel reads the variable's old value and nothing else reads the output. (Moving such an
+ *   update up to just after its gradient, while it is in cache, was tried: no gain was measured.)
+ * The kernels that run, in the order they ran, and the values they read, are those of the trace.
+ */
+function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<number, {output: number; variable: Variable}[]>} {
+  const steps = trace.steps;
+  const N = steps.length;
+  // --- kernels kept: walking back from what the step returns, writes and checks
+  const needed = new Set<Tensor>();
+  for (const r of trace.outputs) if (r?.kind === 'out') needed.add(steps[r.step]!.outputs[r.output]!);
+  for (const [, r] of trace.writes) if (r.kind === 'out') needed.add(steps[r.step]!.outputs[r.output]!);
+  for (const c of trace.checks) needed.add(c.tensor);
+  const live = new Array<boolean>(N).fill(false);
+  for (let i = N - 1; i >= 0; i--) {
+    const s = steps[i]!;
+    if (!s.seed && !s.outputs.some((o) => needed.has(o))) continue;
+    live[i] = true;
+    forEachInput(s, (t) => needed.add(t));
+  }
+  // --- the last position that reads each tensor (N: the step returns it), and the variable each
+  // tensor is the old value of (its value, or a view of it)
+  const readAt = new Map<Tensor, number>();
+  const read = (t: Tensor, at: number) => readAt.set(t, Math.max(readAt.get(t) ?? -1, at));
+  const viewOf = new Map<Tensor, Variable>();
+  const varOf = (t: Tensor): Variable | undefined => {
+    const r = trace.refOf(t);
+    return r.kind === 'variable' ? r.variable : viewOf.get(t);
+  };
+  steps.forEach((s, i) => {
+    if (!live[i]) return;
+    forEachInput(s, (t) => read(t, i));
+    const v = s.def.alias !== undefined && varOf(s.inputs[s.def.alias as string] as Tensor);
+    if (v) viewOf.set(s.outputs[0]!, v);
+  });
+  for (const c of trace.checks) read(c.tensor, c.at);
+  for (const r of trace.outputs) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!, N);
+  const lastRead = new Map<Variable, number>();
+  for (const [t, at] of readAt) {
+    const v = varOf(t);
+    if (v) lastRead.set(v, Math.max(lastRead.get(v) ?? -1, at));
+  }
+  for (const r of trace.outputs) if (r?.kind === 'variable') lastRead.set(r.variable, N);
+  const finalOf = new Map<Tensor, Variable>();
+  for (const [v, r] of trace.writes) if (r.kind === 'out') finalOf.set(steps[r.step]!.outputs[r.output]!, v);
+  // --- outputs written in place: the variable's last value, read by nothing else, its old value read by no later kernel
+  const inPlace = new Map<number, {output: number; variable: Variable}[]>();
+  steps.forEach((s, i) => {
+    if (!live[i]) return;
+    const pairs: {output: number; variable: Variable}[] = [];
+    for (const pair of s.def.inPlace ?? []) {
+      const v = s.inputs[pair.input];
+      (Array.isArray(v) ? v : v ? [v] : []).forEach((t, j) => {
+        const o = s.outputs[pair.output + j], r = trace.refOf(t);
+        // the variable's own tensor, at this one position of the kernel (compiled kernels refuse other overlaps)
+        let uses = 0;
+        forEachInput(s, (x) => void (uses += +(x === t)));
+        if (o && r.kind === 'variable' && finalOf.get(o) === r.variable && !readAt.has(o) && lastRead.get(r.variable) === i && uses === 1) {
+          pairs.push({output: pair.output + j, variable: r.variable});
+        }
+      });
+    }
+    if (pairs.length) inPlace.set(i, pairs);
+  });
+  // --- the order: the kernels kept, each check before the step it preceded
+  const seq: (number | HostCheck)[] = [];
+  const checksAt = new Map<number, HostCheck[]>();
+  for (const c of trace.checks) checksAt.set(c.at, [...(checksAt.get(c.at) ?? []), c]);
+  for (let i = 0; i <= N; i++) {
+    seq.push(...(checksAt.get(i) ?? []));
+    if (i < N && live[i]) seq.push(i);
+  }
+  return {order: seq, inPlace};
 }

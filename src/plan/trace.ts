@@ -37,6 +37,15 @@ interface HostCheck {
 /** A finished trace: the steps, and the step's inputs, outputs and variable writes as refs. */
 export interface Trace {
   readonly steps: TracedStep[];
+  /**
+   * The steps whose attributes change from run to run (a learning rate, a bias correction), each
+   * with the function that rewrites them before a replay (`replayRefresh`).
+   */
+  readonly refreshes: ReadonlyMap<number, (attrs: Record<string, unknown>) => void>;
+  /** Host code a replay runs first, before its kernels (`replayBefore`), in order. */
+  readonly befores: readonly (() => void)[];
+  /** Host effects of the step a replay repeats last, after the variables are written (`hostEffect`), in order. */
+  readonly effects: readonly (() => void)[];
   readonly inputs: readonly Tensor[];
   readonly outputs: (Ref | null)[];
   /** Variables that took a new value in the step, with the value they hold at its end. */
@@ -48,11 +57,50 @@ export interface Trace {
 
 const RANDOM_KERNELS = new Set(['BernoulliMask']);
 
-let recording = false;
+let recording: Recorder | null = null;
 
 /** Whether a step is being traced now: a step run inside it must run eagerly, so that the trace sees its kernels. */
 export function isTracing(): boolean {
-  return recording;
+  return recording !== null;
+}
+
+/**
+ * While a step is traced: the attributes of the next kernel call change from step to step, and
+ * `refresh` rewrites those fields (of the plan's copy) before each replay, after the `replayBefore`
+ * functions ran. The traced values of those fields are then not compared between the two traced
+ * runs. Outside a trace it does nothing.
+ */
+export function replayRefresh<A extends object>(refresh: (attrs: A) => void): void {
+  // cast: the refresh was written for the attributes of the kernel it precedes, which the plan passes back
+  recording?.refresh(refresh as unknown as (attrs: Record<string, unknown>) => void);
+}
+
+/** While a step is traced: `fn` runs at the start of each replay, before the attributes are refreshed. */
+export function replayBefore(fn: () => void): void {
+  recording?.befores.push(fn);
+}
+
+/**
+ * A host-side effect of the step (an optimizer's iteration count): runs `fn` now, unrecorded, and,
+ * when a step is being traced, at the end of each replay of its plan.
+ */
+export function hostEffect(fn: () => void): void {
+  const rec = recording;
+  if (!rec) return fn();
+  const prev = setStepObserver(null);
+  recording = null;
+  try {
+    fn();
+  } finally {
+    recording = rec;
+    setStepObserver(prev);
+  }
+  rec.effects.push(fn);
+}
+
+/** While a step is traced: the step cannot be replayed, for `reason` (it stays eager). */
+export function failTrace(reason: string): void {
+  recording?.fail(reason);
 }
 
 /**
@@ -62,7 +110,7 @@ export function isTracing(): boolean {
  */
 export function traceStep<R>(inputs: readonly Tensor[], fn: () => R, select: (r: R) => (Tensor | null)[]): {result: R; trace: Trace | string} {
   const rec = new Recorder();
-  recording = true;
+  recording = rec;
   const prev = setStepObserver(rec);
   setDrawObserver((seed) => rec.draw(seed));
   let result: R;
@@ -71,7 +119,7 @@ export function traceStep<R>(inputs: readonly Tensor[], fn: () => R, select: (r:
   } finally {
     setStepObserver(prev);
     setDrawObserver(null);
-    recording = false;
+    recording = null;
   }
   return {result, trace: rec.finish(inputs, select(result))};
 }
@@ -79,6 +127,10 @@ export function traceStep<R>(inputs: readonly Tensor[], fn: () => R, select: (r:
 class Recorder implements StepObserver {
   readonly steps: TracedStep[] = [];
   readonly checks: HostCheck[] = [];
+  readonly refreshes = new Map<number, (attrs: Record<string, unknown>) => void>();
+  readonly befores: (() => void)[] = [];
+  readonly effects: (() => void)[] = [];
+  private pendingRefresh: ((attrs: Record<string, unknown>) => void) | null = null;
   private failure: string | null = null;
   private pendingSeed: {seed: Seed} | null = null;
   /** The variable whose value each tensor was when an op first read it. */
@@ -86,8 +138,13 @@ class Recorder implements StepObserver {
   private readonly writes = new Map<Variable, Tensor>();
   private readonly producer = new Map<Tensor, {step: number; output: number}>();
 
-  private fail(reason: string): void {
+  fail(reason: string): void {
     this.failure ??= reason;
+  }
+
+  refresh(fn: (attrs: Record<string, unknown>) => void): void {
+    if (this.pendingRefresh) this.fail('two attribute refreshes were declared for one kernel');
+    this.pendingRefresh = fn;
   }
 
   kernel(def: KernelDef<any, any>, inputs: Record<string, Tensor | Tensor[]>, attrs: unknown, outputs: Tensor[], out: boolean): void {
@@ -104,6 +161,10 @@ class Recorder implements StepObserver {
     const own: Record<string, Tensor | Tensor[]> = {};
     for (const [k, v] of Object.entries(inputs)) own[k] = Array.isArray(v) ? [...v] : v;
     const step = this.steps.length;
+    if (this.pendingRefresh) {
+      this.refreshes.set(step, this.pendingRefresh);
+      this.pendingRefresh = null;
+    }
     outputs.forEach((o, i) => this.producer.set(o, {step, output: i}));
     this.steps.push(seed ? {def, inputs: own, attrs, outputs: [...outputs], seed} : {def, inputs: own, attrs, outputs: [...outputs]});
   }
@@ -129,6 +190,7 @@ class Recorder implements StepObserver {
 
   finish(inputs: readonly Tensor[], outputs: (Tensor | null)[]): Trace | string {
     if (this.pendingSeed) this.fail('random numbers were drawn on the host, which a replay would not draw again');
+    if (this.pendingRefresh) this.fail('an attribute refresh was declared with no kernel after it');
     if (this.failure) return this.failure;
     const inputIndex = new Map<Tensor, number>();
     inputs.forEach((t, i) => {
@@ -149,7 +211,10 @@ class Recorder implements StepObserver {
       if (r.kind === 'const') return `variable "${v.path}" took a value computed on the host, not by a kernel of the step`;
       writes.push([v, r]);
     }
-    return {steps: this.steps, inputs, outputs: outputs.map((o) => (o ? refOf(o) : null)), writes, checks: this.checks, refOf};
+    return {
+      steps: this.steps, refreshes: this.refreshes, befores: this.befores, effects: this.effects,
+      inputs, outputs: outputs.map((o) => (o ? refOf(o) : null)), writes, checks: this.checks, refOf,
+    };
   }
 }
 
@@ -160,6 +225,8 @@ class Recorder implements StepObserver {
  */
 export function compareTraces(a: Trace, b: Trace): string | null {
   if (a.steps.length !== b.steps.length) return `the two traced runs ran ${a.steps.length} and ${b.steps.length} kernels`;
+  if (a.befores.length !== b.befores.length || a.effects.length !== b.effects.length) return 'the two traced runs declared different host code for the replays';
+  if ([...a.refreshes.keys()].join() !== [...b.refreshes.keys()].join()) return 'the two traced runs refresh the attributes of different kernels';
   const refKey = (t: Trace, r: Ref | null, ids: Map<unknown, number>): string => {
     if (r === null) return 'null';
     switch (r.kind) {
@@ -180,7 +247,7 @@ export function compareTraces(a: Trace, b: Trace): string | null {
   for (let i = 0; i < a.steps.length; i++) {
     const sa = a.steps[i]!, sb = b.steps[i]!;
     if (sa.def !== sb.def) return `kernel ${i} is ${sa.def.name} in one traced run and ${sb.def.name} in the other`;
-    if (attrKey(sa) !== attrKey(sb)) return `kernel ${i} (${sa.def.name}) has different attributes in the two traced runs`;
+    if (!a.refreshes.has(i) && attrKey(sa) !== attrKey(sb)) return `kernel ${i} (${sa.def.name}) has different attributes in the two traced runs`;
     if (sa.seed && sb.seed && seedKey(sa.seed.seed, idsA) !== seedKey(sb.seed.seed, idsB)) return `kernel ${i} (${sa.def.name}) draws from different seeds`;
     if (slots(a, sa, idsA) !== slots(b, sb, idsB)) return `kernel ${i} (${sa.def.name}) reads different tensors in the two traced runs`;
     const metas = (s: TracedStep) => s.outputs.map((o) => `${o.dtype}[${o.shape.join(',')}]`).join(';');

@@ -256,8 +256,7 @@ export function computeLoss(model: TrainerModel, {y = null, yPred = null, sample
 
 /** The default `computeMetrics`: updates the compiled metrics, returns every metric's value. */
 export function computeMetrics(model: TrainerModel, y: StepTensors | null, yPred: StepTensors | null, sampleWeight: StepTensors | null): StepLogs {
-  const cm = model.trainerState?.compileMetrics;
-  if (cm && y && yPred) noGrad(() => cm.updateState(asList(y)!, asList(yPred)!, asList(sampleWeight)));
+  if (yPred) updateCompiledMetrics(model, y, asList(yPred)!, sampleWeight);
   return model.getMetricsResult();
 }
 
@@ -351,31 +350,65 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   // (pendingUpdate) before the next step, and the metrics below do not depend on it
   const reducer = activeDataParallel()?.gradientReducer();
   const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
-  let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[];
+  let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[] = [];
+  let updated = false, metricsInPlan = false;
   if (plans) {
-    // compiled: outputs, loss, gradients from the plan (its arena: valid until its next run, after the update below)
+    // compiled: outputs, loss (and gradients, when the update stays eager) from the plan; they live in
+    // its arena, valid until its next run. The optimizer update is part of the plan when it can be:
+    // else (or once that plan fell back) it runs eagerly below on the plan's gradients.
+    const opt = s.optimizer!;
     const ys = asList(y) ?? [], sws = asList(sw) ?? [];
-    const outs = plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
-      const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
-      return [...r.yPred, r.loss, ...r.grads];
-    });
-    const n = outs.length - 1 - trainable.length;
+    const blocker = opt.planUpdateBlocker();
+    // the compiled metrics join the plan when the model computes them the default way
+    metricsInPlan = defaultStepMethods.has(model.computeMetrics);
+    const withUpdate = signature('train+update', [xs, ys, sws], trainable);
+    if (blocker) plans.updateAfter(blocker);
+    updated = !blocker && !plans.isEager(withUpdate);
+    const outs = updated
+      ? plans.run(withUpdate, [...xs, ...ys, ...sws], () => {
+        // the whole step, as the eager path below orders it: loss tracker, update, compiled metrics
+        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+        trackLoss(s, r.loss, x);
+        opt.apply(r.grads, trainable);
+        if (metricsInPlan) updateCompiledMetrics(model, y, r.yPred, sw);
+        return [...r.yPred, r.loss];
+      }, 'the optimizer update and metrics')
+      : plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
+        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+        return [...r.yPred, r.loss, ...r.grads];
+      });
+    const n = updated ? outs.length - 1 : outs.length - 1 - trainable.length;
     yPred = outs.slice(0, n) as Tensor[];
     loss = outs[n]!;
-    grads = outs.slice(n + 1);
+    if (!updated) grads = outs.slice(n + 1);
   } else ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
-  s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
-  if (trainable.length) {
+  if (updated) {
+    // the plan (or its traced eager run) tracked the loss and applied the update
+  } else if (trainable.length) {
+    trackLoss(s, loss, x);
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
     if (reducer) {
       const opt = s.optimizer;
       pendingUpdate = reducer.reduced(grads).then((g) => opt.apply(g, trainable));
     } else s.optimizer.apply(grads, trainable);
   } else {
+    trackLoss(s, loss, x);
     console.warn('The model does not have any trainable weights.');
   }
   if (plans?.last) afterPlan(model, s, plans.last);
+  if (updated && metricsInPlan) return model.getMetricsResult();
   return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
+}
+
+/** The loss tracker's update of a training step (the loss unscaled when the optimizer scales it). */
+function trackLoss(s: TrainerState, loss: Tensor, x: StepTensors): void {
+  s.lossTracker.updateState(s.optimizer?.lossScaleFactor ? ops.divide(loss, s.optimizer.lossScaleFactor) : loss, batchSizeOf(x));
+}
+
+/** The compiled metrics' update, the first half of the default `computeMetrics`. */
+function updateCompiledMetrics(model: TrainerModel, y: StepTensors | null, yPred: Tensor[], sampleWeight: StepTensors | null): void {
+  const cm = model.trainerState?.compileMetrics;
+  if (cm && y) noGrad(() => cm.updateState(asList(y)!, yPred, asList(sampleWeight)));
 }
 
 /**
