@@ -1,4 +1,7 @@
-import {dirname, existsSync, fileURLToPath, join, preloadedWasmKernels, readFileSync, setFlagsFromString} from '../../platform/index.js';
+import {
+  dirname, existsSync, fileURLToPath, getEnv, join, preloadedWasmKernels, readFileSync, setFlagsFromString, startWasmWorker, wasmCores,
+  wasmMainThreadCanBlock, wasmThreadsUnavailable, type WasmWorker,
+} from '../../platform/index.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
@@ -10,10 +13,17 @@ import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
  * block of the module's memory (buffers that share storage are copied once, so in-place updates
  * stay in place), runs `kt_run`, and copies the output buffers back (BENCHMARKS.md: the copies'
  * cost, measured, against keeping tensors inside the module's memory).
+ *
+ * Threads: the "-mt" builds import one shared `WebAssembly.Memory`; worker threads (worker_threads in
+ * Node, Web Workers in a cross-origin-isolated page) instantiate the same module over it and run
+ * kt_worker_loop (native/src/threadpool_wasm.cpp): a kernel's chunks are claimed from one shared
+ * counter by the calling thread and the workers; idle workers sleep in memory.atomic.wait32.
+ * `KERAS_NUM_THREADS` sets the count (default: the cores); with one thread, or where memory cannot be
+ * shared, the one-thread builds load instead.
  */
 
-/** The two builds: relaxed SIMD (fused multiply-add) and plain SIMD128. */
-export type WasmVariant = 'relaxed-simd' | 'simd128';
+/** The builds: relaxed SIMD (fused multiply-add) and plain SIMD128, each for one thread and threaded ("-mt"). */
+export type WasmVariant = 'relaxed-simd' | 'simd128' | 'relaxed-simd-mt' | 'simd128-mt';
 
 /** The parts of the WebAssembly JS API used here (the compile target's lib has no DOM types). */
 interface WasmMemory {
@@ -23,16 +33,38 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => {readonly exports: Record<string, unknown>};
-  Memory: abstract new (...args: never[]) => WasmMemory;
+  Memory: new (descriptor: {initial: number; maximum?: number; shared?: boolean}) => WasmMemory;
 }
 const WA = (globalThis as {WebAssembly?: WasmApi}).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
+  /** The threaded builds' pool (native/src/threadpool_wasm.cpp). */
+  pool?: PoolExports;
   malloc(bytes: number): number;
   free(ptr: number): void;
   kt_run(kernel: number, bufs: number, lens: number, nbufs: number, attrs: number, nattrs: number, err: number, errlen: number): number;
   kt_isa_name(): number;
+}
+
+interface PoolExports {
+  kt_set_threads(n: number): void;
+  kt_get_threads(): number;
+  kt_set_main_can_wait(yes: number): void;
+  kt_worker_chunks(): number;
+  kt_thread_alloc(stackBytes: number, tlsOut: number): number;
+}
+
+/** The threaded builds' memory: 16 MiB at first (the module's declared minimum), at most 4 GiB. */
+const MT_MEMORY = {initial: 256, maximum: 65536, shared: true};
+/** A worker's stack (the main thread's is 1 MiB: scripts/build-wasm.mjs). */
+const WORKER_STACK = 1 << 20;
+
+/** The thread count by default: `KERAS_NUM_THREADS` (>= 1), else the cores. */
+export function wasmDefaultThreads(): number {
+  const env = Number.parseInt(getEnv('KERAS_NUM_THREADS') ?? '', 10);
+  if (Number.isFinite(env) && env >= 1) return Math.min(env, 256);
+  return Math.max(1, Math.min(wasmCores(), 256));
 }
 
 /** The package root: three levels above this file in both `src/` and `dist/`. */
@@ -55,7 +87,7 @@ export function wasmPath(variant: WasmVariant, dir = wasmDir()): string {
  * before it compiles the module; `KERAS_WASM_SIMD=simd128` keeps the plain build (benchmarks).
  */
 function relaxedSupported(WA: WasmApi, bytes: Uint8Array): boolean {
-  if (process.env['KERAS_WASM_SIMD'] === 'simd128') return false;
+  if (getEnv('KERAS_WASM_SIMD') === 'simd128') return false;
   if (WA.validate(bytes)) return true;
   try {
     setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -91,60 +123,92 @@ const wasiStubs = {
   fd_write: () => 52,
 };
 
+/** What the wasm backend's addon adds to the native one's: its threads. */
+export interface WasmAddon extends NativeAddon {
+  /** The build loaded (messages, benchmarks). */
+  readonly variant: WasmVariant | 'preloaded';
+  /** The threaded builds' workers; null for a one-thread build. */
+  readonly threads: WasmThreads | null;
+}
+
+/** The workers of a threaded build. */
+export interface WasmThreads {
+  /** Resolves once every worker started so far runs its loop (or failed: `failures` says why). */
+  ready(): Promise<void>;
+  /** Chunks of parallel kernels the workers ran, since the module loaded (tests, benchmarks). */
+  workerChunks(): number;
+  /** Why workers failed to start, one line each. */
+  readonly failures: string[];
+}
+
 /**
  * Compiles and instantiates the best build this engine runs (or `variant`, for tests and benchmarks),
- * from `dir`; the reason (one line) when none loads.
+ * from `dir`, for `threads` threads (default `wasmDefaultThreads()`): a threaded build where threads > 1
+ * and memory can be shared, else a one-thread build; the reason (one line) when none loads.
  */
-export function loadWasmKernels({dir, variant: only}: {dir?: string; variant?: WasmVariant} = {}): NativeAddon | string {
+export function loadWasmKernels({dir, variant: only, threads}: {dir?: string; variant?: WasmVariant; threads?: number} = {}): WasmAddon | string {
   // a page: the platform fetched and instantiated the best build as keras-ts loaded (platform/browser/wasm.ts)
   const pre = dir === undefined && only === undefined ? preloadedWasmKernels() : null;
   if (typeof pre === 'string') return pre;
   if (pre) {
     try {
-      return wasmAddon(kernelExports(pre.exports));
+      const memory = pre.threaded?.memory as WasmMemory | undefined;
+      const ex = kernelExports(pre.exports, memory);
+      return wasmAddon(ex, 'preloaded', pre.threaded && ex.pool ? {module: pre.threaded.module, memory: memory!, threads: threads ?? wasmDefaultThreads()} : null);
     } catch (e) {
       return `the WebAssembly kernels at ${pre.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
   dir ??= wasmDir();
-  const relaxedFile = wasmPath('relaxed-simd', dir);
+  threads ??= wasmDefaultThreads();
   const plainFile = wasmPath('simd128', dir);
   if (!WA) return 'this JavaScript engine has no WebAssembly';
   if (!existsSync(plainFile)) {
     return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
   }
-  if (only === 'relaxed-simd' && !(existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile)))) {
-    return `the relaxed-SIMD build at ${relaxedFile} is absent or this engine does not run it`;
+  const shared = threads > 1 || only?.endsWith('-mt') ? wasmThreadsUnavailable() : 'one thread';
+  if (only?.endsWith('-mt') && shared) return `the threaded build ${only} cannot run here: ${shared}`;
+  // the relaxed build where the engine runs it, then the plain one (also when the relaxed one fails);
+  // threaded builds first where threads are wanted and memory can be shared
+  const order: WasmVariant[] = only ? [only] : shared ? ['relaxed-simd', 'simd128'] : ['relaxed-simd-mt', 'simd128-mt', 'relaxed-simd', 'simd128'];
+  const candidates: {file: string; variant: WasmVariant; bytes: Uint8Array}[] = [];
+  for (const variant of order) {
+    const file = wasmPath(variant, dir);
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    if (variant.startsWith('relaxed') && !relaxedSupported(WA, bytes)) continue;
+    candidates.push({file, variant, bytes});
   }
-  // the relaxed build where the engine runs it, then the plain one (also when the relaxed one fails)
-  const candidates: string[] = [];
-  if (only !== 'simd128' && existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile))) candidates.push(relaxedFile);
-  if (only !== 'relaxed-simd') candidates.push(plainFile);
-  let ex: KernelExports | null = null;
+  if (only && candidates.length === 0) return `the ${only} build at ${wasmPath(only, dir)} is absent or this engine does not run it`;
   let reason = '';
-  for (const file of candidates) {
+  for (const {file, variant, bytes} of candidates) {
     try {
-      const instance = new WA.Instance(new WA.Module(readFileSync(file)), {wasi_snapshot_preview1: wasiStubs});
-      ex = kernelExports(instance.exports);
-      break;
+      const module = new WA.Module(bytes);
+      if (variant.endsWith('-mt')) {
+        const memory = new WA.Memory(MT_MEMORY);
+        const ex = kernelExports(new WA.Instance(module, {env: {memory}}).exports, memory);
+        return wasmAddon(ex, variant, {module, memory, threads: Math.max(threads, 1)});
+      }
+      return wasmAddon(kernelExports(new WA.Instance(module, {wasi_snapshot_preview1: wasiStubs}).exports), variant, null);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       reason ||= `the WebAssembly kernels at ${file} failed to compile: ${msg.split('\n')[0]}`;
     }
   }
-  if (!ex) return reason;
-  return wasmAddon(ex);
+  return reason || 'no build of the WebAssembly kernels runs on this engine';
 }
 
 /** The module's exports, checked to be what `kt_run`'s callers need. */
-function kernelExports(e: Record<string, unknown>): KernelExports {
+function kernelExports(e: Record<string, unknown>, importedMemory?: WasmMemory): KernelExports {
   const fn = (name: string) => {
     const f = e[name];
     if (typeof f !== 'function') throw new Error(`it exports no ${name}()`);
     return f as (...args: number[]) => number;
   };
-  const memory = e['memory'];
-  if (typeof memory !== 'object' || memory === null || !('buffer' in memory) || !(memory.buffer instanceof ArrayBuffer)) {
+  const memory = importedMemory ?? e['memory'];
+  if (importedMemory) {
+    // (a threaded build: its memory is shared, the one passed in)
+  } else if (typeof memory !== 'object' || memory === null || !('buffer' in memory) || !(memory.buffer instanceof ArrayBuffer)) {
     throw new Error('it exports no memory');
   }
   const free = fn('free');
@@ -154,7 +218,53 @@ function kernelExports(e: Record<string, unknown>): KernelExports {
     free: (p: number) => void free(p),
     kt_run: fn('kt_run'),
     kt_isa_name: fn('kt_isa_name'),
+    pool: importedMemory
+      ? {
+          kt_set_threads: fn('kt_set_threads'),
+          kt_get_threads: fn('kt_get_threads'),
+          kt_set_main_can_wait: fn('kt_set_main_can_wait'),
+          kt_worker_chunks: fn('kt_worker_chunks'),
+          kt_thread_alloc: fn('kt_thread_alloc'),
+        }
+      : undefined,
   };
+}
+
+/**
+ * The workers of a threaded build: started as `setNumThreads` asks for more (never stopped: they
+ * sleep), each with a stack and thread-local block allocated here, before it starts.
+ */
+function startThreads(ex: KernelExports, pool: PoolExports, module: object, memory: WasmMemory, defaultThreads: number) {
+  const workers: WasmWorker[] = [];
+  const failures: string[] = [];
+  pool.kt_set_main_can_wait(wasmMainThreadCanBlock() ? 1 : 0);
+  const grow = (n: number) => {
+    while (workers.length < n - 1) {
+      const out = ex.malloc(8);
+      const top = out ? pool.kt_thread_alloc(WORKER_STACK, out) : 0;
+      const tls = out ? new Uint32Array(memory.buffer, out, 1)[0]! : 0;
+      if (out) ex.free(out);
+      if (!top) {
+        failures.push('out of memory for a worker\'s stack');
+        return;
+      }
+      const w = startWasmWorker(module, memory, top, tls);
+      w.ready.catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
+      workers.push(w);
+    }
+  };
+  const set = (n: number) => {
+    const want = n === 0 ? defaultThreads : n;
+    grow(want);
+    pool.kt_set_threads(Math.min(want, workers.length + 1));
+  };
+  set(0);
+  const threads: WasmThreads = {
+    ready: () => Promise.allSettled(workers.map((w) => w.ready)).then(() => undefined),
+    workerChunks: () => pool.kt_worker_chunks() >>> 0,
+    failures,
+  };
+  return {set, get: () => pool.kt_get_threads(), threads};
 }
 
 interface Region {
@@ -166,7 +276,8 @@ interface Region {
   read: boolean;
 }
 
-function wasmAddon(ex: KernelExports): NativeAddon {
+function wasmAddon(ex: KernelExports, variant: WasmVariant | 'preloaded', mt: {module: object; memory: WasmMemory; threads: number} | null): WasmAddon {
+  const pool = mt && ex.pool ? startThreads(ex, ex.pool, mt.module, mt.memory, mt.threads) : null;
   let scratch = 0;
   let scratchBytes = 0;
   const isaName = readCString(ex, ex.kt_isa_name());
@@ -272,11 +383,15 @@ function wasmAddon(ex: KernelExports): NativeAddon {
         stats.bytesOut += bytesOut;
       }
     },
-    setNumThreads(): void {},
-    getNumThreads: () => 1,
-    defaultNumThreads: () => 1,
+    setNumThreads(n: number): void {
+      pool?.set(n);
+    },
+    getNumThreads: () => (pool ? pool.get() : 1),
+    defaultNumThreads: () => (mt ? mt.threads : 1),
     isa: () => isaName,
     forceIsa: (name: string) => name === isaName,
+    variant,
+    threads: pool?.threads ?? null,
   };
 }
 
@@ -284,5 +399,6 @@ function readCString(ex: KernelExports, ptr: number): string {
   const mem = new Uint8Array(ex.memory.buffer);
   let end = ptr;
   while (end < mem.length && mem[end] !== 0) end++;
-  return new TextDecoder().decode(mem.subarray(ptr, end));
+  // (a copy: a decoder refuses views of a shared buffer)
+  return new TextDecoder().decode(mem.slice(ptr, end));
 }
