@@ -1,6 +1,6 @@
 import {ValueError} from '../../errors.js';
 import {compiledKernels, type CompiledBackend} from '../compiled/index.js';
-import {loadWasmKernels} from './module.js';
+import {loadWasmKernels, type WasmAddon} from './module.js';
 
 /**
  * The wasm backend: the native backend's C++ kernels compiled to WebAssembly when the package is
@@ -12,7 +12,7 @@ import {loadWasmKernels} from './module.js';
  * native backend's (`src/backends/compiled/`); kernels it lacks and dtypes other than float32 run on
  * the reference backend.
  */
-export type WasmBackend = CompiledBackend;
+export type WasmBackend = CompiledBackend & {addon: WasmAddon};
 
 let instance: WasmBackend | string | null = null;
 
