@@ -15,7 +15,6 @@
  */
 import {spawnSync} from 'node:child_process';
 import * as keras from '../src/index.js';
-import type {Backend} from '../src/backends/backend.js';
 import {wasmCallStats} from '../src/backends/wasm/module.js';
 import {loadWasmBackend} from '../src/backends/wasm/index.js';
 import {measure, type ModelName} from './models.js';

@@ -61,7 +61,7 @@ const MT_MEMORY = {initial: 256, maximum: 65536, shared: true};
 const WORKER_STACK = 1 << 20;
 
 /** The thread count by default: `KERAS_NUM_THREADS` (>= 1), else the cores. */
-export function wasmDefaultThreads(): number {
+function wasmDefaultThreads(): number {
   const env = Number.parseInt(getEnv('KERAS_NUM_THREADS') ?? '', 10);
   if (Number.isFinite(env) && env >= 1) return Math.min(env, 256);
   return Math.max(1, Math.min(wasmCores(), 256));
@@ -132,7 +132,7 @@ export interface WasmAddon extends NativeAddon {
 }
 
 /** The workers of a threaded build. */
-export interface WasmThreads {
+interface WasmThreads {
   /** Resolves once every worker started so far runs its loop (or failed: `failures` says why). */
   ready(): Promise<void>;
   /** Chunks of parallel kernels the workers ran, since the module loaded (tests, benchmarks). */
