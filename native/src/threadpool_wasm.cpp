@@ -116,9 +116,12 @@ KT_EXPORT(kt_get_threads) int kt_get_threads(void) { return kt_get_num_threads()
 KT_EXPORT(kt_set_main_can_wait) void kt_set_main_can_wait(int yes) { __atomic_store_n(&kt::g_main_can_wait, yes, kt::kSeq); }
 KT_EXPORT(kt_worker_chunks) uint32_t kt_worker_chunks(void) { return __atomic_load_n(&kt::g_worker_chunks, kt::kSeq); }
 
-// A worker's stack (`stack_bytes`, 16-aligned; its top is returned) and thread-local block (at
-// *tls_out), allocated by the calling thread before the worker starts; 0 when out of memory.
-KT_EXPORT(kt_thread_alloc) uintptr_t kt_thread_alloc(int stack_bytes, uintptr_t* tls_out) {
+// A worker's stack (`stack_bytes`, 16-aligned; its top is returned, 0 when out of memory) and
+// thread-local block (then at kt_thread_tls()), allocated by the calling thread before the worker starts.
+namespace {
+uintptr_t g_last_tls = 0;
+}
+KT_EXPORT(kt_thread_alloc) uintptr_t kt_thread_alloc(int stack_bytes) {
   char* stack = (char*)aligned_alloc(16, (size_t)stack_bytes);
   const size_t tls_size = __builtin_wasm_tls_size(), tls_align = __builtin_wasm_tls_align();
   void* tls = aligned_alloc(tls_align < 16 ? 16 : tls_align, ((tls_size ? tls_size : 1) + 15) & ~(size_t)15);
@@ -127,9 +130,10 @@ KT_EXPORT(kt_thread_alloc) uintptr_t kt_thread_alloc(int stack_bytes, uintptr_t*
     free(tls);
     return 0;
   }
-  *tls_out = (uintptr_t)tls;
+  g_last_tls = (uintptr_t)tls;
   return (uintptr_t)(stack + stack_bytes);
 }
+KT_EXPORT(kt_thread_tls) uintptr_t kt_thread_tls(void) { return g_last_tls; }
 
 // A worker's life: sleeps until a job comes, takes its share of the chunks, and again; returns when
 // kt_stop_workers() is called.

@@ -1,7 +1,4 @@
-import {
-  dirname, existsSync, fileURLToPath, getEnv, join, preloadedWasmKernels, readFileSync, setFlagsFromString, startWasmWorker, wasmCores,
-  wasmMainThreadCanBlock, wasmThreadsUnavailable, type WasmWorker,
-} from '../../platform/index.js';
+import {getEnv, loadWasmInstance, startWasmWorker, wasmCores, wasmMainThreadCanBlock, type WasmVariant, type WasmWorker} from '../../platform/index.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
@@ -22,20 +19,13 @@ import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
  * shared, the one-thread builds load instead.
  */
 
-/** The builds: relaxed SIMD (fused multiply-add) and plain SIMD128, each for one thread and threaded ("-mt"). */
-export type WasmVariant = 'relaxed-simd' | 'simd128' | 'relaxed-simd-mt' | 'simd128-mt';
+export type {WasmVariant};
+export {wasmPath} from '../../platform/index.js';
 
-/** The parts of the WebAssembly JS API used here (the compile target's lib has no DOM types). */
+/** A `WebAssembly.Memory` (the compile target's lib has no DOM types). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => {readonly exports: Record<string, unknown>};
-  Memory: new (descriptor: {initial: number; maximum?: number; shared?: boolean}) => WasmMemory;
-}
-const WA = (globalThis as {WebAssembly?: WasmApi}).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
@@ -52,11 +42,10 @@ interface PoolExports {
   kt_get_threads(): number;
   kt_set_main_can_wait(yes: number): void;
   kt_worker_chunks(): number;
-  kt_thread_alloc(stackBytes: number, tlsOut: number): number;
+  kt_thread_alloc(stackBytes: number): number;
+  kt_thread_tls(): number;
 }
 
-/** The threaded builds' memory: 16 MiB at first (the module's declared minimum), at most 4 GiB. */
-const MT_MEMORY = {initial: 256, maximum: 65536, shared: true};
 /** A worker's stack (the main thread's is 1 MiB: scripts/build-wasm.mjs). */
 const WORKER_STACK = 1 << 20;
 
@@ -65,36 +54,6 @@ function wasmDefaultThreads(): number {
   const env = Number.parseInt(getEnv('KERAS_NUM_THREADS') ?? '', 10);
   if (Number.isFinite(env) && env >= 1) return Math.min(env, 256);
   return Math.max(1, Math.min(wasmCores(), 256));
-}
-
-/** The package root: three levels above this file in both `src/` and `dist/`. */
-function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
-
-/** Where scripts/build-wasm.mjs writes the two builds. */
-function wasmDir(): string {
-  return join(packageRoot(), 'native', 'wasm');
-}
-
-/** The file of build `variant` in `dir`. */
-export function wasmPath(variant: WasmVariant, dir = wasmDir()): string {
-  return join(dir, `keras_kernels.${variant}.wasm`);
-}
-
-/**
- * Whether this engine runs relaxed SIMD. Node 20's V8 has it behind a flag, which a library may set
- * before it compiles the module; `KERAS_WASM_SIMD=simd128` keeps the plain build (benchmarks).
- */
-function relaxedSupported(WA: WasmApi, bytes: Uint8Array): boolean {
-  if (getEnv('KERAS_WASM_SIMD') === 'simd128') return false;
-  if (WA.validate(bytes)) return true;
-  try {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return WA.validate(bytes);
 }
 
 const ERR_LEN = 256;
@@ -116,17 +75,10 @@ export function wasmCallStats(on: boolean): WasmCallStats | null {
   return stats;
 }
 
-/** WASI imports the C library links in (stdio behind abort paths): never called by the kernels. */
-const wasiStubs = {
-  fd_close: () => 52,
-  fd_seek: () => 52,
-  fd_write: () => 52,
-};
-
 /** What the wasm backend's addon adds to the native one's: its threads. */
 export interface WasmAddon extends NativeAddon {
   /** The build loaded (messages, benchmarks). */
-  readonly variant: WasmVariant | 'preloaded';
+  readonly variant: WasmVariant;
   /** The threaded builds' workers; null for a one-thread build. */
   readonly threads: WasmThreads | null;
 }
@@ -143,59 +95,21 @@ interface WasmThreads {
 
 /**
  * Compiles and instantiates the best build this engine runs (or `variant`, for tests and benchmarks),
- * from `dir`, for `threads` threads (default `wasmDefaultThreads()`): a threaded build where threads > 1
- * and memory can be shared, else a one-thread build; the reason (one line) when none loads.
+ * from `dir` (Node; a page has its build loaded already), for `threads` threads (default
+ * `KERAS_NUM_THREADS`, else the cores): a threaded build where threads > 1 and memory can be shared,
+ * else a one-thread build; the reason (one line) when none loads.
  */
-export function loadWasmKernels({dir, variant: only, threads}: {dir?: string; variant?: WasmVariant; threads?: number} = {}): WasmAddon | string {
-  // a page: the platform fetched and instantiated the best build as keras-ts loaded (platform/browser/wasm.ts)
-  const pre = dir === undefined && only === undefined ? preloadedWasmKernels() : null;
-  if (typeof pre === 'string') return pre;
-  if (pre) {
-    try {
-      const memory = pre.threaded?.memory as WasmMemory | undefined;
-      const ex = kernelExports(pre.exports, memory);
-      return wasmAddon(ex, 'preloaded', pre.threaded && ex.pool ? {module: pre.threaded.module, memory: memory!, threads: threads ?? wasmDefaultThreads()} : null);
-    } catch (e) {
-      return `the WebAssembly kernels at ${pre.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
-  dir ??= wasmDir();
+export function loadWasmKernels({dir, variant, threads}: {dir?: string; variant?: WasmVariant; threads?: number} = {}): WasmAddon | string {
   threads ??= wasmDefaultThreads();
-  const plainFile = wasmPath('simd128', dir);
-  if (!WA) return 'this JavaScript engine has no WebAssembly';
-  if (!existsSync(plainFile)) {
-    return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
+  const inst = loadWasmInstance({dir, variant, threads});
+  if (typeof inst === 'string') return inst;
+  try {
+    const memory = inst.threaded?.memory as WasmMemory | undefined;
+    const ex = kernelExports(inst.exports, memory);
+    return wasmAddon(ex, inst.variant as WasmVariant, inst.threaded && ex.pool ? {module: inst.threaded.module, memory: memory!, threads} : null);
+  } catch (e) {
+    return `the WebAssembly kernels at ${inst.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
   }
-  const shared = threads > 1 || only?.endsWith('-mt') ? wasmThreadsUnavailable() : 'one thread';
-  if (only?.endsWith('-mt') && shared) return `the threaded build ${only} cannot run here: ${shared}`;
-  // the relaxed build where the engine runs it, then the plain one (also when the relaxed one fails);
-  // threaded builds first where threads are wanted and memory can be shared
-  const order: WasmVariant[] = only ? [only] : shared ? ['relaxed-simd', 'simd128'] : ['relaxed-simd-mt', 'simd128-mt', 'relaxed-simd', 'simd128'];
-  const candidates: {file: string; variant: WasmVariant; bytes: Uint8Array}[] = [];
-  for (const variant of order) {
-    const file = wasmPath(variant, dir);
-    if (!existsSync(file)) continue;
-    const bytes = readFileSync(file);
-    if (variant.startsWith('relaxed') && !relaxedSupported(WA, bytes)) continue;
-    candidates.push({file, variant, bytes});
-  }
-  if (only && candidates.length === 0) return `the ${only} build at ${wasmPath(only, dir)} is absent or this engine does not run it`;
-  let reason = '';
-  for (const {file, variant, bytes} of candidates) {
-    try {
-      const module = new WA.Module(bytes);
-      if (variant.endsWith('-mt')) {
-        const memory = new WA.Memory(MT_MEMORY);
-        const ex = kernelExports(new WA.Instance(module, {env: {memory}}).exports, memory);
-        return wasmAddon(ex, variant, {module, memory, threads: Math.max(threads, 1)});
-      }
-      return wasmAddon(kernelExports(new WA.Instance(module, {wasi_snapshot_preview1: wasiStubs}).exports), variant, null);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      reason ||= `the WebAssembly kernels at ${file} failed to compile: ${msg.split('\n')[0]}`;
-    }
-  }
-  return reason || 'no build of the WebAssembly kernels runs on this engine';
 }
 
 /** The module's exports, checked to be what `kt_run`'s callers need. */
@@ -218,15 +132,8 @@ function kernelExports(e: Record<string, unknown>, importedMemory?: WasmMemory):
     free: (p: number) => void free(p),
     kt_run: fn('kt_run'),
     kt_isa_name: fn('kt_isa_name'),
-    pool: importedMemory
-      ? {
-          kt_set_threads: fn('kt_set_threads'),
-          kt_get_threads: fn('kt_get_threads'),
-          kt_set_main_can_wait: fn('kt_set_main_can_wait'),
-          kt_worker_chunks: fn('kt_worker_chunks'),
-          kt_thread_alloc: fn('kt_thread_alloc'),
-        }
-      : undefined,
+    // cast: the pool's functions, checked by name
+    pool: importedMemory && ['kt_set_threads', 'kt_get_threads', 'kt_set_main_can_wait', 'kt_worker_chunks', 'kt_thread_alloc', 'kt_thread_tls'].every(fn) ? (e as unknown as PoolExports) : undefined,
   };
 }
 
@@ -234,21 +141,15 @@ function kernelExports(e: Record<string, unknown>, importedMemory?: WasmMemory):
  * The workers of a threaded build: started as `setNumThreads` asks for more (never stopped: they
  * sleep), each with a stack and thread-local block allocated here, before it starts.
  */
-function startThreads(ex: KernelExports, pool: PoolExports, module: object, memory: WasmMemory, defaultThreads: number) {
+function startThreads(pool: PoolExports, module: object, memory: WasmMemory, defaultThreads: number) {
   const workers: WasmWorker[] = [];
   const failures: string[] = [];
   pool.kt_set_main_can_wait(wasmMainThreadCanBlock() ? 1 : 0);
   const grow = (n: number) => {
     while (workers.length < n - 1) {
-      const out = ex.malloc(8);
-      const top = out ? pool.kt_thread_alloc(WORKER_STACK, out) : 0;
-      const tls = out ? new Uint32Array(memory.buffer, out, 1)[0]! : 0;
-      if (out) ex.free(out);
-      if (!top) {
-        failures.push('out of memory for a worker\'s stack');
-        return;
-      }
-      const w = startWasmWorker(module, memory, top, tls);
+      const top = pool.kt_thread_alloc(WORKER_STACK);
+      if (!top) return void failures.push('out of memory');
+      const w = startWasmWorker(module, memory, top, pool.kt_thread_tls());
       w.ready.catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
       workers.push(w);
     }
@@ -276,8 +177,8 @@ interface Region {
   read: boolean;
 }
 
-function wasmAddon(ex: KernelExports, variant: WasmVariant | 'preloaded', mt: {module: object; memory: WasmMemory; threads: number} | null): WasmAddon {
-  const pool = mt && ex.pool ? startThreads(ex, ex.pool, mt.module, mt.memory, mt.threads) : null;
+function wasmAddon(ex: KernelExports, variant: WasmVariant, mt: {module: object; memory: WasmMemory; threads: number} | null): WasmAddon {
+  const pool = mt && ex.pool ? startThreads(ex.pool, mt.module, mt.memory, mt.threads) : null;
   let scratch = 0;
   let scratchBytes = 0;
   const isaName = readCString(ex, ex.kt_isa_name());

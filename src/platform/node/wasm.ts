@@ -1,24 +1,99 @@
 /**
- * How the wasm backend gets its compiled kernels. In Node it reads the .wasm files of the package
- * synchronously when the backend is first chosen (src/backends/wasm/module.ts), so nothing is
- * preloaded here; ../browser/wasm.ts fetches them when a page loads keras-ts.
+ * How the wasm backend gets its compiled kernels (src/backends/wasm/module.ts): in Node, read from the
+ * package's .wasm files (scripts/build-wasm.mjs) synchronously when the backend is first chosen;
+ * ../browser/wasm.ts fetches them when a page loads keras-ts. Also the threads of the threaded builds.
  */
+import {existsSync, readFileSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {setFlagsFromString} from 'node:v8';
 import {Worker} from 'node:worker_threads';
 
-/** The kernels' module instantiated ahead of time, by the page that loaded keras-ts. */
-export interface PreloadedWasmKernels {
-  /** The instance's exports (memory, malloc, free, kt_run, kt_isa_name). */
+/** The builds: relaxed SIMD (fused multiply-add) and plain SIMD128, each for one thread and threaded ("-mt"). */
+export type WasmVariant = 'relaxed-simd' | 'simd128' | 'relaxed-simd-mt' | 'simd128-mt';
+
+/** The kernels' module, instantiated. */
+export interface WasmInstance {
+  /** The instance's exports (malloc, free, kt_run, kt_isa_name; the one-thread builds' memory). */
   exports: Record<string, unknown>;
   /** Where the module came from (messages). */
   url: string;
+  variant: WasmVariant;
   /** A threaded build's compiled module and its shared memory (the workers instantiate them too). */
   threaded?: {module: object; memory: object};
 }
 
-/** Node: null (the backend reads the files itself). */
-export function preloadedWasmKernels(): PreloadedWasmKernels | string | null {
-  return null;
+/** The parts of the WebAssembly JS API used here (the compile target's lib has no DOM types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => {readonly exports: Record<string, unknown>};
+  Memory: new (descriptor: {initial: number; maximum: number; shared: boolean}) => object;
+}
+
+/** The threaded builds' memory: 16 MiB at first (the module's declared minimum), at most 4 GiB. */
+const WASM_MT_MEMORY = {initial: 256, maximum: 65536, shared: true};
+
+/** WASI imports the C library links in (stdio behind abort paths): never called by the kernels. */
+const WASI_STUBS = {wasi_snapshot_preview1: {fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52}};
+
+/** The file of build `variant` in `dir` (default: the package's native/wasm, three levels above this file in src/ and dist/). */
+export function wasmPath(variant: WasmVariant, dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'wasm')): string {
+  return join(dir, `keras_kernels.${variant}.wasm`);
+}
+
+/**
+ * Whether this engine runs relaxed SIMD. Node 20's V8 has it behind a flag, which a library may set
+ * before it compiles the module; `KERAS_WASM_SIMD=simd128` keeps the plain build (benchmarks).
+ */
+function relaxedSupported(WA: WasmApi, bytes: Uint8Array): boolean {
+  if (process.env['KERAS_WASM_SIMD'] === 'simd128') return false;
+  if (WA.validate(bytes)) return true;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WA.validate(bytes);
+}
+
+/**
+ * Reads, compiles and instantiates the best build in `dir` this engine runs (or `variant`): the
+ * relaxed build where the engine runs it, then the plain one (also when the relaxed one fails);
+ * threaded builds first where `threads` > 1 and memory can be shared. The reason (one line) when none loads.
+ */
+export function loadWasmInstance({dir, variant: only, threads}: {dir?: string; variant?: WasmVariant; threads: number}): WasmInstance | string {
+  const WA = (globalThis as {WebAssembly?: WasmApi}).WebAssembly;
+  const plainFile = wasmPath('simd128', dir);
+  if (!WA) return 'this JavaScript engine has no WebAssembly';
+  if (!existsSync(plainFile)) {
+    return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
+  }
+  const shared = threads > 1 || only?.endsWith('-mt') ? wasmThreadsUnavailable() : 'one thread';
+  const order: WasmVariant[] = only ? [only] : [...(shared ? [] : (['relaxed-simd-mt', 'simd128-mt'] as const)), 'relaxed-simd', 'simd128'];
+  const candidates: {file: string; variant: WasmVariant; bytes: Uint8Array}[] = [];
+  for (const variant of order) {
+    const file = wasmPath(variant, dir);
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    if (variant.startsWith('relaxed') && !relaxedSupported(WA, bytes)) continue;
+    candidates.push({file, variant, bytes});
+  }
+  let reason = only && !candidates.length ? `the ${only} build at ${wasmPath(only, dir)} is absent or this engine does not run it` : '';
+  for (const {file, variant, bytes} of candidates) {
+    try {
+      const module = new WA.Module(bytes);
+      // a threaded build imports its memory, shared (it cannot load where memory cannot be shared)
+      const memory = variant.endsWith('-mt') && !shared ? new WA.Memory(WASM_MT_MEMORY) : undefined;
+      const {exports} = new WA.Instance(module, memory ? {env: {memory}} : WASI_STUBS);
+      return {exports, url: file, variant, threaded: memory ? {module, memory} : undefined};
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      reason ||= `the WebAssembly kernels at ${file} failed to compile: ${msg.split('\n')[0]}`;
+    }
+  }
+  return reason;
 }
 
 /** Resolves once the preloaded kernels (a page's) are ready or failed; in Node at once. */
