@@ -195,6 +195,17 @@ test('wasm threads: one thread, or a threaded build asked for where memory canno
   assert.ok(two.variant.endsWith('-mt'), 'Node shares memory with worker_threads: a threaded build');
   two.setNumThreads(0);
   assert.equal(two.getNumThreads(), 2, 'setNumThreads(0): back to the count it loaded for');
+  // no SharedArrayBuffer (an engine or page without it): the one-thread build, and a threaded one refused
+  const sab = Object.getOwnPropertyDescriptor(globalThis, 'SharedArrayBuffer')!;
+  delete (globalThis as {SharedArrayBuffer?: unknown}).SharedArrayBuffer;
+  try {
+    const noSab = loadWasmKernels({threads: 2});
+    assert.ok(typeof noSab !== 'string' && !noSab.variant.endsWith('-mt') && noSab.threads === null);
+    assert.equal(noSab.getNumThreads(), 1);
+    assert.equal(loadWasmKernels({variant: 'simd128-mt'}), 'the threaded build simd128-mt cannot run here: this JavaScript engine has no SharedArrayBuffer');
+  } finally {
+    Object.defineProperty(globalThis, 'SharedArrayBuffer', sab);
+  }
   // a threaded build's file that is not a module: one line, as for the one-thread builds
   writeFileSync(wasmPath('simd128-mt', tmp), Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff, 0xff]));
   const broken = loadWasmKernels({dir: tmp, variant: 'simd128-mt'});

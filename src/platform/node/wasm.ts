@@ -71,6 +71,7 @@ export function loadWasmInstance({dir, variant: only, threads}: {dir?: string; v
     return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
   }
   const shared = threads > 1 || only?.endsWith('-mt') ? wasmThreadsUnavailable() : 'one thread';
+  if (only?.endsWith('-mt') && shared) return `the threaded build ${only} cannot run here: ${shared}`;
   const order: WasmVariant[] = only ? [only] : [...(shared ? [] : (['relaxed-simd-mt', 'simd128-mt'] as const)), 'relaxed-simd', 'simd128'];
   const candidates: {file: string; variant: WasmVariant; bytes: Uint8Array}[] = [];
   for (const variant of order) {
