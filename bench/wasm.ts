@@ -1,19 +1,22 @@
 /**
  * The wasm backend against the native backend and TF.js's wasm backend, one thread, in one run:
- * SGEMM GFLOP/s on the relaxed-SIMD and the SIMD128 builds, where the time of a wasm call goes
+ * SGEMM GFLOP/s on the relaxed-SIMD and the SIMD128 builds (threaded builds at 1 thread, and the
+ * one-thread builds), SGEMM 1024^3 on 1 and 2 threads (wall time, CPU time, the worker's chunks),
+ * where the time of a wasm call goes
  * (copies of the buffers in and out of the module's memory vs the kernel), and training samples/s
  * of the seed's MLP, CNN and Embedding+LSTM (bench/models.ts) on wasm and native, plus the MLP on
  * `@tensorflow/tfjs-backend-wasm` (bench/models_tfjs.ts with TFJS_BACKEND=wasm).
  *
- *   node --import tsx bench/wasm.ts [--models mlp,cnn,lstm] [--steps N] [--no-tfjs]
+ *   node --import tsx bench/wasm.ts [--models mlp,cnn,lstm] [--steps N] [--no-tfjs] [--threads-only]
  *
- * The SIMD128 figures come from a child process (KERAS_WASM_SIMD=simd128): a process holds one
- * build of the module.
+ * `--threads-only`: the SGEMM tables alone (a minute; for a rerun on an idle machine). The other
+ * builds' figures come from child processes (KERAS_WASM_SIMD=simd128, KERAS_NUM_THREADS=1): a
+ * process holds one build of the module.
  */
 import {spawnSync} from 'node:child_process';
 import * as keras from '../src/index.js';
-import type {Backend} from '../src/backends/backend.js';
 import {wasmCallStats} from '../src/backends/wasm/module.js';
+import {loadWasmBackend} from '../src/backends/wasm/index.js';
 import {measure, type ModelName} from './models.js';
 import {bestOf, loadavg} from './timing.js';
 
@@ -36,38 +39,115 @@ function gemmGflops(m: number, k: number, n: number): number {
 
 const SGEMM: [number, number, number] = [128, 784, 512];
 
+/** The wasm backend of this process and its build ('relaxed-simd-mt', ...). */
+function wasmBackend() {
+  const b = keras.backend.setBackend('wasm');
+  const w = loadWasmBackend();
+  if (typeof w === 'string') throw new Error(w);
+  return {b, w, variant: w.addon.variant as string, threads: w.addon.threads};
+}
+
+interface ChildGemm {
+  isa: string;
+  variant: string;
+  gflops: number;
+}
+
 if (argv.includes('--child-gemm')) {
-  // the SIMD128 half: this process was started with KERAS_WASM_SIMD=simd128
-  const b = keras.backend.setBackend('wasm') as Backend & {isa?: string};
-  console.log(JSON.stringify({isa: b.isa, gflops: gemmGflops(...SGEMM)}));
+  // another build: this process was started with KERAS_WASM_SIMD=simd128 and/or KERAS_NUM_THREADS=1
+  const {b, w, variant} = wasmBackend();
+  b.setNumThreads!(1);
+  console.log(JSON.stringify({isa: w.isa, variant, gflops: gemmGflops(...SGEMM)} satisfies ChildGemm));
   process.exit(0);
+}
+
+function childGemm(env: Record<string, string>): ChildGemm | string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child-gemm'], {encoding: 'utf8', env: {...process.env, ...env}});
+  return r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildGemm) : (r.stderr.trim().split('\n').at(-1) ?? 'failed');
+}
+
+/**
+ * SGEMM n^3 on the threaded build at 1 and 2 threads, interleaved, best of `reps` each: wall time,
+ * the process's CPU time in that call (all threads), and the chunks the worker ran.
+ */
+async function threadScaling(n: number, reps: number) {
+  const {b, variant, threads} = wasmBackend();
+  if (!threads) return null;
+  b.setNumThreads!(2);
+  await threads.ready();
+  const a = matrix(n, n), c = matrix(n, n);
+  const best: Record<number, {wall: number; cpu: number; chunks: number}> = {1: {wall: Infinity, cpu: 0, chunks: 0}, 2: {wall: Infinity, cpu: 0, chunks: 0}};
+  for (let r = 0; r < reps; r++) {
+    for (const t of [1, 2]) {
+      b.setNumThreads!(t);
+      if (r === 0) keras.ops.matmul(a, c);
+      const k0 = threads.workerChunks(), u0 = process.cpuUsage(), t0 = performance.now();
+      keras.ops.matmul(a, c);
+      const wall = performance.now() - t0, u = process.cpuUsage(u0), chunks = threads.workerChunks() - k0;
+      if (wall < best[t]!.wall) best[t] = {wall, cpu: (u.user + u.system) / 1000, chunks};
+    }
+  }
+  b.setNumThreads!(0);
+  return {variant, n, best};
+}
+
+async function threadTable(): Promise<void> {
+  const n = 1024;
+  const before = loadavg();
+  const s = await threadScaling(n, 7);
+  if (!s) return void console.log('\n# no threaded wasm build loaded (one thread): no thread scaling');
+  const g = (ms: number) => (2 * n ** 3) / (ms / 1000) / 1e9;
+  console.log(`\nSGEMM ${n}^3 on the threaded build (${s.variant}): 1 vs 2 threads, best of 7 each, interleaved (load before ${before}, after ${loadavg()})\n`);
+  console.log('| threads | wall ms | GFLOP/s (wall) | CPU ms, all threads | worker chunks | speed-up (wall) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const t of [1, 2]) {
+    const r = s.best[t]!;
+    console.log(`| ${t} | ${r.wall.toFixed(1)} | ${f1(g(r.wall))} | ${r.cpu.toFixed(1)} | ${r.chunks} | ${(s.best[1]!.wall / r.wall).toFixed(2)}x |`);
+  }
 }
 
 const f1 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 async function main(): Promise<void> {
+  if (argv.includes('--threads-only')) {
+    console.log(`# wasm threads, SGEMM. ${new Date().toISOString()}; Node ${process.version}; load average before: ${loadavg()}`);
+    const {b, variant} = wasmBackend();
+    b.setNumThreads!(1);
+    const g = gemmGflops(...SGEMM);
+    console.log(`\nSGEMM ${SGEMM.join('x')} on ${variant}, 1 thread: ${f1(g)} GFLOP/s (best of 30, CPU time; load ${loadavg()})`);
+    b.setNumThreads!(0);
+    await threadTable();
+    return;
+  }
   const models = (opt('--models') ?? 'mlp,cnn,lstm').split(',') as ModelName[];
   const steps = Number(opt('--steps') ?? 10);
   console.log(`# wasm backend benchmark, 1 thread. ${new Date().toISOString()}; Node ${process.version}`);
   console.log(`# load average before: ${loadavg()}`);
 
-  // SGEMM, both builds, and native at 1 thread
-  const wasm = keras.backend.setBackend('wasm') as Backend & {isa?: string};
+  // SGEMM, the builds at 1 thread, and native at 1 thread
+  const {b: wasm, variant} = wasmBackend();
+  wasm.setNumThreads!(1);
   const relaxed = gemmGflops(...SGEMM);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child-gemm'], {
-    encoding: 'utf8', env: {...process.env, KERAS_WASM_SIMD: 'simd128'},
-  });
-  const simd = child.status === 0 ? (JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {isa: string; gflops: number}) : null;
+  wasm.setNumThreads!(0);
+  const simd = childGemm({KERAS_WASM_SIMD: 'simd128'});
+  const relaxed1 = childGemm({KERAS_NUM_THREADS: '1'});
+  const simd1 = childGemm({KERAS_WASM_SIMD: 'simd128', KERAS_NUM_THREADS: '1'});
   const native = keras.backend.setBackend('native');
   native.setNumThreads!(1);
   const nativeGemm = gemmGflops(...SGEMM);
+  native.setNumThreads!(0);
+  const cell = (c: ChildGemm | string) => (typeof c === 'string' ? c : `${f1(c.gflops)} (${c.variant})`);
+  const ratio = (x: number, c: ChildGemm | string) => (typeof c === 'string' ? '—' : (x / c.gflops).toFixed(2));
   console.log(`\nSGEMM ${SGEMM.join('x')}, 1 thread, GFLOP/s (best of 30, CPU time; load ${loadavg()})\n`);
   console.log('| wasm relaxed SIMD | wasm SIMD128 | native | relaxed / SIMD128 | wasm relaxed / native |');
   console.log('|---|---|---|---|---|');
-  console.log(`| ${f1(relaxed)} (${wasm.isa}) | ${simd ? f1(simd.gflops) : child.stderr.trim().split('\n').at(-1)} | ${f1(nativeGemm)} | ${simd ? (relaxed / simd.gflops).toFixed(2) : '—'} | ${(relaxed / nativeGemm).toFixed(2)} |`);
+  console.log(`| ${f1(relaxed)} (${variant}) | ${cell(simd)} | ${f1(nativeGemm)} | ${ratio(relaxed, simd)} | ${(relaxed / nativeGemm).toFixed(2)} |`);
+  const r1 = typeof relaxed1 === 'string' ? NaN : relaxed1.gflops;
+  console.log(`| ${cell(relaxed1)} | ${cell(simd1)} | | ${ratio(r1, simd1)} | ${(r1 / nativeGemm).toFixed(2)} |`);
+  await threadTable();
 
   // where a wasm call's time goes: SGEMM and one MLP training step
-  keras.backend.setBackend('wasm');
+  keras.backend.setBackend('wasm').setNumThreads!(1);
   const a = matrix(SGEMM[0], SGEMM[1]), b = matrix(SGEMM[1], SGEMM[2]);
   keras.ops.matmul(a, b);
   const gs = wasmCallStats(true)!;
@@ -92,7 +172,7 @@ async function main(): Promise<void> {
   // models: wasm vs native, 1 thread
   const results: Record<string, {wasm: number; native: number}> = {};
   for (const m of models) {
-    keras.backend.setBackend('wasm');
+    keras.backend.setBackend('wasm').setNumThreads!(1);
     const w = measure(m, steps, 2);
     keras.backend.setBackend('native');
     native.setNumThreads!(1);

@@ -15,10 +15,23 @@ const src = join(root, 'native', 'src');
 const out = join(root, 'native', 'wasm');
 const say = (msg) => console.log(`keras-ts: ${msg}`);
 
-// the kernels and their drivers; threadpool_serial.cpp stands in for the thread pool
-const SOURCES = ['cpu', 'dispatch', 'gemm', 'conv', 'ops', 'random', 'array', 'optimizer', 'recurrent_seq', 'attention',
-  'isa_scalar', 'isa_wasm', 'threadpool_serial'];
-const VARIANTS = {'simd128': ['-msimd128'], 'relaxed-simd': ['-msimd128', '-mrelaxed-simd']};
+// the kernels and their drivers; the one-thread builds take threadpool_serial.cpp for the thread pool,
+// the threaded ("-mt") builds threadpool_wasm.cpp and wasm_thread.S (workers over one shared memory)
+const KERNELS = ['cpu', 'dispatch', 'gemm', 'conv', 'ops', 'random', 'array', 'optimizer', 'recurrent_seq',
+  'attention', 'isa_scalar', 'isa_wasm'];
+const SERIAL = [...KERNELS, 'threadpool_serial.cpp'];
+const THREADED = [...KERNELS, 'threadpool_wasm.cpp', 'runtime_wasm_mt.cpp', 'wasm_thread.S'];
+const MT = ['-matomics', '-mbulk-memory'];
+const VARIANTS = {
+  'simd128': {flags: ['-msimd128'], sources: SERIAL},
+  'relaxed-simd': {flags: ['-msimd128', '-mrelaxed-simd'], sources: SERIAL},
+  'simd128-mt': {flags: ['-msimd128', ...MT], sources: THREADED},
+  'relaxed-simd-mt': {flags: ['-msimd128', '-mrelaxed-simd', ...MT], sources: THREADED},
+};
+// the threaded builds import one shared memory: 16 MiB at first, up to 4 GiB; they link neither
+// libc++ nor libc's allocator and stdio (built for one thread): runtime_wasm_mt.cpp stands in
+const MT_LINK = ['-Wl,--shared-memory', '-Wl,--import-memory', '-Wl,--initial-memory=16777216',
+  '-Wl,--max-memory=4294967296', '-Wl,--export=__wasm_init_tls'];
 const SYSROOT = process.env.KERAS_WASI_SYSROOT ?? '/usr';
 const CXX_HEADERS = join(SYSROOT, 'include', 'wasm32-wasi', 'c++', 'v1');
 const LIBS = join(SYSROOT, 'lib', 'wasm32-wasi');
@@ -77,17 +90,19 @@ async function main() {
     '-fno-math-errno', '-fvisibility=hidden', '-DKT_BACKEND_NAME="wasm"', '-isystem', CXX_HEADERS,
     '-Wno-bitwise-conditional-parentheses'];
   const width = Math.max(1, Math.min(4, availableParallelism()));
-  for (const [variant, flags] of Object.entries(VARIANTS)) {
+  for (const [variant, {flags, sources}] of Object.entries(VARIANTS)) {
     const obj = join(out, 'obj', variant);
     mkdirSync(obj, {recursive: true});
-    const objects = SOURCES.map((s) => join(obj, `${s}.o`));
-    const failed = await pool(SOURCES.map((s, i) => () => run(cc, [...common, ...flags, '-c', join(src, `${s}.cpp`), '-o', objects[i]])), width);
+    const files = sources.map((s) => (s.includes('.') ? s : `${s}.cpp`));
+    const objects = files.map((f) => join(obj, `${f.replace(/\.\w+$/, '')}.o`));
+    const failed = await pool(files.map((f, i) => () => run(cc, [...common, ...flags, '-c', join(src, f), '-o', objects[i]])), width);
     if (failed) return say(`wasm backend not built (${variant}: ${firstError(failed.text)}).`);
     const target = join(out, `keras_kernels.${variant}.wasm`);
     const link = await run(cc, ['--target=wasm32-wasi', `--sysroot=${SYSROOT}`, ...flags, '-O3', '-nostartfiles',
       '-Wl,--no-entry', '-Wl,--gc-sections', '-Wl,--strip-all', '-Wl,-z,stack-size=1048576',
+      ...(variant.endsWith('-mt') ? MT_LINK : []),
       ...['kt_run', 'malloc', 'free', 'kt_isa_name'].map((f) => `-Wl,--export=${f}`),
-      `-L${LIBS}`, ...objects, '-lc++', '-lc++abi', '-o', `${target}.tmp`]);
+      `-L${LIBS}`, ...objects, ...(variant.endsWith('-mt') ? [] : ['-lc++', '-lc++abi']), '-o', `${target}.tmp`]);
     if (!link.ok) return say(`wasm backend not built (${variant}, link: ${firstError(link.text)}).`);
     renameSync(`${target}.tmp`, target);
   }

@@ -17,7 +17,7 @@ try {
   const text = execFileSync(npm, ['pack', '--json', '--pack-destination', work], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']});
   const packed = JSON.parse(text.slice(text.search(/^\[/m)));
   const {filename, files} = packed[0];
-  for (const f of ['native/wasm/keras_kernels.simd128.wasm', 'native/wasm/keras_kernels.relaxed-simd.wasm', 'dist/index.js']) {
+  for (const f of ['simd128', 'relaxed-simd', 'simd128-mt', 'relaxed-simd-mt'].map((v) => `native/wasm/keras_kernels.${v}.wasm`).concat('dist/index.js')) {
     if (!files.some((e) => e.path === f)) throw new Error(`the tarball lacks ${f}`);
   }
   const app = join(work, 'app');

@@ -8,7 +8,8 @@
  * - loads ../shared/fixtures/keras/fashion_cnn_k3.keras from a URL and predicts real Fashion-MNIST
  *   test images (fetched from the same server) as Node does for that file, within 1e-5;
  * - saves models to bytes (.keras, .h5, .weights.h5) and loads them back identically;
- * with no error in the browser console. A second page gets bad input (404, not a model, a cut
+ * with no error in the browser console. A cross-origin-isolated page computes on the threaded build
+ * (Web Workers over one shared memory), its results bitwise those of one thread. A second page gets bad input (404, not a model, a cut
  * download) and must answer each with an error naming the source, building nothing.
  * Screenshots of the demo go to test-output/browser/ ($KERAS_TS_TEST_OUTPUT moves the folder).
  */
@@ -48,6 +49,8 @@ before(async () => {
   const noWasm = mkdtempSync(join(tmpdir(), 'keras-ts-nowasm-'));
   copyFileSync(join(ROOT, 'dist/browser/keras.js'), join(noWasm, 'keras.js'));
   writeFileSync(join(noWasm, 'index.html'), '<!doctype html><script type="module">import * as keras from "./keras.js"; window.keras = keras;</script>');
+  // served under /isolated/: the browser build with its .wasm files, in a cross-origin-isolated page
+  writeFileSync(join(noWasm, 'isolated.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module">import * as keras from "/isolated/dist/browser/keras.js"; window.keras = keras;</script>');
   server = await startServer({'/fixtures/': FIXTURES, '/fashion-mnist/': FASHION, '/nowasm/': noWasm, '/': ROOT}, MODEL);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   browser = await puppeteer.launch({
@@ -219,6 +222,46 @@ test('browser: keras.js without its .wasm files beside it computes on the refere
     const warnings = logs.filter((l) => l.includes('keras-ts: backend'));
     assert.equal(warnings.length, 1, `console lines:\n${logs.join('\n')}`);
     assert.match(warnings[0]!, /^warn(ing)?: keras-ts: backend "wasm" unavailable \(the WebAssembly kernels could not be loaded beside keras-ts's module \(.*\/nowasm\/keras_kernels\.relaxed-simd\.wasm: HTTP 404; .*\/nowasm\/keras_kernels\.simd128\.wasm: HTTP 404\)\); using "reference"\.$/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('browser: a cross-origin-isolated page runs the threaded wasm build on Web Workers; 2 threads give 1 thread\'s results bitwise', {skip}, async () => {
+  const page = await browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`uncaught: ${(e as Error).message}`));
+  try {
+    await page.goto(`${server.url}/isolated/nowasm/isolated.html`, {waitUntil: 'load'});
+    await page.waitForFunction('window.keras !== undefined', {timeout: 60_000});
+    const r = await page.evaluate(async () => {
+      const k = (globalThis as unknown as {keras: typeof keras}).keras;
+      interface Threads {ready(): Promise<void>; workerChunks(): number}
+      const b = k.backend.getBackend() as unknown as {setNumThreads(n: number): void; getNumThreads(): number; addon: {variant: string; threads: Threads | null}};
+      const isolated = (globalThis as unknown as {crossOriginIsolated: boolean}).crossOriginIsolated;
+      const threaded = b.addon.variant.endsWith('-mt');
+      if (!b.addon.threads) return {isolated, backend: k.backend.backendName(), threaded};
+      b.setNumThreads(2);
+      await b.addon.threads.ready();
+      // (no named functions in here: the test's transpiler would wrap them in a helper the page lacks)
+      const data = new Float32Array(256 * 384 + 384 * 320);
+      for (let i = 0, s = 7; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+      const x = k.tensor(data.slice(0, 256 * 384), [256, 384]);
+      const w = k.tensor(data.slice(256 * 384), [384, 320]);
+      b.setNumThreads(1);
+      const one = Array.from(k.ops.matmul(x, w).values as Float32Array);
+      b.setNumThreads(2);
+      const before = b.addon.threads.workerChunks();
+      let two = Array.from(k.ops.matmul(x, w).values as Float32Array);
+      for (let i = 0; i < 50 && b.addon.threads.workerChunks() === before; i++) two = Array.from(k.ops.matmul(x, w).values as Float32Array);
+      return {
+        isolated, backend: k.backend.backendName(), threaded, threads: b.getNumThreads(),
+        workerRan: b.addon.threads.workerChunks() > before, equal: one.length === two.length && one.every((v, i) => Object.is(v, two[i])),
+      };
+    });
+    assert.deepEqual(r, {isolated: true, backend: 'wasm', threaded: true, threads: 2, workerRan: true, equal: true}, `console lines:\n${logs.join('\n')}`);
+    assert.deepEqual(logs.filter((l) => l.startsWith('error') || l.startsWith('uncaught')), []);
   } finally {
     await page.close();
   }

@@ -2,6 +2,8 @@
  * The browser test's web server, on 127.0.0.1 (a free port): the repository at `/`, the shared
  * fixtures at `/fixtures/`, Fashion-MNIST at `/fashion-mnist/`, and under `/bad/` what a page must
  * survive: a truncated download (the connection closes early) and a file that is not a model.
+ * Under `/isolated/` the same files come with the headers that make a page cross-origin isolated
+ * (COOP same-origin, COEP require-corp): there it may share memory with workers.
  */
 import {createReadStream, existsSync, readFileSync, statSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
@@ -20,7 +22,12 @@ export interface StaticServer {
 
 export async function startServer(mounts: Record<string, string>, truncatedSource: string): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path.startsWith('/isolated/')) {
+      path = path.slice('/isolated'.length);
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     if (path === '/bad/truncated.keras') {
       // declares the whole file, sends half, then drops the connection
       const bytes = readFileSync(truncatedSource);

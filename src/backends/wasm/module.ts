@@ -1,4 +1,4 @@
-import {dirname, existsSync, fileURLToPath, join, preloadedWasmKernels, readFileSync, setFlagsFromString} from '../../platform/index.js';
+import {getEnv, loadWasmInstance, startWasmWorker, wasmCores, wasmMainThreadCanBlock, type WasmVariant, type WasmWorker} from '../../platform/index.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
 
@@ -10,59 +10,50 @@ import {firstOutputBuffer, readsOutputs} from '../compiled/abi.js';
  * block of the module's memory (buffers that share storage are copied once, so in-place updates
  * stay in place), runs `kt_run`, and copies the output buffers back (BENCHMARKS.md: the copies'
  * cost, measured, against keeping tensors inside the module's memory).
+ *
+ * Threads: the "-mt" builds import one shared `WebAssembly.Memory`; worker threads (worker_threads in
+ * Node, Web Workers in a cross-origin-isolated page) instantiate the same module over it and run
+ * kt_worker_loop (native/src/threadpool_wasm.cpp): a kernel's chunks are claimed from one shared
+ * counter by the calling thread and the workers; idle workers sleep in memory.atomic.wait32.
+ * `KERAS_NUM_THREADS` sets the count (default: the cores); with one thread, or where memory cannot be
+ * shared, the one-thread builds load instead.
  */
 
-/** The two builds: relaxed SIMD (fused multiply-add) and plain SIMD128. */
-export type WasmVariant = 'relaxed-simd' | 'simd128';
+export type {WasmVariant};
+export {wasmPath} from '../../platform/index.js';
 
-/** The parts of the WebAssembly JS API used here (the compile target's lib has no DOM types). */
+/** A `WebAssembly.Memory` (the compile target's lib has no DOM types). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => {readonly exports: Record<string, unknown>};
-  Memory: abstract new (...args: never[]) => WasmMemory;
-}
-const WA = (globalThis as {WebAssembly?: WasmApi}).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
+  /** The threaded builds' pool (native/src/threadpool_wasm.cpp). */
+  pool?: PoolExports;
   malloc(bytes: number): number;
   free(ptr: number): void;
   kt_run(kernel: number, bufs: number, lens: number, nbufs: number, attrs: number, nattrs: number, err: number, errlen: number): number;
   kt_isa_name(): number;
 }
 
-/** The package root: three levels above this file in both `src/` and `dist/`. */
-function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+interface PoolExports {
+  kt_set_threads(n: number): void;
+  kt_get_threads(): number;
+  kt_set_main_can_wait(yes: number): void;
+  kt_worker_chunks(): number;
+  kt_thread_alloc(stackBytes: number): number;
+  kt_thread_tls(): number;
 }
 
-/** Where scripts/build-wasm.mjs writes the two builds. */
-function wasmDir(): string {
-  return join(packageRoot(), 'native', 'wasm');
-}
+/** A worker's stack (the main thread's is 1 MiB: scripts/build-wasm.mjs). */
+const WORKER_STACK = 1 << 20;
 
-/** The file of build `variant` in `dir`. */
-export function wasmPath(variant: WasmVariant, dir = wasmDir()): string {
-  return join(dir, `keras_kernels.${variant}.wasm`);
-}
-
-/**
- * Whether this engine runs relaxed SIMD. Node 20's V8 has it behind a flag, which a library may set
- * before it compiles the module; `KERAS_WASM_SIMD=simd128` keeps the plain build (benchmarks).
- */
-function relaxedSupported(WA: WasmApi, bytes: Uint8Array): boolean {
-  if (process.env['KERAS_WASM_SIMD'] === 'simd128') return false;
-  if (WA.validate(bytes)) return true;
-  try {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return WA.validate(bytes);
+/** The thread count by default: `KERAS_NUM_THREADS` (>= 1), else the cores. */
+function wasmDefaultThreads(): number {
+  const env = Number.parseInt(getEnv('KERAS_NUM_THREADS') ?? '', 10);
+  if (Number.isFinite(env) && env >= 1) return Math.min(env, 256);
+  return Math.max(1, Math.min(wasmCores(), 256));
 }
 
 const ERR_LEN = 256;
@@ -84,67 +75,54 @@ export function wasmCallStats(on: boolean): WasmCallStats | null {
   return stats;
 }
 
-/** WASI imports the C library links in (stdio behind abort paths): never called by the kernels. */
-const wasiStubs = {
-  fd_close: () => 52,
-  fd_seek: () => 52,
-  fd_write: () => 52,
-};
+/** What the wasm backend's addon adds to the native one's: its threads. */
+export interface WasmAddon extends NativeAddon {
+  /** The build loaded (messages, benchmarks). */
+  readonly variant: WasmVariant;
+  /** The threaded builds' workers; null for a one-thread build. */
+  readonly threads: WasmThreads | null;
+}
+
+/** The workers of a threaded build. */
+interface WasmThreads {
+  /** Resolves once every worker started so far runs its loop (or failed: `failures` says why). */
+  ready(): Promise<void>;
+  /** Chunks of parallel kernels the workers ran, since the module loaded (tests, benchmarks). */
+  workerChunks(): number;
+  /** Why workers failed to start, one line each. */
+  readonly failures: string[];
+}
 
 /**
  * Compiles and instantiates the best build this engine runs (or `variant`, for tests and benchmarks),
- * from `dir`; the reason (one line) when none loads.
+ * from `dir` (Node; a page has its build loaded already), for `threads` threads (default
+ * `KERAS_NUM_THREADS`, else the cores): a threaded build where threads > 1 and memory can be shared,
+ * else a one-thread build; the reason (one line) when none loads.
  */
-export function loadWasmKernels({dir, variant: only}: {dir?: string; variant?: WasmVariant} = {}): NativeAddon | string {
-  // a page: the platform fetched and instantiated the best build as keras-ts loaded (platform/browser/wasm.ts)
-  const pre = dir === undefined && only === undefined ? preloadedWasmKernels() : null;
-  if (typeof pre === 'string') return pre;
-  if (pre) {
-    try {
-      return wasmAddon(kernelExports(pre.exports));
-    } catch (e) {
-      return `the WebAssembly kernels at ${pre.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
-    }
+export function loadWasmKernels({dir, variant, threads}: {dir?: string; variant?: WasmVariant; threads?: number} = {}): WasmAddon | string {
+  threads ??= wasmDefaultThreads();
+  const inst = loadWasmInstance({dir, variant, threads});
+  if (typeof inst === 'string') return inst;
+  try {
+    const memory = inst.threaded?.memory as WasmMemory | undefined;
+    const ex = kernelExports(inst.exports, memory);
+    return wasmAddon(ex, inst.variant as WasmVariant, inst.threaded && ex.pool ? {module: inst.threaded.module, memory: memory!, threads} : null);
+  } catch (e) {
+    return `the WebAssembly kernels at ${inst.url} are not usable: ${e instanceof Error ? e.message : String(e)}`;
   }
-  dir ??= wasmDir();
-  const relaxedFile = wasmPath('relaxed-simd', dir);
-  const plainFile = wasmPath('simd128', dir);
-  if (!WA) return 'this JavaScript engine has no WebAssembly';
-  if (!existsSync(plainFile)) {
-    return `the WebAssembly kernels are not built (no ${plainFile}; "npm run build" builds them with clang-19 and wasm-ld-19)`;
-  }
-  if (only === 'relaxed-simd' && !(existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile)))) {
-    return `the relaxed-SIMD build at ${relaxedFile} is absent or this engine does not run it`;
-  }
-  // the relaxed build where the engine runs it, then the plain one (also when the relaxed one fails)
-  const candidates: string[] = [];
-  if (only !== 'simd128' && existsSync(relaxedFile) && relaxedSupported(WA, readFileSync(relaxedFile))) candidates.push(relaxedFile);
-  if (only !== 'relaxed-simd') candidates.push(plainFile);
-  let ex: KernelExports | null = null;
-  let reason = '';
-  for (const file of candidates) {
-    try {
-      const instance = new WA.Instance(new WA.Module(readFileSync(file)), {wasi_snapshot_preview1: wasiStubs});
-      ex = kernelExports(instance.exports);
-      break;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      reason ||= `the WebAssembly kernels at ${file} failed to compile: ${msg.split('\n')[0]}`;
-    }
-  }
-  if (!ex) return reason;
-  return wasmAddon(ex);
 }
 
 /** The module's exports, checked to be what `kt_run`'s callers need. */
-function kernelExports(e: Record<string, unknown>): KernelExports {
+function kernelExports(e: Record<string, unknown>, importedMemory?: WasmMemory): KernelExports {
   const fn = (name: string) => {
     const f = e[name];
     if (typeof f !== 'function') throw new Error(`it exports no ${name}()`);
     return f as (...args: number[]) => number;
   };
-  const memory = e['memory'];
-  if (typeof memory !== 'object' || memory === null || !('buffer' in memory) || !(memory.buffer instanceof ArrayBuffer)) {
+  const memory = importedMemory ?? e['memory'];
+  if (importedMemory) {
+    // (a threaded build: its memory is shared, the one passed in)
+  } else if (typeof memory !== 'object' || memory === null || !('buffer' in memory) || !(memory.buffer instanceof ArrayBuffer)) {
     throw new Error('it exports no memory');
   }
   const free = fn('free');
@@ -154,7 +132,40 @@ function kernelExports(e: Record<string, unknown>): KernelExports {
     free: (p: number) => void free(p),
     kt_run: fn('kt_run'),
     kt_isa_name: fn('kt_isa_name'),
+    // cast: the pool's functions, checked by name
+    pool: importedMemory && ['kt_set_threads', 'kt_get_threads', 'kt_set_main_can_wait', 'kt_worker_chunks', 'kt_thread_alloc', 'kt_thread_tls'].every(fn) ? (e as unknown as PoolExports) : undefined,
   };
+}
+
+/**
+ * The workers of a threaded build: started as `setNumThreads` asks for more (never stopped: they
+ * sleep), each with a stack and thread-local block allocated here, before it starts.
+ */
+function startThreads(pool: PoolExports, module: object, memory: WasmMemory, defaultThreads: number) {
+  const workers: WasmWorker[] = [];
+  const failures: string[] = [];
+  pool.kt_set_main_can_wait(wasmMainThreadCanBlock() ? 1 : 0);
+  const grow = (n: number) => {
+    while (workers.length < n - 1) {
+      const top = pool.kt_thread_alloc(WORKER_STACK);
+      if (!top) return void failures.push('out of memory');
+      const w = startWasmWorker(module, memory, top, pool.kt_thread_tls());
+      w.ready.catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
+      workers.push(w);
+    }
+  };
+  const set = (n: number) => {
+    const want = n === 0 ? defaultThreads : n;
+    grow(want);
+    pool.kt_set_threads(Math.min(want, workers.length + 1));
+  };
+  set(0);
+  const threads: WasmThreads = {
+    ready: () => Promise.allSettled(workers.map((w) => w.ready)).then(() => undefined),
+    workerChunks: () => pool.kt_worker_chunks() >>> 0,
+    failures,
+  };
+  return {set, get: () => pool.kt_get_threads(), threads};
 }
 
 interface Region {
@@ -166,7 +177,8 @@ interface Region {
   read: boolean;
 }
 
-function wasmAddon(ex: KernelExports): NativeAddon {
+function wasmAddon(ex: KernelExports, variant: WasmVariant, mt: {module: object; memory: WasmMemory; threads: number} | null): WasmAddon {
+  const pool = mt && ex.pool ? startThreads(ex.pool, mt.module, mt.memory, mt.threads) : null;
   let scratch = 0;
   let scratchBytes = 0;
   const isaName = readCString(ex, ex.kt_isa_name());
@@ -272,11 +284,15 @@ function wasmAddon(ex: KernelExports): NativeAddon {
         stats.bytesOut += bytesOut;
       }
     },
-    setNumThreads(): void {},
-    getNumThreads: () => 1,
-    defaultNumThreads: () => 1,
+    setNumThreads(n: number): void {
+      pool?.set(n);
+    },
+    getNumThreads: () => (pool ? pool.get() : 1),
+    defaultNumThreads: () => (mt ? mt.threads : 1),
     isa: () => isaName,
     forceIsa: (name: string) => name === isaName,
+    variant,
+    threads: pool?.threads ?? null,
   };
 }
 
@@ -284,5 +300,6 @@ function readCString(ex: KernelExports, ptr: number): string {
   const mem = new Uint8Array(ex.memory.buffer);
   let end = ptr;
   while (end < mem.length && mem[end] !== 0) end++;
-  return new TextDecoder().decode(mem.subarray(ptr, end));
+  // (a copy: a decoder refuses views of a shared buffer)
+  return new TextDecoder().decode(mem.slice(ptr, end));
 }

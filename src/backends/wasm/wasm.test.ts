@@ -109,3 +109,105 @@ function loadedAddon() {
   return (loaded as Exclude<typeof loaded, string>).addon;
 }
 
+
+/** A threaded build for `threads` threads with its workers started, or null where it does not load. */
+async function threadedBuild(variant: 'simd128-mt' | 'relaxed-simd-mt', threads: number) {
+  const addon = loadWasmKernels({variant, threads});
+  if (typeof addon === 'string') return null;
+  await addon.threads!.ready();
+  assert.deepEqual(addon.threads!.failures, []);
+  return addon;
+}
+
+test('wasm threads: MatMul, Conv2D, LSTM and elementwise kernels on 2 threads equal 1 thread and the one-thread build bitwise; the worker ran chunks', {skip}, async () => {
+  const mt = await threadedBuild('simd128-mt', 2);
+  const serial = loadWasmKernels({variant: 'simd128'});
+  assert.ok(mt && typeof serial !== 'string', 'the simd128 builds load');
+  assert.equal(mt.variant, 'simd128-mt');
+  assert.equal(mt.getNumThreads(), 2);
+  assert.equal(serial.threads, null);
+  const backends = {mt: compiledKernels(mt), serial: compiledKernels(serial)};
+  const cases: [string, Record<string, Tensor>, unknown][] = [
+    // large enough for the pool: gemm_threads gives a chunk per ~1M multiply-adds
+    ['MatMul', {a: randT([256, 300]), b: randT([300, 200])}, {transposeA: false, transposeB: false}],
+    ['MatMul', {a: randT([200, 128]), b: randT([160, 128])}, {transposeA: false, transposeB: true}],
+    ['Conv2D', {x: randT([4, 20, 20, 16]), filter: randT([3, 3, 16, 32])}, {strides: [1, 1], padding: 'same', dilations: [1, 1]}],
+    ['Tanh', {x: randT([300000])}, {}],
+    ['LSTMSequence', {z: randT([32, 4, 512]), h0: randT([32, 128]), c0: randT([32, 128]), recurrentKernel: randT([128, 512]), mask: [], recurrentMask: []} as unknown as Record<string, Tensor>,
+      {goBackwards: false, zeroOutputForMask: false}],
+  ];
+  const results = (impls: typeof backends.mt) =>
+    cases.map(([name, inputs, attrs]) => runImpl(name as 'MatMul', impls[name as 'MatMul'] as AnyKernelImpl, inputs, attrs).map((t) => t.values));
+  const before = mt.threads!.workerChunks();
+  mt.setNumThreads(1);
+  const one = results(backends.mt);
+  assert.equal(mt.threads!.workerChunks(), before, 'one thread: the worker runs nothing');
+  mt.setNumThreads(2);
+  let two = results(backends.mt);
+  // the worker sleeps between jobs: on a busy machine the caller may claim every chunk of a run itself
+  for (let i = 0; i < 50 && mt.threads!.workerChunks() === before; i++) two = results(backends.mt);
+  assert.ok(mt.threads!.workerChunks() > before, 'the worker claimed chunks');
+  const ref = results(backends.serial);
+  cases.forEach(([name], c) => {
+    assert.deepEqual(two[c], one[c], `${name}: 2 threads = 1 thread`);
+    assert.deepEqual(two[c], ref[c], `${name}: threaded build = one-thread build`);
+  });
+  // and the reference, to the compiled kernels' tolerance
+  const [r] = runImpl('MatMul', referenceKernels.MatMul as AnyKernelImpl, cases[0]![1], cases[0]![2]);
+  for (let i = 0; i < r!.size; i++) assert.ok(Math.abs(two[0]![0]![i]! - r!.values[i]!) < 1e-4, `MatMul [${i}]`);
+});
+
+test('wasm threads: the threaded build writes the same error messages (its own snprintf) and stays usable', {skip}, async () => {
+  const mt = await threadedBuild('simd128-mt', 2);
+  const serial = loadWasmKernels({variant: 'simd128'});
+  assert.ok(mt && typeof serial !== 'string');
+  const f = (k: number) => new Float32Array(k);
+  const bad: [number, Float32Array[], Float64Array][] = [
+    [KERNEL_ABI.MatMul.id, [f(10), f(64), f(64)], Float64Array.from([1, 8, 8, 8, 0, 0, 0, 0, 0, 0])],
+    [KERNEL_ABI.MatMul.id, [f(10), f(64), f(64)], Float64Array.from([1, -1.5, 8, 8, 0, 0, 0, 0, 0, 0])],
+    [KERNEL_ABI.MatMul.id, [f(10), f(64), f(64)], Float64Array.from([1, 2.5e-7, 8, 8, 0, 0, 0, 0, 0, 0])],
+    [KERNEL_ABI.MatMul.id, [f(10), f(64), f(64)], Float64Array.from([1, 123456789, 8, 8, 0, 0, 0, 0, 0, 0])],
+    [KERNEL_ABI.MatMul.id, [f(10)], Float64Array.from([1])],
+  ];
+  for (const [id, bufs, attrs] of bad) {
+    const message = (addon: typeof mt) => {
+      try {
+        addon.run(id, bufs, attrs);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    assert.equal(message(mt), message(serial));
+  }
+  const y = f(4);
+  mt.run(KERNEL_ABI.Unary.id, [Float32Array.from([-1, 2, -3, 4]), y], packAttrs('Unary', {op: 10, p0: 0, p1: 0}));
+  assert.deepEqual([...y], [0, 2, 0, 4]);
+});
+
+test('wasm threads: one thread, or a threaded build asked for where memory cannot be shared, loads as it should', {skip}, () => {
+  const one = loadWasmKernels({threads: 1});
+  assert.ok(typeof one !== 'string');
+  assert.ok(!one.variant.endsWith('-mt'), 'one thread: a one-thread build');
+  assert.equal(one.getNumThreads(), 1);
+  const two = loadWasmKernels({threads: 2});
+  assert.ok(typeof two !== 'string');
+  assert.ok(two.variant.endsWith('-mt'), 'Node shares memory with worker_threads: a threaded build');
+  two.setNumThreads(0);
+  assert.equal(two.getNumThreads(), 2, 'setNumThreads(0): back to the count it loaded for');
+  // no SharedArrayBuffer (an engine or page without it): the one-thread build, and a threaded one refused
+  const sab = Object.getOwnPropertyDescriptor(globalThis, 'SharedArrayBuffer')!;
+  delete (globalThis as {SharedArrayBuffer?: unknown}).SharedArrayBuffer;
+  try {
+    const noSab = loadWasmKernels({threads: 2});
+    assert.ok(typeof noSab !== 'string' && !noSab.variant.endsWith('-mt') && noSab.threads === null);
+    assert.equal(noSab.getNumThreads(), 1);
+    assert.equal(loadWasmKernels({variant: 'simd128-mt'}), 'the threaded build simd128-mt cannot run here: this JavaScript engine has no SharedArrayBuffer');
+  } finally {
+    Object.defineProperty(globalThis, 'SharedArrayBuffer', sab);
+  }
+  // a threaded build's file that is not a module: one line, as for the one-thread builds
+  writeFileSync(wasmPath('simd128-mt', tmp), Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff, 0xff]));
+  const broken = loadWasmKernels({dir: tmp, variant: 'simd128-mt'});
+  assert.match(broken as string, /^the WebAssembly kernels at .*keras_kernels\.simd128-mt\.wasm failed to compile: [^\n]*$/);
+});

@@ -9,33 +9,58 @@
  * resolves with the wasm backend ready: a page computes on it by default. When the files cannot be
  * fetched or compiled (a bundler that did not copy them, a `file://` page), the reason is kept and
  * the backend registry falls back to 'reference' with one line saying why.
+ *
+ * Threads: a cross-origin-isolated page (served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`) can share a `WebAssembly.Memory` with Web Workers;
+ * there the threaded builds (keras_kernels.*-mt.wasm) load first, over one shared memory, and the
+ * backend starts `navigator.hardwareConcurrency - 1` workers (from a Blob: no file to locate). Else
+ * one thread. The page's main thread may not block: it polls for the workers' last chunks.
  */
 import type * as Node from '../node/wasm.js';
 
-export type PreloadedWasmKernels = Node.PreloadedWasmKernels;
+export type WasmInstance = Node.WasmInstance;
+export type WasmVariant = Node.WasmVariant;
 
 interface PageWasm {
   validate(bytes: Uint8Array): boolean;
-  instantiate(bytes: Uint8Array, imports: object): Promise<{instance: {exports: Record<string, unknown>}}>;
+  instantiate(bytes: Uint8Array, imports: object): Promise<{module: object; instance: {exports: Record<string, unknown>}}>;
+  Memory: new (descriptor: {initial: number; maximum: number; shared: boolean}) => object;
+}
+interface PageWorker {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message' | 'error', listener: (ev: {data?: unknown; message?: string}) => void): void;
 }
 interface PageGlobals {
   WebAssembly?: PageWasm;
+  crossOriginIsolated?: boolean;
+  document?: unknown;
+  navigator?: {hardwareConcurrency?: number};
+  Worker?: new (url: string) => PageWorker;
+  Blob?: new (parts: string[], options: {type: string}) => object;
+  URL: {createObjectURL?(blob: object): string} & (new (url: string, base?: string) => {href: string});
   fetch?: (url: string) => Promise<{ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer>}>;
 }
 // cast: fetch and WebAssembly's async API are not in the ES2022 lib this project compiles with
 const page = globalThis as unknown as PageGlobals;
 
-/** WASI imports the C library links in (stdio behind abort paths): never called by the kernels. */
-const imports = {wasi_snapshot_preview1: {fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52}};
+/** ../node/wasm.ts's: the WASI imports the C library links in (never called), the threaded builds' memory. */
+const WASI_STUBS = {wasi_snapshot_preview1: {fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52}};
+const WASM_MT_MEMORY = {initial: 256, maximum: 65536, shared: true};
 
-async function preload(): Promise<PreloadedWasmKernels | string> {
+/** The file name of a build (its URL is relative to keras.js). */
+export function wasmPath(variant: WasmVariant): string {
+  return `keras_kernels.${variant}.wasm`;
+}
+
+async function preload(): Promise<WasmInstance | string> {
   const WA = page.WebAssembly;
   const fetch = page.fetch;
   if (!WA || !fetch) return 'this page has no WebAssembly or no fetch';
   const problems: string[] = [];
-  for (const variant of ['relaxed-simd', 'simd128']) {
+  const threaded = !wasmThreadsUnavailable() && wasmCores() > 1;
+  for (const variant of [...(threaded ? (['relaxed-simd-mt', 'simd128-mt'] as const) : []), 'relaxed-simd', 'simd128'] as const) {
     // a computed name: bundlers leave it alone (a literal would make them look for the file beside this source)
-    const url = new URL(`keras_kernels.${variant}.wasm`, import.meta.url).href;
+    const url = new URL(wasmPath(variant), import.meta.url).href;
     try {
       const res = await fetch(url);
       if (!res.ok) {
@@ -47,8 +72,10 @@ async function preload(): Promise<PreloadedWasmKernels | string> {
         problems.push(`${url}: this browser does not run it`);
         continue;
       }
-      const {instance} = await WA.instantiate(bytes, imports);
-      return {exports: instance.exports, url};
+      // threaded: 16 MiB at first (the module's declared minimum), at most 4 GiB (src/backends/wasm/module.ts)
+      const memory = threaded && variant.endsWith('-mt') ? new WA.Memory(WASM_MT_MEMORY) : null;
+      const {module, instance} = await WA.instantiate(bytes, memory ? {env: {memory}} : WASI_STUBS);
+      return {exports: instance.exports, url, variant, threaded: memory ? {module, memory} : undefined};
     } catch (e) {
       problems.push(`${url}: ${String(e instanceof Error ? e.message : e).split('\n')[0]}`);
     }
@@ -56,10 +83,47 @@ async function preload(): Promise<PreloadedWasmKernels | string> {
   return `the WebAssembly kernels could not be loaded beside keras-ts's module (${problems.join('; ')})`;
 }
 
-let loaded: PreloadedWasmKernels | string | null = null;
+let loaded: WasmInstance | string | null = null;
 const ready = preload().then((r) => void (loaded = r));
 
 export const wasmKernelsReady: typeof Node.wasmKernelsReady = () => ready;
 
-export const preloadedWasmKernels: typeof Node.preloadedWasmKernels = () =>
-  loaded ?? 'the WebAssembly kernels are still loading (the browser build, dist/browser/keras.js, resolves its import once they are ready)';
+/** The build the page loaded as keras-ts loaded (whatever the arguments). */
+export const loadWasmInstance: typeof Node.loadWasmInstance = () => loaded ?? 'the WebAssembly kernels are still loading';
+
+export type WasmWorker = Node.WasmWorker;
+
+// (function declarations: preload() runs as this module loads, before later constants exist)
+export function wasmThreadsUnavailable(): string | null {
+  return typeof SharedArrayBuffer === 'function' && page.crossOriginIsolated && page.Worker ? null : 'the page is not cross-origin isolated or has no Web Workers';
+}
+
+/** A page's main thread may not block (Atomics.wait throws there); a worker's may. */
+export function wasmMainThreadCanBlock(): boolean {
+  return page.document === undefined;
+}
+
+export function wasmCores(): number {
+  return Math.max(1, page.navigator?.hardwareConcurrency ?? 1);
+}
+
+/** ../node/wasm.ts's worker program, for a Web Worker: the same steps, its data by message. */
+const WORKER_SOURCE =
+  'onmessage=({data:d})=>{let e;try{e=new WebAssembly.Instance(d.module,{env:{memory:d.memory}}).exports;' +
+  'e.kt_set_stack_pointer(d.stackTop);e.__wasm_init_tls(d.tls)}catch(r){return postMessage(String(r?.message??r))}' +
+  'postMessage("");e.kt_worker_loop()}';
+
+let workerUrl: string | null = null;
+
+export const startWasmWorker: typeof Node.startWasmWorker = (module, memory, stackTop, tls) => {
+  // (wasmThreadsUnavailable() said there are workers, and the module loads only then)
+  workerUrl ??= page.URL.createObjectURL!(new page.Blob!([WORKER_SOURCE], {type: 'text/javascript'}));
+  const w = new page.Worker!(workerUrl);
+  const ready = new Promise<void>((resolve, reject) => {
+    w.addEventListener('message', (ev) => (ev.data ? reject(new Error(String(ev.data))) : resolve()));
+    w.addEventListener('error', (ev) => reject(new Error(ev.message)));
+  });
+  ready.catch(() => {});
+  w.postMessage({module, memory, stackTop, tls});
+  return {ready};
+};
