@@ -269,4 +269,125 @@ const lstmSequenceGrad: GpuKernel = (gpu) => (
   }
 };
 
-export const recurrentGpu: Record<string, GpuKernel> = {LSTMStep: lstmStep, LSTMStepGrad: lstmStepGrad, LSTMSequence: lstmSequence, LSTMSequenceGrad: lstmSequenceGrad};
+/**
+ * The whole-sequence GRU (`GRUSequence`, Keras's `reset_after` form) and its backpropagation through
+ * time, built as the LSTM's above: one dispatch per step, the outputs after the loop, the products
+ * over all steps (`dRecurrentKernel`, `dRecurrentBias`) in one dispatch each after it.
+ */
+const gruSequence: GpuKernel = (gpu) => (
+  {z, h0, recurrentKernel, recurrentBias, mask}: {z: Tensor; h0: Tensor; recurrentKernel: Tensor; recurrentBias: Tensor; mask: Tensor[]},
+  a: LSTMSequenceAttrs,
+  outs: Tensor[],
+) => {
+  const m = mask[0];
+  if ([z, h0, recurrentKernel, recurrentBias].some((x) => x.dtype !== 'float32') || (m && m.dtype === 'float64')) return false;
+  const s = seqShapes(z, h0, 3, a.goBackwards);
+  const {B, T, U, BU} = s;
+  const G3 = 3 * U, G4 = 4 * U;
+  if (T === 0 || B * U === 0) return false;
+  const [y, hOut, rOut, hsOut] = outs as [Tensor, Tensor, Tensor, Tensor];
+  const Z = gpu.input(z), H0 = gpu.input(h0), W = gpu.input(recurrentKernel), RB = gpu.input(recurrentBias);
+  const M = m ? gpu.input(m) : null;
+  const R = gpu.output(rOut), HS = gpu.output(hsOut);
+  for (const first of [true, false]) {
+    const hp = (p: string) => (first ? `H0[b * ${U}u + ${p}]` : `HS[(k - 1u) * ${BU}u + b * ${U}u + ${p}]`);
+    const list: Bind[] = [rd('Z', Z), ...(first ? [rd('H0', H0)] : []), rd('W', W), rd('RB', RB), ...(M ? [rd('M', M, m!.dtype)] : []), rw('R', R), rw('HS', HS)];
+    const body =
+      stepIndex(s) +
+      `  let b = i / ${U}u;\n  let j = i % ${U}u;\n  let st = k * ${BU}u + b * ${U}u + j;\n  let r0 = (k * ${B}u + b) * ${G4}u + j;\n` +
+      (M ? `  if (!${validAt(m!.dtype, `b * ${T}u + t`)}) {\n    HS[st] = ${hp('j')};\n    for (var q = 0u; q < 4u; q++) { R[r0 + q * ${U}u] = 0.0; }\n    return;\n  }\n` : '') +
+      `  var acc = array<f32, 3>(RB[j], RB[${U}u + j], RB[${2 * U}u + j]);\n` +
+      `  for (var p = 0u; p < ${U}u; p++) {\n    let hv = ${hp('p')};\n` +
+      `    for (var q = 0u; q < 3u; q++) { acc[q] += hv * W[p * ${G3}u + q * ${U}u + j]; }\n  }\n` +
+      `  let zr = (b * ${T}u + t) * ${G3}u + j;\n` +
+      `  let zg = sigmoid_(Z[zr] + acc[0]);\n  let rg = sigmoid_(Z[zr + ${U}u] + acc[1]);\n  let hh = tanh_(Z[zr + ${2 * U}u] + rg * acc[2]);\n` +
+      `  HS[st] = zg * ${hp('j')} + (1.0 - zg) * hh;\n` +
+      `  R[r0] = zg;\n  R[r0 + ${U}u] = rg;\n  R[r0 + ${2 * U}u] = hh;\n  R[r0 + ${3 * U}u] = acc[2];`;
+    const code = declare(list, true) + MATH + main1d(BU, body);
+    for (let k = first ? 0 : 1; k < (first ? 1 : T); k++) gpu.run('GRUSequence', code, datas(list), [k], groups1d(BU));
+  }
+  const list: Bind[] = [rd('HS', HS), ...(M ? [rd('M', M, m!.dtype)] : []), rw('Y', gpu.output(y)), rw('HO', gpu.output(hOut))];
+  const body =
+    `  let j = i % ${U}u;\n  let r = i / ${U}u;\n  let k = r % ${T}u;\n  let b = r / ${T}u;\n` +
+    keepCode(s, m, a.zeroOutputForMask) +
+    `  let st = k * ${BU}u + b * ${U}u + j;\n  Y[i] = select(0.0, HS[st], keep);\n  if (k == ${T - 1}u) { HO[b * ${U}u + j] = HS[st]; }`;
+  gpu.run('GRUSequence outputs', declare(list, false) + main1d(B * T * U, body), datas(list), [], groups1d(B * T * U));
+};
+
+const gruSequenceGrad: GpuKernel = (gpu) => (
+  inputs: {dy: Tensor; dh: Tensor; dReserve: Tensor; dHs: Tensor; reserve: Tensor; hs: Tensor; h0: Tensor; recurrentKernel: Tensor; mask: Tensor[]},
+  a: LSTMSequenceAttrs,
+  outs: Tensor[],
+) => {
+  const {dy, dh, dReserve, dHs, reserve, hs, h0, recurrentKernel, mask} = inputs;
+  const m = mask[0];
+  if ([dy, dh, dReserve, dHs, reserve, hs, h0, recurrentKernel].some((x) => x.dtype !== 'float32') || (m && m.dtype === 'float64')) return false;
+  const s = seqShapes(dy, h0, 3, a.goBackwards);
+  const {B, T, U, BU} = s;
+  const G3 = 3 * U, G4 = 4 * U;
+  if (T === 0 || B * U === 0) return false;
+  const [dzOut, dh0Out, dwOut, dbOut] = outs as [Tensor, Tensor, Tensor, Tensor];
+  const M = m ? gpu.input(m) : null;
+  const maskB: Bind[] = M ? [rd('M', M, m!.dtype)] : [];
+  const masked = M ? `!${validAt(m!.dtype, `b * ${T}u + t`)}` : 'false';
+  // the carried gradient of the state after the current step, and what each step adds to it
+  const DHC = scratch(gpu, BU), DD = scratch(gpu, T * BU);
+  // the gradient of `h @ recurrentKernel + recurrentBias` at each step (time-major), for dh, dW and db
+  const DM = scratch(gpu, T * B * G3);
+  gpu.copy(gpu.input(dh), DHC);
+  {
+    const list: Bind[] = [rd('DY', gpu.input(dy)), rd('DHS', gpu.input(dHs)), ...maskB, rw('DD', DD)];
+    const body = `  let j = i % ${U}u;\n  let b = (i / ${U}u) % ${B}u;\n  let k = i / ${BU}u;\n` + keepCode(s, m, a.zeroOutputForMask) + `  DD[i] = DHS[i] + select(0.0, DY[(b * ${T}u + k) * ${U}u + j], keep);`;
+    gpu.run('GRUSequenceGrad steps', declare(list, false) + main1d(T * BU, body), datas(list), [], groups1d(T * BU));
+  }
+  const DZ = gpu.output(dzOut), DR = gpu.input(dReserve), R = gpu.input(reserve), HS = gpu.input(hs), H0 = gpu.input(h0), W = gpu.input(recurrentKernel);
+  const stepA = (first: boolean): {code: string; list: Bind[]} => {
+    const list: Bind[] = [rw('DHC', DHC), rd('DD', DD), rd('DR', DR), rd('R', R), first ? rd('H0', H0) : rd('HS', HS), ...maskB, rw('DZ', DZ), rw('DM', DM)];
+    const body =
+      stepIndex(s) +
+      `  let b = i / ${U}u;\n  let j = i % ${U}u;\n  let dh = DHC[i] + DD[k * ${BU}u + i];\n` +
+      `  let zr = (b * ${T}u + t) * ${G3}u + j;\n  let mr = (k * ${B}u + b) * ${G3}u + j;\n` +
+      `  if (${masked}) {\n    DHC[i] = dh;\n    for (var q = 0u; q < 3u; q++) { DZ[zr + q * ${U}u] = 0.0; DM[mr + q * ${U}u] = 0.0; }\n    return;\n  }\n` +
+      `  let r0 = (k * ${B}u + b) * ${G4}u + j;\n` +
+      `  let zg = R[r0];\n  let rg = R[r0 + ${U}u];\n  let hh = R[r0 + ${2 * U}u];\n  let mh = R[r0 + ${3 * U}u];\n` +
+      `  let hprev = ${first ? 'H0[i]' : `HS[(k - 1u) * ${BU}u + i]`};\n` +
+      `  let dzg = dh * (hprev - hh) + DR[r0];\n  let dhh = dh * (1.0 - zg) + DR[r0 + ${2 * U}u];\n  let dah = dhh * (1.0 - hh * hh);\n` +
+      `  let dr = dah * mh + DR[r0 + ${U}u];\n  let daz = dzg * zg * (1.0 - zg);\n  let dar = dr * rg * (1.0 - rg);\n` +
+      `  DZ[zr] = daz;\n  DZ[zr + ${U}u] = dar;\n  DZ[zr + ${2 * U}u] = dah;\n` +
+      `  DM[mr] = daz;\n  DM[mr + ${U}u] = dar;\n  DM[mr + ${2 * U}u] = dah * rg + DR[r0 + ${3 * U}u];\n` +
+      `  DHC[i] = dh * zg;`;
+    return {code: declare(list, true) + main1d(BU, body), list};
+  };
+  // dh before the step: dh * zg (written above) + dm @ W^T; a masked row passed dh through
+  const listB: Bind[] = [rw('DHC', DHC), rd('DM', DM), rd('W', W), ...maskB];
+  const bodyB =
+    stepIndex(s) +
+    `  let b = i / ${U}u;\n  let p = i % ${U}u;\n  if (${masked}) { return; }\n  let mr = (k * ${B}u + b) * ${G3}u;\n  var acc = 0.0;\n` +
+    `  for (var j = 0u; j < ${G3}u; j++) { acc += DM[mr + j] * W[p * ${G3}u + j]; }\n  DHC[i] = DHC[i] + acc;`;
+  const codeB = declare(listB, true) + main1d(BU, bodyB);
+  const a0 = stepA(true), a1 = stepA(false);
+  for (let k = T - 1; k >= 0; k--) {
+    const A = k === 0 ? a0 : a1;
+    gpu.run('GRUSequenceGrad step', A.code, datas(A.list), [k], groups1d(BU));
+    gpu.run('GRUSequenceGrad dh', codeB, datas(listB), [k], groups1d(BU));
+  }
+  {
+    const list: Bind[] = [rd('HS', HS), rd('H0', H0), rd('DM', DM), rw('DW', gpu.output(dwOut))];
+    const body =
+      `  let p = i / ${G3}u;\n  let j = i % ${G3}u;\n  var acc = 0.0;\n` +
+      `  for (var k = 0u; k < ${T}u; k++) {\n    for (var b = 0u; b < ${B}u; b++) {\n` +
+      `      var hp = H0[b * ${U}u + p];\n      if (k > 0u) { hp = HS[(k - 1u) * ${BU}u + b * ${U}u + p]; }\n` +
+      `      acc += hp * DM[(k * ${B}u + b) * ${G3}u + j];\n    }\n  }\n  DW[i] = acc;`;
+    gpu.run('GRUSequenceGrad dW', declare(list, false) + main1d(U * G3, body), datas(list), [], groups1d(U * G3));
+  }
+  {
+    const list: Bind[] = [rd('DM', DM), rw('DB', gpu.output(dbOut))];
+    const body = `  var acc = 0.0;\n  for (var r = 0u; r < ${T * B}u; r++) { acc += DM[r * ${G3}u + i]; }\n  DB[i] = acc;`;
+    gpu.run('GRUSequenceGrad db', declare(list, false) + main1d(G3, body), datas(list), [], groups1d(G3));
+  }
+  gpu.copy(DHC, gpu.output(dh0Out));
+};
+
+export const recurrentGpu: Record<string, GpuKernel> = {LSTMStep: lstmStep, LSTMStepGrad: lstmStepGrad, LSTMSequence: lstmSequence, LSTMSequenceGrad: lstmSequenceGrad,
+  GRUSequence: gruSequence, GRUSequenceGrad: gruSequenceGrad,
+};

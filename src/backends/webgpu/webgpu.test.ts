@@ -229,6 +229,29 @@ test('webgpu: the whole-sequence LSTM and its backpropagation through time match
   }
 });
 
+test('webgpu: the whole-sequence GRU and its backpropagation through time match the reference (masks, goBackwards)', {skip}, () => {
+  const [b, T, u] = [3, 4, 5];
+  const maskValues = [1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0];
+  const cases: [string, {goBackwards: boolean; zeroOutputForMask: boolean}, 'none' | 'float32' | 'bool'][] = [
+    ['plain', {goBackwards: false, zeroOutputForMask: false}, 'none'],
+    ['mask', {goBackwards: false, zeroOutputForMask: false}, 'float32'],
+    ['bool mask, zeroOutputForMask, goBackwards', {goBackwards: true, zeroOutputForMask: true}, 'bool'],
+  ];
+  for (const [label, attrs, maskKind] of cases) {
+    const mask = maskKind === 'none' ? [] : [new Tensor([b, T], maskKind, maskKind === 'bool' ? Uint8Array.from(maskValues) : Float32Array.from(maskValues))];
+    const inputs = {z: t([b, T, 3 * u]), h0: t([b, u], 'float32', -0.5, 0.5), recurrentKernel: t([u, 3 * u], 'float32', -0.5, 0.5), recurrentBias: t([3 * u], 'float32', -0.3, 0.3), mask};
+    parity('GRUSequence', inputs, attrs, `GRUSequence ${label}`);
+    const fwd = outputsFor('GRUSequence', inputs, attrs);
+    referenceKernels.GRUSequence(inputs, attrs, fwd);
+    const [, , reserve, hs] = fwd as [Tensor, Tensor, Tensor, Tensor];
+    const grad = {
+      dy: t([b, T, u]), dh: t([b, u]), dReserve: t([T, b, 4 * u], 'float32', -0.1, 0.1), dHs: t([T, b, u], 'float32', -0.1, 0.1),
+      reserve, hs, h0: inputs.h0, recurrentKernel: inputs.recurrentKernel, mask,
+    };
+    parity('GRUSequenceGrad', grad, attrs, `GRUSequenceGrad ${label}`);
+  }
+});
+
 test('webgpu: the dropout mask is the reference generator bit for bit', {skip}, () => {
   for (const [keepProb, dtype] of [[0.8, 'float32'], [0.5, 'int32'], [0.1, 'bool'], [1, 'float32'], [0, 'float32']] as const) {
     const attrs = {shape: [7, 33], keepProb, dtype, k0: 0x9e3779b9, k1: 12};
