@@ -216,7 +216,6 @@ function readsBatchLogs(callbacks: CallbackList, hook: 'onTrainBatchEnd' | 'onTe
 export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
   const out: Logs = {};
   const onDevice: Tensor[] = [...(unreadLogs.get(logs) ?? [])];
-  unreadLogs.set(out, onDevice);
   const settle = (on: Logs, k: string, value: number): number => {
     Object.defineProperty(on, k, {value, writable: true, enumerable: true, configurable: true});
     return value;
@@ -246,6 +245,7 @@ export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
       });
     }
   }
+  if (onDevice.length) unreadLogs.set(out, onDevice);
   return out;
 }
 
