@@ -1,14 +1,17 @@
 // Bundle size of the browser build against TensorFlow.js, measured the same way in the same run:
-// esbuild --bundle --platform=browser --format=esm --minify of the package entry, then gzip -9.
-// keras-ts without h5wasm and .wasm files (the figure BENCHMARKS.md records), keras-ts as keras.js
-// holds it (h5wasm inlined; the charting libraries vega, vega-lite and Graphviz-wasm left out), and
-// @tensorflow/tfjs (its default entry: layers + core + CPU and WebGL backends).
+// esbuild --bundle --platform=browser --format=esm --minify, then gzip -9.
+// keras-ts's core (keras.js and the chunks it imports statically: what a page fetches to import it;
+// the figure BENCHMARKS.md records and test/browser_build.test.ts bounds), each chunk it loads on
+// first use (the webgpu backend, h5wasm, jpeg-js ...), keras-ts as one file with everything inlined
+// (no splitting; the charting libraries vega, vega-lite and Graphviz-wasm left out), and
+// @tensorflow/tfjs (its default entry: layers + core + CPU and WebGL backends). No .wasm file counts.
 // Usage: node bench/browser_size.mjs
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {gzipSync} from 'node:zlib';
 import {build} from 'esbuild';
-import {measureCore, OPTIONAL} from '../scripts/build-browser.mjs';
+import {basename} from 'node:path';
+import {chunkLabel, measureCore, OPTIONAL} from '../scripts/build-browser.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,6 +32,7 @@ const tfv = JSON.parse(readFileSync(`${ROOT}node_modules/@tensorflow/tfjs/packag
 console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 console.log('| bundle | minified KB | min+gzip KB |');
 console.log('|---|---|---|');
-console.log(`| keras-ts, no h5wasm, no .wasm, no charting libraries | ${kb(core.minifiedBytes)} | ${kb(core.gzippedBytes)} |`);
-console.log(`| keras-ts with h5wasm (its WebAssembly inlined): dist/browser/keras.js | ${kb(whole.min)} | ${kb(whole.gz)} |`);
+console.log(`| keras-ts core: keras.js and its static chunks (${core.coreFiles.length} files) | ${kb(core.minifiedBytes)} | ${kb(core.gzippedBytes)} |`);
+for (const c of core.chunks) console.log(`| keras-ts, loaded on first use: ${chunkLabel(c.inputs)} (chunks/${basename(c.file).replace(/-\w+\.js$/, '-*.js')}) | ${kb(c.minifiedBytes)} | ${kb(c.gzippedBytes)} |`);
+console.log(`| keras-ts as one file, everything inlined (h5wasm's WebAssembly too) | ${kb(whole.min)} | ${kb(whole.gz)} |`);
 console.log(`| @tensorflow/tfjs ${tfv} | ${kb(tfjs.min)} | ${kb(tfjs.gz)} |`);

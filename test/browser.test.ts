@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -45,9 +45,10 @@ before(async () => {
   if (skip) return;
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.mjs')], {encoding: 'utf8'});
   assert.equal(b.status, 0, `the browser build failed:\n${b.stdout}${b.stderr}`);
-  // keras.js alone, without the .wasm files the build puts beside it
+  // keras.js and its chunks, without the .wasm files the build puts beside it
   const noWasm = mkdtempSync(join(tmpdir(), 'keras-ts-nowasm-'));
   copyFileSync(join(ROOT, 'dist/browser/keras.js'), join(noWasm, 'keras.js'));
+  cpSync(join(ROOT, 'dist/browser/chunks'), join(noWasm, 'chunks'), {recursive: true});
   writeFileSync(join(noWasm, 'index.html'), '<!doctype html><script type="module">import * as keras from "./keras.js"; window.keras = keras;</script>');
   // served under /isolated/: the browser build with its .wasm files, in a cross-origin-isolated page
   writeFileSync(join(noWasm, 'isolated.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module">import * as keras from "/isolated/dist/browser/keras.js"; window.keras = keras;</script>');

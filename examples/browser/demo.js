@@ -4,6 +4,10 @@ import * as keras from 'keras-ts';
 const $ = (id) => document.getElementById(id);
 const state = {model: null, loaded: null, history: []};
 
+// ?backend=webgpu (or keras.json in localStorage) picks the backend; a page's WebGPU device comes
+// from a promise, hence prepareBackend; without an adapter it falls back with one console line
+const asked = new URL(window.location.href).searchParams.get('backend');
+if (asked) await keras.backend.prepareBackend(asked, {fallback: true});
 $('backend').textContent = keras.backend.backendName();
 
 // --- 1. training, with a live chart fed by a callback ------------------------------------------
@@ -110,7 +114,7 @@ async function runOnDrawing(model) {
   const side = Math.round(Math.sqrt(n));
   const pixels = drawingPixels(side);
   const y = await model.predict(keras.tensor(pixels, [1, ...dims]), {verbose: 0});
-  return Array.from(y.values);
+  return Array.from(await y.data()); // on webgpu a page reads the GPU only asynchronously
 }
 
 async function predictDrawing() {

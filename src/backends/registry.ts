@@ -1,4 +1,5 @@
 import {configuredBackend} from '../config.js';
+import {DEFAULT_BACKEND} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
 import type {TensorMeta} from '../kernels/kernel.js';
@@ -10,7 +11,7 @@ import {kernelListener} from './kernel_trace.js';
 import {loadNativeBackend} from './native/index.js';
 import {referenceBackend, referenceKernels} from './reference/index.js';
 import {loadWasmBackend} from './wasm/index.js';
-import {loadWebGPUBackend} from './webgpu/index.js';
+import {loadWebGPUBackend, prepareWebGPU} from './webgpu/index.js';
 
 type Loader = () => Backend | string;
 
@@ -61,7 +62,9 @@ export function setBackend(name: string, {fallback = false} = {}): Backend {
   // the next backend of the order that loads; reference always does
   const reasons = [`backend "${n}" unavailable (${b})`];
   let chosen: Backend = referenceBackend;
-  for (const next of fallbackOrder.slice(fallbackOrder.indexOf(n) + 1)) {
+  // after a backend outside the order (webgpu): the order from this platform's default (wasm in a page)
+  const from = fallbackOrder.includes(n) ? fallbackOrder.indexOf(n) + 1 : Math.max(0, fallbackOrder.indexOf(DEFAULT_BACKEND));
+  for (const next of fallbackOrder.slice(from)) {
     const c = loaders.get(next)?.();
     if (c === undefined) continue;
     if (typeof c !== 'string') {
@@ -77,6 +80,17 @@ export function setBackend(name: string, {fallback = false} = {}): Backend {
   }
   active = chosen;
   return chosen;
+}
+
+/**
+ * `setBackend` for a backend whose loading must wait: `webgpu` in a page, whose device comes from
+ * the promise of `navigator.gpu.requestAdapter()` (`setBackend('webgpu')` works there afterwards).
+ * Elsewhere the same as `setBackend`.
+ */
+export async function prepareBackend(name: string, {fallback = false} = {}): Promise<Backend> {
+  const n = resolve(name);
+  if (n === 'webgpu') await prepareWebGPU();
+  return setBackend(n, {fallback});
 }
 
 /** The active backend; the first call picks it from `KERAS_BACKEND` / keras.json. */

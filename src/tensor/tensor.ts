@@ -25,6 +25,10 @@ export interface DeviceData {
   clone(): DeviceData;
   /** Reads this storage and `others` (of the same device) back together, in one transfer. */
   readSyncWith(others: readonly DeviceData[]): void;
+  /** The same, without blocking. */
+  readWith(others: readonly DeviceData[]): Promise<void>;
+  /** Why `readSync` cannot work here (a page cannot wait for its GPU), or null when it can. */
+  readonly syncUnavailable: string | null;
 }
 
 /**
@@ -34,6 +38,16 @@ export interface DeviceData {
 export function fetchValues(ts: readonly Tensor[]): void {
   const ds = ts.map((t) => t.device).filter((d): d is DeviceData => d !== null && d.hostCopy === null);
   if (ds.length) ds[0]!.readSyncWith(ds.slice(1));
+}
+
+/**
+ * `fetchValues` for code that can wait: reads the device values only where reading them
+ * synchronously is impossible (a page's GPU), so that later synchronous reads find them on the host;
+ * elsewhere nothing is read now and `fetchValues` reads them when first asked for, as before.
+ */
+export async function fetchValuesWhereAsyncOnly(ts: readonly Tensor[]): Promise<void> {
+  const ds = ts.map((t) => t.device).filter((d): d is DeviceData => d !== null && d.hostCopy === null && d.syncUnavailable !== null);
+  if (ds.length) await ds[0]!.readWith(ds.slice(1));
 }
 
 /**

@@ -6,7 +6,7 @@
 import {GradientTape} from '../gradients/tape.js';
 import {noGrad} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
-import {isThenable, type Callback, type CallbackModel, type HookResult, type Logs} from '../callbacks/callback.js';
+import {Callback, isThenable, type CallbackModel, type HookResult, type Logs} from '../callbacks/callback.js';
 import {CallbackList} from '../callbacks/callback_list.js';
 import type {History} from '../callbacks/history.js';
 import {activeDataParallel} from '../distribution/state.js';
@@ -17,7 +17,7 @@ import {toFloat} from '../ops/core.js';
 import * as optimizers from '../optimizers/index.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {ShapeLike} from '../layers/input_spec.js';
-import {fetchValues, Tensor, zeros} from '../tensor/tensor.js';
+import {fetchValues, fetchValuesWhereAsyncOnly, Tensor, zeros} from '../tensor/tensor.js';
 import {CompileLoss, CompileMetrics, type LossSpec, type MetricSpec} from './compile_utils.js';
 import {
   checkDataCardinality, classWeightToSampleWeights, EpochIterator, sliceRows, toTensorList, trainValidationSplit, unpackXYSampleWeight,
@@ -188,6 +188,26 @@ export function metricsResult(model: TrainerModel): Logs {
   return pythonifyLogs(out);
 }
 
+/** The device values a `pythonifyLogs` result reads when first asked for. */
+const unreadLogs = new WeakMap<object, Tensor[]>();
+
+/**
+ * Where the device cannot be read synchronously (a page's GPU), reads the logs' device values now,
+ * in one transfer, so that callbacks can read them; elsewhere a no-op (they are read when asked for).
+ */
+async function readLogs(logs: Logs | null): Promise<void> {
+  const ts = logs && unreadLogs.get(logs);
+  if (ts?.length) await fetchValuesWhereAsyncOnly(ts);
+}
+
+/** Whether a callback of the list reads the logs of every batch (the progress bar does with verbose 1 only). */
+function readsBatchLogs(callbacks: CallbackList, hook: 'onTrainBatchEnd' | 'onTestBatchEnd'): boolean {
+  const base = Callback.prototype;
+  return callbacks.callbacks.some((c) =>
+    c === callbacks.progbar ? callbacks.progbar.verbose === 1 : c[hook] !== base[hook] || (hook === 'onTrainBatchEnd' && c.onBatchEnd !== base.onBatchEnd),
+  );
+}
+
 /**
  * Sorted keys and plain numbers, as Keras's `pythonify_logs`. A value that lives on a device (the
  * webgpu backend) is read when first asked for, with all the other such values of these logs in the
@@ -195,7 +215,7 @@ export function metricsResult(model: TrainerModel): Logs {
  */
 export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
   const out: Logs = {};
-  const onDevice: Tensor[] = [];
+  const onDevice: Tensor[] = [...(unreadLogs.get(logs) ?? [])];
   const settle = (on: Logs, k: string, value: number): number => {
     Object.defineProperty(on, k, {value, writable: true, enumerable: true, configurable: true});
     return value;
@@ -225,6 +245,7 @@ export function pythonifyLogs(logs: Record<string, Tensor | number>): Logs {
       });
     }
   }
+  if (onDevice.length) unreadLogs.set(out, onDevice);
   return out;
 }
 
@@ -424,7 +445,13 @@ function afterPlan(model: TrainerModel, s: TrainerState, plan: Plan): void {
 /** The outputs handed to `computeMetrics`: copies when a subclass's own method might keep them past the step. */
 function metricsView(model: TrainerModel, plans: PlanCache | null, yPred: Tensor[]): Tensor[] {
   if (!plans?.last || defaultStepMethods.has(model.computeMetrics)) return yPred;
-  return yPred.map((t) => (plans.last!.owns(t) ? new Tensor(t.shape, t.dtype, t.values.slice()) : t));
+  return yPred.map((t) => (plans.last!.owns(t) ? ownCopy(t) : t));
+}
+
+/** A copy of a plan's output that the plan's next run does not overwrite (on the device where it lives: no read). */
+function ownCopy(t: Tensor): Tensor {
+  const d = t.device;
+  return new Tensor(t.shape, t.dtype, d ? d.clone() : t.values.slice(), t.strings);
 }
 
 /** The default `testStep`: forward in inference mode, loss, metrics. */
@@ -457,7 +484,7 @@ export function predictStep(model: TrainerModel, data: StepData): StepTensors {
     if (!plans) return asStructure(model.forward(xs, false));
     const outs = plans.run(signature('predict', [xs], []), xs, () => model.forward(xs, false)) as Tensor[];
     // the plan's outputs live in its arena: the caller keeps these
-    return asStructure(outs.map((t) => new Tensor(t.shape, t.dtype, t.values.slice(), t.strings)));
+    return asStructure(outs.map(ownCopy));
   });
 }
 
@@ -544,8 +571,24 @@ function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean):
   if (defaultStep && s.optimizer && !s.optimizer.built) s.optimizer.build(model.trainableWeights);
 }
 
+/**
+ * The data sets are batched on the host; where a device cannot be read synchronously (a page's GPU),
+ * tensors of them that live there are read now, in one transfer (elsewhere when first sliced).
+ */
+async function readData(...data: unknown[]): Promise<void> {
+  const found: Tensor[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (v instanceof Tensor) found.push(v);
+    else if (depth < 4 && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
+    else if (depth < 4 && v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) walk(e, depth + 1);
+  };
+  for (const d of data) walk(d, 0);
+  await fetchValuesWhereAsyncOnly(found);
+}
+
 export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
   try {
+    await readData(x, y, args.validationData, args.sampleWeight);
     return await fitBody(model, x, y, args);
   } finally {
     await closeWorkers(x, args.validationData);
@@ -605,6 +648,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   model.initialEpoch = null;
   // distribution: rank 0's weights, optimizer state and starting epoch (after a restore) to every rank
   if (dp) startEpoch = await dp.broadcastTrainingState([...(model.weights ?? model.trainableWeights), ...(s.optimizer?.variables ?? [])], startEpoch);
+  const batchLogsRead = readsBatchLogs(callbacks, 'onTrainBatchEnd');
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     model.resetMetrics();
     await hook(callbacks.onEpochBegin(epoch));
@@ -615,6 +659,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       await hook(callbacks.onTrainBatchBegin(step));
       model.clearCallLosses();
       logs = pythonifyLogs(model.trainStep(batch.data));
+      if (batchLogsRead) await readLogs(logs);
       await awaitPendingUpdate();
       if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
       await hook(callbacks.onTrainBatchEnd(step, logs));
@@ -627,7 +672,9 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       model.stopTraining = true;
       if (step === 0) break;
     }
-    const epochLogs: Logs = {...(dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs))};
+    const current = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs);
+    await readLogs(current);
+    const epochLogs: Logs = {...current};
     if (val && shouldEval(epoch, validationFreq)) {
       const valLogs = await runEvaluation(model, val, callbacks);
       for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
@@ -659,10 +706,12 @@ async function runEvaluation(model: TrainerModel, source: BatchSource, callbacks
   let logs: Logs | null = null;
   let step = 0;
   const dp = activeDataParallel(); // distribution: batches split by rank, metrics summed
+  const batchLogsRead = readsBatchLogs(callbacks, 'onTestBatchEnd');
   for await (const batch of dp ? shardedEpoch(dp, source) : source.epoch()) {
     await hook(callbacks.onTestBatchBegin(step));
     model.clearCallLosses();
     logs = pythonifyLogs(model.testStep(batch.data));
+    if (batchLogsRead) await readLogs(logs);
     if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
     await hook(callbacks.onTestBatchEnd(step, logs));
     step++;
@@ -670,6 +719,7 @@ async function runEvaluation(model: TrainerModel, source: BatchSource, callbacks
     if (model.stopEvaluating) break;
   }
   const out = dp ? await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs)) : metricsResultOrLogs(model, logs);
+  await readLogs(out);
   await hook(callbacks.onTestEnd(out));
   return out;
 }
@@ -681,6 +731,7 @@ export async function evaluate(
   args: EvaluateArgs = {},
 ): Promise<number | number[] | Logs> {
   try {
+    await readData(x, y, args.sampleWeight);
     return await evaluateBody(model, x, y, args);
   } finally {
     await closeWorkers(x);
@@ -721,6 +772,7 @@ function concatBatches(batches: Tensor[]): Tensor {
 
 export async function predict(model: TrainerModel, x: Data | Stream, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
   try {
+    await readData(x);
     return await predictBody(model, x, args);
   } finally {
     await closeWorkers(x);

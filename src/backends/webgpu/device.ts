@@ -186,6 +186,14 @@ export class GpuData implements DeviceData {
     this.readSync();
   }
 
+  get syncUnavailable(): string | null {
+    return this.gpu.channel.syncUnavailable;
+  }
+
+  async readWith(others: readonly DeviceData[]): Promise<void> {
+    await this.gpu.readManyAsync([this, ...others.filter((d): d is GpuData => d instanceof GpuData && d.gpu === this.gpu)]);
+  }
+
   async read(): Promise<TypedArray> {
     if (this.host === null) await this.gpu.readManyAsync([this]);
     return this.host!;

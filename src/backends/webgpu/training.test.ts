@@ -6,6 +6,7 @@ import {Callback} from '../../callbacks/callback.js';
 import * as uciDigits from '../../datasets/uci_digits.js';
 import {Dense} from '../../layers/core/dense.js';
 import {Dropout} from '../../layers/regularization/dropout.js';
+import {GRU, LSTM} from '../../layers/recurrent/layers.js';
 import {Sequential} from '../../models/sequential.js';
 import {Adam} from '../../optimizers/adam.js';
 import {Tensor} from '../../tensor/tensor.js';
@@ -146,4 +147,31 @@ test('webgpu: without an adapter, setBackend says what was looked for', () => {
     {KERAS_WEBGPU_DAWN: 'd3d12'},
   );
   assert.match(r.stdout, /ERROR Backend "webgpu" is not available: no WebGPU adapter \(.*tried: Dawn backend=d3d12.*KERAS_WEBGPU_DAWN=d3d12/, r.stdout + r.stderr);
+});
+
+test('webgpu: LSTM and GRU layers train on the sequence kernels as on the reference (1e-4), reading nothing back per step', {skip}, async () => {
+  const before = backendName();
+  const x = new Tensor([16, 6, 3], 'float32', Float32Array.from({length: 16 * 6 * 3}, (_, i) => Math.sin(i * 0.7)));
+  const y = new Tensor([16], 'float32', Float32Array.from({length: 16}, (_, i) => i % 2));
+  try {
+    for (const make of [() => new LSTM(8, {inputShape: [6, 3], goBackwards: true}), () => new GRU(8, {inputShape: [6, 3]})]) {
+      const losses: Record<string, number[]> = {};
+      for (const backend of ['reference', 'webgpu']) {
+        setBackend(backend);
+        setRandomSeed(7);
+        const model = new Sequential([make(), new Dense(1, {activation: 'sigmoid'})]);
+        model.compile({loss: 'binary_crossentropy', optimizer: new Adam()});
+        const counter = new ReadCounter();
+        const h = await model.fit(x, y, {epochs: 3, batchSize: 4, verbose: 0, shuffle: false, callbacks: backend === 'webgpu' ? [counter] : []});
+        losses[backend] = h.history['loss'] as number[];
+        if (backend === 'webgpu') {
+          const last = counter.atBatchBegin.slice(-4);
+          assert.deepEqual(last.map((r) => r - last[0]!), [0, 0, 0, 0], `${model.layers[0]!.name}: reads before each batch of the last epoch: ${last}`);
+        }
+      }
+      losses['webgpu']!.forEach((l, i) => assert.ok(Math.abs(l - losses['reference']![i]!) <= 1e-4 * Math.abs(losses['reference']![i]!), `epoch ${i}: webgpu ${l}, reference ${losses['reference']![i]}`));
+    }
+  } finally {
+    setBackend(before);
+  }
 });

@@ -202,6 +202,56 @@ test('webgpu: the LSTM step and its gradient match the reference', {skip}, () =>
   parity('LSTMStepGrad', {dh: t([b, u]), dc: t([b, u]), dGates: t([b, 4 * u]), gates, cNew: t([b, u]), c: t([b, u])}, {});
 });
 
+test('webgpu: the whole-sequence LSTM and its backpropagation through time match the reference (masks, goBackwards, recurrent dropout)', {skip}, () => {
+  const [b, T, u] = [3, 4, 5];
+  // row 1 starts masked and is masked again in the middle, row 2 ends masked
+  const maskValues = [1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0];
+  const cases: [string, {goBackwards: boolean; zeroOutputForMask: boolean}, boolean, 'none' | 'float32' | 'bool'][] = [
+    ['plain', {goBackwards: false, zeroOutputForMask: false}, false, 'none'],
+    ['mask', {goBackwards: false, zeroOutputForMask: false}, false, 'float32'],
+    ['bool mask, zeroOutputForMask, goBackwards', {goBackwards: true, zeroOutputForMask: true}, false, 'bool'],
+    ['mask, recurrent dropout, goBackwards', {goBackwards: true, zeroOutputForMask: false}, true, 'float32'],
+  ];
+  for (const [label, attrs, dropout, maskKind] of cases) {
+    const mask = maskKind === 'none' ? [] : [new Tensor([b, T], maskKind, maskKind === 'bool' ? Uint8Array.from(maskValues) : Float32Array.from(maskValues))];
+    const recurrentMask = dropout ? [new Tensor([b, 4 * u], 'float32', Float32Array.from({length: b * 4 * u}, (_, i) => (i % 3 === 0 ? 0 : 1.25)))] : [];
+    const inputs = {z: t([b, T, 4 * u]), h0: t([b, u], 'float32', -0.5, 0.5), c0: t([b, u], 'float32', -0.5, 0.5), recurrentKernel: t([u, 4 * u], 'float32', -0.5, 0.5), mask, recurrentMask};
+    parity('LSTMSequence', inputs, attrs, `LSTMSequence ${label}`);
+    // the reserve as the forward pass leaves it, then gradients for all six outputs
+    const fwd = outputsFor('LSTMSequence', inputs, attrs);
+    referenceKernels.LSTMSequence(inputs as never, attrs, fwd);
+    const [, , , gates, cs, hs] = fwd as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const grad = {
+      dy: t([b, T, u]), dh: t([b, u]), dc: t([b, u]), dGates: t([T, b, 4 * u], 'float32', -0.1, 0.1), dCs: t([T, b, u], 'float32', -0.1, 0.1), dHs: t([T, b, u], 'float32', -0.1, 0.1),
+      gates, cs, hs, h0: inputs.h0, c0: inputs.c0, recurrentKernel: inputs.recurrentKernel, mask, recurrentMask,
+    };
+    parity('LSTMSequenceGrad', grad, attrs, `LSTMSequenceGrad ${label}`);
+  }
+});
+
+test('webgpu: the whole-sequence GRU and its backpropagation through time match the reference (masks, goBackwards)', {skip}, () => {
+  const [b, T, u] = [3, 4, 5];
+  const maskValues = [1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0];
+  const cases: [string, {goBackwards: boolean; zeroOutputForMask: boolean}, 'none' | 'float32' | 'bool'][] = [
+    ['plain', {goBackwards: false, zeroOutputForMask: false}, 'none'],
+    ['mask', {goBackwards: false, zeroOutputForMask: false}, 'float32'],
+    ['bool mask, zeroOutputForMask, goBackwards', {goBackwards: true, zeroOutputForMask: true}, 'bool'],
+  ];
+  for (const [label, attrs, maskKind] of cases) {
+    const mask = maskKind === 'none' ? [] : [new Tensor([b, T], maskKind, maskKind === 'bool' ? Uint8Array.from(maskValues) : Float32Array.from(maskValues))];
+    const inputs = {z: t([b, T, 3 * u]), h0: t([b, u], 'float32', -0.5, 0.5), recurrentKernel: t([u, 3 * u], 'float32', -0.5, 0.5), recurrentBias: t([3 * u], 'float32', -0.3, 0.3), mask};
+    parity('GRUSequence', inputs, attrs, `GRUSequence ${label}`);
+    const fwd = outputsFor('GRUSequence', inputs, attrs);
+    referenceKernels.GRUSequence(inputs, attrs, fwd);
+    const [, , reserve, hs] = fwd as [Tensor, Tensor, Tensor, Tensor];
+    const grad = {
+      dy: t([b, T, u]), dh: t([b, u]), dReserve: t([T, b, 4 * u], 'float32', -0.1, 0.1), dHs: t([T, b, u], 'float32', -0.1, 0.1),
+      reserve, hs, h0: inputs.h0, recurrentKernel: inputs.recurrentKernel, mask,
+    };
+    parity('GRUSequenceGrad', grad, attrs, `GRUSequenceGrad ${label}`);
+  }
+});
+
 test('webgpu: the dropout mask is the reference generator bit for bit', {skip}, () => {
   for (const [keepProb, dtype] of [[0.8, 'float32'], [0.5, 'int32'], [0.1, 'bool'], [1, 'float32'], [0, 'float32']] as const) {
     const attrs = {shape: [7, 33], keepProb, dtype, k0: 0x9e3779b9, k1: 12};

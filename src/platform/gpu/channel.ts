@@ -13,10 +13,10 @@ export type GpuCommand =
   /** Submits what is recorded and lets the device go (the process is ending). */
   | {op: 'close'}
   /** Copies buffers to the host; the reply goes to `reply` (laid out as `READ_HEADER` says). */
-  | {op: 'read'; ids: number[]; bytes: number[]; reply: SharedArrayBuffer};
+  | {op: 'read'; ids: number[]; bytes: number[]; reply: SharedArrayBuffer | ArrayBuffer};
 
 /**
- * A read's reply in a SharedArrayBuffer: word 0 is the state (0 pending, 1 done, 2 failed), word 1
+ * A read's reply in a SharedArrayBuffer (an ArrayBuffer in a page, where nothing waits on it): word 0 is the state (0 pending, 1 done, 2 failed), word 1
  * the length of the UTF-8 error text, word 2 the command buffers submitted so far, then from byte 12
  * the buffers' bytes one after another (each rounded up to 4 bytes), or the error text.
  */

@@ -120,3 +120,8 @@ class NodeGpuChannel implements GpuChannel {
     return this.answer(reply, bytes);
   }
 }
+
+/** The same as `openGpuChannel()` (in Node the device opens synchronously); a page's version must wait. */
+export async function openGpuChannelAsync(): Promise<GpuChannel | string> {
+  return openGpuChannel();
+}
