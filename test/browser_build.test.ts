@@ -92,13 +92,13 @@ test('package.json sideEffects lists every module that registers a class when im
   assert.deepEqual(missing, []);
 });
 
-test('in the browser build, TensorBoard and the directory datasets are stand-ins that say a page has no file system', async () => {
+test('in the browser build, TensorBoard, getFile and the directory datasets are stand-ins that say a page has no file system', async () => {
   const r = await build({
     entryPoints: [`${ROOT}src/index.browser.ts`], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent',
     outfile: 'keras.js', metafile: true, external: ['h5wasm', 'jpeg-js', 'vega', 'vega-lite', '@hpcc-js/wasm-graphviz'],
   });
   const inputs = Object.keys(r.metafile!.inputs);
-  for (const m of ['callbacks/tensorboard', 'utils/image_dataset', 'utils/text_dataset']) {
+  for (const m of ['callbacks/tensorboard', 'utils/image_dataset', 'utils/text_dataset', 'utils/get_file']) {
     assert.ok(inputs.some((f) => f.endsWith(`src/${m}.browser.ts`)), `${m}.browser.ts is bundled`);
     assert.ok(!inputs.some((f) => f.endsWith(`src/${m}.ts`)), `${m}.ts is not bundled`);
   }
@@ -111,4 +111,8 @@ test('in the browser build, TensorBoard and the directory datasets are stand-ins
   const texts = await import('../src/utils/text_dataset.browser.js');
   assert.throws(() => texts.textDatasetFromDirectory('reviews'), /textDatasetFromDirectory reads the files of a directory \("reviews"\) and needs Node\.js/);
   assert.throws(() => new texts.TextDataset([]), /TextDataset reads the files of a directory \(null\)/);
+  const files = await import('../src/utils/get_file.browser.js');
+  await assert.rejects(files.getFile('mnist.npz', 'https://example.org/mnist.npz'), /getFile works on files of the Keras cache folder \("mnist\.npz"\) and needs Node\.js: a web page has no file system/);
+  await assert.rejects(files.hashFile('a.bin'), /hashFile .*needs Node\.js/);
+  assert.throws(() => files.extractArchive('a.tar'), /extractArchive .*needs Node\.js/);
 });
