@@ -27,7 +27,8 @@ export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256'
 }
 
 export async function validateFile(path: string, fileHash: string, algorithm: HashAlgorithm = 'auto'): Promise<boolean> {
-  void fileHash, algorithm;
+  void fileHash;
+  void algorithm;
   throw noFileSystem('validateFile', path);
 }
 
