@@ -47,7 +47,14 @@ Workspace& workspace() {
 
 // dst[k * NR + j] = B(k, j) for k < kc, j < nr; columns nr..NR-1 are zero
 void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
-  if (b.cs == 1) {
+  if (b.cs == 1 && nr == NR && (NR == 32 || NR == 16)) {
+    // whole panels: fixed-size copies the compiler inlines (a memcpy call per row of 32 floats
+    // cost as much as the copy)
+    if (NR == 32)
+      for (long k = 0; k < kc; k++) __builtin_memcpy(dst + k * 32, b.p + k * b.rs, 32 * sizeof(float));
+    else
+      for (long k = 0; k < kc; k++) __builtin_memcpy(dst + k * 16, b.p + k * b.rs, 16 * sizeof(float));
+  } else if (b.cs == 1) {
     for (long k = 0; k < kc; k++) {
       const float* src = b.p + k * b.rs;
       float* d = dst + k * NR;
@@ -113,7 +120,8 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long kblocks = (k + KC - 1) / KC;
   const long kc_max = (k + kblocks - 1) / kblocks;
   float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
-  float* ap = grow(ws.a, ws.a_cap, kc_max * MR);
+  const bool direct_a = isa.gemm_ukernel_ax && (a.cs == 1 || a.rs == 1);
+  float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR);
   float* tile = ws.tile;
 
   for (long jc = 0; jc < n; jc += NC) {
@@ -122,14 +130,31 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
       const long kc = k - pc < kc_max ? k - pc : kc_max;
       const int acc = accumulate || pc > 0;
       const bool last = pc + kc >= k;
-      for (long jr = 0; jr < nc; jr += NR) {
-        const long nr = nc - jr < NR ? nc - jr : NR;
-        MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
-        pack_b_panel(kc, nr, NR, bv, bp + (jr / NR) * kc * NR);
-      }
+      // B's rows contiguous: the first row block packs B as it computes (gemm_ukernel_ax_pack)
+      const bool fused_pack = direct_a && isa.gemm_ukernel_ax_pack && b.cs == 1;
+      if (!fused_pack)
+        for (long jr = 0; jr < nc; jr += NR) {
+          const long nr = nc - jr < NR ? nc - jr : NR;
+          MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
+          pack_b_panel(kc, nr, NR, bv, bp + (jr / NR) * kc * NR);
+        }
       for (long ir = 0; ir < m; ir += MR) {
         const long mr = m - ir < MR ? m - ir : MR;
         MatView av = {a.p + ir * a.rs + pc * a.cs, a.rs, a.cs};
+        if (direct_a) {
+          // A read where it lies: no packed copy (for these shapes the copy cost ~5 % of the product)
+          for (long jr = 0; jr < nc; jr += NR) {
+            const long nr = nc - jr < NR ? nc - jr : NR;
+            float* cij = c + ir * ldc + jc + jr;
+            float* bpanel = bp + (jr / NR) * kc * NR;
+            if (fused_pack && ir == 0)
+              isa.gemm_ukernel_ax_pack(kc, av.p, av.rs, av.cs, b.p + pc * b.rs + jc + jr, b.rs, bpanel, cij, ldc, acc, mr, nr);
+            else
+              isa.gemm_ukernel_ax(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr);
+            if (last && ep) isa.bias_act(cij, ldc, mr, nr, ep->bias ? ep->bias + jc + jr : nullptr, ep->act);
+          }
+          continue;
+        }
         pack_a_panel(kc, mr, MR, av, ap);
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
@@ -260,12 +285,28 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   const int MR = isa.mr, NR = isa.nr;
   const long k = j.k, mp = (j.m + MR - 1) / MR;
   Workspace& ws = workspace();
+  const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
+  if (isa.gemm_ukernel_ax && (j.a.cs == 1 || j.a.rs == 1)) {
+    // A read where it lies (see gemm_serial); the same k blocks, so the same sums
+    for (long p = p0; p < p1; p++) {
+      const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+      for (long ir = 0; ir < mp; ir++) {
+        const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+        float* cij = j.c + ir * MR * j.ldc + jr;
+        for (long pc = 0; pc < k; pc += kc_max) {
+          const long kc = k - pc < kc_max ? k - pc : kc_max;
+          const float* a = j.a.p + ir * MR * j.a.rs + pc * j.a.cs;
+          isa.gemm_ukernel_ax(kc, a, j.a.rs, j.a.cs, j.bp + p * k * NR + pc * NR, cij, j.ldc, j.accumulate || pc > 0, mr, nr);
+        }
+      }
+    }
+    return;
+  }
   float* ap = grow(ws.a, ws.a_cap, mp * MR * k);
   for (long ir = 0; ir < mp; ir++) {
     const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
     pack_a_panel(k, mr, MR, MatView{j.a.p + ir * MR * j.a.rs, j.a.rs, j.a.cs}, ap + ir * MR * k);
   }
-  const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
   float* tile = ws.tile;
   for (long p = p0; p < p1; p++) {
     const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;

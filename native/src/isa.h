@@ -52,6 +52,16 @@ struct Isa {
   void (*maxpool_grad)(const PoolGeom* g, const float* x, const float* dy, float* dx);
   void (*avgpool)(const PoolGeom* g, const float* x, float* y);
   void (*avgpool_grad)(const PoolGeom* g, const float* dy, float* dx);
+  // Optional (null where a set has none: A is then packed): C[0:mr, 0:nr] (row stride ldc) =
+  // (accumulate ? C : 0) + A * Bpanel with A read in place, A(i, k) = a[i * ars + k * acs] where ars or
+  // acs is 1; mr <= mr and nr <= nr above, b a packed panel as for gemm_ukernel. Reads and writes only
+  // those mr x nr elements of C.
+  void (*gemm_ukernel_ax)(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc,
+                          int accumulate, long mr, long nr);
+  // Optional, as gemm_ukernel_ax, but B is read from its rows, B(k, j) = bsrc[k * brs + j] (j < nr), and
+  // the packed, zero-padded panel written to b on the way, for the other row blocks to read.
+  void (*gemm_ukernel_ax_pack)(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b,
+                               float* c, long ldc, int accumulate, long mr, long nr);
 };
 
 extern const Isa isa_scalar;
