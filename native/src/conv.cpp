@@ -187,8 +187,31 @@ void fwd_task(void* p, int tid, int nt) {
   memset(zero, 0, g.cin * sizeof(float));
   const float** ptrs = (const float**)malloc(MR * taps * sizeof(float*));
   if (!ptrs) abort();
+  // taps' offsets from a window's corner, for the direct kernel
+  long* seg = (long*)malloc(taps * sizeof(long));
+  if (!seg) abort();
+  for (long ti = 0, t = 0; ti < g.kh; ti++)
+    for (long tj = 0; tj < g.kw; tj++, t++) seg[t] = (ti * g.dh * g.w + tj * g.dw) * g.cin;
+  // the whole filter in one k block: pixels of one output row whose windows lie inside the image are
+  // read where they lie (conv_ukernel_ax), the same sums as through a packed panel
+  const bool direct = isa.conv_ukernel_ax && j.kcb == j.K;
   for (long blk = b0; blk < b1; blk++) {
     const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
+    if (direct) {
+      const long ow0 = r0 % g.ow, t1 = r0 / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+      const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+      if (ow0 + mr <= g.ow && ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 &&
+          (ow0 + mr - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w) {
+        const float* base = j.x + ((n * g.h + ih0) * g.w + iw0) * g.cin;
+        for (long jp = 0; jp < j.NP; jp++) {
+          const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+          float* c = j.y + r0 * g.cout + c0;
+          isa.conv_ukernel_ax(taps, seg, g.cin, base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, mr, nr);
+          if (j.ep) isa.bias_act(c, g.cout, mr, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+        }
+        continue;
+      }
+    }
     tap_table(g, j.x, r0, MR, R, zero, ptrs);
     for (long k0 = 0; k0 < j.K; k0 += j.kcb) {
       const long kc = j.K - k0 < j.kcb ? j.K - k0 : j.kcb;
@@ -203,6 +226,7 @@ void fwd_task(void* p, int tid, int nt) {
       }
     }
   }
+  free(seg);
   free(ptrs);
   free(ap);
 }

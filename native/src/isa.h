@@ -62,6 +62,10 @@ struct Isa {
   // the packed, zero-padded panel written to b on the way, for the other row blocks to read.
   void (*gemm_ukernel_ax_pack)(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b,
                                float* c, long ldc, int accumulate, long mr, long nr);
+  // Optional, as gemm_ukernel_ax with a row-major A whose k runs over nseg segments of kc: A(i, s kc + k) =
+  // a[i * lda + seg[s] + k] (a convolution's taps for pixels of one output row, lda between pixels).
+  void (*conv_ukernel_ax)(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c,
+                          long ldc, int accumulate, long mr, long nr);
 };
 
 extern const Isa isa_scalar;

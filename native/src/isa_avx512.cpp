@@ -52,9 +52,13 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 // PACK: B is read from its source instead, row k at bsrc + k * brs (nr columns, contiguous), and the
 // packed panel written to b as it goes (zero padded): the first row block of a product packs B while
 // it computes, instead of a separate pass over B.
+//
+// SEGS (ROWS only): k runs over nseg segments of kc steps each, segment s at a + seg[s]: A(i, s kc + k) =
+// a[i * lda + seg[s] + k]. A convolution's taps: pixel i of an output row at i * lda (lda = stride x
+// channels), tap s at its offset, kc its channels.
 template <int M, int NV, bool ROWS, bool PACK>
 void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
-                int accumulate, long nr, const float* __restrict bsrc, long brs) {
+                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg) {
   __mmask16 mask[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; v++) {
@@ -67,11 +71,12 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
 #pragma GCC unroll 2
     for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
   if (ROWS) {
+   for (long sg = 0; sg < nseg; sg++) {
     // four row bases, rows 3q + {0, 1, 2} at +0, +lda, +2 lda: the addressing modes x86 has
-    const float* a0 = a;
-    const float* a1 = a + 3 * lda;
-    const float* a2 = a + 6 * lda;
-    const float* a3 = a + 9 * lda;
+    const float* a0 = a + (seg ? seg[sg] : 0);
+    const float* a1 = a0 + 3 * lda;
+    const float* a2 = a0 + 6 * lda;
+    const float* a3 = a0 + 9 * lda;
     for (long k = 0; k < kc; k++) {
       __m512 bv[NV];
       if (PACK) {
@@ -98,6 +103,7 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
       }
       b += NR;
     }
+   }
   } else {
     for (long k = 0; k < kc; k++) {
       __m512 bv[NV];
@@ -138,7 +144,8 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
   }
 }
 
-using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long);
+using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long, long,
+                          const long*);
 
 template <int NV, bool ROWS, bool PACK, int... Ms>
 constexpr void fill_ax(UkernelAx* t) {
@@ -163,13 +170,19 @@ constexpr AxTable kAx;
 void gemm_ukernel_ax(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc, int accumulate,
                      long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
-  kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0);
+  kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, 1,
+                              nullptr);
 }
 
 void gemm_ukernel_ax_pack(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b, float* c,
                           long ldc, int accumulate, long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
-  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs);
+  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr);
+}
+
+void conv_ukernel_ax(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c, long ldc,
+                     int accumulate, long mr, long nr) {
+  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg);
 }
 
 }  // namespace
@@ -179,7 +192,7 @@ const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
                         maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
-                        gemm_ukernel_ax, gemm_ukernel_ax_pack};
+                        gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax};
 
 }  // namespace kt
 #endif
