@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "isa.h"
 #include "threadpool.h"
@@ -65,6 +68,36 @@ void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
     if (nr < NR)
       for (long k = 0; k < kc; k++)
         for (long j = nr; j < NR; j++) dst[k * NR + j] = 0.0f;
+#if defined(__SSE2__)
+    if (b.rs == 1) {
+      // B's columns contiguous (a transposed row-major matrix: the weights in dx = dy W^T): 4 x 4 blocks
+      // transposed through SSE registers (x86-64's baseline)
+      long j = 0;
+      for (; j + 4 <= nr; j += 4) {
+        const float *r0 = b.p + j * b.cs, *r1 = r0 + b.cs, *r2 = r1 + b.cs, *r3 = r2 + b.cs;
+        long k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k), x2 = _mm_loadu_ps(r2 + k), x3 = _mm_loadu_ps(r3 + k);
+          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+          float* d = dst + k * NR + j;
+          _mm_storeu_ps(d, x0);
+          _mm_storeu_ps(d + NR, x1);
+          _mm_storeu_ps(d + 2 * NR, x2);
+          _mm_storeu_ps(d + 3 * NR, x3);
+        }
+        for (; k < kc; k++) {
+          float* d = dst + k * NR + j;
+          d[0] = r0[k];
+          d[1] = r1[k];
+          d[2] = r2[k];
+          d[3] = r3[k];
+        }
+      }
+      for (; j < nr; j++)
+        for (long k = 0; k < kc; k++) dst[k * NR + j] = b.p[j * b.cs + k];
+      return;
+    }
+#endif
     // read along k (contiguous when B is a transposed row-major matrix), in blocks of 8 k-steps
     // so the strided writes stay within a few cache lines
     long k0 = 0;
