@@ -65,6 +65,13 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     const long cols = nr - 16 * v;
     mask[v] = cols >= 16 ? (__mmask16)0xffff : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
   }
+  // C's tile is written at the end: fetched now, a cold output (a fresh buffer, a convolution's
+  // output streaming to memory) arrives while the tile computes instead of stalling the stores
+#pragma GCC unroll 12
+  for (int i = 0; i < M; i++) {
+    _mm_prefetch((const char*)(c + i * ldc), _MM_HINT_T0);
+    if (NV == 2) _mm_prefetch((const char*)(c + i * ldc + 16), _MM_HINT_T0);
+  }
   __m512 acc[M][NV];
 #pragma GCC unroll 12
   for (int i = 0; i < M; i++)
