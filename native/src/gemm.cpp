@@ -209,6 +209,8 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   }
 }
 
+bool gemm_single_k_block(long k) { return k <= KC; }
+
 int gemm_threads(long m, long n, long k, int available) {
   // Below about a million multiply-adds (~100^3) a second thread saves nothing
   // (measured: see BENCHMARKS.md, "Threading crossover").

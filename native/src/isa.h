@@ -66,6 +66,10 @@ struct Isa {
   // a[i * lda + seg[s] + k] (a convolution's taps for pixels of one output row, lda between pixels).
   void (*conv_ukernel_ax)(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c,
                           long ldc, int accumulate, long mr, long nr);
+  // Optional, lstm_cell with the input projection added on the way: gates holds h @ W on entry, row r of
+  // z at z + r * zs; a = gates + z, then as lstm_cell (the same sums as z copied in and h @ W added)
+  void (*lstm_cell_z)(float* gates, const float* z, long zs, const float* c, float* h_out, float* c_out, long rows,
+                      long u);
 };
 
 extern const Isa isa_scalar;

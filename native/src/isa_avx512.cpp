@@ -192,6 +192,23 @@ void conv_ukernel_ax(long nseg, const long* seg, long kc, const float* a, long l
   kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg);
 }
 
+void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, const float* __restrict c,
+                 float* __restrict h_out, float* __restrict c_out, long rows, long u) {
+  for (long r = 0; r < rows; r++) {
+    float* a = gates + r * 4 * u;
+    const float* zr = z + r * zs;
+    const float* cr = c + r * u;
+    float* ho = h_out + r * u;
+    float* co = c_out + r * u;
+    long k;
+    for (k = 0; k < 2 * u; k++) a[k] = v_sigmoid(a[k] + zr[k]);
+    for (k = 2 * u; k < 3 * u; k++) a[k] = v_tanh(a[k] + zr[k]);
+    for (k = 3 * u; k < 4 * u; k++) a[k] = v_sigmoid(a[k] + zr[k]);
+    for (k = 0; k < u; k++) co[k] = a[u + k] * cr[k] + a[k] * a[2 * u + k];
+    for (k = 0; k < u; k++) ho[k] = a[3 * u + k] * v_tanh(co[k]);
+  }
+}
+
 }  // namespace
 
 const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
@@ -199,7 +216,8 @@ const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
                         maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
-                        gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax};
+                        gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax,
+                        lstm_cell_z};
 
 }  // namespace kt
 #endif
