@@ -199,28 +199,45 @@ void fwd_task(void* p, int tid, int nt) {
     seg_len = g.kw * g.cin;
     for (long ti = 0; ti < g.kh; ti++) seg[ti] = ti * g.dh * g.w * g.cin;
   }
-  // the whole filter in one k block: pixels of one output row whose windows lie inside the image are
-  // read where they lie (conv_ukernel_ax)
+  // the whole filter in one k block: blocks whose windows lie inside the image are read where they
+  // lie (conv_ukernel_ax), a run of pixels of one output row at a time
   const bool direct = isa.conv_ukernel_ax && j.kcb == j.K;
   // Blocks in groups: each filter panel (K x NR: 36 KiB for the seed's 3x3x32 filter) is read from L2
   // once per group and stays in L1 for its blocks; read once per block it cost a quarter of the time.
   constexpr long kGroup = 8;
-  const float* base[kGroup];
+  // a block read in place is up to kPieces runs of pixels, each within one output row
+  constexpr int kPieces = 3;
+  struct Piece {
+    const float* base;
+    long count;
+  };
+  Piece pieces[kGroup][kPieces];
+  int npieces[kGroup];
   for (long gb = b0; gb < b1; gb += kGroup) {
     const long ge = gb + kGroup < b1 ? gb + kGroup : b1;
     bool any_direct = false;
     for (long blk = gb; blk < ge; blk++) {
       const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
-      base[blk - gb] = nullptr;
+      int& np = npieces[blk - gb];
+      np = 0;
       if (direct) {
-        const long ow0 = r0 % g.ow, t1 = r0 / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
-        const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
-        if (ow0 + mr <= g.ow && ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 &&
-            (ow0 + mr - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w) {
-          base[blk - gb] = j.x + ((n * g.h + ih0) * g.w + iw0) * g.cin;
+        // split the block at the ends of output rows; direct when every run's windows lie inside the image
+        long r = r0;
+        bool ok = true;
+        while (ok && r < r0 + mr) {
+          const long ow0 = r % g.ow, t1 = r / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+          const long cnt = g.ow - ow0 < r0 + mr - r ? g.ow - ow0 : r0 + mr - r;
+          const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+          ok = np < kPieces && ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 &&
+               (ow0 + cnt - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+          if (ok) pieces[blk - gb][np++] = Piece{j.x + ((n * g.h + ih0) * g.w + iw0) * g.cin, cnt};
+          r += cnt;
+        }
+        if (ok) {
           any_direct = true;
           continue;
         }
+        np = 0;
       }
       tap_table(g, j.x, r0, MR, R, zero, ptrs);
       for (long k0 = 0; k0 < j.K; k0 += j.kcb) {
@@ -242,11 +259,14 @@ void fwd_task(void* p, int tid, int nt) {
     for (long jp = 0; jp < j.NP; jp++) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       for (long blk = gb; blk < ge; blk++) {
-        if (!base[blk - gb]) continue;
-        const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
-        float* c = j.y + r0 * g.cout + c0;
-        isa.conv_ukernel_ax(nseg, seg, seg_len, base[blk - gb], g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, mr, nr);
-        if (j.ep) isa.bias_act(c, g.cout, mr, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+        long r = blk * MR;
+        for (int q = 0; q < npieces[blk - gb]; q++) {
+          const Piece& pc = pieces[blk - gb][q];
+          float* c = j.y + r * g.cout + c0;
+          isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
+          if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+          r += pc.count;
+        }
       }
     }
   }
