@@ -284,6 +284,9 @@ struct BinJob {
   const float* bp;  // packed f^T: cout-block at kb * kcb * NP * NR, panel j (filter rows j*NR...) in it
   float* dx;
   long K, kcb, NP;
+  // direct: panel jp of the product (filter rows jp NR..) is one contiguous run of a window in dx, at
+  // pan_off[jp] from the window's corner; null where some panel is not (then dcols go through col2im)
+  const long* pan_off;
 };
 
 // dx[pixel's receptive field] += dcols rows of pixels [r0, r0 + rows) (row stride K)
@@ -325,6 +328,35 @@ void bin_task(void* p, int tid, int nt) {
   for (long n = n0; n < n1; n++)
     for (long q0 = 0; q0 < per; q0 += MR) {
       const long r0 = n * per + q0, mr = per - q0 < MR ? per - q0 : MR;
+      if (j.pan_off && j.kcb == g.cout) {
+        // Windows inside the image, in runs within output rows: the product is added into dx by the
+        // microkernel itself (C = dx at the window, rows sw * cin apart), no dcols and no col2im. Each
+        // element of dx still receives its terms one by one, in an order fixed by the geometry alone.
+        long i0 = 0, np = 0, cnt[kMaxMR];
+        float* base[kMaxMR];
+        bool ok = true;
+        while (ok && i0 < mr) {
+          const long q = q0 + i0, ow0 = q % g.ow, oh = q / g.ow;
+          const long c = g.ow - ow0 < mr - i0 ? g.ow - ow0 : mr - i0;
+          const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+          ok = ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 && (ow0 + c - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+          base[np] = j.dx + ((n * g.h + ih0) * g.w + iw0) * g.cin;
+          cnt[np++] = c;
+          i0 += c;
+        }
+        if (ok) {
+          const float* rows[kMaxMR];
+          for (long i = 0; i < MR; i++) rows[i] = i < mr ? j.dy + (r0 + i) * g.cout : zero;
+          pack_transposed(rows, g.cout, MR, ap);
+          for (long jp = 0; jp < j.NP; jp++) {
+            const long c0 = jp * NR, nr = j.K - c0 < NR ? j.K - c0 : NR;
+            for (long q = 0, i = 0; q < np; i += cnt[q], q++)
+              isa.gemm_ukernel_ax(g.cout, ap + i, 1, MR, j.bp + jp * g.cout * NR, base[q] + j.pan_off[jp], g.sw * g.cin, 1,
+                                  cnt[q], nr);
+          }
+          continue;
+        }
+      }
       for (long k0 = 0; k0 < g.cout; k0 += j.kcb) {
         const long kc = g.cout - k0 < j.kcb ? g.cout - k0 : j.kcb;
         // A = dy rows r0.. , columns k0..: dst[k * MR + i]
@@ -498,8 +530,23 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
       }
     }
   }
-  BinJob job = {&g, dy, bp, dx, K, kcb, NP};
+  // where each panel of NR filter rows is one run of a window (within a tap, or within a filter row's
+  // taps when they are contiguous), its offset from the window's corner
+  long* pan_off = isa.gemm_ukernel_ax ? (long*)malloc(NP * sizeof(long)) : nullptr;
+  for (long jp = 0; pan_off && jp < NP; jp++) {
+    const long c0 = jp * NR, c1 = (K < c0 + NR ? K : c0 + NR) - 1;
+    const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
+    if (c0 / run != c1 / run) {
+      free(pan_off);
+      pan_off = nullptr;
+      break;
+    }
+    const long ti = c0 / (g.kw * g.cin), tj = c0 % (g.kw * g.cin) / g.cin, c = c0 % g.cin;
+    pan_off[jp] = (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
+  }
+  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off};
   parallel_run(chunks_for(gemm_threads(R, K, g.cout, threads), g.n), bin_task, &job);
+  free(pan_off);
   free(bp);
 }
 
