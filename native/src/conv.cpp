@@ -447,6 +447,11 @@ void bf_task(void* p, int item, int nitems) {
   memset(zero, 0, g.cin * sizeof(float));
   const float** ptrs = (const float**)malloc(kPixChunk * taps * sizeof(float*));
   if (!ptrs) abort();
+  // runs of the chunk's pixels within output rows (offset of each run's first window in x, length)
+  long* seg = (long*)malloc(2 * kPixChunk * sizeof(long));
+  if (!seg) abort();
+  long* seglen = seg + kPixChunk;
+  const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
   for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
     const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
     tap_table(g, j.x, r0, kc, R, zero, ptrs);
@@ -454,8 +459,31 @@ void bf_task(void* p, int item, int nitems) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       pack_b_rows(j.dy, g.cout, r0, kc, c0, nr, NR, bp + jp * kc * NR);
     }
+    // every window inside the image: a block of filter rows within one run of a window is read from x
+    // where it lies, pixel run by pixel run (gemm_ukernel_kseg), in the packed panel's order
+    long nseg = 0;
+    bool direct = isa.gemm_ukernel_kseg != nullptr;
+    for (long r = r0; direct && r < r0 + kc;) {
+      const long ow0 = r % g.ow, t1 = r / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+      const long cnt = g.ow - ow0 < r0 + kc - r ? g.ow - ow0 : r0 + kc - r;
+      const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+      direct = ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 && (ow0 + cnt - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+      seg[nseg] = ((n * g.h + ih0) * g.w + iw0) * g.cin;
+      seglen[nseg++] = cnt;
+      r += cnt;
+    }
     for (long mb = mb0; mb < mb1; mb++) {
       const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      if (direct && k0 / run == (k0 + mr - 1) / run) {
+        const long ti = k0 / (g.kw * g.cin), tj = k0 % (g.kw * g.cin) / g.cin, c = k0 % g.cin;
+        const float* a = j.x + (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
+        for (long jp = 0; jp < j.NP; jp++) {
+          const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
+                                r0 > pb, mr, nr);
+        }
+        continue;
+      }
       pack_bf_a(g, ptrs, kc, k0, mr, MR, ap);
       for (long jp = 0; jp < j.NP; jp++) {
         const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
@@ -463,6 +491,7 @@ void bf_task(void* p, int item, int nitems) {
       }
     }
   }
+  free(seg);
   free(ptrs);
   free(bp);
 }

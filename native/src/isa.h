@@ -70,6 +70,11 @@ struct Isa {
   // z at z + r * zs; a = gates + z, then as lstm_cell (the same sums as z copied in and h @ W added)
   void (*lstm_cell_z)(float* gates, const float* z, long zs, const float* c, float* h_out, float* c_out, long rows,
                       long u);
+  // Optional, as gemm_ukernel_ax with a k-major A whose k runs over nseg segments of seglen[s] steps:
+  // A(i, k) = a[seg[s] + q * lda + i] for the q-th step of segment s (a convolution's filter rows over
+  // runs of pixels within output rows, lda between pixels); b holds the sum of seglen steps.
+  void (*gemm_ukernel_kseg)(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
+                            float* c, long ldc, int accumulate, long mr, long nr);
 };
 
 extern const Isa isa_scalar;

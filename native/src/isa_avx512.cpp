@@ -58,7 +58,8 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 // channels), tap s at its offset, kc its channels.
 template <int M, int NV, bool ROWS, bool PACK>
 void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
-                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg) {
+                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
+                const long* seglen) {
   __mmask16 mask[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; v++) {
@@ -112,7 +113,10 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     }
    }
   } else {
-    for (long k = 0; k < kc; k++) {
+   for (long sg = 0; sg < nseg; sg++) {
+    const float* ak = a + (seg ? seg[sg] : 0);
+    const long len = seglen ? seglen[sg] : kc;
+    for (long k = 0; k < len; k++) {
       __m512 bv[NV];
       if (PACK) {
 #pragma GCC unroll 2
@@ -131,13 +135,14 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
       }
 #pragma GCC unroll 12
       for (int i = 0; i < M; i++) {
-        const __m512 ai = _mm512_set1_ps(a[i]);
+        const __m512 ai = _mm512_set1_ps(ak[i]);
 #pragma GCC unroll 2
         for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
-      a += lda;
+      ak += lda;
       b += NR;
     }
+   }
   }
 #pragma GCC unroll 12
   for (int i = 0; i < M; i++) {
@@ -152,7 +157,7 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
 }
 
 using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long, long,
-                          const long*);
+                          const long*, const long*);
 
 template <int NV, bool ROWS, bool PACK, int... Ms>
 constexpr void fill_ax(UkernelAx* t) {
@@ -178,18 +183,18 @@ void gemm_ukernel_ax(long kc, const float* a, long ars, long acs, const float* b
                      long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
   kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, 1,
-                              nullptr);
+                              nullptr, nullptr);
 }
 
 void gemm_ukernel_ax_pack(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b, float* c,
                           long ldc, int accumulate, long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
-  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr);
+  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr, nullptr);
 }
 
 void conv_ukernel_ax(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c, long ldc,
                      int accumulate, long mr, long nr) {
-  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg);
+  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, nullptr);
 }
 
 void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, const float* __restrict c,
@@ -209,6 +214,11 @@ void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, co
   }
 }
 
+void gemm_ukernel_kseg(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
+                       float* c, long ldc, int accumulate, long mr, long nr) {
+  kAx.k[0][0][nr > 16][mr](0, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, seglen);
+}
+
 }  // namespace
 
 const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
@@ -217,7 +227,7 @@ const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
                         maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
                         gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax,
-                        lstm_cell_z};
+                        lstm_cell_z, gemm_ukernel_kseg};
 
 }  // namespace kt
 #endif

@@ -88,16 +88,19 @@ test('native convolutions (forward, fused, both gradients) match the reference, 
   });
 });
 
-test('native Conv2D: the AVX-512 kernel reading pixels in place (runs within output rows) runs the same sums as the packed AVX2 path', {skip}, () => {
+test('native Conv2D and Conv2DBackpropFilter: the AVX-512 kernels reading pixels in place (runs within output rows) run the same sums as the packed AVX2 path', {skip}, () => {
   // the first layer's rows of 26 pixels: blocks of 12 split where a row ends
   for (const c of [cases[0]!, ...cases.slice(-3)]) {
     const x = randT(c.x), f = randT(c.f), b = randT([c.f[3]!]);
     const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, activation: 'relu'};
-    const by: Record<string, Tensor> = {};
+    const by: Record<string, Tensor> = {}, df: Record<string, Tensor> = {};
+    const dy = randT([...ref('Conv2D', {x, filter: f}, a).shape]);
     forEachIsa((isa) => {
       by[isa] = nat('FusedConv2D', {x, filter: f, bias: b}, a);
+      df[isa] = nat('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f});
     });
     if (by['avx512'] && by['avx2']) assertSame(by['avx512'], by['avx2'], `FusedConv2D x=${c.x} f=${c.f}`);
+    if (df['avx512'] && df['avx2']) assertSame(df['avx512'], df['avx2'], `Conv2DBackpropFilter x=${c.x} f=${c.f}`);
   }
 });
 
