@@ -50,14 +50,7 @@ Workspace& workspace() {
 
 // dst[k * NR + j] = B(k, j) for k < kc, j < nr; columns nr..NR-1 are zero
 void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
-  if (b.cs == 1 && nr == NR && (NR == 32 || NR == 16)) {
-    // whole panels: fixed-size copies the compiler inlines (a memcpy call per row of 32 floats
-    // cost as much as the copy)
-    if (NR == 32)
-      for (long k = 0; k < kc; k++) __builtin_memcpy(dst + k * 32, b.p + k * b.rs, 32 * sizeof(float));
-    else
-      for (long k = 0; k < kc; k++) __builtin_memcpy(dst + k * 16, b.p + k * b.rs, 16 * sizeof(float));
-  } else if (b.cs == 1) {
+  if (b.cs == 1) {
     for (long k = 0; k < kc; k++) {
       const float* src = b.p + k * b.rs;
       float* d = dst + k * NR;
