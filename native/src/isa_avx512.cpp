@@ -53,9 +53,11 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 // packed panel written to b as it goes (zero padded): the first row block of a product packs B while
 // it computes, instead of a separate pass over B.
 //
-// SEGS (ROWS only): k runs over nseg segments of kc steps each, segment s at a + seg[s]: A(i, s kc + k) =
-// a[i * lda + seg[s] + k]. A convolution's taps: pixel i of an output row at i * lda (lda = stride x
-// channels), tap s at its offset, kc its channels.
+// Segments: k runs over nseg segments, segment s starting at a + seg[s] (seg null: one at a). ROWS:
+// each kc steps long, A(i, s kc + k) = a[seg[s] + i * lda + k] (a convolution's taps: pixel i of an
+// output row at i * lda, lda = stride x channels, tap s at its offset, kc its channels). k-major:
+// seglen[s] steps long (null: kc), A(i, k) = a[seg[s] + q * lda + i] at step q of segment s (filter
+// rows over runs of pixels within output rows).
 template <int M, int NV, bool ROWS, bool PACK>
 void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
                 int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
