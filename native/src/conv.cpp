@@ -9,6 +9,11 @@
 //   backprop filter df[K, cout] = cols^T x dy, the reduction over pixels in chunks of kPixChunk: A
 //                  panels (MR filter rows x chunk) copied from x, dy's chunk packed once per chunk.
 //
+// Where the instruction set has the in-place microkernels (isa.h: conv_ukernel_ax, gemm_ukernel_ax,
+// gemm_ukernel_kseg; AVX-512), windows that lie inside the image are read from x where they lie, runs
+// of pixels within output rows, instead of through a gathered panel (forward and filter gradient: the
+// same sums), and the input gradient's product is added straight into dx (no dcols, no col2im).
+//
 // 1 x 1 convolutions with unit strides are plain GEMMs on the tensors as they are. Every result is
 // independent of the thread count: threads split work whose summation order does not depend on it.
 #include <stdlib.h>
