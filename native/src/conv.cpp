@@ -9,6 +9,11 @@
 //   backprop filter df[K, cout] = cols^T x dy, the reduction over pixels in chunks of kPixChunk: A
 //                  panels (MR filter rows x chunk) copied from x, dy's chunk packed once per chunk.
 //
+// Where the instruction set has the in-place microkernels (isa.h: conv_ukernel_ax, gemm_ukernel_ax,
+// gemm_ukernel_kseg; AVX-512), windows that lie inside the image are read from x where they lie, runs
+// of pixels within output rows, instead of through a gathered panel (forward and filter gradient: the
+// same sums), and the input gradient's product is added straight into dx (no dcols, no col2im).
+//
 // 1 x 1 convolutions with unit strides are plain GEMMs on the tensors as they are. Every result is
 // independent of the thread count: threads split work whose summation order does not depend on it.
 #include <stdlib.h>
@@ -187,22 +192,90 @@ void fwd_task(void* p, int tid, int nt) {
   memset(zero, 0, g.cin * sizeof(float));
   const float** ptrs = (const float**)malloc(MR * taps * sizeof(float*));
   if (!ptrs) abort();
-  for (long blk = b0; blk < b1; blk++) {
-    const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
-    tap_table(g, j.x, r0, MR, R, zero, ptrs);
-    for (long k0 = 0; k0 < j.K; k0 += j.kcb) {
-      const long kc = j.K - k0 < j.kcb ? j.K - k0 : j.kcb;
-      const bool last = k0 + kc >= j.K;
-      pack_fwd_a(g, ptrs, MR, k0, kc, ap);
-      const float* bk = j.bp + k0 * j.NP * NR;
-      for (long jp = 0; jp < j.NP; jp++) {
-        const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
-        float* c = j.y + r0 * g.cout + c0;
-        ukernel(isa, kc, ap, bk + jp * kc * NR, c, g.cout, mr, nr, k0 > 0, tile);
-        if (last && j.ep) isa.bias_act(c, g.cout, mr, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+  // taps' offsets from a window's corner, for the direct kernel
+  long* seg = (long*)malloc(taps * sizeof(long));
+  if (!seg) abort();
+  for (long ti = 0, t = 0; ti < g.kh; ti++)
+    for (long tj = 0; tj < g.kw; tj++, t++) seg[t] = (ti * g.dh * g.w + tj * g.dw) * g.cin;
+  // undilated columns: a filter row's taps are one contiguous run of kw * cin values
+  long nseg = taps, seg_len = g.cin;
+  if (g.dw == 1) {
+    nseg = g.kh;
+    seg_len = g.kw * g.cin;
+    for (long ti = 0; ti < g.kh; ti++) seg[ti] = ti * g.dh * g.w * g.cin;
+  }
+  // the whole filter in one k block: blocks whose windows lie inside the image are read where they
+  // lie (conv_ukernel_ax), a run of pixels of one output row at a time
+  const bool direct = isa.conv_ukernel_ax && j.kcb == j.K;
+  // Blocks in groups: each filter panel (K x NR: 36 KiB for the seed's 3x3x32 filter) is read from L2
+  // once per group and stays in L1 for its blocks; read once per block it cost a quarter of the time.
+  constexpr long kGroup = 8;
+  // a block read in place is up to kPieces runs of pixels, each within one output row
+  constexpr int kPieces = 3;
+  struct Piece {
+    const float* base;
+    long count;
+  };
+  Piece pieces[kGroup][kPieces];
+  int npieces[kGroup];
+  for (long gb = b0; gb < b1; gb += kGroup) {
+    const long ge = gb + kGroup < b1 ? gb + kGroup : b1;
+    bool any_direct = false;
+    for (long blk = gb; blk < ge; blk++) {
+      const long r0 = blk * MR, mr = R - r0 < MR ? R - r0 : MR;
+      int& np = npieces[blk - gb];
+      np = 0;
+      if (direct) {
+        // split the block at the ends of output rows; direct when every run's windows lie inside the image
+        long r = r0;
+        bool ok = true;
+        while (ok && r < r0 + mr) {
+          const long ow0 = r % g.ow, t1 = r / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+          const long cnt = g.ow - ow0 < r0 + mr - r ? g.ow - ow0 : r0 + mr - r;
+          const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+          ok = np < kPieces && ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 &&
+               (ow0 + cnt - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+          if (ok) pieces[blk - gb][np++] = Piece{j.x + ((n * g.h + ih0) * g.w + iw0) * g.cin, cnt};
+          r += cnt;
+        }
+        if (ok) {
+          any_direct = true;
+          continue;
+        }
+        np = 0;
+      }
+      tap_table(g, j.x, r0, MR, R, zero, ptrs);
+      for (long k0 = 0; k0 < j.K; k0 += j.kcb) {
+        const long kc = j.K - k0 < j.kcb ? j.K - k0 : j.kcb;
+        const bool last = k0 + kc >= j.K;
+        pack_fwd_a(g, ptrs, MR, k0, kc, ap);
+        const float* bk = j.bp + k0 * j.NP * NR;
+        for (long jp = 0; jp < j.NP; jp++) {
+          const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+          float* c = j.y + r0 * g.cout + c0;
+          ukernel(isa, kc, ap, bk + jp * kc * NR, c, g.cout, mr, nr, k0 > 0, tile);
+          if (last && j.ep) isa.bias_act(c, g.cout, mr, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+        }
+      }
+    }
+    if (!any_direct) continue;
+    // the blocks read in place (pixels of one output row, clear of the padding): one k block, so the
+    // same sums as through a packed panel
+    for (long jp = 0; jp < j.NP; jp++) {
+      const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+      for (long blk = gb; blk < ge; blk++) {
+        long r = blk * MR;
+        for (int q = 0; q < npieces[blk - gb]; q++) {
+          const Piece& pc = pieces[blk - gb][q];
+          float* c = j.y + r * g.cout + c0;
+          isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
+          if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+          r += pc.count;
+        }
       }
     }
   }
+  free(seg);
   free(ptrs);
   free(ap);
 }
@@ -216,6 +289,9 @@ struct BinJob {
   const float* bp;  // packed f^T: cout-block at kb * kcb * NP * NR, panel j (filter rows j*NR...) in it
   float* dx;
   long K, kcb, NP;
+  // direct: panel jp of the product (filter rows jp NR..) is one contiguous run of a window in dx, at
+  // pan_off[jp] from the window's corner; null where some panel is not (then dcols go through col2im)
+  const long* pan_off;
 };
 
 // dx[pixel's receptive field] += dcols rows of pixels [r0, r0 + rows) (row stride K)
@@ -257,6 +333,35 @@ void bin_task(void* p, int tid, int nt) {
   for (long n = n0; n < n1; n++)
     for (long q0 = 0; q0 < per; q0 += MR) {
       const long r0 = n * per + q0, mr = per - q0 < MR ? per - q0 : MR;
+      if (j.pan_off && j.kcb == g.cout) {
+        // Windows inside the image, in runs within output rows: the product is added into dx by the
+        // microkernel itself (C = dx at the window, rows sw * cin apart), no dcols and no col2im. Each
+        // element of dx still receives its terms one by one, in an order fixed by the geometry alone.
+        long i0 = 0, np = 0, cnt[kMaxMR];
+        float* base[kMaxMR];
+        bool ok = true;
+        while (ok && i0 < mr) {
+          const long q = q0 + i0, ow0 = q % g.ow, oh = q / g.ow;
+          const long c = g.ow - ow0 < mr - i0 ? g.ow - ow0 : mr - i0;
+          const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+          ok = ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 && (ow0 + c - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+          base[np] = j.dx + ((n * g.h + ih0) * g.w + iw0) * g.cin;
+          cnt[np++] = c;
+          i0 += c;
+        }
+        if (ok) {
+          const float* rows[kMaxMR];
+          for (long i = 0; i < MR; i++) rows[i] = i < mr ? j.dy + (r0 + i) * g.cout : zero;
+          pack_transposed(rows, g.cout, MR, ap);
+          for (long jp = 0; jp < j.NP; jp++) {
+            const long c0 = jp * NR, nr = j.K - c0 < NR ? j.K - c0 : NR;
+            for (long q = 0, i = 0; q < np; i += cnt[q], q++)
+              isa.gemm_ukernel_ax(g.cout, ap + i, 1, MR, j.bp + jp * g.cout * NR, base[q] + j.pan_off[jp], g.sw * g.cin, 1,
+                                  cnt[q], nr);
+          }
+          continue;
+        }
+      }
       for (long k0 = 0; k0 < g.cout; k0 += j.kcb) {
         const long kc = g.cout - k0 < j.kcb ? g.cout - k0 : j.kcb;
         // A = dy rows r0.. , columns k0..: dst[k * MR + i]
@@ -347,6 +452,11 @@ void bf_task(void* p, int item, int nitems) {
   memset(zero, 0, g.cin * sizeof(float));
   const float** ptrs = (const float**)malloc(kPixChunk * taps * sizeof(float*));
   if (!ptrs) abort();
+  // runs of the chunk's pixels within output rows (offset of each run's first window in x, length)
+  long* seg = (long*)malloc(2 * kPixChunk * sizeof(long));
+  if (!seg) abort();
+  long* seglen = seg + kPixChunk;
+  const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
   for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
     const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
     tap_table(g, j.x, r0, kc, R, zero, ptrs);
@@ -354,8 +464,31 @@ void bf_task(void* p, int item, int nitems) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       pack_b_rows(j.dy, g.cout, r0, kc, c0, nr, NR, bp + jp * kc * NR);
     }
+    // every window inside the image: a block of filter rows within one run of a window is read from x
+    // where it lies, pixel run by pixel run (gemm_ukernel_kseg), in the packed panel's order
+    long nseg = 0;
+    bool direct = isa.gemm_ukernel_kseg != nullptr;
+    for (long r = r0; direct && r < r0 + kc;) {
+      const long ow0 = r % g.ow, t1 = r / g.ow, oh = t1 % g.oh, n = t1 / g.oh;
+      const long cnt = g.ow - ow0 < r0 + kc - r ? g.ow - ow0 : r0 + kc - r;
+      const long ih0 = oh * g.sh - g.pt, iw0 = ow0 * g.sw - g.pl;
+      direct = ih0 >= 0 && ih0 + (g.kh - 1) * g.dh < g.h && iw0 >= 0 && (ow0 + cnt - 1) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w;
+      seg[nseg] = ((n * g.h + ih0) * g.w + iw0) * g.cin;
+      seglen[nseg++] = cnt;
+      r += cnt;
+    }
     for (long mb = mb0; mb < mb1; mb++) {
       const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      if (direct && k0 / run == (k0 + mr - 1) / run) {
+        const long ti = k0 / (g.kw * g.cin), tj = k0 % (g.kw * g.cin) / g.cin, c = k0 % g.cin;
+        const float* a = j.x + (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
+        for (long jp = 0; jp < j.NP; jp++) {
+          const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
+          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
+                                r0 > pb, mr, nr);
+        }
+        continue;
+      }
       pack_bf_a(g, ptrs, kc, k0, mr, MR, ap);
       for (long jp = 0; jp < j.NP; jp++) {
         const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
@@ -363,6 +496,7 @@ void bf_task(void* p, int item, int nitems) {
       }
     }
   }
+  free(seg);
   free(ptrs);
   free(bp);
 }
@@ -430,8 +564,23 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
       }
     }
   }
-  BinJob job = {&g, dy, bp, dx, K, kcb, NP};
+  // where each panel of NR filter rows is one run of a window (within a tap, or within a filter row's
+  // taps when they are contiguous), its offset from the window's corner
+  long* pan_off = isa.gemm_ukernel_ax ? (long*)malloc(NP * sizeof(long)) : nullptr;
+  for (long jp = 0; pan_off && jp < NP; jp++) {
+    const long c0 = jp * NR, c1 = (K < c0 + NR ? K : c0 + NR) - 1;
+    const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
+    if (c0 / run != c1 / run) {
+      free(pan_off);
+      pan_off = nullptr;
+      break;
+    }
+    const long ti = c0 / (g.kw * g.cin), tj = c0 % (g.kw * g.cin) / g.cin, c = c0 % g.cin;
+    pan_off[jp] = (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
+  }
+  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off};
   parallel_run(chunks_for(gemm_threads(R, K, g.cout, threads), g.n), bin_task, &job);
+  free(pan_off);
   free(bp);
 }
 

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "isa.h"
 #include "threadpool.h"
@@ -58,6 +61,36 @@ void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
     if (nr < NR)
       for (long k = 0; k < kc; k++)
         for (long j = nr; j < NR; j++) dst[k * NR + j] = 0.0f;
+#if defined(__SSE2__)
+    if (b.rs == 1) {
+      // B's columns contiguous (a transposed row-major matrix: the weights in dx = dy W^T): 4 x 4 blocks
+      // transposed through SSE registers (x86-64's baseline)
+      long j = 0;
+      for (; j + 4 <= nr; j += 4) {
+        const float *r0 = b.p + j * b.cs, *r1 = r0 + b.cs, *r2 = r1 + b.cs, *r3 = r2 + b.cs;
+        long k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k), x2 = _mm_loadu_ps(r2 + k), x3 = _mm_loadu_ps(r3 + k);
+          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+          float* d = dst + k * NR + j;
+          _mm_storeu_ps(d, x0);
+          _mm_storeu_ps(d + NR, x1);
+          _mm_storeu_ps(d + 2 * NR, x2);
+          _mm_storeu_ps(d + 3 * NR, x3);
+        }
+        for (; k < kc; k++) {
+          float* d = dst + k * NR + j;
+          d[0] = r0[k];
+          d[1] = r1[k];
+          d[2] = r2[k];
+          d[3] = r3[k];
+        }
+      }
+      for (; j < nr; j++)
+        for (long k = 0; k < kc; k++) dst[k * NR + j] = b.p[j * b.cs + k];
+      return;
+    }
+#endif
     // read along k (contiguous when B is a transposed row-major matrix), in blocks of 8 k-steps
     // so the strided writes stay within a few cache lines
     long k0 = 0;
@@ -113,7 +146,10 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long kblocks = (k + KC - 1) / KC;
   const long kc_max = (k + kblocks - 1) / kblocks;
   float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
-  float* ap = grow(ws.a, ws.a_cap, kc_max * MR);
+  // row-major A only: a transposed A's k steps lie m floats apart (2 KiB for m = 512, all in two sets
+  // of the L1 cache), where its packed copy, a memcpy per k step, ran 6 % faster
+  const bool direct_a = isa.gemm_ukernel_ax && a.cs == 1;
+  float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR);
   float* tile = ws.tile;
 
   for (long jc = 0; jc < n; jc += NC) {
@@ -122,14 +158,31 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
       const long kc = k - pc < kc_max ? k - pc : kc_max;
       const int acc = accumulate || pc > 0;
       const bool last = pc + kc >= k;
-      for (long jr = 0; jr < nc; jr += NR) {
-        const long nr = nc - jr < NR ? nc - jr : NR;
-        MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
-        pack_b_panel(kc, nr, NR, bv, bp + (jr / NR) * kc * NR);
-      }
+      // B's rows contiguous: the first row block packs B as it computes (gemm_ukernel_ax_pack)
+      const bool fused_pack = direct_a && isa.gemm_ukernel_ax_pack && b.cs == 1;
+      if (!fused_pack)
+        for (long jr = 0; jr < nc; jr += NR) {
+          const long nr = nc - jr < NR ? nc - jr : NR;
+          MatView bv = {b.p + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs};
+          pack_b_panel(kc, nr, NR, bv, bp + (jr / NR) * kc * NR);
+        }
       for (long ir = 0; ir < m; ir += MR) {
         const long mr = m - ir < MR ? m - ir : MR;
         MatView av = {a.p + ir * a.rs + pc * a.cs, a.rs, a.cs};
+        if (direct_a) {
+          // A read where it lies: no packed copy (for these shapes the copy cost ~5 % of the product)
+          for (long jr = 0; jr < nc; jr += NR) {
+            const long nr = nc - jr < NR ? nc - jr : NR;
+            float* cij = c + ir * ldc + jc + jr;
+            float* bpanel = bp + (jr / NR) * kc * NR;
+            if (fused_pack && ir == 0)
+              isa.gemm_ukernel_ax_pack(kc, av.p, av.rs, av.cs, b.p + pc * b.rs + jc + jr, b.rs, bpanel, cij, ldc, acc, mr, nr);
+            else
+              isa.gemm_ukernel_ax(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr);
+            if (last && ep) isa.bias_act(cij, ldc, mr, nr, ep->bias ? ep->bias + jc + jr : nullptr, ep->act);
+          }
+          continue;
+        }
         pack_a_panel(kc, mr, MR, av, ap);
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
@@ -150,6 +203,8 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
     }
   }
 }
+
+bool gemm_single_k_block(long k) { return k <= KC; }
 
 int gemm_threads(long m, long n, long k, int available) {
   // Below about a million multiply-adds (~100^3) a second thread saves nothing
@@ -260,12 +315,28 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   const int MR = isa.mr, NR = isa.nr;
   const long k = j.k, mp = (j.m + MR - 1) / MR;
   Workspace& ws = workspace();
+  const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
+  if (isa.gemm_ukernel_ax && j.a.cs == 1) {
+    // A read where it lies (see gemm_serial); the same k blocks, so the same sums
+    for (long p = p0; p < p1; p++) {
+      const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+      for (long ir = 0; ir < mp; ir++) {
+        const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+        float* cij = j.c + ir * MR * j.ldc + jr;
+        for (long pc = 0; pc < k; pc += kc_max) {
+          const long kc = k - pc < kc_max ? k - pc : kc_max;
+          const float* a = j.a.p + ir * MR * j.a.rs + pc * j.a.cs;
+          isa.gemm_ukernel_ax(kc, a, j.a.rs, j.a.cs, j.bp + p * k * NR + pc * NR, cij, j.ldc, j.accumulate || pc > 0, mr, nr);
+        }
+      }
+    }
+    return;
+  }
   float* ap = grow(ws.a, ws.a_cap, mp * MR * k);
   for (long ir = 0; ir < mp; ir++) {
     const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
     pack_a_panel(k, mr, MR, MatView{j.a.p + ir * MR * j.a.rs, j.a.rs, j.a.cs}, ap + ir * MR * k);
   }
-  const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
   float* tile = ws.tile;
   for (long p = p0; p < p1; p++) {
     const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;

@@ -48,6 +48,10 @@ class PackedB {
   float* p_;
 };
 
+// Whether a product with this k sums it in one k block: then C + A B adds C once to the whole sum, as
+// (A B) + C does (callers that move the addition of C elsewhere keep the same rounding).
+bool gemm_single_k_block(long k);
+
 // Threads worth using for one m x n x k product (small products stay on one thread).
 int gemm_threads(long m, long n, long k, int available);
 

@@ -52,6 +52,29 @@ struct Isa {
   void (*maxpool_grad)(const PoolGeom* g, const float* x, const float* dy, float* dx);
   void (*avgpool)(const PoolGeom* g, const float* x, float* y);
   void (*avgpool_grad)(const PoolGeom* g, const float* dy, float* dx);
+  // Optional (null where a set has none: A is then packed): C[0:mr, 0:nr] (row stride ldc) =
+  // (accumulate ? C : 0) + A * Bpanel with A read in place, A(i, k) = a[i * ars + k * acs] where ars or
+  // acs is 1; mr <= mr and nr <= nr above, b a packed panel as for gemm_ukernel. Reads and writes only
+  // those mr x nr elements of C.
+  void (*gemm_ukernel_ax)(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc,
+                          int accumulate, long mr, long nr);
+  // Optional, as gemm_ukernel_ax, but B is read from its rows, B(k, j) = bsrc[k * brs + j] (j < nr), and
+  // the packed, zero-padded panel written to b on the way, for the other row blocks to read.
+  void (*gemm_ukernel_ax_pack)(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b,
+                               float* c, long ldc, int accumulate, long mr, long nr);
+  // Optional, as gemm_ukernel_ax with a row-major A whose k runs over nseg segments of kc: A(i, s kc + k) =
+  // a[i * lda + seg[s] + k] (a convolution's taps for pixels of one output row, lda between pixels).
+  void (*conv_ukernel_ax)(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c,
+                          long ldc, int accumulate, long mr, long nr);
+  // Optional, lstm_cell with the input projection added on the way: gates holds h @ W on entry, row r of
+  // z at z + r * zs; a = gates + z, then as lstm_cell (the same sums as z copied in and h @ W added)
+  void (*lstm_cell_z)(float* gates, const float* z, long zs, const float* c, float* h_out, float* c_out, long rows,
+                      long u);
+  // Optional, as gemm_ukernel_ax with a k-major A whose k runs over nseg segments of seglen[s] steps:
+  // A(i, k) = a[seg[s] + q * lda + i] for the q-th step of segment s (a convolution's filter rows over
+  // runs of pixels within output rows, lda between pixels); b holds the sum of seglen steps.
+  void (*gemm_ukernel_kseg)(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
+                            float* c, long ldc, int accumulate, long mr, long nr);
 };
 
 extern const Isa isa_scalar;

@@ -44,13 +44,192 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
   }
 }
 
+// M x (16 NV) tile with A read where it lies (no packed copy): A(i, k) = a[i * lda + k] (ROWS: a
+// row-major A) or a[k * lda + i] (a packed panel, lda = MR, or a transposed row-major matrix). B is a
+// packed panel (kc x NR). Only the first nr columns of C are read and written (masked), so partial
+// tiles need no staging copy; M < MR rows are a smaller instance of the same loop.
+//
+// PACK: B is read from its source instead, row k at bsrc + k * brs (nr columns, contiguous), and the
+// packed panel written to b as it goes (zero padded): the first row block of a product packs B while
+// it computes, instead of a separate pass over B.
+//
+// Segments: k runs over nseg segments, segment s starting at a + seg[s] (seg null: one at a). ROWS:
+// each kc steps long, A(i, s kc + k) = a[seg[s] + i * lda + k] (a convolution's taps: pixel i of an
+// output row at i * lda, lda = stride x channels, tap s at its offset, kc its channels). k-major:
+// seglen[s] steps long (null: kc), A(i, k) = a[seg[s] + q * lda + i] at step q of segment s (filter
+// rows over runs of pixels within output rows).
+template <int M, int NV, bool ROWS, bool PACK>
+void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
+                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
+                const long* seglen) {
+  __mmask16 mask[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) {
+    const long cols = nr - 16 * v;
+    mask[v] = cols >= 16 ? (__mmask16)0xffff : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
+  }
+  // C's tile is written at the end: fetched now, a cold output (a fresh buffer, a convolution's
+  // output streaming to memory) arrives while the tile computes instead of stalling the stores
+#pragma GCC unroll 12
+  for (int i = 0; i < M; i++) {
+    _mm_prefetch((const char*)(c + i * ldc), _MM_HINT_T0);
+    if (NV == 2) _mm_prefetch((const char*)(c + i * ldc + 16), _MM_HINT_T0);
+  }
+  __m512 acc[M][NV];
+#pragma GCC unroll 12
+  for (int i = 0; i < M; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+  if (ROWS) {
+   for (long sg = 0; sg < nseg; sg++) {
+    // four row bases, rows 3q + {0, 1, 2} at +0, +lda, +2 lda: the addressing modes x86 has
+    const float* a0 = a + (seg ? seg[sg] : 0);
+    const float* a1 = a0 + 3 * lda;
+    const float* a2 = a0 + 6 * lda;
+    const float* a3 = a0 + 9 * lda;
+    for (long k = 0; k < kc; k++) {
+      __m512 bv[NV];
+      if (PACK) {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) {
+          bv[v] = _mm512_maskz_loadu_ps(mask[v], bsrc + 16 * v);
+          _mm512_store_ps(b + 16 * v, bv[v]);
+        }
+        if (NV == 1) _mm512_store_ps(b + 16, _mm512_setzero_ps());
+        _mm_prefetch((const char*)(bsrc + 8 * brs), _MM_HINT_T0);
+        bsrc += brs;
+      } else {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+        _mm_prefetch((const char*)(b + 8 * NR), _MM_HINT_T0);
+        if (NV == 2) _mm_prefetch((const char*)(b + 8 * NR + 16), _MM_HINT_T0);
+      }
+#pragma GCC unroll 12
+      for (int i = 0; i < M; i++) {
+        const float* base = i < 3 ? a0 : i < 6 ? a1 : i < 9 ? a2 : a3;
+        const __m512 ai = _mm512_set1_ps(base[(i % 3) * lda + k]);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      b += NR;
+    }
+   }
+  } else {
+   for (long sg = 0; sg < nseg; sg++) {
+    const float* ak = a + (seg ? seg[sg] : 0);
+    const long len = seglen ? seglen[sg] : kc;
+    for (long k = 0; k < len; k++) {
+      __m512 bv[NV];
+      if (PACK) {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) {
+          bv[v] = _mm512_maskz_loadu_ps(mask[v], bsrc + 16 * v);
+          _mm512_store_ps(b + 16 * v, bv[v]);
+        }
+        if (NV == 1) _mm512_store_ps(b + 16, _mm512_setzero_ps());
+        _mm_prefetch((const char*)(bsrc + 8 * brs), _MM_HINT_T0);
+        bsrc += brs;
+      } else {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+        _mm_prefetch((const char*)(b + 8 * NR), _MM_HINT_T0);
+        if (NV == 2) _mm_prefetch((const char*)(b + 8 * NR + 16), _MM_HINT_T0);
+      }
+#pragma GCC unroll 12
+      for (int i = 0; i < M; i++) {
+        const __m512 ai = _mm512_set1_ps(ak[i]);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      ak += lda;
+      b += NR;
+    }
+   }
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < M; i++) {
+    float* ci = c + i * ldc;
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      __m512 r = acc[i][v];
+      if (accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(mask[v], ci + 16 * v));
+      _mm512_mask_storeu_ps(ci + 16 * v, mask[v], r);
+    }
+  }
+}
+
+using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long, long,
+                          const long*, const long*);
+
+template <int NV, bool ROWS, bool PACK, int... Ms>
+constexpr void fill_ax(UkernelAx* t) {
+  ((t[Ms] = ukernel_ax<Ms, NV, ROWS, PACK>), ...);
+}
+
+struct AxTable {
+  UkernelAx k[2][2][2][MR + 1];  // [PACK][ROWS][NV - 1][rows]
+  constexpr AxTable() : k{} {
+    fill_ax<1, false, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[0][0][0]);
+    fill_ax<2, false, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[0][0][1]);
+    fill_ax<1, true, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[0][1][0]);
+    fill_ax<2, true, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[0][1][1]);
+    fill_ax<1, false, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[1][0][0]);
+    fill_ax<2, false, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[1][0][1]);
+    fill_ax<1, true, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[1][1][0]);
+    fill_ax<2, true, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[1][1][1]);
+  }
+};
+constexpr AxTable kAx;
+
+void gemm_ukernel_ax(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc, int accumulate,
+                     long mr, long nr) {
+  const bool rows = acs == 1 && ars != 1;
+  kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, 1,
+                              nullptr, nullptr);
+}
+
+void gemm_ukernel_ax_pack(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b, float* c,
+                          long ldc, int accumulate, long mr, long nr) {
+  const bool rows = acs == 1 && ars != 1;
+  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr, nullptr);
+}
+
+void conv_ukernel_ax(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c, long ldc,
+                     int accumulate, long mr, long nr) {
+  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, nullptr);
+}
+
+void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, const float* __restrict c,
+                 float* __restrict h_out, float* __restrict c_out, long rows, long u) {
+  for (long r = 0; r < rows; r++) {
+    float* a = gates + r * 4 * u;
+    const float* zr = z + r * zs;
+    const float* cr = c + r * u;
+    float* ho = h_out + r * u;
+    float* co = c_out + r * u;
+    long k;
+    for (k = 0; k < 2 * u; k++) a[k] = v_sigmoid(a[k] + zr[k]);
+    for (k = 2 * u; k < 3 * u; k++) a[k] = v_tanh(a[k] + zr[k]);
+    for (k = 3 * u; k < 4 * u; k++) a[k] = v_sigmoid(a[k] + zr[k]);
+    for (k = 0; k < u; k++) co[k] = a[u + k] * cr[k] + a[k] * a[2 * u + k];
+    for (k = 0; k < u; k++) ho[k] = a[3 * u + k] * v_tanh(co[k]);
+  }
+}
+
+void gemm_ukernel_kseg(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
+                       float* c, long ldc, int accumulate, long mr, long nr) {
+  kAx.k[0][0][nr > 16][mr](0, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, seglen);
+}
+
 }  // namespace
 
 const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         reduce_rows_impl, reduce_accumulate_impl, softmax_rows_impl,
                         bias_act_impl, act_grad_impl, lstm_cell_impl, gru_cell_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
-                        maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl};
+                        maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
+                        gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax,
+                        lstm_cell_z, gemm_ukernel_kseg};
 
 }  // namespace kt
 #endif

@@ -31,6 +31,9 @@ struct SeqCellJob {
   const float *dh, *dc, *dgates, *cgates, *c_new;
   float *da, *dc_prev;
   bool backward;
+  // forward with lstm_cell_z: the step's input projection, row r at z + r * zs (null: already in gates)
+  const float* z = nullptr;
+  long zs = 0;
 };
 
 void seq_cell_task(void* p, int tid, int nt, long rows) {
@@ -42,6 +45,9 @@ void seq_cell_task(void* p, int tid, int nt, long rows) {
   if (j.backward)
     isa().lstm_cell_grad(j.dh + b * u, j.dc + b * u, j.dgates + b * 4 * u, j.cgates + b * 4 * u, j.c_new + b * u,
                          j.c_prev + b * u, j.da + b * 4 * u, j.dc_prev + b * u, e - b, u);
+  else if (j.z)
+    isa().lstm_cell_z(j.gates + b * 4 * u, j.z + b * j.zs, j.zs, j.c_prev + b * u, j.h_out + b * u, j.c_out + b * u,
+                      e - b, u);
   else
     isa().lstm_cell(j.gates + b * 4 * u, j.c_prev + b * u, j.h_out + b * u, j.c_out + b * u, e - b, u);
 }
@@ -102,10 +108,13 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
     float* g = gates + k * bg;
     float* hk = hs + k * bu;
     float* ck = cs + k * bu;
-    // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place
-    for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
+    // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place; or, where the
+    // ISA adds z in its cell, h_prev @ W written to the gates and z added there (no copy of z)
+    const bool z_in_cell = !rmask && isa().lstm_cell_z && gemm_single_k_block(u);
+    if (!z_in_cell)
+      for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
     if (!rmask) {
-      gemm_packed_b(batch, g4, u, MatView{hp, u, 1}, wp[0]->data(), g, g4, true, threads);
+      gemm_packed_b(batch, g4, u, MatView{hp, u, 1}, wp[0]->data(), g, g4, !z_in_cell, threads);
     } else {
       // per-gate recurrent dropout: a_g += (h_prev * m_g) @ W_g, one GEMM per gate into its columns
       for (long q = 0; q < 4; q++) {
@@ -115,6 +124,10 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
       }
     }
     SeqCellJob job = {u, g, cp, hk, ck, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false};
+    if (z_in_cell) {
+      job.z = z + t * g4;
+      job.zs = T * g4;
+    }
     run_seq_cells(job, batch, threads);
     for (long r = 0; r < batch; r++) {
       if (mask && mask[r * T + t] == 0.0f) {

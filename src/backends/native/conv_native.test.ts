@@ -58,6 +58,11 @@ const cases: ConvCase[] = [
   {x: [1, 5, 4, 2], f: [2, 2, 2, 400], strides: [1, 1], padding: 'same', dilations: [1, 1]},
   // a window larger than the padded input along one axis's stride: every tap of some pixels in padding
   {x: [2, 4, 4, 3], f: [4, 4, 3, 6], strides: [2, 2], padding: 'same', dilations: [1, 1]},
+  // output rows of 24 pixels (the seed CNN's second layer, 2 rows high): whole 12-pixel blocks in one
+  // row, read in place by the AVX-512 kernel; then wide rows with padding, strides and dilation, where
+  // only the blocks clear of the padding and of a row's end are read in place
+  {x: [2, 4, 26, 32], f: [3, 3, 32, 64], strides: [1, 1], padding: 'valid', dilations: [1, 1]},
+  {x: [1, 5, 60, 6], f: [3, 3, 6, 40], strides: [1, 2], padding: 'same', dilations: [1, 2]},
 ];
 
 test('native convolutions (forward, fused, both gradients) match the reference, every ISA', {skip}, () => {
@@ -81,6 +86,22 @@ test('native convolutions (forward, fused, both gradients) match the reference, 
         `Conv2DBackpropFilter ${label}`, 1e-5 * Math.sqrt(rows));
     }
   });
+});
+
+test('native Conv2D and Conv2DBackpropFilter: the AVX-512 kernels reading pixels in place (runs within output rows) run the same sums as the packed AVX2 path', {skip}, () => {
+  // the first layer's rows of 26 pixels: blocks of 12 split where a row ends
+  for (const c of [cases[0]!, ...cases.slice(-3)]) {
+    const x = randT(c.x), f = randT(c.f), b = randT([c.f[3]!]);
+    const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, activation: 'relu'};
+    const by: Record<string, Tensor> = {}, df: Record<string, Tensor> = {};
+    const dy = randT([...ref('Conv2D', {x, filter: f}, a).shape]);
+    forEachIsa((isa) => {
+      by[isa] = nat('FusedConv2D', {x, filter: f, bias: b}, a);
+      df[isa] = nat('Conv2DBackpropFilter', {x, dy}, {...a, filterShape: c.f});
+    });
+    if (by['avx512'] && by['avx2']) assertSame(by['avx512'], by['avx2'], `FusedConv2D x=${c.x} f=${c.f}`);
+    if (df['avx512'] && df['avx2']) assertSame(df['avx512'], df['avx2'], `Conv2DBackpropFilter x=${c.x} f=${c.f}`);
+  }
 });
 
 test('native convolutions: 1 and 2 threads give identical results (filter gradient split over pixels too)', {skip}, () => {

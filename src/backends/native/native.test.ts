@@ -80,6 +80,27 @@ test('native MatMul matches the reference: transposes, odd sizes, blocking edges
   });
 });
 
+test('native MatMul: the AVX-512 path (A read in place, B packed while the first row block computes) runs the same sums as the packed AVX2 path', {skip}, () => {
+  // both sets sum each element over the same k blocks, one FMA per k in order: bitwise equal
+  const sizes: [number, number, number][] = [[128, 784, 512], [128, 512, 10], [13, 17, 19], [1, 800, 45], [37, 5, 530]];
+  for (const [m, k, n] of sizes) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = randT(tA ? [k, m] : [m, k]), b = randT(tB ? [n, k] : [k, n]);
+      const by: Record<string, Tensor> = {};
+      forEachIsa((isa) => {
+        by[isa] = both('MatMul', {a, b}, {transposeA: tA, transposeB: tB})[0][0]!;
+      });
+      if (by['avx512'] && by['avx2']) assertSame(by['avx512'], by['avx2'], `MatMul ${m}x${k}x${n} tA=${tA} tB=${tB}`);
+    }
+  }
+  const x = randT([128, 512]), w = randT([512, 10]), bias = randT([10]);
+  const fused: Record<string, Tensor> = {};
+  forEachIsa((isa) => {
+    fused[isa] = both('FusedDense', {x, kernel: w, bias}, {activation: 'relu'})[0][0]!;
+  });
+  if (fused['avx512'] && fused['avx2']) assertSame(fused['avx512'], fused['avx2'], 'FusedDense 128x512x10 relu');
+});
+
 test('native MatMul broadcasts batch dimensions', {skip}, () => {
   const cases: [number[], number[], boolean, boolean][] = [
     [[3, 7, 9], [3, 9, 5], false, false],
