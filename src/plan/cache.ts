@@ -29,9 +29,25 @@ function sameValues(a: readonly Tensor[], b: readonly Tensor[]): boolean {
     const x = a[i]!, y = b[i]!;
     if (x === y) continue;
     if (x.dtype !== y.dtype || x.size !== y.size || x.shape.some((d, j) => d !== y.shape[j])) return false;
-    const u = x.values, w = y.values;
-    for (let k = 0; k < u.length; k++) if (!Object.is(u[k], w[k])) return false;
+    if (!sameElements(x.values, y.values)) return false;
   }
+  return true;
+}
+
+/**
+ * Whether two arrays hold the same elements: typed float arrays compared by their bits (a cheap integer
+ * loop; two NaNs with other payloads count as different, which only costs one more trace), the rest
+ * with `Object.is`.
+ */
+function sameElements(u: Tensor['values'], w: Tensor['values']): boolean {
+  if (u.length !== w.length) return false;
+  if (ArrayBuffer.isView(u) && ArrayBuffer.isView(w) && u.BYTES_PER_ELEMENT === w.BYTES_PER_ELEMENT && u.BYTES_PER_ELEMENT % 4 === 0) {
+    const n = (u.length * u.BYTES_PER_ELEMENT) / 4;
+    const a = new Int32Array(u.buffer, u.byteOffset, n), b = new Int32Array(w.buffer, w.byteOffset, n);
+    for (let k = 0; k < n; k++) if (a[k] !== b[k]) return false;
+    return true;
+  }
+  for (let k = 0; k < u.length; k++) if (!Object.is(u[k], w[k])) return false;
   return true;
 }
 
