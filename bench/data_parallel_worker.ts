@@ -9,6 +9,7 @@
  * (`globalBatch` other than 128: bench/data_parallel.ts runs one process at 64, one rank's share.)
  */
 import * as keras from '../src/index.js';
+import {threadCpu} from './_threads.js';
 import {batchFor, buildModel, type ModelName} from './models.js';
 
 const [name = 'mlp', stepsArg = '40', epochsArg = '3', batchArg = '128'] = process.argv.slice(2);
@@ -18,6 +19,11 @@ const epochs = Number(epochsArg);
 keras.distribution.setDistribution(new keras.distribution.DataParallel());
 const dist = keras.distribution.distribution()!;
 const model = buildModel(name as ModelName);
+// BENCH_EAGER=1: the step runs eagerly (jitCompile: false), as data-parallel steps did before they were compiled
+if (process.env.BENCH_EAGER === '1') {
+  const optimizer = name === 'mlp' ? new keras.optimizers.RMSprop() : name === 'cnn' ? new keras.optimizers.Adadelta() : new keras.optimizers.Adam();
+  model.compile({optimizer, loss: name === 'lstm' ? 'binary_crossentropy' : 'categorical_crossentropy', metrics: ['accuracy'], jitCompile: false});
+}
 const [x, y] = batchFor(name as ModelName, batch * steps);
 const times: number[] = [];
 const cpu: number[] = [];
@@ -39,6 +45,7 @@ const best = Math.min(...timed);
 const cpuTimed = cpu.slice(1);
 const cpuBest = Math.min(...cpuTimed);
 console.log(`CPU ${JSON.stringify({rank: dist.processId, msPer1000: (cpuBest * 1000) / (batch * steps), msPerStep: cpuBest / steps})}`);
+if (process.env.BENCH_THREADS) console.log(`THREADS ${dist.processId} ${JSON.stringify(threadCpu())}`);
 if (dist.processId === 0) {
   console.log(`RESULT ${JSON.stringify({model: name, processes: dist.numProcesses, samplesPerSec: (batch * steps * 1000) / best, epochMs: timed})}`);
 }

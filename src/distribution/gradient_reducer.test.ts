@@ -46,42 +46,39 @@ test('GradientTape.gradient reports each gradient once, last layer first, before
   reported = [];
 });
 
-/** N simulated ranks in one process: allreduce sums the buffers the ranks passed, in call order. */
+/**
+ * N simulated ranks in one process: the k-th all-reduce of every rank is summed once the last rank
+ * has started it (each rank's buffer then holds the sum); `wait` has nothing to wait for.
+ */
 function fakeWorld(n: number): Communicator[] {
-  const calls: Float32Array[][] = Array.from({length: n}, () => []);
-  const summed = new Set<number>();
+  const calls: (Float32Array | Float64Array)[][] = Array.from({length: n}, () => []);
   return Array.from({length: n}, (_, rank) => ({
     rank,
     size: n,
     processorName: 'test',
-    allreduce(x) {
-      const k = calls[rank]!.push(x as Float32Array) - 1;
-      return new Promise<void>((resolve) =>
-        setImmediate(() => {
-          // each rank sums the k-th buffer of every rank (their k-th collectives match, as in MPI)
-          const all = calls.map((c) => c[k]);
-          if (all.every((b) => b) && !summed.has(k)) {
-            summed.add(k);
-            const sum = new Float32Array(x.length);
-            for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
-            for (const b of all) b!.set(sum);
-          }
-          resolve();
-        }),
-      );
+    async allreduce() {},
+    startAllreduce(x) {
+      const k = calls[rank]!.push(x) - 1;
+      const all = calls.map((c) => c[k]);
+      if (all.every((b) => b)) {
+        const sum = new Float64Array(x.length);
+        for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
+        for (const b of all) b!.set(sum);
+      }
+      return k + 1;
     },
-    awaitAll() {},
+    wait() {},
     bcast: async () => {},
     barrier: async () => {},
   }));
 }
 
-test('GradientReducer: buckets by size in the order gradients come, sums across ranks in place, returns views', async () => {
+test('GradientReducer: buckets by size in the order gradients come, sums across ranks in place, returns views', () => {
   const world = fakeWorld(2);
   const g = (vals: number[], shape: number[]) => tensor(vals, shape);
   // rank r's gradients: r+1 times a base
   const base = [g([1, 2, 3, 4, 5, 6], [2, 3]), g([7, 8], [2]), g([9, 10, 11], [3])];
-  const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 5, 0.5));
+  const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 5).begin(0.5));
   const sentAfterFirst: number[] = [];
   reducers.forEach((r, rank) => {
     const mine = base.map((t) => ops.multiply(t, rank + 1));
@@ -92,7 +89,7 @@ test('GradientReducer: buckets by size in the order gradients come, sums across 
   });
   assert.deepEqual(sentAfterFirst, [0, 0]);
   assert.deepEqual(reducers.map((r) => r.bucketCount), [1, 1]);
-  const out = await Promise.all(reducers.map((r, rank) => r.reduced(base.map((t) => ops.multiply(t, rank + 1)))));
+  const out = reducers.map((r, rank) => r.reduced(base.map((t) => ops.multiply(t, rank + 1))));
   for (const res of out) {
     assert.deepEqual(res.map((t) => [...t!.values]), base.map((t) => [...t.values].map((v) => v * 3)));
     assert.deepEqual(res.map((t) => t!.shape), base.map((t) => t.shape));

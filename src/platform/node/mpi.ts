@@ -17,6 +17,16 @@ export interface MpiBinding {
    * `awaitAll()`.
    */
   allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>;
+  /**
+   * The same sum, started in the background (progress polled gently while JavaScript computes);
+   * returns its id for `wait`.
+   */
+  allreduceStart(x: Float32Array | Float64Array | Int32Array): number;
+  /**
+   * Blocks until collective `id` and every one started before it are done; throws (code ETIMEDOUT or
+   * EMPI) if one of the `allreduceStart` collectives among them failed.
+   */
+  wait(id: number): void;
   /** JavaScript now awaits every collective started so far: complete them as fast as possible. */
   awaitAll(): void;
   /** Rank `root`'s bytes into every rank's `x`, in place. */
