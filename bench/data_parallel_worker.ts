@@ -9,8 +9,20 @@
  * (`globalBatch` other than 128: bench/data_parallel.ts runs one process at 64, one rank's share.)
  */
 import * as keras from '../src/index.js';
-import {threadCpu} from './_threads.js';
+import {readdirSync, readFileSync} from 'node:fs';
 import {batchFor, buildModel, type ModelName} from './models.js';
+
+/** CPU ms so far of this process's threads, by name (`keras-mpi`: the MPI binding's communication thread). */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const id of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+  }
+  return out;
+}
 
 const [name = 'mlp', stepsArg = '40', epochsArg = '3', batchArg = '128'] = process.argv.slice(2);
 const batch = Number(batchArg);

@@ -4,8 +4,9 @@
  * one process and every collective is a no-op.
  */
 import {ValueError} from '../errors.js';
+import {getBackend} from '../backends/registry.js';
 import {
-  abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, type MpiBinding,
+  abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, threadsPerProcess, type MpiBinding,
 } from '../platform/index.js';
 import {setProcessRank} from './state.js';
 
@@ -105,5 +106,18 @@ export function initialize(): Communicator {
         '(or `node scripts/install-mpi.mjs` in a checkout), or run a single process without mpirun.',
     );
   }
-  return (world = new MpiCommunicator(binding));
+  world = new MpiCommunicator(binding);
+  shareCores();
+  return world;
+}
+
+/**
+ * Threads per process: unless `KERAS_NUM_THREADS` says otherwise, the processes on one machine share
+ * its cores (2 processes on 2 cores: 1 thread each), rather than each starting a thread per core.
+ */
+function shareCores(): void {
+  const backend = getBackend() as {setNumThreads?(n: number): void; getNumThreads?(): number};
+  if (!backend.setNumThreads || !backend.getNumThreads) return;
+  const n = threadsPerProcess(backend.getNumThreads());
+  if (n !== null) backend.setNumThreads(n);
 }

@@ -486,6 +486,20 @@ async function hook(r: HookResult): Promise<void> {
   if (isThenable(r)) await r;
 }
 
+/**
+ * distribution: whether a callback of `fit` may read the logs of each training batch, which must then
+ * be summed over the processes at every step (a collective); otherwise they are summed at the end of
+ * each epoch only. Every process decides alike, from what it has alike: the callbacks given (the same
+ * program runs everywhere) and `verbose` as given (rank 0's progress bar reads them with verbose 1).
+ * A callback counts when it overrides `onTrainBatchEnd` or `onBatchEnd` (a LambdaCallback: when it
+ * was given one).
+ */
+function readsTrainBatchLogs(given: Callback[], verbose: number): boolean {
+  if (verbose === 1) return true;
+  const base = Callback.prototype;
+  return given.some((c) => c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd);
+}
+
 function resolveVerbose(v: Verbose | undefined): number {
   return v === undefined || v === 'auto' ? 1 : v;
 }
@@ -631,6 +645,8 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   const callbacks = new CallbackList(args.callbacks ?? [], {
     addHistory: true, addProgbar: verbose !== 0, model, verbose, epochs, steps: train.numBatches,
   });
+  // distribution: the logs of each batch are summed over the processes only when a callback reads them
+  const reduceBatchLogs = dp ? readsTrainBatchLogs(args.callbacks ?? [], resolveVerbose(args.verbose)) : false;
   model.stopTraining = false;
   let trainingLogs: Logs = {};
   // a callback may set the starting epoch in onTrainBegin (BackupAndRestore), as Keras reads it there
@@ -652,7 +668,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       model.clearCallLosses();
       logs = pythonifyLogs(model.trainStep(batch.data));
       if (batchLogsRead) await readLogs(logs);
-      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
+      if (dp && reduceBatchLogs) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
       await hook(callbacks.onTrainBatchEnd(step, logs));
       step++;
       await tick();
