@@ -9,6 +9,7 @@ import {GradientTape} from '../gradients/tape.js';
 import {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
+import {PlanCache} from '../plan/index.js';
 import type {Communicator} from './communicator.js';
 import {BucketBuffers, GradientReducer} from './gradient_reducer.js';
 
@@ -96,4 +97,51 @@ test('GradientReducer: buckets by size in the order gradients come, sums across 
   }
   assert.deepEqual(reducers.map((r) => r.bucketCount), [2, 2]);
   assert.deepEqual([...reducers[0]!.outputGradient(tensor(1)).values], [0.5]);
+});
+
+test('a compiled step replays the bucket sends and waits (host steps) where they ran: the same sums as the eager step, bit for bit', () => {
+  const {vars, f} = mlp();
+  // one process standing for two whose gradients are equal: each all-reduce doubles its buffer
+  const log: string[] = [];
+  let handle = 0;
+  const comm: Communicator = {
+    rank: 0, size: 2, processorName: 'test',
+    async allreduce() {},
+    startAllreduce(x) {
+      for (let i = 0; i < x.length; i++) x[i]! *= 2;
+      log.push(`start ${x.length}`);
+      return ++handle;
+    },
+    wait(h) {
+      log.push(`wait ${h}`);
+    },
+    bcast: async () => {},
+    barrier: async () => {},
+  };
+  // buckets of 8 floats: the second layer's gradients (24 + 3) fill one, the first layer's bias (8) one, its kernel (32) one
+  const reducer = new GradientReducer(comm, new BucketBuffers(), 4 * 8);
+  const plans = new PlanCache('test');
+  const step = () => {
+    reducer.begin(0.5);
+    const tape = new GradientTape();
+    const loss = tape.run(f);
+    const grads = tape.gradient(loss, vars, reducer.outputGradient(loss), reducer.onGradient);
+    return [loss, ...reducer.reduced(grads)];
+  };
+  const runs: number[][][] = [];
+  for (let i = 0; i < 4; i++) {
+    log.length = 0;
+    const outs = plans.run('step', [], step);
+    runs.push(outs.map((t) => [...t!.values]));
+    // each bucket is sent before the next is packed, and waited for after the backward pass
+    assert.deepEqual(log, ['start 27', 'start 8', 'start 32', `wait ${handle - 2}`, `wait ${handle - 1}`, `wait ${handle}`], `run ${i}`);
+  }
+  assert.equal(plans.counts.planned, 2, 'runs 3 and 4 replay the plan');
+  // the seed 0.5 and the doubling: the gradients of the loss itself
+  const tape = new GradientTape();
+  const plain = tape.gradient(tape.run(f), vars).map((g) => [...g!.values]);
+  for (const r of runs) {
+    assert.deepEqual(r.slice(1), plain);
+    assert.deepEqual(r, runs[0]);
+  }
 });

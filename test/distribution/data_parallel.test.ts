@@ -125,6 +125,23 @@ test('mpirun -np 2, global batch 128 (SGD): the same weights as one process with
   assert.ok(Math.abs(a.loss[0]! - b.loss[0]!) < 1e-5 * Math.abs(a.loss[0]!), `loss ${a.loss[0]} vs ${b.loss[0]}`);
 });
 
+// A data-parallel step is compiled like any other (src/plan): its plan replays the kernels and, as
+// host steps at the places they ran, the sending of each gradient bucket and the wait for its sum.
+// The same kernels and the same sums run in both, so the weights are equal bit for bit.
+test('mpirun -np 2: a compiled data-parallel step gives the weights of the eager one, bit for bit', {skip: skipMpi}, async () => {
+  const compiled = await run(2, ['equal', join(tmp, 'jit1.json'), 'optimizer=sgd', 'steps=6']);
+  assert.equal(compiled.status, 0, compiled.out);
+  const eager = await run(2, ['equal', join(tmp, 'jit0.json'), 'optimizer=sgd', 'steps=6', 'jit=0']);
+  assert.equal(eager.status, 0, eager.out);
+  const a = readJson<Weights & {planned: number}>('jit1.json');
+  const b = readJson<Weights & {planned: number}>('jit0.json');
+  // two traced steps, then the plan
+  assert.equal(a.planned, 4);
+  assert.equal(b.planned, 0);
+  a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
+  assert.deepEqual(a.loss, b.loss);
+});
+
 test('mpirun -np 2: a generator, a PyDataset (shuffled) and an async generator of global batches give the weights and losses of one process', {skip: skipMpi}, async () => {
   const one = await run(0, ['stream', join(tmp, 'stream1.json')]);
   assert.equal(one.status, 0, one.out);
