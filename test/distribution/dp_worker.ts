@@ -10,7 +10,7 @@
  * and evaluated on an async generator; weights and losses written),
  * `fashion` (the seed MLP on Fashion-MNIST, test accuracy written), `kill` (rank 1 kills itself
  * mid-epoch), `hang` (rank 1 stops joining collectives), `info` (listDevices and the batch-size
- * check). Rank 0 writes `out.json`.
+ * check), `sums` (the all-reduce alone: every rank writes `out.json.<rank>`). Rank 0 writes `out.json`.
  */
 import {writeFileSync} from 'node:fs';
 import * as keras from '../../src/index.js';
@@ -150,6 +150,28 @@ if (mode === 'info') {
   const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
   writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
   write({epochs: h.epoch});
+} else if (mode === 'sums') {
+  // the binding's all-reduce on its own, through the public communicator: small arrays (MPI_Iallreduce)
+  // and large ones (the ring), every dtype, lengths that do not divide by the number of processes;
+  // integer-valued data (exact sums) and fractional data (each rank's bytes written, to compare)
+  const comm = dist.comm;
+  const results: {dtype: string; n: number; exact: boolean; bytes: string}[] = [];
+  for (const [dtype, Ctor] of [['float32', Float32Array], ['float64', Float64Array], ['int32', Int32Array]] as const) {
+    for (const n of [5, 8191, 100_003]) {
+      const x = new Ctor(n);
+      for (let i = 0; i < n; i++) x[i] = (i % 97) * (rank + 1) - rank;
+      await comm.allreduce(x);
+      const P = dist.numProcesses;
+      let exact = true;
+      for (let i = 0; i < n; i++) if (x[i] !== (i % 97) * ((P * (P + 1)) / 2) - (P * (P - 1)) / 2) exact = false;
+      const y = new Ctor(n);
+      for (let i = 0; i < n; i++) y[i] = dtype === 'int32' ? (i * 7919 + rank) % 1000 : Math.sin(i * 0.37 + rank);
+      if (dtype === 'int32') await comm.allreduce(y);
+      else comm.wait(comm.startAllreduce(y as Float32Array | Float64Array));
+      results.push({dtype, n, exact, bytes: Buffer.from(y.buffer).toString('base64')});
+    }
+  }
+  writeFileSync(`${out}.${rank}`, JSON.stringify(results));
 } else if (mode === 'kill' || mode === 'hang') {
   const [x, y] = synthetic(128 * 50);
   const model = seedMlp(false);
