@@ -1,7 +1,8 @@
 /**
  * What the MPI binding's collectives cost between 2 ranks (native/mpi/mpi_addon.c): the time of an
- * all-reduce of the MLP's gradients (670,000 floats, 2.7 MB) and of 4 floats when both ranks call
- * it together, and the CPU time the communication thread spends while rank 0 waits 50 ms for a late
+ * all-reduce of the MLP's gradients (670,000 floats, 2.7 MB), of the CNN's (1.2 M floats) and of 4
+ * floats when both ranks call it together (`KERAS_MPI_RING_BYTES=1e9` to time MPI_Iallreduce instead of
+ * the ring), and the CPU time the communication thread spends while rank 0 waits 50 ms for a late
  * rank 1 (polling: a tight loop for 0.2 ms, then sleeps that grow to 0.25 ms).
  *
  *   mpirun -np 2 node --import tsx bench/mpi_collectives.ts
@@ -27,6 +28,15 @@ function commThreadMs(): number {
   return ms;
 }
 
+/** The same all-reduce through allreduceStart + wait (how a data-parallel step sums its gradients). */
+function togetherSync(n: number, reps: number): number {
+  const buf = new Float32Array(n).fill(1);
+  for (let i = 0; i < 10; i++) mpi.wait(mpi.allreduceStart(buf));
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) mpi.wait(mpi.allreduceStart(buf));
+  return (performance.now() - t0) / reps;
+}
+
 async function together(n: number, reps: number): Promise<number> {
   const buf = new Float32Array(n).fill(1);
   for (let i = 0; i < 10; i++) await mpi.allreduce(buf);
@@ -36,6 +46,8 @@ async function together(n: number, reps: number): Promise<number> {
 }
 
 const big = await together(670_000, 100);
+const bigSync = togetherSync(670_000, 100);
+const cnnSync = togetherSync(1_200_000, 50);
 const small = await together(4, 1000);
 const buf = new Float32Array(4);
 const c0 = commThreadMs();
@@ -52,7 +64,10 @@ for (let i = 0; i < REPS; i++) {
 const waitCpu = (commThreadMs() - c0) / REPS;
 if (rank === 0) {
   console.log(`load average ${loadavg()}`);
-  console.log(`all-reduce of 670,000 floats (2.7 MB), both ranks together: ${big.toFixed(2)} ms`);
+  const ring = Number(process.env.KERAS_MPI_RING_BYTES ?? 32768);
+  console.log(`algorithm for these sizes: ${ring <= 2_680_000 ? `ring (KERAS_MPI_RING_BYTES=${ring})` : 'MPI_Iallreduce'}`);
+  console.log(`all-reduce of 670,000 floats (2.7 MB, the MLP's gradients), both ranks together: ${big.toFixed(2)} ms (Promise), ${bigSync.toFixed(2)} ms (allreduceStart + wait)`);
+  console.log(`all-reduce of 1,200,000 floats (4.8 MB, the CNN's gradients): ${cnnSync.toFixed(2)} ms (allreduceStart + wait)`);
   console.log(`all-reduce of 4 floats, both ranks together: ${(small * 1000).toFixed(0)} us`);
   console.log(`rank 0 waiting 50 ms for rank 1: ${waitCpu.toFixed(1)} ms of CPU on its communication thread (${((waitCpu / 50) * 100).toFixed(0)}% of a core)`);
 }

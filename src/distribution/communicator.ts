@@ -4,8 +4,9 @@
  * one process and every collective is a no-op.
  */
 import {ValueError} from '../errors.js';
+import {getBackend} from '../backends/registry.js';
 import {
-  abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, type MpiBinding,
+  abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, threadsPerProcess, type MpiBinding,
 } from '../platform/index.js';
 import {setProcessRank} from './state.js';
 
@@ -16,14 +17,18 @@ export interface Communicator {
   readonly size: number;
   /** The host this process runs on. */
   readonly processorName: string;
+  /** Sum over all processes, in place. Resolves once `x` holds the sum on this process. */
+  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>;
   /**
-   * Sum over all processes, in place. Resolves once `x` holds the sum on this process. `background`:
-   * the caller goes on computing before it awaits the result, and says so by `awaitAll()` when it
-   * does (progress is then polled gently meanwhile rather than in a tight loop).
+   * Sum over all processes, in place, started now and progressed on the communication thread while
+   * the caller goes on computing; returns a handle for `wait`.
    */
-  allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>;
-  /** The caller now awaits every collective started so far. */
-  awaitAll(): void;
+  startAllreduce(x: Float32Array | Float64Array): number;
+  /**
+   * Blocks until the collective of `handle` (and every one started before it) is done. A collective
+   * that failed or timed out ends the job, as the Promise-based ones do.
+   */
+  wait(handle: number): void;
   /** Overwrites `x` with rank `root`'s bytes, in place. */
   bcast(x: ArrayBufferView, root?: number): Promise<void>;
   barrier(): Promise<void>;
@@ -34,7 +39,10 @@ class SingleProcess implements Communicator {
   readonly size = 1;
   readonly processorName = 'localhost';
   async allreduce(): Promise<void> {}
-  awaitAll(): void {}
+  startAllreduce(): number {
+    return 0;
+  }
+  wait(): void {}
   async bcast(): Promise<void> {}
   async barrier(): Promise<void> {}
 }
@@ -57,11 +65,18 @@ class MpiCommunicator implements Communicator {
   private guard(p: Promise<void>): Promise<void> {
     return p.catch((e: Error) => abortJob(this.mpi, this.rank, this.size, e.message));
   }
-  allreduce(x: Float32Array | Float64Array | Int32Array, background = false): Promise<void> {
-    return this.guard(this.mpi.allreduce(x, background));
+  allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void> {
+    return this.guard(this.mpi.allreduce(x));
   }
-  awaitAll(): void {
-    this.mpi.awaitAll();
+  startAllreduce(x: Float32Array | Float64Array): number {
+    return this.mpi.allreduceStart(x);
+  }
+  wait(handle: number): void {
+    try {
+      this.mpi.wait(handle);
+    } catch (e) {
+      abortJob(this.mpi, this.rank, this.size, (e as Error).message);
+    }
   }
   bcast(x: ArrayBufferView, root = 0): Promise<void> {
     return this.guard(this.mpi.bcast(x, root));
@@ -91,5 +106,18 @@ export function initialize(): Communicator {
         '(or `node scripts/install-mpi.mjs` in a checkout), or run a single process without mpirun.',
     );
   }
-  return (world = new MpiCommunicator(binding));
+  world = new MpiCommunicator(binding);
+  shareCores();
+  return world;
+}
+
+/**
+ * Threads per process: unless `KERAS_NUM_THREADS` says otherwise, the processes on one machine share
+ * its cores (2 processes on 2 cores: 1 thread each), rather than each starting a thread per core.
+ */
+function shareCores(): void {
+  const backend = getBackend() as {setNumThreads?(n: number): void; getNumThreads?(): number};
+  if (!backend.setNumThreads || !backend.getNumThreads) return;
+  const n = threadsPerProcess(backend.getNumThreads());
+  if (n !== null) backend.setNumThreads(n);
 }

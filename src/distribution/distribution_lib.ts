@@ -70,7 +70,7 @@ interface BatchLike {
  */
 export class DataParallel extends Distribution implements DataParallelHooks {
   readonly batchDimName = 'batch';
-  private readonly buffers = new BucketBuffers();
+  private reducer: GradientReducer | null = null;
   /** This process's share of the current global batch (set by `shard`). */
   private weight = 1;
 
@@ -124,9 +124,10 @@ export class DataParallel extends Distribution implements DataParallelHooks {
     return {...batch, x: batch.x.map(take), y: batch.y?.map(take) ?? null, sampleWeight: batch.sampleWeight?.map(take) ?? null, size: hi - lo};
   }
 
-  /** A reducer for this step's gradients (see gradient_reducer.ts). */
+  /** The reducer of this step's gradients (see gradient_reducer.ts), one per distribution. */
   gradientReducer(): GradientReducer {
-    return new GradientReducer(this.comm, this.buffers, bucketBytes(), this.weight);
+    this.reducer ??= new GradientReducer(this.comm, new BucketBuffers(), bucketBytes());
+    return this.reducer.begin(this.weight);
   }
 
   /**

@@ -9,6 +9,7 @@ import {GradientTape} from '../gradients/tape.js';
 import {Variable} from '../autodiff/variable.js';
 import * as ops from '../ops/index.js';
 import {tensor, Tensor} from '../tensor/tensor.js';
+import {PlanCache} from '../plan/index.js';
 import type {Communicator} from './communicator.js';
 import {BucketBuffers, GradientReducer} from './gradient_reducer.js';
 
@@ -46,42 +47,39 @@ test('GradientTape.gradient reports each gradient once, last layer first, before
   reported = [];
 });
 
-/** N simulated ranks in one process: allreduce sums the buffers the ranks passed, in call order. */
+/**
+ * N simulated ranks in one process: the k-th all-reduce of every rank is summed once the last rank
+ * has started it (each rank's buffer then holds the sum); `wait` has nothing to wait for.
+ */
 function fakeWorld(n: number): Communicator[] {
-  const calls: Float32Array[][] = Array.from({length: n}, () => []);
-  const summed = new Set<number>();
+  const calls: (Float32Array | Float64Array)[][] = Array.from({length: n}, () => []);
   return Array.from({length: n}, (_, rank) => ({
     rank,
     size: n,
     processorName: 'test',
-    allreduce(x) {
-      const k = calls[rank]!.push(x as Float32Array) - 1;
-      return new Promise<void>((resolve) =>
-        setImmediate(() => {
-          // each rank sums the k-th buffer of every rank (their k-th collectives match, as in MPI)
-          const all = calls.map((c) => c[k]);
-          if (all.every((b) => b) && !summed.has(k)) {
-            summed.add(k);
-            const sum = new Float32Array(x.length);
-            for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
-            for (const b of all) b!.set(sum);
-          }
-          resolve();
-        }),
-      );
+    async allreduce() {},
+    startAllreduce(x) {
+      const k = calls[rank]!.push(x) - 1;
+      const all = calls.map((c) => c[k]);
+      if (all.every((b) => b)) {
+        const sum = new Float64Array(x.length);
+        for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
+        for (const b of all) b!.set(sum);
+      }
+      return k + 1;
     },
-    awaitAll() {},
+    wait() {},
     bcast: async () => {},
     barrier: async () => {},
   }));
 }
 
-test('GradientReducer: buckets by size in the order gradients come, sums across ranks in place, returns views', async () => {
+test('GradientReducer: buckets by size in the order gradients come, sums across ranks in place, returns views', () => {
   const world = fakeWorld(2);
   const g = (vals: number[], shape: number[]) => tensor(vals, shape);
   // rank r's gradients: r+1 times a base
   const base = [g([1, 2, 3, 4, 5, 6], [2, 3]), g([7, 8], [2]), g([9, 10, 11], [3])];
-  const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 5, 0.5));
+  const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 5).begin(0.5));
   const sentAfterFirst: number[] = [];
   reducers.forEach((r, rank) => {
     const mine = base.map((t) => ops.multiply(t, rank + 1));
@@ -92,11 +90,58 @@ test('GradientReducer: buckets by size in the order gradients come, sums across 
   });
   assert.deepEqual(sentAfterFirst, [0, 0]);
   assert.deepEqual(reducers.map((r) => r.bucketCount), [1, 1]);
-  const out = await Promise.all(reducers.map((r, rank) => r.reduced(base.map((t) => ops.multiply(t, rank + 1)))));
+  const out = reducers.map((r, rank) => r.reduced(base.map((t) => ops.multiply(t, rank + 1))));
   for (const res of out) {
     assert.deepEqual(res.map((t) => [...t!.values]), base.map((t) => [...t.values].map((v) => v * 3)));
     assert.deepEqual(res.map((t) => t!.shape), base.map((t) => t.shape));
   }
   assert.deepEqual(reducers.map((r) => r.bucketCount), [2, 2]);
   assert.deepEqual([...reducers[0]!.outputGradient(tensor(1)).values], [0.5]);
+});
+
+test('a compiled step replays the bucket sends and waits (host steps) where they ran: the same sums as the eager step, bit for bit', () => {
+  const {vars, f} = mlp();
+  // one process standing for two whose gradients are equal: each all-reduce doubles its buffer
+  const log: string[] = [];
+  let handle = 0;
+  const comm: Communicator = {
+    rank: 0, size: 2, processorName: 'test',
+    async allreduce() {},
+    startAllreduce(x) {
+      for (let i = 0; i < x.length; i++) x[i]! *= 2;
+      log.push(`start ${x.length}`);
+      return ++handle;
+    },
+    wait(h) {
+      log.push(`wait ${h}`);
+    },
+    bcast: async () => {},
+    barrier: async () => {},
+  };
+  // buckets of 8 floats: the second layer's gradients (24 + 3) fill one, the first layer's bias (8) one, its kernel (32) one
+  const reducer = new GradientReducer(comm, new BucketBuffers(), 4 * 8);
+  const plans = new PlanCache('test');
+  const step = () => {
+    reducer.begin(0.5);
+    const tape = new GradientTape();
+    const loss = tape.run(f);
+    const grads = tape.gradient(loss, vars, reducer.outputGradient(loss), reducer.onGradient);
+    return [loss, ...reducer.reduced(grads)];
+  };
+  const runs: number[][][] = [];
+  for (let i = 0; i < 4; i++) {
+    log.length = 0;
+    const outs = plans.run('step', [], step);
+    runs.push(outs.map((t) => [...t!.values]));
+    // each bucket is sent before the next is packed, and waited for after the backward pass
+    assert.deepEqual(log, ['start 27', 'start 8', 'start 32', `wait ${handle - 2}`, `wait ${handle - 1}`, `wait ${handle}`], `run ${i}`);
+  }
+  assert.equal(plans.counts.planned, 2, 'runs 3 and 4 replay the plan');
+  // the seed 0.5 and the doubling: the gradients of the loss itself
+  const tape = new GradientTape();
+  const plain = tape.gradient(tape.run(f), vars).map((g) => [...g!.values]);
+  for (const r of runs) {
+    assert.deepEqual(r.slice(1), plain);
+    assert.deepEqual(r, runs[0]);
+  }
 });

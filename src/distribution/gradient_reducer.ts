@@ -3,10 +3,16 @@
  *
  * The tape reports each trainable variable's gradient as soon as it is final (`onGradient`), last
  * layer first. Gradients are packed in that order into fusion buffers; once a buffer holds
- * `KERAS_MPI_BUCKET_BYTES` (1 MiB by default) it is summed across processes in place
- * (MPI_Allreduce with MPI_IN_PLACE) on the binding's communication thread, while this thread goes on
- * with the backward pass of the earlier layers. `reduced()` sends the last bucket, waits for all of
- * them and returns the summed gradients as views of the buffers (no copy back).
+ * `KERAS_MPI_BUCKET_BYTES` (1 MiB by default) it is summed across processes in place on the binding's
+ * communication thread, while this thread goes on with the backward pass of the earlier layers.
+ * `reduced()` sends the last bucket, waits for all of them and returns the summed gradients as views
+ * of the buffers (no copy back).
+ *
+ * Compiled steps: packing and sending a bucket, and waiting for it, are host steps (plan/trace.ts's
+ * `hostStep`): a traced step records them where they ran, between the backward pass's kernels, and
+ * its plan runs them at the same places, so a compiled data-parallel step overlaps its all-reduces
+ * with the rest of its backward pass as the eager one does. The steps read only this object's
+ * buffers and handles, which outlive the step.
  *
  * Averaging: each process seeds its backward pass with `localRows / globalRows` instead of 1 (the
  * tape's output gradient), so the sum over processes is exactly the gradient of the loss over the
@@ -18,6 +24,7 @@
  */
 import {full, Tensor} from '../tensor/tensor.js';
 import type {TypedArray} from '../tensor/dtype.js';
+import {hostStep, type HostStep} from '../plan/index.js';
 import type {Communicator} from './communicator.js';
 
 type FloatArray = Float32Array | Float64Array;
@@ -49,20 +56,32 @@ export class BucketBuffers {
   }
 }
 
+/** One process's reducer: kept for the whole training (its buffers and handles outlive each step); `begin` starts a step. */
 export class GradientReducer {
   private current: Bucket | null = null;
   private sent = 0;
-  private readonly inFlight: Promise<void>[] = [];
-  private readonly packed: (Entry & {buffer: FloatArray})[] = [];
+  private readonly buckets: Bucket[] = [];
   private readonly seen = new Set<number>();
+  /** The communicator's handle of each bucket's all-reduce, this step. */
+  private readonly handles: number[] = [];
+  /** This process's share of the global batch: the backward pass's seed. */
+  weight = 1;
 
   constructor(
     private readonly comm: Communicator,
     private readonly buffers: BucketBuffers,
     private readonly capBytes: number,
-    /** This process's share of the global batch: the backward pass's seed. */
-    readonly weight: number,
   ) {}
+
+  /** Starts a step whose rows are `weight` of the global batch's. */
+  begin(weight: number): this {
+    this.weight = weight;
+    this.current = null;
+    this.sent = 0;
+    this.buckets.length = 0;
+    this.seen.clear();
+    return this;
+  }
 
   /** The tape's output gradient: `weight` instead of ones. */
   outputGradient(loss: Tensor): Tensor {
@@ -82,31 +101,62 @@ export class GradientReducer {
     if (b.length * (grad.dtype === 'float32' ? 4 : 8) >= this.capBytes) this.send();
   };
 
-  /** Packs the current bucket into its buffer and starts summing it across processes. */
+  /** Packs the current bucket into its buffer and starts summing it across processes (a host step). */
   private send(): void {
     const b = this.current;
     this.current = null;
     if (!b || b.length === 0) return;
-    const buffer = this.buffers.get(this.sent++, b.dtype, b.length);
-    for (const e of b.entries) {
-      buffer.set(e.grad.values as FloatArray, e.offset);
-      this.packed.push({...e, buffer});
-    }
-    this.inFlight.push(this.comm.allreduce(buffer, true));
+    const k = this.sent++;
+    this.buckets[k] = b;
+    hostStep(this.sendStep(k, b), b.entries.map((e) => e.grad));
+  }
+
+  private sendStep(k: number, b: Bucket): HostStep {
+    const offsets = b.entries.map((e) => e.offset);
+    const {dtype, length} = b;
+    return {
+      key: `allreduce ${dtype}[${length}] bucket ${k}`,
+      run: (inputs) => {
+        const buffer = this.buffers.get(k, dtype, length);
+        for (let j = 0; j < inputs.length; j++) buffer.set(inputs[j]!.values as FloatArray, offsets[j]);
+        this.handles[k] = this.comm.startAllreduce(buffer);
+        return [];
+      },
+    };
+  }
+
+  /** Waits for bucket `k`'s sum (a host step); its outputs are the summed gradients, views of the buffer. */
+  private waitStep(k: number, b: Bucket): HostStep {
+    const layout = b.entries.map((e) => ({offset: e.offset, shape: e.grad.shape}));
+    const {dtype, length} = b;
+    let views: {buffer: FloatArray; tensors: Tensor[]} | null = null;
+    return {
+      key: `wait bucket ${k}`,
+      run: () => {
+        this.comm.wait(this.handles[k]!);
+        const buffer = this.buffers.get(k, dtype, length);
+        if (views?.buffer !== buffer) {
+          const tensors = layout.map(({offset, shape}) => new Tensor(shape, dtype, buffer.subarray(offset, offset + shape.reduce((a, c) => a * c, 1)) as TypedArray));
+          views = {buffer, tensors};
+        }
+        return views.tensors;
+      },
+    };
   }
 
   /**
    * The gradients summed over all processes, in the order of `grads`. Gradients the tape did not
    * report (an engine without the hook) are packed now, so the result is the same either way.
+   * Synchronous: the step waits for the last bucket (its backward pass is done).
    */
-  async reduced(grads: (Tensor | null)[]): Promise<(Tensor | null)[]> {
+  reduced(grads: (Tensor | null)[]): (Tensor | null)[] {
     grads.forEach((g, i) => this.onGradient(i, g));
     this.send();
-    this.comm.awaitAll();
-    await Promise.all(this.inFlight);
     const out: (Tensor | null)[] = grads.map((g) => (g && g.dtype !== 'float32' && g.dtype !== 'float64' ? g : null));
-    for (const e of this.packed) {
-      out[e.index] = new Tensor(e.grad.shape, e.grad.dtype, e.buffer.subarray(e.offset, e.offset + e.grad.size) as TypedArray);
+    for (let k = 0; k < this.sent; k++) {
+      const b = this.buckets[k]!;
+      const sums = hostStep(this.waitStep(k, b), []);
+      b.entries.forEach((e, j) => (out[e.index] = sums[j]!));
     }
     return out;
   }

@@ -11,7 +11,9 @@ import type {Tensor} from '../tensor/tensor.js';
 interface StepReducer {
   outputGradient(loss: Tensor): Tensor;
   readonly onGradient: (index: number, grad: Tensor | null) => void;
-  reduced(grads: (Tensor | null)[]): Promise<(Tensor | null)[]>;
+  /** This process's share of the global batch (part of a compiled step's signature: its seed). */
+  readonly weight: number;
+  reduced(grads: (Tensor | null)[]): (Tensor | null)[];
 }
 
 interface BatchLike {

@@ -19,3 +19,4 @@
  */
 export {PlanCache, setPlanDebugSink} from './cache.js';
 export {Plan} from './plan.js';
+export {hostStep, type HostStep} from './trace.js';

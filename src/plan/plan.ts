@@ -13,7 +13,7 @@ import {ValueError} from '../errors.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
-import type {Ref, Trace, TracedStep} from './trace.js';
+import type {HostStep, Ref, Trace, TracedStep} from './trace.js';
 
 /** A place a kernel reads a tensor from: `holder[key]`. */
 interface Site {
@@ -57,7 +57,8 @@ interface KernelOp {
 type Op =
   | KernelOp
   | {readonly kind: 'alias'; readonly src: Slot; readonly out: Slot; readonly shape: readonly number[]; readonly dtype: Tensor['dtype']}
-  | {readonly kind: 'check'; readonly slot: Slot; readonly check: (t: Tensor) => void};
+  | {readonly kind: 'check'; readonly slot: Slot; readonly check: (t: Tensor) => void}
+  | {readonly kind: 'host'; readonly step: HostStep; readonly inputs: Tensor[]; readonly outputs: Slot[]};
 
 /** How many buffers a plan's arena holds and their bytes (for tests and benchmarks). */
 interface ArenaStats {
@@ -106,6 +107,7 @@ export class Plan {
       if (typeof o !== 'number') return use(o.tensor, i);
       const s = steps[i]!;
       forEachInput(s, (t) => use(t, i));
+      if (s.host) return; // its outputs are the host's storage, not the arena's
       if (s.def.alias !== undefined) {
         const src = s.inputs[s.def.alias as string] as Tensor;
         const r = rootOf.get(src);
@@ -133,7 +135,7 @@ export class Plan {
     }
     const keyOf = (t: Tensor) => `${t.dtype}:${t.size}`;
     steps.forEach((s, i) => {
-      if (s && s.def.alias === undefined) {
+      if (s && s.def.alias === undefined && !s.host) {
         for (const o of s.outputs) {
           if (inPlaceOut.has(o)) continue;
           const list = free.get(keyOf(o));
@@ -185,6 +187,17 @@ export class Plan {
         return;
       }
       const s = steps[i]!;
+      if (s.host) {
+        const inputs = (s.inputs['inputs'] as Tensor[]).map((t) => planTensor(t).current);
+        (s.inputs['inputs'] as Tensor[]).forEach((t, j) => planTensor(t).sites.push({holder: inputs, key: j}));
+        const outputs = s.outputs.map((out) => {
+          const slot = new Slot(out);
+          slotOf.set(out, slot);
+          return slot;
+        });
+        this.ops.push({kind: 'host', step: s.host, inputs, outputs});
+        return;
+      }
       if (s.def.alias !== undefined) {
         const src = planTensor(s.inputs[s.def.alias as string] as Tensor);
         const out = s.outputs[0]!;
@@ -285,6 +298,9 @@ export class Plan {
         // a view is made again only when its source was rebound (an input or a variable's new value)
         // (storage, not values: a GPU backend's source may have moved to device storage, never read here)
         if (op.out.current.storage !== op.src.current.storage) op.out.bind(new Tensor(op.shape, op.dtype, op.src.current.storage));
+      } else if (op.kind === 'host') {
+        const outs = op.step.run(op.inputs);
+        for (let i = 0; i < op.outputs.length; i++) op.outputs[i]!.bind(outs[i]!);
       } else op.check(op.slot.current);
     }
     for (const [v, slot] of this.writes) {
@@ -360,7 +376,7 @@ function schedule(trace: Trace): {order: (number | HostCheck)[]; inPlace: Map<nu
   const live = new Array<boolean>(N).fill(false);
   for (let i = N - 1; i >= 0; i--) {
     const s = steps[i]!;
-    if (!s.seed && !s.outputs.some((o) => needed.has(o))) continue;
+    if (!s.seed && !s.host && !s.outputs.some((o) => needed.has(o))) continue; // host steps all run
     live[i] = true;
     forEachInput(s, (t) => needed.add(t));
   }

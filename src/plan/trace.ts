@@ -18,8 +18,26 @@ export type Ref =
   | {readonly kind: 'const'; readonly tensor: Tensor}
   | {readonly kind: 'out'; readonly step: number; readonly output: number};
 
+/**
+ * Work on the host inside a step that a replay must do again at the same place: a collective across
+ * processes (DataParallel's gradient all-reduce), say. `run` gets the tensors `inputs` are in that
+ * run (a replay: the plan's) and returns the step's outputs, tensors whose storage is the caller's
+ * (never the plan's arena), of the shapes and dtypes of the traced run. A plan keeps every host step,
+ * in trace order, whether or not its outputs are read.
+ */
+export interface HostStep {
+  /** Compared between the two traced runs: the same keys at the same places. */
+  readonly key: string;
+  run(inputs: readonly Tensor[]): Tensor[];
+}
+
+/** The `def` of a traced host step (it is no kernel): its name says so in messages. */
+const HOST_STEP: KernelDef<any, any> = {name: 'HostStep', inputs: {inputs: 'many'}, infer: () => []};
+
 export interface TracedStep {
   readonly def: KernelDef<any, any>;
+  /** A host step (def HOST_STEP, attrs {key}, inputs {inputs: [...]}). */
+  readonly host?: HostStep;
   readonly inputs: Record<string, Tensor | Tensor[]>;
   readonly attrs: unknown;
   readonly outputs: Tensor[];
@@ -58,6 +76,16 @@ export interface Trace {
 const RANDOM_KERNELS = new Set(['BernoulliMask']);
 
 let recording: Recorder | null = null;
+
+/**
+ * Runs `step` on `inputs` now and returns its outputs; while a step is being traced, records it so
+ * that the plan runs it at the same place (after the kernels so far, before the next ones).
+ */
+export function hostStep(step: HostStep, inputs: Tensor[]): Tensor[] {
+  const outputs = step.run(inputs);
+  recording?.host(step, inputs, outputs);
+  return outputs;
+}
 
 /** Whether a step is being traced now: a step run inside it must run eagerly, so that the trace sees its kernels. */
 export function isTracing(): boolean {
@@ -167,6 +195,14 @@ class Recorder implements StepObserver {
     }
     outputs.forEach((o, i) => this.producer.set(o, {step, output: i}));
     this.steps.push(seed ? {def, inputs: own, attrs, outputs: [...outputs], seed} : {def, inputs: own, attrs, outputs: [...outputs]});
+  }
+
+  host(step: HostStep, inputs: Tensor[], outputs: Tensor[]): void {
+    if (this.pendingSeed) this.fail(`random numbers were drawn on the host (before host step ${step.key}), which a replay would not draw again`);
+    if (this.pendingRefresh) this.fail(`an attribute refresh was declared before host step ${step.key}, which has no attributes`);
+    const s = this.steps.length;
+    outputs.forEach((o, i) => this.producer.set(o, {step: s, output: i}));
+    this.steps.push({def: HOST_STEP, inputs: {inputs: [...inputs]}, attrs: {key: step.key}, outputs: [...outputs], host: step});
   }
 
   draw(seed: Seed): void {

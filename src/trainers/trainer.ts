@@ -286,15 +286,6 @@ function batchSizeOf(x: StepTensors): number {
   return first && first.rank > 0 ? first.shape[0]! : 1;
 }
 
-/** The optimizer update the default `trainStep` left pending under DataParallel (gradients crossing processes). */
-let pendingUpdate: Promise<void> | null = null;
-
-async function awaitPendingUpdate(): Promise<void> {
-  const p = pendingUpdate;
-  pendingUpdate = null;
-  if (p) await p;
-}
-
 type DP = NonNullable<ReturnType<typeof activeDataParallel>>;
 
 /**
@@ -354,7 +345,6 @@ function plansFor(model: TrainerModel, s: TrainerState, step: 'trainStep' | 'tes
   const plans = s.plans;
   if (!plans) return null;
   if (!defaultStepMethods.has(model[step])) return plans.refuse(`the model overrides ${step}`) || null;
-  if (activeDataParallel()) return plans.refuse('keras.distribution.DataParallel sums gradients across processes during the backward pass') || null;
   if (inputs.some((t) => t.dtype === 'string')) return plans.refuse('string inputs are processed on the host (lookup layers), which a plan cannot replay') || null;
   return plans;
 }
@@ -367,9 +357,11 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   model.buildFromData(xs);
   const trainable = model.trainableWeights;
   // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
-  // while the backward pass goes on (src/distribution/gradient_reducer.ts); `fit` awaits the update
-  // (pendingUpdate) before the next step, and the metrics below do not depend on it
-  const reducer = activeDataParallel()?.gradientReducer();
+  // while the backward pass goes on (src/distribution/gradient_reducer.ts: host steps, which a
+  // compiled step replays in place), and the step waits for the sums before the update
+  const reducer = trainable.length ? activeDataParallel()?.gradientReducer() : undefined;
+  // under DataParallel the seed of the backward pass (this process's share of the batch) is a constant of the plan
+  const share = reducer ? `|share ${reducer.weight}` : '';
   const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
   let yPred: Tensor[], loss: Tensor, grads: (Tensor | null)[] = [];
   let updated = false, metricsInPlan = false;
@@ -382,36 +374,36 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
     const blocker = opt.planUpdateBlocker();
     // the compiled metrics join the plan when the model computes them the default way
     metricsInPlan = defaultStepMethods.has(model.computeMetrics);
-    const withUpdate = signature('train+update', [xs, ys, sws], trainable);
+    const withUpdate = signature('train+update', [xs, ys, sws], trainable) + share;
     if (blocker) plans.updateAfter(blocker);
     updated = !blocker && !plans.isEager(withUpdate);
     const outs = updated
       ? plans.run(withUpdate, [...xs, ...ys, ...sws], () => {
         // the whole step, as the eager path below orders it: loss tracker, update, compiled metrics
-        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
+        const r = forwardBackward(model, s, x, y, sw, trainable, reducer);
         trackLoss(s, r.loss, x);
-        opt.apply(r.grads, trainable);
+        opt.apply(reducer ? reducer.reduced(r.grads) : r.grads, trainable);
         if (metricsInPlan) updateCompiledMetrics(model, y, r.yPred, sw);
         return [...r.yPred, r.loss];
       }, 'the optimizer update and metrics')
-      : plans.run(signature('train', [xs, ys, sws], trainable), [...xs, ...ys, ...sws], () => {
-        const r = forwardBackward(model, s, x, y, sw, trainable, undefined);
-        return [...r.yPred, r.loss, ...r.grads];
+      : plans.run(signature('train', [xs, ys, sws], trainable) + share, [...xs, ...ys, ...sws], () => {
+        const r = forwardBackward(model, s, x, y, sw, trainable, reducer);
+        return [...r.yPred, r.loss, ...(reducer ? reducer.reduced(r.grads) : r.grads)];
       });
     const n = updated ? outs.length - 1 : outs.length - 1 - trainable.length;
     yPred = outs.slice(0, n) as Tensor[];
     loss = outs[n]!;
     if (!updated) grads = outs.slice(n + 1);
-  } else ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
+  } else {
+    ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
+    if (reducer) grads = reducer.reduced(grads);
+  }
   if (updated) {
     // the plan (or its traced eager run) tracked the loss and applied the update
   } else if (trainable.length) {
     trackLoss(s, loss, x);
     if (!s.optimizer) throw new ValueError('The model has trainable weights but no optimizer; pass `optimizer` to `compile()`.');
-    if (reducer) {
-      const opt = s.optimizer;
-      pendingUpdate = reducer.reduced(grads).then((g) => opt.apply(g, trainable));
-    } else s.optimizer.apply(grads, trainable);
+    s.optimizer.apply(grads, trainable);
   } else {
     trackLoss(s, loss, x);
     console.warn('The model does not have any trainable weights.');
@@ -492,6 +484,20 @@ const tick = yieldToEventLoop;
 
 async function hook(r: HookResult): Promise<void> {
   if (isThenable(r)) await r;
+}
+
+/**
+ * distribution: whether a callback of `fit` may read the logs of each training batch, which must then
+ * be summed over the processes at every step (a collective); otherwise they are summed at the end of
+ * each epoch only. Every process decides alike, from what it has alike: the callbacks given (the same
+ * program runs everywhere) and `verbose` as given (rank 0's progress bar reads them with verbose 1).
+ * A callback counts when it overrides `onTrainBatchEnd` or `onBatchEnd` (a LambdaCallback: when it
+ * was given one).
+ */
+function readsTrainBatchLogs(given: Callback[], verbose: number): boolean {
+  if (verbose === 1) return true;
+  const base = Callback.prototype;
+  return given.some((c) => c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd);
 }
 
 function resolveVerbose(v: Verbose | undefined): number {
@@ -639,6 +645,8 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   const callbacks = new CallbackList(args.callbacks ?? [], {
     addHistory: true, addProgbar: verbose !== 0, model, verbose, epochs, steps: train.numBatches,
   });
+  // distribution: the logs of each batch are summed over the processes only when a callback reads them
+  const reduceBatchLogs = dp ? readsTrainBatchLogs(args.callbacks ?? [], resolveVerbose(args.verbose)) : false;
   model.stopTraining = false;
   let trainingLogs: Logs = {};
   // a callback may set the starting epoch in onTrainBegin (BackupAndRestore), as Keras reads it there
@@ -660,8 +668,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       model.clearCallLosses();
       logs = pythonifyLogs(model.trainStep(batch.data));
       if (batchLogsRead) await readLogs(logs);
-      await awaitPendingUpdate();
-      if (dp) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
+      if (dp && reduceBatchLogs) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
       await hook(callbacks.onTrainBatchEnd(step, logs));
       step++;
       await tick();

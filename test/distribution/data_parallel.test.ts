@@ -125,6 +125,44 @@ test('mpirun -np 2, global batch 128 (SGD): the same weights as one process with
   assert.ok(Math.abs(a.loss[0]! - b.loss[0]!) < 1e-5 * Math.abs(a.loss[0]!), `loss ${a.loss[0]} vs ${b.loss[0]}`);
 });
 
+// The binding sums a small array with MPI_Iallreduce and a large one (from 32 KiB) with a ring of
+// messages, each element added on one process and copied to the others: the same bits everywhere.
+test('mpirun -np 3: all-reduce of float32, float64 and int32 arrays, small and large, lengths not divisible by 3: exact sums, the same bits on every rank', {skip: skipMpi}, async () => {
+  const r = await run(3, ['sums', join(tmp, 'sums.json')]);
+  assert.equal(r.status, 0, r.out);
+  type Sums = {dtype: string; n: number; exact: boolean; bytes: string}[];
+  const ranks = [0, 1, 2].map((k) => JSON.parse(readFileSync(join(tmp, `sums.json.${k}`), 'utf8')) as Sums);
+  assert.equal(ranks[0]!.length, 9);
+  for (const res of ranks) for (const s of res) assert.ok(s.exact, `${s.dtype}[${s.n}]: wrong sum`);
+  ranks[0]!.forEach((s, i) => {
+    assert.equal(ranks[1]![i]!.bytes, s.bytes, `${s.dtype}[${s.n}]: rank 1 differs from rank 0`);
+    assert.equal(ranks[2]![i]!.bytes, s.bytes, `${s.dtype}[${s.n}]: rank 2 differs from rank 0`);
+  });
+  // the fractional float32 sums agree with float64 sums of the same values to rounding
+  const f32 = new Float32Array(Uint8Array.from(Buffer.from(ranks[0]![2]!.bytes, 'base64')).buffer);
+  for (const i of [0, 777, 100_002]) {
+    const want = [0, 1, 2].reduce((a, k) => a + Math.fround(Math.sin(i * 0.37 + k)), 0);
+    assert.ok(Math.abs(f32[i]! - want) < 1e-6, `float32 element ${i}: ${f32[i]} vs ${want}`);
+  }
+});
+
+// A data-parallel step is compiled like any other (src/plan): its plan replays the kernels and, as
+// host steps at the places they ran, the sending of each gradient bucket and the wait for its sum.
+// The same kernels and the same sums run in both, so the weights are equal bit for bit.
+test('mpirun -np 2: a compiled data-parallel step gives the weights of the eager one, bit for bit', {skip: skipMpi}, async () => {
+  const compiled = await run(2, ['equal', join(tmp, 'jit1.json'), 'optimizer=sgd', 'steps=6']);
+  assert.equal(compiled.status, 0, compiled.out);
+  const eager = await run(2, ['equal', join(tmp, 'jit0.json'), 'optimizer=sgd', 'steps=6', 'jit=0']);
+  assert.equal(eager.status, 0, eager.out);
+  const a = readJson<Weights & {planned: number}>('jit1.json');
+  const b = readJson<Weights & {planned: number}>('jit0.json');
+  // two traced steps, then the plan
+  assert.equal(a.planned, 4);
+  assert.equal(b.planned, 0);
+  a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
+  assert.deepEqual(a.loss, b.loss);
+});
+
 test('mpirun -np 2: a generator, a PyDataset (shuffled) and an async generator of global batches give the weights and losses of one process', {skip: skipMpi}, async () => {
   const one = await run(0, ['stream', join(tmp, 'stream1.json')]);
   assert.equal(one.status, 0, one.out);

@@ -4,12 +4,13 @@
  *   node --import tsx test/distribution/dp_worker.ts <mode> <out.json> [options as key=value]
  *   mpirun -np 2 node --import tsx test/distribution/dp_worker.ts <mode> <out.json> ...
  *
- * modes: `equal` (the seed MLP without dropout, 20 steps of global batch 128, weights written),
+ * modes: `equal` (the seed MLP without dropout, 20 steps of global batch 128, weights written;
+ * `jit=0`: eager steps),
  * `stream` (the same with SGD, trained on a generator, then on a PyDataset with shuffled batch order,
  * and evaluated on an async generator; weights and losses written),
  * `fashion` (the seed MLP on Fashion-MNIST, test accuracy written), `kill` (rank 1 kills itself
  * mid-epoch), `hang` (rank 1 stops joining collectives), `info` (listDevices and the batch-size
- * check). Rank 0 writes `out.json`.
+ * check), `sums` (the all-reduce alone: every rank writes `out.json.<rank>`). Rank 0 writes `out.json`.
  */
 import {writeFileSync} from 'node:fs';
 import * as keras from '../../src/index.js';
@@ -25,7 +26,7 @@ const rank = dist.processId;
 // (fit broadcasts them), so they do not depend on it
 keras.utils.setRandomSeed(1337 + rank);
 
-function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop'): keras.Sequential {
+function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop', jitCompile = true): keras.Sequential {
   const {Dense, Dropout, Activation} = keras.layers;
   const model = new keras.models.Sequential();
   model.add(new Dense(512, {inputShape: [784]}));
@@ -36,7 +37,7 @@ function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop'): ke
   if (dropout) model.add(new Dropout(0.2));
   model.add(new Dense(10));
   model.add(new Activation('softmax'));
-  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : new keras.optimizers.RMSprop(), metrics: ['accuracy']});
+  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : new keras.optimizers.RMSprop(), metrics: ['accuracy'], jitCompile});
   return model;
 }
 
@@ -89,9 +90,11 @@ if (mode === 'info') {
 } else if (mode === 'equal') {
   const steps = Number(opt.steps ?? 20);
   const [x, y] = await data(128 * steps);
-  const model = seedMlp(false, opt.optimizer === 'sgd' ? 'sgd' : 'rmsprop');
+  const model = seedMlp(false, opt.optimizer === 'sgd' ? 'sgd' : 'rmsprop', opt.jit !== '0');
   const h = await model.fit(x, y, {batchSize: 128, epochs: 1, verbose: 0, shuffle: true});
-  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy});
+  // how many steps ran from a compiled plan (a data-parallel step is compiled like any other)
+  const planned = model.trainerState?.plans?.counts.planned ?? 0;
+  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy, planned});
 } else if (mode === 'stream') {
   // global batches of 128 rows from a generator, a PyDataset and an async generator: every process
   // reads each whole batch and keeps its rows
@@ -147,6 +150,28 @@ if (mode === 'info') {
   const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
   writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
   write({epochs: h.epoch});
+} else if (mode === 'sums') {
+  // the binding's all-reduce on its own, through the public communicator: small arrays (MPI_Iallreduce)
+  // and large ones (the ring), every dtype, lengths that do not divide by the number of processes;
+  // integer-valued data (exact sums) and fractional data (each rank's bytes written, to compare)
+  const comm = dist.comm;
+  const results: {dtype: string; n: number; exact: boolean; bytes: string}[] = [];
+  for (const [dtype, Ctor] of [['float32', Float32Array], ['float64', Float64Array], ['int32', Int32Array]] as const) {
+    for (const n of [5, 8191, 100_003]) {
+      const x = new Ctor(n);
+      for (let i = 0; i < n; i++) x[i] = (i % 97) * (rank + 1) - rank;
+      await comm.allreduce(x);
+      const P = dist.numProcesses;
+      let exact = true;
+      for (let i = 0; i < n; i++) if (x[i] !== (i % 97) * ((P * (P + 1)) / 2) - (P * (P - 1)) / 2) exact = false;
+      const y = new Ctor(n);
+      for (let i = 0; i < n; i++) y[i] = dtype === 'int32' ? (i * 7919 + rank) % 1000 : Math.sin(i * 0.37 + rank);
+      if (dtype === 'int32') await comm.allreduce(y);
+      else comm.wait(comm.startAllreduce(y as Float32Array | Float64Array));
+      results.push({dtype, n, exact, bytes: Buffer.from(y.buffer).toString('base64')});
+    }
+  }
+  writeFileSync(`${out}.${rank}`, JSON.stringify(results));
 } else if (mode === 'kill' || mode === 'hang') {
   const [x, y] = synthetic(128 * 50);
   const model = seedMlp(false);

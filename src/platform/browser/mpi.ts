@@ -9,6 +9,8 @@ export type MpiBinding = Node.MpiBinding;
 export const mpiBindingPath: typeof Node.mpiBindingPath = () => '';
 export const loadMpiBinding: typeof Node.loadMpiBinding = () => 'the MPI binding needs Node.js: a web page is one process';
 export const launchedWorldSize: typeof Node.launchedWorldSize = () => 1;
+export const localWorldSize: typeof Node.localWorldSize = () => 1;
+export const threadsPerProcess: typeof Node.threadsPerProcess = () => null;
 export const collectiveTimeoutSeconds: typeof Node.collectiveTimeoutSeconds = () => 300;
 export const bucketBytes: typeof Node.bucketBytes = () => 1 << 20;
 export const installExitHandlers: typeof Node.installExitHandlers = () => {};

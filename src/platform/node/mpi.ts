@@ -4,6 +4,7 @@
  * is the page's stand-in (one process, no binding).
  */
 import {existsSync} from 'node:fs';
+import {availableParallelism, cpus} from 'node:os';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -17,6 +18,16 @@ export interface MpiBinding {
    * `awaitAll()`.
    */
   allreduce(x: Float32Array | Float64Array | Int32Array, background?: boolean): Promise<void>;
+  /**
+   * The same sum, started in the background (progress polled gently while JavaScript computes);
+   * returns its id for `wait`.
+   */
+  allreduceStart(x: Float32Array | Float64Array | Int32Array): number;
+  /**
+   * Blocks until collective `id` and every one started before it are done; throws (code ETIMEDOUT or
+   * EMPI) if one of the `allreduceStart` collectives among them failed.
+   */
+  wait(id: number): void;
   /** JavaScript now awaits every collective started so far: complete them as fast as possible. */
   awaitAll(): void;
   /** Rank `root`'s bytes into every rank's `x`, in place. */
@@ -53,6 +64,33 @@ export function launchedWorldSize(): number {
     if (Number.isInteger(v) && v >= 1) return v;
   }
   return 1;
+}
+
+/**
+ * The processes the launcher started on this machine (Open MPI's `OMPI_COMM_WORLD_LOCAL_SIZE`,
+ * MPICH/Hydra's `MPI_LOCALNRANKS`), 1 when unknown or started without a launcher.
+ */
+export function localWorldSize(): number {
+  for (const k of ['OMPI_COMM_WORLD_LOCAL_SIZE', 'MPI_LOCALNRANKS']) {
+    const v = Number(process.env[k]);
+    if (Number.isInteger(v) && v >= 1) return v;
+  }
+  return 1;
+}
+
+/**
+ * Compute threads for one of the job's processes when the user chose none (`KERAS_NUM_THREADS`
+ * unset): `threads` (the backend's default, the physical cores this process may run on) split between
+ * the processes on this machine, at least 1. Null when the user chose, when one process runs here, or
+ * when the launcher bound this process to some of the cores (its affinity is then its share already:
+ * Open MPI binds each process to a core when it starts 2 or fewer).
+ */
+export function threadsPerProcess(threads: number): number | null {
+  if (process.env.KERAS_NUM_THREADS) return null;
+  const local = localWorldSize();
+  if (local <= 1) return null;
+  if (availableParallelism() < cpus().length) return null;
+  return Math.max(1, Math.floor(threads / local));
 }
 
 /** `KERAS_MPI_TIMEOUT` (seconds, default 300): how long a collective may wait for the other ranks. */
