@@ -15,7 +15,7 @@ import {clearSession} from '../src/layers/layer.js';
 import {needFiles} from '../src/testing/needs.js';
 import {permutation, setRandomSeed} from '../src/tensor/random.js';
 import {stringTensor, type Tensor} from '../src/tensor/tensor.js';
-import {decode, encode} from '../src/utils/py_dataset_workers.js';
+import {decode, encode} from '../src/utils/py_dataset_codec.js';
 import {readZip} from '../src/utils/zip.js';
 
 const DATA = new URL('../../shared/data/uci_sentiment_labelled_sentences/', import.meta.url);

@@ -23,7 +23,8 @@
  */
 import {ValueError} from '../errors.js';
 import type {UrlLike} from './bytes_source.js';
-import {datasetState, decode, encode, WorkerPool} from './py_dataset_workers.js';
+import {decode, encode} from './py_dataset_codec.js';
+import type {WorkerPool} from './py_dataset_workers.js';
 
 let warnedMultiprocessing = false;
 
@@ -94,18 +95,17 @@ export abstract class PyDataset {
    */
   fetchItem(index: number): Promise<unknown> {
     if (!this.useMultiprocessing || this.module === null) return Promise.resolve().then(() => this.getItem(index));
-    const st = this._poolState;
-    try {
+    // the worker pool is loaded on first use (a web page, which has no worker threads, never fetches it)
+    return import('./py_dataset_workers.js').then(({datasetState, WorkerPool}) => {
+      const st = this._poolState;
       const state = st.stale ? datasetState(this) : null; // before any thread starts: a field that cannot be copied fails here
-      st.pool ??= new WorkerPool(this.module, st.exportName ?? this.constructor.name, this.workers);
+      st.pool ??= new WorkerPool(this.module!, st.exportName ?? this.constructor.name, this.workers);
       if (state) {
         st.pool.sync(state);
         st.stale = false;
       }
       return st.pool.getItem(index);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /** The worker threads' copies are refreshed before the next batch (each epoch, after \`onEpochEnd\`). */
