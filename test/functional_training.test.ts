@@ -18,6 +18,7 @@ import {Model} from '../src/models/model.js';
 import * as ops from '../src/ops/index.js';
 import {SGD} from '../src/optimizers/sgd.js';
 import {assertClose, randn64} from '../src/testing/gradcheck.js';
+import {setRandomSeed} from '../src/tensor/random.js';
 import {Tensor, tensor} from '../src/tensor/tensor.js';
 import type {ShapeLike} from '../src/layers/input_spec.js';
 
@@ -129,6 +130,8 @@ test('custom layer in a functional model; subclassed model trained with a Gradie
   const fm = new Model({inputs: x, outputs: y}) as Functional;
   assert.equal(fm.weights.length, 2);
 
+  // seeded: with some unseeded draws all 8 ReLUs of c1 die on these 4 points and the loss stalls at 0.5
+  setRandomSeed(Number(process.env['TWO_LAYER_SEED'] ?? 3));
   const m = new TwoLayer();
   const xs = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
   const ys = tensor([[0], [1], [1], [2]]);
