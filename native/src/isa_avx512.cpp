@@ -58,6 +58,28 @@ void gemm_ukernel(long kc, const float* __restrict a, const float* __restrict b,
 // output row at i * lda, lda = stride x channels, tap s at its offset, kc its channels). k-major:
 // seglen[s] steps long (null: kc), A(i, k) = a[seg[s] + q * lda + i] at step q of segment s (filter
 // rows over runs of pixels within output rows).
+// One k step's row of B: PACK reads it from bsrc (its columns masked to nr), stores it into the packed
+// panel b and moves bsrc on by brs; otherwise it is read from the panel. The next rows are prefetched.
+template <int NV, bool PACK>
+__attribute__((always_inline)) inline void b_step(__m512* bv, float* __restrict b, const float* __restrict& bsrc, long brs,
+                                                  const __mmask16* mask) {
+  if (PACK) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      bv[v] = _mm512_maskz_loadu_ps(mask[v], bsrc + 16 * v);
+      _mm512_store_ps(b + 16 * v, bv[v]);
+    }
+    if (NV == 1) _mm512_store_ps(b + 16, _mm512_setzero_ps());
+    _mm_prefetch((const char*)(bsrc + 8 * brs), _MM_HINT_T0);
+    bsrc += brs;
+  } else {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+    _mm_prefetch((const char*)(b + 8 * NR), _MM_HINT_T0);
+    if (NV == 2) _mm_prefetch((const char*)(b + 8 * NR + 16), _MM_HINT_T0);
+  }
+}
+
 template <int M, int NV, bool ROWS, bool PACK>
 void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
                 int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
@@ -89,21 +111,7 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     const float* a3 = a0 + 9 * lda;
     for (long k = 0; k < kc; k++) {
       __m512 bv[NV];
-      if (PACK) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) {
-          bv[v] = _mm512_maskz_loadu_ps(mask[v], bsrc + 16 * v);
-          _mm512_store_ps(b + 16 * v, bv[v]);
-        }
-        if (NV == 1) _mm512_store_ps(b + 16, _mm512_setzero_ps());
-        _mm_prefetch((const char*)(bsrc + 8 * brs), _MM_HINT_T0);
-        bsrc += brs;
-      } else {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
-        _mm_prefetch((const char*)(b + 8 * NR), _MM_HINT_T0);
-        if (NV == 2) _mm_prefetch((const char*)(b + 8 * NR + 16), _MM_HINT_T0);
-      }
+      b_step<NV, PACK>(bv, b, bsrc, brs, mask);
 #pragma GCC unroll 12
       for (int i = 0; i < M; i++) {
         const float* base = i < 3 ? a0 : i < 6 ? a1 : i < 9 ? a2 : a3;
@@ -120,21 +128,7 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     const long len = seglen ? seglen[sg] : kc;
     for (long k = 0; k < len; k++) {
       __m512 bv[NV];
-      if (PACK) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) {
-          bv[v] = _mm512_maskz_loadu_ps(mask[v], bsrc + 16 * v);
-          _mm512_store_ps(b + 16 * v, bv[v]);
-        }
-        if (NV == 1) _mm512_store_ps(b + 16, _mm512_setzero_ps());
-        _mm_prefetch((const char*)(bsrc + 8 * brs), _MM_HINT_T0);
-        bsrc += brs;
-      } else {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
-        _mm_prefetch((const char*)(b + 8 * NR), _MM_HINT_T0);
-        if (NV == 2) _mm_prefetch((const char*)(b + 8 * NR + 16), _MM_HINT_T0);
-      }
+      b_step<NV, PACK>(bv, b, bsrc, brs, mask);
 #pragma GCC unroll 12
       for (int i = 0; i < M; i++) {
         const __m512 ai = _mm512_set1_ps(ak[i]);
