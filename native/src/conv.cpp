@@ -18,9 +18,6 @@
 // independent of the thread count: threads split work whose summation order does not depend on it.
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "gemm.h"
 #include "isa.h"
@@ -94,39 +91,6 @@ struct FwdJob {
   long K, kcb, NP, blocks;  // kcb: rows per k-block (the last may be shorter); blocks of MR pixels
 };
 
-// dst[c * MR + i] = rows[i][c] for c < len, i < MR: the transposing copy that turns row-major
-// operands (pixels x channels) into the microkernel's k-major A panels. 4 x 4 blocks through SSE
-// registers on x86-64 (its baseline, no run-time dispatch needed), element by element elsewhere.
-void pack_transposed(const float* const* rows, long len, int MR, float* dst) {
-  long i = 0;
-#if defined(__SSE2__)
-  for (; i + 4 <= MR; i += 4) {
-    const float *r0 = rows[i], *r1 = rows[i + 1], *r2 = rows[i + 2], *r3 = rows[i + 3];
-    long c = 0;
-    for (; c + 4 <= len; c += 4) {
-      __m128 a = _mm_loadu_ps(r0 + c), b = _mm_loadu_ps(r1 + c), e = _mm_loadu_ps(r2 + c), f = _mm_loadu_ps(r3 + c);
-      _MM_TRANSPOSE4_PS(a, b, e, f);
-      float* d = dst + c * MR + i;
-      _mm_storeu_ps(d, a);
-      _mm_storeu_ps(d + MR, b);
-      _mm_storeu_ps(d + 2 * MR, e);
-      _mm_storeu_ps(d + 3 * MR, f);
-    }
-    for (; c < len; c++) {
-      float* d = dst + c * MR + i;
-      d[0] = r0[c];
-      d[1] = r1[c];
-      d[2] = r2[c];
-      d[3] = r3[c];
-    }
-  }
-#endif
-  for (; i < MR; i++) {
-    const float* r = rows[i];
-    for (long c = 0; c < len; c++) dst[c * MR + i] = r[c];
-  }
-}
-
 // Input pointers of the taps of `count` consecutive output pixels from pixel r0: ptrs[i * taps + t],
 // `zero` (cin zeros) for a tap in the padding and for rows past R (none of them divides per tap).
 void tap_table(const ConvGeom& g, const float* x, long r0, long count, long R, const float* zero, const float** ptrs) {
@@ -172,7 +136,7 @@ void pack_fwd_a(const ConvGeom& g, const float* const* ptrs, int MR, long k0, lo
     const long c0 = k0 > kt ? k0 - kt : 0, c1 = k0 + kc - kt < cin ? k0 + kc - kt : cin;
     const float* rows[kMaxMR];
     for (long i = 0; i < MR; i++) rows[i] = ptrs[i * taps + t] + c0;
-    pack_transposed(rows, c1 - c0, MR, dst + (kt + c0 - k0) * MR);
+    pack_transposed(rows, MR, c1 - c0, MR, dst + (kt + c0 - k0) * MR);
   }
 }
 
@@ -352,7 +316,7 @@ void bin_task(void* p, int tid, int nt) {
         if (ok) {
           const float* rows[kMaxMR];
           for (long i = 0; i < MR; i++) rows[i] = i < mr ? j.dy + (r0 + i) * g.cout : zero;
-          pack_transposed(rows, g.cout, MR, ap);
+          pack_transposed(rows, MR, g.cout, MR, ap);
           for (long jp = 0; jp < j.NP; jp++) {
             const long c0 = jp * NR, nr = j.K - c0 < NR ? j.K - c0 : NR;
             for (long q = 0, i = 0; q < np; i += cnt[q], q++)
@@ -367,7 +331,7 @@ void bin_task(void* p, int tid, int nt) {
         // A = dy rows r0.. , columns k0..: dst[k * MR + i]
         const float* rows[kMaxMR];
         for (long i = 0; i < MR; i++) rows[i] = i < mr ? j.dy + (r0 + i) * g.cout + k0 : zero;
-        pack_transposed(rows, kc, MR, ap);
+        pack_transposed(rows, MR, kc, MR, ap);
         const float* bk = j.bp + k0 * j.NP * NR;
         for (long jp = 0; jp < j.NP; jp++) {
           const long c0 = jp * NR, nr = j.K - c0 < NR ? j.K - c0 : NR;

@@ -17,6 +17,41 @@
 #endif
 
 namespace kt {
+
+// dst[c * stride + i] = rows[i][c] for c < len, i < count: the transposing copy that turns row-major
+// operands (a convolution's pixels x channels, B's contiguous columns) into the microkernel's k-major
+// panels. 4 x 4 blocks through SSE registers on x86-64 (its baseline, no run-time dispatch needed),
+// element by element elsewhere.
+void pack_transposed(const float* const* rows, long count, long len, long stride, float* dst) {
+  long i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= count; i += 4) {
+    const float *r0 = rows[i], *r1 = rows[i + 1], *r2 = rows[i + 2], *r3 = rows[i + 3];
+    long c = 0;
+    for (; c + 4 <= len; c += 4) {
+      __m128 a = _mm_loadu_ps(r0 + c), b = _mm_loadu_ps(r1 + c), e = _mm_loadu_ps(r2 + c), f = _mm_loadu_ps(r3 + c);
+      _MM_TRANSPOSE4_PS(a, b, e, f);
+      float* d = dst + c * stride + i;
+      _mm_storeu_ps(d, a);
+      _mm_storeu_ps(d + stride, b);
+      _mm_storeu_ps(d + 2 * stride, e);
+      _mm_storeu_ps(d + 3 * stride, f);
+    }
+    for (; c < len; c++) {
+      float* d = dst + c * stride + i;
+      d[0] = r0[c];
+      d[1] = r1[c];
+      d[2] = r2[c];
+      d[3] = r3[c];
+    }
+  }
+#endif
+  for (; i < count; i++) {
+    const float* r = rows[i];
+    for (long c = 0; c < len; c++) dst[c * stride + i] = r[c];
+  }
+}
+
 namespace {
 
 // Block sizes. A packed micro-panel of A (MR x KC) stays in L1 while the packed block of B
@@ -64,30 +99,10 @@ void pack_b_panel(long kc, long nr, int NR, MatView b, float* dst) {
 #if defined(__SSE2__)
     if (b.rs == 1) {
       // B's columns contiguous (a transposed row-major matrix: the weights in dx = dy W^T): 4 x 4 blocks
-      // transposed through SSE registers (x86-64's baseline)
-      long j = 0;
-      for (; j + 4 <= nr; j += 4) {
-        const float *r0 = b.p + j * b.cs, *r1 = r0 + b.cs, *r2 = r1 + b.cs, *r3 = r2 + b.cs;
-        long k = 0;
-        for (; k + 4 <= kc; k += 4) {
-          __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k), x2 = _mm_loadu_ps(r2 + k), x3 = _mm_loadu_ps(r3 + k);
-          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
-          float* d = dst + k * NR + j;
-          _mm_storeu_ps(d, x0);
-          _mm_storeu_ps(d + NR, x1);
-          _mm_storeu_ps(d + 2 * NR, x2);
-          _mm_storeu_ps(d + 3 * NR, x3);
-        }
-        for (; k < kc; k++) {
-          float* d = dst + k * NR + j;
-          d[0] = r0[k];
-          d[1] = r1[k];
-          d[2] = r2[k];
-          d[3] = r3[k];
-        }
-      }
-      for (; j < nr; j++)
-        for (long k = 0; k < kc; k++) dst[k * NR + j] = b.p[j * b.cs + k];
+      // transposed through SSE registers
+      const float* rows[64];  // nr <= NR <= 32 on every ISA
+      for (long j = 0; j < nr; j++) rows[j] = b.p + j * b.cs;
+      pack_transposed(rows, nr, kc, NR, dst);
       return;
     }
 #endif

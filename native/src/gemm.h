@@ -27,6 +27,9 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
 
 // B packed once for many products with the same right-hand side (a recurrent kernel, reused at every
 // time step): ceil(n / NR) panels of NR columns, each k x NR with k contiguous, zero padded.
+// dst[c * stride + i] = rows[i][c] for c < len, i < count (4 x 4 SSE transposes on x86-64)
+void pack_transposed(const float* const* rows, long count, long len, long stride, float* dst);
+
 long packed_b_floats(long k, long n);
 void pack_b(long k, long n, MatView b, float* dst);
 
