@@ -59,7 +59,8 @@ export async function buildBrowser(outdir = join(ROOT, 'dist/browser'), {minify 
 export function splitOutputs(metafile) {
   const outputs = Object.entries(metafile.outputs).filter(([f]) => f.endsWith('.js'));
   const byName = new Map(outputs);
-  const entry = outputs.find(([, o]) => o.entryPoint)?.[0];
+  // chunks loaded by import() are entry points too: the page's entry is the one built from index.browser.ts
+  const entry = outputs.find(([, o]) => o.entryPoint?.endsWith('src/index.browser.ts'))?.[0];
   const core = new Set();
   const visit = (f) => {
     if (core.has(f) || !byName.has(f)) return;

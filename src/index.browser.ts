@@ -11,7 +11,8 @@ import {wasmKernelsReady} from './platform/index.js';
 
 export * from './index.js';
 
-await wasmKernelsReady();
+// relative to keras.js: the loader itself may sit in a chunk of chunks/
+await wasmKernelsReady(import.meta.url);
 let asked = '';
 try {
   asked = configuredBackend();

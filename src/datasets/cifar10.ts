@@ -10,7 +10,7 @@
  */
 import {join} from '../platform/index.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {assemble, loadBatch} from './cifar.js';
+import type * as Cifar from './cifar.js';
 import {fetchDatasetFile, type DownloadOptions, type LoadResult} from './common.js';
 
 export const CIFAR10_ORIGIN = 'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz';
@@ -18,6 +18,8 @@ export const CIFAR10_SHA256 = '6d958be074577803d12ecdefd02955f39262c83c16fe93483
 
 export async function loadData(options: DownloadOptions = {}): Promise<LoadResult<Tensor>> {
   const dir = await fetchDatasetFile('cifar-10-batches-py-target', CIFAR10_ORIGIN, CIFAR10_SHA256, options, {extract: true});
+  // the unpickler loads on first use: a browser page that never reads CIFAR does not fetch it
+  const {assemble, loadBatch}: typeof Cifar = await import('./cifar.js');
   const path = join(dir, 'cifar-10-batches-py');
   const train = [1, 2, 3, 4, 5].map((i) => loadBatch(join(path, `data_batch_${i}`)));
   const test = loadBatch(join(path, 'test_batch'));

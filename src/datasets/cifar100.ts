@@ -10,7 +10,7 @@
 import {join} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {assemble, loadBatch} from './cifar.js';
+import type * as Cifar from './cifar.js';
 import {fetchDatasetFile, type DownloadOptions, type LoadResult} from './common.js';
 
 export const CIFAR100_ORIGIN = 'https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz';
@@ -27,6 +27,8 @@ export async function loadData(options: Cifar100Options = {}): Promise<LoadResul
     throw new ValueError(`\`label_mode\` must be one of "fine", "coarse". Received: label_mode=${labelMode}.`);
   }
   const dir = await fetchDatasetFile('cifar-100-python-target', CIFAR100_ORIGIN, CIFAR100_SHA256, options, {extract: true});
+  // the unpickler loads on first use: a browser page that never reads CIFAR does not fetch it
+  const {assemble, loadBatch}: typeof Cifar = await import('./cifar.js');
   const path = join(dir, 'cifar-100-python');
   const key = `${labelMode}_labels`;
   return [assemble([loadBatch(join(path, 'train'), key)]), assemble([loadBatch(join(path, 'test'), key)])];

@@ -1,12 +1,14 @@
 /** The shuffle-and-split that boston_housing and california_housing share. */
 import {ValueError} from '../errors.js';
 import type {Tensor} from '../tensor/tensor.js';
-import {loadNpz, npzGet} from '../utils/npy.js';
+import type * as Npy from '../utils/npy.js';
 import {RandomState} from '../utils/random_state.js';
 import {checkTestSplit, floatTensor, takeRows, type LoadResult} from './common.js';
 
-export function shuffleSplit(file: string, testSplit: number, seed: number, limit?: number): LoadResult<Tensor> {
+export async function shuffleSplit(file: string, testSplit: number, seed: number, limit?: number): Promise<LoadResult<Tensor>> {
   checkTestSplit(testSplit);
+  // the .npz reader (and the unpickler it brings) loads on first use: a browser page that never reads one does not fetch it
+  const {loadNpz, npzGet}: typeof Npy = await import('../utils/npy.js');
   const f = loadNpz(file);
   let x = floatTensor(npzGet(f, 'x', file), file);
   let y = floatTensor(npzGet(f, 'y', file), file);

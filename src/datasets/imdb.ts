@@ -12,7 +12,7 @@
 import {readFileSync} from '../platform/index.js';
 import {ValueError} from '../errors.js';
 import {Tensor} from '../tensor/tensor.js';
-import {loadNpz, npzGet} from '../utils/npy.js';
+import type * as Npy from '../utils/npy.js';
 import {RandomState} from '../utils/random_state.js';
 import {fetchDatasetFile, intTensor, ORIGIN_FOLDER, type DownloadOptions, type LoadResult} from './common.js';
 import {limitVocabulary, removeLongSeq, shiftSequences, toSequences, type SequenceOptions} from './sequences.js';
@@ -28,6 +28,8 @@ export interface ImdbOptions extends SequenceOptions, DownloadOptions {
 export async function loadData(options: ImdbOptions = {}): Promise<LoadResult<number[][]>> {
   const {numWords = null, skipTop = 0, maxlen = null, seed = 113, startChar = 1, oovChar = 2, indexFrom = 3} = options;
   const file = await fetchDatasetFile(options.path ?? 'imdb.npz', `${ORIGIN_FOLDER}imdb.npz`, IMDB_SHA256, options);
+  // the .npz reader (and the unpickler it brings) loads on first use: a browser page that never reads one does not fetch it
+  const {loadNpz, npzGet}: typeof Npy = await import('../utils/npy.js');
   const f = loadNpz(file);
   const xTrain0 = toSequences(npzGet(f, 'x_train', file).data as unknown[], `${file} x_train`);
   const xTest0 = toSequences(npzGet(f, 'x_test', file).data as unknown[], `${file} x_test`);

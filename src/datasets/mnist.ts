@@ -9,7 +9,7 @@
  * ```
  */
 import type {Tensor} from '../tensor/tensor.js';
-import {loadNpz, npzGet} from '../utils/npy.js';
+import type * as Npy from '../utils/npy.js';
 import {fetchDatasetFile, intTensor, ORIGIN_FOLDER, type DownloadOptions, type LoadResult} from './common.js';
 
 export const MNIST_SHA256 = '731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1';
@@ -21,6 +21,8 @@ export interface MnistOptions extends DownloadOptions {
 
 export async function loadData(options: MnistOptions = {}): Promise<LoadResult<Tensor>> {
   const file = await fetchDatasetFile(options.path ?? 'mnist.npz', `${ORIGIN_FOLDER}mnist.npz`, MNIST_SHA256, options);
+  // the .npz reader (and the unpickler it brings) loads on first use: a browser page that never reads one does not fetch it
+  const {loadNpz, npzGet}: typeof Npy = await import('../utils/npy.js');
   const f = loadNpz(file);
   const get = (k: string): Tensor => intTensor(npzGet(f, k, file), `mnist.loadData (${k})`);
   return [

@@ -10,7 +10,7 @@
  */
 import {readFileSync} from '../platform/index.js';
 import {Tensor} from '../tensor/tensor.js';
-import {loadNpz, npzGet} from '../utils/npy.js';
+import type * as Npy from '../utils/npy.js';
 import {RandomState} from '../utils/random_state.js';
 import {checkTestSplit, fetchDatasetFile, intTensor, ORIGIN_FOLDER, type DownloadOptions, type LoadResult} from './common.js';
 import {limitVocabulary, removeLongSeq, shiftSequences, toSequences, type SequenceOptions} from './sequences.js';
@@ -29,6 +29,8 @@ export async function loadData(options: ReutersOptions = {}): Promise<LoadResult
   const {numWords = null, skipTop = 0, maxlen = null, testSplit = 0.2, seed = 113, startChar = 1, oovChar = 2, indexFrom = 3} = options;
   checkTestSplit(testSplit);
   const file = await fetchDatasetFile(options.path ?? 'reuters.npz', `${ORIGIN_FOLDER}reuters.npz`, REUTERS_SHA256, options);
+  // the .npz reader (and the unpickler it brings) loads on first use: a browser page that never reads one does not fetch it
+  const {loadNpz, npzGet}: typeof Npy = await import('../utils/npy.js');
   const f = loadNpz(file);
   const xs0 = toSequences(npzGet(f, 'x', file).data as unknown[], `${file} x`);
   const y0 = intTensor(npzGet(f, 'y', file), 'reuters').values;

@@ -2,10 +2,10 @@
  * The page's side of ../node/wasm.ts: the wasm backend's kernels, fetched when the module loads.
  *
  * The browser build ships keras_kernels.{relaxed-simd,simd128}.wasm beside keras.js, so they are
- * fetched relative to this module's URL: the relaxed-SIMD build where the browser validates it, else
+ * fetched relative to keras.js's URL, which the entry passes (this module may sit in a shared chunk): the relaxed-SIMD build where the browser validates it, else
  * SIMD128. They are compiled and instantiated asynchronously (a browser may refuse to compile a
  * large module synchronously on a page's main thread). The browser build's entry
- * (src/index.browser.ts) awaits `wasmKernelsReady()`, so that `import * as keras from 'keras-ts'`
+ * (src/index.browser.ts) awaits `wasmKernelsReady(import.meta.url)`, so that `import * as keras from 'keras-ts'`
  * resolves with the wasm backend ready: a page computes on it by default. When the files cannot be
  * fetched or compiled (a bundler that did not copy them, a `file://` page), the reason is kept and
  * the backend registry falls back to 'reference' with one line saying why.
@@ -52,7 +52,7 @@ export function wasmPath(variant: WasmVariant): string {
   return `keras_kernels.${variant}.wasm`;
 }
 
-async function preload(): Promise<WasmInstance | string> {
+async function preload(base: string): Promise<WasmInstance | string> {
   const WA = page.WebAssembly;
   const fetch = page.fetch;
   if (!WA || !fetch) return 'this page has no WebAssembly or no fetch';
@@ -60,7 +60,7 @@ async function preload(): Promise<WasmInstance | string> {
   const threaded = !wasmThreadsUnavailable() && wasmCores() > 1;
   for (const variant of [...(threaded ? (['relaxed-simd-mt', 'simd128-mt'] as const) : []), 'relaxed-simd', 'simd128'] as const) {
     // a computed name: bundlers leave it alone (a literal would make them look for the file beside this source)
-    const url = new URL(wasmPath(variant), import.meta.url).href;
+    const url = new URL(wasmPath(variant), base).href;
     try {
       const res = await fetch(url);
       if (!res.ok) {
@@ -84,16 +84,16 @@ async function preload(): Promise<WasmInstance | string> {
 }
 
 let loaded: WasmInstance | string | null = null;
-const ready = preload().then((r) => void (loaded = r));
+let ready: Promise<void> | null = null;
 
-export const wasmKernelsReady: typeof Node.wasmKernelsReady = () => ready;
+/** Starts fetching the kernels (once), relative to `base` (keras.js's URL; else this module's). */
+export const wasmKernelsReady: typeof Node.wasmKernelsReady = (base) => (ready ??= preload(base ?? import.meta.url).then((r) => void (loaded = r)));
 
 /** The build the page loaded as keras-ts loaded (whatever the arguments). */
 export const loadWasmInstance: typeof Node.loadWasmInstance = () => loaded ?? 'the WebAssembly kernels are still loading';
 
 export type WasmWorker = Node.WasmWorker;
 
-// (function declarations: preload() runs as this module loads, before later constants exist)
 export function wasmThreadsUnavailable(): string | null {
   return typeof SharedArrayBuffer === 'function' && page.crossOriginIsolated && page.Worker ? null : 'the page is not cross-origin isolated or has no Web Workers';
 }

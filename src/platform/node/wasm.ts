@@ -97,8 +97,11 @@ export function loadWasmInstance({dir, variant: only, threads}: {dir?: string; v
   return reason;
 }
 
-/** Resolves once the preloaded kernels (a page's) are ready or failed; in Node at once. */
-export function wasmKernelsReady(): Promise<void> {
+/**
+ * Resolves once the preloaded kernels (a page's, fetched relative to `base`: the URL of the module
+ * they sit beside) are ready or failed; in Node at once.
+ */
+export function wasmKernelsReady(_base?: string): Promise<void> {
   return Promise.resolve();
 }
 
