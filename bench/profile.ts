@@ -1,10 +1,10 @@
 /**
- * Where a training step's time goes: wraps the active backend's kernels with timers (native calls,
+ * Where a training step's time goes: wraps a compiled backend's kernels (native, or wasm) with timers (its calls,
  * and calls that fell back to the reference backend), runs `trainOnBatch` on one of bench/models.ts's
  * models, and prints time per kernel and the rest (JavaScript: tape, gradient rules, optimizer and
  * metric bookkeeping, allocation).
  *
- *   node --import tsx bench/profile.ts mlp|cnn|lstm [steps] [threads] [--wall] [--infer]
+ *   node --import tsx bench/profile.ts mlp|cnn|lstm [steps] [threads] [--wall] [--infer] [--backend native|wasm]
  *
  * `--infer` profiles `predictOnBatch` on the same batch instead of a training step.
  *
@@ -20,7 +20,9 @@ const name = (process.argv[2] ?? 'mlp') as ModelName;
 const steps = Number(process.argv[3] ?? 10);
 const threads = Number(process.argv[4] ?? 1);
 
-const native = setBackend('native');
+const at = process.argv.indexOf('--backend');
+const backendName = at > 0 ? process.argv[at + 1]! : 'native';
+const native = setBackend(backendName);
 native.setNumThreads!(threads);
 // CPU time of the process (ms), not wall time: the machine is shared, and at 1 thread the work done
 // is what we want to see; `--wall` measures wall-clock time instead
@@ -49,11 +51,11 @@ for (const k of Object.keys(KERNELS)) {
     s.elems += outputs.reduce((a, o) => a + o.size, 0);
   };
 }
-registerBackend('native-profile', () => ({name: 'native-profile', kernels}));
+registerBackend(`${backendName}-profile`, () => ({name: `${backendName}-profile`, kernels}));
 
 const model = buildModel(name);
 const [x, y] = batchFor(name, SPECS[name].batch);
-setBackend('native-profile');
+setBackend(`${backendName}-profile`);
 const infer = process.argv.includes('--infer');
 const step = infer ? () => model.predictOnBatch(x) : () => model.trainOnBatch(x, y);
 for (let i = 0; i < 3; i++) step();
@@ -65,8 +67,8 @@ void getBackend;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms + b[1].fallbackMs - a[1].ms - a[1].fallbackMs);
 let kernelMs = 0;
-console.log(`${name}, ${threads} thread(s), ${wall ? 'wall' : 'CPU'} time: ${total.toFixed(2)} ms per ${infer ? 'predictOnBatch' : 'training step'} (${((SPECS[name].batch * 1000) / total).toFixed(0)} samples/s)`);
-console.log('| kernel | native calls/step | native ms/step | fallback calls/step | fallback ms/step | output MB/step |');
+console.log(`${name}, ${backendName}, ${threads} thread(s), ${wall ? 'wall' : 'CPU'} time: ${total.toFixed(2)} ms per ${infer ? 'predictOnBatch' : 'training step'} (${((SPECS[name].batch * 1000) / total).toFixed(0)} samples/s)`);
+console.log(`| kernel | ${backendName} calls/step | ${backendName} ms/step | fallback calls/step | fallback ms/step | output MB/step |`);
 console.log('|---|---|---|---|---|---|');
 for (const [k, s] of rows) {
   kernelMs += (s.ms + s.fallbackMs) / steps;
