@@ -19,7 +19,7 @@ import type {Layer} from '../layers/layer.js';
 import type {BytesSource} from '../utils/bytes_source.js';
 import type {LoadModelOptions, SaveOptions, SavingModel} from './model_json.js';
 
-export {KERAS_VERSION, warn, setWarn, isSavingModel, modelInputShape, modelEnvelope, modelToJson, modelJsonObject, modelFromEnvelope, modelFromJson, modelFromConfig} from './model_json.js';
+export {KERAS_VERSION, warn, setWarn, isSavingModel, modelEnvelope, modelToJson, modelJsonObject, modelFromJson, modelFromConfig} from './model_json.js';
 export type {SavingModel, LoadModelOptions, SaveOptions} from './model_json.js';
 
 // --- files: loaded on first use (saving_files.ts) ------------------------------------------------------
