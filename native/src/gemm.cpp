@@ -188,9 +188,11 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long kblocks = (k + KC - 1) / KC;
   const long kc_max = (k + kblocks - 1) / kblocks;
   float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
-  // row-major A only: a transposed A's k steps lie m floats apart (2 KiB for m = 512, all in two sets
-  // of the L1 cache), where its packed copy, a memcpy per k step, ran 6 % faster
-  const bool direct_a = isa.gemm_ukernel_ax && a.cs == 1;
+  // row-major A, or any A when B is one panel wide: a transposed A's k steps lie m floats apart (2 KiB
+  // for m = 512, all in two sets of the L1 cache), where its packed copy, a memcpy per k step, ran 6 %
+  // faster when the copy serves many panels of B; for one panel (dW of a 10-unit layer) it is not
+  // repaid
+  const bool direct_a = isa.gemm_ukernel_ax && (a.cs == 1 || n <= NR);
   const long mpanels = (m + MR - 1) / MR;
   float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR * (mpanels < MC_PANELS ? mpanels : MC_PANELS));
   float* tile = ws.tile;
