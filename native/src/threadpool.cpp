@@ -26,9 +26,10 @@ constexpr long kSpinNs = 50000;
 // A worker that finished a job spins this long for the next one, renewed by every kernel that starts
 // meanwhile (pool_hint): the one-thread kernels and the JavaScript between two parallel kernels of a
 // training step (hundreds of us in all) would otherwise put it to sleep, and the next big product
-// would wait for a wake-up. Bounded: with no kernel for this long it sleeps, and an idle process
-// burns no core.
-constexpr long kWorkerSpinNs = 100000;
+// would wait for a wake-up (20-45 us measured here, under KVM, when the other core is busy). 200 us
+// covers the JavaScript between two steps of the seed MLP (~175 us without a kernel). Bounded: with
+// no kernel for this long it sleeps, and an idle process burns no core.
+constexpr long kWorkerSpinNs = 200000;
 // A hint renews the spin only within this long of the last parallel job: a process whose kernels are
 // all small (one thread) keeps its workers asleep.
 constexpr long kHintWindowNs = 20000000;
