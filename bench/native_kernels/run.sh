@@ -3,6 +3,7 @@
 # objects, picked at run time) and runs it:   sh bench/native_kernels/run.sh [SRC_DIR]
 # SRC_DIR (default native/src) may be another checkout's native/src, to compare two versions.
 #   BENCH=step sh bench/native_kernels/run.sh [SRC_DIR]   the training step's GEMMs, wall time, 1 and 2 threads
+#   BENCH=wake sh bench/native_kernels/run.sh              the thread pool's hand-over latency
 set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}

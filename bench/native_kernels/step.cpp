@@ -1,8 +1,10 @@
 // The GEMMs of one training step of the seed MLP (784-512-512-10, batch 128) and of the seed CNN's
 // dense layer (128x9216x128), in the step's order, each on its own buffers as in the step: forward
-// (x W + b, relu), dW = x^T dy (k = the batch), dx = dy W^T. Wall time per product (best of many steps)
-// on 1 and 2 threads, with a gap between products (GAP_US, default 20: the JS and small kernels
-// between two products of a step, a pool_hint every 10 us) so the pool's wake-up is counted as in the step. Built and run by run.sh step.
+// (x W + b, relu), dW = x^T dy (k = the batch), dx = dy W^T. Wall time per product (best of STEPS
+// steps, default 200) on 1 and 2 threads (THREADS=1: one only; CPU=1 with it: thread CPU time), with
+// a gap of GAP_US (default 20) between products in which small kernels start every 10 us (each with
+// kt_run's pool_hint), as the JavaScript and one-thread kernels of a step do.
+//   BENCH=step sh bench/native_kernels/run.sh [SRC_DIR]      (an idle machine, or under chrt -f 10)
 #include <time.h>
 #include <unistd.h>
 
@@ -12,7 +14,11 @@
 #include <vector>
 
 #include "gemm.h"
-#include "threadpool.h"
+
+// weak: the bench also builds against a native/src from before pool_hint (run.sh SRC_DIR)
+namespace kt {
+void pool_hint() __attribute__((weak));
+}
 
 extern "C" void kt_set_num_threads(int n);
 using namespace kt;
@@ -35,7 +41,7 @@ static void busy(double us) {
   double last = t0;
   while ((now() - t0) * 1e6 < us) {
     if ((now() - last) * 1e6 >= 10) {
-      kt::pool_hint();
+      if (kt::pool_hint) kt::pool_hint();
       last = now();
     }
   }
