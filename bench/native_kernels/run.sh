@@ -2,6 +2,8 @@
 # Builds kernels.cpp against native/src with the addon's flags (AVX-512 and AVX2 kernels in their own
 # objects, picked at run time) and runs it:   sh bench/native_kernels/run.sh [SRC_DIR]
 # SRC_DIR (default native/src) may be another checkout's native/src, to compare two versions.
+#   BENCH=step sh bench/native_kernels/run.sh [SRC_DIR]   the training step's GEMMs, wall time, 1 and 2 threads
+#   BENCH=wake sh bench/native_kernels/run.sh              the thread pool's hand-over latency
 set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}
@@ -10,6 +12,7 @@ F="-O3 -std=gnu++17 -fno-math-errno -Inative/include"
 g++ $F -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2 -c "$SRC/isa_avx512.cpp" -o "$OUT/avx512.o"
 g++ $F -mavx2 -mfma -c "$SRC/isa_avx2.cpp" -o "$OUT/avx2.o"
 for f in gemm conv recurrent_seq cpu threadpool isa_scalar isa_neon ops; do g++ $F -c "$SRC/$f.cpp" -o "$OUT/$f.o"; done
-g++ $F -I"$SRC" bench/native_kernels/kernels.cpp "$OUT"/*.o -lpthread -o "$OUT/kernels"
+B=${BENCH:-kernels}
+g++ $F -I"$SRC" bench/native_kernels/$B.cpp "$OUT"/*.o -lpthread -o "$OUT/kernels"
 "$OUT/kernels"
 rm -rf "$OUT"

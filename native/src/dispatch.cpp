@@ -657,6 +657,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     return fail(a, "invalid arguments");
   for (int i = 0; i < nbufs; i++)
     if (lens[i] < 0 || (lens[i] > 0 && !bufs[i])) return fail(a, "buffer %d is invalid", i);
+  pool_hint();
   switch (kernel) {
     case KT_MAT_MUL: return run_gemm(a);
     case KT_CONV2D:

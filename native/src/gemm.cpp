@@ -141,6 +141,33 @@ void pack_a_panel(long kc, long mr, int MR, MatView a, float* dst) {
   }
 }
 
+// Panels MR x kc of A packed together (A's rows ir.. ir + MC_PANELS MR - 1), then multiplied by B.
+constexpr long MC_PANELS = 16;
+
+// ceil(mc / MR) panels of A's rows 0..mc-1 (as pack_a_panel each, one after the other, kc * MR apart).
+// A transposed (a.rs == 1: the x^T of dW = x^T dy) is read along its rows, mc floats contiguous per k
+// step: panel by panel, each k step would read MR floats of a different row, kc rows per panel, too many
+// streams for the prefetchers when the rows are long (the CNN's 9216 features: 107 -> ... GFLOP/s).
+void pack_a_block(long kc, long mc, int MR, MatView a, float* dst) {
+  const long np = (mc + MR - 1) / MR;
+  if (a.rs == 1) {
+    for (long k = 0; k < kc; k++) {
+      const float* src = a.p + k * a.cs;
+      for (long p = 0; p < np; p++) {
+        const long mr = mc - p * MR < MR ? mc - p * MR : MR;
+        float* d = dst + p * kc * MR + k * MR;
+        memcpy(d, src + p * MR, mr * sizeof(float));
+        for (long i = mr; i < MR; i++) d[i] = 0.0f;
+      }
+    }
+    return;
+  }
+  for (long p = 0; p < np; p++) {
+    const long mr = mc - p * MR < MR ? mc - p * MR : MR;
+    pack_a_panel(kc, mr, MR, MatView{a.p + p * MR * a.rs, a.rs, a.cs}, dst + p * kc * MR);
+  }
+}
+
 }  // namespace
 
 void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ldc, bool accumulate,
@@ -161,10 +188,13 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long kblocks = (k + KC - 1) / KC;
   const long kc_max = (k + kblocks - 1) / kblocks;
   float* bp = grow(ws.b, ws.b_cap, kc_max * ((nc_max + NR - 1) / NR) * NR);
-  // row-major A only: a transposed A's k steps lie m floats apart (2 KiB for m = 512, all in two sets
-  // of the L1 cache), where its packed copy, a memcpy per k step, ran 6 % faster
-  const bool direct_a = isa.gemm_ukernel_ax && a.cs == 1;
-  float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR);
+  // row-major A, or any A when B is one panel wide: a transposed A's k steps lie m floats apart (2 KiB
+  // for m = 512, all in two sets of the L1 cache), where its packed copy, a memcpy per k step, ran 6 %
+  // faster when the copy serves many panels of B; for one panel (dW of a 10-unit layer) it is not
+  // repaid
+  const bool direct_a = isa.gemm_ukernel_ax && (a.cs == 1 || n <= NR);
+  const long mpanels = (m + MR - 1) / MR;
+  float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR * (mpanels < MC_PANELS ? mpanels : MC_PANELS));
   float* tile = ws.tile;
 
   for (long jc = 0; jc < n; jc += NC) {
@@ -198,15 +228,24 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
           }
           continue;
         }
-        pack_a_panel(kc, mr, MR, av, ap);
+        // A packed a block of MC_PANELS panels at a time (see pack_a_block)
+        if (ir % (MC_PANELS * MR) == 0) {
+          const long mc = m - ir < MC_PANELS * MR ? m - ir : MC_PANELS * MR;
+          pack_a_block(kc, mc, MR, av, ap);
+        }
+        const float* apanel = ap + ((ir / MR) % MC_PANELS) * kc * MR;
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
           float* cij = c + ir * ldc + jc + jr;
           const float* bpanel = bp + (jr / NR) * kc * NR;
-          if (mr == MR && nr == NR) {
-            isa.gemm_ukernel(kc, ap, bpanel, cij, ldc, acc);
+          if (mr == MR && nr == NR && !isa.gemm_ukernel_ax) {
+            isa.gemm_ukernel(kc, apanel, bpanel, cij, ldc, acc);
+          } else if (isa.gemm_ukernel_ax) {
+            // a partial tile straight into C (masked), the packed panel read as a k-major A: the same
+            // sums as the full tile's, without computing and copying a whole one
+            isa.gemm_ukernel_ax(kc, apanel, 1, MR, bpanel, cij, ldc, acc, mr, nr);
           } else {
-            isa.gemm_ukernel(kc, ap, bpanel, tile, NR, 0);
+            isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
             for (long i = 0; i < mr; i++)
               for (long j = 0; j < nr; j++)
                 cij[i * ldc + j] = acc ? cij[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];

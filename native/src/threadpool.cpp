@@ -23,6 +23,21 @@ namespace {
 // The spin has no PAUSE instruction: under KVM a PAUSE loop triggers pause-loop exits that
 // deschedule the virtual CPU, and a wake-up then costs ~200 us (measured on this machine).
 constexpr long kSpinNs = 50000;
+// A worker that finished a job spins this long for the next one, renewed by every kernel that starts
+// meanwhile (pool_hint): the one-thread kernels and the JavaScript between two parallel kernels of a
+// training step (hundreds of us in all) would otherwise put it to sleep, and the next big product
+// would wait for a wake-up (20-45 us measured here, under KVM, when the other core is busy). 200 us
+// covers the JavaScript between two steps of the seed MLP (~175 us without a kernel). Bounded: with
+// no kernel for this long it sleeps, and an idle process burns no core.
+constexpr long kWorkerSpinNs = 200000;
+// A hint renews the spin only within this long of the last parallel job: a process whose kernels are
+// all small (one thread) keeps its workers asleep.
+constexpr long kHintWindowNs = 20000000;
+
+long now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 template <class Pred>
 bool spin_until(Pred done) {
@@ -55,8 +70,20 @@ class Pool {
   }
   int size() const { return size_; }
 
+  // a kernel is starting: a worker waiting for work keeps (or starts) spinning, see kWorkerSpinNs
+  void hint() {
+    const long t = now_ns();
+    if (t - last_job_ns_.load(std::memory_order_relaxed) > kHintWindowNs) return;
+    poke_.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      std::lock_guard<std::mutex> lk(mu_);
+      cv_start_.notify_all();
+    }
+  }
+
   void run(int nchunks, TaskFn fn, void* ctx) {
     unsigned long gen;
+    last_job_ns_.store(now_ns(), std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lk(mu_);
       fn_ = fn;
@@ -99,13 +126,38 @@ class Pool {
   void loop() {
     unsigned long seen = 0;
     for (;;) {
-      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
+      // spin until a job comes, for kWorkerSpinNs after the last job or hint, then sleep until a job
+      // or a hint comes
+      unsigned long poke = poke_.load(std::memory_order_acquire);
+      for (;;) {
+        long t0 = now_ns();
+        bool job = false;
+        while (!(job = generation_.load(std::memory_order_acquire) != seen)) {
+          for (int i = 0; i < 256; i++) __asm__ volatile("" ::: "memory");
+          const unsigned long p = poke_.load(std::memory_order_acquire);
+          if (p != poke) {
+            poke = p;
+            t0 = now_ns();
+          } else if (now_ns() - t0 > kWorkerSpinNs) {
+            break;
+          }
+        }
+        if (job) break;
+        std::unique_lock<std::mutex> lk(mu_);
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        cv_start_.wait(lk, [&] {
+          return generation_.load(std::memory_order_acquire) != seen || stop_ ||
+                 poke_.load(std::memory_order_seq_cst) != poke;
+        });
+        sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+        if (stop_) return;
+        poke = poke_.load(std::memory_order_acquire);
+      }
       TaskFn fn;
       void* ctx;
       int nchunks;
       {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_start_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen || stop_; });
         if (stop_) return;
         seen = generation_.load(std::memory_order_acquire);
         fn = fn_;
@@ -123,6 +175,9 @@ class Pool {
   std::atomic<unsigned long> generation_{0};
   std::atomic<unsigned long> next_{0};
   std::atomic<int> done_{0};
+  std::atomic<unsigned long> poke_{0};
+  std::atomic<int> sleepers_{0};
+  std::atomic<long> last_job_ns_{-kHintWindowNs - 1};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   int nchunks_ = 0;
@@ -196,6 +251,11 @@ void parallel_run(int chunks, TaskFn fn, void* ctx) {
     return;
   }
   p->run(chunks, fn, ctx);
+}
+
+void pool_hint() {
+  std::unique_lock<std::mutex> lk(g_pool_mu, std::try_to_lock);
+  if (lk.owns_lock() && g_pool && g_pool->size() > 1) g_pool->hint();
 }
 
 int num_threads() {

@@ -13,6 +13,11 @@ using TaskFn = void (*)(void* ctx, int tid, int nthreads);
 // thread, say) run every chunk on the calling thread.
 void parallel_run(int chunks, TaskFn fn, void* ctx);
 
+// A kernel is starting (called by kt_run for every kernel): workers that ran a parallel job lately
+// keep spinning a bounded time instead of going to sleep, so the next parallel kernel of the same
+// step does not wait for a wake-up. Cheap; a no-op where there is no pool.
+void pool_hint();
+
 // Threads available to one parallel_run.
 int num_threads();
 

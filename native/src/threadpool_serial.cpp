@@ -13,6 +13,8 @@ void parallel_run(int chunks, TaskFn fn, void* ctx) {
   for (int c = 0; c < chunks; c++) fn(ctx, c, chunks);
 }
 
+void pool_hint() {}
+
 int num_threads() { return 1; }
 
 }  // namespace kt

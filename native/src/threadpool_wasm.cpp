@@ -100,6 +100,8 @@ void parallel_run(int chunks, TaskFn fn, void* ctx) {
   __atomic_store_n(&g_job.busy, 0, kSeq);
 }
 
+void pool_hint() {}
+
 int num_threads() { return load(&g_threads); }
 
 }  // namespace kt

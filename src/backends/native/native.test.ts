@@ -82,7 +82,8 @@ test('native MatMul matches the reference: transposes, odd sizes, blocking edges
 
 test('native MatMul: the AVX-512 path (A read in place, B packed while the first row block computes) runs the same sums as the packed AVX2 path', {skip}, () => {
   // both sets sum each element over the same k blocks, one FMA per k in order: bitwise equal
-  const sizes: [number, number, number][] = [[128, 784, 512], [128, 512, 10], [13, 17, 19], [1, 800, 45], [37, 5, 530]];
+  // m above one block of packed A panels (16 x 12 rows) with n over partial and single B panels
+  const sizes: [number, number, number][] = [[128, 784, 512], [128, 512, 10], [13, 17, 19], [1, 800, 45], [37, 5, 530], [400, 130, 70], [300, 40, 20]];
   for (const [m, k, n] of sizes) {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = randT(tA ? [k, m] : [m, k]), b = randT(tB ? [n, k] : [k, n]);
