@@ -77,7 +77,7 @@ test('wasm: BernoulliMask (Philox in SIMD128) equals the reference bit for bit, 
     return compiledKernels(k).BernoulliMask!;
   });
   for (const shape of [[1], [3], [16], [17], [31, 33], [70001]]) {
-    for (const [k0, k1] of [[0, 0], [42, 0x3c6ef372], [0xffffffff, 0xffffffff]]) {
+    for (const [k0, k1] of [[0, 0], [42, 0x3c6ef372], [0xffffffff, 0xffffffff]] as [number, number][]) {
       for (const keepProb of [0, 1e-9, 0.3, 0.999999, 1]) {
         const a = {shape, keepProb, dtype: 'float32' as const, k0, k1};
         const n = shape.reduce((p, d) => p * d, 1);
