@@ -79,7 +79,7 @@ test('wasm: BernoulliMask (Philox in SIMD128) equals the reference bit for bit, 
   for (const shape of [[1], [3], [16], [17], [31, 33], [70001]]) {
     for (const [k0, k1] of [[0, 0], [42, 0x3c6ef372], [0xffffffff, 0xffffffff]] as [number, number][]) {
       for (const keepProb of [0, 1e-9, 0.3, 0.999999, 1]) {
-        const a = {shape, keepProb, dtype: 'float32' as const, k0, k1};
+        const a = {shape, keepProb, dtype: 'float32' as const, k0, k1, scale: keepProb > 0.5 ? Math.fround(1 / keepProb) : 1};
         const n = shape.reduce((p, d) => p * d, 1);
         const want = new Tensor(shape, 'float32', new Float32Array(n));
         referenceKernels.BernoulliMask({}, a, [want]);
