@@ -22,6 +22,15 @@ export function elementwiseKernels({call, minElements}: Compiled): Partial<Kerne
   const binary = (code: number, op: string): AnyKernelImpl =>
     ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
       if (!isF32(a, b, y!) || y!.size < minElements) return false;
+      // whole operands, or a scalar one: one flat dimension, no broadcast to work out
+      const n = y!.size, sa = step(a, n), sb = step(b, n);
+      if (flat(a, sa, b, sb, y!)) {
+        checkStorage(op, 'a', a);
+        checkStorage(op, 'b', b);
+        checkStorage(op, 'output', y!);
+        call('Binary', [a, b, y!], {op: code, rank: 1}, [n, sa, sb]);
+        return true;
+      }
       const out = broadcastShapes(a.shape, b.shape);
       if (out === null) throw new ValueError(`${op}: shapes do not broadcast. Received: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}`);
       checkStorage(op, 'a', a);
@@ -90,6 +99,14 @@ export function elementwiseKernels({call, minElements}: Compiled): Partial<Kerne
 
 /** How an operand of `t.size` elements steps through an output of `n`: 1 (whole), 0 (one element), else -1. */
 const step = (t: Tensor, n: number) => (t.size === n ? 1 : t.size === 1 ? 0 : -1);
+
+const same = (p: readonly number[], q: readonly number[]) => p.length === q.length && p.every((d, i) => d === q[i]);
+
+/** Whether `y` is `a` and `b` (steps `sa`, `sb`) broadcast with both whole, or one a scalar of no higher rank. */
+const flat = (a: Tensor, sa: number, b: Tensor, sb: number, y: Tensor) =>
+  sa === 1 && sb === 1 ? same(a.shape, b.shape) && same(a.shape, y.shape)
+    : sa === 1 && sb === 0 ? b.rank <= a.rank && same(a.shape, y.shape)
+      : sa === 0 && sb === 1 && a.rank <= b.rank && same(b.shape, y.shape);
 
 /**
  * The broadcast of `a` and `b` to `out` as the fewest dimensions: element strides (0 where an
