@@ -386,8 +386,10 @@ int run_bernoulli_mask(const Args& a) {
     return 1;
   const double keep = a.attrs[KT_BERNOULLI_MASK_ATTR_KEEP_PROB];
   if (keep != keep) return fail(a, "keepProb is NaN");
+  const double scale = a.attrs[KT_BERNOULLI_MASK_ATTR_SCALE];
+  if (!(fabs(scale) <= 3.4028234663852886e38)) return fail(a, "scale must be a finite float32, received %g", scale);
   if (!need(a, KT_BERNOULLI_MASK_BUF_Y, n, "y")) return 1;
-  bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, k0, k1, stream, num_threads());
+  bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, (float)scale, k0, k1, stream, num_threads());
   return 0;
 }
 

@@ -45,8 +45,8 @@ struct Isa {
   void (*gru_cell_grad)(const float* dh, const float* dres, const float* res, const float* h, float* dz, float* dm,
                         float* dh_direct, long rows, long u);
   // dropout mask (random.cpp): pairs [pb, pe) of Philox-4x32-10 draws of counter (p, c1, 0, 0) under
-  // key (k0, k1); y[2p], y[2p + 1] (below n) = 1 when the 52-bit uniform * 2^64 is below t (or all)
-  void (*philox_mask)(float* y, long n, long pb, long pe, uint32_t k0, uint32_t k1, uint32_t c1, uint64_t t, int all);
+  // key (k0, k1); y[2p], y[2p + 1] (below n) = v when the 52-bit uniform * 2^64 is below t (or all), else 0
+  void (*philox_mask)(float* y, long n, long pb, long pe, uint32_t k0, uint32_t k1, uint32_t c1, uint64_t t, int all, float v);
   // pooling over one NHWC image (pool_impl.inc): x, dx [h, w, c], y, dy [oh, ow, c]; dx fully written
   void (*maxpool)(const PoolGeom* g, const float* x, float* y);
   void (*maxpool_grad)(const PoolGeom* g, const float* x, const float* dy, float* dx);

@@ -1,7 +1,8 @@
 // Counter-based random draws, bit-identical to src/tensor/random.ts: Philox-4x32-10 (Salmon et al.,
 // 2011) of the counter (i >> 1, stream, 0, 0) under the key (k0, k1 ^ stream * 0x9e3779b1), two
 // uniforms per call, each (r_hi * 2^32 + (r_lo & 0xfffff000)) / 2^64 (52 bits, exact in a double),
-// compared with keepProb exactly (as an integer compare, see Threshold).
+// compared with keepProb exactly (as an integer compare, see Threshold); a kept element is `scale`
+// (1, or dropout's 1 / keepProb in float32), a dropped one 0.
 #include <math.h>
 #include <stdint.h>
 
@@ -32,19 +33,20 @@ Threshold threshold_of(double keep) {
 struct MaskJob {
   float* y;
   long n;
+  float v;  // the value of a kept element
   Threshold th;
   uint32_t k0, k1, stream;
 };
 
 // Philox in the SIMD lanes of the active instruction set (philox_impl.inc).
 void mask_range(const MaskJob& j, long pb, long pe) {
-  isa().philox_mask(j.y, j.n, pb, pe, j.k0, j.k1, j.stream, j.th.t, j.th.all ? 1 : 0);
+  isa().philox_mask(j.y, j.n, pb, pe, j.k0, j.k1, j.stream, j.th.t, j.th.all ? 1 : 0, j.v);
 }
 
 }  // namespace
 
-void bernoulli_mask(float* y, long n, double keep_prob, uint32_t k0, uint32_t k1, uint32_t stream, int threads) {
-  MaskJob job = {y, n, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
+void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1, uint32_t stream, int threads) {
+  MaskJob job = {y, n, scale, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
   const long pairs = (n + 1) / 2;
   int t = pairs >= kParallelPairs ? threads : 1;
   if (t < 1) t = 1;

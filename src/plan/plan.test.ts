@@ -287,3 +287,18 @@ test('two traced runs on equal inputs give a plan for those inputs only: other v
     assert.equal(lines.length, 2, lines.join('\n'));
   });
 });
+
+test('inputs that view the same bytes as the provisional trace’s count as equal unread; other bytes are compared', () => {
+  const cache = new PlanCache('views');
+  const w = new Variable(f32([1], () => 2));
+  const data = new Float32Array([1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const view = (start: number) => new Tensor([4], 'float32', data.subarray(start, start + 4));
+  const step = (x: Tensor) => Array.from(cache.run('k', [x], () => [ops.multiply(x, w)])[0]!.values);
+  step(view(0));
+  step(view(0)); // two traced runs on equal inputs: a plan for those inputs
+  assert.deepEqual(step(view(0)), [2, 4, 6, 8]); // the same bytes again (predict's batches): replayed
+  assert.deepEqual(step(view(4)), [2, 4, 6, 8]); // other bytes, equal values: replayed
+  assert.deepEqual(cache.counts, {planned: 2, eager: 2});
+  assert.deepEqual(step(view(8)), [10, 12, 14, 16]); // other values: traced and compared first
+  assert.deepEqual(cache.counts, {planned: 2, eager: 3});
+});

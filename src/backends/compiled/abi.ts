@@ -63,7 +63,7 @@ export const KERNEL_ABI = {
   /** y's axis d is x's axis perm[d]. */
   Transpose: {id: 18, inputs: ['x'], outputs: ['y'], attrs: ['rank'], tail: 'shapeThenPerm'},
   /** y[i] = 1 when uniform i of the Philox stream under (key0, key1) < keepProb, else 0. */
-  BernoulliMask: {id: 19, inputs: [], outputs: ['y'], attrs: ['n', 'keepProb', 'key0', 'key1', 'stream']},
+  BernoulliMask: {id: 19, inputs: [], outputs: ['y'], attrs: ['n', 'keepProb', 'key0', 'key1', 'stream', 'scale']},
   /** Rule (OptimizerRule) with p0..p3; w' may be w and slots'[k] slots[k] (in place). */
   OptimizerUpdate: {
     id: 20, inputs: ['variable', 'gradient', 'slots[]'], outputs: ['newVariable', 'newSlots[]'],

@@ -1,6 +1,6 @@
 import {ValueError} from '../../errors.js';
 import type {Tensor} from '../../tensor/tensor.js';
-import {KERNEL_ABI, packAttrs, type AttrsOf, type CompiledKernel, type NativeAddon} from './abi.js';
+import {KERNEL_ABI, type AttrsOf, type CompiledKernel, type KernelAbiRow, type NativeAddon} from './abi.js';
 
 /**
  * Runs compiled kernel `kernel` (a row of `KERNEL_ABI`) on float32 buffers — tensors' storage, or
@@ -22,8 +22,26 @@ export interface Compiled {
 }
 
 export function compiledCall(addon: NativeAddon): Call {
-  return (kernel, buffers, attrs, tail) =>
-    addon.run(KERNEL_ABI[kernel].id, buffers.map((b) => storage(kernel, b)), packAttrs(kernel, attrs, tail));
+  // `run` reads its arguments before it returns and keeps none: one list of buffers, and one array of
+  // attributes per kernel and length, serve every call (no allocation per call)
+  const bufs: Float32Array[] = [];
+  const packed = new Map<string, Float64Array>();
+  return (kernel, buffers, attrs, tail) => {
+    const row: KernelAbiRow = KERNEL_ABI[kernel], names = row.attrs, k = names.length, n = k + (tail?.length ?? 0);
+    const key = kernel + n;
+    let out = packed.get(key);
+    if (!out) packed.set(key, (out = new Float64Array(n)));
+    const named = attrs as Readonly<Record<string, number>>;
+    for (let i = 0; i < k; i++) out[i] = named[names[i]!]!;
+    for (let i = k; i < n; i++) out[i] = tail![i - k]!;
+    bufs.length = buffers.length;
+    for (let i = 0; i < buffers.length; i++) bufs[i] = storage(kernel, buffers[i]!);
+    try {
+      addon.run(row.id, bufs, out);
+    } finally {
+      bufs.length = 0; // hold no tensor's storage past the call
+    }
+  };
 }
 
 function storage(kernel: string, b: Tensor | Float32Array): Float32Array {

@@ -9,18 +9,19 @@ import {isF32} from './checks.js';
 
 /**
  * The fused optimizer updates (native/src/optimizer.cpp): float32 only (float64 runs on the
- * reference backend), and only from `minElements` on, where one call into compiled code costs less
- * than the JavaScript loop. Every buffer is checked to hold exactly the variable's
+ * reference backend), at every size: a step updates each small variable (a bias) once, too rarely
+ * for the JavaScript loop to be optimized (~10 us for 10 elements in a step, against ~1 us for the
+ * call). Every buffer is checked to hold exactly the variable's
  * elements before the call; the compiled side checks the lengths again. An output may be its own input's
  * buffer (the variable's, or its slot's: an update in place, as `execute` allows for the kernels'
  * declared pairs); the compiled side refuses any other overlap between an output and another buffer.
  */
-export function optimizerKernels({call, minElements}: Compiled): Partial<KernelTable> {
+export function optimizerKernels({call}: Compiled): Partial<KernelTable> {
   type Op = 'SGDUpdate' | 'RMSpropUpdate' | 'AdamUpdate' | 'AdadeltaUpdate';
   const update = <A extends object>(op: Op, rule: number, params: (a: A) => [number, number, number, number]) =>
     ({variable, gradient, slots}: {variable: Tensor; gradient: Tensor; slots: Tensor[]}, attrs: A, outs: Tensor[]) => {
       const all = [variable, gradient, ...slots, ...outs];
-      if (!isF32(...all) || variable.size < minElements) return false;
+      if (!isF32(...all)) return false;
       const s = optimizerSlotCount(op, attrs as {momentum?: number});
       if (slots.length !== s || outs.length !== s + 1) {
         throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);

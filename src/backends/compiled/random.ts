@@ -17,7 +17,7 @@ export function randomKernels({call}: Compiled): Partial<KernelTable> {
         throw new ValueError(`${op}: ${name} must be an unsigned 32-bit integer. Received: ${name}=${k}`);
       }
     }
-    call('BernoulliMask', [y!], {n: y!.size, keepProb: a.keepProb, key0: a.k0, key1: a.k1, stream: BERNOULLI_STREAM});
+    call('BernoulliMask', [y!], {n: y!.size, keepProb: a.keepProb, key0: a.k0, key1: a.k1, stream: BERNOULLI_STREAM, scale: a.scale ?? 1});
     return true;
   };
   return {BernoulliMask};

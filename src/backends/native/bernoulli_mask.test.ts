@@ -53,10 +53,13 @@ test('native BernoulliMask equals the reference bit for bit (odd sizes, several 
     for (const shape of shapes) {
       for (const [k0, k1] of keys) {
         for (const keepProb of keeps) {
-          const a: BernoulliMaskAttrs = {shape, keepProb, dtype: 'float32', k0, k1};
-          const n = nativeMask(a), r = referenceMask(a);
-          assertSameBits(n, r, `shape ${JSON.stringify(shape)} key (${k0}, ${k1}) keep ${keepProb}`);
-          checked += n.size;
+          // dropout's scaled mask (kept elements 1 / keep in float32) and the plain one
+          for (const scale of [undefined, Math.fround(1 / Math.fround(keepProb || 1)), -0.5]) {
+            const a: BernoulliMaskAttrs = {shape, keepProb, dtype: 'float32', k0, k1, ...(scale === undefined ? {} : {scale})};
+            const n = nativeMask(a), r = referenceMask(a);
+            assertSameBits(n, r, `shape ${JSON.stringify(shape)} key (${k0}, ${k1}) keep ${keepProb} scale ${scale}`);
+            checked += n.size;
+          }
         }
       }
     }

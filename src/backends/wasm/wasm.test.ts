@@ -70,6 +70,29 @@ test('wasm: buffers that share storage are copied once, so an update in place st
   assert.deepEqual([...y], [0, 1, 2, 3, 2, 3, 4, 5]);
 });
 
+test('wasm: BernoulliMask (Philox in SIMD128) equals the reference bit for bit, both builds', {skip}, () => {
+  const builds = (['simd128', 'relaxed-simd'] as const).map((variant) => {
+    const k = loadWasmKernels({variant});
+    if (typeof k === 'string') assert.fail(k);
+    return compiledKernels(k).BernoulliMask!;
+  });
+  for (const shape of [[1], [3], [16], [17], [31, 33], [70001]]) {
+    for (const [k0, k1] of [[0, 0], [42, 0x3c6ef372], [0xffffffff, 0xffffffff]] as [number, number][]) {
+      for (const keepProb of [0, 1e-9, 0.3, 0.999999, 1]) {
+        const a = {shape, keepProb, dtype: 'float32' as const, k0, k1, scale: keepProb > 0.5 ? Math.fround(1 / keepProb) : 1};
+        const n = shape.reduce((p, d) => p * d, 1);
+        const want = new Tensor(shape, 'float32', new Float32Array(n));
+        referenceKernels.BernoulliMask({}, a, [want]);
+        for (const run of builds) {
+          const got = new Tensor(shape, 'float32', new Float32Array(n));
+          assert.notEqual(run({}, a, [got]), false);
+          for (let i = 0; i < n; i++) if (got.values[i] !== want.values[i]) assert.fail(`shape ${shape} key ${k0},${k1} keep ${keepProb}: element ${i}`);
+        }
+      }
+    }
+  }
+});
+
 test('wasm: errors name the kernel and the wasm backend; bad lengths never reach memory', {skip}, () => {
   const addon = loadedAddon();
   const f = (k: number) => new Float32Array(k);

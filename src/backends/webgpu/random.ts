@@ -33,8 +33,8 @@ fn philox(k0: u32, k1: u32, c: vec4<u32>) -> vec4<u32> {
 
 const bernoulliMask: GpuKernel = (gpu) => (_inputs: Record<string, never>, a: BernoulliMaskAttrs, [y]: Tensor[]) => {
   const out = y!;
-  const t = wgslType(out.dtype);
-  if (!t) return false;
+  const t = wgslType(out.dtype), scale = a.scale ?? 1;
+  if (!t || (t !== 'f32' && scale !== 1)) return false;
   // ceil(keepProb * 2^64) as two words; `all` when it does not fit (keepProb >= 1)
   const scaled = a.keepProb * 2 ** 64;
   let hi = 0, lo = 0, all = 0;
@@ -44,7 +44,7 @@ const bernoulliMask: GpuKernel = (gpu) => (_inputs: Record<string, never>, a: Be
     hi = Number(big >> 32n);
     lo = Number(big & 0xffffffffn);
   }
-  const one = t === 'f32' ? '1.0' : t === 'i32' ? '1i' : '1u';
+  const one = t === 'f32' ? 'bitcast<f32>(P[5])' : t === 'i32' ? '1i' : '1u';
   const zero = t === 'f32' ? '0.0' : t === 'i32' ? '0i' : '0u';
   const code =
     binding(0, 'y', out.dtype, 'read_write') +
@@ -57,7 +57,7 @@ const bernoulliMask: GpuKernel = (gpu) => (_inputs: Record<string, never>, a: Be
         `  let keep = P[4] == 1u || h < P[2] || (h == P[2] && l < P[3]);\n  y[i] = select(${zero}, ${one}, keep);`,
     );
   const k1 = (a.k1 ^ Math.imul(BERNOULLI_STREAM, 0x9e3779b1)) >>> 0;
-  gpu.run('BernoulliMask', code, [gpu.output(out)], [a.k0 >>> 0, k1, hi >>> 0, lo >>> 0, all], groups1d(out.size));
+  gpu.run('BernoulliMask', code, [gpu.output(out)], [a.k0 >>> 0, k1, hi >>> 0, lo >>> 0, all, new Uint32Array(Float32Array.of(scale).buffer)[0]!], groups1d(out.size));
 };
 
 export const randomGpu: Record<string, GpuKernel> = {BernoulliMask: bernoulliMask};

@@ -12,13 +12,15 @@ export interface BernoulliMaskAttrs {
   dtype: DType;
   k0: number;
   k1: number;
+  /** The value of a kept element (default 1): dropout's `1 / keepProb`, already rounded to `dtype`. */
+  scale?: number;
 }
 
 /** Random kernels: no tensor inputs, the output a pure function of the attributes (counter-based). */
 export const randomKernels = {
   /**
-   * A dropout mask of 0/1: element `i` is 1 when the uniform number `i` of stream 7 under key
-   * `(k0, k1)` is below `keepProb` (tensor/random.ts's `bernoulliMask`, bit for bit).
+   * A dropout mask of 0/`scale`: element `i` is kept when the uniform number `i` of stream 7 under
+   * key `(k0, k1)` is below `keepProb` (tensor/random.ts's `bernoulliMask`, bit for bit).
    */
   BernoulliMask: defineKernel<{}, BernoulliMaskAttrs>('BernoulliMask', {
     inputs: {},

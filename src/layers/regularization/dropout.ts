@@ -57,8 +57,13 @@ export class Dropout extends Layer {
   override call(inputs: Tensor, kwargs: CallArgs = {}): Tensor {
     if (kwargs.training !== true || this.rate === 0) return inputs;
     if (this.rate === 1) return ops.multiply(inputs, zeros([], inputs.dtype));
-    const mask = ops.bernoulliMask(this.getNoiseShape(inputs), 1 - this.rate, inputs.dtype, this.seedGenerator!);
-    return ops.multiply(inputs, ops.divide(mask, 1 - this.rate));
+    const keep = 1 - this.rate, shape = this.getNoiseShape(inputs), dtype = inputs.dtype;
+    if (dtype === 'float32' || dtype === 'float64') {
+      // the mask scaled as it is drawn: the values of mask / keep (a float32 division where the mask is float32)
+      const scale = dtype === 'float32' ? Math.fround(1 / Math.fround(keep)) : 1 / keep;
+      return ops.multiply(inputs, ops.bernoulliMask(shape, keep, dtype, this.seedGenerator!, scale));
+    }
+    return ops.multiply(inputs, ops.divide(ops.bernoulliMask(shape, keep, dtype, this.seedGenerator!), keep));
   }
 
   override computeOutputShape(inputShape: ShapeLike): ShapeLike {

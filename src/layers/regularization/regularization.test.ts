@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import * as ops from '../../ops/index.js';
 import {ones, tensor} from '../../tensor/tensor.js';
+import {SeedGenerator} from '../../tensor/random.js';
+import {backendName, setBackend} from '../../backends/registry.js';
 import {runLayerTest} from '../../testing/layer_test.js';
 import {ActivityRegularization} from './activity_regularization.js';
 import {Dropout} from './dropout.js';
@@ -75,4 +77,37 @@ test('ActivityRegularization adds l1 * sum|x| + l2 * sum x^2, divided by the bat
   assert.equal(a.losses.length, 1);
   assert.ok(Math.abs(a.losses[0]!.item() - (0.1 * 6 + 0.2 * 14) / 2) < 1e-6);
   assert.deepEqual(a.getConfig()['l1'], 0.1);
+});
+
+test('Dropout draws its mask scaled (one pass): the values of x * (mask / keep), bit for bit, on each backend', () => {
+  const previous = backendName();
+  const backends = ['reference', ...(['native', 'wasm'] as const).filter((b) => {
+    try {
+      setBackend(b);
+      return backendName() === b;
+    } catch {
+      return false;
+    }
+  })];
+  try {
+    for (const b of backends) {
+      setBackend(b);
+      for (const dtype of ['float32', 'float64'] as const) {
+        const x = ops.cast(tensor(Array.from({length: 6 * 70}, (_, i) => Math.sin(i) * 3), [6, 70]), dtype);
+        for (const rate of [0.1, 0.25, 0.3, 0.5, 1 / 3, 0.7, 0.9, 0.999]) {
+          const got = new Dropout(rate, {seed: 11}).call(x, {training: true});
+          const keep = 1 - rate;
+          const want = ops.multiply(x, ops.divide(ops.bernoulliMask([6, 70], keep, dtype, new SeedGenerator(11)), keep));
+          assert.equal(got.dtype, dtype);
+          for (let i = 0; i < x.size; i++) {
+            if (!Object.is(got.values[i], want.values[i])) assert.fail(`${b} ${dtype} rate ${rate}: element ${i}: ${got.values[i]} vs ${want.values[i]}`);
+          }
+        }
+      }
+    }
+  } finally {
+    setBackend(previous);
+  }
+  assert.throws(() => ops.bernoulliMask([2], 0.5, 'int32', 1, 2), /bernoulliMask: scale must be a finite number, and 1 unless dtype is a float type/);
+  assert.throws(() => ops.bernoulliMask([2], 0.5, 'float32', 1, Number.NaN), /scale must be a finite number/);
 });
