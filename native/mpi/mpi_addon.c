@@ -26,8 +26,8 @@
  * How often depends on what the JS thread does meanwhile:
  *  - a collective JavaScript awaits at once (the default; also every collective queued before one)
  *    is tested in a loop for 0.2 ms (KERAS_MPI_SPIN_US), yielding the core between tests (where
- *    ranks fill the machine's cores, the rank this one waits for may need it: 2 ranks on 2 cores
- *    took ~10 % less CPU per sample), then every 20 us, every 0.1 ms after 2 ms, every 0.25 ms after
+ *    ranks fill the machine's cores, the rank this one waits for may need it; 2 ranks on 2 cores at
+ *    load 5-7: 0-10 % less CPU per sample, within the noise of such a machine), then every 20 us, every 0.1 ms after 2 ms, every 0.25 ms after
  *    20 ms: the JS thread is idle, so the loop takes no core that compute
  *    needs; between balanced ranks each round of the protocol follows the last at once, and a rank
  *    that waits for a slower one costs a few per cent of a core while it waits.
