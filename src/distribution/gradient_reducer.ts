@@ -6,7 +6,9 @@
  * `KERAS_MPI_BUCKET_BYTES` (1 MiB by default) it is summed across processes in place on the binding's
  * communication thread, while this thread goes on with the backward pass of the earlier layers.
  * `reduced()` sends the last bucket, waits for all of them and returns the summed gradients as views
- * of the buffers (no copy back).
+ * of the buffers (no copy back). A compiled step writes the gradients into the buffers in the first
+ * place (the send step offers its buffer's slices as the gradients' storage, `HostStep.place`): no
+ * copy either way.
  *
  * Compiled steps: packing and sending a bucket, and waiting for it, are host steps (plan/trace.ts's
  * `hostStep`): a traced step records them where they ran, between the backward pass's kernels, and
@@ -64,6 +66,8 @@ export class GradientReducer {
   private readonly seen = new Set<number>();
   /** The communicator's handle of each bucket's all-reduce, this step. */
   private readonly handles: number[] = [];
+  /** Gradient values copied into the buckets so far (a compiled step's kernels write most of them there directly). */
+  copied = 0;
   /** This process's share of the global batch: the backward pass's seed. */
   weight = 1;
 
@@ -113,14 +117,26 @@ export class GradientReducer {
 
   private sendStep(k: number, b: Bucket): HostStep {
     const offsets = b.entries.map((e) => e.offset);
+    const sizes = b.entries.map((e) => e.grad.size);
     const {dtype, length} = b;
     return {
       key: `allreduce ${dtype}[${length}] bucket ${k}`,
       run: (inputs) => {
         const buffer = this.buffers.get(k, dtype, length);
-        for (let j = 0; j < inputs.length; j++) buffer.set(inputs[j]!.values as FloatArray, offsets[j]);
+        const at = buffer.byteOffset, elem = buffer.BYTES_PER_ELEMENT;
+        for (let j = 0; j < inputs.length; j++) {
+          const g = inputs[j]!.values as FloatArray;
+          // a compiled step's gradient kernel wrote it here already (place)
+          if (g.buffer === buffer.buffer && g.byteOffset === at + offsets[j]! * elem) continue;
+          buffer.set(g, offsets[j]);
+          this.copied += g.length;
+        }
         this.handles[k] = this.comm.startAllreduce(buffer);
         return [];
+      },
+      place: (j) => {
+        const buffer = this.buffers.get(k, dtype, length);
+        return buffer.subarray(offsets[j], offsets[j]! + sizes[j]!);
       },
     };
   }

@@ -121,6 +121,18 @@ export class Plan {
     for (const r of trace.outputs) if (r?.kind === 'out') use(trace.steps[r.step]!.outputs[r.output]!, END);
     for (const [, r] of trace.writes) if (r.kind === 'out') use(trace.steps[r.step]!.outputs[r.output]!, END);
 
+    // a host step's input it offers its own storage for (HostStep.place): a kernel output read by nothing after the step
+    const placed = new Map<Tensor, TypedArray>();
+    order.forEach((o, i) => {
+      const h = typeof o === 'number' ? steps[i]!.host : undefined;
+      if (!h?.place) return;
+      (steps[i]!.inputs['inputs'] as Tensor[]).forEach((t, j) => {
+        const v = h.place!(j);
+        const fits = v && v.length === t.size && (t.dtype === 'float32' ? v instanceof Float32Array : t.dtype === 'float64' && v instanceof Float64Array);
+        if (fits && rootOf.get(t) === t && lastUse.get(t) === i && !placed.has(t)) placed.set(t, v);
+      });
+    });
+
     // --- the arena: one buffer per (dtype, size) free list, taken at a kernel's step, returned after its last reader
     const free = new Map<string, TypedArray[]>();
     const bufferOf = new Map<Tensor, TypedArray>();
@@ -138,6 +150,11 @@ export class Plan {
       if (s && s.def.alias === undefined && !s.host) {
         for (const o of s.outputs) {
           if (inPlaceOut.has(o)) continue;
+          const p = placed.get(o);
+          if (p) {
+            bufferOf.set(o, p);
+            continue;
+          }
           const list = free.get(keyOf(o));
           let buf = list?.pop();
           if (!buf) {
@@ -151,6 +168,7 @@ export class Plan {
         }
       }
       for (const t of releaseAt.get(i) ?? []) {
+        if (placed.has(t)) continue;
         const k = keyOf(t);
         const list = free.get(k) ?? [];
         list.push(bufferOf.get(t)!);
@@ -226,7 +244,7 @@ export class Plan {
         const p = pairs.find((q) => q.output === k);
         if (p) return p.slot.current; // rebound at each run, before the kernel
         const t = new Tensor(out.shape, out.dtype, bufferOf.get(out)!);
-        this.arenaTensors.push(t);
+        if (!placed.has(out)) this.arenaTensors.push(t);
         slotOf.set(out, new Slot(t));
         return t;
       });

@@ -29,6 +29,12 @@ export interface HostStep {
   /** Compared between the two traced runs: the same keys at the same places. */
   readonly key: string;
   run(inputs: readonly Tensor[]): Tensor[];
+  /**
+   * Storage the step offers for its input `j` (a gradient bucket's slice): a plan writes the kernel
+   * output passed there into it when nothing reads that output after this step, so `run` finds it in
+   * place instead of copying it. Values are the same either way.
+   */
+  place?(j: number): Float32Array | Float64Array | null;
 }
 
 /** The `def` of a traced host step (it is no kernel): its name says so in messages. */

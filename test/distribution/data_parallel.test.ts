@@ -154,11 +154,15 @@ test('mpirun -np 2: a compiled data-parallel step gives the weights of the eager
   assert.equal(compiled.status, 0, compiled.out);
   const eager = await run(2, ['equal', join(tmp, 'jit0.json'), 'optimizer=sgd', 'steps=6', 'jit=0']);
   assert.equal(eager.status, 0, eager.out);
-  const a = readJson<Weights & {planned: number}>('jit1.json');
-  const b = readJson<Weights & {planned: number}>('jit0.json');
+  const a = readJson<Weights & {planned: number; copied: number}>('jit1.json');
+  const b = readJson<Weights & {planned: number; copied: number}>('jit0.json');
   // two traced steps, then the plan
   assert.equal(a.planned, 4);
   assert.equal(b.planned, 0);
+  // eager steps copy every gradient into its bucket; the plan's gradient kernels write straight there
+  const params = a.weights.reduce((n, w) => n + w.length, 0);
+  assert.equal(b.copied, 6 * params);
+  assert.equal(a.copied, 2 * params);
   a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
   assert.deepEqual(a.loss, b.loss);
 });

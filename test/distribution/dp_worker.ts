@@ -94,7 +94,9 @@ if (mode === 'info') {
   const h = await model.fit(x, y, {batchSize: 128, epochs: 1, verbose: 0, shuffle: true});
   // how many steps ran from a compiled plan (a data-parallel step is compiled like any other)
   const planned = model.trainerState?.plans?.counts.planned ?? 0;
-  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy, planned});
+  // gradient values copied into the all-reduce buckets (a compiled step's kernels write them there)
+  const copied = dist.numProcesses > 1 ? (dist as unknown as {gradientReducer(): {copied: number}}).gradientReducer().copied : 0;
+  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy, planned, copied});
 } else if (mode === 'stream') {
   // global batches of 128 rows from a generator, a PyDataset and an async generator: every process
   // reads each whole batch and keeps its rows
