@@ -164,6 +164,7 @@ using Adadelta = Table<Fn6, adadelta_loop<0>, adadelta_loop<1>, adadelta_loop<2>
                        adadelta_loop<4>, adadelta_loop<5>, adadelta_loop<6>, adadelta_loop<7>>;
 
 void run_range(const UpdateJob& j, long b, long e) {
+  FlushSubnormals flush;  // on whichever thread runs this chunk
   const float* const* in = j.in;
   float* const* out = j.out;
   const long n = e - b;
