@@ -351,7 +351,8 @@ struct BfJob {
   const float* x;
   const float* dy;
   float* part;  // parts x [K, cout]: the partial sums of pixel partition p at p * K * cout
-  long K, MB, NP, parts, groups;  // MB: blocks of MR filter rows; groups: ranges of them
+  long K, MB, NP, parts, groups;  // MB: blocks of filter rows; groups: ranges of them
+  const long* blk;  // block b: filter rows [blk[2b], blk[2b] + blk[2b + 1])
 };
 
 // A panel of filter rows [k0, k0 + mr) over the kc pixels of `ptrs`: dst[p * MR + i] = cols(p, k0 + i)
@@ -402,7 +403,7 @@ void bf_task(void* p, int item, int nitems) {
   float* df = j.part + part * j.K * g.cout;
   if (pe <= pb) {
     for (long mb = mb0; mb < mb1; mb++) {
-      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      const long k0 = j.blk[2 * mb], mr = j.blk[2 * mb + 1];
       for (long i = 0; i < mr; i++) memset(df + (k0 + i) * g.cout, 0, g.cout * sizeof(float));
     }
     return;
@@ -421,10 +422,13 @@ void bf_task(void* p, int item, int nitems) {
   if (!seg) abort();
   long* seglen = seg + kPixChunk;
   const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
+  // dy's rows are already the packed panel when cout is one whole panel
+  const bool dy_packed = g.cout == NR;
   for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
     const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
-    tap_table(g, j.x, r0, kc, R, zero, ptrs);
-    for (long jp = 0; jp < j.NP; jp++) {
+    bool have_taps = false;  // the tap table, made for the first block that packs its panel
+    const float* bq = dy_packed ? j.dy + r0 * g.cout : bp;
+    for (long jp = 0; !dy_packed && jp < j.NP; jp++) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       pack_b_rows(j.dy, g.cout, r0, kc, c0, nr, NR, bp + jp * kc * NR);
     }
@@ -442,21 +446,23 @@ void bf_task(void* p, int item, int nitems) {
       r += cnt;
     }
     for (long mb = mb0; mb < mb1; mb++) {
-      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      const long k0 = j.blk[2 * mb], mr = j.blk[2 * mb + 1];
       if (direct && k0 / run == (k0 + mr - 1) / run) {
         const long ti = k0 / (g.kw * g.cin), tj = k0 % (g.kw * g.cin) / g.cin, c = k0 % g.cin;
         const float* a = j.x + (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
         for (long jp = 0; jp < j.NP; jp++) {
           const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
-          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
+          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bq + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
                                 r0 > pb, mr, nr);
         }
         continue;
       }
+      if (!have_taps) tap_table(g, j.x, r0, kc, R, zero, ptrs);
+      have_taps = true;
       pack_bf_a(g, ptrs, kc, k0, mr, MR, ap);
       for (long jp = 0; jp < j.NP; jp++) {
         const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
-        ukernel(isa, kc, ap, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout, mr, nr, r0 > pb, tile);
+        ukernel(isa, kc, ap, bq + jp * kc * NR, df + k0 * g.cout + c0, g.cout, mr, nr, r0 > pb, tile);
       }
     }
   }
@@ -560,7 +566,24 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     return;
   }
   const Isa& isa = kt::isa();
-  const long MB = ceil_div(K, isa.mr), NP = ceil_div(g.cout, isa.nr);
+  const long NP = ceil_div(g.cout, isa.nr);
+  // Blocks of filter rows: MR at a time; or, where the in-place kernel (gemm_ukernel_kseg) reads a block
+  // that lies within one contiguous run of a window (kw * cin rows, or cin when dilated) and runs are
+  // not whole multiples of MR (a first layer's 3 x 3 x 1 filter: runs of 3), up to MR rows of one run
+  // at a time, when that makes at most three times the blocks: each is then read from x where it lies.
+  long MB = ceil_div(K, isa.mr);
+  const long run = g.dw == 1 ? g.kw * g.cin : g.cin;
+  const long per_run = ceil_div(run, isa.mr), MBr = (K / run) * per_run;
+  const bool by_run = isa.gemm_ukernel_kseg && run % isa.mr != 0 && MBr <= 3 * MB;
+  if (by_run) MB = MBr;
+  long* blk = (long*)malloc(2 * MB * sizeof(long));
+  if (!blk) abort();
+  for (long b = 0; b < MB; b++) {
+    const long k0 = by_run ? b / per_run * run + b % per_run * isa.mr : b * isa.mr;
+    const long end = by_run ? b / per_run * run + run : K;
+    blk[2 * b] = k0;
+    blk[2 * b + 1] = end - k0 < isa.mr ? end - k0 : isa.mr;
+  }
   // Few output tiles (a first layer: K = 9): the pixels are also split, into partitions whose partial
   // sums are added in a fixed order, so that the result does not depend on the thread count.
   long parts = 1;
@@ -574,7 +597,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   // grouping); one per thread, as each group packs dy's chunks again
   const long groups = MB < t ? MB : t;
   float* part = parts > 1 ? scratch(parts * K * g.cout) : df;
-  BfJob job = {&g, x, dy, part, K, MB, NP, parts, groups};
+  BfJob job = {&g, x, dy, part, K, MB, NP, parts, groups, blk};
   const long items = parts * groups;
   // items are claimed as they come free; each writes its own rows of its own partition
   struct Ctx {
@@ -597,6 +620,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     }
     free(part);
   }
+  free(blk);
 }
 
 }  // namespace kt
