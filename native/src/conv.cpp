@@ -256,7 +256,13 @@ struct BinJob {
   // direct: panel jp of the product (filter rows jp NR..) is one contiguous run of a window in dx, at
   // pan_off[jp] from the window's corner; null where some panel is not (then dcols go through col2im)
   const long* pan_off;
+  const float* relu_y;  // may be null: dx = (y > 0 ? dx : +0), each image once it is complete
 };
+
+// dx[i] = y[i] > 0 ? dx[i] : +0 (ActivationGrad relu's expression)
+void relu_mask(const float* y, float* dx, long n) {
+  for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] : 0.0f;
+}
 
 // dx[pixel's receptive field] += dcols rows of pixels [r0, r0 + rows) (row stride K)
 void col2im_rows(const ConvGeom& g, const float* cols, long r0, long rows, float* dx) {
@@ -294,7 +300,12 @@ void bin_task(void* p, int tid, int nt) {
   memset(zero, 0, j.kcb * sizeof(float));
   memset(j.dx + n0 * g.h * g.w * g.cin, 0, (n1 - n0) * g.h * g.w * g.cin * sizeof(float));
   // blocks of MR pixels within each image, so that images (and so dx) are split between threads
-  for (long n = n0; n < n1; n++)
+  for (long n = n0; n < n1; n++) {
+    if (j.relu_y && n > n0) {
+      // the previous image is complete
+      const long img = g.h * g.w * g.cin;
+      relu_mask(j.relu_y + (n - 1) * img, j.dx + (n - 1) * img, img);
+    }
     for (long q0 = 0; q0 < per; q0 += MR) {
       const long r0 = n * per + q0, mr = per - q0 < MR ? per - q0 : MR;
       if (j.pan_off && j.kcb == g.cout) {
@@ -340,6 +351,11 @@ void bin_task(void* p, int tid, int nt) {
       }
       col2im_rows(g, cols, r0, mr, j.dx);
     }
+  }
+  if (j.relu_y) {
+    const long img = g.h * g.w * g.cin;
+    relu_mask(j.relu_y + (n1 - 1) * img, j.dx + (n1 - 1) * img, img);
+  }
   free(ap);
 }
 
@@ -504,12 +520,14 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
   free(bp);
 }
 
-void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads) {
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,
+                           const float* relu_y) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   const long nx = g.n * g.h * g.w * g.cin;
   if (is_pointwise(g)) {
     // d x = dy [R, cout] x filter^T [cout, K]
     gemm(R, K, g.cout, MatView{dy, g.cout, 1}, MatView{f, 1, g.cout}, dx, K, false, threads);
+    if (relu_y) relu_mask(relu_y, dx, nx);
     return;
   }
   if (R == 0 || g.cout == 0 || K == 0) {
@@ -548,7 +566,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
     const long ti = c0 / (g.kw * g.cin), tj = c0 % (g.kw * g.cin) / g.cin, c = c0 % g.cin;
     pan_off[jp] = (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
   }
-  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off};
+  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off, relu_y};
   parallel_run(chunks_for(gemm_threads(R, K, g.cout, threads), g.n), bin_task, &job);
   free(pan_off);
   free(bp);

@@ -165,7 +165,9 @@ int run_gemm(const Args& a) {
 // every convolution kernel lists the geometry first, in Conv2D's order; every pooling kernel in MaxPool's
 static_assert(KT_FUSED_CONV2D_ATTR_PAD_LEFT == KT_CONV2D_ATTR_PAD_LEFT && KT_CONV2D_BACKPROP_INPUT_NATTRS == KT_CONV2D_NATTRS &&
                   KT_CONV2D_BACKPROP_FILTER_NATTRS == KT_CONV2D_NATTRS && KT_AVG_POOL_NATTRS == KT_MAX_POOL_NATTRS &&
-                  KT_MAX_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS && KT_AVG_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS,
+                  KT_MAX_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS && KT_AVG_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS &&
+                  KT_MAX_POOL_GRAD_RELU_NATTRS == KT_MAX_POOL_NATTRS &&
+                  KT_CONV2D_BACKPROP_INPUT_RELU_NATTRS == KT_CONV2D_NATTRS,
               "convolution and pooling kernels share their geometry attributes");
 
 bool read_geom(const Args& a, bool conv, ConvGeom* g) {
@@ -207,9 +209,14 @@ bool sizes(const Args& a, const ConvGeom& g, long* nx, long* nf, long* ny) {
 int run_conv(const Args& a, int kernel) {
   ConvGeom g;
   long nx, nf, ny;
-  if (!nbufs_is(a, 3) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
+  const int nb = kernel == KT_CONV2D_BACKPROP_INPUT_RELU ? 4 : 3;
+  if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
   const int T = num_threads();
   switch (kernel) {
+    case KT_CONV2D_BACKPROP_INPUT_RELU:
+      if (!need(a, 0, ny, "dy") || !need(a, 1, nf, "filter") || !need(a, 2, nx, "y") || !need(a, 3, nx, "dx")) return 1;
+      conv2d_backprop_input(g, a.bufs[0], a.bufs[1], a.bufs[3], T, a.bufs[2]);
+      break;
     case KT_CONV2D:
       if (!need(a, 0, nx, "x") || !need(a, 1, nf, "filter") || !need(a, 2, ny, "y")) return 1;
       conv2d(g, a.bufs[0], a.bufs[1], a.bufs[2], T);
@@ -229,7 +236,7 @@ int run_conv(const Args& a, int kernel) {
 int run_pool(const Args& a, int kernel) {
   ConvGeom g;
   long nx, nf, ny;
-  const int nb = kernel == KT_MAX_POOL_GRAD ? 3 : 2;
+  const int nb = kernel == KT_MAX_POOL_GRAD || kernel == KT_MAX_POOL_GRAD_RELU ? 3 : 2;
   if (!nbufs_is(a, nb) || !read_geom(a, false, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
   const int T = num_threads();
   switch (kernel) {
@@ -239,8 +246,9 @@ int run_pool(const Args& a, int kernel) {
       (kernel == KT_MAX_POOL ? maxpool : avgpool)(g, a.bufs[0], a.bufs[1], T);
       break;
     case KT_MAX_POOL_GRAD:
+    case KT_MAX_POOL_GRAD_RELU:
       if (!need(a, 0, nx, "x") || !need(a, 1, ny, "dy") || !need(a, 2, nx, "dx")) return 1;
-      maxpool_grad(g, a.bufs[0], a.bufs[1], a.bufs[2], T);
+      maxpool_grad(g, a.bufs[0], a.bufs[1], a.bufs[2], T, kernel == KT_MAX_POOL_GRAD_RELU);
       break;
     default:
       if (!need(a, 0, ny, "dy") || !need(a, 1, nx, "dx")) return 1;
@@ -664,9 +672,11 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_MAT_MUL: return run_gemm(a);
     case KT_CONV2D:
     case KT_CONV2D_BACKPROP_INPUT:
-    case KT_CONV2D_BACKPROP_FILTER: return run_conv(a, kernel);
+    case KT_CONV2D_BACKPROP_FILTER:
+    case KT_CONV2D_BACKPROP_INPUT_RELU: return run_conv(a, kernel);
     case KT_MAX_POOL:
     case KT_MAX_POOL_GRAD:
+    case KT_MAX_POOL_GRAD_RELU:
     case KT_AVG_POOL:
     case KT_AVG_POOL_GRAD: return run_pool(a, kernel);
     case KT_UNARY: return run_unary(a);

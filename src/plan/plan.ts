@@ -10,6 +10,7 @@ import {kernelListener} from '../backends/kernel_trace.js';
 import {getBackend} from '../backends/registry.js';
 import {referenceKernels} from '../backends/reference/index.js';
 import {ValueError} from '../errors.js';
+import {fusedKernels} from '../kernels/defs/fused.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -90,8 +91,8 @@ export class Plan {
 
   constructor(trace: Trace) {
     const backend = getBackend();
-    const {order, inPlace} = schedule(trace);
-    const steps = order.map((i) => (typeof i === 'number' ? trace.steps[i]! : null));
+    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
+    const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
     const END = order.length;
     const rootOf = new Map<Tensor, Tensor>(); // a view's storage owner, for kernel outputs
@@ -353,6 +354,53 @@ function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
 }
 
 type HostCheck = Trace['checks'][number];
+type Schedule = ReturnType<typeof schedule>;
+
+/** The kernels a gradient step fuses with ActivationGrad relu after it when the backend has the fused kernel. */
+const RELU_FUSIONS = {MaxPoolGrad: 'MaxPoolGradRelu', Conv2DBackpropInput: 'Conv2DBackpropInputRelu'} as const;
+
+/**
+ * Fuses, in a schedule, a MaxPoolGrad or Conv2DBackpropInput whose output only an ActivationGrad relu
+ * reads (as its `dy`) into one kernel that computes the same values (MaxPoolGradRelu,
+ * Conv2DBackpropInputRelu: the relu output's mask applied while the gradient is in cache), at the
+ * first kernel's place; only where the relu's `y` is computed before that place (for MaxPoolGrad: is
+ * its `x`), and the backend has the fused kernel. The trace's steps are not changed: the fused step
+ * takes the ActivationGrad's step number (its outputs are those of the ActivationGrad).
+ */
+function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
+  const reads = new Map<Tensor, number>(), madeAt = new Map<Tensor, number>();
+  const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
+  for (const o of order) {
+    if (typeof o !== 'number') read(o.tensor);
+    else forEachInput(trace.steps[o]!, read);
+  }
+  trace.steps.forEach((s, i) => s.outputs.forEach((t) => madeAt.set(t, i)));
+  for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(trace.steps[r.step]!.outputs[r.output]!);
+  const at = new Map<number, number>(); // consumer step -> producer step
+  const consumerOf = new Map<Tensor, number>();
+  for (const o of order) {
+    if (typeof o !== 'number') continue;
+    const s = trace.steps[o]!;
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') consumerOf.set(s.inputs['dy'] as Tensor, o);
+  }
+  for (const o of order) {
+    if (typeof o !== 'number') continue;
+    const s = trace.steps[o]!, name = RELU_FUSIONS[s.def.name as keyof typeof RELU_FUSIONS];
+    const c = consumerOf.get(s.outputs[0]!);
+    if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
+    const y = trace.steps[c]!.inputs['y'] as Tensor;
+    if (name === 'MaxPoolGradRelu' ? y !== s.inputs['x'] : (madeAt.get(y) ?? -1) >= o) continue;
+    at.set(o, c);
+  }
+  const fused = new Map<number, TracedStep>();
+  for (const [o, c] of at) {
+    const s = trace.steps[o]!, act = trace.steps[c]!;
+    const name = RELU_FUSIONS[s.def.name as keyof typeof RELU_FUSIONS];
+    fused.set(o, {def: fusedKernels[name], inputs: name === 'MaxPoolGradRelu' ? s.inputs : {...s.inputs, y: act.inputs['y']!}, attrs: s.attrs, outputs: act.outputs});
+  }
+  const gone = new Set(at.values());
+  return {inPlace, fused, order: gone.size ? order.filter((o) => typeof o !== 'number' || !gone.has(o)) : order};
+}
 
 /**
  * The order a plan runs a trace's kernels and host checks in, and which outputs it writes into

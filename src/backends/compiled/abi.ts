@@ -102,6 +102,10 @@ export const KERNEL_ABI = {
   DotProductAttention: {
     id: 90, inputs: ['query', 'key', 'value', 'mask?'], outputs: ['y', 'lse'], attrs: ATTENTION,
   },
+  /** MaxPoolGrad, then ActivationGrad relu at x (x: a relu's output), in one pass. */
+  MaxPoolGradRelu: {id: 120, inputs: ['x', 'dy'], outputs: ['dx'], attrs: POOL},
+  /** Conv2DBackpropInput, then ActivationGrad relu at y (the input, a relu's output), image by image. */
+  Conv2DBackpropInputRelu: {id: 121, inputs: ['dy', 'filter', 'y'], outputs: ['dx'], attrs: CONV},
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

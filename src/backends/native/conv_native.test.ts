@@ -141,3 +141,45 @@ test('native BernoulliMask is bit-identical to the reference on every ISA (vecto
     }
   });
 });
+
+// The plan's fusions with relu's gradient (src/plan: MaxPoolGradRelu, Conv2DBackpropInputRelu): the
+// same values, bit for bit, as the native kernel, then relu's mask (ActivationGrad's expression, the
+// reference's: the native one declines tensors this small), on every instruction set and thread
+// count; and the reference's fused kernels against the native ones.
+test('native MaxPoolGradRelu and Conv2DBackpropInputRelu equal MaxPoolGrad / Conv2DBackpropInput then ActivationGrad relu', {skip}, () => {
+  const relu = (t: Tensor) => {
+    const v = new Float32Array(t.values as Float32Array);
+    for (let i = 0; i < v.length; i++) v[i] = v[i]! > 0 ? v[i]! : 0;
+    return new Tensor(t.shape, 'float32', v);
+  };
+  const act = {activation: 'relu'};
+  forEachIsa((isa) => {
+    for (const c of cases) {
+      const y = relu(randT(c.x)), f = randT(c.f);
+      const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, inputShape: c.x};
+      const dy = randT([...ref('Conv2D', {x: y, filter: f}, a).shape]);
+      const label = `${isa} x=${c.x} f=${c.f}`;
+      const two = ref('ActivationGrad', {dy: nat('Conv2DBackpropInput', {dy, filter: f}, a), y}, act);
+      for (const t of [1, 3]) assertSame(withThreads(t, () => nat('Conv2DBackpropInputRelu', {dy, filter: f, y}, a)), two, `Conv2DBackpropInputRelu ${t} threads ${label}`);
+      assertClose(two, ref('Conv2DBackpropInputRelu', {dy, filter: f, y}, a), `Conv2DBackpropInputRelu ${label}`, 1e-5 * Math.sqrt(c.f[3]! * 9));
+    }
+    const pools = [
+      // the seed CNN's pool (2 x 2, stride 2), windows that do not overlap; channels off the vector width
+      {x: [3, 24, 24, 64], poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
+      {x: [2, 7, 9, 19], poolSize: [2, 3], strides: [2, 3], padding: 'same'},
+      // overlapping windows (the gradient accumulated, then masked)
+      {x: [2, 9, 8, 5], poolSize: [3, 3], strides: [2, 2], padding: 'same'},
+    ] as const;
+    for (const p of pools) {
+      const a = {poolSize: [...p.poolSize], strides: [...p.strides], padding: p.padding};
+      const x = relu(randT([...p.x]));
+      // ties: whole windows of zeros (relu's), and equal positive values
+      for (let i = 0; i < x.size; i += 7) x.values[i] = x.values[i + 1 < x.size ? i + 1 : i]!;
+      const dy = randT([...ref('MaxPool', {x}, a).shape]);
+      const label = `${isa} pool x=${p.x} ${p.poolSize} ${p.strides} ${p.padding}`;
+      const two = ref('ActivationGrad', {dy: nat('MaxPoolGrad', {x, dy}, a), y: x}, act);
+      for (const t of [1, 3]) assertSame(withThreads(t, () => nat('MaxPoolGradRelu', {x, dy}, a)), two, `MaxPoolGradRelu ${t} threads ${label}`);
+      assertClose(two, ref('MaxPoolGradRelu', {x, dy}, a), `MaxPoolGradRelu vs reference ${label}`, 1e-6);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import {conv2dGeometry} from '../conv_util.js';
 import {defineKernel, meta} from '../kernel.js';
-import type {Conv2DAttrs} from './nn.js';
+import type {Conv2DAttrs, PoolAttrs} from './nn.js';
 
 /**
  * Fused kernels: compositions that a benchmark showed worth one pass over memory (DESIGN.md,
@@ -48,5 +48,16 @@ export const fusedKernels = {
   ActivationGrad: defineKernel('ActivationGrad', {
     inputs: {dy: 'one', y: 'one'},
     infer: ({dy}, _a: {activation: FusedActivation}) => [meta(dy.shape, dy.dtype)],
+  }),
+  // Fusions a plan makes (src/plan): the same values as the two kernels in turn.
+  /** MaxPoolGrad(x, dy), then ActivationGrad relu with y = x (x a relu's output). */
+  MaxPoolGradRelu: defineKernel('MaxPoolGradRelu', {
+    inputs: {x: 'one', dy: 'one'},
+    infer: ({x}, _a: PoolAttrs) => [meta(x.shape, x.dtype)],
+  }),
+  /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
+  Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
+    inputs: {dy: 'one', filter: 'one', y: 'one'},
+    infer: ({y}, _a: Conv2DAttrs & {inputShape: number[]}) => [meta(y.shape, y.dtype)],
   }),
 };
