@@ -356,50 +356,41 @@ function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
 type HostCheck = Trace['checks'][number];
 type Schedule = ReturnType<typeof schedule>;
 
-/** The kernels a gradient step fuses with ActivationGrad relu after it when the backend has the fused kernel. */
-const RELU_FUSIONS = {MaxPoolGrad: 'MaxPoolGradRelu', Conv2DBackpropInput: 'Conv2DBackpropInputRelu'} as const;
+/** The kernels a gradient step fuses with an ActivationGrad relu after it, when the backend has the fused kernel. */
+const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'> = {MaxPoolGrad: 'MaxPoolGradRelu', Conv2DBackpropInput: 'Conv2DBackpropInputRelu'};
 
 /**
  * Fuses, in a schedule, a MaxPoolGrad or Conv2DBackpropInput whose output only an ActivationGrad relu
  * reads (as its `dy`) into one kernel that computes the same values (MaxPoolGradRelu,
  * Conv2DBackpropInputRelu: the relu output's mask applied while the gradient is in cache), at the
- * first kernel's place; only where the relu's `y` is computed before that place (for MaxPoolGrad: is
- * its `x`), and the backend has the fused kernel. The trace's steps are not changed: the fused step
- * takes the ActivationGrad's step number (its outputs are those of the ActivationGrad).
+ * first kernel's place; only where the relu's `y` is made before that place (for MaxPoolGrad: is its
+ * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
+ * ActivationGrad's outputs, and the ActivationGrad leaves the order.
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
-  const reads = new Map<Tensor, number>(), madeAt = new Map<Tensor, number>();
+  const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
+  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>();
   const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
+  for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!);
   for (const o of order) {
-    if (typeof o !== 'number') read(o.tensor);
-    else forEachInput(trace.steps[o]!, read);
-  }
-  trace.steps.forEach((s, i) => s.outputs.forEach((t) => madeAt.set(t, i)));
-  for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(trace.steps[r.step]!.outputs[r.output]!);
-  const at = new Map<number, number>(); // consumer step -> producer step
-  const consumerOf = new Map<Tensor, number>();
-  for (const o of order) {
-    if (typeof o !== 'number') continue;
-    const s = trace.steps[o]!;
-    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') consumerOf.set(s.inputs['dy'] as Tensor, o);
+    if (typeof o !== 'number') {
+      read(o.tensor);
+      continue;
+    }
+    const s = steps[o]!;
+    forEachInput(s, read);
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') relu.set(s.inputs['dy'] as Tensor, o);
   }
   for (const o of order) {
     if (typeof o !== 'number') continue;
-    const s = trace.steps[o]!, name = RELU_FUSIONS[s.def.name as keyof typeof RELU_FUSIONS];
-    const c = consumerOf.get(s.outputs[0]!);
+    const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!);
     if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
-    const y = trace.steps[c]!.inputs['y'] as Tensor;
-    if (name === 'MaxPoolGradRelu' ? y !== s.inputs['x'] : (madeAt.get(y) ?? -1) >= o) continue;
-    at.set(o, c);
+    const act = steps[c]!, y = act.inputs['y'] as Tensor;
+    if (name === 'MaxPoolGradRelu' ? y !== s.inputs['x'] : steps.slice(o).some((t) => t.outputs.includes(y))) continue;
+    fused.set(o, {def: fusedKernels[name], inputs: name === 'MaxPoolGradRelu' ? s.inputs : {...s.inputs, y}, attrs: s.attrs, outputs: act.outputs});
+    gone.add(c);
   }
-  const fused = new Map<number, TracedStep>();
-  for (const [o, c] of at) {
-    const s = trace.steps[o]!, act = trace.steps[c]!;
-    const name = RELU_FUSIONS[s.def.name as keyof typeof RELU_FUSIONS];
-    fused.set(o, {def: fusedKernels[name], inputs: name === 'MaxPoolGradRelu' ? s.inputs : {...s.inputs, y: act.inputs['y']!}, attrs: s.attrs, outputs: act.outputs});
-  }
-  const gone = new Set(at.values());
-  return {inPlace, fused, order: gone.size ? order.filter((o) => typeof o !== 'number' || !gone.has(o)) : order};
+  return {inPlace, fused, order: order.filter((o) => typeof o !== 'number' || !gone.has(o))};
 }
 
 /**
