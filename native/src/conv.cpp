@@ -489,16 +489,19 @@ void bf_task(void* p, int item, int nitems) {
 
 }  // namespace
 
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep) {
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep,
+            const PoolGeom* pool, float* pooled) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
+  const long out = g.oh * g.ow * g.cout, pout = pool ? pool->oh * pool->ow * g.cout : 0;
   if (R == 0 || g.cout == 0) return;
-  if (is_pointwise(g)) {
-    gemm(R, g.cout, K, MatView{x, K, 1}, MatView{f, g.cout, 1}, y, g.cout, false, threads, ep);
-    return;
-  }
-  if (K == 0) {
-    memset(y, 0, R * g.cout * sizeof(float));
-    if (ep) kt::isa().bias_act(y, g.cout, R, g.cout, ep->bias, ep->act);
+  if (is_pointwise(g) || K == 0) {
+    if (K == 0) {
+      memset(y, 0, R * g.cout * sizeof(float));
+      if (ep) kt::isa().bias_act(y, g.cout, R, g.cout, ep->bias, ep->act);
+    } else {
+      gemm(R, g.cout, K, MatView{x, K, 1}, MatView{f, g.cout, 1}, y, g.cout, false, threads, ep);
+    }
+    for (long n = 0; pool && n < g.n; n++) kt::isa().maxpool(pool, y + n * out, pooled + n * pout);
     return;
   }
   const Isa& isa = kt::isa();
@@ -515,8 +518,35 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
       pack_b_rows(f, g.cout, k0, kc, c0, g.cout - c0 < NR ? g.cout - c0 : NR, NR, bp + k0 * NP * NR + jp * kc * NR);
     }
   }
-  FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
-  parallel_run(chunks_for(gemm_threads(R, g.cout, K, threads), job.blocks), fwd_task, &job);
+  const int t = gemm_threads(R, g.cout, K, threads);
+  if (!pool) {
+    FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
+    parallel_run(chunks_for(t, job.blocks), fwd_task, &job);
+  } else {
+    // image by image, each pooled while its output is in cache (every output element is the same sum
+    // whatever the blocks of pixels: one k block, or k blocks accumulated in C in order)
+    struct PoolJob {
+      ConvGeom g1;
+      const float *x, *bp;
+      float *y, *pooled;
+      const Epilogue* ep;
+      const PoolGeom* pool;
+      long K, kcb, NP, n, in, out, pout;
+    } pj = {g, x, bp, y, pooled, ep, pool, K, kcb, NP, g.n, g.h * g.w * g.cin, out, pout};
+    pj.g1.n = 1;
+    auto task = [](void* p, int tid, int nt) {
+      const PoolJob& j = *(const PoolJob*)p;
+      long b, e;
+      split_range(j.n, nt, tid, &b, &e);
+      for (long n = b; n < e; n++) {
+        FwdJob job = {&j.g1, j.x + n * j.in, j.bp, j.y + n * j.out, j.ep, j.K, j.kcb, j.NP,
+                      ceil_div(j.g1.oh * j.g1.ow, kt::isa().mr)};
+        fwd_task(&job, 0, 1);
+        kt::isa().maxpool(j.pool, j.y + n * j.out, j.pooled + n * j.pout);
+      }
+    };
+    parallel_run(chunks_for(t, g.n), task, &pj);
+  }
   free(bp);
 }
 

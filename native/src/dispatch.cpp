@@ -15,6 +15,7 @@
 #include "../include/keras_native.h"
 #include "attention.h"
 #include "gemm.h"
+#include "isa.h"
 #include "ops.h"
 #include "threadpool.h"
 
@@ -334,14 +335,37 @@ int run_fused_dense(const Args& a) {
   return 0;
 }
 
-int run_fused_conv(const Args& a) {
+static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_ACTIVATION == KT_FUSED_CONV2D_ATTR_ACTIVATION && KT_FUSED_CONV2D_MAX_POOL_BUF_Y == KT_FUSED_CONV2D_BUF_Y,
+              "FusedConv2DMaxPool starts as FusedConv2D");
+
+// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well)
+int run_fused_conv(const Args& a, bool pool) {
   ConvGeom g;
   long nx, nf, ny, act;
-  if (!nbufs_is(a, KT_FUSED_CONV2D_NBUFS) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
-  if (a.nattrs != KT_FUSED_CONV2D_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_CONV2D_NATTRS, a.nattrs);
+  const int nb = pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
+  const int na = pool ? KT_FUSED_CONV2D_MAX_POOL_NATTRS : KT_FUSED_CONV2D_NATTRS;
+  if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
+  if (a.nattrs != na) return fail(a, "expected %d attributes, received %d", na, a.nattrs);
   if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y")) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
-  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
+  if (!pool) {
+    conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
+    return 0;
+  }
+  PoolGeom pg = {g.oh, g.ow, g.cout, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  long* const f[] = {&pg.oh, &pg.ow, &pg.kh, &pg.kw, &pg.sh, &pg.sw, &pg.pt, &pg.pl};
+  const int at[] = {KT_FUSED_CONV2D_MAX_POOL_ATTR_POH, KT_FUSED_CONV2D_MAX_POOL_ATTR_POW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PH,
+                    KT_FUSED_CONV2D_MAX_POOL_ATTR_PW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSH, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSW,
+                    KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_TOP, KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT};
+  for (int i = 0; i < 8; i++)
+    if (!get_int(a, at[i], f[i])) return 1;
+  if (pg.sh < 1 || pg.sw < 1 || pg.kh < 1 || pg.kw < 1) return fail(a, "pool window and strides must be >= 1");
+  if (pg.pt >= pg.kh || pg.pl >= pg.kw) return fail(a, "pool padding must be smaller than the window");
+  long np = g.n;
+  if (!mul(a, &np, pg.oh) || !mul(a, &np, pg.ow) || !mul(a, &np, g.cout) || pg.oh > kMaxElems / pg.sh || pg.ow > kMaxElems / pg.sw ||
+      !need(a, KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
+    return 1;
+  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
   return 0;
 }
 
@@ -684,7 +708,8 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_REDUCE: return run_reduce(a, false);
     case KT_SOFTMAX: return run_reduce(a, true);
     case KT_FUSED_DENSE: return run_fused_dense(a);
-    case KT_FUSED_CONV2D: return run_fused_conv(a);
+    case KT_FUSED_CONV2D: return run_fused_conv(a, false);
+    case KT_FUSED_CONV2D_MAX_POOL: return run_fused_conv(a, true);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);

@@ -13,7 +13,11 @@ struct ConvGeom {
 
 struct Epilogue;
 // y = conv(x, f), then the epilogue (per-channel bias and activation) on each tile, if given
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr);
+// pool (may be null): each image's output is also max-pooled into `pooled` while it is in cache
+// (FusedConv2DMaxPool: the same values as MaxPool after the convolution)
+struct PoolGeom;
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr,
+            const PoolGeom* pool = nullptr, float* pooled = nullptr);
 // relu_y (may be null): the input is a relu's output y, whose gradient is applied to dx too, image by
 // image while it is in cache (Conv2DBackpropInputRelu: the same values as ActivationGrad relu after it)
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,

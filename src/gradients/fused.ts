@@ -63,6 +63,13 @@ export const fusedGrads = {
       default: return {dy: dDy, y: null};
     }
   },
+  FusedConv2DMaxPool: ({inputs: {x, filter, bias}, dys, attrs: {pool, ...a}, vjp}) => {
+    const [dx, df, db] = vjp([x, filter, bias], dys, () => {
+      const y = run('FusedConv2D', {x, filter, bias}, a);
+      return [y, run('MaxPool', {x: y}, pool)];
+    });
+    return {x: dx ?? null, filter: df ?? null, bias: db ?? null};
+  },
   // the plan's fusions (relu's mask, then the first kernel's rule): linear in dy, piecewise constant in the mask's input
   MaxPoolGradRelu: (c) => {
     const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.x}, {activation: 'relu'});

@@ -189,6 +189,8 @@ for (const backend of BACKENDS) {
             for (const k of ['MaxPoolGradRelu', 'Conv2DBackpropInputRelu']) assert.ok(names.includes(k), `the training plan runs ${k}`);
             assert.ok(!names.includes('MaxPoolGrad') && !names.includes('Conv2DBackpropInput'), 'nothing left unfused');
           }
+          // and the pooling in the second convolution, in every plan (train, evaluate, predict)
+          for (const p of plans.plans()) assert.ok(p.kernelNames().includes('FusedConv2DMaxPool') && !p.kernelNames().includes('MaxPool'), 'FusedConv2DMaxPool');
         }
         const oe = eager.model.optimizer!.variables, oc = compiled.model.optimizer!.variables;
         oe.forEach((v, i) => assert.deepEqual(Array.from(oc[i]!.value.values), Array.from(v.value.values), `optimizer variable ${v.path}`));

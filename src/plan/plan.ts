@@ -365,11 +365,13 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * Conv2DBackpropInputRelu: the relu output's mask applied while the gradient is in cache), at the
  * first kernel's place; only where the relu's `y` is made before that place (for MaxPoolGrad: is its
  * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
- * ActivationGrad's outputs, and the ActivationGrad leaves the order.
+ * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
+ * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
+ * cache), at the FusedConv2D's place.
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
-  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>();
+  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>();
   const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
   for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!);
   for (const o of order) {
@@ -380,10 +382,16 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     const s = steps[o]!;
     forEachInput(s, read);
     if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') relu.set(s.inputs['dy'] as Tensor, o);
+    if (s.def.name === 'MaxPool' && !pool.has(s.inputs['x'] as Tensor)) pool.set(s.inputs['x'] as Tensor, o);
   }
   for (const o of order) {
     if (typeof o !== 'number') continue;
-    const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!);
+    const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!), p = pool.get(s.outputs[0]!);
+    if (s.def.name === 'FusedConv2D' && p !== undefined && kernels.FusedConv2DMaxPool) {
+      const m = steps[p]!;
+      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      gone.add(p);
+    }
     if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
     const act = steps[c]!, y = act.inputs['y'] as Tensor;
     if (name === 'MaxPoolGradRelu' ? y !== s.inputs['x'] : steps.slice(o).some((t) => t.outputs.includes(y))) continue;

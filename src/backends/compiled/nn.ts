@@ -131,7 +131,7 @@ export function convGeometry(op: string, xShape: readonly number[], fShape: read
   return g;
 }
 
-function poolGeometry(op: string, xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
+export function poolGeometry(op: string, xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
   if (xShape.length !== 4) throw new ValueError(`${op}: input must have rank 4. Received: shape ${fmtShape(xShape)}`);
   checkWindowAttrs(op, a.strides, [1, 1], a.padding);
   if (!a.poolSize.every((p) => Number.isInteger(p) && p >= 1)) {

@@ -183,3 +183,31 @@ test('native MaxPoolGradRelu and Conv2DBackpropInputRelu equal MaxPoolGrad / Con
     }
   });
 });
+
+// The plan's fusion of a MaxPool into the convolution before it (FusedConv2DMaxPool): both outputs bit
+// for bit those of FusedConv2D then MaxPool, on every instruction set and thread count.
+test('native FusedConv2DMaxPool equals FusedConv2D then MaxPool', {skip}, () => {
+  const pools = [
+    {poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
+    {poolSize: [3, 2], strides: [2, 1], padding: 'same'},
+  ] as const;
+  // and a 1 x 1 convolution (a plain GEMM, then the pooling)
+  const all: ConvCase[] = [...cases, {x: [2, 6, 5, 3], f: [1, 1, 3, 8], strides: [1, 1], padding: 'valid', dilations: [1, 1]}];
+  forEachIsa((isa) => {
+    all.forEach((c, i) => {
+      const x = randT(c.x), f = randT(c.f), b = randT([c.f[3]!]);
+      const pool = {...pools[i % 2]!, poolSize: [...pools[i % 2]!.poolSize], strides: [...pools[i % 2]!.strides]};
+      const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, activation: 'relu'};
+      const y = nat('FusedConv2D', {x, filter: f, bias: b}, a);
+      if (y.shape[1]! < pool.poolSize[0]! || y.shape[2]! < pool.poolSize[1]!) return;
+      const pooled = nat('MaxPool', {x: y}, pool), label = `${isa} x=${c.x} f=${c.f} pool ${pool.poolSize}`;
+      for (const t of [1, 3]) {
+        const [y2, p2] = withThreads(t, () => runImpl('FusedConv2DMaxPool', native!.kernels.FusedConv2DMaxPool as AnyKernelImpl, {x, filter: f, bias: b}, {...a, pool}));
+        assertSame(y2!, y, `FusedConv2DMaxPool y ${t} threads ${label}`);
+        assertSame(p2!, pooled, `FusedConv2DMaxPool pooled ${t} threads ${label}`);
+      }
+      const [, pr] = runImpl('FusedConv2DMaxPool', referenceKernels.FusedConv2DMaxPool as AnyKernelImpl, {x, filter: f, bias: b}, {...a, pool});
+      assertClose(pooled, pr!, `FusedConv2DMaxPool vs reference ${label}`, 1e-5 * Math.sqrt(c.f[0]! * c.f[1]! * c.f[2]!));
+    });
+  });
+});

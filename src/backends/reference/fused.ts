@@ -1,4 +1,4 @@
-import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
@@ -51,6 +51,11 @@ export const fusedImpl = {
       case 'tanh': for (let i = 0; i < n; i++) out[i] = d[i]! * (1 - v[i]! * v[i]!); break;
       default: throw new Error(`ActivationGrad: unknown activation ${JSON.stringify(a.activation)}`);
     }
+  },
+
+  FusedConv2DMaxPool: (i: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DMaxPoolAttrs, [y, pooled]: Tensor[]) => {
+    fusedImpl.FusedConv2D(i, a, [y!]);
+    nnImpl.MaxPool({x: y!}, a.pool, [pooled!]);
   },
 
   MaxPoolGradRelu: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {

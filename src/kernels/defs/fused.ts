@@ -20,6 +20,15 @@ export interface FusedConv2DAttrs extends Conv2DAttrs {
   activation: 'linear' | 'relu';
 }
 
+export interface FusedConv2DMaxPoolAttrs extends FusedConv2DAttrs {
+  pool: PoolAttrs;
+}
+
+function convOut(x: readonly number[], f: readonly number[], a: FusedConv2DAttrs): number[] {
+  const g = conv2dGeometry(x, f[0]!, f[1]!, f[3]!, a.strides, a.padding, a.dilations);
+  return [g.batch, g.outH, g.outW, g.outC];
+}
+
 export const fusedKernels = {
   /**
    * `activation(x @ kernel + bias)`: x `[..., in]`, kernel `[in, units]`, bias `[units]` ->
@@ -35,11 +44,7 @@ export const fusedKernels = {
    */
   FusedConv2D: defineKernel('FusedConv2D', {
     inputs: {x: 'one', filter: 'one', bias: 'one'},
-    infer: ({x, filter}, a: FusedConv2DAttrs) => {
-      const [kh, kw, , cout] = filter.shape as [number, number, number, number];
-      const g = conv2dGeometry(x.shape, kh, kw, cout, a.strides, a.padding, a.dilations);
-      return [meta([g.batch, g.outH, g.outW, cout], x.dtype)];
-    },
+    infer: ({x, filter}, a: FusedConv2DAttrs) => [meta(convOut(x.shape, filter.shape, a), x.dtype)],
   }),
   /**
    * The gradient through an activation, from its output: `dy * f'(x)` written with `y = f(x)`:
@@ -54,6 +59,15 @@ export const fusedKernels = {
   MaxPoolGradRelu: defineKernel('MaxPoolGradRelu', {
     inputs: {x: 'one', dy: 'one'},
     infer: ({x}, _a: PoolAttrs) => [meta(x.shape, x.dtype)],
+  }),
+  /** FusedConv2D, then MaxPool of its output: [y, MaxPool(y)]. */
+  FusedConv2DMaxPool: defineKernel('FusedConv2DMaxPool', {
+    inputs: {x: 'one', filter: 'one', bias: 'one'},
+    infer: ({x, filter}, a: FusedConv2DMaxPoolAttrs) => {
+      const y = convOut(x.shape, filter.shape, a), {poolSize: [ph, pw], strides, padding} = a.pool;
+      const g = conv2dGeometry(y, ph, pw, y[3]!, strides, padding, [1, 1]);
+      return [meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
+    },
   }),
   /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
   Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
