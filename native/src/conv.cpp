@@ -16,6 +16,7 @@
 //
 // 1 x 1 convolutions with unit strides are plain GEMMs on the tensors as they are. Every result is
 // independent of the thread count: threads split work whose summation order does not depend on it.
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -438,8 +439,9 @@ void bf_task(void* p, int item, int nitems) {
   if (!seg) abort();
   long* seglen = seg + kPixChunk;
   const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
-  // dy's rows are already the packed panel when cout is one whole panel
-  const bool dy_packed = g.cout == NR;
+  // dy's rows are already the packed panel when cout is one whole panel (and dy is aligned as a
+  // packed panel: the microkernels read panels with aligned loads)
+  const bool dy_packed = g.cout == NR && ((uintptr_t)j.dy & 63) == 0;
   for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
     const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
     bool have_taps = false;  // the tap table, made for the first block that packs its panel

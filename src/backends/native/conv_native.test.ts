@@ -211,3 +211,18 @@ test('native FusedConv2DMaxPool equals FusedConv2D then MaxPool', {skip}, () => 
     });
   });
 });
+
+// dy whose rows are one packed panel (cout = 32, the AVX-512 panel width) is read in place only where
+// it is aligned as a panel: a dy at any offset into its buffer gives the same filter gradient
+test('native Conv2DBackpropFilter: the same result for dy at every alignment', {skip}, () => {
+  const c = {x: [2, 6, 30, 4], f: [3, 3, 4, 32]};
+  const a = {strides: [1, 1], padding: 'valid', dilations: [1, 1], filterShape: c.f};
+  const x = randT(c.x), dy0 = randT([2, 4, 28, 32]);
+  const want = nat('Conv2DBackpropFilter', {x, dy: dy0}, a);
+  for (let off = 1; off < 16; off++) {
+    const buf = new Float32Array(dy0.size + 16);
+    const view = buf.subarray(off, off + dy0.size);
+    view.set(dy0.values as Float32Array);
+    assertSame(nat('Conv2DBackpropFilter', {x, dy: new Tensor(dy0.shape, 'float32', view)}, a), want, `dy at float offset ${off}`);
+  }
+});
