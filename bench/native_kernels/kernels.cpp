@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "isa.h"
 #include "ops.h"
 
 extern "C" void kt_set_num_threads(int n);
@@ -66,7 +67,23 @@ int main() {
     Epilogue ep{bias.data(), 1};
     double t = best(15, [&] { conv2d(g, x.data(), f.data(), y.data(), 1, &ep); });
     printf("| conv%d FusedConv2D relu | %.2f | %.1f |\n", layer, t * 1e3, flops / t / 1e9);
-    if (layer == 1) continue;
+    if (layer == 1) {
+      t = best(10, [&] { conv2d_backprop_filter(g, x.data(), y.data(), f.data(), 1); });
+      printf("| conv1 Conv2DBackpropFilter | %.2f | %.1f |\n", t * 1e3, flops / t / 1e9);
+      continue;
+    }
+    {
+      // the plan's FusedConv2DMaxPool (each image pooled while in cache) against the two kernels
+      ConvGeom pc{};
+      pc.n = g.n, pc.h = g.oh, pc.w = g.ow, pc.cin = pc.cout = g.cout, pc.oh = g.oh / 2, pc.ow = g.ow / 2;
+      pc.kh = pc.kw = pc.sh = pc.sw = 2, pc.dh = pc.dw = 1;
+      PoolGeom pg{g.oh, g.ow, g.cout, g.oh / 2, g.ow / 2, 2, 2, 2, 2, 0, 0, 0};
+      std::vector<float> pooled(g.n * pc.oh * pc.ow * g.cout);
+      t = best(10, [&] { conv2d(g, x.data(), f.data(), y.data(), 1, &ep); maxpool(pc, y.data(), pooled.data(), 1); });
+      printf("| conv%d FusedConv2D relu, then MaxPool 2x2 | %.2f | %.1f |\n", layer, t * 1e3, flops / t / 1e9);
+      t = best(10, [&] { conv2d(g, x.data(), f.data(), y.data(), 1, &ep, &pg, pooled.data()); });
+      printf("| conv%d FusedConv2DMaxPool | %.2f | %.1f |\n", layer, t * 1e3, flops / t / 1e9);
+    }
     t = best(10, [&] { conv2d_backprop_input(g, y.data(), f.data(), dx.data(), 1); });
     printf("| conv%d Conv2DBackpropInput | %.2f | %.1f |\n", layer, t * 1e3, flops / t / 1e9);
     t = best(10, [&] { conv2d_backprop_filter(g, x.data(), y.data(), f.data(), 1); });

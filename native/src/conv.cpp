@@ -16,6 +16,7 @@
 //
 // 1 x 1 convolutions with unit strides are plain GEMMs on the tensors as they are. Every result is
 // independent of the thread count: threads split work whose summation order does not depend on it.
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,7 +257,13 @@ struct BinJob {
   // direct: panel jp of the product (filter rows jp NR..) is one contiguous run of a window in dx, at
   // pan_off[jp] from the window's corner; null where some panel is not (then dcols go through col2im)
   const long* pan_off;
+  const float* relu_y;  // may be null: dx = (y > 0 ? dx : +0), each image once it is complete
 };
+
+// dx[i] = y[i] > 0 ? dx[i] : +0 (ActivationGrad relu's expression)
+void relu_mask(const float* y, float* dx, long n) {
+  for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dx[i] : 0.0f;
+}
 
 // dx[pixel's receptive field] += dcols rows of pixels [r0, r0 + rows) (row stride K)
 void col2im_rows(const ConvGeom& g, const float* cols, long r0, long rows, float* dx) {
@@ -294,7 +301,12 @@ void bin_task(void* p, int tid, int nt) {
   memset(zero, 0, j.kcb * sizeof(float));
   memset(j.dx + n0 * g.h * g.w * g.cin, 0, (n1 - n0) * g.h * g.w * g.cin * sizeof(float));
   // blocks of MR pixels within each image, so that images (and so dx) are split between threads
-  for (long n = n0; n < n1; n++)
+  for (long n = n0; n < n1; n++) {
+    if (j.relu_y && n > n0) {
+      // the previous image is complete
+      const long img = g.h * g.w * g.cin;
+      relu_mask(j.relu_y + (n - 1) * img, j.dx + (n - 1) * img, img);
+    }
     for (long q0 = 0; q0 < per; q0 += MR) {
       const long r0 = n * per + q0, mr = per - q0 < MR ? per - q0 : MR;
       if (j.pan_off && j.kcb == g.cout) {
@@ -340,6 +352,11 @@ void bin_task(void* p, int tid, int nt) {
       }
       col2im_rows(g, cols, r0, mr, j.dx);
     }
+  }
+  if (j.relu_y) {
+    const long img = g.h * g.w * g.cin;
+    relu_mask(j.relu_y + (n1 - 1) * img, j.dx + (n1 - 1) * img, img);
+  }
   free(ap);
 }
 
@@ -351,7 +368,8 @@ struct BfJob {
   const float* x;
   const float* dy;
   float* part;  // parts x [K, cout]: the partial sums of pixel partition p at p * K * cout
-  long K, MB, NP, parts, groups;  // MB: blocks of MR filter rows; groups: ranges of them
+  long K, MB, NP, parts, groups;  // MB: blocks of filter rows; groups: ranges of them
+  const long* blk;  // block b: filter rows [blk[2b], blk[2b] + blk[2b + 1])
 };
 
 // A panel of filter rows [k0, k0 + mr) over the kc pixels of `ptrs`: dst[p * MR + i] = cols(p, k0 + i)
@@ -402,7 +420,7 @@ void bf_task(void* p, int item, int nitems) {
   float* df = j.part + part * j.K * g.cout;
   if (pe <= pb) {
     for (long mb = mb0; mb < mb1; mb++) {
-      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      const long k0 = j.blk[2 * mb], mr = j.blk[2 * mb + 1];
       for (long i = 0; i < mr; i++) memset(df + (k0 + i) * g.cout, 0, g.cout * sizeof(float));
     }
     return;
@@ -421,10 +439,14 @@ void bf_task(void* p, int item, int nitems) {
   if (!seg) abort();
   long* seglen = seg + kPixChunk;
   const long run = g.dw == 1 ? g.kw * g.cin : g.cin;  // filter rows contiguous in a window
+  // dy's rows are already the packed panel when cout is one whole panel (and dy is aligned as a
+  // packed panel: the microkernels read panels with aligned loads)
+  const bool dy_packed = g.cout == NR && ((uintptr_t)j.dy & 63) == 0;
   for (long r0 = pb; r0 < pe; r0 += kPixChunk) {
     const long kc = pe - r0 < kPixChunk ? pe - r0 : kPixChunk;
-    tap_table(g, j.x, r0, kc, R, zero, ptrs);
-    for (long jp = 0; jp < j.NP; jp++) {
+    bool have_taps = false;  // the tap table, made for the first block that packs its panel
+    const float* bq = dy_packed ? j.dy + r0 * g.cout : bp;
+    for (long jp = 0; !dy_packed && jp < j.NP; jp++) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       pack_b_rows(j.dy, g.cout, r0, kc, c0, nr, NR, bp + jp * kc * NR);
     }
@@ -442,21 +464,23 @@ void bf_task(void* p, int item, int nitems) {
       r += cnt;
     }
     for (long mb = mb0; mb < mb1; mb++) {
-      const long k0 = mb * MR, mr = j.K - k0 < MR ? j.K - k0 : MR;
+      const long k0 = j.blk[2 * mb], mr = j.blk[2 * mb + 1];
       if (direct && k0 / run == (k0 + mr - 1) / run) {
         const long ti = k0 / (g.kw * g.cin), tj = k0 % (g.kw * g.cin) / g.cin, c = k0 % g.cin;
         const float* a = j.x + (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
         for (long jp = 0; jp < j.NP; jp++) {
           const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
-          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
+          isa.gemm_ukernel_kseg(nseg, seg, seglen, a, g.sw * g.cin, bq + jp * kc * NR, df + k0 * g.cout + c0, g.cout,
                                 r0 > pb, mr, nr);
         }
         continue;
       }
+      if (!have_taps) tap_table(g, j.x, r0, kc, R, zero, ptrs);
+      have_taps = true;
       pack_bf_a(g, ptrs, kc, k0, mr, MR, ap);
       for (long jp = 0; jp < j.NP; jp++) {
         const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
-        ukernel(isa, kc, ap, bp + jp * kc * NR, df + k0 * g.cout + c0, g.cout, mr, nr, r0 > pb, tile);
+        ukernel(isa, kc, ap, bq + jp * kc * NR, df + k0 * g.cout + c0, g.cout, mr, nr, r0 > pb, tile);
       }
     }
   }
@@ -467,16 +491,19 @@ void bf_task(void* p, int item, int nitems) {
 
 }  // namespace
 
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep) {
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep,
+            const PoolGeom* pool, float* pooled) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
+  const long out = g.oh * g.ow * g.cout, pout = pool ? pool->oh * pool->ow * g.cout : 0;
   if (R == 0 || g.cout == 0) return;
-  if (is_pointwise(g)) {
-    gemm(R, g.cout, K, MatView{x, K, 1}, MatView{f, g.cout, 1}, y, g.cout, false, threads, ep);
-    return;
-  }
-  if (K == 0) {
-    memset(y, 0, R * g.cout * sizeof(float));
-    if (ep) kt::isa().bias_act(y, g.cout, R, g.cout, ep->bias, ep->act);
+  if (is_pointwise(g) || K == 0) {
+    if (K == 0) {
+      memset(y, 0, R * g.cout * sizeof(float));
+      if (ep) kt::isa().bias_act(y, g.cout, R, g.cout, ep->bias, ep->act);
+    } else {
+      gemm(R, g.cout, K, MatView{x, K, 1}, MatView{f, g.cout, 1}, y, g.cout, false, threads, ep);
+    }
+    for (long n = 0; pool && n < g.n; n++) kt::isa().maxpool(pool, y + n * out, pooled + n * pout);
     return;
   }
   const Isa& isa = kt::isa();
@@ -493,17 +520,46 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
       pack_b_rows(f, g.cout, k0, kc, c0, g.cout - c0 < NR ? g.cout - c0 : NR, NR, bp + k0 * NP * NR + jp * kc * NR);
     }
   }
-  FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
-  parallel_run(chunks_for(gemm_threads(R, g.cout, K, threads), job.blocks), fwd_task, &job);
+  const int t = gemm_threads(R, g.cout, K, threads);
+  if (!pool) {
+    FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
+    parallel_run(chunks_for(t, job.blocks), fwd_task, &job);
+  } else {
+    // image by image, each pooled while its output is in cache (every output element is the same sum
+    // whatever the blocks of pixels: one k block, or k blocks accumulated in C in order)
+    struct PoolJob {
+      ConvGeom g1;
+      const float *x, *bp;
+      float *y, *pooled;
+      const Epilogue* ep;
+      const PoolGeom* pool;
+      long K, kcb, NP, n, in, out, pout;
+    } pj = {g, x, bp, y, pooled, ep, pool, K, kcb, NP, g.n, g.h * g.w * g.cin, out, pout};
+    pj.g1.n = 1;
+    auto task = [](void* p, int tid, int nt) {
+      const PoolJob& j = *(const PoolJob*)p;
+      long b, e;
+      split_range(j.n, nt, tid, &b, &e);
+      for (long n = b; n < e; n++) {
+        FwdJob job = {&j.g1, j.x + n * j.in, j.bp, j.y + n * j.out, j.ep, j.K, j.kcb, j.NP,
+                      ceil_div(j.g1.oh * j.g1.ow, kt::isa().mr)};
+        fwd_task(&job, 0, 1);
+        kt::isa().maxpool(j.pool, j.y + n * j.out, j.pooled + n * j.pout);
+      }
+    };
+    parallel_run(chunks_for(t, g.n), task, &pj);
+  }
   free(bp);
 }
 
-void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads) {
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,
+                           const float* relu_y) {
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   const long nx = g.n * g.h * g.w * g.cin;
   if (is_pointwise(g)) {
     // d x = dy [R, cout] x filter^T [cout, K]
     gemm(R, K, g.cout, MatView{dy, g.cout, 1}, MatView{f, 1, g.cout}, dx, K, false, threads);
+    if (relu_y) relu_mask(relu_y, dx, nx);
     return;
   }
   if (R == 0 || g.cout == 0 || K == 0) {
@@ -542,7 +598,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
     const long ti = c0 / (g.kw * g.cin), tj = c0 % (g.kw * g.cin) / g.cin, c = c0 % g.cin;
     pan_off[jp] = (ti * g.dh * g.w + tj * g.dw) * g.cin + c;
   }
-  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off};
+  BinJob job = {&g, dy, bp, dx, K, kcb, NP, pan_off, relu_y};
   parallel_run(chunks_for(gemm_threads(R, K, g.cout, threads), g.n), bin_task, &job);
   free(pan_off);
   free(bp);
@@ -560,7 +616,24 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     return;
   }
   const Isa& isa = kt::isa();
-  const long MB = ceil_div(K, isa.mr), NP = ceil_div(g.cout, isa.nr);
+  const long NP = ceil_div(g.cout, isa.nr);
+  // Blocks of filter rows: MR at a time; or, where the in-place kernel (gemm_ukernel_kseg) reads a block
+  // that lies within one contiguous run of a window (kw * cin rows, or cin when dilated) and runs are
+  // not whole multiples of MR (a first layer's 3 x 3 x 1 filter: runs of 3), up to MR rows of one run
+  // at a time, when that makes at most three times the blocks: each is then read from x where it lies.
+  long MB = ceil_div(K, isa.mr);
+  const long run = g.dw == 1 ? g.kw * g.cin : g.cin;
+  const long per_run = ceil_div(run, isa.mr), MBr = (K / run) * per_run;
+  const bool by_run = isa.gemm_ukernel_kseg && run % isa.mr != 0 && MBr <= 3 * MB;
+  if (by_run) MB = MBr;
+  long* blk = (long*)malloc(2 * MB * sizeof(long));
+  if (!blk) abort();
+  for (long b = 0; b < MB; b++) {
+    const long k0 = by_run ? b / per_run * run + b % per_run * isa.mr : b * isa.mr;
+    const long end = by_run ? b / per_run * run + run : K;
+    blk[2 * b] = k0;
+    blk[2 * b + 1] = end - k0 < isa.mr ? end - k0 : isa.mr;
+  }
   // Few output tiles (a first layer: K = 9): the pixels are also split, into partitions whose partial
   // sums are added in a fixed order, so that the result does not depend on the thread count.
   long parts = 1;
@@ -574,7 +647,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   // grouping); one per thread, as each group packs dy's chunks again
   const long groups = MB < t ? MB : t;
   float* part = parts > 1 ? scratch(parts * K * g.cout) : df;
-  BfJob job = {&g, x, dy, part, K, MB, NP, parts, groups};
+  BfJob job = {&g, x, dy, part, K, MB, NP, parts, groups, blk};
   const long items = parts * groups;
   // items are claimed as they come free; each writes its own rows of its own partition
   struct Ctx {
@@ -597,6 +670,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     }
     free(part);
   }
+  free(blk);
 }
 
 }  // namespace kt

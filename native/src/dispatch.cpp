@@ -15,6 +15,7 @@
 #include "../include/keras_native.h"
 #include "attention.h"
 #include "gemm.h"
+#include "isa.h"
 #include "ops.h"
 #include "threadpool.h"
 
@@ -165,7 +166,9 @@ int run_gemm(const Args& a) {
 // every convolution kernel lists the geometry first, in Conv2D's order; every pooling kernel in MaxPool's
 static_assert(KT_FUSED_CONV2D_ATTR_PAD_LEFT == KT_CONV2D_ATTR_PAD_LEFT && KT_CONV2D_BACKPROP_INPUT_NATTRS == KT_CONV2D_NATTRS &&
                   KT_CONV2D_BACKPROP_FILTER_NATTRS == KT_CONV2D_NATTRS && KT_AVG_POOL_NATTRS == KT_MAX_POOL_NATTRS &&
-                  KT_MAX_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS && KT_AVG_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS,
+                  KT_MAX_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS && KT_AVG_POOL_GRAD_NATTRS == KT_MAX_POOL_NATTRS &&
+                  KT_MAX_POOL_GRAD_RELU_NATTRS == KT_MAX_POOL_NATTRS &&
+                  KT_CONV2D_BACKPROP_INPUT_RELU_NATTRS == KT_CONV2D_NATTRS,
               "convolution and pooling kernels share their geometry attributes");
 
 bool read_geom(const Args& a, bool conv, ConvGeom* g) {
@@ -207,9 +210,14 @@ bool sizes(const Args& a, const ConvGeom& g, long* nx, long* nf, long* ny) {
 int run_conv(const Args& a, int kernel) {
   ConvGeom g;
   long nx, nf, ny;
-  if (!nbufs_is(a, 3) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
+  const int nb = kernel == KT_CONV2D_BACKPROP_INPUT_RELU ? 4 : 3;
+  if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
   const int T = num_threads();
   switch (kernel) {
+    case KT_CONV2D_BACKPROP_INPUT_RELU:
+      if (!need(a, 0, ny, "dy") || !need(a, 1, nf, "filter") || !need(a, 2, nx, "y") || !need(a, 3, nx, "dx")) return 1;
+      conv2d_backprop_input(g, a.bufs[0], a.bufs[1], a.bufs[3], T, a.bufs[2]);
+      break;
     case KT_CONV2D:
       if (!need(a, 0, nx, "x") || !need(a, 1, nf, "filter") || !need(a, 2, ny, "y")) return 1;
       conv2d(g, a.bufs[0], a.bufs[1], a.bufs[2], T);
@@ -229,7 +237,7 @@ int run_conv(const Args& a, int kernel) {
 int run_pool(const Args& a, int kernel) {
   ConvGeom g;
   long nx, nf, ny;
-  const int nb = kernel == KT_MAX_POOL_GRAD ? 3 : 2;
+  const int nb = kernel == KT_MAX_POOL_GRAD || kernel == KT_MAX_POOL_GRAD_RELU ? 3 : 2;
   if (!nbufs_is(a, nb) || !read_geom(a, false, &g) || !sizes(a, g, &nx, &nf, &ny)) return 1;
   const int T = num_threads();
   switch (kernel) {
@@ -239,8 +247,9 @@ int run_pool(const Args& a, int kernel) {
       (kernel == KT_MAX_POOL ? maxpool : avgpool)(g, a.bufs[0], a.bufs[1], T);
       break;
     case KT_MAX_POOL_GRAD:
+    case KT_MAX_POOL_GRAD_RELU:
       if (!need(a, 0, nx, "x") || !need(a, 1, ny, "dy") || !need(a, 2, nx, "dx")) return 1;
-      maxpool_grad(g, a.bufs[0], a.bufs[1], a.bufs[2], T);
+      maxpool_grad(g, a.bufs[0], a.bufs[1], a.bufs[2], T, kernel == KT_MAX_POOL_GRAD_RELU);
       break;
     default:
       if (!need(a, 0, ny, "dy") || !need(a, 1, nx, "dx")) return 1;
@@ -326,14 +335,37 @@ int run_fused_dense(const Args& a) {
   return 0;
 }
 
-int run_fused_conv(const Args& a) {
+static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_ACTIVATION == KT_FUSED_CONV2D_ATTR_ACTIVATION && KT_FUSED_CONV2D_MAX_POOL_BUF_Y == KT_FUSED_CONV2D_BUF_Y,
+              "FusedConv2DMaxPool starts as FusedConv2D");
+
+// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well)
+int run_fused_conv(const Args& a, bool pool) {
   ConvGeom g;
   long nx, nf, ny, act;
-  if (!nbufs_is(a, KT_FUSED_CONV2D_NBUFS) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
-  if (a.nattrs != KT_FUSED_CONV2D_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_CONV2D_NATTRS, a.nattrs);
+  const int nb = pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
+  const int na = pool ? KT_FUSED_CONV2D_MAX_POOL_NATTRS : KT_FUSED_CONV2D_NATTRS;
+  if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
+  if (a.nattrs != na) return fail(a, "expected %d attributes, received %d", na, a.nattrs);
   if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y")) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
-  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
+  if (!pool) {
+    conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
+    return 0;
+  }
+  PoolGeom pg = {g.oh, g.ow, g.cout, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  long* const f[] = {&pg.oh, &pg.ow, &pg.kh, &pg.kw, &pg.sh, &pg.sw, &pg.pt, &pg.pl};
+  const int at[] = {KT_FUSED_CONV2D_MAX_POOL_ATTR_POH, KT_FUSED_CONV2D_MAX_POOL_ATTR_POW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PH,
+                    KT_FUSED_CONV2D_MAX_POOL_ATTR_PW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSH, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSW,
+                    KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_TOP, KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT};
+  for (int i = 0; i < 8; i++)
+    if (!get_int(a, at[i], f[i])) return 1;
+  if (pg.sh < 1 || pg.sw < 1 || pg.kh < 1 || pg.kw < 1) return fail(a, "pool window and strides must be >= 1");
+  if (pg.pt >= pg.kh || pg.pl >= pg.kw) return fail(a, "pool padding must be smaller than the window");
+  long np = g.n;
+  if (!mul(a, &np, pg.oh) || !mul(a, &np, pg.ow) || !mul(a, &np, g.cout) || pg.oh > kMaxElems / pg.sh || pg.ow > kMaxElems / pg.sw ||
+      !need(a, KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
+    return 1;
+  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
   return 0;
 }
 
@@ -664,9 +696,11 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_MAT_MUL: return run_gemm(a);
     case KT_CONV2D:
     case KT_CONV2D_BACKPROP_INPUT:
-    case KT_CONV2D_BACKPROP_FILTER: return run_conv(a, kernel);
+    case KT_CONV2D_BACKPROP_FILTER:
+    case KT_CONV2D_BACKPROP_INPUT_RELU: return run_conv(a, kernel);
     case KT_MAX_POOL:
     case KT_MAX_POOL_GRAD:
+    case KT_MAX_POOL_GRAD_RELU:
     case KT_AVG_POOL:
     case KT_AVG_POOL_GRAD: return run_pool(a, kernel);
     case KT_UNARY: return run_unary(a);
@@ -674,7 +708,8 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_REDUCE: return run_reduce(a, false);
     case KT_SOFTMAX: return run_reduce(a, true);
     case KT_FUSED_DENSE: return run_fused_dense(a);
-    case KT_FUSED_CONV2D: return run_fused_conv(a);
+    case KT_FUSED_CONV2D: return run_fused_conv(a, false);
+    case KT_FUSED_CONV2D_MAX_POOL: return run_fused_conv(a, true);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);

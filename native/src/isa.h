@@ -9,9 +9,11 @@
 namespace kt {
 
 // one image's pooling geometry: window kh x kw, strides sh, sw, padding pt (top), pl (left); the
-// padding is narrower than the window, so no window lies wholly in it
+// padding is narrower than the window, so no window lies wholly in it. relu (maxpool_grad only): x is
+// the output of a relu, whose gradient is applied too: dx = (x > 0 ? dx : +0), as ActivationGrad's
 struct PoolGeom {
   long h, w, c, oh, ow, kh, kw, sh, sw, pt, pl;
+  int relu;
 };
 
 struct Isa {

@@ -37,7 +37,7 @@ void parallel_images(long n, long work_per_image, int threads, F& body) {
   parallel_run(t, task, &job);
 }
 
-PoolGeom pool_geom(const ConvGeom& g) { return PoolGeom{g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl}; }
+PoolGeom pool_geom(const ConvGeom& g) { return PoolGeom{g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, 0}; }
 
 }  // namespace
 
@@ -49,8 +49,9 @@ void maxpool(const ConvGeom& g, const float* x, float* y, int threads) {
   parallel_images(g.n, g.oh * g.ow * g.cin * g.kh * g.kw, threads, body);
 }
 
-void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads) {
-  const PoolGeom pg = pool_geom(g);
+void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads, bool relu) {
+  PoolGeom pg = pool_geom(g);
+  pg.relu = relu;
   const Isa& s = isa();
   const long in = g.h * g.w * g.cin, out = g.oh * g.ow * g.cin;
   auto body = [&](long n) { s.maxpool_grad(&pg, x + n * in, dy + n * out, dx + n * in); };

@@ -13,13 +13,22 @@ struct ConvGeom {
 
 struct Epilogue;
 // y = conv(x, f), then the epilogue (per-channel bias and activation) on each tile, if given
-void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr);
-void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads);
+// pool (may be null): each image's output is also max-pooled into `pooled` while it is in cache
+// (FusedConv2DMaxPool: the same values as MaxPool after the convolution)
+struct PoolGeom;
+void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr,
+            const PoolGeom* pool = nullptr, float* pooled = nullptr);
+// relu_y (may be null): the input is a relu's output y, whose gradient is applied to dx too, image by
+// image while it is in cache (Conv2DBackpropInputRelu: the same values as ActivationGrad relu after it)
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,
+                           const float* relu_y = nullptr);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df, int threads);
 
 // pooling uses cin as the channel count, kh/kw as the window, dh = dw = 1
 void maxpool(const ConvGeom& g, const float* x, float* y, int threads);
-void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads);
+// relu: x is a relu's output and its gradient is applied too (MaxPoolGradRelu: MaxPoolGrad, then
+// ActivationGrad relu at x, in one pass and with the same values)
+void maxpool_grad(const ConvGeom& g, const float* x, const float* dy, float* dx, int threads, bool relu = false);
 void avgpool(const ConvGeom& g, const float* x, float* y, int threads);
 void avgpool_grad(const ConvGeom& g, const float* dy, float* dx, int threads);
 

@@ -3,6 +3,7 @@ import * as ops from '../ops/index.js';
 import {run} from '../ops/core.js';
 import type {Tensor} from '../tensor/tensor.js';
 import type {GradTable} from './grad_types.js';
+import {nnGrads} from './nn.js';
 
 /** `dy * f'(x)` from the output `y = f(x)`: one kernel (nothing to do for linear). */
 function throughActivation(dy: Tensor, y: Tensor, activation: FusedActivation): Tensor {
@@ -61,5 +62,21 @@ export const fusedGrads = {
       case 'tanh': return {dy: dDy, y: ops.multiply(gdy(), ops.multiply(y, -2))};
       default: return {dy: dDy, y: null};
     }
+  },
+  FusedConv2DMaxPool: ({inputs: {x, filter, bias}, dys, attrs: {pool, ...a}, vjp}) => {
+    const [dx, df, db] = vjp([x, filter, bias], dys, () => {
+      const y = run('FusedConv2D', {x, filter, bias}, a);
+      return [y, run('MaxPool', {x: y}, pool)];
+    });
+    return {x: dx ?? null, filter: df ?? null, bias: db ?? null};
+  },
+  // the plan's fusions (relu's mask, then the first kernel's rule): linear in dy, piecewise constant in the mask's input
+  MaxPoolGradRelu: (c) => {
+    const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.x}, {activation: 'relu'});
+    return {x: null, dy: nnGrads.MaxPoolGrad({...c, dy}).dy};
+  },
+  Conv2DBackpropInputRelu: (c) => {
+    const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.y}, {activation: 'relu'});
+    return {...nnGrads.Conv2DBackpropInput({...c, dy}), y: null};
   },
 } satisfies Partial<GradTable>;

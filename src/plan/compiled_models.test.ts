@@ -182,6 +182,16 @@ for (const backend of BACKENDS) {
         // the optimizer update is part of the training plans (a fused update kernel per variable, in place)
         const trained = plans.plans().filter((p) => p.kernelNames().some((k) => k.endsWith('Update')));
         assert.equal(trained.length, 2, 'the full and the partial batch train from plans that hold the update');
+        if (c.name.startsWith('seed CNN')) {
+          // the fusions with relu's gradient (bit for bit the same values: the comparisons below hold them)
+          for (const p of trained) {
+            const names = p.kernelNames();
+            for (const k of ['MaxPoolGradRelu', 'Conv2DBackpropInputRelu']) assert.ok(names.includes(k), `the training plan runs ${k}`);
+            assert.ok(!names.includes('MaxPoolGrad') && !names.includes('Conv2DBackpropInput'), 'nothing left unfused');
+          }
+          // and the pooling in the second convolution, in every plan (train, evaluate, predict)
+          for (const p of plans.plans()) assert.ok(p.kernelNames().includes('FusedConv2DMaxPool') && !p.kernelNames().includes('MaxPool'), 'FusedConv2DMaxPool');
+        }
         const oe = eager.model.optimizer!.variables, oc = compiled.model.optimizer!.variables;
         oe.forEach((v, i) => assert.deepEqual(Array.from(oc[i]!.value.values), Array.from(v.value.values), `optimizer variable ${v.path}`));
         const we = eager.model.getWeights(), wc = compiled.model.getWeights();

@@ -10,6 +10,7 @@ import {kernelListener} from '../backends/kernel_trace.js';
 import {getBackend} from '../backends/registry.js';
 import {referenceKernels} from '../backends/reference/index.js';
 import {ValueError} from '../errors.js';
+import {fusedKernels} from '../kernels/defs/fused.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
@@ -90,8 +91,8 @@ export class Plan {
 
   constructor(trace: Trace) {
     const backend = getBackend();
-    const {order, inPlace} = schedule(trace);
-    const steps = order.map((i) => (typeof i === 'number' ? trace.steps[i]! : null));
+    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
+    const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
     const END = order.length;
     const rootOf = new Map<Tensor, Tensor>(); // a view's storage owner, for kernel outputs
@@ -371,6 +372,52 @@ function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
 }
 
 type HostCheck = Trace['checks'][number];
+type Schedule = ReturnType<typeof schedule>;
+
+/** The kernels a gradient step fuses with an ActivationGrad relu after it, when the backend has the fused kernel. */
+const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'> = {MaxPoolGrad: 'MaxPoolGradRelu', Conv2DBackpropInput: 'Conv2DBackpropInputRelu'};
+
+/**
+ * Fuses, in a schedule, a MaxPoolGrad or Conv2DBackpropInput whose output only an ActivationGrad relu
+ * reads (as its `dy`) into one kernel that computes the same values (MaxPoolGradRelu,
+ * Conv2DBackpropInputRelu: the relu output's mask applied while the gradient is in cache), at the
+ * first kernel's place; only where the relu's `y` is made before that place (for MaxPoolGrad: is its
+ * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
+ * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
+ * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
+ * cache), at the FusedConv2D's place.
+ */
+function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
+  const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
+  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>();
+  const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
+  for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!);
+  for (const o of order) {
+    if (typeof o !== 'number') {
+      read(o.tensor);
+      continue;
+    }
+    const s = steps[o]!;
+    forEachInput(s, read);
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') relu.set(s.inputs['dy'] as Tensor, o);
+    if (s.def.name === 'MaxPool' && !pool.has(s.inputs['x'] as Tensor)) pool.set(s.inputs['x'] as Tensor, o);
+  }
+  for (const o of order) {
+    if (typeof o !== 'number') continue;
+    const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!), p = pool.get(s.outputs[0]!);
+    if (s.def.name === 'FusedConv2D' && p !== undefined && kernels.FusedConv2DMaxPool) {
+      const m = steps[p]!;
+      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      gone.add(p);
+    }
+    if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
+    const act = steps[c]!, y = act.inputs['y'] as Tensor;
+    if (name === 'MaxPoolGradRelu' ? y !== s.inputs['x'] : steps.slice(o).some((t) => t.outputs.includes(y))) continue;
+    fused.set(o, {def: fusedKernels[name], inputs: name === 'MaxPoolGradRelu' ? s.inputs : {...s.inputs, y}, attrs: s.attrs, outputs: act.outputs});
+    gone.add(c);
+  }
+  return {inPlace, fused, order: order.filter((o) => typeof o !== 'number' || !gone.has(o))};
+}
 
 /**
  * The order a plan runs a trace's kernels and host checks in, and which outputs it writes into

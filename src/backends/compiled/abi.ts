@@ -102,6 +102,15 @@ export const KERNEL_ABI = {
   DotProductAttention: {
     id: 90, inputs: ['query', 'key', 'value', 'mask?'], outputs: ['y', 'lse'], attrs: ATTENTION,
   },
+  /** MaxPoolGrad, then ActivationGrad relu at x (x: a relu's output), in one pass. */
+  MaxPoolGradRelu: {id: 120, inputs: ['x', 'dy'], outputs: ['dx'], attrs: POOL},
+  /** Conv2DBackpropInput, then ActivationGrad relu at y (the input, a relu's output), image by image. */
+  Conv2DBackpropInputRelu: {id: 121, inputs: ['dy', 'filter', 'y'], outputs: ['dx'], attrs: CONV},
+  /** FusedConv2D, then MaxPool of its output y into pooled [n, poh, pow, cout] (ph x pw windows, strides psh, psw). */
+  FusedConv2DMaxPool: {
+    id: 122, inputs: ['x', 'filter', 'bias'], outputs: ['y', 'pooled'],
+    attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
+  },
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -1,4 +1,4 @@
-import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
 import {ValueError} from '../../errors.js';
 import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -6,7 +6,7 @@ import type {KernelTable} from '../backend.js';
 import {Activation} from './abi.js';
 import type {Compiled} from './call.js';
 import {checkRank, checkStorage, isF32} from './checks.js';
-import {convAttrs, convGeometry} from './nn.js';
+import {convAttrs, convGeometry, poolGeometry} from './nn.js';
 
 /** Bias and activation in the GEMM epilogue (FusedDense, FusedConv2D), and the activations' gradient. */
 export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable> {
@@ -32,15 +32,24 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  const FusedConv2D = ({x, filter, bias}: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DAttrs, [y]: Tensor[]) => {
-    if (!isF32(x, filter, bias, y!)) return false;
-    const op = 'FusedConv2D';
+  // with pooled: FusedConv2DMaxPool, its output y max-pooled into pooled as well
+  const FusedConv2D = ({x, filter, bias}: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DAttrs | FusedConv2DMaxPoolAttrs, [y, pooled]: Tensor[]) => {
+    if (!isF32(x, filter, bias, y!) || (pooled && !isF32(pooled))) return false;
+    const op = pooled ? 'FusedConv2DMaxPool' : 'FusedConv2D';
     const g = convGeometry(op, x.shape, filter.shape, a);
+    const shape = [g.batch, g.outH, g.outW, g.outC];
     checkStorage(op, 'x', x);
     checkStorage(op, 'filter', filter);
     checkStorage(op, 'bias', bias, [g.outC]);
-    checkStorage(op, 'output', y!, [g.batch, g.outH, g.outW, g.outC]);
-    call('FusedConv2D', [x, filter, bias, y!], {...convAttrs(g), activation: actCode(op, a.activation)});
+    checkStorage(op, 'output', y!, shape);
+    const attrs = {...convAttrs(g), activation: actCode(op, a.activation)};
+    if (!pooled || !('pool' in a)) {
+      call('FusedConv2D', [x, filter, bias, y!], attrs);
+      return true;
+    }
+    const p = poolGeometry(op, shape, a.pool);
+    checkStorage(op, 'pooled', pooled, [p.batch, p.outH, p.outW, p.inC]);
+    call(op, [x, filter, bias, y!, pooled], {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft});
     return true;
   };
 
@@ -54,5 +63,5 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  return {FusedDense, FusedConv2D, ActivationGrad};
+  return {FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad};
 }

@@ -21,16 +21,18 @@ export function nnKernels({call, minElements}: Compiled): Partial<KernelTable> {
     return true;
   };
 
-  const Conv2DBackpropInput = ({dy, filter}: {dy: Tensor; filter: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
-    if (!isF32(dy, filter, dx!)) return false;
-    const op = 'Conv2DBackpropInput';
-    const g = convGeometry(op, a.inputShape, filter.shape, a);
-    checkStorage(op, 'dy', dy, [g.batch, g.outH, g.outW, g.outC]);
-    checkStorage(op, 'filter', filter);
-    checkStorage(op, 'output', dx!, a.inputShape);
-    call('Conv2DBackpropInput', [dy, filter, dx!], convAttrs(g));
-    return true;
-  };
+  // y: with Conv2DBackpropInputRelu, the relu output whose gradient is applied to dx as well
+  const backpropInput = (op: 'Conv2DBackpropInput' | 'Conv2DBackpropInputRelu') =>
+    ({dy, filter, y}: {dy: Tensor; filter: Tensor; y?: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
+      if (!isF32(dy, filter, dx!) || (y && !isF32(y))) return false;
+      const g = convGeometry(op, a.inputShape, filter.shape, a);
+      checkStorage(op, 'dy', dy, [g.batch, g.outH, g.outW, g.outC]);
+      checkStorage(op, 'filter', filter);
+      if (y) checkStorage(op, 'y', y, a.inputShape);
+      checkStorage(op, 'output', dx!, a.inputShape);
+      call(op, y ? [dy, filter, y, dx!] : [dy, filter, dx!], convAttrs(g));
+      return true;
+    };
 
   const Conv2DBackpropFilter = ({x, dy}: {x: Tensor; dy: Tensor}, a: Conv2DAttrs & {filterShape: number[]}, [df]: Tensor[]) => {
     if (!isF32(x, dy, df!)) return false;
@@ -52,14 +54,13 @@ export function nnKernels({call, minElements}: Compiled): Partial<KernelTable> {
     return true;
   };
 
-  const MaxPoolGrad = ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
+  const maxPoolGrad = (op: 'MaxPoolGrad' | 'MaxPoolGradRelu') => ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
     if (!isF32(x, dy, dx!)) return false;
-    const op = 'MaxPoolGrad';
     const g = poolGeometry(op, x.shape, a);
     checkStorage(op, 'x', x);
     checkStorage(op, 'dy', dy, [g.batch, g.outH, g.outW, g.inC]);
     checkStorage(op, 'output', dx!, x.shape);
-    call('MaxPoolGrad', [x, dy, dx!], poolAttrs(g));
+    call(op, [x, dy, dx!], poolAttrs(g));
     return true;
   };
 
@@ -88,11 +89,13 @@ export function nnKernels({call, minElements}: Compiled): Partial<KernelTable> {
 
   return {
     Conv2D,
-    Conv2DBackpropInput,
+    Conv2DBackpropInput: backpropInput('Conv2DBackpropInput'),
+    Conv2DBackpropInputRelu: backpropInput('Conv2DBackpropInputRelu'),
     Conv2DBackpropFilter,
     MaxPool: pool('MaxPool'),
     AvgPool: pool('AvgPool'),
-    MaxPoolGrad,
+    MaxPoolGrad: maxPoolGrad('MaxPoolGrad'),
+    MaxPoolGradRelu: maxPoolGrad('MaxPoolGradRelu'),
     AvgPoolGrad,
     Softmax: softmax(false, 'Softmax'),
     LogSoftmax: softmax(true, 'LogSoftmax'),
@@ -128,7 +131,7 @@ export function convGeometry(op: string, xShape: readonly number[], fShape: read
   return g;
 }
 
-function poolGeometry(op: string, xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
+export function poolGeometry(op: string, xShape: readonly number[], a: PoolAttrs): Conv2DGeometry {
   if (xShape.length !== 4) throw new ValueError(`${op}: input must have rank 4. Received: shape ${fmtShape(xShape)}`);
   checkWindowAttrs(op, a.strides, [1, 1], a.padding);
   if (!a.poolSize.every((p) => Number.isInteger(p) && p >= 1)) {

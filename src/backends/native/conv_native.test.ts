@@ -141,3 +141,88 @@ test('native BernoulliMask is bit-identical to the reference on every ISA (vecto
     }
   });
 });
+
+// The plan's fusions with relu's gradient (src/plan: MaxPoolGradRelu, Conv2DBackpropInputRelu): the
+// same values, bit for bit, as the native kernel, then relu's mask (ActivationGrad's expression, the
+// reference's: the native one declines tensors this small), on every instruction set and thread
+// count; and the reference's fused kernels against the native ones.
+test('native MaxPoolGradRelu and Conv2DBackpropInputRelu equal MaxPoolGrad / Conv2DBackpropInput then ActivationGrad relu', {skip}, () => {
+  const relu = (t: Tensor) => {
+    const v = new Float32Array(t.values as Float32Array);
+    for (let i = 0; i < v.length; i++) v[i] = v[i]! > 0 ? v[i]! : 0;
+    return new Tensor(t.shape, 'float32', v);
+  };
+  const act = {activation: 'relu'};
+  forEachIsa((isa) => {
+    for (const c of cases) {
+      const y = relu(randT(c.x)), f = randT(c.f);
+      const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, inputShape: c.x};
+      const dy = randT([...ref('Conv2D', {x: y, filter: f}, a).shape]);
+      const label = `${isa} x=${c.x} f=${c.f}`;
+      const two = ref('ActivationGrad', {dy: nat('Conv2DBackpropInput', {dy, filter: f}, a), y}, act);
+      for (const t of [1, 3]) assertSame(withThreads(t, () => nat('Conv2DBackpropInputRelu', {dy, filter: f, y}, a)), two, `Conv2DBackpropInputRelu ${t} threads ${label}`);
+      assertClose(two, ref('Conv2DBackpropInputRelu', {dy, filter: f, y}, a), `Conv2DBackpropInputRelu ${label}`, 1e-5 * Math.sqrt(c.f[3]! * 9));
+    }
+    const pools = [
+      // the seed CNN's pool (2 x 2, stride 2), windows that do not overlap; channels off the vector width
+      {x: [3, 24, 24, 64], poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
+      {x: [2, 7, 9, 19], poolSize: [2, 3], strides: [2, 3], padding: 'same'},
+      // overlapping windows (the gradient accumulated, then masked)
+      {x: [2, 9, 8, 5], poolSize: [3, 3], strides: [2, 2], padding: 'same'},
+    ] as const;
+    for (const p of pools) {
+      const a = {poolSize: [...p.poolSize], strides: [...p.strides], padding: p.padding};
+      const x = relu(randT([...p.x]));
+      // ties: whole windows of zeros (relu's), and equal positive values
+      for (let i = 0; i < x.size; i += 7) x.values[i] = x.values[i + 1 < x.size ? i + 1 : i]!;
+      const dy = randT([...ref('MaxPool', {x}, a).shape]);
+      const label = `${isa} pool x=${p.x} ${p.poolSize} ${p.strides} ${p.padding}`;
+      const two = ref('ActivationGrad', {dy: nat('MaxPoolGrad', {x, dy}, a), y: x}, act);
+      for (const t of [1, 3]) assertSame(withThreads(t, () => nat('MaxPoolGradRelu', {x, dy}, a)), two, `MaxPoolGradRelu ${t} threads ${label}`);
+      assertClose(two, ref('MaxPoolGradRelu', {x, dy}, a), `MaxPoolGradRelu vs reference ${label}`, 1e-6);
+    }
+  });
+});
+
+// The plan's fusion of a MaxPool into the convolution before it (FusedConv2DMaxPool): both outputs bit
+// for bit those of FusedConv2D then MaxPool, on every instruction set and thread count.
+test('native FusedConv2DMaxPool equals FusedConv2D then MaxPool', {skip}, () => {
+  const pools = [
+    {poolSize: [2, 2], strides: [2, 2], padding: 'valid'},
+    {poolSize: [3, 2], strides: [2, 1], padding: 'same'},
+  ] as const;
+  // and a 1 x 1 convolution (a plain GEMM, then the pooling)
+  const all: ConvCase[] = [...cases, {x: [2, 6, 5, 3], f: [1, 1, 3, 8], strides: [1, 1], padding: 'valid', dilations: [1, 1]}];
+  forEachIsa((isa) => {
+    all.forEach((c, i) => {
+      const x = randT(c.x), f = randT(c.f), b = randT([c.f[3]!]);
+      const pool = {...pools[i % 2]!, poolSize: [...pools[i % 2]!.poolSize], strides: [...pools[i % 2]!.strides]};
+      const a = {strides: c.strides, padding: c.padding, dilations: c.dilations, activation: 'relu'};
+      const y = nat('FusedConv2D', {x, filter: f, bias: b}, a);
+      if (y.shape[1]! < pool.poolSize[0]! || y.shape[2]! < pool.poolSize[1]!) return;
+      const pooled = nat('MaxPool', {x: y}, pool), label = `${isa} x=${c.x} f=${c.f} pool ${pool.poolSize}`;
+      for (const t of [1, 3]) {
+        const [y2, p2] = withThreads(t, () => runImpl('FusedConv2DMaxPool', native!.kernels.FusedConv2DMaxPool as AnyKernelImpl, {x, filter: f, bias: b}, {...a, pool}));
+        assertSame(y2!, y, `FusedConv2DMaxPool y ${t} threads ${label}`);
+        assertSame(p2!, pooled, `FusedConv2DMaxPool pooled ${t} threads ${label}`);
+      }
+      const [, pr] = runImpl('FusedConv2DMaxPool', referenceKernels.FusedConv2DMaxPool as AnyKernelImpl, {x, filter: f, bias: b}, {...a, pool});
+      assertClose(pooled, pr!, `FusedConv2DMaxPool vs reference ${label}`, 1e-5 * Math.sqrt(c.f[0]! * c.f[1]! * c.f[2]!));
+    });
+  });
+});
+
+// dy whose rows are one packed panel (cout = 32, the AVX-512 panel width) is read in place only where
+// it is aligned as a panel: a dy at any offset into its buffer gives the same filter gradient
+test('native Conv2DBackpropFilter: the same result for dy at every alignment', {skip}, () => {
+  const c = {x: [2, 6, 30, 4], f: [3, 3, 4, 32]};
+  const a = {strides: [1, 1], padding: 'valid', dilations: [1, 1], filterShape: c.f};
+  const x = randT(c.x), dy0 = randT([2, 4, 28, 32]);
+  const want = nat('Conv2DBackpropFilter', {x, dy: dy0}, a);
+  for (let off = 1; off < 16; off++) {
+    const buf = new Float32Array(dy0.size + 16);
+    const view = buf.subarray(off, off + dy0.size);
+    view.set(dy0.values as Float32Array);
+    assertSame(nat('Conv2DBackpropFilter', {x, dy: new Tensor(dy0.shape, 'float32', view)}, a), want, `dy at float offset ${off}`);
+  }
+});

@@ -1,4 +1,5 @@
-import type {FusedActivation, FusedConv2DAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
 import {nnImpl} from './nn.js';
@@ -50,5 +51,20 @@ export const fusedImpl = {
       case 'tanh': for (let i = 0; i < n; i++) out[i] = d[i]! * (1 - v[i]! * v[i]!); break;
       default: throw new Error(`ActivationGrad: unknown activation ${JSON.stringify(a.activation)}`);
     }
+  },
+
+  FusedConv2DMaxPool: (i: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DMaxPoolAttrs, [y, pooled]: Tensor[]) => {
+    fusedImpl.FusedConv2D(i, a, [y!]);
+    nnImpl.MaxPool({x: y!}, a.pool, [pooled!]);
+  },
+
+  MaxPoolGradRelu: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {
+    nnImpl.MaxPoolGrad({x, dy}, a, [dx!]);
+    fusedImpl.ActivationGrad({dy: dx!, y: x}, {activation: 'relu'}, [dx!]);
+  },
+
+  Conv2DBackpropInputRelu: ({dy, filter, y}: {dy: Tensor; filter: Tensor; y: Tensor}, a: Conv2DAttrs & {inputShape: number[]}, [dx]: Tensor[]) => {
+    nnImpl.Conv2DBackpropInput({dy, filter}, a, [dx!]);
+    fusedImpl.ActivationGrad({dy: dx!, y}, {activation: 'relu'}, [dx!]);
   },
 } satisfies Partial<KernelTable>;

@@ -1,6 +1,6 @@
 import {conv2dGeometry} from '../conv_util.js';
 import {defineKernel, meta} from '../kernel.js';
-import type {Conv2DAttrs} from './nn.js';
+import type {Conv2DAttrs, PoolAttrs} from './nn.js';
 
 /**
  * Fused kernels: compositions that a benchmark showed worth one pass over memory (DESIGN.md,
@@ -20,6 +20,15 @@ export interface FusedConv2DAttrs extends Conv2DAttrs {
   activation: 'linear' | 'relu';
 }
 
+export interface FusedConv2DMaxPoolAttrs extends FusedConv2DAttrs {
+  pool: PoolAttrs;
+}
+
+function convOut(x: readonly number[], f: readonly number[], a: FusedConv2DAttrs): number[] {
+  const g = conv2dGeometry(x, f[0]!, f[1]!, f[3]!, a.strides, a.padding, a.dilations);
+  return [g.batch, g.outH, g.outW, g.outC];
+}
+
 export const fusedKernels = {
   /**
    * `activation(x @ kernel + bias)`: x `[..., in]`, kernel `[in, units]`, bias `[units]` ->
@@ -35,11 +44,7 @@ export const fusedKernels = {
    */
   FusedConv2D: defineKernel('FusedConv2D', {
     inputs: {x: 'one', filter: 'one', bias: 'one'},
-    infer: ({x, filter}, a: FusedConv2DAttrs) => {
-      const [kh, kw, , cout] = filter.shape as [number, number, number, number];
-      const g = conv2dGeometry(x.shape, kh, kw, cout, a.strides, a.padding, a.dilations);
-      return [meta([g.batch, g.outH, g.outW, cout], x.dtype)];
-    },
+    infer: ({x, filter}, a: FusedConv2DAttrs) => [meta(convOut(x.shape, filter.shape, a), x.dtype)],
   }),
   /**
    * The gradient through an activation, from its output: `dy * f'(x)` written with `y = f(x)`:
@@ -48,5 +53,25 @@ export const fusedKernels = {
   ActivationGrad: defineKernel('ActivationGrad', {
     inputs: {dy: 'one', y: 'one'},
     infer: ({dy}, _a: {activation: FusedActivation}) => [meta(dy.shape, dy.dtype)],
+  }),
+  // Fusions a plan makes (src/plan): the same values as the two kernels in turn.
+  /** MaxPoolGrad(x, dy), then ActivationGrad relu with y = x (x a relu's output). */
+  MaxPoolGradRelu: defineKernel('MaxPoolGradRelu', {
+    inputs: {x: 'one', dy: 'one'},
+    infer: ({x}, _a: PoolAttrs) => [meta(x.shape, x.dtype)],
+  }),
+  /** FusedConv2D, then MaxPool of its output: [y, MaxPool(y)]. */
+  FusedConv2DMaxPool: defineKernel('FusedConv2DMaxPool', {
+    inputs: {x: 'one', filter: 'one', bias: 'one'},
+    infer: ({x, filter}, a: FusedConv2DMaxPoolAttrs) => {
+      const y = convOut(x.shape, filter.shape, a), {poolSize: [ph, pw], strides, padding} = a.pool;
+      const g = conv2dGeometry(y, ph, pw, y[3]!, strides, padding, [1, 1]);
+      return [meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
+    },
+  }),
+  /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
+  Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
+    inputs: {dy: 'one', filter: 'one', y: 'one'},
+    infer: ({y}, _a: Conv2DAttrs & {inputShape: number[]}) => [meta(y.shape, y.dtype)],
   }),
 };

@@ -1,0 +1,35 @@
+import {test} from 'node:test';
+import * as ops from '../ops/index.js';
+import {run, runAll} from '../ops/core.js';
+import {Tensor} from '../tensor/tensor.js';
+import {checkGradients, randn64} from '../testing/gradcheck.js';
+
+// The rules of the kernels a plan's fusion step makes (src/plan: FusedConv2DMaxPool, MaxPoolGradRelu,
+// Conv2DBackpropInputRelu) against central finite differences in float64, through every input that
+// has a gradient. Relu's mask and the pooling's arg-max are piecewise constant: the inputs keep away
+// from their kinks (no ties, no values near 0 where they are masked).
+
+const conv = {strides: [1, 1] as [number, number], padding: 'valid' as const, dilations: [1, 1] as [number, number]};
+const pool = {poolSize: [2, 2] as [number, number], strides: [2, 2] as [number, number], padding: 'valid' as const};
+
+/** A relu output with no value near 0 and no ties: |v| + 0.1 where v > 0, else 0. */
+function reluLike(shape: number[], seed: number): Tensor {
+  const v = randn64(shape, seed).values as Float64Array;
+  return new Tensor(shape, 'float64', v.map((x, i) => (x > 0 ? x + 0.1 + i * 1e-3 : 0)));
+}
+
+test('FusedConv2DMaxPool: gradients of both outputs in x, filter and bias', () => {
+  const x = randn64([2, 6, 5, 2], 51), f = randn64([3, 2, 2, 3], 52), b = randn64([3], 53);
+  const both = (xx: Tensor, ff: Tensor, bb: Tensor) => {
+    const [y, p] = runAll('FusedConv2DMaxPool', {x: xx, filter: ff, bias: bb}, {...conv, activation: 'linear', pool});
+    return ops.concatenate([ops.reshape(y!, [-1]), ops.reshape(p!, [-1])]);
+  };
+  checkGradients((xx, ff, bb) => both(xx!, ff!, bb!), [x, f, b], {label: 'FusedConv2DMaxPool'});
+});
+
+test('MaxPoolGradRelu and Conv2DBackpropInputRelu: gradients in dy (and the filter)', () => {
+  const x = reluLike([1, 4, 6, 3], 54), dy = randn64([1, 2, 3, 3], 55);
+  checkGradients((d) => run('MaxPoolGradRelu', {x, dy: d!}, pool), [dy], {label: 'MaxPoolGradRelu'});
+  const y = reluLike([2, 5, 4, 2], 56), f = randn64([2, 2, 2, 3], 57), dz = randn64([2, 4, 3, 3], 58);
+  checkGradients((d, ff) => run('Conv2DBackpropInputRelu', {dy: d!, filter: ff!, y}, {...conv, inputShape: [2, 5, 4, 2]}), [dz, f], {label: 'Conv2DBackpropInputRelu'});
+});
