@@ -1,3 +1,4 @@
+import {recordsGradient} from '../autodiff/engine.js';
 import {ValueError} from '../errors.js';
 import {fmtShape} from '../tensor/shape.js';
 import {zeros, type Tensor} from '../tensor/tensor.js';
@@ -97,11 +98,9 @@ export function lstmSequence(
     sameFloat(op, {z: zt, recurrentMask: rm});
     rms.push(rm);
   }
-  const [y, hn, cn] = runAll(
-    'LSTMSequence',
-    {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks, recurrentMask: rms},
-    {goBackwards, zeroOutputForMask},
-  );
+  const inputs = {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks, recurrentMask: rms};
+  // the reserve (every step's gates and states) only where a tape will ask for the gradient
+  const [y, hn, cn] = runAll('LSTMSequence', inputs, {goBackwards, zeroOutputForMask, keepReserve: recordsGradient(inputs)});
   return {outputs: y!, h: hn!, c: cn!};
 }
 
@@ -127,7 +126,8 @@ export function gruSequence(
   expectShape(op, 'recurrentBias', rb, [3 * u]);
   sameFloat(op, {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb});
   const masks = sequenceMask(op, mask, b, t, zt.dtype);
-  const [y, hn] = runAll('GRUSequence', {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb, mask: masks}, {goBackwards, zeroOutputForMask});
+  const inputs = {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb, mask: masks};
+  const [y, hn] = runAll('GRUSequence', inputs, {goBackwards, zeroOutputForMask, keepReserve: recordsGradient(inputs)});
   return {outputs: y!, h: hn!};
 }
 
