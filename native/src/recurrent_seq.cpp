@@ -5,7 +5,8 @@
 // step: with a batch of 32 and 128 units, repacking its 64K floats each step cost about a fifth of
 // the step's GEMM. Buffers are allocated once per call, never per step. Arguments are validated by
 // dispatch.cpp. A forward call without its reserve (gates, cs, hs null: inference, where no gradient
-// is taken) keeps one step's states and one block's gates instead, and computes the same bits.
+// is taken) keeps one step's states and one block's gates instead, and computes the same bits; y null:
+// only the last states are wanted.
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,7 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
           memcpy(ck + r * u, cp + r * u, u * sizeof(float));
           if (reserve) memset(g + (r - r0) * g4, 0, g4 * sizeof(float));
         }
+        if (!y) continue;  // no y wanted (the last states alone)
         float* yr = y + (r * T + k) * u;
         if (keep[r * T + k])
           memcpy(yr, hk + r * u, u * sizeof(float));
@@ -331,6 +333,7 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
         memcpy(hk + r * u, hp + r * u, u * sizeof(float));
         if (keep_reserve) memset(res + r * g4, 0, g4 * sizeof(float));
       }
+      if (!y) continue;
       float* yr = y + (r * T + k) * u;
       if (keep[r * T + k])
         memcpy(yr, hk + r * u, u * sizeof(float));

@@ -11,9 +11,9 @@ const {add, subtract, multiply, matmul, concatenate, split, square} = ops;
 const dSigmoid = (s: Tensor) => multiply(s, subtract(1, s));
 
 /** The attributes of a sequence kernel's gradient, from a forward call that kept its reserve. */
-function gradAttrs(op: string, {goBackwards, zeroOutputForMask, keepReserve}: LSTMSequenceAttrs): LSTMSequenceAttrs {
-  if (keepReserve === false) {
-    throw new ValueError(`${op}: the gradient needs the reserve, which this call did not keep (keepReserve: false); call it while a GradientTape records`);
+function gradAttrs(op: string, {goBackwards, zeroOutputForMask, keepReserve, returnSequences}: LSTMSequenceAttrs): LSTMSequenceAttrs {
+  if (keepReserve === false || returnSequences === false) {
+    throw new ValueError(`${op}: the gradient needs the reserve and y, which this call did not keep (keepReserve or returnSequences false); call it while a GradientTape records`);
   }
   return {goBackwards, zeroOutputForMask};
 }

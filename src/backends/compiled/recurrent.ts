@@ -51,11 +51,11 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
     const r = reserveSteps(a, t);
     checkAll(op, [
       ['z', z, [b, t, 4 * u]], ['h0', h0, [b, u]], ['c0', c0, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
-      ['output y', y, [b, t, u]], ['output h', h, [b, u]], ['output c', c, [b, u]], ['output gates', gates, [r, b, 4 * u]],
+      ['output y', y, [b, a.returnSequences === false ? 0 : t, u]], ['output h', h, [b, u]], ['output c', c, [b, u]], ['output gates', gates, [r, b, 4 * u]],
       ['output cs', cs, [r, b, u]], ['output hs', hs, [r, b, u]],
     ]);
     call('LSTMSequence', [z, h0, c0, recurrentKernel, ...m, ...rm, y, h, c, gates, cs, hs],
-      {...sequenceAttrs(a, b, t, u, m), hasRecurrentMask: rm.length, keepReserve: +(a.keepReserve !== false)});
+      {...sequenceAttrs(a, b, t, u, m), hasRecurrentMask: rm.length, keepReserve: +(a.keepReserve !== false), returnSequences: +(a.returnSequences !== false)});
     return true;
   };
 
@@ -98,11 +98,11 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
     const r = reserveSteps(a, t);
     checkAll(op, [
       ['z', z, [b, t, 3 * u]], ['h0', h0, [b, u]], ['recurrentKernel', recurrentKernel, [u, 3 * u]],
-      ['recurrentBias', recurrentBias, [3 * u]], ['output y', y, [b, t, u]], ['output h', h, [b, u]],
+      ['recurrentBias', recurrentBias, [3 * u]], ['output y', y, [b, a.returnSequences === false ? 0 : t, u]], ['output h', h, [b, u]],
       ['output reserve', reserve, [r, b, 4 * u]], ['output hs', hs, [r, b, u]],
     ]);
     call('GRUSequence', [z, h0, recurrentKernel, recurrentBias, ...m, y, h, reserve, hs],
-      {...sequenceAttrs(a, b, t, u, m), keepReserve: +(a.keepReserve !== false)});
+      {...sequenceAttrs(a, b, t, u, m), keepReserve: +(a.keepReserve !== false), returnSequences: +(a.returnSequences !== false)});
     return true;
   };
 

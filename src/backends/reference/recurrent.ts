@@ -153,7 +153,7 @@ export const recurrentImpl = {
           }
         }
         const yOff = (b * T + k) * u, on = keep[b * T + k]!;
-        for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
+        if (y.length) for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
       }
     }
     hOut!.values.set(hso.subarray((T - 1) * bu, T * bu));
@@ -283,7 +283,7 @@ export const recurrentImpl = {
           }
         }
         const yOff = (b * T + k) * u, on = keep[b * T + k]!;
-        for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
+        if (y.length) for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
       }
     }
     hOut!.values.set(hso.subarray((T - 1) * bu, T * bu));

@@ -170,7 +170,7 @@ const lstmSequence: GpuKernel = (gpu) => (
     for (let k = first ? 0 : 1; k < (first ? 1 : T); k++) gpu.run('LSTMSequence', code, datas(names), [k], groups1d(BU));
   }
   // the outputs from the reserve: y in processing order (zeros where masked, as Keras), the last states
-  const Y = gpu.output(y), HO = gpu.output(hOut), CO = gpu.output(cOut);
+  const Y = y.size ? gpu.output(y) : scratch(gpu, B * T * U), HO = gpu.output(hOut), CO = gpu.output(cOut);
   const body =
     `  let j = i % ${U}u;\n  let r = i / ${U}u;\n  let k = r % ${T}u;\n  let b = r / ${T}u;\n` +
     keepCode(s, m, a.zeroOutputForMask) +
@@ -310,7 +310,7 @@ const gruSequence: GpuKernel = (gpu) => (
     const code = declare(list, true) + MATH + main1d(BU, body);
     for (let k = first ? 0 : 1; k < (first ? 1 : T); k++) gpu.run('GRUSequence', code, datas(list), [k], groups1d(BU));
   }
-  const list: Bind[] = [rd('HS', HS), ...(M ? [rd('M', M, m!.dtype)] : []), rw('Y', gpu.output(y)), rw('HO', gpu.output(hOut))];
+  const list: Bind[] = [rd('HS', HS), ...(M ? [rd('M', M, m!.dtype)] : []), rw('Y', y.size ? gpu.output(y) : scratch(gpu, B * T * U)), rw('HO', gpu.output(hOut))];
   const body =
     `  let j = i % ${U}u;\n  let r = i / ${U}u;\n  let k = r % ${T}u;\n  let b = r / ${T}u;\n` +
     keepCode(s, m, a.zeroOutputForMask) +

@@ -12,6 +12,8 @@ export interface LSTMSequenceAttrs {
    * writing it; the other outputs are the same bits.
    */
   keepReserve?: boolean;
+  /** Forward kernels only: `false` returns `y` empty (time axis 0; the caller wants the last states alone). */
+  returnSequences?: boolean;
 }
 
 /** The reserve's time axis: `timesteps`, or 0 when the caller keeps no reserve. */
@@ -70,7 +72,7 @@ export const recurrentKernels = {
     infer: ({z, h0}, a) => {
       const [b, t] = z.shape as [number, number];
       const u = h0.shape[1]!, d = z.dtype, r = reserveSteps(t, a);
-      return [meta([b, t, u], d), meta([b, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d), meta([r, b, u], d)];
+      return [meta([b, a.returnSequences === false ? 0 : t, u], d), meta([b, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d), meta([r, b, u], d)];
     },
   }),
   /**
@@ -112,7 +114,7 @@ export const recurrentKernels = {
     infer: ({z, h0}, a) => {
       const [b, t] = z.shape as [number, number];
       const u = h0.shape[1]!, d = z.dtype, r = reserveSteps(t, a);
-      return [meta([b, t, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d)];
+      return [meta([b, a.returnSequences === false ? 0 : t, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d)];
     },
   }),
   /**

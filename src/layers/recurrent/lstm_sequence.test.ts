@@ -109,16 +109,17 @@ test('LSTM recurrent dropout: useCudnn=true is accepted while training; inferenc
   assertClose(l.apply(x) as Tensor, off.apply(x) as Tensor, {rtol: 1e-6, atol: 1e-7, label: 'inference'});
 });
 
-test('LSTM and GRU inference keeps no reserve (keepReserve: false), under a tape the kernel keeps it; the same outputs bit for bit', () => {
+test('LSTM and GRU inference keeps no reserve (keepReserve: false; nor y unless wanted), under a tape the kernel keeps it; the same outputs bit for bit', () => {
   const x = rand([5, 7, 3], 11);
   const mask = tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 0, 1, 0, 1, 1], [0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0], [1, 0, 1, 0, 1, 0, 1]].map((r) => r.map(Boolean)));
   for (const backend of availableBackends().filter((b) => b === 'reference' || b === 'native' || b === 'wasm')) {
     const prev = backendName();
-    const calls: {name: string; keepReserve: unknown; reserve: number[]}[] = [];
+    const calls: {name: string; keepReserve: unknown; returnSequences: unknown; reserve: number[]; y: number[]}[] = [];
     const observer = {
       kernel(def: {name: string}, _inputs: unknown, attrs: unknown, outputs: Tensor[]) {
         if (def.name === 'LSTMSequence' || def.name === 'GRUSequence') {
-          calls.push({name: def.name, keepReserve: (attrs as LSTMSequenceAttrs).keepReserve, reserve: [...outputs.at(-1)!.shape]});
+          const a = attrs as LSTMSequenceAttrs;
+          calls.push({name: def.name, keepReserve: a.keepReserve, returnSequences: a.returnSequences, reserve: [...outputs.at(-1)!.shape], y: [...outputs[0]!.shape]});
         }
       },
       variableRead() {},
@@ -130,7 +131,8 @@ test('LSTM and GRU inference keeps no reserve (keepReserve: false), under a tape
       if (backendName() !== backend) continue;
       for (const Cls of [LSTM, GRU]) {
         for (const m of [null, mask]) {
-          const layer = new Cls(6, {returnSequences: true, returnState: true, goBackwards: m !== null});
+          // without a mask, only the last states are asked for: the inference call skips y as well
+          const layer = new Cls(6, {returnSequences: m !== null, returnState: true, goBackwards: m !== null});
           calls.length = 0;
           const before = setStepObserver(observer);
           let inferred: Tensor[], taped: Tensor[];
@@ -147,9 +149,9 @@ test('LSTM and GRU inference keeps no reserve (keepReserve: false), under a tape
             setStepObserver(before);
           }
           const label = `${backend} ${Cls.name} mask=${m !== null}`;
-          assert.deepEqual(calls.map((c) => [c.name, c.keepReserve, c.reserve]), [
-            [`${Cls.name}Sequence`, true, [7, 5, 6]],
-            [`${Cls.name}Sequence`, false, [0, 5, 6]],
+          assert.deepEqual(calls.map((c) => [c.name, c.keepReserve, c.returnSequences, c.reserve, c.y]), [
+            [`${Cls.name}Sequence`, true, true, [7, 5, 6], [5, 7, 6]],
+            [`${Cls.name}Sequence`, false, m !== null, [0, 5, 6], [5, m !== null ? 7 : 0, 6]],
           ], label);
           inferred.forEach((t, i) => assert.deepEqual(Array.from(t.values), Array.from(taped[i]!.values), `${label} output ${i}`));
         }
@@ -165,5 +167,5 @@ test('LSTM and GRU inference keeps no reserve (keepReserve: false), under a tape
   const loss = tape.run(() =>
     ops.sum(runAll('LSTMSequence', {z, h0, c0, recurrentKernel: rk, mask: [], recurrentMask: []}, {goBackwards: false, zeroOutputForMask: false, keepReserve: false})[0]!),
   );
-  assert.throws(() => tape.gradient(loss, [z]), /LSTMSequence: the gradient needs the reserve, which this call did not keep/);
+  assert.throws(() => tape.gradient(loss, [z]), /LSTMSequence: the gradient needs the reserve and y, which this call did not keep/);
 });
