@@ -97,16 +97,18 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
   if (u == 0) return;
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
-  // Row blocks: a row's states depend on that row alone, so where the step's product runs on one
-  // thread anyway each block of MR rows (one micro-panel of A) runs its product and at once its cell,
-  // the block's gates (MR x 4u) still in L1. Each block's product sums as the whole one's does (the
-  // same micro-kernel per tile, the same k blocks), so the results are the same bits.
-  const bool blocked = threads <= 1 || (gemm_threads(batch, g4, u, threads) <= 1 && batch * u * 4 * 8 <= (1L << 17));
+  // Without the reserve (inference: gates == null) the states of a step are kept only until the next
+  // one (ping-pong) and the gates only for their block: row blocks. A row's states depend on that row
+  // alone, so where the step's product runs on one thread anyway each block of MR rows (one
+  // micro-panel of A) runs its product and at once its cell, the block's gates (MR x 4u) still in L1.
+  // Each block's product sums as the whole one's does (the same micro-kernel per tile, the same k
+  // blocks), so the results are the same bits. (With the reserve, the gates go to it either way: the
+  // whole batch per step, as the training path always ran.)
+  const bool reserve = gates != nullptr;
+  const bool blocked =
+      !reserve && (threads <= 1 || (gemm_threads(batch, g4, u, threads) <= 1 && batch * u * 4 * 8 <= (1L << 17)));
   const long blk = blocked && batch > isa().mr ? isa().mr : batch;
   const int gthreads = blocked ? 1 : threads;
-  // Without the reserve (inference: gates == null) the states of a step are kept only until the next
-  // one (ping-pong) and the gates only for their block
-  const bool reserve = gates != nullptr;
   std::vector<float> scratch(reserve ? 0 : 4 * bu + blk * g4);
   float* hbuf = scratch.data();
   float* cbuf = hbuf + (reserve ? 0 : 2 * bu);
