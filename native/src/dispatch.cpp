@@ -31,8 +31,11 @@ namespace {
 static_assert(KT_SOFTMAX_ATTR_INNER == KT_REDUCE_ATTR_INNER && KT_SOFTMAX_ATTR_LOG == KT_REDUCE_ATTR_OP &&
                   KT_GRU_STEP_GRAD_ATTR_UNITS == KT_LSTM_STEP_GRAD_ATTR_UNITS &&
                   KT_SCATTER_ADD_ATTR_M == KT_GATHER_ATTR_M && KT_SPLIT_ATTR_OFFSET == KT_CONCAT_ATTR_OFFSET &&
-                  KT_LSTM_SEQUENCE_GRAD_NATTRS == KT_LSTM_SEQUENCE_NATTRS &&
-                  KT_GRU_SEQUENCE_GRAD_NATTRS == KT_GRU_SEQUENCE_NATTRS &&
+                  KT_LSTM_SEQUENCE_GRAD_ATTR_HAS_RECURRENT_MASK == KT_LSTM_SEQUENCE_ATTR_HAS_RECURRENT_MASK &&
+                  KT_LSTM_SEQUENCE_GRAD_NATTRS == KT_LSTM_SEQUENCE_ATTR_KEEP_RESERVE &&
+                  KT_LSTM_SEQUENCE_NATTRS == KT_LSTM_SEQUENCE_ATTR_KEEP_RESERVE + 2 &&
+                  KT_GRU_SEQUENCE_GRAD_NATTRS == KT_GRU_SEQUENCE_ATTR_KEEP_RESERVE &&
+                  KT_GRU_SEQUENCE_NATTRS == KT_GRU_SEQUENCE_ATTR_KEEP_RESERVE + 2 &&
                   KT_GRU_SEQUENCE_ATTR_HAS_MASK == KT_LSTM_SEQUENCE_ATTR_HAS_MASK,
               "kernels read by one function keep their shared attributes at the same positions");
 
@@ -478,15 +481,18 @@ int run_recurrent_grad(const Args& a, bool lstm) {
   return 0;
 }
 
-// the whole-sequence LSTM and its backward pass: sizes from [batch, T, u, goBackwards, zeroOutputForMask, hasMask]
+// the whole-sequence LSTM and its backward pass: sizes from [batch, T, u, goBackwards, zeroOutputForMask, hasMask,
+// hasRecurrentMask], then (forward only) keepReserve, returnSequences
 int run_lstm_sequence(const Args& a, bool grad) {
-  long b, T, u, back, zero, has_mask, has_rmask = 0;
-  if (a.nattrs != KT_LSTM_SEQUENCE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_LSTM_SEQUENCE_NATTRS, a.nattrs);
+  long b, T, u, back, zero, has_mask, has_rmask = 0, keep = 1, seqs = 1;
+  const int nattrs = grad ? KT_LSTM_SEQUENCE_GRAD_NATTRS : KT_LSTM_SEQUENCE_NATTRS;
+  if (a.nattrs != nattrs) return fail(a, "expected %d attributes, received %d", nattrs, a.nattrs);
   if (!get_int(a, KT_LSTM_SEQUENCE_ATTR_BATCH, &b) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_TIMESTEPS, &T) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_UNITS, &u) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_GO_BACKWARDS, &back) ||
-      !get_int(a, KT_LSTM_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_MASK, &has_mask) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_RECURRENT_MASK, &has_rmask))
+      !get_int(a, KT_LSTM_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_MASK, &has_mask) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_HAS_RECURRENT_MASK, &has_rmask) ||
+      (!grad && (!get_int(a, KT_LSTM_SEQUENCE_ATTR_KEEP_RESERVE, &keep) || !get_int(a, KT_LSTM_SEQUENCE_ATTR_RETURN_SEQUENCES, &seqs))))
     return 1;
-  if (back > 1 || zero > 1 || has_mask > 1 || has_rmask > 1)
-    return fail(a, "goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1");
+  if (back > 1 || zero > 1 || has_mask > 1 || has_rmask > 1 || keep > 1 || seqs > 1)
+    return fail(a, "goBackwards, zeroOutputForMask, hasMask, hasRecurrentMask, keepReserve and returnSequences must be 0 or 1");
   const int nin = (grad ? 12 : 4) + (int)has_mask + (int)has_rmask;
   if (!nbufs_is(a, nin + (grad ? 4 : 6))) return 1;
   long bu = b, bt = b, btu = b, btg = b, ug = u;
@@ -503,11 +509,12 @@ int run_lstm_sequence(const Args& a, bool grad) {
   const int o = nin;  // first output buffer
   if (!grad) {
     if (!need(a, 0, btg, "z") || !need(a, 1, bu, "h0") || !need(a, 2, bu, "c0") || !need(a, 3, ug, "recurrentKernel") ||
-        !need(a, o, btu, "y") || !need(a, o + 1, bu, "h") || !need(a, o + 2, bu, "c") || !need(a, o + 3, btg, "gates") ||
-        !need(a, o + 4, btu, "cs") || !need(a, o + 5, btu, "hs"))
+        (seqs && !need(a, o, btu, "y")) || !need(a, o + 1, bu, "h") || !need(a, o + 2, bu, "c") ||
+        (keep && (!need(a, o + 3, btg, "gates") || !need(a, o + 4, btu, "cs") || !need(a, o + 5, btu, "hs"))))
       return 1;
-    lstm_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, rmask, p[o], p[o + 1], p[o + 2], p[o + 3],
-                  p[o + 4], p[o + 5], num_threads());
+    // without the reserve (keepReserve 0) or y (returnSequences 0) their buffers are not touched: null tells the kernel
+    lstm_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, rmask, seqs ? p[o] : nullptr, p[o + 1], p[o + 2],
+                  keep ? p[o + 3] : nullptr, keep ? p[o + 4] : nullptr, keep ? p[o + 5] : nullptr, num_threads());
   } else {
     if (!need(a, 0, btu, "dy") || !need(a, 1, bu, "dh") || !need(a, 2, bu, "dc") || !need(a, 3, btg, "dGates") ||
         !need(a, 4, btu, "dCs") || !need(a, 5, btu, "dHs") || !need(a, 6, btg, "gates") || !need(a, 7, btu, "cs") ||
@@ -522,12 +529,15 @@ int run_lstm_sequence(const Args& a, bool grad) {
 }
 
 int run_gru_sequence(const Args& a, bool grad) {
-  long b, T, u, back, zero, has_mask;
-  if (a.nattrs != KT_GRU_SEQUENCE_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_GRU_SEQUENCE_NATTRS, a.nattrs);
+  long b, T, u, back, zero, has_mask, keep = 1, seqs = 1;
+  const int nattrs = grad ? KT_GRU_SEQUENCE_GRAD_NATTRS : KT_GRU_SEQUENCE_NATTRS;
+  if (a.nattrs != nattrs) return fail(a, "expected %d attributes, received %d", nattrs, a.nattrs);
   if (!get_int(a, KT_GRU_SEQUENCE_ATTR_BATCH, &b) || !get_int(a, KT_GRU_SEQUENCE_ATTR_TIMESTEPS, &T) || !get_int(a, KT_GRU_SEQUENCE_ATTR_UNITS, &u) || !get_int(a, KT_GRU_SEQUENCE_ATTR_GO_BACKWARDS, &back) ||
-      !get_int(a, KT_GRU_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_GRU_SEQUENCE_ATTR_HAS_MASK, &has_mask))
+      !get_int(a, KT_GRU_SEQUENCE_ATTR_ZERO_OUTPUT_FOR_MASK, &zero) || !get_int(a, KT_GRU_SEQUENCE_ATTR_HAS_MASK, &has_mask) ||
+      (!grad && (!get_int(a, KT_GRU_SEQUENCE_ATTR_KEEP_RESERVE, &keep) || !get_int(a, KT_GRU_SEQUENCE_ATTR_RETURN_SEQUENCES, &seqs))))
     return 1;
-  if (back > 1 || zero > 1 || has_mask > 1) return fail(a, "goBackwards, zeroOutputForMask and hasMask must be 0 or 1");
+  if (back > 1 || zero > 1 || has_mask > 1 || keep > 1 || seqs > 1)
+    return fail(a, "goBackwards, zeroOutputForMask, hasMask, keepReserve and returnSequences must be 0 or 1");
   const int nin = (grad ? 8 : 4) + (int)has_mask;
   if (!nbufs_is(a, nin + 4)) return 1;
   long bu = b, bt = b, btu = b, btg = b, btz = b, ug = u, g3 = u;
@@ -541,11 +551,11 @@ int run_gru_sequence(const Args& a, bool grad) {
   const int o = nin;
   if (!grad) {
     if (!need(a, 0, btz, "z") || !need(a, 1, bu, "h0") || !need(a, 2, ug, "recurrentKernel") ||
-        !need(a, 3, g3, "recurrentBias") || !need(a, o, btu, "y") || !need(a, o + 1, bu, "h") ||
-        !need(a, o + 2, btg, "reserve") || !need(a, o + 3, btu, "hs"))
+        !need(a, 3, g3, "recurrentBias") || (seqs && !need(a, o, btu, "y")) || !need(a, o + 1, bu, "h") ||
+        (keep && (!need(a, o + 2, btg, "reserve") || !need(a, o + 3, btu, "hs"))))
       return 1;
-    gru_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, p[o], p[o + 1], p[o + 2], p[o + 3],
-                 num_threads());
+    gru_sequence(b, T, u, back != 0, zero != 0, p[0], p[1], p[2], p[3], mask, seqs ? p[o] : nullptr, p[o + 1], keep ? p[o + 2] : nullptr,
+                 keep ? p[o + 3] : nullptr, num_threads());
   } else {
     if (!need(a, 0, btu, "dy") || !need(a, 1, bu, "dh") || !need(a, 2, btg, "dReserve") || !need(a, 3, btu, "dHs") ||
         !need(a, 4, btg, "reserve") || !need(a, 5, btu, "hs") || !need(a, 6, bu, "h0") ||

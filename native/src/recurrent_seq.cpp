@@ -4,7 +4,9 @@
 // recurrent kernel (W or W^T) is packed into the GEMM's panel layout once per call, not once per
 // step: with a batch of 32 and 128 units, repacking its 64K floats each step cost about a fifth of
 // the step's GEMM. Buffers are allocated once per call, never per step. Arguments are validated by
-// dispatch.cpp.
+// dispatch.cpp. A forward call without its reserve (gates, cs, hs null: inference, where no gradient
+// is taken) keeps one step's states and one block's gates instead, and computes the same bits; y null:
+// only the last states are wanted.
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +56,7 @@ void seq_cell_task(void* p, int tid, int nt, long rows) {
 
 void run_seq_cells(SeqCellJob& job, long rows, int threads) {
   // 32 x 128 (the seed's LSTM) stays on one thread: waking a second one each step costs about what
-  // it saves there, and more on a busy machine
+  // it saves there, and more on a busy machine (lstm_sequence's row blocks assume this threshold)
   int t = rows * job.u * 4 * 8 > (1L << 17) ? threads : 1;
   if (t > rows) t = (int)rows;
   if (t <= 1) {
@@ -95,56 +97,81 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
   if (u == 0) return;
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
-  std::vector<float> hm(rmask ? bu : 0);  // h_prev * m_g for one gate (recurrent dropout)
+  // Without the reserve (inference: gates == null) the states of a step are kept only until the next
+  // one (ping-pong) and the gates only for their block: row blocks. A row's states depend on that row
+  // alone, so where the step's product runs on one thread anyway each block of MR rows (one
+  // micro-panel of A) runs its product and at once its cell, the block's gates (MR x 4u) still in L1.
+  // Each block's product sums as the whole one's does (the same micro-kernel per tile, the same k
+  // blocks), so the results are the same bits. (With the reserve, the gates go to it either way: the
+  // whole batch per step, as the training path always ran.)
+  const bool reserve = gates != nullptr;
+  const bool blocked =
+      !reserve && (threads <= 1 || (gemm_threads(batch, g4, u, threads) <= 1 && batch * u * 4 * 8 <= (1L << 17)));
+  const long blk = blocked && batch > isa().mr ? isa().mr : batch;
+  const int gthreads = blocked ? 1 : threads;
+  std::vector<float> scratch(reserve ? 0 : 4 * bu + blk * g4);
+  float* hbuf = scratch.data();
+  float* cbuf = hbuf + (reserve ? 0 : 2 * bu);
+  float* gbuf = cbuf + (reserve ? 0 : 2 * bu);
+  std::vector<float> hm(rmask ? blk * u : 0);  // h_prev * m_g for one gate (recurrent dropout)
   // W packed once: whole, or (recurrent dropout) gate by gate, W_g = columns [g u, (g + 1) u)
   std::vector<std::unique_ptr<PackedB>> wp;
   if (!rmask) wp.emplace_back(new PackedB(u, g4, MatView{w, g4, 1}));
   else
     for (long q = 0; q < 4; q++) wp.emplace_back(new PackedB(u, u, MatView{w + q * u, g4, 1}));
+  // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place; or, where the
+  // ISA adds z in its cell, h_prev @ W written to the gates and z added there (no copy of z)
+  const bool z_in_cell = !rmask && isa().lstm_cell_z && gemm_single_k_block(u);
+  const float* hp = h0;
+  const float* cp = c0;
   for (long k = 0; k < T; k++) {
     const long t = backwards ? T - 1 - k : k;
-    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
-    const float* cp = k > 0 ? cs + (k - 1) * bu : c0;
-    float* g = gates + k * bg;
-    float* hk = hs + k * bu;
-    float* ck = cs + k * bu;
-    // a = z[:, t] + h_prev @ W, accumulated in the step's gates, then the cell in place; or, where the
-    // ISA adds z in its cell, h_prev @ W written to the gates and z added there (no copy of z)
-    const bool z_in_cell = !rmask && isa().lstm_cell_z && gemm_single_k_block(u);
-    if (!z_in_cell)
-      for (long r = 0; r < batch; r++) memcpy(g + r * g4, z + (r * T + t) * g4, g4 * sizeof(float));
-    if (!rmask) {
-      gemm_packed_b(batch, g4, u, MatView{hp, u, 1}, wp[0]->data(), g, g4, !z_in_cell, threads);
-    } else {
-      // per-gate recurrent dropout: a_g += (h_prev * m_g) @ W_g, one GEMM per gate into its columns
-      for (long q = 0; q < 4; q++) {
-        for (long r = 0; r < batch; r++)
-          for (long j = 0; j < u; j++) hm[r * u + j] = hp[r * u + j] * rmask[r * g4 + q * u + j];
-        gemm_packed_b(batch, u, u, MatView{hm.data(), u, 1}, wp[q]->data(), g + q * u, g4, true, threads);
+    float* hk = reserve ? hs + k * bu : hbuf + (k & 1) * bu;
+    float* ck = reserve ? cs + k * bu : cbuf + (k & 1) * bu;
+    for (long r0 = 0; r0 < batch; r0 += blk) {
+      const long rows = batch - r0 < blk ? batch - r0 : blk;
+      float* g = reserve ? gates + k * bg + r0 * g4 : gbuf;
+      const float* hpr = hp + r0 * u;
+      if (!z_in_cell)
+        for (long r = 0; r < rows; r++) memcpy(g + r * g4, z + ((r0 + r) * T + t) * g4, g4 * sizeof(float));
+      if (!rmask) {
+        gemm_packed_b(rows, g4, u, MatView{hpr, u, 1}, wp[0]->data(), g, g4, !z_in_cell, gthreads);
+      } else {
+        // per-gate recurrent dropout: a_g += (h_prev * m_g) @ W_g, one GEMM per gate into its columns
+        for (long q = 0; q < 4; q++) {
+          const float* mr = rmask + r0 * g4 + q * u;
+          for (long r = 0; r < rows; r++)
+            for (long j = 0; j < u; j++) hm[r * u + j] = hpr[r * u + j] * mr[r * g4 + j];
+          gemm_packed_b(rows, u, u, MatView{hm.data(), u, 1}, wp[q]->data(), g + q * u, g4, true, gthreads);
+        }
+      }
+      SeqCellJob job = {u, g, cp + r0 * u, hk + r0 * u, ck + r0 * u, nullptr, nullptr, nullptr, nullptr, nullptr,
+                        nullptr, nullptr, false};
+      if (z_in_cell) {
+        job.z = z + (r0 * T + t) * g4;
+        job.zs = T * g4;
+      }
+      run_seq_cells(job, rows, gthreads);
+      for (long r = r0; r < r0 + rows; r++) {
+        if (mask && mask[r * T + t] == 0.0f) {
+          // a masked row carries its states; its gates reserve is constant zeros
+          memcpy(hk + r * u, hp + r * u, u * sizeof(float));
+          memcpy(ck + r * u, cp + r * u, u * sizeof(float));
+          if (reserve) memset(g + (r - r0) * g4, 0, g4 * sizeof(float));
+        }
+        if (!y) continue;  // no y wanted (the last states alone)
+        float* yr = y + (r * T + k) * u;
+        if (keep[r * T + k])
+          memcpy(yr, hk + r * u, u * sizeof(float));
+        else
+          memset(yr, 0, u * sizeof(float));
       }
     }
-    SeqCellJob job = {u, g, cp, hk, ck, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, false};
-    if (z_in_cell) {
-      job.z = z + t * g4;
-      job.zs = T * g4;
-    }
-    run_seq_cells(job, batch, threads);
-    for (long r = 0; r < batch; r++) {
-      if (mask && mask[r * T + t] == 0.0f) {
-        // a masked row carries its states; its gates reserve is constant zeros
-        memcpy(hk + r * u, hp + r * u, u * sizeof(float));
-        memcpy(ck + r * u, cp + r * u, u * sizeof(float));
-        memset(g + r * g4, 0, g4 * sizeof(float));
-      }
-      float* yr = y + (r * T + k) * u;
-      if (keep[r * T + k])
-        memcpy(yr, hk + r * u, u * sizeof(float));
-      else
-        memset(yr, 0, u * sizeof(float));
-    }
+    hp = hk;
+    cp = ck;
   }
-  memcpy(h_out, hs + (T - 1) * bu, bu * sizeof(float));
-  memcpy(c_out, cs + (T - 1) * bu, bu * sizeof(float));
+  memcpy(h_out, hp, bu * sizeof(float));
+  memcpy(c_out, cp, bu * sizeof(float));
 }
 
 void lstm_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,
@@ -287,12 +314,15 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
   std::vector<unsigned char> keep;
   output_keep(mask, batch, T, backwards, zero_out, keep);
   std::vector<float> zt(batch * g3), m(batch * g3);
+  // without the reserve (inference: reserve == null) one step's reserve and the states ping-pong
+  const bool keep_reserve = reserve != nullptr;
+  std::vector<float> scratch(keep_reserve ? 0 : batch * g4 + 2 * bu);
   const PackedB wp(u, g3, MatView{w, g3, 1});  // W packed once for every step
+  const float* hp = h0;
   for (long k = 0; k < T; k++) {
     const long t = backwards ? T - 1 - k : k;
-    const float* hp = k > 0 ? hs + (k - 1) * bu : h0;
-    float* hk = hs + k * bu;
-    float* res = reserve + k * batch * g4;
+    float* hk = keep_reserve ? hs + k * bu : scratch.data() + batch * g4 + (k & 1) * bu;
+    float* res = keep_reserve ? reserve + k * batch * g4 : scratch.data();
     for (long r = 0; r < batch; r++) {
       memcpy(zt.data() + r * g3, z + (r * T + t) * g3, g3 * sizeof(float));
       memcpy(m.data() + r * g3, rb, g3 * sizeof(float));
@@ -303,16 +333,18 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
     for (long r = 0; r < batch; r++) {
       if (mask && mask[r * T + t] == 0.0f) {
         memcpy(hk + r * u, hp + r * u, u * sizeof(float));
-        memset(res + r * g4, 0, g4 * sizeof(float));
+        if (keep_reserve) memset(res + r * g4, 0, g4 * sizeof(float));
       }
+      if (!y) continue;
       float* yr = y + (r * T + k) * u;
       if (keep[r * T + k])
         memcpy(yr, hk + r * u, u * sizeof(float));
       else
         memset(yr, 0, u * sizeof(float));
     }
+    hp = hk;
   }
-  memcpy(h_out, hs + (T - 1) * bu, bu * sizeof(float));
+  memcpy(h_out, hp, bu * sizeof(float));
 }
 
 void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out, const float* dy, const float* dh_in,

@@ -151,6 +151,14 @@ export function runKernel(
   return outputs;
 }
 
+/**
+ * Whether a kernel call on `inputs` made now would be recorded by some tape (its gradient may be
+ * asked for): kernels that keep a reserve only for their gradient skip it when not.
+ */
+export function recordsGradient(inputs: Record<string, Tensor | Tensor[]>): boolean {
+  return active.some((tape) => tape.paused === 0 && tape.dependsOnWatched(inputs));
+}
+
 /** Runs `fn` with every tape paused: nothing inside is differentiated (Keras's `stop_gradient` scope). */
 export function noGrad<T>(fn: () => T): T {
   for (const t of active) t.paused++;

@@ -1,6 +1,7 @@
 import * as ops from '../ops/index.js';
 import {runAll} from '../ops/core.js';
 import {tensor, type Tensor} from '../tensor/tensor.js';
+import {ValueError} from '../errors.js';
 import type {LSTMSequenceAttrs} from '../kernels/defs/recurrent.js';
 import type {GradContext, GradTable} from './grad_types.js';
 
@@ -8,6 +9,14 @@ const {add, subtract, multiply, matmul, concatenate, split, square} = ops;
 
 /** `s * (1 - s)`: the derivative of a sigmoid, given its output. */
 const dSigmoid = (s: Tensor) => multiply(s, subtract(1, s));
+
+/** The attributes of a sequence kernel's gradient, from a forward call that kept its reserve. */
+function gradAttrs(op: string, {goBackwards, zeroOutputForMask, keepReserve, returnSequences}: LSTMSequenceAttrs): LSTMSequenceAttrs {
+  if (keepReserve === false || returnSequences === false) {
+    throw new ValueError(`${op}: the gradient needs the reserve and y, which this call did not keep (keepReserve or returnSequences false); call it while a GradientTape records`);
+  }
+  return {goBackwards, zeroOutputForMask};
+}
 
 /** The inputs of `LSTMSequenceGrad`. */
 export interface LSTMSequenceGradInputs {
@@ -228,7 +237,7 @@ export const recurrentGrads = {
     const [dz, dh0, dc0, dRk] = runAll(
       'LSTMSequenceGrad',
       {dy, dh, dc, dGates, dCs, dHs, gates: outputs[3]!, cs: outputs[4]!, hs: outputs[5]!, h0, c0, recurrentKernel, mask, recurrentMask},
-      attrs,
+      gradAttrs('LSTMSequence', attrs),
     ) as [Tensor, Tensor, Tensor, Tensor];
     return {z: dz, h0: dh0, c0: dc0, recurrentKernel: dRk};
   },
@@ -241,7 +250,7 @@ export const recurrentGrads = {
     const [dz, dh0, dRk, dRb] = runAll(
       'GRUSequenceGrad',
       {dy, dh, dReserve, dHs, reserve: outputs[2]!, hs: outputs[3]!, h0, recurrentKernel, mask},
-      attrs,
+      gradAttrs('GRUSequence', attrs),
     ) as [Tensor, Tensor, Tensor, Tensor];
     return {z: dz, h0: dh0, recurrentKernel: dRk, recurrentBias: dRb};
   },

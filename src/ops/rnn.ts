@@ -1,3 +1,4 @@
+import {recordsGradient} from '../autodiff/engine.js';
 import {ValueError} from '../errors.js';
 import {fmtShape} from '../tensor/shape.js';
 import {zeros, type Tensor} from '../tensor/tensor.js';
@@ -49,6 +50,8 @@ export interface LSTMSequenceOptions {
   goBackwards?: boolean;
   /** Masked steps output zeros instead of the previous output. */
   zeroOutputForMask?: boolean;
+  /** `false`: the caller needs only the last states; `outputs` may then come back empty (time axis 0). */
+  returnSequences?: boolean;
   /**
    * `lstmSequence` only: the recurrent dropout masks of the four gates side by side,
    * `[batch, 4 * units]` (`LSTMCell`'s per-gate masks): gate g uses `(h * m_g) @ recurrentKernel_g`.
@@ -80,7 +83,7 @@ export function lstmSequence(
   h0: TensorLike,
   c0: TensorLike,
   recurrentKernel: TensorLike,
-  {mask = null, goBackwards = false, zeroOutputForMask = false, recurrentMask = null}: LSTMSequenceOptions = {},
+  {mask = null, goBackwards = false, zeroOutputForMask = false, recurrentMask = null, returnSequences = true}: LSTMSequenceOptions = {},
 ): {outputs: Tensor; h: Tensor; c: Tensor} {
   const op = 'lstmSequence';
   const {zt, ht, b, u, t} = sequenceInputs(op, z, h0, 4);
@@ -97,11 +100,10 @@ export function lstmSequence(
     sameFloat(op, {z: zt, recurrentMask: rm});
     rms.push(rm);
   }
-  const [y, hn, cn] = runAll(
-    'LSTMSequence',
-    {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks, recurrentMask: rms},
-    {goBackwards, zeroOutputForMask},
-  );
+  const inputs = {z: zt, h0: ht, c0: ct, recurrentKernel: rk, mask: masks, recurrentMask: rms};
+  // the reserve (every step's gates and states), and y, only where a tape will ask for the gradient
+  const keepReserve = recordsGradient(inputs);
+  const [y, hn, cn] = runAll('LSTMSequence', inputs, {goBackwards, zeroOutputForMask, keepReserve, returnSequences: returnSequences || keepReserve});
   return {outputs: y!, h: hn!, c: cn!};
 }
 
@@ -117,7 +119,7 @@ export function gruSequence(
   h0: TensorLike,
   recurrentKernel: TensorLike,
   recurrentBias: TensorLike,
-  {mask = null, goBackwards = false, zeroOutputForMask = false}: LSTMSequenceOptions = {},
+  {mask = null, goBackwards = false, zeroOutputForMask = false, returnSequences = true}: LSTMSequenceOptions = {},
 ): {outputs: Tensor; h: Tensor} {
   const op = 'gruSequence';
   const {zt, ht, b, u, t} = sequenceInputs(op, z, h0, 3);
@@ -127,7 +129,9 @@ export function gruSequence(
   expectShape(op, 'recurrentBias', rb, [3 * u]);
   sameFloat(op, {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb});
   const masks = sequenceMask(op, mask, b, t, zt.dtype);
-  const [y, hn] = runAll('GRUSequence', {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb, mask: masks}, {goBackwards, zeroOutputForMask});
+  const inputs = {z: zt, h0: ht, recurrentKernel: rk, recurrentBias: rb, mask: masks};
+  const keepReserve = recordsGradient(inputs);
+  const [y, hn] = runAll('GRUSequence', inputs, {goBackwards, zeroOutputForMask, keepReserve, returnSequences: returnSequences || keepReserve});
   return {outputs: y!, h: hn!};
 }
 
@@ -168,6 +172,8 @@ export interface RnnOptions {
   mask?: Tensor | null;
   /** Masked steps output zeros instead of the previous output. */
   zeroOutputForMask?: boolean;
+  /** `false`: the caller needs only the last states; `outputs` may then come back empty (time axis 0). */
+  returnSequences?: boolean;
   /** Return the outputs of every step (`[batch, timesteps, ...]`), else only the last one. */
   returnAllOutputs?: boolean;
 }

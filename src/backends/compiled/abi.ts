@@ -77,9 +77,10 @@ export const KERNEL_ABI = {
   /** Pieces side by side into columns offset.. of y [outer, rowTotal]; rows: each piece's row length. */
   Concat: {id: 25, inputs: ['xs[]'], outputs: ['y'], attrs: JOIN, tail: 'rows', readsOutputs: true},
   Split: {id: 26, inputs: ['x'], outputs: ['ys[]'], attrs: JOIN, tail: 'rows', readsOutputs: true},
+  /** keepReserve 0: gates, cs, hs are empty (inference) and not written; returnSequences 0: y so; the other outputs the same. */
   LSTMSequence: {
     id: 27, inputs: ['z', 'h0', 'c0', 'recurrentKernel', 'mask?', 'recurrentMask?'],
-    outputs: ['y', 'h', 'c', 'gates', 'cs', 'hs'], attrs: [...SEQUENCE, 'hasRecurrentMask'],
+    outputs: ['y', 'h', 'c', 'gates', 'cs', 'hs'], attrs: [...SEQUENCE, 'hasRecurrentMask', 'keepReserve', 'returnSequences'],
   },
   LSTMSequenceGrad: {
     id: 28,
@@ -88,7 +89,7 @@ export const KERNEL_ABI = {
   },
   GRUSequence: {
     id: 29, inputs: ['z', 'h0', 'recurrentKernel', 'recurrentBias', 'mask?'], outputs: ['y', 'h', 'reserve', 'hs'],
-    attrs: SEQUENCE,
+    attrs: [...SEQUENCE, 'keepReserve', 'returnSequences'],
   },
   GRUSequenceGrad: {
     id: 30, inputs: ['dy', 'dh', 'dReserve', 'dHs', 'reserve', 'hs', 'h0', 'recurrentKernel', 'mask?'],

@@ -12,7 +12,8 @@ import {checkAll, checkStorage, isF32, stateDims} from './checks.js';
  * in C++ with one GEMM per step, their backward passes, and the elementwise backward part of one
  * step (`LSTMStepGrad`, `GRUStepGrad`, which the sequence gradients' own gradients use). float32 only.
  * Every buffer is checked to hold exactly the elements its shape implies (the shapes derived from the
- * sequence and the state), and the compiled side checks the lengths again.
+ * sequence and the state), and the compiled side checks the lengths again. Forward calls without a
+ * reserve (`keepReserve: false`: its outputs empty) pass `keepReserve: 0`.
  */
 export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
   /** `[batch, T, u]` from the sequence (rank 3) and state (rank 2) tensors that define them. */
@@ -28,7 +29,9 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
     if (m[0]) checkStorage(op, name, m[0], shape);
     return m;
   };
-  const sequenceAttrs = (a: LSTMSequenceAttrs, batch: number, timesteps: number, units: number, mask: Tensor[]): AttrsOf<'GRUSequence'> => ({
+  /** The reserve's time axis: `timesteps`, or 0 without one (`keepReserve: false`). */
+  const reserveSteps = (a: LSTMSequenceAttrs, timesteps: number): number => (a.keepReserve === false ? 0 : timesteps);
+  const sequenceAttrs = (a: LSTMSequenceAttrs, batch: number, timesteps: number, units: number, mask: Tensor[]): AttrsOf<'GRUSequenceGrad'> => ({
     batch, timesteps, units, goBackwards: +a.goBackwards, zeroOutputForMask: +a.zeroOutputForMask, hasMask: mask.length,
   });
 
@@ -45,13 +48,14 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
     const m = optional(op, 'mask', mask, [b, t]);
     const rm = optional(op, 'recurrentMask', recurrentMask, [b, 4 * u]);
     const [y, h, c, gates, cs, hs] = outs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const r = reserveSteps(a, t);
     checkAll(op, [
       ['z', z, [b, t, 4 * u]], ['h0', h0, [b, u]], ['c0', c0, [b, u]], ['recurrentKernel', recurrentKernel, [u, 4 * u]],
-      ['output y', y, [b, t, u]], ['output h', h, [b, u]], ['output c', c, [b, u]], ['output gates', gates, [t, b, 4 * u]],
-      ['output cs', cs, [t, b, u]], ['output hs', hs, [t, b, u]],
+      ['output y', y, [b, a.returnSequences === false ? 0 : t, u]], ['output h', h, [b, u]], ['output c', c, [b, u]], ['output gates', gates, [r, b, 4 * u]],
+      ['output cs', cs, [r, b, u]], ['output hs', hs, [r, b, u]],
     ]);
     call('LSTMSequence', [z, h0, c0, recurrentKernel, ...m, ...rm, y, h, c, gates, cs, hs],
-      {...sequenceAttrs(a, b, t, u, m), hasRecurrentMask: rm.length});
+      {...sequenceAttrs(a, b, t, u, m), hasRecurrentMask: rm.length, keepReserve: +(a.keepReserve !== false), returnSequences: +(a.returnSequences !== false)});
     return true;
   };
 
@@ -91,12 +95,14 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
     const [b, t, u] = dims(op, 'z', z, h0);
     const m = optional(op, 'mask', mask, [b, t]);
     const [y, h, reserve, hs] = outs as [Tensor, Tensor, Tensor, Tensor];
+    const r = reserveSteps(a, t);
     checkAll(op, [
       ['z', z, [b, t, 3 * u]], ['h0', h0, [b, u]], ['recurrentKernel', recurrentKernel, [u, 3 * u]],
-      ['recurrentBias', recurrentBias, [3 * u]], ['output y', y, [b, t, u]], ['output h', h, [b, u]],
-      ['output reserve', reserve, [t, b, 4 * u]], ['output hs', hs, [t, b, u]],
+      ['recurrentBias', recurrentBias, [3 * u]], ['output y', y, [b, a.returnSequences === false ? 0 : t, u]], ['output h', h, [b, u]],
+      ['output reserve', reserve, [r, b, 4 * u]], ['output hs', hs, [r, b, u]],
     ]);
-    call('GRUSequence', [z, h0, recurrentKernel, recurrentBias, ...m, y, h, reserve, hs], sequenceAttrs(a, b, t, u, m));
+    call('GRUSequence', [z, h0, recurrentKernel, recurrentBias, ...m, y, h, reserve, hs],
+      {...sequenceAttrs(a, b, t, u, m), keepReserve: +(a.keepReserve !== false), returnSequences: +(a.returnSequences !== false)});
     return true;
   };
 

@@ -119,11 +119,52 @@ test('native GRUSequence and GRUSequenceGrad match the reference, every ISA; thr
   assert.throws(() => (native!.kernels.GRUSequence as AnyKernelImpl)({...c!.fwd, recurrentBias: randT([8])}, c!.attrs, outs), /GRUSequence: recurrentBias must have shape \[12\]. Received: recurrentBias.shape=\[8\]/);
   const f = (n: number) => new Float32Array(n);
   // b=2, T=3, u=4: z 72, h0 8, w 48, rb 12, y 24, h 8, reserve 96, hs 24
-  assert.throws(() => native!.addon.run(KernelId.GRUSequence, [f(72), f(8), f(48), f(11), f(24), f(8), f(96), f(24)], Float64Array.from([2, 3, 4, 0, 0, 0])),
+  assert.throws(() => native!.addon.run(KernelId.GRUSequence, [f(72), f(8), f(48), f(11), f(24), f(8), f(96), f(24)], Float64Array.from([2, 3, 4, 0, 0, 0, 1, 1])),
     /(?:native|wasm) GRUSequence: buffer 3 \(recurrentBias\) holds 11 elements, the attributes need 12/);
   const g = [f(24), f(8), f(96), f(24), f(96), f(24), f(8), f(48), f(72), f(8), f(48), f(11)];
   assert.throws(() => native!.addon.run(KernelId.GRUSequenceGrad, g, Float64Array.from([2, 3, 4, 0, 0, 0])),
     /(?:native|wasm) GRUSequenceGrad: buffer 11 \(dRecurrentBias\) holds 11 elements, the attributes need 12/);
+});
+
+test('native LSTMSequence and GRUSequence without the reserve (keepReserve: false) or y (returnSequences: false): the same bits, every ISA', {skip}, () => {
+  // sizes with more rows than one micro-panel (row blocks, the last one short) and u off the vector width
+  const sizes = [[29, 5, 20], [32, 4, 128], [3, 2, 5]] as const;
+  const check = (name: 'LSTMSequence' | 'GRUSequence', c: {label: string; fwd: Record<string, Tensor | Tensor[]>; attrs: object}, nOut: number, label: string) => {
+    const full = runOn('native', name, c.fwd, c.attrs);
+    const lean = runOn('native', name, c.fwd, {...c.attrs, keepReserve: false});
+    for (let i = 0; i < nOut; i++) assert.deepEqual(lean[i]!.values, full[i]!.values, `${label} ${c.label} output ${i}`);
+    for (let i = nOut; i < full.length; i++) assert.deepEqual(lean[i]!.shape, [0, ...full[i]!.shape.slice(1)], `${label} ${c.label} reserve ${i}`);
+    // returnSequences: false as well: y empty, the last states the same bits
+    const last = runOn('native', name, c.fwd, {...c.attrs, keepReserve: false, returnSequences: false});
+    assert.deepEqual(last[0]!.shape, [full[0]!.shape[0], 0, full[0]!.shape[2]], `${label} ${c.label} y`);
+    for (let i = 1; i < nOut; i++) assert.deepEqual(last[i]!.values, full[i]!.values, `${label} ${c.label} last state ${i}`);
+  };
+  const seen = forEachIsa(native!, (isa) => {
+    for (const threads of [1, 2]) {
+      withThreads(threads, () => {
+        for (const [b, t, u] of sizes) {
+          for (const c of cases(b, t, u)) check('LSTMSequence', c, 3, `${isa} ${threads}t`);
+          for (const c of gruCases(b, t, u)) check('GRUSequence', c, 2, `${isa} ${threads}t`);
+        }
+      });
+    }
+  });
+  assert.ok(seen.length > 0);
+  // the addon takes empty reserve buffers with keepReserve 0, and refuses them with 1
+  const f = (n: number) => new Float32Array(n);
+  const ins = [f(96), f(8), f(8), f(64)];
+  assert.doesNotThrow(() => native!.addon.run(KernelId.LSTMSequence, [...ins, f(24), f(8), f(8), f(0), f(0), f(0)], Float64Array.from([2, 3, 4, 0, 0, 0, 0, 0, 1])));
+  assert.doesNotThrow(() => native!.addon.run(KernelId.LSTMSequence, [...ins, f(0), f(8), f(8), f(0), f(0), f(0)], Float64Array.from([2, 3, 4, 0, 0, 0, 0, 0, 0])));
+  assert.throws(() => native!.addon.run(KernelId.LSTMSequence, [...ins, f(0), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 0, 0, 0, 0, 1, 1])),
+    /(?:native|wasm) LSTMSequence: buffer 4 \(y\) holds 0 elements, the attributes need 24/);
+  assert.throws(() => native!.addon.run(KernelId.LSTMSequence, [...ins, f(24), f(8), f(8), f(0), f(0), f(0)], Float64Array.from([2, 3, 4, 0, 0, 0, 0, 1, 1])),
+    /(?:native|wasm) LSTMSequence: buffer 7 \(gates\) holds 0 elements, the attributes need 96/);
+  assert.doesNotThrow(() => native!.addon.run(KernelId.GRUSequence, [f(72), f(8), f(48), f(12), f(0), f(8), f(0), f(0)], Float64Array.from([2, 3, 4, 0, 0, 0, 0, 0])));
+  // the TypeScript side wants the reserve's time axis to be 0 without it
+  const [c] = cases(2, 3, 4);
+  const outs = outputsFor('LSTMSequence', c!.fwd, c!.attrs);
+  assert.throws(() => (native!.kernels.LSTMSequence as AnyKernelImpl)(c!.fwd, {...c!.attrs, keepReserve: false}, outs),
+    /LSTMSequence: output gates must have shape \[0, 2, 16\]. Received: .*\[3, 2, 16\]/);
 });
 
 test('native LSTMSequence(Grad): threaded sizes, 1 and 2 threads bit-identical', {skip}, () => {
@@ -153,7 +194,9 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   // the addon's own checks, reached directly
   const addon = native!.addon;
   const f = (n: number) => new Float32Array(n);
-  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask, 0]);
+  // the forward kernel's attributes end with keepReserve and returnSequences (1, 1), the gradient's without them
+  const attrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask, 0, 1, 1]);
+  const gattrs = (mask: number) => Float64Array.from([2, 3, 4, 0, 0, mask, 0]);
   // b=2, T=3, u=4: z 96, h0 c0 8, w 64, y 24, h c 8, gates 96, cs hs 24
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(63), f(24), f(8), f(8), f(96), f(24), f(24)], attrs(0)),
     /(?:native|wasm) LSTMSequence: buffer 3 \(recurrentKernel\) holds 63 elements, the attributes need 64/);
@@ -164,12 +207,12 @@ test('native LSTMSequence(Grad): wrong shapes refused in TypeScript, wrong lengt
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(23)], attrs(0)),
     /(?:native|wasm) LSTMSequence: buffer 9 \(hs\) holds 23 elements, the attributes need 24/);
   const gbufs = [f(24), f(8), f(8), f(96), f(24), f(24), f(96), f(24), f(24), f(8), f(8), f(64), f(96), f(8), f(8), f(64)];
-  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)));
+  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, gattrs(0)));
   gbufs[15] = f(63);
-  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, attrs(0)), /(?:native|wasm) LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0, 0])),
-    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
-  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0, 0])),
+  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, gbufs, gattrs(0)), /(?:native|wasm) LSTMSequenceGrad: buffer 15 \(dRecurrentKernel\) holds 63 elements/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2, 3, 4, 2, 0, 0, 0, 1, 1])),
+    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask, hasRecurrentMask, keepReserve and returnSequences must be 0 or 1/);
+  assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(24), f(8), f(8), f(96), f(24), f(24)], Float64Array.from([2 ** 40, 2 ** 20, 4, 0, 0, 0, 0, 1, 1])),
     /(?:native|wasm) LSTMSequence: (sizes overflow|buffer 0 \(z\) holds|attribute 0 must be a non-negative integer)/);
 });
 
@@ -185,7 +228,7 @@ test('native LSTMSequence(Grad): a recurrentMask of the wrong shape or length is
   // the addon: b=2, T=3, u=4, the recurrent mask [2, 16] after the optional mask
   const addon = native!.addon;
   const f = (n: number) => new Float32Array(n);
-  const attrs = (mask: number, rm: number) => Float64Array.from([2, 3, 4, 0, 0, mask, rm]);
+  const attrs = (mask: number, rm: number, grad = false) => Float64Array.from([2, 3, 4, 0, 0, mask, rm, ...(grad ? [] : [1, 1])]);
   const outBufs = [f(24), f(8), f(8), f(96), f(24), f(24)];
   assert.doesNotThrow(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 1)));
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(31), ...outBufs], attrs(0, 1)),
@@ -195,11 +238,11 @@ test('native LSTMSequence(Grad): a recurrentMask of the wrong shape or length is
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), ...outBufs], attrs(0, 1)),
     /(?:native|wasm) LSTMSequence: expected 11 buffers, received 10/);
   assert.throws(() => addon.run(KernelId.LSTMSequence, [f(96), f(8), f(8), f(64), f(32), ...outBufs], attrs(0, 2)),
-    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask and hasRecurrentMask must be 0 or 1/);
+    /(?:native|wasm) LSTMSequence: goBackwards, zeroOutputForMask, hasMask, hasRecurrentMask, keepReserve and returnSequences must be 0 or 1/);
   const gIns = [f(24), f(8), f(8), f(96), f(24), f(24), f(96), f(24), f(24), f(8), f(8), f(64)];
   const gOuts = [f(96), f(8), f(8), f(64)];
-  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(32), ...gOuts], attrs(0, 1)));
-  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(31), ...gOuts], attrs(0, 1)),
+  assert.doesNotThrow(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(32), ...gOuts], attrs(0, 1, true)));
+  assert.throws(() => addon.run(KernelId.LSTMSequenceGrad, [...gIns, f(31), ...gOuts], attrs(0, 1, true)),
     /(?:native|wasm) LSTMSequenceGrad: buffer 12 \(recurrentMask\) holds 31 elements, the attributes need 32/);
 });
 

@@ -53,6 +53,12 @@ function outputKeep(mask: Tensor | undefined, b: number, t: number, a: LSTMSeque
   return keep;
 }
 
+/** An output's values, or (an empty reserve: `keepReserve: false`) a scratch array of its kind holding `n`. */
+function reserveValues(t: Tensor, n: number): Tensor['values'] {
+  const v = t.values;
+  return v.length === n ? v : new (v.constructor as new (n: number) => Tensor['values'])(n);
+}
+
 export const recurrentImpl = {
   LSTMStep: (
     {z, h, c, recurrentKernel}: {z: Tensor; h: Tensor; c: Tensor; recurrentKernel: Tensor},
@@ -115,7 +121,7 @@ export const recurrentImpl = {
     const [batch, T] = z.shape as [number, number];
     const u = h0.shape[1]!, g4 = 4 * u, bu = batch * u;
     const zv = z.values, wv = recurrentKernel.values, mv = mask[0]?.values;
-    const y = yOut!.values, go = gOut!.values, cso = csOut!.values, hso = hsOut!.values;
+    const y = yOut!.values, go = reserveValues(gOut!, T * batch * g4), cso = reserveValues(csOut!, T * bu), hso = reserveValues(hsOut!, T * bu);
     const keep = outputKeep(mask[0], batch, T, a);
     const acc = new Float64Array(g4);
     for (let k = 0; k < T; k++) {
@@ -147,7 +153,7 @@ export const recurrentImpl = {
           }
         }
         const yOff = (b * T + k) * u, on = keep[b * T + k]!;
-        for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
+        if (y.length) for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
       }
     }
     hOut!.values.set(hso.subarray((T - 1) * bu, T * bu));
@@ -249,7 +255,7 @@ export const recurrentImpl = {
     const [batch, T] = z.shape as [number, number];
     const u = h0.shape[1]!, g3 = 3 * u, g4 = 4 * u, bu = batch * u;
     const zv = z.values, wv = recurrentKernel.values, bv = recurrentBias.values, mv = mask[0]?.values;
-    const y = yOut!.values, ro = rOut!.values, hso = hsOut!.values;
+    const y = yOut!.values, ro = reserveValues(rOut!, T * batch * g4), hso = reserveValues(hsOut!, T * bu);
     const keep = outputKeep(mask[0], batch, T, a);
     const m = new Float64Array(g3);
     for (let k = 0; k < T; k++) {
@@ -277,7 +283,7 @@ export const recurrentImpl = {
           }
         }
         const yOff = (b * T + k) * u, on = keep[b * T + k]!;
-        for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
+        if (y.length) for (let j = 0; j < u; j++) y[yOff + j] = on ? hso[sOff + j]! : 0;
       }
     }
     hOut!.values.set(hso.subarray((T - 1) * bu, T * bu));

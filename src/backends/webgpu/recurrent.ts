@@ -137,7 +137,10 @@ const lstmSequence: GpuKernel = (gpu) => (
   const [y, hOut, cOut, gOut, csOut, hsOut] = outs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
   const Z = gpu.input(z), H0 = gpu.input(h0), C0 = gpu.input(c0), W = gpu.input(recurrentKernel);
   const M = m ? gpu.input(m) : null, RM = rm ? gpu.input(rm) : null;
-  const G = gpu.output(gOut), CS = gpu.output(csOut), HS = gpu.output(hsOut);
+  // without a reserve (keepReserve: false) the loop keeps its states in scratch storage
+  const kept = a.keepReserve !== false;
+  const G = kept ? gpu.output(gOut) : scratch(gpu, T * B * G4), CS = kept ? gpu.output(csOut) : scratch(gpu, T * BU);
+  const HS = kept ? gpu.output(hsOut) : scratch(gpu, T * BU);
   for (const first of [true, false]) {
     // the states before step k: the initial ones (k = 0) or the reserve's previous row
     const hp = (p: string) => (first ? `H0[b * ${U}u + ${p}]` : `HS[(k - 1u) * ${BU}u + b * ${U}u + ${p}]`);
@@ -167,7 +170,7 @@ const lstmSequence: GpuKernel = (gpu) => (
     for (let k = first ? 0 : 1; k < (first ? 1 : T); k++) gpu.run('LSTMSequence', code, datas(names), [k], groups1d(BU));
   }
   // the outputs from the reserve: y in processing order (zeros where masked, as Keras), the last states
-  const Y = gpu.output(y), HO = gpu.output(hOut), CO = gpu.output(cOut);
+  const Y = y.size ? gpu.output(y) : scratch(gpu, B * T * U), HO = gpu.output(hOut), CO = gpu.output(cOut);
   const body =
     `  let j = i % ${U}u;\n  let r = i / ${U}u;\n  let k = r % ${T}u;\n  let b = r / ${T}u;\n` +
     keepCode(s, m, a.zeroOutputForMask) +
@@ -288,7 +291,8 @@ const gruSequence: GpuKernel = (gpu) => (
   const [y, hOut, rOut, hsOut] = outs as [Tensor, Tensor, Tensor, Tensor];
   const Z = gpu.input(z), H0 = gpu.input(h0), W = gpu.input(recurrentKernel), RB = gpu.input(recurrentBias);
   const M = m ? gpu.input(m) : null;
-  const R = gpu.output(rOut), HS = gpu.output(hsOut);
+  const kept = a.keepReserve !== false;  // without a reserve the loop keeps its states in scratch storage
+  const R = kept ? gpu.output(rOut) : scratch(gpu, T * B * G4), HS = kept ? gpu.output(hsOut) : scratch(gpu, T * BU);
   for (const first of [true, false]) {
     const hp = (p: string) => (first ? `H0[b * ${U}u + ${p}]` : `HS[(k - 1u) * ${BU}u + b * ${U}u + ${p}]`);
     const list: Bind[] = [rd('Z', Z), ...(first ? [rd('H0', H0)] : []), rd('W', W), rd('RB', RB), ...(M ? [rd('M', M, m!.dtype)] : []), rw('R', R), rw('HS', HS)];
@@ -306,7 +310,7 @@ const gruSequence: GpuKernel = (gpu) => (
     const code = declare(list, true) + MATH + main1d(BU, body);
     for (let k = first ? 0 : 1; k < (first ? 1 : T); k++) gpu.run('GRUSequence', code, datas(list), [k], groups1d(BU));
   }
-  const list: Bind[] = [rd('HS', HS), ...(M ? [rd('M', M, m!.dtype)] : []), rw('Y', gpu.output(y)), rw('HO', gpu.output(hOut))];
+  const list: Bind[] = [rd('HS', HS), ...(M ? [rd('M', M, m!.dtype)] : []), rw('Y', y.size ? gpu.output(y) : scratch(gpu, B * T * U)), rw('HO', gpu.output(hOut))];
   const body =
     `  let j = i % ${U}u;\n  let r = i / ${U}u;\n  let k = r % ${T}u;\n  let b = r / ${T}u;\n` +
     keepCode(s, m, a.zeroOutputForMask) +

@@ -217,6 +217,8 @@ test('webgpu: the whole-sequence LSTM and its backpropagation through time match
     const recurrentMask = dropout ? [new Tensor([b, 4 * u], 'float32', Float32Array.from({length: b * 4 * u}, (_, i) => (i % 3 === 0 ? 0 : 1.25)))] : [];
     const inputs = {z: t([b, T, 4 * u]), h0: t([b, u], 'float32', -0.5, 0.5), c0: t([b, u], 'float32', -0.5, 0.5), recurrentKernel: t([u, 4 * u], 'float32', -0.5, 0.5), mask, recurrentMask};
     parity('LSTMSequence', inputs, attrs, `LSTMSequence ${label}`);
+    parity('LSTMSequence', inputs, {...attrs, keepReserve: false}, `LSTMSequence ${label}, no reserve`);
+    parity('LSTMSequence', inputs, {...attrs, keepReserve: false, returnSequences: false}, `LSTMSequence ${label}, last states only`);
     // the reserve as the forward pass leaves it, then gradients for all six outputs
     const fwd = outputsFor('LSTMSequence', inputs, attrs);
     referenceKernels.LSTMSequence(inputs as never, attrs, fwd);
@@ -241,6 +243,8 @@ test('webgpu: the whole-sequence GRU and its backpropagation through time match 
     const mask = maskKind === 'none' ? [] : [new Tensor([b, T], maskKind, maskKind === 'bool' ? Uint8Array.from(maskValues) : Float32Array.from(maskValues))];
     const inputs = {z: t([b, T, 3 * u]), h0: t([b, u], 'float32', -0.5, 0.5), recurrentKernel: t([u, 3 * u], 'float32', -0.5, 0.5), recurrentBias: t([3 * u], 'float32', -0.3, 0.3), mask};
     parity('GRUSequence', inputs, attrs, `GRUSequence ${label}`);
+    parity('GRUSequence', inputs, {...attrs, keepReserve: false}, `GRUSequence ${label}, no reserve`);
+    parity('GRUSequence', inputs, {...attrs, keepReserve: false, returnSequences: false}, `GRUSequence ${label}, last states only`);
     const fwd = outputsFor('GRUSequence', inputs, attrs);
     referenceKernels.GRUSequence(inputs, attrs, fwd);
     const [, , reserve, hs] = fwd as [Tensor, Tensor, Tensor, Tensor];

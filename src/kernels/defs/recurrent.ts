@@ -6,7 +6,18 @@ export interface LSTMSequenceAttrs {
   goBackwards: boolean;
   /** Masked steps output zeros instead of the previous output. */
   zeroOutputForMask: boolean;
+  /**
+   * Forward kernels only: whether to return the reserve the gradient reads (default true). `false`
+   * (no gradient will be taken: inference) returns it empty, time axis 0, and the backend skips
+   * writing it; the other outputs are the same bits.
+   */
+  keepReserve?: boolean;
+  /** Forward kernels only: `false` returns `y` empty (time axis 0; the caller wants the last states alone). */
+  returnSequences?: boolean;
 }
+
+/** The reserve's time axis: `timesteps`, or 0 when the caller keeps no reserve. */
+const reserveSteps = (t: number, a: LSTMSequenceAttrs): number => (a.keepReserve === false ? 0 : t);
 
 /**
  * Fused recurrent steps. The input projection `x @ kernel + bias` of every timestep is one large
@@ -50,17 +61,18 @@ export const recurrentKernels = {
    * (zeros before the first valid step, or always with `zeroOutputForMask`), as `ops.rnn`.
    * Outputs: `y [b, T, u]` (every step's output, processing order), the last states `h [b, u]`,
    * `c [b, u]`, and the reserve for the gradient, time-major: activated `gates [T, b, 4u]` (zeros at
-   * masked rows), cell states `cs [T, b, u]` and hidden states `hs [T, b, u]` after each step.
+   * masked rows), cell states `cs [T, b, u]` and hidden states `hs [T, b, u]` after each step (time
+   * axis 0 with `keepReserve: false`).
    */
   LSTMSequence: defineKernel<
     {z: 'one'; h0: 'one'; c0: 'one'; recurrentKernel: 'one'; mask: 'many'; recurrentMask: 'many'},
     LSTMSequenceAttrs
   >('LSTMSequence', {
     inputs: {z: 'one', h0: 'one', c0: 'one', recurrentKernel: 'one', mask: 'many', recurrentMask: 'many'},
-    infer: ({z, h0}) => {
+    infer: ({z, h0}, a) => {
       const [b, t] = z.shape as [number, number];
-      const u = h0.shape[1]!, d = z.dtype;
-      return [meta([b, t, u], d), meta([b, u], d), meta([b, u], d), meta([t, b, 4 * u], d), meta([t, b, u], d), meta([t, b, u], d)];
+      const u = h0.shape[1]!, d = z.dtype, r = reserveSteps(t, a);
+      return [meta([b, a.returnSequences === false ? 0 : t, u], d), meta([b, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d), meta([r, b, u], d)];
     },
   }),
   /**
@@ -92,17 +104,17 @@ export const recurrentKernels = {
    * Inputs: `z [b, T, 3u]`, `h0 [b, u]`, `recurrentKernel [u, 3u]`, `recurrentBias [3u]`, `mask`
    * (empty or one 0/1 `[b, T]`). Outputs: `y [b, T, u]`, the last `h [b, u]`, and the reserve,
    * time-major: `reserve [T, b, 4u]` (`zg, r, hh, m_h` per step, zeros at masked rows) and the hidden
-   * states `hs [T, b, u]` after each step.
+   * states `hs [T, b, u]` after each step (time axis 0 with `keepReserve: false`).
    */
   GRUSequence: defineKernel<
     {z: 'one'; h0: 'one'; recurrentKernel: 'one'; recurrentBias: 'one'; mask: 'many'},
     LSTMSequenceAttrs
   >('GRUSequence', {
     inputs: {z: 'one', h0: 'one', recurrentKernel: 'one', recurrentBias: 'one', mask: 'many'},
-    infer: ({z, h0}) => {
+    infer: ({z, h0}, a) => {
       const [b, t] = z.shape as [number, number];
-      const u = h0.shape[1]!, d = z.dtype;
-      return [meta([b, t, u], d), meta([b, u], d), meta([t, b, 4 * u], d), meta([t, b, u], d)];
+      const u = h0.shape[1]!, d = z.dtype, r = reserveSteps(t, a);
+      return [meta([b, a.returnSequences === false ? 0 : t, u], d), meta([b, u], d), meta([r, b, 4 * u], d), meta([r, b, u], d)];
     },
   }),
   /**

@@ -154,6 +154,7 @@ export class LSTM extends RNN {
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
       recurrentMask,
+      returnSequences: this.returnSequences || mask !== null,
     });
     // the last output is the last h, except where a mask makes the last step repeat or zero it
     const lastOutput = mask ? ops.reshape(ops.slice(outputs, [0, t - 1, 0], [b, 1, c.units]), [b, c.units]) : h;
@@ -232,7 +233,9 @@ export class GRU extends RNN {
     const rk = c.recurrentKernel.read();
     const rb = recurrentBias ?? zeros([3 * c.units], seq.dtype);
     const [b, t] = z.shape as [number, number];
-    const {outputs, h} = ops.gruSequence(z, initial[0]!, rk, rb, {mask, goBackwards: this.goBackwards, zeroOutputForMask: this.zeroOutputForMask});
+    const {outputs, h} = ops.gruSequence(z, initial[0]!, rk, rb, {
+      mask, goBackwards: this.goBackwards, zeroOutputForMask: this.zeroOutputForMask, returnSequences: this.returnSequences || mask !== null,
+    });
     // the last output is the last h, except where a mask makes the last step repeat or zero it
     const lastOutput = mask ? ops.reshape(ops.slice(outputs, [0, t - 1, 0], [b, 1, c.units]), [b, c.units]) : h;
     return {lastOutput, outputs, states: [h]};

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import {setStepObserver} from '../../autodiff/engine.js';
+import {availableBackends, backendName, setBackend} from '../../backends/registry.js';
 import {GradientTape} from '../../gradients/tape.js';
+import type {LSTMSequenceAttrs} from '../../kernels/defs/recurrent.js';
+import {runAll} from '../../ops/core.js';
 import * as ops from '../../ops/index.js';
 import {randomNormal} from '../../tensor/random.js';
 import {tensor, type Tensor} from '../../tensor/tensor.js';
@@ -103,4 +107,65 @@ test('LSTM recurrent dropout: useCudnn=true is accepted while training; inferenc
   off.apply(x);
   off.setWeights(l.getWeights());
   assertClose(l.apply(x) as Tensor, off.apply(x) as Tensor, {rtol: 1e-6, atol: 1e-7, label: 'inference'});
+});
+
+test('LSTM and GRU inference keeps no reserve (keepReserve: false; nor y unless wanted), under a tape the kernel keeps it; the same outputs bit for bit', () => {
+  const x = rand([5, 7, 3], 11);
+  const mask = tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 0, 1, 0, 1, 1], [0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0], [1, 0, 1, 0, 1, 0, 1]].map((r) => r.map(Boolean)));
+  for (const backend of availableBackends().filter((b) => b === 'reference' || b === 'native' || b === 'wasm')) {
+    const prev = backendName();
+    const calls: {name: string; keepReserve: unknown; returnSequences: unknown; reserve: number[]; y: number[]}[] = [];
+    const observer = {
+      kernel(def: {name: string}, _inputs: unknown, attrs: unknown, outputs: Tensor[]) {
+        if (def.name === 'LSTMSequence' || def.name === 'GRUSequence') {
+          const a = attrs as LSTMSequenceAttrs;
+          calls.push({name: def.name, keepReserve: a.keepReserve, returnSequences: a.returnSequences, reserve: [...outputs.at(-1)!.shape], y: [...outputs[0]!.shape]});
+        }
+      },
+      variableRead() {},
+      variableWrite() {},
+      hostCheck() {},
+    };
+    try {
+      setBackend(backend, {fallback: true});
+      if (backendName() !== backend) continue;
+      for (const Cls of [LSTM, GRU]) {
+        for (const m of [null, mask]) {
+          // without a mask, only the last states are asked for: the inference call skips y as well
+          const layer = new Cls(6, {returnSequences: m !== null, returnState: true, goBackwards: m !== null});
+          calls.length = 0;
+          const before = setStepObserver(observer);
+          let inferred: Tensor[], taped: Tensor[];
+          try {
+            const tape = new GradientTape();
+            const loss = tape.run(() => {
+              taped = layer.apply(x, {mask: m}) as Tensor[];
+              return ops.sum(taped[0]!);
+            });
+            const grads = tape.gradient(loss, layer.trainableWeights);
+            assert.ok(grads.length === 3 && grads.every((g) => g !== null));
+            inferred = layer.apply(x, {mask: m}) as Tensor[];
+          } finally {
+            setStepObserver(before);
+          }
+          const label = `${backend} ${Cls.name} mask=${m !== null}`;
+          assert.deepEqual(calls.map((c) => [c.name, c.keepReserve, c.returnSequences, c.reserve, c.y]), [
+            [`${Cls.name}Sequence`, true, true, [7, 5, 6], [5, 7, 6]],
+            [`${Cls.name}Sequence`, false, m !== null, [0, 5, 6], [5, m !== null ? 7 : 0, 6]],
+          ], label);
+          inferred.forEach((t, i) => assert.deepEqual(Array.from(t.values), Array.from(taped[i]!.values), `${label} output ${i}`));
+        }
+      }
+    } finally {
+      setBackend(prev);
+    }
+  }
+  // the gradient rule refuses a call that kept no reserve
+  const tape = new GradientTape();
+  const z = rand([2, 3, 16], 3), h0 = rand([2, 4], 4), c0 = rand([2, 4], 5), rk = rand([4, 16], 6);
+  tape.watch([z]);
+  const loss = tape.run(() =>
+    ops.sum(runAll('LSTMSequence', {z, h0, c0, recurrentKernel: rk, mask: [], recurrentMask: []}, {goBackwards: false, zeroOutputForMask: false, keepReserve: false})[0]!),
+  );
+  assert.throws(() => tape.gradient(loss, [z]), /LSTMSequence: the gradient needs the reserve and y, which this call did not keep/);
 });
