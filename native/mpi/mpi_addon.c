@@ -27,10 +27,10 @@
  *  - a collective JavaScript awaits at once (the default; also every collective queued before one)
  *    is tested in a loop for 0.2 ms (KERAS_MPI_SPIN_US), yielding the core between tests (where
  *    ranks fill the machine's cores, the rank this one waits for may need it; 2 ranks on 2 cores at
- *    load 5-7: 0-10 % less CPU per sample, within the noise of such a machine), then every 20 us, every 0.1 ms after 2 ms, every 0.25 ms after
- *    20 ms: the JS thread is idle, so the loop takes no core that compute
- *    needs; between balanced ranks each round of the protocol follows the last at once, and a rank
- *    that waits for a slower one costs a few per cent of a core while it waits.
+ *    load 5-7: 0-10 % less CPU per sample, within the noise of such a machine), then every 20 us,
+ *    every 0.1 ms after 2 ms, every 0.25 ms after 20 ms: the JS thread is idle, so the loop takes no
+ *    core that compute needs; between balanced ranks each round of the protocol follows the last at
+ *    once, and a rank that waits for a slower one costs a few per cent of a core while it waits.
  *  - a collective started in the background (allreduceStart, or allreduce(x, true): a gradient bucket
  *    sent while the backward pass goes on) is tested every 0.5 ms (KERAS_MPI_POLL_US), the
  *    communication thread sleeping on a condition variable meanwhile, until JavaScript waits for it
