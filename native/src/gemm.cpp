@@ -370,26 +370,15 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   const long k = j.k, mp = (j.m + MR - 1) / MR;
   Workspace& ws = workspace();
   const long kblocks = (k + KC - 1) / KC, kc_max = (k + kblocks - 1) / kblocks;
-  if (isa.gemm_ukernel_ax && j.a.cs == 1) {
-    // A read where it lies (see gemm_serial); the same k blocks, so the same sums
-    for (long p = p0; p < p1; p++) {
-      const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
-      for (long ir = 0; ir < mp; ir++) {
-        const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
-        float* cij = j.c + ir * MR * j.ldc + jr;
-        for (long pc = 0; pc < k; pc += kc_max) {
-          const long kc = k - pc < kc_max ? k - pc : kc_max;
-          const float* a = j.a.p + ir * MR * j.a.rs + pc * j.a.cs;
-          isa.gemm_ukernel_ax(kc, a, j.a.rs, j.a.cs, j.bp + p * k * NR + pc * NR, cij, j.ldc, j.accumulate || pc > 0, mr, nr);
-        }
-      }
+  // A read where it lies (see gemm_serial), else packed once; the same k blocks either way, so the same sums
+  const bool in_place = isa.gemm_ukernel_ax && j.a.cs == 1;
+  float* ap = nullptr;
+  if (!in_place) {
+    ap = grow(ws.a, ws.a_cap, mp * MR * k);
+    for (long ir = 0; ir < mp; ir++) {
+      const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+      pack_a_panel(k, mr, MR, MatView{j.a.p + ir * MR * j.a.rs, j.a.rs, j.a.cs}, ap + ir * MR * k);
     }
-    return;
-  }
-  float* ap = grow(ws.a, ws.a_cap, mp * MR * k);
-  for (long ir = 0; ir < mp; ir++) {
-    const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
-    pack_a_panel(k, mr, MR, MatView{j.a.p + ir * MR * j.a.rs, j.a.rs, j.a.cs}, ap + ir * MR * k);
   }
   float* tile = ws.tile;
   for (long p = p0; p < p1; p++) {
@@ -400,9 +389,13 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
       for (long pc = 0; pc < k; pc += kc_max) {
         const long kc = k - pc < kc_max ? k - pc : kc_max;
         const int acc = j.accumulate || pc > 0;
+        const float* bpanel = j.bp + p * k * NR + pc * NR;
+        if (in_place) {
+          isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
+          continue;
+        }
         // a k block of a packed panel is contiguous: rows pc.. of the panel
         const float* apanel = ap + ir * MR * k + pc * MR;
-        const float* bpanel = j.bp + p * k * NR + pc * NR;
         if (mr == MR && nr == NR) {
           isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
         } else {

@@ -87,6 +87,15 @@ void output_keep(const float* mask, long batch, long T, bool backwards, bool zer
   }
 }
 
+// Output k of row r: the row's new state where `keep` says so, else zeros (zero_output_for_mask)
+inline void write_y(float* y, const unsigned char* keep, const float* h, long r, long T, long k, long u) {
+  float* yr = y + (r * T + k) * u;
+  if (keep[r * T + k])
+    memcpy(yr, h + r * u, u * sizeof(float));
+  else
+    memset(yr, 0, u * sizeof(float));
+}
+
 }  // namespace
 
 void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, const float* z, const float* h0,
@@ -159,12 +168,7 @@ void lstm_sequence(long batch, long T, long u, bool backwards, bool zero_out, co
           memcpy(ck + r * u, cp + r * u, u * sizeof(float));
           if (reserve) memset(g + (r - r0) * g4, 0, g4 * sizeof(float));
         }
-        if (!y) continue;  // no y wanted (the last states alone)
-        float* yr = y + (r * T + k) * u;
-        if (keep[r * T + k])
-          memcpy(yr, hk + r * u, u * sizeof(float));
-        else
-          memset(yr, 0, u * sizeof(float));
+        if (y) write_y(y, keep.data(), hk, r, T, k, u);  // no y wanted: the last states alone
       }
     }
     hp = hk;
@@ -335,12 +339,7 @@ void gru_sequence(long batch, long T, long u, bool backwards, bool zero_out, con
         memcpy(hk + r * u, hp + r * u, u * sizeof(float));
         if (keep_reserve) memset(res + r * g4, 0, g4 * sizeof(float));
       }
-      if (!y) continue;
-      float* yr = y + (r * T + k) * u;
-      if (keep[r * T + k])
-        memcpy(yr, hk + r * u, u * sizeof(float));
-      else
-        memset(yr, 0, u * sizeof(float));
+      if (y) write_y(y, keep.data(), hk, r, T, k, u);
     }
     hp = hk;
   }

@@ -2,10 +2,6 @@
 // condition variable after a short spin, so a core taken by another process never stalls a barrier.
 #pragma once
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <xmmintrin.h>
-#endif
-
 namespace kt {
 
 using TaskFn = void (*)(void* ctx, int tid, int nthreads);
@@ -24,23 +20,6 @@ void pool_hint();
 
 // Threads available to one parallel_run.
 int num_threads();
-
-// Subnormal floats flushed to zero (results written as zero, inputs read as zero) in this scope, on
-// this thread; the previous mode comes back at its end (JavaScript's own arithmetic keeps IEEE
-// subnormals). The optimizer updates run under it, as TensorFlow runs its CPU kernels: a running
-// average that decays towards zero (RMSprop's, Adam's slots where a gradient stays 0) reaches
-// subnormal values after ~800 steps, and x86 then computes the whole update ~40x slower. x86 only.
-#if defined(__SSE2__) || defined(_M_X64)
-struct FlushSubnormals {
-  unsigned saved = _mm_getcsr();
-  FlushSubnormals() { _mm_setcsr(saved | 0x8040u); }  // FTZ (bit 15) and DAZ (bit 6)
-  ~FlushSubnormals() { _mm_setcsr(saved); }
-  FlushSubnormals(const FlushSubnormals&) = delete;
-  FlushSubnormals& operator=(const FlushSubnormals&) = delete;
-};
-#else
-struct FlushSubnormals {};
-#endif
 
 // Splits [0, n) into `parts` nearly equal contiguous ranges; returns range `i` in [*b, *e).
 inline void split_range(long n, int parts, int i, long* b, long* e) {

@@ -1,5 +1,5 @@
 /**
- * Subnormal floats in the native optimizer updates on x86 (native/src/threadpool.h `FlushSubnormals`):
+ * Subnormal floats in the native optimizer updates on x86 (native/src/optimizer.cpp `FlushSubnormals`):
  * flushed to zero as TensorFlow's CPU kernels flush them, so that an optimizer slot decaying towards
  * zero does not slow every later update ~40x; other kernels, and JavaScript's own arithmetic after an
  * update, keep IEEE subnormals.

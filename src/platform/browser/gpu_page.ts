@@ -3,31 +3,13 @@
  * what a burst of synchronous code recorded (a training step) is submitted once that code returns.
  * Reads only come back as promises: `readSync` throws, naming `await tensor.data()`.
  */
-import {GpuExecutor} from '../gpu/executor.js';
+import {GpuExecutor, openDevice} from '../gpu/executor.js';
 import {READ_HEADER, type GpuAdapterInfo, type GpuChannel, type GpuCommand} from '../gpu/channel.js';
 
 const NO_SYNC = 'a web page cannot wait for the GPU synchronously';
 
 export async function openPageChannel(adapter: GPUAdapter): Promise<GpuChannel> {
-  const lim = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxComputeInvocationsPerWorkgroup: Math.min(256, lim.maxComputeInvocationsPerWorkgroup),
-      maxComputeWorkgroupSizeX: Math.min(256, lim.maxComputeWorkgroupSizeX),
-      maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
-      maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
-      maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
-      maxBufferSize: lim.maxBufferSize,
-    },
-  });
-  const ai = adapter.info;
-  const info: GpuAdapterInfo = {
-    description: [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') + ' (navigator.gpu)',
-    featureLevel: adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility',
-    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
-    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-    maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
-  };
+  const {device, info} = await openDevice(adapter, 'navigator.gpu');
   return new PageGpuChannel(new GpuExecutor(device), info);
 }
 

@@ -6,9 +6,37 @@
  * (`../node/gpu.ts`, so that the main thread can wait for a read synchronously) and, in a page, on the
  * page's own thread.
  */
-import {READ_HEADER, type GpuCommand} from './channel.js';
+import {READ_HEADER, type GpuAdapterInfo, type GpuCommand} from './channel.js';
 
 export type {GpuCommand};
+
+/**
+ * A device of `adapter` with the limits the webgpu backend's kernels need (workgroups of 256, the
+ * adapter's storage-buffer limits), and what the backend reports of it; `source` says where the adapter
+ * came from (a Dawn backend, `navigator.gpu`).
+ */
+export async function openDevice(adapter: GPUAdapter, source: string): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
+  const lim = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeInvocationsPerWorkgroup: Math.min(256, lim.maxComputeInvocationsPerWorkgroup),
+      maxComputeWorkgroupSizeX: Math.min(256, lim.maxComputeWorkgroupSizeX),
+      maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
+      maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
+      maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+      maxBufferSize: lim.maxBufferSize,
+    },
+  });
+  const ai = adapter.info;
+  const info: GpuAdapterInfo = {
+    description: [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') + ` (${source})`,
+    featureLevel: adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility',
+    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
+  };
+  return {device, info};
+}
 
 /** Dispatches recorded before the encoder is submitted without waiting for a read. */
 const BATCH = 256;

@@ -4,7 +4,7 @@
  * thread's event loop lets Dawn finish the map. Started by `gpu.ts`.
  */
 import {parentPort, workerData} from 'node:worker_threads';
-import {GpuExecutor} from '../gpu/executor.js';
+import {GpuExecutor, openDevice} from '../gpu/executor.js';
 import {READ_HEADER, type GpuAdapterInfo, type GpuCommand} from '../gpu/channel.js';
 
 interface Init {
@@ -40,25 +40,7 @@ async function open(): Promise<{device: GPUDevice; info: GpuAdapterInfo}> {
       tried.push(what);
       continue;
     }
-    const lim = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredLimits: {
-        maxComputeInvocationsPerWorkgroup: Math.min(256, lim.maxComputeInvocationsPerWorkgroup),
-        maxComputeWorkgroupSizeX: Math.min(256, lim.maxComputeWorkgroupSizeX),
-        maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
-        maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
-        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
-        maxBufferSize: lim.maxBufferSize,
-      },
-    });
-    const ai = adapter.info;
-    const info: GpuAdapterInfo = {
-      description: [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') + ` (${what})`,
-      featureLevel: adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility',
-      maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
-      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-      maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
-    };
+    const {device, info} = await openDevice(adapter, what);
     // the instance must outlive the device: collected, it takes Dawn's event processing with it
     keepAlive.push(instance);
     return {device, info};
