@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vector>
+
 #include "../include/keras_native.h"
 #include "gemm.h"
 #include "isa.h"
@@ -336,6 +338,60 @@ void transpose(int rank, const long* shape, const long* perm, const float* x, fl
   int t = threads_for(total, threads);
   if (t > job.rows) t = (int)job.rows;
   parallel_run(t < 1 ? 1 : t, transpose_task, &job);
+}
+
+
+// The crossentropy fusion of a plan (src/plan/patterns.ts): the composite's operations in its order,
+// its sums (over rows) and its logarithm the active instruction set's Sum and Log, so the values are
+// those of the kernels it stands for.
+void crossentropy_probs(const float* target, const float* p, float* loss, long rows, long n, double eps) {
+  const Isa& I = isa();
+  const float lo = (float)eps, hi = (float)(1.0 - eps);
+  std::vector<float> s(rows + 1), c(rows * n + 1), l(rows * n + 1);
+  I.reduce_rows(KT_R_SUM, p, s.data(), rows, n);
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) {
+      const float q = p[r * n + j] / s[r];
+      c[r * n + j] = q < lo ? lo : (q > hi ? hi : q);
+    }
+  I.unary(KT_U_LOG, c.data(), l.data(), rows * n, 0.0f, 0.0f);
+  for (long i = 0; i < rows * n; i++) c[i] = target[i] * l[i];
+  I.reduce_rows(KT_R_SUM, c.data(), loss, rows, n);
+  for (long r = 0; r < rows; r++) loss[r] = -loss[r];
+}
+
+void softmax_crossentropy_grad(const float* target, const float* p, const float* dy, float* dx, long rows, long n,
+                               double eps) {
+  const Isa& I = isa();
+  const float lo = (float)eps, hi = (float)(1.0 - eps);
+  std::vector<float> s(rows + 1), w(rows + 1), v(rows * n + 1);
+  I.reduce_rows(KT_R_SUM, p, s.data(), rows, n);
+  // dq: the gradient at p / s, zero where the clip held it (into dx); v = -(dq * p) / s^2
+  for (long r = 0; r < rows; r++) {
+    const float sr = s[r], s2 = sr * sr, dm = -dy[r];
+    for (long j = 0; j < n; j++) {
+      const long i = r * n + j;
+      const float q = p[i] / sr;
+      const float c = q < lo ? lo : (q > hi ? hi : q);
+      const float dl = dm * target[i];
+      const float dq = (q < lo) | (q > hi) ? 0.0f : dl / c;
+      dx[i] = dq;
+      const float t = dq * p[i];
+      v[i] = -(t / s2);
+    }
+  }
+  I.reduce_rows(KT_R_SUM, v.data(), w.data(), rows, n);
+  // dp = dq / s + w (into dx), then through the softmax: p * (dp - sum(dp * p))
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) {
+      const long i = r * n + j;
+      const float dp = dx[i] / s[r] + w[r];
+      dx[i] = dp;
+      v[i] = dp * p[i];
+    }
+  I.reduce_rows(KT_R_SUM, v.data(), w.data(), rows, n);
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) dx[r * n + j] = p[r * n + j] * (dx[r * n + j] - w[r]);
 }
 
 }  // namespace kt

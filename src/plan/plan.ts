@@ -14,6 +14,7 @@ import {fusedKernels} from '../kernels/defs/fused.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
+import {rewriteTrace} from './patterns.js';
 import type {HostStep, Ref, Trace, TracedStep} from './trace.js';
 
 /** A place a kernel reads a tensor from: `holder[key]`. */
@@ -89,8 +90,9 @@ export class Plan {
   private readonly befores: readonly (() => void)[];
   private readonly effects: readonly (() => void)[];
 
-  constructor(trace: Trace) {
+  constructor(traced: Trace) {
     const backend = getBackend();
+    const trace = rewriteTrace(traced, backend.kernels);
     const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
     const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)

@@ -63,5 +63,23 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  return {FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad};
+  // the crossentropy fusion of a plan (src/plan/patterns.ts), over the last axis
+  const crossentropy = (op: 'CategoricalCrossentropyProbs' | 'SoftmaxCrossentropyGrad') =>
+    ({target, output, dy}: {target: Tensor; output: Tensor; dy?: Tensor}, a: {epsilon: number}, [out]: Tensor[]) => {
+      // below minElements the composite's kernels run in JavaScript: so does the fused kernel (the same values)
+      if (!isF32(target, output, out!) || (dy && !isF32(dy)) || output.rank < 1 || output.size < minElements) return false;
+      const lead = output.shape.slice(0, -1);
+      checkStorage(op, 'output', output);
+      checkStorage(op, 'target', target, output.shape);
+      if (dy) checkStorage(op, 'dy', dy, lead);
+      checkStorage(op, 'result', out!, dy ? output.shape : lead);
+      const n = output.shape.at(-1)!;
+      call(op, dy ? [target, output, dy, out!] : [target, output, out!], {rows: n ? output.size / n : 0, n, epsilon: a.epsilon});
+      return true;
+    };
+
+  return {
+    FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad,
+    CategoricalCrossentropyProbs: crossentropy('CategoricalCrossentropyProbs'), SoftmaxCrossentropyGrad: crossentropy('SoftmaxCrossentropyGrad'),
+  };
 }

@@ -69,6 +69,22 @@ export const fusedKernels = {
       return [meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
     },
   }),
+  /**
+   * Keras's categorical crossentropy from probabilities, over the last axis: with `s = sum(output)`,
+   * `-sum(target * log(clip(output / s, epsilon, 1 - epsilon)))`; target, output `[..., n]` -> `[...]`.
+   */
+  CategoricalCrossentropyProbs: defineKernel('CategoricalCrossentropyProbs', {
+    inputs: {target: 'one', output: 'one'},
+    infer: ({output}, _a: {epsilon: number}) => [meta(output.shape.slice(0, -1), output.dtype)],
+  }),
+  /**
+   * The gradient of CategoricalCrossentropyProbs(target, output) weighted by dy `[...]`, taken back
+   * through the softmax (over the last axis) that made `output`: the logits' gradient `[..., n]`.
+   */
+  SoftmaxCrossentropyGrad: defineKernel('SoftmaxCrossentropyGrad', {
+    inputs: {target: 'one', output: 'one', dy: 'one'},
+    infer: ({output}, _a: {epsilon: number}) => [meta(output.shape, output.dtype)],
+  }),
   /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
   Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
     inputs: {dy: 'one', filter: 'one', y: 'one'},

@@ -1,0 +1,62 @@
+import type {Tensor} from '../../tensor/tensor.js';
+
+/**
+ * The crossentropy kernels a plan fuses (src/plan/patterns.ts): the operations of the composite
+ * (losses/losses.ts and its gradient rules) in the same order, each rounded as this backend's kernel
+ * rounds it: elementwise results to the dtype, sums accumulated in float64 and rounded once, the clip
+ * comparing with its bounds unrounded (as Clip) and the clip's gradient with them rounded (as Less
+ * and Greater with constants of the dtype).
+ */
+
+/** Rounds to the tensor's dtype: float32 per operation, float64 as is. */
+const rounder = (t: Tensor): ((v: number) => number) => (t.dtype === 'float32' ? Math.fround : (v) => v);
+
+export const crossentropyImpl = {
+  CategoricalCrossentropyProbs: ({target, output}: {target: Tensor; output: Tensor}, a: {epsilon: number}, [loss]: Tensor[]) => {
+    const f = rounder(output), n = output.shape.at(-1)!, rows = n ? output.size / n : loss!.size;
+    const eps = a.epsilon, lo = f(eps), hi = f(1 - eps);
+    const p = output.values, y = target.values, out = loss!.values;
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += p[o + j]!;
+      s = f(s);
+      let acc = 0;
+      for (let j = 0; j < n; j++) {
+        const q = f(p[o + j]! / s), c = q < eps ? lo : q > 1 - eps ? hi : q;
+        acc += f(y[o + j]! * f(Math.log(c)));
+      }
+      out[r] = -f(acc);
+    }
+  },
+  SoftmaxCrossentropyGrad: ({target, output, dy}: {target: Tensor; output: Tensor; dy: Tensor}, a: {epsilon: number}, [dx]: Tensor[]) => {
+    const f = rounder(output), n = output.shape.at(-1)!, rows = n ? output.size / n : 0;
+    const eps = a.epsilon, lo = f(eps), hi = f(1 - eps);
+    const p = output.values, y = target.values, g = dy.values, out = dx!.values;
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += p[o + j]!;
+      s = f(s);
+      const s2 = f(s * s), dm = -g[r]!;
+      // dq (the gradient at output / s, zero where the clip held it), then w = sum(-dq * output / s^2)
+      let w = 0;
+      for (let j = 0; j < n; j++) {
+        const q = f(p[o + j]! / s), c = q < eps ? lo : q > 1 - eps ? hi : q;
+        const dq = q < lo || q > hi ? 0 : f(f(dm * y[o + j]!) / c);
+        out[o + j] = dq;
+        w -= f(f(dq * p[o + j]!) / s2);
+      }
+      w = f(w);
+      // dp = dq / s + w, then through the softmax: output * (dp - sum(dp * output))
+      let e = 0;
+      for (let j = 0; j < n; j++) {
+        const dp = f(f(out[o + j]! / s) + w);
+        out[o + j] = dp;
+        e += f(dp * p[o + j]!);
+      }
+      e = f(e);
+      for (let j = 0; j < n; j++) out[o + j] = f(p[o + j]! * f(out[o + j]! - e));
+    }
+  },
+};

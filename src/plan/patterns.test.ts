@@ -1,0 +1,85 @@
+/**
+ * The plan's pattern rewrites (patterns.ts) give the values of the kernels they replace, bit for bit:
+ * a traced step with the subgraph, replayed from a plan that runs the fused kernels, against the same
+ * step run eagerly, on every backend of the run, below and above the size where the compiled kernels
+ * take over from JavaScript (so both the reference and the compiled fused kernel are compared).
+ */
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {backendName, setBackend} from '../backends/registry.js';
+import {GradientTape} from '../gradients/tape.js';
+import {categoricalCrossentropy} from '../losses/losses.js';
+import * as ops from '../ops/index.js';
+import {Tensor} from '../tensor/tensor.js';
+import {xorshift32} from '../testing/kernel_test.js';
+import {Plan} from './plan.js';
+import {traceStep} from './trace.js';
+
+const ACTIVE = backendName();
+const BACKENDS = ACTIVE === 'native' ? ['reference', 'native'] : [ACTIVE];
+
+/** Logits with a wide spread (some probabilities clipped at epsilon or 1 - epsilon), one-hot or soft targets, weights. */
+function data(rows: number, n: number, seed: number): Tensor[] {
+  const rand = xorshift32(seed);
+  const z = Float32Array.from({length: rows * n}, () => (rand() - 0.5) * (rand() < 0.3 ? 60 : 6));
+  const y = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    if (r % 3 === 2) for (let j = 0; j < n; j++) y[r * n + j] = rand(); // soft labels, not normalized
+    else y[r * n + Math.floor(rand() * n)] = 1;
+  }
+  const dy = Float32Array.from({length: rows}, () => rand() * 2 - 0.5);
+  return [new Tensor([rows, n], 'float32', z), new Tensor([rows, n], 'float32', y), new Tensor([rows], 'float32', dy)];
+}
+
+/** Keras's crossentropy on a softmax output, per sample, and its gradient in the logits weighted by dy. */
+function step(z: Tensor, y: Tensor, dy: Tensor): Tensor[] {
+  const tape = new GradientTape();
+  tape.watch(z);
+  const loss = tape.run(() => categoricalCrossentropy(y, ops.softmax(z)));
+  return [loss, tape.gradient(loss, [z], dy)[0]!];
+}
+
+for (const backend of BACKENDS) {
+  test(`${backend}: the crossentropy fusion (CategoricalCrossentropyProbs, SoftmaxCrossentropyGrad) gives the composite's values bit for bit`, () => {
+    const prev = backendName();
+    setBackend(backend);
+    try {
+      for (const [rows, n] of [[4, 10], [64, 10], [3, 300]] as const) {
+        const traced = data(rows, n, 1);
+        const {trace} = traceStep(traced, () => step(traced[0]!, traced[1]!, traced[2]!), (r) => r);
+        assert.notEqual(typeof trace, 'string', String(trace));
+        const plan = new Plan(trace as Exclude<typeof trace, string>);
+        const names = plan.kernelNames();
+        assert.deepEqual(names, ['Softmax', 'CategoricalCrossentropyProbs', 'SoftmaxCrossentropyGrad'], `${rows}x${n}: the plan's kernels`);
+        for (const seed of [2, 3]) {
+          const inputs = data(rows, n, seed);
+          const got = plan.run(inputs).map((t) => Array.from(t!.values));
+          const want = step(inputs[0]!, inputs[1]!, inputs[2]!).map((t) => Array.from(t.values));
+          assert.deepEqual(got[0], want[0], `${rows}x${n}, seed ${seed}: the loss`);
+          assert.deepEqual(got[1], want[1], `${rows}x${n}, seed ${seed}: the logits' gradient`);
+        }
+      }
+    } finally {
+      setBackend(prev);
+    }
+  });
+}
+
+test('the crossentropy fusion needs the whole pattern: a second use of the softmax output in the loss keeps the composite', () => {
+  const [z, y, dy] = data(4, 5, 4);
+  // the softmax output also feeds a second loss term: its gradient is a sum the fused kernel would miss
+  const twice = (zz: Tensor, yy: Tensor, d: Tensor) => {
+    const tape = new GradientTape();
+    tape.watch(zz);
+    const loss = tape.run(() => {
+      const p = ops.softmax(zz);
+      return ops.add(categoricalCrossentropy(yy, p), ops.sum(ops.square(p), -1));
+    });
+    return [loss, tape.gradient(loss, [zz], d)[0]!];
+  };
+  const {trace} = traceStep([z!, y!, dy!], () => twice(z!, y!, dy!), (r) => r);
+  const plan = new Plan(trace as Exclude<typeof trace, string>);
+  assert.ok(!plan.kernelNames().includes('SoftmaxCrossentropyGrad'), plan.kernelNames().join());
+  const inputs = data(4, 5, 5);
+  assert.deepEqual(plan.run(inputs).map((t) => Array.from(t!.values)), twice(inputs[0]!, inputs[1]!, inputs[2]!).map((t) => Array.from(t.values)));
+});
