@@ -38,7 +38,8 @@ enum kt_kernel {
   KT_CONV2D_BACKPROP_INPUT_RELU = 121,
   KT_FUSED_CONV2D_MAX_POOL = 122,
   KT_CATEGORICAL_CROSSENTROPY_PROBS = 140,
-  KT_SOFTMAX_CROSSENTROPY_GRAD = 141
+  KT_SOFTMAX_CROSSENTROPY_GRAD = 141,
+  KT_MUL_RELU_GRAD_SUM = 142
 };
 
 enum kt_activation {
@@ -650,6 +651,17 @@ enum { /* SoftmaxCrossentropyGrad */
   KT_SOFTMAX_CROSSENTROPY_GRAD_BUF_DX = 3,
   KT_SOFTMAX_CROSSENTROPY_GRAD_NBUFS = 4 /* target, output, dy, dx */
 };
+enum { /* MulReluGradSum */
+  KT_MUL_RELU_GRAD_SUM_ATTR_ROWS = 0,
+  KT_MUL_RELU_GRAD_SUM_ATTR_N = 1,
+  KT_MUL_RELU_GRAD_SUM_NATTRS = 2,
+  KT_MUL_RELU_GRAD_SUM_BUF_A = 0,
+  KT_MUL_RELU_GRAD_SUM_BUF_B = 1,
+  KT_MUL_RELU_GRAD_SUM_BUF_Y = 2,
+  KT_MUL_RELU_GRAD_SUM_BUF_DZ = 3,
+  KT_MUL_RELU_GRAD_SUM_BUF_DB = 4,
+  KT_MUL_RELU_GRAD_SUM_NBUFS = 5 /* a, b, y, dz, db */
+};
 
 /* The name of kernel `id` (the row of the table), or NULL. */
 static inline const char* kt_kernel_name(int id) {
@@ -689,6 +701,7 @@ static inline const char* kt_kernel_name(int id) {
     case KT_FUSED_CONV2D_MAX_POOL: return "FusedConv2DMaxPool";
     case KT_CATEGORICAL_CROSSENTROPY_PROBS: return "CategoricalCrossentropyProbs";
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return "SoftmaxCrossentropyGrad";
+    case KT_MUL_RELU_GRAD_SUM: return "MulReluGradSum";
     default: return 0;
   }
 }

@@ -410,6 +410,22 @@ int run_crossentropy(const Args& a, bool grad) {
   return 0;
 }
 
+int run_mul_relu_grad_sum(const Args& a) {
+  long rows, n, rn;
+  if (!nbufs_is(a, KT_MUL_RELU_GRAD_SUM_NBUFS) || !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_ROWS, &rows) ||
+      !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_MUL_RELU_GRAD_SUM_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_MUL_RELU_GRAD_SUM_NATTRS, a.nattrs);
+  rn = rows;
+  if (!mul(a, &rn, n) || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_A, rn, "a") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_B, rn, "b") ||
+      !need(a, KT_MUL_RELU_GRAD_SUM_BUF_Y, rn, "y") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DZ, rn, "dz") ||
+      !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DB, n, "db"))
+    return 1;
+  mul_relu_grad_sum(a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], rows, n, num_threads());
+  return 0;
+}
+
 int run_transpose(const Args& a) {
   long rank;
   if (!nbufs_is(a, KT_TRANSPOSE_NBUFS) || !get_int(a, KT_TRANSPOSE_ATTR_RANK, &rank)) return 1;
@@ -765,6 +781,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_DOT_PRODUCT_ATTENTION_GRAD: return run_attention(a, true);
     case KT_CATEGORICAL_CROSSENTROPY_PROBS: return run_crossentropy(a, false);
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return run_crossentropy(a, true);
+    case KT_MUL_RELU_GRAD_SUM: return run_mul_relu_grad_sum(a);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -394,4 +394,45 @@ void softmax_crossentropy_grad(const float* target, const float* p, const float*
     for (long j = 0; j < n; j++) dx[r * n + j] = p[r * n + j] * (dx[r * n + j] - w[r]);
 }
 
+// MulReluGradSum: dz = (y > 0 ? a * b : +0), as Mul then ActivationGrad relu; db = the column sums of
+// dz, row after row from row 0 as Sum over the leading axes adds them. Threads take column ranges.
+namespace {
+
+struct MulReluGradSumJob {
+  const float *a, *b, *y;
+  float *dz, *db;
+  long rows, n;
+};
+
+void mul_relu_grad_sum_task(void* p, int tid, int nt) {
+  const MulReluGradSumJob& j = *(const MulReluGradSumJob*)p;
+  long c0, c1;
+  split_range(j.n, nt, tid, &c0, &c1);
+  for (long r = 0; r < j.rows; r++) {
+    const long o = r * j.n;
+    const float *a = j.a + o, *b = j.b + o, *y = j.y + o;
+    float* dz = j.dz + o;
+    float* __restrict db = j.db;
+    if (r == 0)
+      for (long c = c0; c < c1; c++) db[c] = dz[c] = y[c] > 0.0f ? a[c] * b[c] : 0.0f;
+    else
+      for (long c = c0; c < c1; c++) db[c] += dz[c] = y[c] > 0.0f ? a[c] * b[c] : 0.0f;
+  }
+}
+
+}  // namespace
+
+void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz, float* db, long rows, long n,
+                       int threads) {
+  if (n == 0) return;
+  if (rows == 0) {
+    for (long c = 0; c < n; c++) db[c] = 0.0f;
+    return;
+  }
+  MulReluGradSumJob job = {a, b, y, dz, db, rows, n};
+  int t = threads_for(rows * n, threads);
+  if (t > n / 16) t = n / 16 > 1 ? (int)(n / 16) : 1;
+  parallel_run(t, mul_relu_grad_sum_task, &job);
+}
+
 }  // namespace kt

@@ -49,6 +49,10 @@ void crossentropy_probs(const float* target, const float* p, float* loss, long r
 void softmax_crossentropy_grad(const float* target, const float* p, const float* dy, float* dx, long rows, long n,
                                double eps);
 
+// MulReluGradSum: dz [rows, n] = (y > 0 ? a * b : 0), db [n] = its sum over the rows (in row order)
+void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz, float* db, long rows, long n,
+                       int threads);
+
 // dz = dy * f'(x) from y = f(x)
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
 

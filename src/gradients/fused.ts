@@ -79,6 +79,11 @@ export const fusedGrads = {
     const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.y}, {activation: 'relu'});
     return {...nnGrads.Conv2DBackpropInput({...c, dy}), y: null};
   },
+  // dz = relu'(y) * a * b and its sum over the leading axes: both outputs' gradients reach dz; piecewise constant in y
+  MulReluGradSum: ({dys: [gz, gs], inputs: {a, b, y}}) => {
+    const g = run('ActivationGrad', {dy: ops.add(gz!, gs!), y}, {activation: 'relu'});
+    return {a: ops.multiply(g, b), b: ops.multiply(g, a), y: null};
+  },
   // the crossentropy fusion: the rules of the composites the kernels stand for
   CategoricalCrossentropyProbs: ({dy, inputs: {target, output}, attrs, vjp}) => {
     const [dt, dp] = vjp([target, output], [dy], () => [crossentropyComposite(target, output, attrs.epsilon)]);

@@ -43,3 +43,12 @@ test('CategoricalCrossentropyProbs and SoftmaxCrossentropyGrad: gradients in eve
   checkGradients((t, o) => run('CategoricalCrossentropyProbs', {target: t!, output: o!}, eps), [y, p], {label: 'CategoricalCrossentropyProbs'});
   checkGradients((t, o, d) => run('SoftmaxCrossentropyGrad', {target: t!, output: o!, dy: d!}, eps), [y, p, dy], {label: 'SoftmaxCrossentropyGrad'});
 });
+
+test('MulReluGradSum: gradients of both outputs in a and b', () => {
+  const y = reluLike([3, 4], 62), a = randn64([3, 4], 63), b = randn64([3, 4], 64);
+  const both = (aa: Tensor, bb: Tensor) => {
+    const [dz, db] = runAll('MulReluGradSum', {a: aa, b: bb, y}, {});
+    return ops.concatenate([ops.reshape(dz!, [-1]), db!]);
+  };
+  checkGradients((aa, bb) => both(aa!, bb!), [a, b], {label: 'MulReluGradSum'});
+});

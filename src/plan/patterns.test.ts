@@ -10,6 +10,7 @@ import {backendName, setBackend} from '../backends/registry.js';
 import {GradientTape} from '../gradients/tape.js';
 import {categoricalCrossentropy} from '../losses/losses.js';
 import * as ops from '../ops/index.js';
+import {run} from '../ops/core.js';
 import {Tensor} from '../tensor/tensor.js';
 import {xorshift32} from '../testing/kernel_test.js';
 import {Plan} from './plan.js';
@@ -83,3 +84,33 @@ test('the crossentropy fusion needs the whole pattern: a second use of the softm
   const inputs = data(4, 5, 5);
   assert.deepEqual(plan.run(inputs).map((t) => Array.from(t!.values)), twice(inputs[0]!, inputs[1]!, inputs[2]!).map((t) => Array.from(t.values)));
 });
+
+for (const backend of BACKENDS) {
+  test(`${backend}: MulReluGradSum (Mul, ActivationGrad relu, Sum over the leading axes) gives the three kernels' values bit for bit`, () => {
+    const prev = backendName();
+    setBackend(backend);
+    try {
+      const step = (a: Tensor, b: Tensor, y: Tensor) => {
+        const g = run('ActivationGrad', {dy: ops.multiply(a, b), y}, {activation: 'relu'});
+        return [g, ops.sum(g, [...Array(g.rank - 1).keys()])];
+      };
+      // the last one large enough for the thread pool (column ranges per thread)
+      for (const shape of [[4, 6], [16, 40], [3, 5, 70], [128, 512]]) {
+        const rand = xorshift32(shape.length * 100 + shape[0]!);
+        const t = (f: () => number) => new Tensor(shape, 'float32', Float32Array.from({length: shape.reduce((p, d) => p * d, 1)}, f));
+        // a mask of 0 and 1.25 (dropout's), relu outputs with zeros, gradients of both signs (so -0 products)
+        const inputs = () => [t(() => rand() - 0.5), t(() => (rand() < 0.3 ? 0 : 1.25)), t(() => Math.max(0, rand() - 0.4))];
+        const traced = inputs();
+        const {trace} = traceStep(traced, () => step(traced[0]!, traced[1]!, traced[2]!), (r) => r);
+        const plan = new Plan(trace as Exclude<typeof trace, string>);
+        assert.deepEqual(plan.kernelNames(), ['MulReluGradSum'], `${shape}`);
+        const next = inputs();
+        const got = plan.run(next).map((x) => Array.from(x!.values));
+        const want = step(next[0]!, next[1]!, next[2]!).map((x) => Array.from(x.values));
+        assert.deepEqual(got, want, `${shape}`);
+      }
+    } finally {
+      setBackend(prev);
+    }
+  });
+}

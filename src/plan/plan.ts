@@ -391,7 +391,7 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
-  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>();
+  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>(), leading = new Map<Tensor, number>();
   const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
   for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!);
   for (const o of order) {
@@ -403,6 +403,8 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     forEachInput(s, read);
     if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') relu.set(s.inputs['dy'] as Tensor, o);
     if (s.def.name === 'MaxPool' && !pool.has(s.inputs['x'] as Tensor)) pool.set(s.inputs['x'] as Tensor, o);
+    const x = s.inputs['x'] as Tensor, a = s.attrs as {axes?: number[]; keepdims?: boolean};
+    if (s.def.name === 'Sum' && !a.keepdims && x.rank >= 2 && a.axes?.length === x.rank - 1 && a.axes.every((d, i) => d === i)) leading.set(x, o);
   }
   for (const o of order) {
     if (typeof o !== 'number') continue;
@@ -411,6 +413,16 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
       const m = steps[p]!;
       fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
       gone.add(p);
+    }
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && kernels.MulReluGradSum && !gone.has(o)) {
+      const dy = s.inputs['dy'] as Tensor, g = s.outputs[0]!, sum = leading.get(g), r = trace.refOf(dy);
+      const mul = r.kind === 'out' ? steps[r.step]! : null;
+      const same = (t: Tensor) => t.shape.length === g.shape.length && t.shape.every((d, i) => d === g.shape[i]);
+      if (sum !== undefined && mul?.def.name === 'Mul' && reads.get(dy) === 1 && same(mul.inputs['a'] as Tensor) && same(mul.inputs['b'] as Tensor)) {
+        fused.set(o, {def: fusedKernels.MulReluGradSum, inputs: {a: mul.inputs['a']!, b: mul.inputs['b']!, y: s.inputs['y']!}, attrs: {}, outputs: [g, steps[sum]!.outputs[0]!]});
+        gone.add(r.kind === 'out' ? r.step : -1).add(sum);
+        continue;
+      }
     }
     if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
     const act = steps[c]!, y = act.inputs['y'] as Tensor;

@@ -116,6 +116,8 @@ export const KERNEL_ABI = {
   CategoricalCrossentropyProbs: {id: 140, inputs: ['target', 'output'], outputs: ['loss'], attrs: ['rows', 'n', 'epsilon']},
   /** Its gradient weighted by dy [rows], through the softmax that made output: dx [rows, n]. */
   SoftmaxCrossentropyGrad: {id: 141, inputs: ['target', 'output', 'dy'], outputs: ['dx'], attrs: ['rows', 'n', 'epsilon']},
+  /** dz = (y > 0 ? a * b : 0) [rows, n], db [n] its sum over the rows. */
+  MulReluGradSum: {id: 142, inputs: ['a', 'b', 'y'], outputs: ['dz', 'db'], attrs: ['rows', 'n']},
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -78,7 +78,21 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
       return true;
     };
 
+  // a plan's fusion (src/plan/plan.ts); below minElements the kernels it stands for run in JavaScript, and so does it
+  const MulReluGradSum = ({a, b, y}: {a: Tensor; b: Tensor; y: Tensor}, _attrs: unknown, [dz, db]: Tensor[]) => {
+    if (!isF32(a, b, y, dz!, db!) || a.rank < 1 || a.size < minElements) return false;
+    const op = 'MulReluGradSum', n = a.shape.at(-1)!;
+    checkStorage(op, 'a', a);
+    checkStorage(op, 'b', b, a.shape);
+    checkStorage(op, 'y', y, a.shape);
+    checkStorage(op, 'dz', dz!, a.shape);
+    checkStorage(op, 'db', db!, [n]);
+    call(op, [a, b, y, dz!, db!], {rows: n ? a.size / n : 0, n});
+    return true;
+  };
+
   return {
+    MulReluGradSum,
     FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad,
     CategoricalCrossentropyProbs: crossentropy('CategoricalCrossentropyProbs'), SoftmaxCrossentropyGrad: crossentropy('SoftmaxCrossentropyGrad'),
   };

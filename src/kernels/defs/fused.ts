@@ -85,6 +85,14 @@ export const fusedKernels = {
     inputs: {target: 'one', output: 'one', dy: 'one'},
     infer: ({output}, _a: {epsilon: number}) => [meta(output.shape, output.dtype)],
   }),
+  /**
+   * Mul(a, b), then ActivationGrad relu at y, and its sum over every axis but the last: [dz, sum]
+   * (a dropout's gradient, a relu's, and the bias's before them). a, b, y `[..., n]`.
+   */
+  MulReluGradSum: defineKernel('MulReluGradSum', {
+    inputs: {a: 'one', b: 'one', y: 'one'},
+    infer: ({a}) => [meta(a.shape, a.dtype), meta(a.shape.slice(-1), a.dtype)],
+  }),
   /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
   Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
     inputs: {dy: 'one', filter: 'one', y: 'one'},

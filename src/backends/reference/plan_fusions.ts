@@ -1,7 +1,10 @@
 import type {Tensor} from '../../tensor/tensor.js';
 
 /**
- * The crossentropy kernels a plan fuses (src/plan/patterns.ts): the operations of the composite
+ * Kernels of a plan's fusions (src/plan): the values of the kernels they stand for, as this backend
+ * computes them.
+ *
+ * The crossentropy after a softmax (src/plan/patterns.ts): the operations of the composite
  * (losses/losses.ts and its gradient rules) in the same order, each rounded as this backend's kernel
  * rounds it: elementwise results to the dtype, sums accumulated in float64 and rounded once, the clip
  * comparing with its bounds unrounded (as Clip) and the clip's gradient with them rounded (as Less
@@ -11,7 +14,7 @@ import type {Tensor} from '../../tensor/tensor.js';
 /** Rounds to the tensor's dtype: float32 per operation, float64 as is. */
 const rounder = (t: Tensor): ((v: number) => number) => (t.dtype === 'float32' ? Math.fround : (v) => v);
 
-export const crossentropyImpl = {
+export const planFusionImpl = {
   CategoricalCrossentropyProbs: ({target, output}: {target: Tensor; output: Tensor}, a: {epsilon: number}, [loss]: Tensor[]) => {
     const f = rounder(output), n = output.shape.at(-1)!, rows = n ? output.size / n : loss!.size;
     const eps = a.epsilon, lo = f(eps), hi = f(1 - eps);
@@ -58,5 +61,19 @@ export const crossentropyImpl = {
       e = f(e);
       for (let j = 0; j < n; j++) out[o + j] = f(p[o + j]! * f(out[o + j]! - e));
     }
+  },
+  /** Mul(a, b), ActivationGrad relu at y, and its sum over the leading axes (accumulated in float64, rounded once). */
+  MulReluGradSum: ({a, b, y}: {a: Tensor; b: Tensor; y: Tensor}, _attrs: unknown, [dz, db]: Tensor[]) => {
+    const f = rounder(a), n = db!.size, rows = n ? a.size / n : 0;
+    const av = a.values, bv = b.values, yv = y.values, out = dz!.values, acc = new Float64Array(n);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0, i = r * n; j < n; j++, i++) {
+        // as ActivationGrad relu: dy where y > 0, else +0
+        const v = yv[i]! > 0 ? f(av[i]! * bv[i]!) : 0;
+        out[i] = v;
+        acc[j]! += v;
+      }
+    }
+    db!.values.set(acc);
   },
 };
