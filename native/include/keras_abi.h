@@ -39,7 +39,8 @@ enum kt_kernel {
   KT_FUSED_CONV2D_MAX_POOL = 122,
   KT_CATEGORICAL_CROSSENTROPY_PROBS = 140,
   KT_SOFTMAX_CROSSENTROPY_GRAD = 141,
-  KT_MUL_RELU_GRAD_SUM = 142
+  KT_MUL_RELU_GRAD_SUM = 142,
+  KT_ARG_MAX_MATCH = 143
 };
 
 enum kt_activation {
@@ -662,6 +663,15 @@ enum { /* MulReluGradSum */
   KT_MUL_RELU_GRAD_SUM_BUF_DB = 4,
   KT_MUL_RELU_GRAD_SUM_NBUFS = 5 /* a, b, y, dz, db */
 };
+enum { /* ArgMaxMatch */
+  KT_ARG_MAX_MATCH_ATTR_ROWS = 0,
+  KT_ARG_MAX_MATCH_ATTR_N = 1,
+  KT_ARG_MAX_MATCH_NATTRS = 2,
+  KT_ARG_MAX_MATCH_BUF_A = 0,
+  KT_ARG_MAX_MATCH_BUF_B = 1,
+  KT_ARG_MAX_MATCH_BUF_MATCH = 2,
+  KT_ARG_MAX_MATCH_NBUFS = 3 /* a, b, match */
+};
 
 /* The name of kernel `id` (the row of the table), or NULL. */
 static inline const char* kt_kernel_name(int id) {
@@ -702,6 +712,7 @@ static inline const char* kt_kernel_name(int id) {
     case KT_CATEGORICAL_CROSSENTROPY_PROBS: return "CategoricalCrossentropyProbs";
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return "SoftmaxCrossentropyGrad";
     case KT_MUL_RELU_GRAD_SUM: return "MulReluGradSum";
+    case KT_ARG_MAX_MATCH: return "ArgMaxMatch";
     default: return 0;
   }
 }

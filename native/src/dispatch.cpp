@@ -426,6 +426,22 @@ int run_mul_relu_grad_sum(const Args& a) {
   return 0;
 }
 
+int run_arg_max_match(const Args& a) {
+  long rows, n, rn;
+  if (!nbufs_is(a, KT_ARG_MAX_MATCH_NBUFS) || !get_int(a, KT_ARG_MAX_MATCH_ATTR_ROWS, &rows) ||
+      !get_int(a, KT_ARG_MAX_MATCH_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_ARG_MAX_MATCH_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_ARG_MAX_MATCH_NATTRS, a.nattrs);
+  if (n == 0 && rows > 0) return fail(a, "rows of length 0 have no maximum");
+  rn = rows;
+  if (!mul(a, &rn, n) || !need(a, KT_ARG_MAX_MATCH_BUF_A, rn, "a") || !need(a, KT_ARG_MAX_MATCH_BUF_B, rn, "b") ||
+      !need(a, KT_ARG_MAX_MATCH_BUF_MATCH, rows, "match"))
+    return 1;
+  arg_max_match(a.bufs[0], a.bufs[1], a.bufs[2], rows, n);
+  return 0;
+}
+
 int run_transpose(const Args& a) {
   long rank;
   if (!nbufs_is(a, KT_TRANSPOSE_NBUFS) || !get_int(a, KT_TRANSPOSE_ATTR_RANK, &rank)) return 1;
@@ -782,6 +798,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_CATEGORICAL_CROSSENTROPY_PROBS: return run_crossentropy(a, false);
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return run_crossentropy(a, true);
     case KT_MUL_RELU_GRAD_SUM: return run_mul_relu_grad_sum(a);
+    case KT_ARG_MAX_MATCH: return run_arg_max_match(a);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -456,4 +456,27 @@ void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz
   parallel_run(t, mul_relu_grad_sum_task, &job);
 }
 
+// ArgMaxMatch: the ArgMax kernel's index (the first maximum; a NaN wins, the first one) of a's row
+// and of b's, compared
+namespace {
+
+long first_arg_max(const float* v, long n) {
+  float best = v[0];
+  long bi = 0;
+  for (long k = 1; k < n; k++) {
+    const float x = v[k];
+    if (best == best && (x > best || x != x)) {
+      best = x;
+      bi = k;
+    }
+  }
+  return bi;
+}
+
+}  // namespace
+
+void arg_max_match(const float* a, const float* b, float* match, long rows, long n) {
+  for (long r = 0; r < rows; r++) match[r] = first_arg_max(a + r * n, n) == first_arg_max(b + r * n, n) ? 1.0f : 0.0f;
+}
+
 }  // namespace kt

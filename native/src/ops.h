@@ -53,6 +53,9 @@ void softmax_crossentropy_grad(const float* target, const float* p, const float*
 void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz, float* db, long rows, long n,
                        int threads);
 
+// ArgMaxMatch: match[r] = 1 where the first maximum of a's row r and of b's (rows of n > 0) share an index
+void arg_max_match(const float* a, const float* b, float* match, long rows, long n);
+
 // dz = dy * f'(x) from y = f(x)
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
 

@@ -84,6 +84,7 @@ export const fusedGrads = {
     const g = run('ActivationGrad', {dy: ops.add(gz!, gs!), y}, {activation: 'relu'});
     return {a: ops.multiply(g, b), b: ops.multiply(g, a), y: null};
   },
+  ArgMaxMatch: 'nondifferentiable',
   // the crossentropy fusion: the rules of the composites the kernels stand for
   CategoricalCrossentropyProbs: ({dy, inputs: {target, output}, attrs, vjp}) => {
     const [dt, dp] = vjp([target, output], [dy], () => [crossentropyComposite(target, output, attrs.epsilon)]);

@@ -203,6 +203,8 @@ for (const backend of BACKENDS) {
         if (c.name.startsWith('seed MLP') || c.name.startsWith('seed CNN')) {
           // Dropout's gradient, relu's and the bias's sum, one kernel per Dense(relu) before a Dropout
           for (const p of trained) assert.equal(p.kernelNames().filter((k) => k === 'MulReluGradSum').length, c.name.startsWith('seed MLP') ? 2 : 1, 'MulReluGradSum');
+          // the accuracy's ArgMax, ArgMax, Equal, Cast (patterns.ts)
+          for (const p of trained) assert.ok(p.kernelNames().includes('ArgMaxMatch') && !p.kernelNames().includes('ArgMax'), 'ArgMaxMatch');
         }
         const oe = eager.model.optimizer!.variables, oc = compiled.model.optimizer!.variables;
         oe.forEach((v, i) => assert.deepEqual(Array.from(oc[i]!.value.values), Array.from(v.value.values), `optimizer variable ${v.path}`));

@@ -114,3 +114,28 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`${backend}: ArgMaxMatch (an accuracy's ArgMax, ArgMax, Equal, Cast) gives the four kernels' values bit for bit`, () => {
+    const prev = backendName();
+    setBackend(backend);
+    try {
+      const step = (a: Tensor, b: Tensor) => [ops.cast(ops.equal(ops.argmax(a, -1), ops.argmax(b, -1)), 'float32')];
+      for (const shape of [[7, 4], [300, 10], [2, 3, 5]]) {
+        const rand = xorshift32(shape[0]! * 7 + shape.length);
+        // few distinct values (ties: the first maximum counts), a NaN now and then (it counts as the maximum)
+        const t = () => new Tensor(shape, 'float32', Float32Array.from({length: shape.reduce((p, d) => p * d, 1)}, () => (rand() < 0.03 ? NaN : Math.floor(rand() * 3))));
+        const [a, b] = [t(), t()];
+        const {trace} = traceStep([a, b], () => step(a, b), (r) => r);
+        const plan = new Plan(trace as Exclude<typeof trace, string>);
+        assert.deepEqual(plan.kernelNames(), ['ArgMaxMatch'], `${shape}`);
+        const [a2, b2] = [t(), t()];
+        const got = Array.from(plan.run([a2, b2])[0]!.values), want = Array.from(step(a2, b2)[0]!.values);
+        assert.deepEqual(got, want, `${shape}`);
+        assert.ok(want.includes(1) && want.includes(0), 'both outcomes occur');
+      }
+    } finally {
+      setBackend(prev);
+    }
+  });
+}

@@ -5,6 +5,7 @@
  * rounds otherwise). Only the steps that produce the subgraph's results are replaced, each at its
  * own place; the intermediate kernels nothing reads any more are then left out by the schedule.
  *
+ * - An accuracy metric's ArgMax, ArgMax, Equal and Cast: one ArgMaxMatch.
  * - Crossentropy after a softmax (Keras's `categorical_crossentropy` on a `softmax` output, the
  *   composite of losses/losses.ts): the 7 kernels of the per-sample loss become one
  *   CategoricalCrossentropyProbs, and the ~25 of its gradient through the clip, the normalization
@@ -80,19 +81,40 @@ const CROSSENTROPY_GRAD: readonly Row[] = [
   ['dz', 'Mul', {a: 'p', b: 'h'}],
 ];
 
+/** A metric's matches (`accuracy`, `categorical_accuracy`): Equal of two ArgMax over the last axis, before a Cast to floats. */
+const ARGMAX_MATCH: readonly Row[] = [
+  ['eq', 'Equal', {a: 'ia', b: 'ib'}],
+  ['ia', 'ArgMax', {x: 'a'}, (s) => lastArg(s)],
+  ['ib', 'ArgMax', {x: 'b'}, (s, m) => lastArg(s) && sameShape(m.t.get('a')!.shape, m.t.get('b')!.shape)],
+];
+const lastArg = (s: TracedStep) => {
+  const {axis, keepdims} = s.attrs as {axis: number; keepdims: boolean}, x = s.inputs['x'] as Tensor;
+  return !keepdims && x.rank >= 1 && (axis === x.rank - 1 || axis === -1);
+};
+
 /**
  * The trace with its recognised subgraphs replaced (the same trace when none is, or the backend
  * lacks the fused kernels).
  */
 export function rewriteTrace(trace: Trace, kernels: Partial<KernelTable>): Trace {
-  if (!kernels.CategoricalCrossentropyProbs || !kernels.SoftmaxCrossentropyGrad) return trace;
+  const xent = kernels.CategoricalCrossentropyProbs && kernels.SoftmaxCrossentropyGrad;
+  if (!xent && !kernels.ArgMaxMatch) return trace;
   const readers = new Map<Tensor, number[]>();
   trace.steps.forEach((s, i) => {
     for (const v of Object.values(s.inputs)) for (const t of Array.isArray(v) ? v : [v]) readers.set(t, [...(readers.get(t) ?? []), i]);
   });
   let steps: TracedStep[] | null = null;
+  trace.steps.forEach((s, i) => {
+    if (s.def.name !== 'Cast' || s.host || !kernels.ArgMaxMatch) return;
+    const eq = s.inputs['x'] as Tensor, dtype = (s.attrs as {dtype: string}).dtype;
+    if (eq.dtype !== 'bool' || (dtype !== 'float32' && dtype !== 'float64')) return;
+    const m: Match = {t: new Map([['eq', eq]]), num: new Map(), steps: new Map()};
+    if (!match(trace, readers, ARGMAX_MATCH, m, new Set([i]))) return;
+    steps ??= [...trace.steps];
+    steps[i] = {def: fusedKernels.ArgMaxMatch, inputs: {a: m.t.get('a')!, b: m.t.get('b')!}, attrs: {dtype}, outputs: s.outputs};
+  });
   for (const s of trace.steps) {
-    if (s.def.name !== 'Softmax' || s.host) continue;
+    if (s.def.name !== 'Softmax' || s.host || !xent) continue;
     const p = s.outputs[0]!, axis = (s.attrs as {axis: number}).axis;
     if (p.dtype !== 'float32' && p.dtype !== 'float64') continue;
     if (axis !== p.rank - 1 && axis !== -1) continue;

@@ -91,7 +91,19 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
+  // a plan's fusion (src/plan/patterns.ts): an accuracy metric's ArgMax, ArgMax, Equal, Cast
+  const ArgMaxMatch = ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [match]: Tensor[]) => {
+    if (!isF32(a, b, match!) || a.rank < 1 || a.shape.at(-1) === 0) return false;
+    const op = 'ArgMaxMatch', n = a.shape.at(-1)!;
+    checkStorage(op, 'a', a);
+    checkStorage(op, 'b', b, a.shape);
+    checkStorage(op, 'match', match!, a.shape.slice(0, -1));
+    call(op, [a, b, match!], {rows: a.size / n, n});
+    return true;
+  };
+
   return {
+    ArgMaxMatch,
     MulReluGradSum,
     FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad,
     CategoricalCrossentropyProbs: crossentropy('CategoricalCrossentropyProbs'), SoftmaxCrossentropyGrad: crossentropy('SoftmaxCrossentropyGrad'),

@@ -76,4 +76,21 @@ export const planFusionImpl = {
     }
     db!.values.set(acc);
   },
+  /** ArgMax of a and of b over the last axis (as the ArgMax kernel: first maximum, a NaN wins), equal: 1, else 0. */
+  ArgMaxMatch: ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [match]: Tensor[]) => {
+    const n = a.shape.at(-1)!, out = match!.values;
+    for (let r = 0; r < out.length; r++) out[r] = argMax(a.values, r * n, n) === argMax(b.values, r * n, n) ? 1 : 0;
+  },
 };
+
+function argMax(v: ArrayLike<number>, o: number, n: number): number {
+  let best = v[o]!, bi = 0;
+  for (let k = 1; k < n; k++) {
+    const x = v[o + k]!;
+    if (!Number.isNaN(best) && (x > best || Number.isNaN(x))) {
+      best = x;
+      bi = k;
+    }
+  }
+  return bi;
+}

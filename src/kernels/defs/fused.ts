@@ -1,4 +1,5 @@
 import {conv2dGeometry} from '../conv_util.js';
+import type {DType} from '../../tensor/dtype.js';
 import {defineKernel, meta} from '../kernel.js';
 import type {Conv2DAttrs, PoolAttrs} from './nn.js';
 
@@ -92,6 +93,14 @@ export const fusedKernels = {
   MulReluGradSum: defineKernel('MulReluGradSum', {
     inputs: {a: 'one', b: 'one', y: 'one'},
     infer: ({a}) => [meta(a.shape, a.dtype), meta(a.shape.slice(-1), a.dtype)],
+  }),
+  /**
+   * Whether ArgMax(a) equals ArgMax(b) over the last axis (first maximum; a NaN counts as the
+   * maximum), as 1 or 0 in `dtype`: an accuracy metric's matches. a, b `[..., n]` -> `[...]`.
+   */
+  ArgMaxMatch: defineKernel('ArgMaxMatch', {
+    inputs: {a: 'one', b: 'one'},
+    infer: ({a}, attrs: {dtype: DType}) => [meta(a.shape.slice(0, -1), attrs.dtype)],
   }),
   /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
   Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
