@@ -139,3 +139,25 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`${backend}: a MatMul and its bias's Add run as one FusedDense where that gives their values bit for bit (the compiled backends)`, () => {
+    const prev = backendName();
+    setBackend(backend);
+    try {
+      const step = (x: Tensor, w: Tensor, b: Tensor) => [ops.add(ops.matmul(x, w), b)];
+      for (const [m, k, n] of [[128, 512, 10], [8, 512, 10], [33, 70, 9], [64, 300, 200]] as const) {
+        const rand = xorshift32(m * k + n);
+        const t = (shape: number[]) => new Tensor(shape, 'float32', Float32Array.from({length: shape[0]! * (shape[1] ?? 1)}, () => rand() - 0.5));
+        const [x, w, b] = [t([m, k]), t([k, n]), t([n])];
+        const {trace} = traceStep([x, w, b], () => step(x, w, b), (r) => r);
+        const plan = new Plan(trace as Exclude<typeof trace, string>);
+        assert.deepEqual(plan.kernelNames(), backend === 'reference' ? ['MatMul', 'Add'] : ['FusedDense'], `${m}x${k}x${n}`);
+        const [x2, w2, b2] = [t([m, k]), t([k, n]), t([n])];
+        assert.deepEqual(Array.from(plan.run([x2, w2, b2])[0]!.values), Array.from(step(x2, w2, b2)[0]!.values), `${m}x${k}x${n}`);
+      }
+    } finally {
+      setBackend(prev);
+    }
+  });
+}

@@ -5,13 +5,15 @@
  * rounds otherwise). Only the steps that produce the subgraph's results are replaced, each at its
  * own place; the intermediate kernels nothing reads any more are then left out by the schedule.
  *
+ * - A MatMul and the Add of a bias to it (a Dense layer whose activation FusedDense lacks: softmax):
+ *   one FusedDense, linear, on the compiled backends.
  * - An accuracy metric's ArgMax, ArgMax, Equal and Cast: one ArgMaxMatch.
  * - Crossentropy after a softmax (Keras's `categorical_crossentropy` on a `softmax` output, the
  *   composite of losses/losses.ts): the 7 kernels of the per-sample loss become one
  *   CategoricalCrossentropyProbs, and the ~25 of its gradient through the clip, the normalization
  *   and the softmax become one SoftmaxCrossentropyGrad.
  */
-import type {KernelTable} from '../backends/backend.js';
+import type {Backend} from '../backends/backend.js';
 import {fusedKernels} from '../kernels/defs/fused.js';
 import type {Tensor} from '../tensor/tensor.js';
 import type {Trace, TracedStep} from './trace.js';
@@ -96,14 +98,29 @@ const lastArg = (s: TracedStep) => {
  * The trace with its recognised subgraphs replaced (the same trace when none is, or the backend
  * lacks the fused kernels).
  */
-export function rewriteTrace(trace: Trace, kernels: Partial<KernelTable>): Trace {
+export function rewriteTrace(trace: Trace, backend: Backend): Trace {
+  const kernels = backend.kernels;
   const xent = kernels.CategoricalCrossentropyProbs && kernels.SoftmaxCrossentropyGrad;
-  if (!xent && !kernels.ArgMaxMatch) return trace;
+  // the compiled backends' FusedDense (native, wasm: over an addon) adds the bias to the rounded
+  // product, as MatMul then Add do; the reference one sums it into the product before it rounds, a
+  // GPU's as its shader does (the same values only in exact arithmetic)
+  const dense = kernels.FusedDense && 'addon' in backend;
+  if (!xent && !kernels.ArgMaxMatch && !dense) return trace;
   const readers = new Map<Tensor, number[]>();
   trace.steps.forEach((s, i) => {
     for (const v of Object.values(s.inputs)) for (const t of Array.isArray(v) ? v : [v]) readers.set(t, [...(readers.get(t) ?? []), i]);
   });
   let steps: TracedStep[] | null = null;
+  trace.steps.forEach((s, i) => {
+    if (s.def.name !== 'Add' || s.host || !dense) return;
+    const y = s.inputs['a'] as Tensor, bias = s.inputs['b'] as Tensor, r = trace.refOf(y), mm = r.kind === 'out' ? trace.steps[r.step]! : null;
+    if (mm?.def.name !== 'MatMul' || mm.host) return;
+    const x = mm.inputs['a'] as Tensor, kernel = mm.inputs['b'] as Tensor, t = mm.attrs as {transposeA: boolean; transposeB: boolean};
+    const f32 = [x, kernel, bias, y].every((u) => u.dtype === 'float32');
+    if (!f32 || t.transposeA || t.transposeB || x.rank !== 2 || kernel.rank !== 2 || bias.rank !== 1 || bias.size !== y.shape[1]) return;
+    steps ??= [...trace.steps];
+    steps[i] = {def: fusedKernels.FusedDense, inputs: {x, kernel, bias}, attrs: {activation: 'linear'}, outputs: s.outputs};
+  });
   trace.steps.forEach((s, i) => {
     if (s.def.name !== 'Cast' || s.host || !kernels.ArgMaxMatch) return;
     const eq = s.inputs['x'] as Tensor, dtype = (s.attrs as {dtype: string}).dtype;

@@ -92,7 +92,7 @@ export class Plan {
 
   constructor(traced: Trace) {
     const backend = getBackend();
-    const trace = rewriteTrace(traced, backend.kernels);
+    const trace = rewriteTrace(traced, backend);
     const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
     const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
