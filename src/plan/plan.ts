@@ -387,7 +387,9 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
  * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
  * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
- * cache), at the FusedConv2D's place.
+ * cache), at the FusedConv2D's place; and an ActivationGrad relu of a Mul that only it reads (a
+ * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
+ * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
