@@ -95,10 +95,20 @@ const lastArg = (s: TracedStep) => {
 };
 
 /**
+ * Whether the backend runs the fused kernels of these rewrites and of the plan's MulReluGradSum where
+ * its tensors live: the reference backend and the compiled ones (a GPU backend has no WGSL for them
+ * and would read its tensors back to run them on the CPU).
+ */
+export function fusesOnHost(backend: Backend): boolean {
+  return backend.name === 'reference' || 'addon' in backend;
+}
+
+/**
  * The trace with its recognised subgraphs replaced (the same trace when none is, or the backend
  * lacks the fused kernels).
  */
 export function rewriteTrace(trace: Trace, backend: Backend): Trace {
+  if (!fusesOnHost(backend)) return trace;
   const kernels = backend.kernels;
   const xent = kernels.CategoricalCrossentropyProbs && kernels.SoftmaxCrossentropyGrad;
   // the compiled backends' FusedDense (native, wasm: over an addon) adds the bias to the rounded

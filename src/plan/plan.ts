@@ -14,7 +14,7 @@ import {fusedKernels} from '../kernels/defs/fused.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
-import {rewriteTrace} from './patterns.js';
+import {fusesOnHost, rewriteTrace} from './patterns.js';
 import type {HostStep, Ref, Trace, TracedStep} from './trace.js';
 
 /** A place a kernel reads a tensor from: `holder[key]`. */
@@ -93,7 +93,7 @@ export class Plan {
   constructor(traced: Trace) {
     const backend = getBackend();
     const trace = rewriteTrace(traced, backend);
-    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
+    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels, fusesOnHost(backend));
     const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
     const END = order.length;
@@ -391,7 +391,7 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
  * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  */
-function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
+function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>, onHost: boolean): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
   const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>(), leading = new Map<Tensor, number>();
   const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
@@ -416,7 +416,7 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
       fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
       gone.add(p);
     }
-    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && kernels.MulReluGradSum && !gone.has(o)) {
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && onHost && kernels.MulReluGradSum && !gone.has(o)) {
       const dy = s.inputs['dy'] as Tensor, g = s.outputs[0]!, sum = leading.get(g), r = trace.refOf(dy);
       const mul = r.kind === 'out' ? steps[r.step]! : null;
       const same = (t: Tensor) => t.shape.length === g.shape.length && t.shape.every((d, i) => d === g.shape[i]);
