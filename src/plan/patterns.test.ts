@@ -161,3 +161,17 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+test('the crossentropy fusion leaves a target that broadcasts against the probabilities to the composite', () => {
+  const [z] = data(4, 5, 6);
+  const y = new Tensor([1, 5], 'float32', Float32Array.from([0, 1, 0, 0.5, 0]));
+  const step = (zz: Tensor) => {
+    const p = ops.softmax(zz);
+    return [ops.negative(ops.sum(ops.multiply(y, ops.log(ops.clip(ops.divide(p, ops.sum(p, -1, true)), 1e-7, 1 - 1e-7))), -1))];
+  };
+  const {trace} = traceStep([z!], () => step(z!), (r) => r);
+  const plan = new Plan(trace as Exclude<typeof trace, string>);
+  assert.ok(!plan.kernelNames().includes('CategoricalCrossentropyProbs'), plan.kernelNames().join());
+  const [z2] = data(4, 5, 7);
+  assert.deepEqual(Array.from(plan.run([z2!])[0]!.values), Array.from(step(z2!)[0]!.values));
+});

@@ -54,7 +54,7 @@ const CROSSENTROPY: readonly Row[] = [
     return min >= 0 && min < 0.5 && max === 1 - min;
   }],
   ['l', 'Log', {x: 'c'}],
-  ['m', 'Mul', {a: 'y', b: 'l'}],
+  ['m', 'Mul', {a: 'y', b: 'l'}, (_s, m) => sameShape(m.t.get('y')!.shape, m.t.get('p')!.shape)], // no broadcast target
   ['r', 'Sum', {x: 'm'}, lastAxis(false)],
   ['loss', 'Neg', {x: 'r'}],
 ];
