@@ -383,6 +383,65 @@ int run_act_grad(const Args& a) {
   return 0;
 }
 
+// CategoricalCrossentropyProbs (buffers target, output, loss) and SoftmaxCrossentropyGrad (target,
+// output, dy, dx): the same attributes at the same positions
+int run_crossentropy(const Args& a, bool grad) {
+  static_assert(KT_SOFTMAX_CROSSENTROPY_GRAD_ATTR_ROWS == KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_ROWS &&
+                    KT_SOFTMAX_CROSSENTROPY_GRAD_ATTR_N == KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_N &&
+                    KT_SOFTMAX_CROSSENTROPY_GRAD_ATTR_EPSILON == KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_EPSILON,
+                "crossentropy kernels share their attributes");
+  long rows, n, rn;
+  if (!nbufs_is(a, grad ? KT_SOFTMAX_CROSSENTROPY_GRAD_NBUFS : KT_CATEGORICAL_CROSSENTROPY_PROBS_NBUFS) ||
+      !get_int(a, KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_ROWS, &rows) || !get_int(a, KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_CATEGORICAL_CROSSENTROPY_PROBS_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_CATEGORICAL_CROSSENTROPY_PROBS_NATTRS, a.nattrs);
+  const double eps = a.attrs[KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_EPSILON];
+  if (!(eps >= 0 && eps < 0.5)) return fail(a, "epsilon must lie in [0, 0.5), received %g", eps);
+  rn = rows;
+  if (!mul(a, &rn, n) || !need(a, 0, rn, "target") || !need(a, 1, rn, "output")) return 1;
+  if (grad) {
+    if (!need(a, 2, rows, "dy") || !need(a, 3, rn, "dx")) return 1;
+    softmax_crossentropy_grad(a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], rows, n, eps);
+  } else {
+    if (!need(a, 2, rows, "loss")) return 1;
+    crossentropy_probs(a.bufs[0], a.bufs[1], a.bufs[2], rows, n, eps);
+  }
+  return 0;
+}
+
+int run_mul_relu_grad_sum(const Args& a) {
+  long rows, n, rn;
+  if (!nbufs_is(a, KT_MUL_RELU_GRAD_SUM_NBUFS) || !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_ROWS, &rows) ||
+      !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_MUL_RELU_GRAD_SUM_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_MUL_RELU_GRAD_SUM_NATTRS, a.nattrs);
+  rn = rows;
+  if (!mul(a, &rn, n) || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_A, rn, "a") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_B, rn, "b") ||
+      !need(a, KT_MUL_RELU_GRAD_SUM_BUF_Y, rn, "y") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DZ, rn, "dz") ||
+      !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DB, n, "db"))
+    return 1;
+  mul_relu_grad_sum(a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], a.bufs[4], rows, n, num_threads());
+  return 0;
+}
+
+int run_arg_max_match(const Args& a) {
+  long rows, n, rn;
+  if (!nbufs_is(a, KT_ARG_MAX_MATCH_NBUFS) || !get_int(a, KT_ARG_MAX_MATCH_ATTR_ROWS, &rows) ||
+      !get_int(a, KT_ARG_MAX_MATCH_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_ARG_MAX_MATCH_NATTRS)
+    return fail(a, "expected %d attributes, received %d", (int)KT_ARG_MAX_MATCH_NATTRS, a.nattrs);
+  if (n == 0 && rows > 0) return fail(a, "rows of length 0 have no maximum");
+  rn = rows;
+  if (!mul(a, &rn, n) || !need(a, KT_ARG_MAX_MATCH_BUF_A, rn, "a") || !need(a, KT_ARG_MAX_MATCH_BUF_B, rn, "b") ||
+      !need(a, KT_ARG_MAX_MATCH_BUF_MATCH, rows, "match"))
+    return 1;
+  arg_max_match(a.bufs[0], a.bufs[1], a.bufs[2], rows, n);
+  return 0;
+}
+
 int run_transpose(const Args& a) {
   long rank;
   if (!nbufs_is(a, KT_TRANSPOSE_NBUFS) || !get_int(a, KT_TRANSPOSE_ATTR_RANK, &rank)) return 1;
@@ -736,6 +795,10 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_GRU_SEQUENCE_GRAD: return run_gru_sequence(a, true);
     case KT_DOT_PRODUCT_ATTENTION: return run_attention(a, false);
     case KT_DOT_PRODUCT_ATTENTION_GRAD: return run_attention(a, true);
+    case KT_CATEGORICAL_CROSSENTROPY_PROBS: return run_crossentropy(a, false);
+    case KT_SOFTMAX_CROSSENTROPY_GRAD: return run_crossentropy(a, true);
+    case KT_MUL_RELU_GRAD_SUM: return run_mul_relu_grad_sum(a);
+    case KT_ARG_MAX_MATCH: return run_arg_max_match(a);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vector>
+
 #include "../include/keras_native.h"
 #include "gemm.h"
 #include "isa.h"
@@ -336,6 +338,145 @@ void transpose(int rank, const long* shape, const long* perm, const float* x, fl
   int t = threads_for(total, threads);
   if (t > job.rows) t = (int)job.rows;
   parallel_run(t < 1 ? 1 : t, transpose_task, &job);
+}
+
+
+// The crossentropy fusion of a plan (src/plan/patterns.ts): the composite's operations in its order,
+// its sums (over rows) and its logarithm the active instruction set's Sum and Log, so the values are
+// those of the kernels it stands for.
+void crossentropy_probs(const float* target, const float* p, float* loss, long rows, long n, double eps) {
+  const Isa& I = isa();
+  const float lo = (float)eps, hi = (float)(1.0 - eps);
+  std::vector<float> s(rows + 1), c(rows * n + 1), l(rows * n + 1);
+  I.reduce_rows(KT_R_SUM, p, s.data(), rows, n);
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) {
+      const float q = p[r * n + j] / s[r];
+      c[r * n + j] = q < lo ? lo : (q > hi ? hi : q);
+    }
+  I.unary(KT_U_LOG, c.data(), l.data(), rows * n, 0.0f, 0.0f);
+  for (long i = 0; i < rows * n; i++) c[i] = target[i] * l[i];
+  I.reduce_rows(KT_R_SUM, c.data(), loss, rows, n);
+  for (long r = 0; r < rows; r++) loss[r] = -loss[r];
+}
+
+void softmax_crossentropy_grad(const float* target, const float* p, const float* dy, float* dx, long rows, long n,
+                               double eps) {
+  const Isa& I = isa();
+  const float lo = (float)eps, hi = (float)(1.0 - eps);
+  std::vector<float> s(rows + 1), w(rows + 1), v(rows * n + 1);
+  I.reduce_rows(KT_R_SUM, p, s.data(), rows, n);
+  // dq: the gradient at p / s, zero where the clip held it (into dx); v = -(dq * p) / s^2
+  for (long r = 0; r < rows; r++) {
+    const float sr = s[r], s2 = sr * sr, dm = -dy[r];
+    for (long j = 0; j < n; j++) {
+      const long i = r * n + j;
+      const float q = p[i] / sr;
+      const float c = q < lo ? lo : (q > hi ? hi : q);
+      const float dl = dm * target[i];
+      const float dq = (q < lo) | (q > hi) ? 0.0f : dl / c;
+      dx[i] = dq;
+      const float t = dq * p[i];
+      v[i] = -(t / s2);
+    }
+  }
+  I.reduce_rows(KT_R_SUM, v.data(), w.data(), rows, n);
+  // dp = dq / s + w (into dx), then through the softmax: p * (dp - sum(dp * p))
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) {
+      const long i = r * n + j;
+      const float dp = dx[i] / s[r] + w[r];
+      dx[i] = dp;
+      v[i] = dp * p[i];
+    }
+  I.reduce_rows(KT_R_SUM, v.data(), w.data(), rows, n);
+  for (long r = 0; r < rows; r++)
+    for (long j = 0; j < n; j++) dx[r * n + j] = p[r * n + j] * (dx[r * n + j] - w[r]);
+}
+
+// MulReluGradSum: dz = (y > 0 ? a * b : +0), as Mul then ActivationGrad relu; db = the column sums of
+// dz, row after row from row 0 as Sum over the leading axes adds them. Threads take column ranges.
+namespace {
+
+struct MulReluGradSumJob {
+  const float *a, *b, *y;
+  float *dz, *db;
+  long rows, n;
+};
+
+// y > 0 ? v : +0, without a branch (the compiler keeps a branch for the select, mispredicted on a relu's zeros)
+inline float relu_masked(float v, float y) {
+  uint32_t bits;
+  memcpy(&bits, &v, 4);
+  bits &= -(uint32_t)(y > 0.0f);
+  memcpy(&v, &bits, 4);
+  return v;
+}
+
+// one row's columns [0, len): restrict-qualified so that the loops vectorize
+void mul_relu_grad_sum_row(const float* __restrict a, const float* __restrict b, const float* __restrict y,
+                           float* __restrict dz, float* __restrict db, long len, bool first) {
+  if (first) {
+    for (long c = 0; c < len; c++) {
+      const float v = relu_masked(a[c] * b[c], y[c]);
+      dz[c] = v;
+      db[c] = v;
+    }
+  } else {
+    for (long c = 0; c < len; c++) {
+      const float v = relu_masked(a[c] * b[c], y[c]);
+      dz[c] = v;
+      db[c] += v;
+    }
+  }
+}
+
+void mul_relu_grad_sum_task(void* p, int tid, int nt) {
+  const MulReluGradSumJob& j = *(const MulReluGradSumJob*)p;
+  long c0, c1;
+  split_range(j.n, nt, tid, &c0, &c1);
+  for (long r = 0; r < j.rows; r++) {
+    const long o = r * j.n + c0;
+    mul_relu_grad_sum_row(j.a + o, j.b + o, j.y + o, j.dz + o, j.db + c0, c1 - c0, r == 0);
+  }
+}
+
+}  // namespace
+
+void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz, float* db, long rows, long n,
+                       int threads) {
+  if (n == 0) return;
+  if (rows == 0) {
+    for (long c = 0; c < n; c++) db[c] = 0.0f;
+    return;
+  }
+  MulReluGradSumJob job = {a, b, y, dz, db, rows, n};
+  int t = threads_for(rows * n, threads);
+  if (t > n / 16) t = n / 16 > 1 ? (int)(n / 16) : 1;
+  parallel_run(t, mul_relu_grad_sum_task, &job);
+}
+
+// ArgMaxMatch: the ArgMax kernel's index (the first maximum; a NaN wins, the first one) of a's row
+// and of b's, compared
+namespace {
+
+long first_arg_max(const float* v, long n) {
+  float best = v[0];
+  long bi = 0;
+  for (long k = 1; k < n; k++) {
+    const float x = v[k];
+    if (best == best && (x > best || x != x)) {
+      best = x;
+      bi = k;
+    }
+  }
+  return bi;
+}
+
+}  // namespace
+
+void arg_max_match(const float* a, const float* b, float* match, long rows, long n) {
+  for (long r = 0; r < rows; r++) match[r] = first_arg_max(a + r * n, n) == first_arg_max(b + r * n, n) ? 1.0f : 0.0f;
 }
 
 }  // namespace kt

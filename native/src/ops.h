@@ -42,6 +42,20 @@ void softmax(const float* x, float* y, long outer, long n, long inner, bool log,
 // y = x with its axes permuted: y's axis d is x's axis perm[d] (rank <= 16)
 void transpose(int rank, const long* shape, const long* perm, const float* x, float* y, int threads);
 
+// the crossentropy fusion (KT_CATEGORICAL_CROSSENTROPY_PROBS, KT_SOFTMAX_CROSSENTROPY_GRAD), rows of n:
+// loss[r] = -sum(target * log(clip(p / sum(p), eps, 1 - eps))); dx: its gradient weighted by dy[r],
+// through the softmax that made p
+void crossentropy_probs(const float* target, const float* p, float* loss, long rows, long n, double eps);
+void softmax_crossentropy_grad(const float* target, const float* p, const float* dy, float* dx, long rows, long n,
+                               double eps);
+
+// MulReluGradSum: dz [rows, n] = (y > 0 ? a * b : 0), db [n] = its sum over the rows (in row order)
+void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz, float* db, long rows, long n,
+                       int threads);
+
+// ArgMaxMatch: match[r] = 1 where the first maximum of a's row r and of b's (rows of n > 0) share an index
+void arg_max_match(const float* a, const float* b, float* match, long rows, long n);
+
 // dz = dy * f'(x) from y = f(x)
 void act_grad(int act, const float* dy, const float* y, float* dz, long n, int threads);
 

@@ -79,4 +79,34 @@ export const fusedGrads = {
     const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.y}, {activation: 'relu'});
     return {...nnGrads.Conv2DBackpropInput({...c, dy}), y: null};
   },
+  // dz = relu'(y) * a * b and its sum over the leading axes: both outputs' gradients reach dz; piecewise constant in y
+  MulReluGradSum: ({dys: [gz, gs], inputs: {a, b, y}}) => {
+    const g = run('ActivationGrad', {dy: ops.add(gz!, gs!), y}, {activation: 'relu'});
+    return {a: ops.multiply(g, b), b: ops.multiply(g, a), y: null};
+  },
+  ArgMaxMatch: 'nondifferentiable',
+  // the crossentropy fusion: the rules of the composites the kernels stand for
+  CategoricalCrossentropyProbs: ({dy, inputs: {target, output}, attrs, vjp}) => {
+    const [dt, dp] = vjp([target, output], [dy], () => [crossentropyComposite(target, output, attrs.epsilon)]);
+    return {target: dt ?? null, output: dp ?? null};
+  },
+  SoftmaxCrossentropyGrad: ({dy: g, inputs: {target, output, dy}, attrs, vjp}) => {
+    const [dt, dp, dd] = vjp([target, output, dy], [g], () => [softmaxCrossentropyGradComposite(target, output, dy, attrs.epsilon)]);
+    return {target: dt ?? null, output: dp ?? null, dy: dd ?? null};
+  },
 } satisfies Partial<GradTable>;
+
+/** `-sum(target * log(clip(output / sum(output), eps, 1 - eps)))` over the last axis (losses/losses.ts). */
+function crossentropyComposite(target: Tensor, output: Tensor, eps: number): Tensor {
+  const q = ops.divide(output, ops.sum(output, -1, true));
+  return ops.negative(ops.sum(ops.multiply(target, ops.log(ops.clip(q, eps, 1 - eps))), -1));
+}
+
+/** The crossentropy's gradient in `output` weighted by `dy`, then through the softmax that made `output`. */
+function softmaxCrossentropyGradComposite(target: Tensor, output: Tensor, dy: Tensor, eps: number): Tensor {
+  const s = ops.sum(output, -1, true), q = ops.divide(output, s);
+  const held = ops.logicalOr(ops.less(q, eps), ops.greater(q, 1 - eps)); // where the clip's gradient is 0
+  const dq = ops.where(held, 0, ops.divide(ops.multiply(ops.negative(ops.expandDims(dy, -1)), target), ops.clip(q, eps, 1 - eps)));
+  const dp = ops.subtract(ops.divide(dq, s), ops.sum(ops.divide(ops.multiply(dq, output), ops.square(s)), -1, true));
+  return ops.multiply(output, ops.subtract(dp, ops.sum(ops.multiply(dp, output), -1, true)));
+}

@@ -33,3 +33,22 @@ test('MaxPoolGradRelu and Conv2DBackpropInputRelu: gradients in dy (and the filt
   const y = reluLike([2, 5, 4, 2], 56), f = randn64([2, 2, 2, 3], 57), dz = randn64([2, 4, 3, 3], 58);
   checkGradients((d, ff) => run('Conv2DBackpropInputRelu', {dy: d!, filter: ff!, y}, {...conv, inputShape: [2, 5, 4, 2]}), [dz, f], {label: 'Conv2DBackpropInputRelu'});
 });
+
+test('CategoricalCrossentropyProbs and SoftmaxCrossentropyGrad: gradients in every input', () => {
+  // probabilities kept inside the clip's bounds (its gradient is 0 outside, a kink at them), not normalized
+  const p = new Tensor([3, 4], 'float64', (randn64([3, 4], 59).values as Float64Array).map((v) => 0.2 + Math.abs(v)));
+  const y = new Tensor([3, 4], 'float64', (randn64([3, 4], 60).values as Float64Array).map((v) => Math.abs(v)));
+  const dy = randn64([3], 61);
+  const eps = {epsilon: 1e-7};
+  checkGradients((t, o) => run('CategoricalCrossentropyProbs', {target: t!, output: o!}, eps), [y, p], {label: 'CategoricalCrossentropyProbs'});
+  checkGradients((t, o, d) => run('SoftmaxCrossentropyGrad', {target: t!, output: o!, dy: d!}, eps), [y, p, dy], {label: 'SoftmaxCrossentropyGrad'});
+});
+
+test('MulReluGradSum: gradients of both outputs in a and b', () => {
+  const y = reluLike([3, 4], 62), a = randn64([3, 4], 63), b = randn64([3, 4], 64);
+  const both = (aa: Tensor, bb: Tensor) => {
+    const [dz, db] = runAll('MulReluGradSum', {a: aa, b: bb, y}, {});
+    return ops.concatenate([ops.reshape(dz!, [-1]), db!]);
+  };
+  checkGradients((aa, bb) => both(aa!, bb!), [a, b], {label: 'MulReluGradSum'});
+});

@@ -60,7 +60,9 @@ export function squeezeOrExpandToSameRank(x1: Tensor, x2: Tensor, expandRank1 = 
 
 /** `sum / count`, 0 where the count is 0 (`ops.divide_no_nan`). */
 function divideNoNan(a: Tensor, b: Tensor | number): Tensor {
-  const bt = typeof b === 'number' ? ops.convertToTensor(b, a.dtype) : b;
+  // a count known on the host (the batch's size): the division alone, the same values in 1 kernel instead of 5
+  if (typeof b === 'number') return b === 0 ? ops.zerosLike(a) : ops.divide(a, ops.convertToTensor(b, a.dtype));
+  const bt = b;
   const safe = ops.where(ops.equal(bt, 0), 1, bt);
   return ops.where(ops.equal(bt, 0), 0, ops.divide(a, safe));
 }

@@ -1,8 +1,8 @@
 /**
  * A compiled step gives the numbers eager execution gives: the same models trained, evaluated and
  * predicted with `jitCompile: 'auto'` (plans) and `jitCompile: false` (eager), from the same seed,
- * end with the same weights bit for bit (the plan runs the very kernels eager execution runs, with
- * no fusion of its own) on the reference and the native backends: the seed MLP (dropout), the seed
+ * end with the same weights bit for bit (the plan runs the kernels eager execution runs, or fused
+ * kernels that compute the same values in the same order) on the reference and the native backends: the seed MLP (dropout), the seed
  * CNN, the seed Embedding + LSTM (dropout, recurrent dropout, masking), a functional model with two
  * inputs and two outputs, and a model with BatchNormalization. Each run checks that the plans were
  * used (so a silent fallback to eager cannot pass), that the training plans hold the optimizer
@@ -191,6 +191,20 @@ for (const backend of BACKENDS) {
           }
           // and the pooling in the second convolution, in every plan (train, evaluate, predict)
           for (const p of plans.plans()) assert.ok(p.kernelNames().includes('FusedConv2DMaxPool') && !p.kernelNames().includes('MaxPool'), 'FusedConv2DMaxPool');
+        }
+        if (!c.name.includes('LSTM')) {
+          // the crossentropy fusion (src/plan/patterns.ts): the loss after the softmax and its gradient, two kernels
+          for (const p of trained) {
+            const names = p.kernelNames();
+            assert.ok(names.includes('CategoricalCrossentropyProbs') && names.includes('SoftmaxCrossentropyGrad'), 'the crossentropy fusion');
+            assert.ok(!names.includes('Clip') && !names.includes('Log'), 'none of the composite left');
+          }
+        }
+        if (c.name.startsWith('seed MLP') || c.name.startsWith('seed CNN')) {
+          // Dropout's gradient, relu's and the bias's sum, one kernel per Dense(relu) before a Dropout
+          for (const p of trained) assert.equal(p.kernelNames().filter((k) => k === 'MulReluGradSum').length, c.name.startsWith('seed MLP') ? 2 : 1, 'MulReluGradSum');
+          // the accuracy's ArgMax, ArgMax, Equal, Cast (patterns.ts)
+          for (const p of trained) assert.ok(p.kernelNames().includes('ArgMaxMatch') && !p.kernelNames().includes('ArgMax'), 'ArgMaxMatch');
         }
         const oe = eager.model.optimizer!.variables, oc = compiled.model.optimizer!.variables;
         oe.forEach((v, i) => assert.deepEqual(Array.from(oc[i]!.value.values), Array.from(v.value.values), `optimizer variable ${v.path}`));

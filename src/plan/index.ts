@@ -13,8 +13,11 @@
  * - trace.ts: the recording (kernels, variable reads and writes, random seeds, host checks, the
  *   attributes a replay refreshes and the host effects it repeats: an optimizer's learning rate and
  *   step count) and the comparison of two recordings of one signature;
- * - plan.ts: the replay (kernels nothing reads left out, variable updates written in place, the
- *   arena, rebinding of inputs and variables, fresh random keys);
+ * - patterns.ts: rewrites of a trace before it is planned, subgraphs recognised by their kernels and
+ *   wiring run as fused kernels with the same values (the crossentropy after a softmax and its
+ *   gradient, an accuracy's argmax matches, a Dense's MatMul and bias Add);
+ * - plan.ts: the replay (kernels nothing reads left out, adjacent kernels fused, variable updates
+ *   written in place, the arena, rebinding of inputs and variables, fresh random keys);
  * - cache.ts: the bounded cache of plans by signature, and the eager fallback with its debug line.
  */
 export {PlanCache, setPlanDebugSink} from './cache.js';

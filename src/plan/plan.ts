@@ -14,6 +14,7 @@ import {fusedKernels} from '../kernels/defs/fused.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
+import {fusesOnHost, rewriteTrace} from './patterns.js';
 import type {HostStep, Ref, Trace, TracedStep} from './trace.js';
 
 /** A place a kernel reads a tensor from: `holder[key]`. */
@@ -89,9 +90,10 @@ export class Plan {
   private readonly befores: readonly (() => void)[];
   private readonly effects: readonly (() => void)[];
 
-  constructor(trace: Trace) {
+  constructor(traced: Trace) {
     const backend = getBackend();
-    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels);
+    const trace = rewriteTrace(traced, backend);
+    const {order, inPlace, fused} = fuse(trace, schedule(trace), backend.kernels, fusesOnHost(backend));
     const steps = order.map((i) => (typeof i === 'number' ? fused.get(i) ?? trace.steps[i]! : null));
     // --- liveness: the last position that reads each kernel output's storage (views extend their source's)
     const END = order.length;
@@ -385,11 +387,13 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
  * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
  * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
- * cache), at the FusedConv2D's place.
+ * cache), at the FusedConv2D's place; and an ActivationGrad relu of a Mul that only it reads (a
+ * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
+ * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  */
-function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
+function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>, onHost: boolean): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
-  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>();
+  const reads = new Map<Tensor, number>(), relu = new Map<Tensor, number>(), pool = new Map<Tensor, number>(), leading = new Map<Tensor, number>();
   const read = (t: Tensor) => reads.set(t, (reads.get(t) ?? 0) + 1);
   for (const r of [...trace.outputs, ...trace.writes.map(([, r]) => r)]) if (r?.kind === 'out') read(steps[r.step]!.outputs[r.output]!);
   for (const o of order) {
@@ -401,6 +405,8 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     forEachInput(s, read);
     if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu') relu.set(s.inputs['dy'] as Tensor, o);
     if (s.def.name === 'MaxPool' && !pool.has(s.inputs['x'] as Tensor)) pool.set(s.inputs['x'] as Tensor, o);
+    const x = s.inputs['x'] as Tensor, a = s.attrs as {axes?: number[]; keepdims?: boolean};
+    if (s.def.name === 'Sum' && !a.keepdims && x.rank >= 2 && a.axes?.length === x.rank - 1 && a.axes.every((d, i) => d === i)) leading.set(x, o);
   }
   for (const o of order) {
     if (typeof o !== 'number') continue;
@@ -409,6 +415,16 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
       const m = steps[p]!;
       fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
       gone.add(p);
+    }
+    if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && onHost && kernels.MulReluGradSum && !gone.has(o)) {
+      const dy = s.inputs['dy'] as Tensor, g = s.outputs[0]!, sum = leading.get(g), r = trace.refOf(dy);
+      const mul = r.kind === 'out' ? steps[r.step]! : null;
+      const same = (t: Tensor) => t.shape.length === g.shape.length && t.shape.every((d, i) => d === g.shape[i]);
+      if (sum !== undefined && mul?.def.name === 'Mul' && reads.get(dy) === 1 && same(mul.inputs['a'] as Tensor) && same(mul.inputs['b'] as Tensor)) {
+        fused.set(o, {def: fusedKernels.MulReluGradSum, inputs: {a: mul.inputs['a']!, b: mul.inputs['b']!, y: s.inputs['y']!}, attrs: {}, outputs: [g, steps[sum]!.outputs[0]!]});
+        gone.add(r.kind === 'out' ? r.step : -1).add(sum);
+        continue;
+      }
     }
     if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;
     const act = steps[c]!, y = act.inputs['y'] as Tensor;

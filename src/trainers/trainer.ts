@@ -408,7 +408,8 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
     trackLoss(s, loss, x);
     console.warn('The model does not have any trainable weights.');
   }
-  if (plans?.last) afterPlan(model, s, plans.last);
+  // a plan that ran the update wrote the variables itself, never with a view of its arena: no eager code ran after it
+  if (plans?.last && !updated) afterPlan(model, s, plans.last);
   if (updated && metricsInPlan) return model.getMetricsResult();
   return model.computeMetrics(x, y, asStructure(metricsView(model, plans, yPred)), sw);
 }

@@ -112,6 +112,14 @@ export const KERNEL_ABI = {
     id: 122, inputs: ['x', 'filter', 'bias'], outputs: ['y', 'pooled'],
     attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
   },
+  /** Crossentropy from probabilities over rows of n: target, output [rows, n] -> loss [rows]; clipped to [epsilon, 1 - epsilon]. */
+  CategoricalCrossentropyProbs: {id: 140, inputs: ['target', 'output'], outputs: ['loss'], attrs: ['rows', 'n', 'epsilon']},
+  /** Its gradient weighted by dy [rows], through the softmax that made output: dx [rows, n]. */
+  SoftmaxCrossentropyGrad: {id: 141, inputs: ['target', 'output', 'dy'], outputs: ['dx'], attrs: ['rows', 'n', 'epsilon']},
+  /** dz = (y > 0 ? a * b : 0) [rows, n], db [n] its sum over the rows. */
+  MulReluGradSum: {id: 142, inputs: ['a', 'b', 'y'], outputs: ['dz', 'db'], attrs: ['rows', 'n']},
+  /** match[r] = 1 where the first maximum (a NaN counts as one) of a's row r and of b's are at one index, else 0; rows of n. */
+  ArgMaxMatch: {id: 143, inputs: ['a', 'b'], outputs: ['match'], attrs: ['rows', 'n']},
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -63,5 +63,49 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  return {FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad};
+  // the crossentropy fusion of a plan (src/plan/patterns.ts), over the last axis
+  const crossentropy = (op: 'CategoricalCrossentropyProbs' | 'SoftmaxCrossentropyGrad') =>
+    ({target, output, dy}: {target: Tensor; output: Tensor; dy?: Tensor}, a: {epsilon: number}, [out]: Tensor[]) => {
+      // below minElements the composite's kernels run in JavaScript: so does the fused kernel (the same values)
+      if (!isF32(target, output, out!) || (dy && !isF32(dy)) || output.rank < 1 || output.size < minElements) return false;
+      const lead = output.shape.slice(0, -1);
+      checkStorage(op, 'output', output);
+      checkStorage(op, 'target', target, output.shape);
+      if (dy) checkStorage(op, 'dy', dy, lead);
+      checkStorage(op, 'result', out!, dy ? output.shape : lead);
+      const n = output.shape.at(-1)!;
+      call(op, dy ? [target, output, dy, out!] : [target, output, out!], {rows: n ? output.size / n : 0, n, epsilon: a.epsilon});
+      return true;
+    };
+
+  // a plan's fusion (src/plan/plan.ts); below minElements the kernels it stands for run in JavaScript, and so does it
+  const MulReluGradSum = ({a, b, y}: {a: Tensor; b: Tensor; y: Tensor}, _attrs: unknown, [dz, db]: Tensor[]) => {
+    if (!isF32(a, b, y, dz!, db!) || a.rank < 1 || a.size < minElements) return false;
+    const op = 'MulReluGradSum', n = a.shape.at(-1)!;
+    checkStorage(op, 'a', a);
+    checkStorage(op, 'b', b, a.shape);
+    checkStorage(op, 'y', y, a.shape);
+    checkStorage(op, 'dz', dz!, a.shape);
+    checkStorage(op, 'db', db!, [n]);
+    call(op, [a, b, y, dz!, db!], {rows: n ? a.size / n : 0, n});
+    return true;
+  };
+
+  // a plan's fusion (src/plan/patterns.ts): an accuracy metric's ArgMax, ArgMax, Equal, Cast
+  const ArgMaxMatch = ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [match]: Tensor[]) => {
+    if (!isF32(a, b, match!) || a.rank < 1 || a.shape.at(-1) === 0) return false;
+    const op = 'ArgMaxMatch', n = a.shape.at(-1)!;
+    checkStorage(op, 'a', a);
+    checkStorage(op, 'b', b, a.shape);
+    checkStorage(op, 'match', match!, a.shape.slice(0, -1));
+    call(op, [a, b, match!], {rows: a.size / n, n});
+    return true;
+  };
+
+  return {
+    ArgMaxMatch,
+    MulReluGradSum,
+    FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad,
+    CategoricalCrossentropyProbs: crossentropy('CategoricalCrossentropyProbs'), SoftmaxCrossentropyGrad: crossentropy('SoftmaxCrossentropyGrad'),
+  };
 }

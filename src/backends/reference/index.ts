@@ -10,6 +10,7 @@ import {fusedImpl} from './fused.js';
 import {randomImpl} from './random.js';
 import {optimizerImpl} from './optimizer.js';
 import {attentionImpl} from './attention.js';
+import {planFusionImpl} from './plan_fusions.js';
 
 /** Plain TypeScript, complete: the definition of correct that every other backend is tested against. */
 export const referenceKernels = {
@@ -24,6 +25,7 @@ export const referenceKernels = {
   ...randomImpl,
   ...optimizerImpl,
   ...attentionImpl,
+  ...planFusionImpl,
 } satisfies KernelTable;
 
 export const referenceBackend: Backend = {name: 'reference', kernels: referenceKernels};

@@ -1,4 +1,5 @@
 import {conv2dGeometry} from '../conv_util.js';
+import type {DType} from '../../tensor/dtype.js';
 import {defineKernel, meta} from '../kernel.js';
 import type {Conv2DAttrs, PoolAttrs} from './nn.js';
 
@@ -68,6 +69,38 @@ export const fusedKernels = {
       const g = conv2dGeometry(y, ph, pw, y[3]!, strides, padding, [1, 1]);
       return [meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
     },
+  }),
+  /**
+   * Keras's categorical crossentropy from probabilities, over the last axis: with `s = sum(output)`,
+   * `-sum(target * log(clip(output / s, epsilon, 1 - epsilon)))`; target, output `[..., n]` -> `[...]`.
+   */
+  CategoricalCrossentropyProbs: defineKernel('CategoricalCrossentropyProbs', {
+    inputs: {target: 'one', output: 'one'},
+    infer: ({output}, _a: {epsilon: number}) => [meta(output.shape.slice(0, -1), output.dtype)],
+  }),
+  /**
+   * The gradient of CategoricalCrossentropyProbs(target, output) weighted by dy `[...]`, taken back
+   * through the softmax (over the last axis) that made `output`: the logits' gradient `[..., n]`.
+   */
+  SoftmaxCrossentropyGrad: defineKernel('SoftmaxCrossentropyGrad', {
+    inputs: {target: 'one', output: 'one', dy: 'one'},
+    infer: ({output}, _a: {epsilon: number}) => [meta(output.shape, output.dtype)],
+  }),
+  /**
+   * Mul(a, b), then ActivationGrad relu at y, and its sum over every axis but the last: [dz, sum]
+   * (a dropout's gradient, a relu's, and the bias's before them). a, b, y `[..., n]`.
+   */
+  MulReluGradSum: defineKernel('MulReluGradSum', {
+    inputs: {a: 'one', b: 'one', y: 'one'},
+    infer: ({a}) => [meta(a.shape, a.dtype), meta(a.shape.slice(-1), a.dtype)],
+  }),
+  /**
+   * Whether ArgMax(a) equals ArgMax(b) over the last axis (first maximum; a NaN counts as the
+   * maximum), as 1 or 0 in `dtype`: an accuracy metric's matches. a, b `[..., n]` -> `[...]`.
+   */
+  ArgMaxMatch: defineKernel('ArgMaxMatch', {
+    inputs: {a: 'one', b: 'one'},
+    infer: ({a}, attrs: {dtype: DType}) => [meta(a.shape.slice(0, -1), attrs.dtype)],
   }),
   /** Conv2DBackpropInput(dy, filter), then ActivationGrad relu with y (the input, a relu's output). */
   Conv2DBackpropInputRelu: defineKernel('Conv2DBackpropInputRelu', {
