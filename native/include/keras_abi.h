@@ -36,7 +36,9 @@ enum kt_kernel {
   KT_DOT_PRODUCT_ATTENTION_GRAD = 91,
   KT_MAX_POOL_GRAD_RELU = 120,
   KT_CONV2D_BACKPROP_INPUT_RELU = 121,
-  KT_FUSED_CONV2D_MAX_POOL = 122
+  KT_FUSED_CONV2D_MAX_POOL = 122,
+  KT_PACK_DENSE_KERNEL = 130,
+  KT_FUSED_DENSE_PACKED = 131
 };
 
 enum kt_activation {
@@ -627,6 +629,26 @@ enum { /* FusedConv2DMaxPool */
   KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED = 4,
   KT_FUSED_CONV2D_MAX_POOL_NBUFS = 5 /* x, filter, bias, y, pooled */
 };
+enum { /* PackDenseKernel */
+  KT_PACK_DENSE_KERNEL_ATTR_K = 0,
+  KT_PACK_DENSE_KERNEL_ATTR_N = 1,
+  KT_PACK_DENSE_KERNEL_NATTRS = 2,
+  KT_PACK_DENSE_KERNEL_BUF_KERNEL = 0,
+  KT_PACK_DENSE_KERNEL_BUF_PACKED = 1,
+  KT_PACK_DENSE_KERNEL_NBUFS = 2 /* kernel, packed */
+};
+enum { /* FusedDensePacked */
+  KT_FUSED_DENSE_PACKED_ATTR_M = 0,
+  KT_FUSED_DENSE_PACKED_ATTR_K = 1,
+  KT_FUSED_DENSE_PACKED_ATTR_N = 2,
+  KT_FUSED_DENSE_PACKED_ATTR_ACTIVATION = 3,
+  KT_FUSED_DENSE_PACKED_NATTRS = 4,
+  KT_FUSED_DENSE_PACKED_BUF_X = 0,
+  KT_FUSED_DENSE_PACKED_BUF_PACKED = 1,
+  KT_FUSED_DENSE_PACKED_BUF_BIAS = 2,
+  KT_FUSED_DENSE_PACKED_BUF_Y = 3,
+  KT_FUSED_DENSE_PACKED_NBUFS = 4 /* x, packed, bias, y */
+};
 
 /* The name of kernel `id` (the row of the table), or NULL. */
 static inline const char* kt_kernel_name(int id) {
@@ -664,6 +686,8 @@ static inline const char* kt_kernel_name(int id) {
     case KT_MAX_POOL_GRAD_RELU: return "MaxPoolGradRelu";
     case KT_CONV2D_BACKPROP_INPUT_RELU: return "Conv2DBackpropInputRelu";
     case KT_FUSED_CONV2D_MAX_POOL: return "FusedConv2DMaxPool";
+    case KT_PACK_DENSE_KERNEL: return "PackDenseKernel";
+    case KT_FUSED_DENSE_PACKED: return "FusedDensePacked";
     default: return 0;
   }
 }

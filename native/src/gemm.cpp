@@ -1,5 +1,6 @@
 #include "gemm.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -342,6 +343,43 @@ void pack_b(long k, long n, MatView b, float* dst) {
   }
 }
 
+namespace {
+// the header: a tag, k, n, the ISA's NR and the offset of the panels, as floats (exact below 2^24)
+constexpr long HEADER = 5, SLACK = HEADER + 16;
+constexpr float TAG = 1234567.0f;
+
+long aligned_offset(const float* buf) {
+  long o = HEADER;
+  while (((uintptr_t)(buf + o)) & 63) o++;
+  return o;
+}
+}  // namespace
+
+long packed_b_buffer_floats(long k, long n) { return packed_b_floats(k, n) + SLACK; }
+
+void pack_b_to_buffer(long k, long n, MatView b, float* buf) {
+  const long o = aligned_offset(buf);
+  if (k > 0) pack_b(k, n, b, buf + o);
+  const float header[HEADER] = {TAG, (float)k, (float)n, (float)kt::isa().nr, (float)o};
+  memcpy(buf, header, sizeof header);
+}
+
+const float* packed_b_in_buffer(long k, long n, float* buf) {
+  if (buf[0] != TAG || buf[1] != (float)k || buf[2] != (float)n || buf[3] != (float)kt::isa().nr) return nullptr;
+  const long was = (long)buf[4];
+  if (was < HEADER || was >= SLACK) return nullptr;
+#if defined(__wasm__)
+  return buf + was;  // v128 loads need no alignment
+#else
+  const long o = aligned_offset(buf);
+  if (o != was) {
+    memmove(buf + o, buf + was, packed_b_floats(k, n) * sizeof(float));
+    buf[4] = (float)o;
+  }
+  return buf + o;
+#endif
+}
+
 PackedB::PackedB(long k, long n, MatView b) : p_(nullptr) {
   long cap = 0;
   grow(p_, cap, packed_b_floats(k, n));
@@ -359,11 +397,13 @@ struct PackedJob {
   float* c;
   long ldc;
   bool accumulate;
+  const Epilogue* ep;
 };
 
 // Column panels [p0, p1) of C: all of A packed once into this thread's workspace (m is small: a
-// batch), then for each panel of B (k x NR, from L2 into L1) every panel of A against it. k in the
-// same equal blocks as gemm_serial, so the sums are the same.
+// batch), then for each k block of each panel of B (kc x NR, held in L1) every panel of A against it,
+// the epilogue on each tile after its last k block. k in the same equal blocks as gemm_serial, each
+// tile's blocks in the same order, so the sums are the same.
 void packed_panels(const PackedJob& j, long p0, long p1) {
   const Isa& isa = kt::isa();
   const int MR = isa.mr, NR = isa.nr;
@@ -383,27 +423,28 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   float* tile = ws.tile;
   for (long p = p0; p < p1; p++) {
     const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
-    for (long ir = 0; ir < mp; ir++) {
-      const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
-      float* cij = j.c + ir * MR * j.ldc + jr;
-      for (long pc = 0; pc < k; pc += kc_max) {
-        const long kc = k - pc < kc_max ? k - pc : kc_max;
-        const int acc = j.accumulate || pc > 0;
-        const float* bpanel = j.bp + p * k * NR + pc * NR;
+    for (long pc = 0; pc < k; pc += kc_max) {
+      const long kc = k - pc < kc_max ? k - pc : kc_max;
+      const int acc = j.accumulate || pc > 0;
+      const bool last = pc + kc >= k;
+      const float* bpanel = j.bp + p * k * NR + pc * NR;
+      for (long ir = 0; ir < mp; ir++) {
+        const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+        float* cij = j.c + ir * MR * j.ldc + jr;
         if (in_place) {
           isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
-          continue;
-        }
-        // a k block of a packed panel is contiguous: rows pc.. of the panel
-        const float* apanel = ap + ir * MR * k + pc * MR;
-        if (mr == MR && nr == NR) {
-          isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
         } else {
-          isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
-          for (long i = 0; i < mr; i++)
-            for (long jj = 0; jj < nr; jj++)
-              cij[i * j.ldc + jj] = acc ? cij[i * j.ldc + jj] + tile[i * NR + jj] : tile[i * NR + jj];
+          const float* apanel = ap + ir * MR * k + pc * MR;
+          if (mr == MR && nr == NR) {
+            isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
+          } else {
+            isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
+            for (long i = 0; i < mr; i++)
+              for (long jj = 0; jj < nr; jj++)
+                cij[i * j.ldc + jj] = acc ? cij[i * j.ldc + jj] + tile[i * NR + jj] : tile[i * NR + jj];
+          }
         }
+        if (last && j.ep) isa.bias_act(cij, j.ldc, mr, nr, j.ep->bias ? j.ep->bias + jr : nullptr, j.ep->act);
       }
     }
   }
@@ -420,14 +461,15 @@ void packed_task(void* p, int tid, int nt) {
 }  // namespace
 
 void gemm_packed_b(long m, long n, long k, MatView a, const float* bp, float* c, long ldc, bool accumulate,
-                   int threads) {
+                   int threads, const Epilogue* ep) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate)
       for (long i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    if (ep) kt::isa().bias_act(c, ldc, m, n, ep->bias, ep->act);
     return;
   }
-  PackedJob job = {m, n, k, a, bp, c, ldc, accumulate};
+  PackedJob job = {m, n, k, a, bp, c, ldc, accumulate, ep};
   const long panels = (n + kt::isa().nr - 1) / kt::isa().nr;
   int t = gemm_threads(m, n, k, threads);
   if (t > panels) t = (int)panels;

@@ -86,6 +86,8 @@ export class Plan {
   readonly kernelCount: number;
   /** The attributes rewritten before each run, with the function that rewrites them. */
   private readonly refreshes: [(attrs: Record<string, unknown>) => void, Record<string, unknown>][] = [];
+  /** FusedDense attributes stamped with their kernel variable's version before each run (see `stampOf`). */
+  private readonly stamps: [Record<string, unknown>, Variable][] = [];
   private readonly befores: readonly (() => void)[];
   private readonly effects: readonly (() => void)[];
 
@@ -253,6 +255,8 @@ export class Plan {
       const attrs = {...(s.attrs as Record<string, unknown>)};
       const refresh = trace.refreshes.get(o);
       if (refresh) this.refreshes.push([refresh, attrs]);
+      const stamped = stampOf(s, trace);
+      if (stamped) this.stamps.push([attrs, stamped]);
       kernels++;
       const op: KernelOp = {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seeded: false, inPlace: pairs};
       if (s.seed) {
@@ -291,7 +295,8 @@ export class Plan {
     for (const [refresh, attrs] of this.refreshes) refresh(attrs);
     for (let i = 0; i < inputs.length; i++) this.inputSlots[i]!.bind(inputs[i]!);
     // a value only its variable holds is read as is; reading `value` would mark it shared and make the next update copy it
-    for (const [v, slot] of this.variableSlots) slot.bind(v.unsharedValue() ?? v.value);
+    for (const [v, slot] of this.variableSlots) slot.bind(v.peekUnshared() ?? v.value);
+    for (const [attrs, v] of this.stamps) attrs['kernelVersion'] = v.version;
     for (const op of this.ops) {
       if (op.kind === 'kernel') {
         if (op.seeded) {
@@ -354,7 +359,7 @@ export class Plan {
   detach(variables: Iterable<Variable>): number {
     let n = 0;
     for (const v of variables) {
-      const t = v.unsharedValue() ?? v.value;
+      const t = v.peekUnshared() ?? v.value;
       if (this.owns(t)) {
         v.adoptValue(t.clone());
         n++;
@@ -362,6 +367,18 @@ export class Plan {
     }
     return n;
   }
+}
+
+/**
+ * The variable whose version a FusedDense step is stamped with (`FusedDenseAttrs.kernelVersion`): its
+ * kernel is a variable's value that the step does not write (inference), so a backend may keep a
+ * packed copy of it from run to run.
+ */
+function stampOf(s: TracedStep, trace: Trace): Variable | undefined {
+  if (s.def.name !== 'FusedDense') return undefined;
+  const r = trace.refOf(s.inputs['kernel'] as Tensor);
+  if (r.kind !== 'variable' || trace.writes.some(([v]) => v === r.variable)) return undefined;
+  return r.variable;
 }
 
 function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {

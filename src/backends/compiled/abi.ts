@@ -112,6 +112,13 @@ export const KERNEL_ABI = {
     id: 122, inputs: ['x', 'filter', 'bias'], outputs: ['y', 'pooled'],
     attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
   },
+  /**
+   * A Dense kernel [k, n] packed once into the GEMM's panel layout for many products (a model's weights
+   * at inference): packed holds at least packedDenseFloats(k, n) floats.
+   */
+  PackDenseKernel: {id: 130, inputs: ['kernel'], outputs: ['packed'], attrs: ['k', 'n']},
+  /** FusedDense with the kernel from PackDenseKernel: the same sums, no packing per call. */
+  FusedDensePacked: {id: 131, inputs: ['x', 'packed', 'bias'], outputs: ['y'], attrs: ['m', 'k', 'n', 'activation']},
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -14,6 +14,12 @@ export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu', 
 
 export interface FusedDenseAttrs {
   activation: FusedActivation;
+  /**
+   * Set by a compiled step when `kernel` is a variable's value that the step does not write: the
+   * variable's `version`, which changes whenever its value may. A backend may keep data derived from
+   * the kernel (its packed copy) while the kernel's storage and this stamp stay the same.
+   */
+  kernelVersion?: number;
 }
 
 export interface FusedConv2DAttrs extends Conv2DAttrs {
