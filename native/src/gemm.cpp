@@ -401,9 +401,10 @@ struct PackedJob {
 };
 
 // Column panels [p0, p1) of C: all of A packed once into this thread's workspace (m is small: a
-// batch), then for each k block of each panel of B (kc x NR, held in L1) every panel of A against it,
-// the epilogue on each tile after its last k block. k in the same equal blocks as gemm_serial, each
-// tile's blocks in the same order, so the sums are the same.
+// batch), then k block by k block (A's columns of the block stay in L2: A is read from memory once
+// even when it is large, as the CNN's 128 x 9216), for each panel of B (kc x NR, held in L1) every
+// panel of A against it, the epilogue on each tile after its last k block. k in the same equal blocks
+// as gemm_serial, each tile's blocks in the same order, so the sums are the same.
 void packed_panels(const PackedJob& j, long p0, long p1) {
   const Isa& isa = kt::isa();
   const int MR = isa.mr, NR = isa.nr;
@@ -421,12 +422,12 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
     }
   }
   float* tile = ws.tile;
-  for (long p = p0; p < p1; p++) {
-    const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
-    for (long pc = 0; pc < k; pc += kc_max) {
-      const long kc = k - pc < kc_max ? k - pc : kc_max;
-      const int acc = j.accumulate || pc > 0;
-      const bool last = pc + kc >= k;
+  for (long pc = 0; pc < k; pc += kc_max) {
+    const long kc = k - pc < kc_max ? k - pc : kc_max;
+    const int acc = j.accumulate || pc > 0;
+    const bool last = pc + kc >= k;
+    for (long p = p0; p < p1; p++) {
+      const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
       const float* bpanel = j.bp + p * k * NR + pc * NR;
       for (long ir = 0; ir < mp; ir++) {
         const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
