@@ -401,10 +401,10 @@ struct PackedJob {
 };
 
 // Column panels [p0, p1) of C: all of A packed once into this thread's workspace (m is small: a
-// batch), then k block by k block (A's columns of the block stay in L2: A is read from memory once
-// even when it is large, as the CNN's 128 x 9216), for each panel of B (kc x NR, held in L1) every
-// panel of A against it, the epilogue on each tile after its last k block. k in the same equal blocks
-// as gemm_serial, each tile's blocks in the same order, so the sums are the same.
+// batch), then k block by k block (A's columns of the block stay in L2 and are read from memory once,
+// even when A is large, as the CNN's 128 x 9216), each panel of A (in L1) against every panel of B
+// (streamed from L2, as gemm_serial does), the epilogue on each tile after its last k block. k in the
+// same equal blocks as gemm_serial, each tile's blocks in the same order, so the sums are the same.
 void packed_panels(const PackedJob& j, long p0, long p1) {
   const Isa& isa = kt::isa();
   const int MR = isa.mr, NR = isa.nr;
@@ -426,11 +426,11 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
     const long kc = k - pc < kc_max ? k - pc : kc_max;
     const int acc = j.accumulate || pc > 0;
     const bool last = pc + kc >= k;
-    for (long p = p0; p < p1; p++) {
-      const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
-      const float* bpanel = j.bp + p * k * NR + pc * NR;
-      for (long ir = 0; ir < mp; ir++) {
-        const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+    for (long ir = 0; ir < mp; ir++) {
+      const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+      for (long p = p0; p < p1; p++) {
+        const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+        const float* bpanel = j.bp + p * k * NR + pc * NR;
         float* cij = j.c + ir * MR * j.ldc + jr;
         if (in_place) {
           isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
