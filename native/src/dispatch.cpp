@@ -371,15 +371,20 @@ int run_fused_dense_packed(const Args& a) {
 static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_ACTIVATION == KT_FUSED_CONV2D_ATTR_ACTIVATION && KT_FUSED_CONV2D_MAX_POOL_BUF_Y == KT_FUSED_CONV2D_BUF_Y,
               "FusedConv2DMaxPool starts as FusedConv2D");
 
-// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well)
-int run_fused_conv(const Args& a, bool pool) {
+static_assert(KT_FUSED_CONV2D_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT && KT_FUSED_CONV2D_POOL_NATTRS == KT_FUSED_CONV2D_MAX_POOL_NATTRS &&
+              KT_FUSED_CONV2D_POOL_BUF_POOLED == KT_FUSED_CONV2D_BUF_Y,
+              "FusedConv2DPool: FusedConv2DMaxPool's attributes, pooled where its y is");
+
+// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well), or with `pooled_only`
+// FusedConv2DPool (only the pooled output)
+int run_fused_conv(const Args& a, bool pool, bool pooled_only = false) {
   ConvGeom g;
   long nx, nf, ny, act;
-  const int nb = pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
+  const int nb = pooled_only ? KT_FUSED_CONV2D_POOL_NBUFS : pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
   const int na = pool ? KT_FUSED_CONV2D_MAX_POOL_NATTRS : KT_FUSED_CONV2D_NATTRS;
   if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
   if (a.nattrs != na) return fail(a, "expected %d attributes, received %d", na, a.nattrs);
-  if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y")) return 1;
+  if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || (!pooled_only && !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y"))) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
   if (!pool) {
     conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
@@ -396,9 +401,10 @@ int run_fused_conv(const Args& a, bool pool) {
   if (pg.pt >= pg.kh || pg.pl >= pg.kw) return fail(a, "pool padding must be smaller than the window");
   long np = g.n;
   if (!mul(a, &np, pg.oh) || !mul(a, &np, pg.ow) || !mul(a, &np, g.cout) || pg.oh > kMaxElems / pg.sh || pg.ow > kMaxElems / pg.sw ||
-      !need(a, KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
+      !need(a, pooled_only ? KT_FUSED_CONV2D_POOL_BUF_POOLED : KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
     return 1;
-  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
+  if (pooled_only) conv2d(g, a.bufs[0], a.bufs[1], nullptr, num_threads(), &ep, &pg, a.bufs[3]);
+  else conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
   return 0;
 }
 
@@ -752,6 +758,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_FUSED_DENSE_PACKED: return run_fused_dense_packed(a);
     case KT_FUSED_CONV2D: return run_fused_conv(a, false);
     case KT_FUSED_CONV2D_MAX_POOL: return run_fused_conv(a, true);
+    case KT_FUSED_CONV2D_POOL: return run_fused_conv(a, true, true);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);

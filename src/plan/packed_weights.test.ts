@@ -15,7 +15,8 @@ import * as L from '../layers/index.js';
 import {Sequential} from '../models/sequential.js';
 import {setRandomSeed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
-import {xorshift32} from '../testing/kernel_test.js';
+import type {AnyKernelImpl} from '../backends/backend.js';
+import {outputsFor, runImpl, xorshift32} from '../testing/kernel_test.js';
 import '../models/index.js';
 
 const ACTIVE = backendName();
@@ -109,6 +110,86 @@ if (ACTIVE === 'native' || ACTIVE === 'wasm') {
       }
     } finally {
       if (was !== undefined) be.setNumThreads?.(was);
+    }
+  });
+}
+
+// FusedConv2DMaxPool with `pooledOnly` (y read by nothing else): the same pooled values, bit for bit,
+// with y left unwritten (valid, strided and padded, pointwise and dilated geometries; 1 and 2 threads)
+if (ACTIVE === 'native' || ACTIVE === 'wasm') {
+  test(`${ACTIVE}: FusedConv2DMaxPool pooledOnly gives the pooled values of the full kernel bit for bit`, () => {
+    const be = getBackend();
+    const run = be.kernels.FusedConv2DMaxPool! as AnyKernelImpl;
+    const was = (be as {getNumThreads?(): number}).getNumThreads?.();
+    const cases = [
+      // x, filter, strides, padding, dilations, poolSize, pool strides, pool padding
+      [[3, 12, 11, 5], [3, 3, 5, 37], [1, 1], 'valid', [1, 1], [2, 2], [2, 2], 'valid'],
+      [[2, 9, 10, 4], [3, 2, 4, 20], [2, 1], 'same', [1, 1], [3, 3], [2, 2], 'same'],
+      [[2, 7, 7, 6], [1, 1, 6, 70], [1, 1], 'valid', [1, 1], [2, 2], [1, 1], 'valid'],
+      [[2, 10, 10, 3], [3, 3, 3, 8], [1, 1], 'valid', [2, 2], [2, 2], [2, 2], 'valid'],
+    ] as const;
+    try {
+      for (const t of be.setNumThreads ? [1, 2] : [1]) {
+        be.setNumThreads?.(t);
+        for (const [xs, fs, strides, padding, dilations, poolSize, poolStrides, poolPadding] of cases) {
+          const x = floats([...xs]), filter = floats([...fs]), bias = floats([fs[3]]);
+          const attrs = {
+            strides: [...strides], padding, dilations: [...dilations], activation: 'relu',
+            pool: {poolSize: [...poolSize], strides: [...poolStrides], padding: poolPadding},
+          };
+          const [, full] = runImpl('FusedConv2DMaxPool', run, {x, filter, bias}, attrs);
+          const [y, only] = outputsFor('FusedConv2DMaxPool', {x, filter, bias}, attrs);
+          y!.values.fill(7);
+          run({x, filter, bias}, {...attrs, pooledOnly: true}, [y!, only!]);
+          const what = `x ${xs} filter ${fs} ${padding}, ${t} threads`;
+          assert.deepEqual(Array.from(only!.values), Array.from(full!.values), what);
+          assert.ok(y!.values.every((v) => v === 7), `${what}: y left unwritten`);
+        }
+      }
+    } finally {
+      if (was !== undefined) be.setNumThreads?.(was);
+    }
+  });
+}
+
+// A CNN's predict plan takes the pooled output alone from FusedConv2DMaxPool (nothing else reads the
+// convolution's output at inference), its training plans both; predict equals eager bit for bit.
+for (const backend of BACKENDS.filter((b) => b !== 'reference')) {
+  test(`${backend}: a CNN's predict plan pools without storing the convolution's output, equal to eager bit for bit`, async () => {
+    const prev = backendName();
+    setBackend(backend);
+    const kernels = getBackend().kernels as Record<string, AnyKernelImpl>;
+    const real = kernels['FusedConv2DMaxPool']!;
+    const seen: unknown[] = [];
+    kernels['FusedConv2DMaxPool'] = (i, a: {pooledOnly?: boolean}, o) => {
+      seen.push(a.pooledOnly);
+      return real(i, a, o);
+    };
+    try {
+      const build = (jitCompile: boolean | 'auto') => {
+        setRandomSeed(5);
+        const m = new Sequential([
+          new L.Conv2D(6, [3, 3], {activation: 'relu', inputShape: [9, 9, 2]}),
+          new L.MaxPooling2D([2, 2]),
+          new L.Flatten(),
+          new L.Dense(4, {activation: 'softmax'}),
+        ]);
+        m.compile({optimizer: 'sgd', loss: 'categorical_crossentropy', jitCompile});
+        return m;
+      };
+      const compiled = build('auto'), eager = build(false);
+      const x = floats([20, 9, 9, 2]), y = floats([20, 4]);
+      await compiled.fit(x, y, {batchSize: 4, epochs: 1, verbose: 0});
+      assert.ok(seen.length > 0 && !seen.includes(true), 'training plans keep y (its gradient reads it)');
+      seen.length = 0;
+      eager.setWeights(compiled.getWeights());
+      const a = bits(await compiled.predict(x, {batchSize: 4, verbose: 0}));
+      const b = bits(await eager.predict(x, {batchSize: 4, verbose: 0}));
+      assert.ok(seen.length > 0 && !seen.includes(false) && !seen.includes(undefined), 'the predict plan asks for the pooled output alone');
+      assert.deepEqual(a, b);
+    } finally {
+      kernels['FusedConv2DMaxPool'] = real;
+      setBackend(prev);
     }
   });
 }

@@ -402,7 +402,8 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
  * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
  * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
- * cache), at the FusedConv2D's place.
+ * cache), at the FusedConv2D's place; `pooledOnly` when nothing else reads the convolution's output
+ * (inference: a backend need not store it).
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
@@ -424,7 +425,8 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!), p = pool.get(s.outputs[0]!);
     if (s.def.name === 'FusedConv2D' && p !== undefined && kernels.FusedConv2DMaxPool) {
       const m = steps[p]!;
-      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      const pooledOnly = reads.get(s.outputs[0]!) === 1; // the pooling alone reads y
+      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs, pooledOnly}, outputs: [s.outputs[0]!, m.outputs[0]!]});
       gone.add(p);
     }
     if (!name || !kernels[name] || c === undefined || reads.get(s.outputs[0]!) !== 1) continue;

@@ -119,6 +119,11 @@ export const KERNEL_ABI = {
   PackDenseKernel: {id: 130, inputs: ['kernel'], outputs: ['packed'], attrs: ['k', 'n']},
   /** FusedDense with the kernel from PackDenseKernel: the same sums, no packing per call. */
   FusedDensePacked: {id: 131, inputs: ['x', 'packed', 'bias'], outputs: ['y'], attrs: ['m', 'k', 'n', 'activation']},
+  /** FusedConv2DMaxPool's pooled output alone (its y read by nothing else: inference), y never stored. */
+  FusedConv2DPool: {
+    id: 132, inputs: ['x', 'filter', 'bias'], outputs: ['pooled'],
+    attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
+  },
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -67,7 +67,10 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     }
     const p = poolGeometry(op, shape, a.pool);
     checkStorage(op, 'pooled', pooled, [p.batch, p.outH, p.outW, p.inC]);
-    call(op, [x, filter, bias, y!, pooled], {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft});
+    const all = {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft};
+    // y unread (inference): left unwritten, each image's output kept in cache until pooled
+    if (a.pooledOnly) call('FusedConv2DPool', [x, filter, bias, pooled], all);
+    else call(op, [x, filter, bias, y!, pooled], all);
     return true;
   };
 

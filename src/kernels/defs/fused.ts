@@ -28,6 +28,11 @@ export interface FusedConv2DAttrs extends Conv2DAttrs {
 
 export interface FusedConv2DMaxPoolAttrs extends FusedConv2DAttrs {
   pool: PoolAttrs;
+  /**
+   * Set by a compiled step when nothing but the pooling reads y (inference): a backend may then leave
+   * y unwritten, and keep each image's output only until it is pooled.
+   */
+  pooledOnly?: boolean;
 }
 
 function convOut(x: readonly number[], f: readonly number[], a: FusedConv2DAttrs): number[] {
