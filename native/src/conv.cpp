@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../include/keras_native.h"
 #include "gemm.h"
 #include "isa.h"
 #include "ops.h"
@@ -172,6 +173,7 @@ void fwd_task(void* p, int tid, int nt) {
   // the whole filter in one k block: blocks whose windows lie inside the image are read where they
   // lie (conv_ukernel_ax), a run of pixels of one output row at a time
   const bool direct = isa.conv_ukernel_ax && j.kcb == j.K;
+  const bool store_ep = j.ep && isa.conv_ukernel_ax_ep && (j.ep->act == KT_ACT_LINEAR || j.ep->act == KT_ACT_RELU);
   // Blocks in groups: each filter panel (K x NR: 36 KiB for the seed's 3x3x32 filter) is read from L2
   // once per group and stays in L1 for its blocks; read once per block it cost a quarter of the time.
   constexpr long kGroup = 8;
@@ -233,8 +235,15 @@ void fwd_task(void* p, int tid, int nt) {
         for (int q = 0; q < npieces[blk - gb]; q++) {
           const Piece& pc = pieces[blk - gb][q];
           float* c = j.y + r * g.cout + c0;
-          isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
-          if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+          const float* bias = j.ep && j.ep->bias ? j.ep->bias + c0 : nullptr;
+          if (store_ep) {
+            // the epilogue as the tile is stored
+            isa.conv_ukernel_ax_ep(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count,
+                                   nr, bias, j.ep->act);
+          } else {
+            isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
+            if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, bias, j.ep->act);
+          }
           r += pc.count;
         }
       }

@@ -7,6 +7,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "../include/keras_native.h"
 #include "isa.h"
 #include "threadpool.h"
 
@@ -142,6 +143,11 @@ void pack_a_panel(long kc, long mr, int MR, MatView a, float* dst) {
   }
 }
 
+// Whether the in-place microkernel applies the epilogue as it stores the tile (linear or relu)
+bool stores_epilogue(const Isa& isa, const Epilogue* ep) {
+  return ep && isa.gemm_ukernel_ax_ep && (ep->act == KT_ACT_LINEAR || ep->act == KT_ACT_RELU);
+}
+
 // Panels MR x kc of A packed together (A's rows ir.. ir + MC_PANELS MR - 1), then multiplied by B.
 constexpr long MC_PANELS = 16;
 
@@ -197,6 +203,7 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long mpanels = (m + MR - 1) / MR;
   float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR * (mpanels < MC_PANELS ? mpanels : MC_PANELS));
   float* tile = ws.tile;
+  const bool store_ep = stores_epilogue(isa, ep);
 
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = n - jc < NC ? n - jc : NC;
@@ -221,11 +228,16 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
             const long nr = nc - jr < NR ? nc - jr : NR;
             float* cij = c + ir * ldc + jc + jr;
             float* bpanel = bp + (jr / NR) * kc * NR;
-            if (fused_pack && ir == 0)
+            const float* bias = ep && ep->bias ? ep->bias + jc + jr : nullptr;
+            if (fused_pack && ir == 0) {
               isa.gemm_ukernel_ax_pack(kc, av.p, av.rs, av.cs, b.p + pc * b.rs + jc + jr, b.rs, bpanel, cij, ldc, acc, mr, nr);
-            else
+            } else if (last && store_ep) {
+              isa.gemm_ukernel_ax_ep(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr, bias, ep->act);
+              continue;
+            } else {
               isa.gemm_ukernel_ax(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr);
-            if (last && ep) isa.bias_act(cij, ldc, mr, nr, ep->bias ? ep->bias + jc + jr : nullptr, ep->act);
+            }
+            if (last && ep) isa.bias_act(cij, ldc, mr, nr, bias, ep->act);
           }
           continue;
         }
@@ -422,6 +434,7 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
     }
   }
   float* tile = ws.tile;
+  const bool store_ep = stores_epilogue(isa, j.ep);
   for (long pc = 0; pc < k; pc += kc_max) {
     const long kc = k - pc < kc_max ? k - pc : kc_max;
     const int acc = j.accumulate || pc > 0;
@@ -432,6 +445,11 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
         const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
         const float* bpanel = j.bp + p * k * NR + pc * NR;
         float* cij = j.c + ir * MR * j.ldc + jr;
+        if (in_place && last && store_ep) {
+          isa.gemm_ukernel_ax_ep(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr,
+                                 j.ep->bias ? j.ep->bias + jr : nullptr, j.ep->act);
+          continue;
+        }
         if (in_place) {
           isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
         } else {
