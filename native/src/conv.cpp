@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../include/keras_native.h"
 #include "gemm.h"
 #include "isa.h"
 #include "ops.h"
@@ -172,6 +173,7 @@ void fwd_task(void* p, int tid, int nt) {
   // the whole filter in one k block: blocks whose windows lie inside the image are read where they
   // lie (conv_ukernel_ax), a run of pixels of one output row at a time
   const bool direct = isa.conv_ukernel_ax && j.kcb == j.K;
+  const bool store_ep = j.ep && isa.conv_ukernel_ax_ep && (j.ep->act == KT_ACT_LINEAR || j.ep->act == KT_ACT_RELU);
   // Blocks in groups: each filter panel (K x NR: 36 KiB for the seed's 3x3x32 filter) is read from L2
   // once per group and stays in L1 for its blocks; read once per block it cost a quarter of the time.
   constexpr long kGroup = 8;
@@ -233,8 +235,15 @@ void fwd_task(void* p, int tid, int nt) {
         for (int q = 0; q < npieces[blk - gb]; q++) {
           const Piece& pc = pieces[blk - gb][q];
           float* c = j.y + r * g.cout + c0;
-          isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
-          if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, j.ep->bias ? j.ep->bias + c0 : nullptr, j.ep->act);
+          const float* bias = j.ep && j.ep->bias ? j.ep->bias + c0 : nullptr;
+          if (store_ep) {
+            // the epilogue as the tile is stored
+            isa.conv_ukernel_ax_ep(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count,
+                                   nr, bias, j.ep->act);
+          } else {
+            isa.conv_ukernel_ax(nseg, seg, seg_len, pc.base, g.sw * g.cin, j.bp + jp * j.K * NR, c, g.cout, 0, pc.count, nr);
+            if (j.ep) isa.bias_act(c, g.cout, pc.count, nr, bias, j.ep->act);
+          }
           r += pc.count;
         }
       }
@@ -496,6 +505,13 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
   const long R = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cin;
   const long out = g.oh * g.ow * g.cout, pout = pool ? pool->oh * pool->ow * g.cout : 0;
   if (R == 0 || g.cout == 0) return;
+  if (!y && (!pool || is_pointwise(g) || K == 0)) {
+    // pooled only, on a path that writes the whole output first: into a temporary
+    float* tmp = scratch(R * g.cout);
+    conv2d(g, x, f, tmp, threads, ep, pool, pooled);
+    free(tmp);
+    return;
+  }
   if (is_pointwise(g) || K == 0) {
     if (K == 0) {
       memset(y, 0, R * g.cout * sizeof(float));
@@ -536,16 +552,20 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
       long K, kcb, NP, n, in, out, pout;
     } pj = {g, x, bp, y, pooled, ep, pool, K, kcb, NP, g.n, g.h * g.w * g.cin, out, pout};
     pj.g1.n = 1;
+    // y null (pooled only: inference): each image's output in one buffer of the task, which stays in
+    // L2 from the convolution to its pooling, instead of the whole batch's output written to memory
     auto task = [](void* p, int tid, int nt) {
       const PoolJob& j = *(const PoolJob*)p;
       long b, e;
       split_range(j.n, nt, tid, &b, &e);
+      float* own = j.y || e <= b ? nullptr : scratch(j.out);
       for (long n = b; n < e; n++) {
-        FwdJob job = {&j.g1, j.x + n * j.in, j.bp, j.y + n * j.out, j.ep, j.K, j.kcb, j.NP,
-                      ceil_div(j.g1.oh * j.g1.ow, kt::isa().mr)};
+        float* yn = own ? own : j.y + n * j.out;
+        FwdJob job = {&j.g1, j.x + n * j.in, j.bp, yn, j.ep, j.K, j.kcb, j.NP, ceil_div(j.g1.oh * j.g1.ow, kt::isa().mr)};
         fwd_task(&job, 0, 1);
-        kt::isa().maxpool(j.pool, j.y + n * j.out, j.pooled + n * j.pout);
+        kt::isa().maxpool(j.pool, yn, j.pooled + n * j.pout);
       }
+      free(own);
     };
     parallel_run(chunks_for(t, g.n), task, &pj);
   }

@@ -338,18 +338,53 @@ int run_fused_dense(const Args& a) {
   return 0;
 }
 
+int run_pack_dense(const Args& a) {
+  long k, n;
+  if (!nbufs_is(a, KT_PACK_DENSE_KERNEL_NBUFS) || !get_int(a, KT_PACK_DENSE_KERNEL_ATTR_K, &k) || !get_int(a, KT_PACK_DENSE_KERNEL_ATTR_N, &n))
+    return 1;
+  if (a.nattrs != KT_PACK_DENSE_KERNEL_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_PACK_DENSE_KERNEL_NATTRS, a.nattrs);
+  // the header holds k and n as floats
+  if (k > (1L << 24) || n > (1L << 24)) return fail(a, "k and n must be at most 2^24, received k=%ld, n=%ld", k, n);
+  long kn = k;
+  if (!mul(a, &kn, n)) return 1;
+  if (!need(a, KT_PACK_DENSE_KERNEL_BUF_KERNEL, kn, "kernel") || !need(a, KT_PACK_DENSE_KERNEL_BUF_PACKED, packed_b_buffer_floats(k, n), "packed")) return 1;
+  pack_b_to_buffer(k, n, MatView{a.bufs[0], n, 1}, a.bufs[1]);
+  return 0;
+}
+
+int run_fused_dense_packed(const Args& a) {
+  long m, k, n, act;
+  if (!nbufs_is(a, KT_FUSED_DENSE_PACKED_NBUFS) || !get_int(a, KT_FUSED_DENSE_PACKED_ATTR_M, &m) || !get_int(a, KT_FUSED_DENSE_PACKED_ATTR_K, &k) || !get_int(a, KT_FUSED_DENSE_PACKED_ATTR_N, &n) || !get_act(a, KT_FUSED_DENSE_PACKED_ATTR_ACTIVATION, &act))
+    return 1;
+  if (a.nattrs != KT_FUSED_DENSE_PACKED_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_DENSE_PACKED_NATTRS, a.nattrs);
+  if (k > (1L << 24) || n > (1L << 24)) return fail(a, "k and n must be at most 2^24, received k=%ld, n=%ld", k, n);
+  long mk = m, mn = m;
+  if (!mul(a, &mk, k) || !mul(a, &mn, n)) return 1;
+  if (!need(a, KT_FUSED_DENSE_PACKED_BUF_X, mk, "x") || !need(a, KT_FUSED_DENSE_PACKED_BUF_PACKED, packed_b_buffer_floats(k, n), "packed") || !need(a, KT_FUSED_DENSE_PACKED_BUF_BIAS, n, "bias") || !need(a, KT_FUSED_DENSE_PACKED_BUF_Y, mn, "y")) return 1;
+  const float* bp = packed_b_in_buffer(k, n, a.bufs[1]);
+  if (!bp) return fail(a, "packed holds no kernel packed by PackDenseKernel for k=%ld, n=%ld on this instruction set", k, n);
+  Epilogue ep = {a.bufs[2], (int)act};
+  gemm_packed_b(m, n, k, MatView{a.bufs[0], k, 1}, bp, a.bufs[3], n, false, num_threads(), &ep);
+  return 0;
+}
+
 static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_ACTIVATION == KT_FUSED_CONV2D_ATTR_ACTIVATION && KT_FUSED_CONV2D_MAX_POOL_BUF_Y == KT_FUSED_CONV2D_BUF_Y,
               "FusedConv2DMaxPool starts as FusedConv2D");
 
-// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well)
-int run_fused_conv(const Args& a, bool pool) {
+static_assert(KT_FUSED_CONV2D_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT && KT_FUSED_CONV2D_POOL_NATTRS == KT_FUSED_CONV2D_MAX_POOL_NATTRS &&
+              KT_FUSED_CONV2D_POOL_BUF_POOLED == KT_FUSED_CONV2D_BUF_Y,
+              "FusedConv2DPool: FusedConv2DMaxPool's attributes, pooled where its y is");
+
+// FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well), or with `pooled_only`
+// FusedConv2DPool (only the pooled output)
+int run_fused_conv(const Args& a, bool pool, bool pooled_only = false) {
   ConvGeom g;
   long nx, nf, ny, act;
-  const int nb = pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
+  const int nb = pooled_only ? KT_FUSED_CONV2D_POOL_NBUFS : pool ? KT_FUSED_CONV2D_MAX_POOL_NBUFS : KT_FUSED_CONV2D_NBUFS;
   const int na = pool ? KT_FUSED_CONV2D_MAX_POOL_NATTRS : KT_FUSED_CONV2D_NATTRS;
   if (!nbufs_is(a, nb) || !read_geom(a, true, &g) || !sizes(a, g, &nx, &nf, &ny) || !get_act(a, KT_FUSED_CONV2D_ATTR_ACTIVATION, &act)) return 1;
   if (a.nattrs != na) return fail(a, "expected %d attributes, received %d", na, a.nattrs);
-  if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y")) return 1;
+  if (!need(a, KT_FUSED_CONV2D_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_BUF_FILTER, nf, "filter") || !need(a, KT_FUSED_CONV2D_BUF_BIAS, g.cout, "bias") || (!pooled_only && !need(a, KT_FUSED_CONV2D_BUF_Y, ny, "y"))) return 1;
   Epilogue ep = {a.bufs[2], (int)act};
   if (!pool) {
     conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
@@ -366,9 +401,10 @@ int run_fused_conv(const Args& a, bool pool) {
   if (pg.pt >= pg.kh || pg.pl >= pg.kw) return fail(a, "pool padding must be smaller than the window");
   long np = g.n;
   if (!mul(a, &np, pg.oh) || !mul(a, &np, pg.ow) || !mul(a, &np, g.cout) || pg.oh > kMaxElems / pg.sh || pg.ow > kMaxElems / pg.sw ||
-      !need(a, KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
+      !need(a, pooled_only ? KT_FUSED_CONV2D_POOL_BUF_POOLED : KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
     return 1;
-  conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
+  if (pooled_only) conv2d(g, a.bufs[0], a.bufs[1], nullptr, num_threads(), &ep, &pg, a.bufs[3]);
+  else conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
   return 0;
 }
 
@@ -777,8 +813,11 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_REDUCE: return run_reduce(a, false);
     case KT_SOFTMAX: return run_reduce(a, true);
     case KT_FUSED_DENSE: return run_fused_dense(a);
+    case KT_PACK_DENSE_KERNEL: return run_pack_dense(a);
+    case KT_FUSED_DENSE_PACKED: return run_fused_dense_packed(a);
     case KT_FUSED_CONV2D: return run_fused_conv(a, false);
     case KT_FUSED_CONV2D_MAX_POOL: return run_fused_conv(a, true);
+    case KT_FUSED_CONV2D_POOL: return run_fused_conv(a, true, true);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);

@@ -1,11 +1,13 @@
 #include "gemm.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
 
+#include "../include/keras_native.h"
 #include "isa.h"
 #include "threadpool.h"
 
@@ -141,6 +143,11 @@ void pack_a_panel(long kc, long mr, int MR, MatView a, float* dst) {
   }
 }
 
+// Whether the in-place microkernel applies the epilogue as it stores the tile (linear or relu)
+bool stores_epilogue(const Isa& isa, const Epilogue* ep) {
+  return ep && isa.gemm_ukernel_ax_ep && (ep->act == KT_ACT_LINEAR || ep->act == KT_ACT_RELU);
+}
+
 // Panels MR x kc of A packed together (A's rows ir.. ir + MC_PANELS MR - 1), then multiplied by B.
 constexpr long MC_PANELS = 16;
 
@@ -196,6 +203,7 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
   const long mpanels = (m + MR - 1) / MR;
   float* ap = direct_a ? nullptr : grow(ws.a, ws.a_cap, kc_max * MR * (mpanels < MC_PANELS ? mpanels : MC_PANELS));
   float* tile = ws.tile;
+  const bool store_ep = stores_epilogue(isa, ep);
 
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = n - jc < NC ? n - jc : NC;
@@ -220,11 +228,16 @@ void gemm_serial(long m, long n, long k, MatView a, MatView b, float* c, long ld
             const long nr = nc - jr < NR ? nc - jr : NR;
             float* cij = c + ir * ldc + jc + jr;
             float* bpanel = bp + (jr / NR) * kc * NR;
-            if (fused_pack && ir == 0)
+            const float* bias = ep && ep->bias ? ep->bias + jc + jr : nullptr;
+            if (fused_pack && ir == 0) {
               isa.gemm_ukernel_ax_pack(kc, av.p, av.rs, av.cs, b.p + pc * b.rs + jc + jr, b.rs, bpanel, cij, ldc, acc, mr, nr);
-            else
+            } else if (last && store_ep) {
+              isa.gemm_ukernel_ax_ep(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr, bias, ep->act);
+              continue;
+            } else {
               isa.gemm_ukernel_ax(kc, av.p, av.rs, av.cs, bpanel, cij, ldc, acc, mr, nr);
-            if (last && ep) isa.bias_act(cij, ldc, mr, nr, ep->bias ? ep->bias + jc + jr : nullptr, ep->act);
+            }
+            if (last && ep) isa.bias_act(cij, ldc, mr, nr, bias, ep->act);
           }
           continue;
         }
@@ -342,6 +355,43 @@ void pack_b(long k, long n, MatView b, float* dst) {
   }
 }
 
+namespace {
+// the header: a tag, k, n, the ISA's NR and the offset of the panels, as floats (exact below 2^24)
+constexpr long HEADER = 5, SLACK = HEADER + 16;
+constexpr float TAG = 1234567.0f;
+
+long aligned_offset(const float* buf) {
+  long o = HEADER;
+  while (((uintptr_t)(buf + o)) & 63) o++;
+  return o;
+}
+}  // namespace
+
+long packed_b_buffer_floats(long k, long n) { return packed_b_floats(k, n) + SLACK; }
+
+void pack_b_to_buffer(long k, long n, MatView b, float* buf) {
+  const long o = aligned_offset(buf);
+  if (k > 0) pack_b(k, n, b, buf + o);
+  const float header[HEADER] = {TAG, (float)k, (float)n, (float)kt::isa().nr, (float)o};
+  memcpy(buf, header, sizeof header);
+}
+
+const float* packed_b_in_buffer(long k, long n, float* buf) {
+  if (buf[0] != TAG || buf[1] != (float)k || buf[2] != (float)n || buf[3] != (float)kt::isa().nr) return nullptr;
+  const long was = (long)buf[4];
+  if (was < HEADER || was >= SLACK) return nullptr;
+#if defined(__wasm__)
+  return buf + was;  // v128 loads need no alignment
+#else
+  const long o = aligned_offset(buf);
+  if (o != was) {
+    memmove(buf + o, buf + was, packed_b_floats(k, n) * sizeof(float));
+    buf[4] = (float)o;
+  }
+  return buf + o;
+#endif
+}
+
 PackedB::PackedB(long k, long n, MatView b) : p_(nullptr) {
   long cap = 0;
   grow(p_, cap, packed_b_floats(k, n));
@@ -359,11 +409,14 @@ struct PackedJob {
   float* c;
   long ldc;
   bool accumulate;
+  const Epilogue* ep;
 };
 
 // Column panels [p0, p1) of C: all of A packed once into this thread's workspace (m is small: a
-// batch), then for each panel of B (k x NR, from L2 into L1) every panel of A against it. k in the
-// same equal blocks as gemm_serial, so the sums are the same.
+// batch), then k block by k block (A's columns of the block stay in L2 and are read from memory once,
+// even when A is large, as the CNN's 128 x 9216), each panel of A (in L1) against every panel of B
+// (streamed from L2, as gemm_serial does), the epilogue on each tile after its last k block. k in the
+// same equal blocks as gemm_serial, each tile's blocks in the same order, so the sums are the same.
 void packed_panels(const PackedJob& j, long p0, long p1) {
   const Isa& isa = kt::isa();
   const int MR = isa.mr, NR = isa.nr;
@@ -381,29 +434,36 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
     }
   }
   float* tile = ws.tile;
-  for (long p = p0; p < p1; p++) {
-    const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+  const bool store_ep = stores_epilogue(isa, j.ep);
+  for (long pc = 0; pc < k; pc += kc_max) {
+    const long kc = k - pc < kc_max ? k - pc : kc_max;
+    const int acc = j.accumulate || pc > 0;
+    const bool last = pc + kc >= k;
     for (long ir = 0; ir < mp; ir++) {
       const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
-      float* cij = j.c + ir * MR * j.ldc + jr;
-      for (long pc = 0; pc < k; pc += kc_max) {
-        const long kc = k - pc < kc_max ? k - pc : kc_max;
-        const int acc = j.accumulate || pc > 0;
+      for (long p = p0; p < p1; p++) {
+        const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
         const float* bpanel = j.bp + p * k * NR + pc * NR;
-        if (in_place) {
-          isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
+        float* cij = j.c + ir * MR * j.ldc + jr;
+        if (in_place && last && store_ep) {
+          isa.gemm_ukernel_ax_ep(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr,
+                                 j.ep->bias ? j.ep->bias + jr : nullptr, j.ep->act);
           continue;
         }
-        // a k block of a packed panel is contiguous: rows pc.. of the panel
-        const float* apanel = ap + ir * MR * k + pc * MR;
-        if (mr == MR && nr == NR) {
-          isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
+        if (in_place) {
+          isa.gemm_ukernel_ax(kc, j.a.p + ir * MR * j.a.rs + pc * j.a.cs, j.a.rs, j.a.cs, bpanel, cij, j.ldc, acc, mr, nr);
         } else {
-          isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
-          for (long i = 0; i < mr; i++)
-            for (long jj = 0; jj < nr; jj++)
-              cij[i * j.ldc + jj] = acc ? cij[i * j.ldc + jj] + tile[i * NR + jj] : tile[i * NR + jj];
+          const float* apanel = ap + ir * MR * k + pc * MR;
+          if (mr == MR && nr == NR) {
+            isa.gemm_ukernel(kc, apanel, bpanel, cij, j.ldc, acc);
+          } else {
+            isa.gemm_ukernel(kc, apanel, bpanel, tile, NR, 0);
+            for (long i = 0; i < mr; i++)
+              for (long jj = 0; jj < nr; jj++)
+                cij[i * j.ldc + jj] = acc ? cij[i * j.ldc + jj] + tile[i * NR + jj] : tile[i * NR + jj];
+          }
         }
+        if (last && j.ep) isa.bias_act(cij, j.ldc, mr, nr, j.ep->bias ? j.ep->bias + jr : nullptr, j.ep->act);
       }
     }
   }
@@ -420,14 +480,15 @@ void packed_task(void* p, int tid, int nt) {
 }  // namespace
 
 void gemm_packed_b(long m, long n, long k, MatView a, const float* bp, float* c, long ldc, bool accumulate,
-                   int threads) {
+                   int threads, const Epilogue* ep) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate)
       for (long i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    if (ep) kt::isa().bias_act(c, ldc, m, n, ep->bias, ep->act);
     return;
   }
-  PackedJob job = {m, n, k, a, bp, c, ldc, accumulate};
+  PackedJob job = {m, n, k, a, bp, c, ldc, accumulate, ep};
   const long panels = (n + kt::isa().nr - 1) / kt::isa().nr;
   int t = gemm_threads(m, n, k, threads);
   if (t > panels) t = (int)panels;

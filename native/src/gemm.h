@@ -36,7 +36,7 @@ void pack_b(long k, long n, MatView b, float* dst);
 // C[m, n] (row stride ldc) = A[m, k] * B (+ C when accumulate) with B from pack_b, on up to
 // `threads` threads (column panels split between them). Same sums in the same order as gemm().
 void gemm_packed_b(long m, long n, long k, MatView a, const float* bp, float* c, long ldc, bool accumulate,
-                   int threads);
+                   int threads, const Epilogue* ep = nullptr);
 
 // A right-hand side packed once (64-byte aligned, freed with it) for gemm_packed_b.
 class PackedB {
@@ -50,6 +50,15 @@ class PackedB {
  private:
   float* p_;
 };
+
+// B packed into a caller's buffer that outlives the call (a model's weights, packed once for many
+// predictions): packed_b_buffer_floats(k, n) floats, a header, then pack_b's panels from the first
+// 64-byte aligned float after it. The buffer may move between calls (the wasm backend copies it into
+// its memory): packed_b_in_buffer finds the panels, realigned in place where the ISA needs it; null
+// when the buffer holds no panels packed for this k, n and ISA.
+long packed_b_buffer_floats(long k, long n);
+void pack_b_to_buffer(long k, long n, MatView b, float* buf);
+const float* packed_b_in_buffer(long k, long n, float* buf);
 
 // Whether a product with this k sums it in one k block: then C + A B adds C once to the whole sum, as
 // (A B) + C does (callers that move the addition of C elsewhere keep the same rounding).

@@ -77,6 +77,13 @@ struct Isa {
   // runs of pixels within output rows, lda between pixels); b holds the sum of seglen steps.
   void (*gemm_ukernel_kseg)(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
                             float* c, long ldc, int accumulate, long mr, long nr);
+  // Optional, gemm_ukernel_ax and conv_ukernel_ax with the epilogue applied as the tile is stored:
+  // c = act(c + bias[j]), bias (may be null) indexed by the tile's column, act KT_ACT_LINEAR or
+  // KT_ACT_RELU only (the same values as bias_act on the stored tile)
+  void (*gemm_ukernel_ax_ep)(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc,
+                             int accumulate, long mr, long nr, const float* bias, int act);
+  void (*conv_ukernel_ax_ep)(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c,
+                             long ldc, int accumulate, long mr, long nr, const float* bias, int act);
 };
 
 extern const Isa isa_scalar;

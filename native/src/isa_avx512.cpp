@@ -80,10 +80,12 @@ __attribute__((always_inline)) inline void b_step(__m512* bv, float* __restrict 
   }
 }
 
+// bias (may be null) and act (KT_ACT_LINEAR or KT_ACT_RELU): the GEMM epilogue applied as the tile is
+// stored, as bias_act would apply it to the stored tile (the same operations on the same floats)
 template <int M, int NV, bool ROWS, bool PACK>
 void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
                 int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
-                const long* seglen) {
+                const long* seglen, const float* __restrict bias, int act) {
   __mmask16 mask[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; v++) {
@@ -140,6 +142,10 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     }
    }
   }
+  __m512 bv[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) bv[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
+  const bool relu = act == KT_ACT_RELU;
 #pragma GCC unroll 12
   for (int i = 0; i < M; i++) {
     float* ci = c + i * ldc;
@@ -147,13 +153,16 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     for (int v = 0; v < NV; v++) {
       __m512 r = acc[i][v];
       if (accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(mask[v], ci + 16 * v));
+      if (bias) r = _mm512_add_ps(r, bv[v]);
+      // v > 0 ? v : +0, as bias_act (NaN and -0 to +0)
+      if (relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
       _mm512_mask_storeu_ps(ci + 16 * v, mask[v], r);
     }
   }
 }
 
 using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long, long,
-                          const long*, const long*);
+                          const long*, const long*, const float*, int);
 
 template <int NV, bool ROWS, bool PACK, int... Ms>
 constexpr void fill_ax(UkernelAx* t) {
@@ -179,18 +188,33 @@ void gemm_ukernel_ax(long kc, const float* a, long ars, long acs, const float* b
                      long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
   kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, 1,
-                              nullptr, nullptr);
+                              nullptr, nullptr, nullptr, KT_ACT_LINEAR);
+}
+
+void gemm_ukernel_ax_ep(long kc, const float* a, long ars, long acs, const float* b, float* c, long ldc, int accumulate,
+                        long mr, long nr, const float* bias, int act) {
+  const bool rows = acs == 1 && ars != 1;
+  kAx.k[0][rows][nr > 16][mr](kc, a, rows ? ars : acs, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, 1,
+                              nullptr, nullptr, bias, act);
 }
 
 void gemm_ukernel_ax_pack(long kc, const float* a, long ars, long acs, const float* bsrc, long brs, float* b, float* c,
                           long ldc, int accumulate, long mr, long nr) {
   const bool rows = acs == 1 && ars != 1;
-  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr, nullptr);
+  kAx.k[1][rows][nr > 16][mr](kc, a, rows ? ars : acs, b, c, ldc, accumulate, nr, bsrc, brs, 1, nullptr, nullptr, nullptr,
+                              KT_ACT_LINEAR);
 }
 
 void conv_ukernel_ax(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c, long ldc,
                      int accumulate, long mr, long nr) {
-  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, nullptr);
+  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, nullptr,
+                           nullptr, KT_ACT_LINEAR);
+}
+
+void conv_ukernel_ax_ep(long nseg, const long* seg, long kc, const float* a, long lda, const float* b, float* c, long ldc,
+                        int accumulate, long mr, long nr, const float* bias, int act) {
+  kAx.k[0][1][nr > 16][mr](kc, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, nullptr, bias,
+                           act);
 }
 
 void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, const float* __restrict c,
@@ -212,7 +236,8 @@ void lstm_cell_z(float* __restrict gates, const float* __restrict z, long zs, co
 
 void gemm_ukernel_kseg(long nseg, const long* seg, const long* seglen, const float* a, long lda, const float* b,
                        float* c, long ldc, int accumulate, long mr, long nr) {
-  kAx.k[0][0][nr > 16][mr](0, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, seglen);
+  kAx.k[0][0][nr > 16][mr](0, a, lda, const_cast<float*>(b), c, ldc, accumulate, nr, nullptr, 0, nseg, seg, seglen,
+                           nullptr, KT_ACT_LINEAR);
 }
 
 }  // namespace
@@ -223,7 +248,7 @@ const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
                         maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
                         gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax,
-                        lstm_cell_z, gemm_ukernel_kseg};
+                        lstm_cell_z, gemm_ukernel_kseg, gemm_ukernel_ax_ep, conv_ukernel_ax_ep};
 
 }  // namespace kt
 #endif

@@ -14,7 +14,8 @@ struct ConvGeom {
 struct Epilogue;
 // y = conv(x, f), then the epilogue (per-channel bias and activation) on each tile, if given
 // pool (may be null): each image's output is also max-pooled into `pooled` while it is in cache
-// (FusedConv2DMaxPool: the same values as MaxPool after the convolution)
+// (FusedConv2DMaxPool: the same values as MaxPool after the convolution); y may then be null: pooled
+// only (FusedConv2DPool, inference), each image's output kept in cache until pooled, never stored
 struct PoolGeom;
 void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr,
             const PoolGeom* pool = nullptr, float* pooled = nullptr);

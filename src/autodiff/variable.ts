@@ -5,6 +5,8 @@ import {tensor as makeTensor, Tensor} from '../tensor/tensor.js';
 import {noteVariableAccess, noteVariableRead, noteVariableWrite} from './engine.js';
 
 let variableCount = 0;
+/** The last stamp handed to a variable's value (`Variable.version`): unique across all variables. */
+let lastVersion = 0;
 
 export interface VariableArgs {
   name?: string;
@@ -30,6 +32,7 @@ export class Variable {
    * or given to it (constructor, `assign`). Only an unshared value is ever written in place.
    */
   private _shared = true;
+  private _version = ++lastVersion;
   name: string;
   /** The variable's full path (`dense/kernel`), set by the layer that owns it. */
   path: string;
@@ -43,6 +46,16 @@ export class Variable {
     this.path = this.name;
     this.trainable = args.trainable ?? true;
     this.constraint = args.constraint ?? null;
+  }
+
+  /**
+   * Internal, not Keras API: a stamp, unique across variables, that changes whenever the value may
+   * change: a new value (`assign`, `adoptValue`) or one handed out to be written in place
+   * (`writableValue`, `unsharedValue`). The same value tensor with the same stamp holds the same
+   * numbers, so what is derived from them (a GEMM's packed copy of a Dense kernel) may be kept.
+   */
+  get version(): number {
+    return this._version;
   }
 
   get shape(): readonly number[] {
@@ -82,6 +95,7 @@ export class Variable {
     this.checkShape(v);
     this._value = v.dtype === this._value.dtype ? v : makeTensor(v, undefined, this._value.dtype);
     this._shared = true;
+    this._version = ++lastVersion;
     noteVariableWrite(this, this._value);
   }
 
@@ -92,6 +106,7 @@ export class Variable {
    */
   writableValue(): Tensor {
     noteVariableWrite(this, null);
+    this._version = ++lastVersion;
     if (this._shared) {
       const v = this._value;
       this._value = v.clone();
@@ -102,9 +117,17 @@ export class Variable {
 
   /**
    * Internal (optimizers), not Keras API: the current tensor if only this variable references it
-   * (`writableValue` would return it without copying), else null. Hands nothing out.
+   * (`writableValue` would return it without copying), else null: for writing in place (a new
+   * `version`). Hands nothing out.
    */
   unsharedValue(): Tensor | null {
+    if (this._shared) return null;
+    this._version = ++lastVersion; // the caller may write it in place
+    return this._value;
+  }
+
+  /** Internal (compiled steps), not Keras API: `unsharedValue`, to be read only (the version stays). */
+  peekUnshared(): Tensor | null {
     return this._shared ? null : this._value;
   }
 
@@ -120,6 +143,7 @@ export class Variable {
     }
     this._value = v;
     this._shared = false;
+    this._version = ++lastVersion;
     noteVariableWrite(this, v);
   }
 

@@ -87,6 +87,8 @@ export class Plan {
   readonly kernelCount: number;
   /** The attributes rewritten before each run, with the function that rewrites them. */
   private readonly refreshes: [(attrs: Record<string, unknown>) => void, Record<string, unknown>][] = [];
+  /** FusedDense attributes stamped with their kernel variable's version before each run (see `stampOf`). */
+  private readonly stamps: [Record<string, unknown>, Variable][] = [];
   private readonly befores: readonly (() => void)[];
   private readonly effects: readonly (() => void)[];
 
@@ -255,6 +257,8 @@ export class Plan {
       const attrs = {...(s.attrs as Record<string, unknown>)};
       const refresh = trace.refreshes.get(o);
       if (refresh) this.refreshes.push([refresh, attrs]);
+      const stamped = stampOf(s, trace);
+      if (stamped) this.stamps.push([attrs, stamped]);
       kernels++;
       const op: KernelOp = {kind: 'kernel', name, fast: backend.kernels[name], ref: referenceKernels[name], inputs, attrs, outputs, seeded: false, inPlace: pairs};
       if (s.seed) {
@@ -293,7 +297,8 @@ export class Plan {
     for (const [refresh, attrs] of this.refreshes) refresh(attrs);
     for (let i = 0; i < inputs.length; i++) this.inputSlots[i]!.bind(inputs[i]!);
     // a value only its variable holds is read as is; reading `value` would mark it shared and make the next update copy it
-    for (const [v, slot] of this.variableSlots) slot.bind(v.unsharedValue() ?? v.value);
+    for (const [v, slot] of this.variableSlots) slot.bind(v.peekUnshared() ?? v.value);
+    for (const [attrs, v] of this.stamps) attrs['kernelVersion'] = v.version;
     for (const op of this.ops) {
       if (op.kind === 'kernel') {
         if (op.seeded) {
@@ -356,7 +361,7 @@ export class Plan {
   detach(variables: Iterable<Variable>): number {
     let n = 0;
     for (const v of variables) {
-      const t = v.unsharedValue() ?? v.value;
+      const t = v.peekUnshared() ?? v.value;
       if (this.owns(t)) {
         v.adoptValue(t.clone());
         n++;
@@ -364,6 +369,18 @@ export class Plan {
     }
     return n;
   }
+}
+
+/**
+ * The variable whose version a FusedDense step is stamped with (`FusedDenseAttrs.kernelVersion`): its
+ * kernel is a variable's value that the step does not write (inference), so a backend may keep a
+ * packed copy of it from run to run.
+ */
+function stampOf(s: TracedStep, trace: Trace): Variable | undefined {
+  if (s.def.name !== 'FusedDense') return undefined;
+  const r = trace.refOf(s.inputs['kernel'] as Tensor);
+  if (r.kind !== 'variable' || trace.writes.some(([v]) => v === r.variable)) return undefined;
+  return r.variable;
 }
 
 function forEachInput(s: TracedStep, f: (t: Tensor) => void): void {
@@ -387,7 +404,8 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * `x`). The trace's steps are not changed: the fused step, at the first one's number, has the
  * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
  * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
- * cache), at the FusedConv2D's place; and an ActivationGrad relu of a Mul that only it reads (a
+ * cache), at the FusedConv2D's place, `pooledOnly` when nothing else reads the convolution's output
+ * (inference: a backend need not store it); and an ActivationGrad relu of a Mul that only it reads (a
  * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
  * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  */
@@ -413,7 +431,8 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     const s = steps[o]!, name = RELU_FUSIONS[s.def.name], c = relu.get(s.outputs[0]!), p = pool.get(s.outputs[0]!);
     if (s.def.name === 'FusedConv2D' && p !== undefined && kernels.FusedConv2DMaxPool) {
       const m = steps[p]!;
-      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      const pooledOnly = reads.get(s.outputs[0]!) === 1; // the pooling alone reads y
+      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs, pooledOnly}, outputs: [s.outputs[0]!, m.outputs[0]!]});
       gone.add(p);
     }
     if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && onHost && kernels.MulReluGradSum && !gone.has(o)) {

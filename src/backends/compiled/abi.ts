@@ -120,6 +120,18 @@ export const KERNEL_ABI = {
   MulReluGradSum: {id: 142, inputs: ['a', 'b', 'y'], outputs: ['dz', 'db'], attrs: ['rows', 'n']},
   /** match[r] = 1 where the first maximum (a NaN counts as one) of a's row r and of b's are at one index, else 0; rows of n. */
   ArgMaxMatch: {id: 143, inputs: ['a', 'b'], outputs: ['match'], attrs: ['rows', 'n']},
+  /**
+   * A Dense kernel [k, n] packed once into the GEMM's panel layout for many products (a model's weights
+   * at inference): packed holds at least packedDenseFloats(k, n) floats.
+   */
+  PackDenseKernel: {id: 130, inputs: ['kernel'], outputs: ['packed'], attrs: ['k', 'n']},
+  /** FusedDense with the kernel from PackDenseKernel: the same sums, no packing per call. */
+  FusedDensePacked: {id: 131, inputs: ['x', 'packed', 'bias'], outputs: ['y'], attrs: ['m', 'k', 'n', 'activation']},
+  /** FusedConv2DMaxPool's pooled output alone (its y read by nothing else: inference), y never stored. */
+  FusedConv2DPool: {
+    id: 132, inputs: ['x', 'filter', 'bias'], outputs: ['pooled'],
+    attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
+  },
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -28,8 +28,26 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     checkStorage(op, 'kernel', kernel);
     checkStorage(op, 'bias', bias, [n]);
     checkStorage(op, 'output', y!, [...x.shape.slice(0, -1), n]);
-    call('FusedDense', [x, kernel, bias, y!], {m: x.size / k, k, n, activation: actCode(op, a.activation)});
+    const attrs = {m: x.size / k, k, n, activation: actCode(op, a.activation)};
+    const packed = a.kernelVersion === undefined ? undefined : packedKernel(kernel, k, n, a.kernelVersion);
+    if (packed) call('FusedDensePacked', [x, packed, bias, y!], attrs);
+    else call('FusedDense', [x, kernel, bias, y!], attrs);
     return true;
+  };
+
+  // A kernel packed into the GEMM's panels once, kept (by its storage) while its version stamp stays
+  // (inference: the same weights for every batch): the same sums, without packing them per call.
+  // At least the packed panels' floats for any panel width up to 32, and their header (gemm.h).
+  const packedFloats = (k: number, n: number) => (n + 31) * Math.max(k, 1) + 21;
+  const packs = new WeakMap<object, {version: number; k: number; n: number; packed: Float32Array}>();
+  const packedKernel = (kernel: Tensor, k: number, n: number, version: number): Float32Array | undefined => {
+    if (k > 2 ** 24 || n > 2 ** 24) return undefined;
+    let e = packs.get(kernel.values);
+    if (e?.version === version && e.k === k && e.n === n) return e.packed;
+    if (!e || e.k !== k || e.n !== n) packs.set(kernel.values, (e = {version: -1, k, n, packed: new Float32Array(packedFloats(k, n))}));
+    call('PackDenseKernel', [kernel, e.packed], {k, n});
+    e.version = version;
+    return e.packed;
   };
 
   // with pooled: FusedConv2DMaxPool, its output y max-pooled into pooled as well
@@ -49,7 +67,10 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     }
     const p = poolGeometry(op, shape, a.pool);
     checkStorage(op, 'pooled', pooled, [p.batch, p.outH, p.outW, p.inC]);
-    call(op, [x, filter, bias, y!, pooled], {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft});
+    const all = {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft};
+    // y unread (inference): left unwritten, each image's output kept in cache until pooled
+    if (a.pooledOnly) call('FusedConv2DPool', [x, filter, bias, pooled], all);
+    else call(op, [x, filter, bias, y!, pooled], all);
     return true;
   };
 

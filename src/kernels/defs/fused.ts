@@ -15,6 +15,12 @@ export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu', 
 
 export interface FusedDenseAttrs {
   activation: FusedActivation;
+  /**
+   * Set by a compiled step when `kernel` is a variable's value that the step does not write: the
+   * variable's `version`, which changes whenever its value may. A backend may keep data derived from
+   * the kernel (its packed copy) while the kernel's storage and this stamp stay the same.
+   */
+  kernelVersion?: number;
 }
 
 export interface FusedConv2DAttrs extends Conv2DAttrs {
@@ -23,6 +29,11 @@ export interface FusedConv2DAttrs extends Conv2DAttrs {
 
 export interface FusedConv2DMaxPoolAttrs extends FusedConv2DAttrs {
   pool: PoolAttrs;
+  /**
+   * Set by a compiled step when nothing but the pooling reads y (inference): a backend may then leave
+   * y unwritten, and keep each image's output only until it is pooled.
+   */
+  pooledOnly?: boolean;
 }
 
 function convOut(x: readonly number[], f: readonly number[], a: FusedConv2DAttrs): number[] {
