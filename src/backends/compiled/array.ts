@@ -4,7 +4,6 @@ import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
 import type {Compiled} from './call.js';
 import {checkAxis, checkStorage, isF32, isI32} from './checks.js';
-import {collapseBroadcast} from './elementwise.js';
 
 /**
  * Transpose, Gather, ScatterAdd, Concat, Split: the copies and index kernels of an Embedding and of
@@ -104,15 +103,5 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  /** Any dtype, in JavaScript, when the broadcast collapses to at most 2 dimensions (else the reference's index map). */
-  const BroadcastTo = ({x}: {x: Tensor}, _a: unknown, [y]: Tensor[]) => {
-    const {shape, as} = collapseBroadcast(y!.shape, x.shape, y!.shape);
-    if (shape.length > 2 || x.values.length !== x.size) return false;
-    const two = shape.length === 2, d0 = two ? shape[0]! : 1, d1 = two ? shape[1]! : (shape[0] ?? 1);
-    const s0 = two ? as[0]! : 0, s1 = as[+two] ?? 0, xv = x.values, yv = y!.values;
-    for (let i = 0, k = 0; i < d0; i++) for (let j = 0, o = i * s0; j < d1; j++, o += s1) yv[k++] = xv[o]!;
-    return true;
-  };
-
-  return {Transpose, Gather, ScatterAdd, Concat, Split, BroadcastTo};
+  return {Transpose, Gather, ScatterAdd, Concat, Split};
 }

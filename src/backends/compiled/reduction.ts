@@ -25,26 +25,9 @@ export function reductionKernels({call, minElements}: Compiled): Partial<KernelT
     call('Reduce', [x, y!], {op: code, outer, n, inner});
     return true;
   };
-  // below minElements, or another dtype: a sum in doubles in the reference's order (so its values), as
-  // [outer, n, inner] over adjacent axes, without the reference's index map
-  const small = (mean: boolean, big: AnyKernelImpl): AnyKernelImpl => (i: {x: Tensor}, a: ReduceAttrs, o: Tensor[]) => {
-    const {x} = i, y = o[0]!, axes = [...a.axes].sort((p, q) => p - q), r = axes.length;
-    if ((isF32(x, y) && x.size >= minElements) || x.values.length !== x.size || (r > 0 && (axes[0]! < 0 || axes[r - 1]! >= x.rank || axes[r - 1]! - axes[0]! !== r - 1))) {
-      return big(i, a, o);
-    }
-    const inner = r ? sizeOf(x.shape.slice(axes[r - 1]! + 1)) : 1, n = r ? sizeOf(x.shape.slice(axes[0]!, axes[r - 1]! + 1)) : 1;
-    const xv = x.values, yv = y.values, m = yv.length, count = m === 0 ? 0 : x.size / m;
-    for (let j = 0; j < m; j++) {
-      const base = (j - (j % inner)) * n + (j % inner);
-      let s = 0;
-      for (let k = 0; k < n; k++) s += xv[base + k * inner]!;
-      yv[j] = mean ? s / count : s;
-    }
-    return true;
-  };
   return {
-    Sum: small(false, reduce(ReduceOp.Sum, 'Sum')),
-    Mean: small(true, reduce(ReduceOp.Mean, 'Mean')),
+    Sum: reduce(ReduceOp.Sum, 'Sum'),
+    Mean: reduce(ReduceOp.Mean, 'Mean'),
     Max: reduce(ReduceOp.Max, 'Max'),
     Min: reduce(ReduceOp.Min, 'Min'),
   };

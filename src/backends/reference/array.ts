@@ -2,22 +2,24 @@ import type {DType} from '../../tensor/dtype.js';
 import {sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
-import {broadcastIndex} from './util.js';
+import {collapseBroadcast} from './util.js';
 
 type Values = Tensor['values'];
 
 /**
  * Copies a strided view of `src` into `dst` (row-major over `shape`): element `c` of the view is
- * `src[start + sum(c[i] * steps[i])]`. Transpose, Slice and StridedSlice are all such views.
+ * `src[start + sum(c[i] * steps[i])]`. Transpose, Slice, StridedSlice and BroadcastTo are all such
+ * views. The last axis is the inner loop; a counter over the others moves once per row.
  */
 function copyView(src: Values, start: number, steps: readonly number[], shape: readonly number[], dst: Values): void {
   const n = sizeOf(shape);
-  const rank = shape.length;
+  if (n === 0) return;
+  const rank = shape.length, len = rank ? shape[rank - 1]! : 1, step = rank ? steps[rank - 1]! : 0;
   const counter = new Array<number>(rank).fill(0);
   let at = start;
-  for (let i = 0; i < n; i++) {
-    dst[i] = src[at]!;
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  for (let i = 0; i < n;) {
+    for (let j = 0, o = at; j < len; j++, o += step) dst[i++] = src[o]!;
+    for (let ax = rank - 2; ax >= 0; ax--) {
       counter[ax]!++;
       at += steps[ax]!;
       if (counter[ax]! < shape[ax]!) break;
@@ -42,9 +44,9 @@ export const arrayImpl = {
     copyView(x.values, 0, a.perm.map((p) => inStrides[p]!), y!.shape, y!.values);
   },
   BroadcastTo: ({x}: {x: Tensor}, _a: {shape: number[]}, [y]: Tensor[]) => {
-    const idx = broadcastIndex(x.shape, y!.shape);
-    const xv = x.values, yv = y!.values;
-    for (let i = 0; i < yv.length; i++) yv[i] = xv[idx[i]!]!;
+    // as few axes as the broadcast allows: one or two loops for the usual bias or row broadcasts
+    const {shape, as} = collapseBroadcast(y!.shape, x.shape, y!.shape);
+    copyView(x.values, 0, as, shape, y!.values);
   },
   Slice: ({x}: {x: Tensor}, a: {begin: number[]; size: number[]}, [y]: Tensor[]) => {
     const st = stridesOf(x.shape);
