@@ -1,7 +1,8 @@
 import {ValueError} from '../../errors.js';
-import {fmtShape, sizeOf} from '../../tensor/shape.js';
+import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
+import {axisLayout} from '../reference/util.js';
 import type {Compiled} from './call.js';
 import {checkAxis, checkStorage, isF32, isI32} from './checks.js';
 
@@ -41,8 +42,8 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     checkStorage(op, 'x', x);
     checkStorage(op, 'indices', indices);
     checkStorage(op, 'output', y!, [...x.shape.slice(0, a.axis), ...indices.shape, ...x.shape.slice(a.axis + 1)]);
-    const outer = sizeOf(x.shape.slice(0, a.axis)), inner = sizeOf(x.shape.slice(a.axis + 1));
-    call('Gather', [x, bits(indices), y!], {outer, n: x.shape[a.axis]!, inner, m: indices.size});
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
+    call('Gather', [x, bits(indices), y!], {outer, n, inner, m: indices.size});
     return true;
   };
 
@@ -54,8 +55,8 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     checkStorage(op, 'indices', indices);
     checkStorage(op, 'updates', updates, [...shape.slice(0, a.axis), ...indices.shape, ...shape.slice(a.axis + 1)]);
     checkStorage(op, 'output', y!, shape);
-    const outer = sizeOf(shape.slice(0, a.axis)), inner = sizeOf(shape.slice(a.axis + 1));
-    call('ScatterAdd', [bits(indices), updates, y!], {outer, n: shape[a.axis]!, inner, m: indices.size});
+    const {outer, n, inner} = axisLayout(shape, a.axis);
+    call('ScatterAdd', [bits(indices), updates, y!], {outer, n, inner, m: indices.size});
     return true;
   };
 
@@ -72,7 +73,7 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     if (along !== whole.shape[axis]) {
       throw new ValueError(`${op}: the pieces' lengths on axis ${axis} add up to ${along}, but ${wholeName}.shape=${fmtShape(whole.shape)}`);
     }
-    const outer = sizeOf(whole.shape.slice(0, axis)), inner = sizeOf(whole.shape.slice(axis + 1));
+    const {outer, inner} = axisLayout(whole.shape, axis);
     return {outer, rows: pieces.map((p) => p.shape[axis]! * inner), rowTotal: whole.shape[axis]! * inner};
   };
 

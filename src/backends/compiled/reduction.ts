@@ -1,9 +1,10 @@
 import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
 import {reducedShape} from '../../kernels/defs/reduction.js';
 import {ValueError} from '../../errors.js';
-import {fmtShape, sizeOf} from '../../tensor/shape.js';
+import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
+import {axisLayout} from '../reference/util.js';
 import {ReduceOp} from './abi.js';
 import type {Compiled} from './call.js';
 import {checkStorage, isF32} from './checks.js';
@@ -19,9 +20,7 @@ export function reductionKernels({call, minElements}: Compiled): Partial<KernelT
     if (axes.length === 0 || axes.at(-1)! - axes[0]! !== axes.length - 1) return false;
     checkStorage(op, 'x', x);
     checkStorage(op, 'output', y!, reducedShape(x.shape, axes, a.keepdims));
-    const outer = sizeOf(x.shape.slice(0, axes[0]!));
-    const n = sizeOf(x.shape.slice(axes[0]!, axes.at(-1)! + 1));
-    const inner = sizeOf(x.shape.slice(axes.at(-1)! + 1));
+    const {outer, n, inner} = axisLayout(x.shape, axes[0]!, axes.at(-1)!);
     call('Reduce', [x, y!], {op: code, outer, n, inner});
     return true;
   };

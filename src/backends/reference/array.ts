@@ -2,7 +2,7 @@ import type {DType} from '../../tensor/dtype.js';
 import {sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
-import {collapseBroadcast} from './util.js';
+import {axisLayout, collapseBroadcast} from './util.js';
 
 type Values = Tensor['values'];
 
@@ -27,11 +27,6 @@ function copyView(src: Values, start: number, steps: readonly number[], shape: r
       counter[ax] = 0;
     }
   }
-}
-
-/** Product of the dimensions before `axis` and after it: the outer and inner extents of a layout. */
-function around(shape: readonly number[], axis: number): [outer: number, inner: number] {
-  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis + 1))];
 }
 
 export const arrayImpl = {
@@ -60,7 +55,7 @@ export const arrayImpl = {
     copyView(x.values, start, a.strides.map((s, i) => s * st[i]!), y!.shape, y!.values);
   },
   Concat: ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]: Tensor[]) => {
-    const [outer] = around(y!.shape, a.axis);
+    const {outer} = axisLayout(y!.shape, a.axis);
     const rowOut = y!.size / (outer || 1);
     const yv = y!.values;
     let offset = 0;
@@ -72,7 +67,7 @@ export const arrayImpl = {
     }
   },
   Split: ({x}: {x: Tensor}, a: {sizes: number[]; axis: number}, ys: Tensor[]) => {
-    const [outer, inner] = around(x.shape, a.axis);
+    const {outer, inner} = axisLayout(x.shape, a.axis);
     const rowIn = x.shape[a.axis]! * inner;
     const xv = x.values;
     let offset = 0;
@@ -132,8 +127,7 @@ export const arrayImpl = {
     }
   },
   Gather: ({x, indices}: {x: Tensor; indices: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
-    const [outer, inner] = around(x.shape, a.axis);
-    const n = x.shape[a.axis]!;
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
     const iv = indices.values, m = iv.length;
     const xv = x.values, yv = y!.values;
     for (let o = 0; o < outer; o++) {
@@ -149,8 +143,7 @@ export const arrayImpl = {
     }
   },
   ScatterAdd: ({indices, updates}: {indices: Tensor; updates: Tensor}, a: {shape: number[]; axis: number}, [y]: Tensor[]) => {
-    const [outer, inner] = around(a.shape, a.axis);
-    const n = a.shape[a.axis]!;
+    const {outer, n, inner} = axisLayout(a.shape, a.axis);
     const iv = indices.values, m = iv.length;
     const uv = updates.values, yv = y!.values;
     yv.fill(0);

@@ -1,16 +1,7 @@
 import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
-import {sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
-import {broadcastIndex} from './util.js';
-
-/** `x` seen as `[outer, n, inner]` around `axis`. */
-export function axisLayout(shape: readonly number[], axis: number): {outer: number; n: number; inner: number} {
-  const n = shape[axis]!;
-  const inner = stridesOf(shape)[axis]!;
-  const total = shape.reduce((a, b) => a * b, 1);
-  return {outer: n * inner === 0 ? 0 : total / (n * inner), n, inner};
-}
+import {axisLayout, broadcastIndex} from './util.js';
 
 /** For each input element, the output element it reduces into. */
 function reduceIndex(x: Tensor, axes: readonly number[]): Int32Array {
@@ -40,7 +31,7 @@ function sum(mean: boolean): AnyKernelImpl {
   return (inputs: {x: Tensor}, a: ReduceAttrs, outputs: Tensor[]) => {
     const {x} = inputs, y = outputs[0]!, axes = a.axes, r = axes.length;
     if (!axes.every((ax, i) => i === 0 || ax === axes[i - 1]! + 1)) return general(inputs, a, outputs);
-    const inner = r ? sizeOf(x.shape.slice(axes[r - 1]! + 1)) : 1, n = r ? sizeOf(x.shape.slice(axes[0]!, axes[r - 1]! + 1)) : 1;
+    const {n, inner} = r ? axisLayout(x.shape, axes[0]!, axes[r - 1]!) : {n: 1, inner: 1};
     const xv = x.values, yv = y.values, m = yv.length, count = m === 0 ? 0 : x.size / m;
     for (let j = 0; j < m; j++) {
       const base = (j - (j % inner)) * n + (j % inner);

@@ -1,4 +1,4 @@
-import {stridesOf} from '../../tensor/shape.js';
+import {sizeOf, stridesOf} from '../../tensor/shape.js';
 
 /** The element strides of `inShape` broadcast to `outShape`, one per output axis: 0 where it is broadcast. */
 function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
@@ -54,6 +54,11 @@ export function collapseBroadcast(
     }
   }
   return {shape, as, bs};
+}
+
+/** `shape` seen as `[outer, n, inner]` around its axes `first` to `last` (by default the one axis `first`). */
+export function axisLayout(shape: readonly number[], first: number, last = first): {outer: number; n: number; inner: number} {
+  return {outer: sizeOf(shape.slice(0, first)), n: sizeOf(shape.slice(first, last + 1)), inner: sizeOf(shape.slice(last + 1))};
 }
 
 /** How an operand of `size` elements steps through an output of `n`: 1 (whole), 0 (one element), else -1. */
