@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import {KERNELS, type KernelName} from '../../kernels/index.js';
 import type {DType} from '../../tensor/dtype.js';
 import {Tensor} from '../../tensor/tensor.js';
-import {nativeForTests, outputsFor, recordNativeKernels, xorshift32} from '../../testing/kernel_test.js';
+import {awkwardTensor, nativeForTests, outputsFor, recordNativeKernels, xorshift32} from '../../testing/kernel_test.js';
 import {referenceKernels} from '../reference/index.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {MIN_COMPILED_ELEMENTS} from '../compiled/checks.js';
@@ -17,16 +17,7 @@ import {execute} from '../registry.js';
 const {native, skip} = nativeForTests('compiled backends leave these ops to the reference');
 const rand = xorshift32(2024);
 
-function tensor(shape: number[], dtype: DType): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(shape, dtype, dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n));
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    // repeated values (ties for Equal), zeros, negatives and NaN among the floats
-    t.values[i] = dtype === 'bool' ? +(r < 0.5) : dtype === 'int32' ? Math.floor(r * 7) - 3 : r < 0.05 ? Number.NaN : r < 0.15 ? 0 : Math.fround(Math.floor(r * 9) / 4 - 1);
-  }
-  return t;
-}
+const tensor = (shape: number[], dtype: DType) => awkwardTensor(shape, dtype, rand);
 
 /** Runs kernel `name` through the registry on the compiled backend: the reference must run it, with the reference's bits. */
 function staysInJs(name: KernelName, inputs: Record<string, Tensor>, attrs: unknown): void {

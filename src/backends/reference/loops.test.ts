@@ -4,7 +4,7 @@ import type {KernelName} from '../../kernels/index.js';
 import type {DType} from '../../tensor/dtype.js';
 import {stridesOf} from '../../tensor/shape.js';
 import {Tensor} from '../../tensor/tensor.js';
-import {outputsFor, xorshift32} from '../../testing/kernel_test.js';
+import {awkwardTensor, outputsFor, xorshift32} from '../../testing/kernel_test.js';
 import type {AnyKernelImpl} from '../backend.js';
 import {referenceKernels} from './index.js';
 
@@ -16,16 +16,7 @@ import {referenceKernels} from './index.js';
 // backends did below their threshold), so the values must be the very same.
 const rand = xorshift32(2024);
 
-function tensor(shape: number[], dtype: DType): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(shape, dtype, dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n));
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    // repeated values (ties for Equal), zeros, negatives and NaN among the floats
-    t.values[i] = dtype === 'bool' ? +(r < 0.5) : dtype === 'int32' ? Math.floor(r * 7) - 3 : r < 0.05 ? Number.NaN : r < 0.15 ? 0 : Math.fround(Math.floor(r * 9) / 4 - 1);
-  }
-  return t;
-}
+const tensor = (shape: number[], dtype: DType) => awkwardTensor(shape, dtype, rand);
 
 /** The coordinates of flat index `i` of `shape`. */
 function coords(shape: readonly number[], i: number): number[] {
