@@ -1,5 +1,5 @@
 import {ValueError} from '../../errors.js';
-import {broadcastShapes, fmtShape} from '../../tensor/shape.js';
+import {broadcastShapes, fmtShape, shapesEqual} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
 import {collapseBroadcast, stepThrough} from '../reference/util.js';
@@ -69,10 +69,8 @@ export function elementwiseKernels({call, minElements}: Compiled): Partial<Kerne
   };
 }
 
-const same = (p: readonly number[], q: readonly number[]) => p.length === q.length && p.every((d, i) => d === q[i]);
-
 /** Whether `y` is `a` and `b` (steps `sa`, `sb`) broadcast with both whole, or one a scalar of no higher rank. */
 const flat = (a: Tensor, sa: number, b: Tensor, sb: number, y: Tensor) =>
-  sa === 1 && sb === 1 ? same(a.shape, b.shape) && same(a.shape, y.shape)
-    : sa === 1 && sb === 0 ? b.rank <= a.rank && same(a.shape, y.shape)
-      : sa === 0 && sb === 1 && a.rank <= b.rank && same(b.shape, y.shape);
+  sa === 1 && sb === 1 ? shapesEqual(a.shape, b.shape) && shapesEqual(a.shape, y.shape)
+    : sa === 1 && sb === 0 ? b.rank <= a.rank && shapesEqual(a.shape, y.shape)
+      : sa === 0 && sb === 1 && a.rank <= b.rank && shapesEqual(b.shape, y.shape);

@@ -1,6 +1,7 @@
+import {shapesEqual} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
-import {broadcastIndex, sameShape, stepThrough} from './util.js';
+import {broadcastIndex, stepThrough} from './util.js';
 
 type Fn1 = (v: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -18,7 +19,7 @@ function binary(fn: Fn2): AnyKernelImpl {
   return ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
     const av = a.values, bv = b.values, yv = y!.values;
     const n = yv.length;
-    if (sameShape(a.shape, b.shape)) {
+    if (shapesEqual(a.shape, b.shape)) {
       for (let i = 0; i < n; i++) yv[i] = fn(av[i]!, bv[i]!);
     } else if (b.size === 1) {
       const s = bv[0]!;
@@ -27,8 +28,8 @@ function binary(fn: Fn2): AnyKernelImpl {
       const s = av[0]!;
       for (let i = 0; i < n; i++) yv[i] = fn(s, bv[i]!);
     } else {
-      const ia = sameShape(a.shape, y!.shape) ? null : broadcastIndex(a.shape, y!.shape);
-      const ib = sameShape(b.shape, y!.shape) ? null : broadcastIndex(b.shape, y!.shape);
+      const ia = shapesEqual(a.shape, y!.shape) ? null : broadcastIndex(a.shape, y!.shape);
+      const ib = shapesEqual(b.shape, y!.shape) ? null : broadcastIndex(b.shape, y!.shape);
       for (let i = 0; i < n; i++) yv[i] = fn(av[ia ? ia[i]! : i]!, bv[ib ? ib[i]! : i]!);
     }
   };

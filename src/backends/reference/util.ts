@@ -63,7 +63,3 @@ export function axisLayout(shape: readonly number[], first: number, last = first
 
 /** How an operand of `size` elements steps through an output of `n`: 1 (whole), 0 (one element), else -1. */
 export const stepThrough = (size: number, n: number): number => (size === n ? 1 : size === 1 ? 0 : -1);
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
