@@ -9,17 +9,20 @@ type Values = Tensor['values'];
 /**
  * Copies a strided view of `src` into `dst` (row-major over `shape`): element `c` of the view is
  * `src[start + sum(c[i] * steps[i])]`. Transpose, Slice, StridedSlice and BroadcastTo are all such
- * views. The last axis is the inner loop; a counter over the others moves once per row.
+ * views. The last two axes are loops; a counter over the others moves once per plane.
  */
 function copyView(src: Values, start: number, steps: readonly number[], shape: readonly number[], dst: Values): void {
   const n = sizeOf(shape);
   if (n === 0) return;
-  const rank = shape.length, len = rank ? shape[rank - 1]! : 1, step = rank ? steps[rank - 1]! : 0;
-  const counter = new Array<number>(rank).fill(0);
+  const r = shape.length, cols = r > 0 ? shape[r - 1]! : 1, sc = r > 0 ? steps[r - 1]! : 0;
+  const rows = r > 1 ? shape[r - 2]! : 1, sr = r > 1 ? steps[r - 2]! : 0;
+  const counter = new Array<number>(Math.max(r - 2, 0)).fill(0);
   let at = start;
   for (let i = 0; i < n;) {
-    for (let j = 0, o = at; j < len; j++, o += step) dst[i++] = src[o]!;
-    for (let ax = rank - 2; ax >= 0; ax--) {
+    for (let p = 0, row = at; p < rows; p++, row += sr) {
+      for (let j = 0, o = row; j < cols; j++, o += sc) dst[i++] = src[o]!;
+    }
+    for (let ax = r - 3; ax >= 0; ax--) {
       counter[ax]!++;
       at += steps[ax]!;
       if (counter[ax]! < shape[ax]!) break;
