@@ -9,7 +9,10 @@ import {ReduceOp} from './abi.js';
 import type {Compiled} from './call.js';
 import {checkStorage, isF32} from './checks.js';
 
-/** Sum, Mean, Max, Min over one run of adjacent axes (others decline: the reference runs them). */
+/**
+ * Sum, Mean, Max, Min of float32 from `minElements` on, over one run of adjacent axes; the rest declines
+ * and the reference runs it (its Sum and Mean are plain loops over adjacent axes, of any dtype).
+ */
 export function reductionKernels({call, minElements}: Compiled): Partial<KernelTable> {
   const reduce = (code: number, op: string): AnyKernelImpl => ({x}: {x: Tensor}, a: ReduceAttrs, [y]: Tensor[]) => {
     if (!isF32(x, y!) || x.size < minElements) return false;
