@@ -9,7 +9,7 @@ import {loadNativeBackend, type NativeBackend} from '../backends/native/index.js
 import {backendName, registerBackend, setBackend} from '../backends/registry.js';
 import {loadWasmBackend} from '../backends/wasm/index.js';
 import {KERNELS, type KernelDef, type KernelName} from '../kernels/index.js';
-import {allocate} from '../tensor/dtype.js';
+import {allocate, type DType} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 
 /** xorshift32 from `seed`: uniform numbers in [0, 1), independent of the library's generators. */
@@ -21,6 +21,20 @@ export function xorshift32(seed: number): () => number {
     s ^= s << 5;
     return (s >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A tensor of `dtype` (bool, int32, or a float type) drawn from `rand` with what exact kernels must
+ * get right: repeated values (ties), zeros, negatives, and NaN among the floats.
+ */
+export function awkwardTensor(shape: readonly number[], dtype: DType, rand: () => number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(shape, dtype, allocate(dtype, n));
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    t.values[i] = dtype === 'bool' ? +(r < 0.5) : dtype === 'int32' ? Math.floor(r * 7) - 3 : r < 0.05 ? Number.NaN : r < 0.15 ? 0 : Math.fround(Math.floor(r * 9) / 4 - 1);
+  }
+  return t;
 }
 
 /** Fresh outputs of kernel `name` for these inputs, as `execute` allocates them. */

@@ -1,10 +1,10 @@
 import {ValueError} from '../../errors.js';
-import {fmtShape, sizeOf} from '../../tensor/shape.js';
+import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
+import {axisLayout} from '../reference/util.js';
 import type {Compiled} from './call.js';
 import {checkAxis, checkStorage, isF32, isI32} from './checks.js';
-import {collapseBroadcast} from './elementwise.js';
 
 /**
  * Transpose, Gather, ScatterAdd, Concat, Split: the copies and index kernels of an Embedding and of
@@ -42,8 +42,8 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     checkStorage(op, 'x', x);
     checkStorage(op, 'indices', indices);
     checkStorage(op, 'output', y!, [...x.shape.slice(0, a.axis), ...indices.shape, ...x.shape.slice(a.axis + 1)]);
-    const outer = sizeOf(x.shape.slice(0, a.axis)), inner = sizeOf(x.shape.slice(a.axis + 1));
-    call('Gather', [x, bits(indices), y!], {outer, n: x.shape[a.axis]!, inner, m: indices.size});
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
+    call('Gather', [x, bits(indices), y!], {outer, n, inner, m: indices.size});
     return true;
   };
 
@@ -55,8 +55,8 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     checkStorage(op, 'indices', indices);
     checkStorage(op, 'updates', updates, [...shape.slice(0, a.axis), ...indices.shape, ...shape.slice(a.axis + 1)]);
     checkStorage(op, 'output', y!, shape);
-    const outer = sizeOf(shape.slice(0, a.axis)), inner = sizeOf(shape.slice(a.axis + 1));
-    call('ScatterAdd', [bits(indices), updates, y!], {outer, n: shape[a.axis]!, inner, m: indices.size});
+    const {outer, n, inner} = axisLayout(shape, a.axis);
+    call('ScatterAdd', [bits(indices), updates, y!], {outer, n, inner, m: indices.size});
     return true;
   };
 
@@ -73,7 +73,7 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     if (along !== whole.shape[axis]) {
       throw new ValueError(`${op}: the pieces' lengths on axis ${axis} add up to ${along}, but ${wholeName}.shape=${fmtShape(whole.shape)}`);
     }
-    const outer = sizeOf(whole.shape.slice(0, axis)), inner = sizeOf(whole.shape.slice(axis + 1));
+    const {outer, inner} = axisLayout(whole.shape, axis);
     return {outer, rows: pieces.map((p) => p.shape[axis]! * inner), rowTotal: whole.shape[axis]! * inner};
   };
 
@@ -104,15 +104,5 @@ export function arrayKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
-  /** Any dtype, in JavaScript, when the broadcast collapses to at most 2 dimensions (else the reference's index map). */
-  const BroadcastTo = ({x}: {x: Tensor}, _a: unknown, [y]: Tensor[]) => {
-    const {shape, as} = collapseBroadcast(y!.shape, x.shape, y!.shape);
-    if (shape.length > 2 || x.values.length !== x.size) return false;
-    const two = shape.length === 2, d0 = two ? shape[0]! : 1, d1 = two ? shape[1]! : (shape[0] ?? 1);
-    const s0 = two ? as[0]! : 0, s1 = as[+two] ?? 0, xv = x.values, yv = y!.values;
-    for (let i = 0, k = 0; i < d0; i++) for (let j = 0, o = i * s0; j < d1; j++, o += s1) yv[k++] = xv[o]!;
-    return true;
-  };
-
-  return {Transpose, Gather, ScatterAdd, Concat, Split, BroadcastTo};
+  return {Transpose, Gather, ScatterAdd, Concat, Split};
 }

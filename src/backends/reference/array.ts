@@ -2,22 +2,27 @@ import type {DType} from '../../tensor/dtype.js';
 import {sizeOf, stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
-import {broadcastIndex} from './util.js';
+import {axisLayout, collapseBroadcast} from './util.js';
 
 type Values = Tensor['values'];
 
 /**
  * Copies a strided view of `src` into `dst` (row-major over `shape`): element `c` of the view is
- * `src[start + sum(c[i] * steps[i])]`. Transpose, Slice and StridedSlice are all such views.
+ * `src[start + sum(c[i] * steps[i])]`. Transpose, Slice, StridedSlice and BroadcastTo are all such
+ * views. The last two axes are loops; a counter over the others moves once per plane.
  */
 function copyView(src: Values, start: number, steps: readonly number[], shape: readonly number[], dst: Values): void {
   const n = sizeOf(shape);
-  const rank = shape.length;
-  const counter = new Array<number>(rank).fill(0);
+  if (n === 0) return;
+  const r = shape.length, cols = r > 0 ? shape[r - 1]! : 1, sc = r > 0 ? steps[r - 1]! : 0;
+  const rows = r > 1 ? shape[r - 2]! : 1, sr = r > 1 ? steps[r - 2]! : 0;
+  const counter = new Array<number>(Math.max(r - 2, 0)).fill(0);
   let at = start;
-  for (let i = 0; i < n; i++) {
-    dst[i] = src[at]!;
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  for (let i = 0; i < n;) {
+    for (let p = 0, row = at; p < rows; p++, row += sr) {
+      for (let j = 0, o = row; j < cols; j++, o += sc) dst[i++] = src[o]!;
+    }
+    for (let ax = r - 3; ax >= 0; ax--) {
       counter[ax]!++;
       at += steps[ax]!;
       if (counter[ax]! < shape[ax]!) break;
@@ -25,11 +30,6 @@ function copyView(src: Values, start: number, steps: readonly number[], shape: r
       counter[ax] = 0;
     }
   }
-}
-
-/** Product of the dimensions before `axis` and after it: the outer and inner extents of a layout. */
-function around(shape: readonly number[], axis: number): [outer: number, inner: number] {
-  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis + 1))];
 }
 
 export const arrayImpl = {
@@ -42,9 +42,9 @@ export const arrayImpl = {
     copyView(x.values, 0, a.perm.map((p) => inStrides[p]!), y!.shape, y!.values);
   },
   BroadcastTo: ({x}: {x: Tensor}, _a: {shape: number[]}, [y]: Tensor[]) => {
-    const idx = broadcastIndex(x.shape, y!.shape);
-    const xv = x.values, yv = y!.values;
-    for (let i = 0; i < yv.length; i++) yv[i] = xv[idx[i]!]!;
+    // as few axes as the broadcast allows: one or two loops for the usual bias or row broadcasts
+    const {shape, as} = collapseBroadcast(y!.shape, x.shape, y!.shape);
+    copyView(x.values, 0, as, shape, y!.values);
   },
   Slice: ({x}: {x: Tensor}, a: {begin: number[]; size: number[]}, [y]: Tensor[]) => {
     const st = stridesOf(x.shape);
@@ -58,7 +58,7 @@ export const arrayImpl = {
     copyView(x.values, start, a.strides.map((s, i) => s * st[i]!), y!.shape, y!.values);
   },
   Concat: ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]: Tensor[]) => {
-    const [outer] = around(y!.shape, a.axis);
+    const {outer} = axisLayout(y!.shape, a.axis);
     const rowOut = y!.size / (outer || 1);
     const yv = y!.values;
     let offset = 0;
@@ -70,7 +70,7 @@ export const arrayImpl = {
     }
   },
   Split: ({x}: {x: Tensor}, a: {sizes: number[]; axis: number}, ys: Tensor[]) => {
-    const [outer, inner] = around(x.shape, a.axis);
+    const {outer, inner} = axisLayout(x.shape, a.axis);
     const rowIn = x.shape[a.axis]! * inner;
     const xv = x.values;
     let offset = 0;
@@ -130,8 +130,7 @@ export const arrayImpl = {
     }
   },
   Gather: ({x, indices}: {x: Tensor; indices: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
-    const [outer, inner] = around(x.shape, a.axis);
-    const n = x.shape[a.axis]!;
+    const {outer, n, inner} = axisLayout(x.shape, a.axis);
     const iv = indices.values, m = iv.length;
     const xv = x.values, yv = y!.values;
     for (let o = 0; o < outer; o++) {
@@ -147,8 +146,7 @@ export const arrayImpl = {
     }
   },
   ScatterAdd: ({indices, updates}: {indices: Tensor; updates: Tensor}, a: {shape: number[]; axis: number}, [y]: Tensor[]) => {
-    const [outer, inner] = around(a.shape, a.axis);
-    const n = a.shape[a.axis]!;
+    const {outer, n, inner} = axisLayout(a.shape, a.axis);
     const iv = indices.values, m = iv.length;
     const uv = updates.values, yv = y!.values;
     yv.fill(0);

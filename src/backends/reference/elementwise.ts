@@ -1,6 +1,7 @@
+import {shapesEqual} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
-import {broadcastIndex, sameShape} from './util.js';
+import {broadcastIndex, stepThrough} from './util.js';
 
 type Fn1 = (v: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -18,7 +19,7 @@ function binary(fn: Fn2): AnyKernelImpl {
   return ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
     const av = a.values, bv = b.values, yv = y!.values;
     const n = yv.length;
-    if (sameShape(a.shape, b.shape)) {
+    if (shapesEqual(a.shape, b.shape)) {
       for (let i = 0; i < n; i++) yv[i] = fn(av[i]!, bv[i]!);
     } else if (b.size === 1) {
       const s = bv[0]!;
@@ -27,10 +28,34 @@ function binary(fn: Fn2): AnyKernelImpl {
       const s = av[0]!;
       for (let i = 0; i < n; i++) yv[i] = fn(s, bv[i]!);
     } else {
-      const ia = sameShape(a.shape, y!.shape) ? null : broadcastIndex(a.shape, y!.shape);
-      const ib = sameShape(b.shape, y!.shape) ? null : broadcastIndex(b.shape, y!.shape);
+      const ia = shapesEqual(a.shape, y!.shape) ? null : broadcastIndex(a.shape, y!.shape);
+      const ib = shapesEqual(b.shape, y!.shape) ? null : broadcastIndex(b.shape, y!.shape);
       for (let i = 0; i < n; i++) yv[i] = fn(av[ia ? ia[i]! : i]!, bv[ib ? ib[i]! : i]!);
     }
+  };
+}
+
+/** `p op q` for op 0 Equal, 1 NotEqual, 2 Less, 3 LessEqual, 4 Greater, 5 GreaterEqual, 6 LogicalAnd, 7 LogicalOr, 8 LogicalXor. */
+function compare(op: number, p: number, q: number): boolean {
+  return op < 3 ? (op < 1 ? p === q : op < 2 ? p !== q : p < q)
+    : op < 6 ? (op < 4 ? p <= q : op < 5 ? p > q : p >= q)
+      : op < 7 ? !!(p && q) : op < 8 ? !!(p || q) : !p !== !q;
+}
+
+/**
+ * Comparisons and logical ops, any dtype: the op chosen by number inside the loop, not a closure
+ * called per element (several run in every training step of the seed models).
+ * Operands whole or of one element step through in one loop; other broadcasts go through index maps.
+ */
+function logic(op: number): AnyKernelImpl {
+  return ({a, b}: {a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
+    const n = y!.size, sa = stepThrough(a.size, n), sb = stepThrough(b.size, n), av = a.values, bv = b.values, yv = y!.values;
+    if ((sa | sb) >= 0) {
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) yv[i] = +compare(op, av[ia]!, bv[ib]!);
+      return;
+    }
+    const ma = broadcastIndex(a.shape, y!.shape), mb = broadcastIndex(b.shape, y!.shape);
+    for (let i = 0; i < n; i++) yv[i] = +compare(op, av[ma[i]!]!, bv[mb[i]!]!);
   };
 }
 
@@ -172,22 +197,25 @@ export const elementwiseImpl = {
     return r !== 0 && r < 0 !== b < 0 ? r + b : r;
   }),
   FloorDiv: binary((a, b) => Math.floor(a / b)),
-  Equal: binary((a, b) => (a === b ? 1 : 0)),
-  NotEqual: binary((a, b) => (a !== b ? 1 : 0)),
-  Less: binary((a, b) => (a < b ? 1 : 0)),
-  LessEqual: binary((a, b) => (a <= b ? 1 : 0)),
-  Greater: binary((a, b) => (a > b ? 1 : 0)),
-  GreaterEqual: binary((a, b) => (a >= b ? 1 : 0)),
-  LogicalAnd: binary((a, b) => (a && b ? 1 : 0)),
-  LogicalOr: binary((a, b) => (a || b ? 1 : 0)),
-  LogicalXor: binary((a, b) => (!a !== !b ? 1 : 0)),
+  Equal: logic(0),
+  NotEqual: logic(1),
+  Less: logic(2),
+  LessEqual: logic(3),
+  Greater: logic(4),
+  GreaterEqual: logic(5),
+  LogicalAnd: logic(6),
+  LogicalOr: logic(7),
+  LogicalXor: logic(8),
 
-  Where: ({condition, a, b}: {condition: Tensor; a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
-    const out = y!;
-    const ic = broadcastIndex(condition.shape, out.shape);
-    const ia = broadcastIndex(a.shape, out.shape);
-    const ib = broadcastIndex(b.shape, out.shape);
-    const cv = condition.values, av = a.values, bv = b.values, yv = out.values;
-    for (let i = 0; i < yv.length; i++) yv[i] = cv[ic[i]!] ? av[ia[i]!]! : bv[ib[i]!]!;
+  // operands whole or of one element in one loop; other broadcasts through index maps
+  Where: ({condition: c, a, b}: {condition: Tensor; a: Tensor; b: Tensor}, _attrs: unknown, [y]: Tensor[]) => {
+    const n = y!.size, sc = stepThrough(c.size, n), sa = stepThrough(a.size, n), sb = stepThrough(b.size, n);
+    const cv = c.values, av = a.values, bv = b.values, yv = y!.values;
+    if ((sc | sa | sb) >= 0) {
+      for (let i = 0, ic = 0, ia = 0, ib = 0; i < n; i++, ic += sc, ia += sa, ib += sb) yv[i] = cv[ic] ? av[ia]! : bv[ib]!;
+      return;
+    }
+    const mc = broadcastIndex(c.shape, y!.shape), ma = broadcastIndex(a.shape, y!.shape), mb = broadcastIndex(b.shape, y!.shape);
+    for (let i = 0; i < n; i++) yv[i] = cv[mc[i]!] ? av[ma[i]!]! : bv[mb[i]!]!;
   },
 } satisfies Partial<KernelTable>;

@@ -2,7 +2,7 @@ import {conv2dGeometry, type Conv2DGeometry} from '../../kernels/conv_util.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
-import {axisLayout} from './reduction.js';
+import {axisLayout} from './util.js';
 
 // NHWC everywhere. Windows are walked with the in-bounds tap range of each output pixel computed
 // once (no per-tap bounds test); sums accumulate in float64 and are rounded once into the output.

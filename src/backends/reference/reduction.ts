@@ -1,16 +1,7 @@
 import type {ReduceAttrs} from '../../kernels/defs/reduction.js';
-import {stridesOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {AnyKernelImpl, KernelTable} from '../backend.js';
-import {broadcastIndex} from './util.js';
-
-/** `x` seen as `[outer, n, inner]` around `axis`. */
-export function axisLayout(shape: readonly number[], axis: number): {outer: number; n: number; inner: number} {
-  const n = shape[axis]!;
-  const inner = stridesOf(shape)[axis]!;
-  const total = shape.reduce((a, b) => a * b, 1);
-  return {outer: n * inner === 0 ? 0 : total / (n * inner), n, inner};
-}
+import {axisLayout, broadcastIndex} from './util.js';
 
 /** For each input element, the output element it reduces into. */
 function reduceIndex(x: Tensor, axes: readonly number[]): Int32Array {
@@ -27,6 +18,27 @@ function reducer(init: number, step: (acc: number, v: number) => number, finish?
     const count = y!.size === 0 ? 0 : x.size / y!.size;
     const yv = y!.values;
     for (let i = 0; i < out.length; i++) yv[i] = finish ? finish(out[i]!, count) : out[i]!;
+  };
+}
+
+/**
+ * Sum, or mean: over a run of adjacent axes (the usual case) as `[outer, n, inner]` with no index
+ * map and no call per element; other axes through `reducer`. Both add each output's elements in
+ * doubles in the input's order, so the two give the same values.
+ */
+function sum(mean: boolean): AnyKernelImpl {
+  const general = reducer(0, (s, v) => s + v, mean ? (s, count) => s / count : undefined);
+  return (inputs: {x: Tensor}, a: ReduceAttrs, outputs: Tensor[]) => {
+    const {x} = inputs, y = outputs[0]!, axes = a.axes, r = axes.length;
+    if (!axes.every((ax, i) => i === 0 || ax === axes[i - 1]! + 1)) return general(inputs, a, outputs);
+    const {n, inner} = r ? axisLayout(x.shape, axes[0]!, axes[r - 1]!) : {n: 1, inner: 1};
+    const xv = x.values, yv = y.values, m = yv.length, count = m === 0 ? 0 : x.size / m;
+    for (let j = 0; j < m; j++) {
+      const base = (j - (j % inner)) * n + (j % inner);
+      let s = 0;
+      for (let k = 0; k < n; k++) s += xv[base + k * inner]!;
+      yv[j] = mean ? s / count : s;
+    }
   };
 }
 
@@ -56,8 +68,8 @@ function argReducer(better: (v: number, best: number) => boolean): AnyKernelImpl
 }
 
 export const reductionImpl = {
-  Sum: reducer(0, (s, v) => s + v),
-  Mean: reducer(0, (s, v) => s + v, (s, n) => s / n),
+  Sum: sum(false),
+  Mean: sum(true),
   Max: reducer(-Infinity, maxStep),
   Min: reducer(Infinity, minStep),
   Prod: reducer(1, (s, v) => s * v),

@@ -1,4 +1,10 @@
-import {stridesOf} from '../../tensor/shape.js';
+import {sizeOf, stridesOf} from '../../tensor/shape.js';
+
+/** The element strides of `inShape` broadcast to `outShape`, one per output axis: 0 where it is broadcast. */
+function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const st = stridesOf(inShape), off = outShape.length - inShape.length;
+  return outShape.map((_, d) => (d - off < 0 || inShape[d - off] === 1 ? 0 : st[d - off]!));
+}
 
 /**
  * For each flat index of `outShape`, the flat index into an input of `inShape` broadcast to it.
@@ -8,13 +14,7 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
   const n = outShape.reduce((a, b) => a * b, 1);
   const idx = new Int32Array(n);
   const rank = outShape.length;
-  const off = rank - inShape.length;
-  const inStrides = stridesOf(inShape);
-  // stride 0 on broadcast axes
-  const bstr = outShape.map((d, i) => {
-    const j = i - off;
-    return j < 0 || inShape[j] === 1 ? 0 : inStrides[j]!;
-  });
+  const bstr = broadcastStrides(inShape, outShape);
   const counter = new Array<number>(rank).fill(0);
   let cur = 0;
   for (let i = 0; i < n; i++) {
@@ -30,6 +30,36 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
   return idx;
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/**
+ * The broadcast of `a` and `b` to `out` as the fewest dimensions: element strides (0 where an
+ * operand is broadcast), with dimensions of size 1 dropped and neighbours merged where both
+ * operands step through them contiguously.
+ */
+export function collapseBroadcast(
+  out: readonly number[], a: readonly number[], b: readonly number[],
+): {shape: number[]; as: number[]; bs: number[]} {
+  const sa = broadcastStrides(a, out), sb = broadcastStrides(b, out);
+  const shape: number[] = [], as: number[] = [], bs: number[] = [];
+  for (let d = 0; d < out.length; d++) {
+    if (out[d] === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && as[last] === sa[d]! * out[d]! && bs[last] === sb[d]! * out[d]!) {
+      shape[last]! *= out[d]!;
+      as[last] = sa[d]!;
+      bs[last] = sb[d]!;
+    } else {
+      shape.push(out[d]!);
+      as.push(sa[d]!);
+      bs.push(sb[d]!);
+    }
+  }
+  return {shape, as, bs};
 }
+
+/** `shape` seen as `[outer, n, inner]` around its axes `first` to `last` (by default the one axis `first`). */
+export function axisLayout(shape: readonly number[], first: number, last = first): {outer: number; n: number; inner: number} {
+  return {outer: sizeOf(shape.slice(0, first)), n: sizeOf(shape.slice(first, last + 1)), inner: sizeOf(shape.slice(last + 1))};
+}
+
+/** How an operand of `size` elements steps through an output of `n`: 1 (whole), 0 (one element), else -1. */
+export const stepThrough = (size: number, n: number): number => (size === n ? 1 : size === 1 ? 0 : -1);
