@@ -47,6 +47,19 @@ test('GradientTape.gradient reports each gradient once, last layer first, before
   reported = [];
 });
 
+/** The sharded update's collectives, which these tests do not use. */
+const unsharded = {
+  startReduceScatter(): number {
+    throw new Error('not sharded');
+  },
+  startAllgather(): number {
+    throw new Error('not sharded');
+  },
+  shardOf(n: number): [number, number] {
+    return [0, n];
+  },
+};
+
 /**
  * N simulated ranks in one process: the k-th all-reduce of every rank is summed once the last rank
  * has started it (each rank's buffer then holds the sum); `wait` has nothing to wait for.
@@ -69,6 +82,7 @@ function fakeWorld(n: number): Communicator[] {
       return k + 1;
     },
     wait() {},
+    ...unsharded,
     bcast: async () => {},
     barrier: async () => {},
   }));
@@ -115,6 +129,7 @@ test('a compiled step replays the bucket sends and waits (host steps) where they
     wait(h) {
       log.push(`wait ${h}`);
     },
+    ...unsharded,
     bcast: async () => {},
     barrier: async () => {},
   };
