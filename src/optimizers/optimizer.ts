@@ -346,6 +346,7 @@ export abstract class Optimizer {
     if (this.clipnorm || this.clipvalue) return 'gradient clipping';
     if (this.lossScaleFactor !== null) return 'loss scaling';
     if (vars.some((v) => v.constraint)) return 'a constraint reads the whole variable';
+    if (this.backendUpdateStep !== Optimizer.prototype.backendUpdateStep) return 'the update keeps state of its own per step';
     if (!this.lastApplyFused) return 'some variables are updated with composite ops';
     return null;
   }
