@@ -280,6 +280,24 @@ test('mpirun -np 2: BackupAndRestore, CSVLogger and TensorBoard write from rank 
   assert.equal(readdirSync(join(dir, 'tb', 'train')).filter((f) => f.startsWith('events.out.tfevents.')).length, 2);
 });
 
+// With RMSprop's slots and the sharded update (each rank's slots current only in its own segments
+// between epochs): the backup written at the end of epoch 2 holds the whole optimizer state, so the
+// job resumed from it ends with the weights of a job that ran the 4 epochs uninterrupted, bit for bit.
+test('mpirun -np 2, sharded RMSprop: BackupAndRestore saves the whole optimizer state: a resumed job ends with the weights of an uninterrupted one', {skip: skipMpi}, async () => {
+  const [dir, whole] = [mkdtempSync(join(tmp, 'zbackup-')), mkdtempSync(join(tmp, 'zwhole-'))];
+  const first = await run(2, ['backup', join(tmp, 'zb1.json'), `dir=${dir}`, 'stop=2', 'optimizer=rmsprop']);
+  assert.notEqual(first.status, 0, first.out);
+  const resumed = await run(2, ['backup', join(tmp, 'zb2.json'), `dir=${dir}`, 'optimizer=rmsprop']);
+  assert.equal(resumed.status, 0, resumed.out);
+  const straight = await run(2, ['backup', join(tmp, 'zb3.json'), `dir=${whole}`, 'optimizer=rmsprop']);
+  assert.equal(straight.status, 0, straight.out);
+  const a = readJson<{epochs: number[]; weights: number[][]}>('zb2.json');
+  const b = readJson<{epochs: number[]; weights: number[][]}>('zb3.json');
+  assert.deepEqual(a.epochs, [2, 3]);
+  assert.deepEqual(b.epochs, [0, 1, 2, 3]);
+  a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
+});
+
 test('killing one rank mid-epoch ends the job with a non-zero exit and a message within 30 s', {skip: skipMpi}, async () => {
   const r = await run(2, ['kill', ''], {}, 120_000, /killing myself/);
   assert.notEqual(r.status, 0, r.out);

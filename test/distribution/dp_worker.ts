@@ -144,7 +144,7 @@ if (mode === 'info') {
   // BackupAndRestore, CSVLogger, TensorBoard: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
   // (the job then aborts, as a preempted job would end); run again, the job resumes after the backup
   const [x, y] = synthetic(128 * 4);
-  const model = seedMlp(false, 'sgd');
+  const model = seedMlp(false, (opt.optimizer ?? 'sgd') as 'rmsprop' | 'sgd' | 'adam');
   const stopAt = opt.stop === undefined ? -1 : Number(opt.stop);
   const crash = new keras.callbacks.LambdaCallback({
     onEpochBegin: (epoch: number) => {
@@ -159,7 +159,7 @@ if (mode === 'info') {
   // every rank writes its own weights: they must be the same on every rank
   const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
   writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
-  write({epochs: h.epoch});
+  write({epochs: h.epoch, weights: model.getWeights().map((w) => Array.from(w.values))});
 } else if (mode === 'sums') {
   // the binding's all-reduce on its own, through the public communicator: small arrays (MPI_Iallreduce)
   // and large ones (the ring), every dtype, lengths that do not divide by the number of processes;
