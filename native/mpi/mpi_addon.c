@@ -167,18 +167,20 @@ static void seg_bounds(const ring_t* r, int seg, int* lo, int* n) {
   *n = (int)(b - a);
 }
 
+/* x[lo, lo + n) += the received segment; vectorized (-O3, restrict: the two never overlap): summing
+ * 0.8 MB of floats took 65 us as a scalar loop, half a reduce-scatter of the MLP's first Dense */
 static void add_into(const ring_t* r, int lo, int n) {
   if (r->type == MPI_FLOAT) {
-    float* x = (float*)r->data + lo;
-    const float* y = (const float*)ring_tmp;
+    float* __restrict x = (float*)r->data + lo;
+    const float* __restrict y = (const float*)ring_tmp;
     for (int i = 0; i < n; i++) x[i] += y[i];
   } else if (r->type == MPI_DOUBLE) {
-    double* x = (double*)r->data + lo;
-    const double* y = (const double*)ring_tmp;
+    double* __restrict x = (double*)r->data + lo;
+    const double* __restrict y = (const double*)ring_tmp;
     for (int i = 0; i < n; i++) x[i] += y[i];
   } else {
-    int* x = (int*)r->data + lo;
-    const int* y = (const int*)ring_tmp;
+    int* __restrict x = (int*)r->data + lo;
+    const int* __restrict y = (const int*)ring_tmp;
     for (int i = 0; i < n; i++) x[i] += y[i];
   }
 }
