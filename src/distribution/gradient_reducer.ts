@@ -217,6 +217,9 @@ export class GradientReducer {
    * `opt.sliceUpdateBlocker(vars)` is null and `sharded` was set before the backward pass.
    */
   applySharded(opt: Optimizer, grads: (Tensor | null)[], vars: readonly Variable[]): void {
+    const missing = vars.filter((_, i) => !grads[i]).map((v) => v.path);
+    // as `apply` says it (those variables keep their values)
+    if (missing.length) console.warn(`Gradients do not exist for variables ${JSON.stringify(missing)} when minimizing the loss.`);
     grads.forEach((g, i) => this.onGradient(i, g));
     this.send();
     for (let k = 0; k < this.sent; k++) hostStep(this.updateStep(k, this.buckets[k]!, opt, vars), []);
