@@ -54,8 +54,9 @@
  * also run alone (reduceScatterStart, allgatherStart: DataParallel's sharded optimizer update, which
  * updates its segment between them): with p ranks, segment s is [floor(n s / p), floor(n (s+1) / p))
  * and rank r owns segment (r + 1) mod p after the reduce-scatter; the sums are those of the full ring.
- * A collective that has not completed after `timeoutSeconds` fails with code ETIMEDOUT (another rank hung or died); errors are returned, not
- * fatal (MPI_ERRORS_RETURN), and reported with MPI's own error string.
+ * A collective that has not completed after `timeoutSeconds` fails with code ETIMEDOUT (another rank
+ * hung or died); errors are returned, not fatal (MPI_ERRORS_RETURN), and reported with MPI's own
+ * error string.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -544,7 +545,8 @@ static napi_value start_op(napi_env env, napi_callback_info info, op_kind kind, 
       else if (type == napi_int32_array && phase == RING_ALL) op->type = MPI_INT;
       else {
         free(op);
-        return throw_error(env, "mpi allreduce: expected a Float32Array, Float64Array or Int32Array");
+        return throw_error(env, phase == RING_ALL ? "mpi allreduce: expected a Float32Array, Float64Array or Int32Array"
+                                                  : "mpi reduceScatterStart: expected a Float32Array or Float64Array");
       }
       op->count = (int)length;
       bool bg = sync;

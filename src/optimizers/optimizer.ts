@@ -261,10 +261,11 @@ export abstract class Optimizer {
     attrs: AttrsOf<(typeof optimizerKernels)[K]>,
     refresh: (attrs: AttrsOf<(typeof optimizerKernels)[K]>, learningRate: number) => void,
   ): boolean {
+    this.fusedSlots.set(variable, slots);
+    // a slice is never updated with composite ops (they would read its gradient against the whole variable)
+    if (this.slice) return this.fusedSliceUpdate(kernel, gradient, variable, slots, attrs);
     if (!this.fusedUpdates) return false;
     const dtype = variable.dtype, shape = variable.shape;
-    this.fusedSlots.set(variable, slots);
-    if (this.slice) return this.fusedSliceUpdate(kernel, gradient, variable, slots, attrs);
     if (dtype !== 'float32' && dtype !== 'float64') return false;
     const same = (t: {dtype: DType; shape: readonly number[]}) =>
       t.dtype === dtype && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
