@@ -75,7 +75,7 @@ interface BatchLike {
  * (ZeRO stage 1: gradients reduce-scattered, updated weights all-gathered; the same weights bit for
  * bit as the all-reduce path, see gradient_reducer.ts); the optimizer state is gathered whole on
  * every process at the end of each epoch (before checkpoints) and before each batch's callbacks when
- * a callback reads the batches. false: every process updates every weight.
+ * a callback may save it after batches. false: every process updates every weight.
  */
 export class DataParallel extends Distribution implements DataParallelHooks {
   readonly batchDimName = 'batch';

@@ -509,6 +509,17 @@ function readsTrainBatchLogs(given: Callback[], verbose: number): boolean {
   return given.some((c) => c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd);
 }
 
+/**
+ * distribution (sharded optimizer updates): whether a callback of `fit` may read the optimizer state
+ * after a batch, which must then be gathered whole first: one that overrides `onTrainBatchEnd` or
+ * `onBatchEnd`, unless it saves at the end of epochs only (`saveFreq: 'epoch'`, ModelCheckpoint's and
+ * BackupAndRestore's default, whose batch hooks then do nothing).
+ */
+function mayReadStateEachBatch(given: Callback[]): boolean {
+  const base = Callback.prototype;
+  return given.some((c) => (c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd) && (c as {saveFreq?: unknown}).saveFreq !== 'epoch');
+}
+
 function resolveVerbose(v: Verbose | undefined): number {
   return v === undefined || v === 'auto' ? 1 : v;
 }
@@ -670,7 +681,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   // distribution: sharded optimizer updates; the whole optimizer state is gathered before the
   // callbacks that may save it (each epoch's end; each batch's end when a given callback reads batches)
   const gatherState = () => dp?.gatherOptimizerState(s.optimizer, model.trainableWeights);
-  const gatherEachBatch = dp ? readsTrainBatchLogs(args.callbacks ?? [], 0) : false;
+  const gatherEachBatch = dp ? mayReadStateEachBatch(args.callbacks ?? []) : false;
   dp?.shardUpdates(true);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     model.resetMetrics();
