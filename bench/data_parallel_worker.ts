@@ -8,10 +8,15 @@
  *
  *   [mpirun -np 2] node --import tsx bench/data_parallel_worker.ts mlp|cnn [stepsPerEpoch] [epochs] [globalBatch]
  *
- * BENCH_EAGER=1: steps run eagerly (`jitCompile: false`).
+ * BENCH_EAGER=1: steps run eagerly (`jitCompile: false`). BENCH_SHARD=0: every rank updates every
+ * weight (DataParallel's `shardOptimizer: false`, the all-reduce path). BENCH_PROFILE=1: every rank
+ * also prints `PROFILE {...}`, where one step's wall time went in the last epoch: kernels (the
+ * optimizer's update kernels apart), waiting for collectives (JavaScript blocked in `wait`), and the
+ * rest (JavaScript: the plan's replay loop, host steps, callbacks, the event loop).
  */
 import {readdirSync, readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
+import {setKernelListener} from '../src/backends/kernel_trace.js';
 import {batchFor, buildModel, type ModelName} from './models.js';
 
 /** CPU ms so far of this process's threads whose name is `name` (`keras-mpi`: the MPI binding's communication thread). */
@@ -30,8 +35,24 @@ const [name = 'mlp', stepsArg = '40', epochsArg = '3', batchArg = '128'] = proce
 const batch = Number(batchArg);
 const steps = Number(stepsArg);
 const epochs = Number(epochsArg);
-keras.distribution.setDistribution(new keras.distribution.DataParallel());
+keras.distribution.setDistribution(new keras.distribution.DataParallel({shardOptimizer: process.env.BENCH_SHARD !== '0'}));
 const dist = keras.distribution.distribution()!;
+// BENCH_PROFILE=1: kernel time (update kernels apart) and time JavaScript waits for collectives, per epoch
+const prof = {kernels: 0, update: 0, wait: 0, waits: 0};
+if (process.env.BENCH_PROFILE === '1') {
+  setKernelListener((kernel, start, end) => {
+    if (kernel.endsWith('Update')) prof.update += end - start;
+    else prof.kernels += end - start;
+  });
+  const comm = dist.comm as {wait(h: number): void};
+  const wait = comm.wait.bind(comm);
+  comm.wait = (h: number) => {
+    const a = performance.now();
+    wait(h);
+    prof.wait += performance.now() - a;
+    prof.waits++;
+  };
+}
 const model = buildModel(name as ModelName);
 if (process.env.BENCH_EAGER === '1') {
   const optimizer = name === 'mlp' ? new keras.optimizers.RMSprop() : new keras.optimizers.Adadelta();
@@ -49,11 +70,16 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 const timer = new keras.callbacks.LambdaCallback({
-  onEpochBegin: () => void ((t0 = performance.now()), (c0 = cpuMs()), (m0 = threadCpuMs('keras-mpi'))),
+  onEpochBegin: () => void ((t0 = performance.now()), (c0 = cpuMs()), (m0 = threadCpuMs('keras-mpi')), Object.assign(prof, {kernels: 0, update: 0, wait: 0, waits: 0})),
   onEpochEnd: () => void (times.push(performance.now() - t0), cpu.push(cpuMs() - c0), comm.push(threadCpuMs('keras-mpi') - m0)),
 });
 await model.fit(x, y, {batchSize: batch, epochs, verbose: 0, shuffle: false, callbacks: [timer]});
 const timed = times.slice(1);
+if (process.env.BENCH_PROFILE === '1') {
+  const per = (v: number) => Number((v / steps).toFixed(3));
+  const stepMs = times.at(-1)! / steps;
+  console.log(`PROFILE ${JSON.stringify({rank: dist.processId, stepMs: per(times.at(-1)!), kernelsMs: per(prof.kernels), updateMs: per(prof.update), waitMs: per(prof.wait), waitsPerStep: prof.waits / steps, restMs: Number((stepMs - (prof.kernels + prof.update + prof.wait) / steps).toFixed(3)), cpuMsPerStep: per(cpu.at(-1)!), commThreadMsPerStep: per(comm.at(-1)!)})}`);
+}
 const best = Math.min(...timed);
 // CPU time of this process per 1000 samples of the global batch (the timed epochs): summed over the
 // ranks it says how much work data parallelism adds, whatever else the machine runs

@@ -3,7 +3,10 @@
  * all-reduce of the MLP's gradients (670,000 floats, 2.7 MB), of the CNN's (1.2 M floats) and of 4
  * floats when both ranks call it together (`KERAS_MPI_RING_BYTES=1e9` to time MPI_Iallreduce instead of
  * the ring), and the CPU time the communication thread spends while rank 0 waits 50 ms for a late
- * rank 1 (polling: a tight loop for 0.2 ms, then sleeps that grow to 0.25 ms).
+ * rank 1 (polling: a tight loop for 0.2 ms, then sleeps that grow to 0.25 ms); and the two halves of the
+ * ring the sharded optimizer update runs instead of the all-reduce (reduce-scatter of the gradients,
+ * all-gather of the updated weights into several arrays), for the MLP's first Dense (1.6 MB, the
+ * bucket the backward pass ends with) and all its gradients (best and median of 180, after a barrier).
  *
  *   mpirun -np 2 node --import tsx bench/mpi_collectives.ts
  */
@@ -45,6 +48,30 @@ async function together(n: number, reps: number): Promise<number> {
   return (performance.now() - t0) / reps;
 }
 
+/** Best and median µs of all-reduce, reduce-scatter and all-gather of `n` floats, each after a barrier. */
+async function halves(n: number): Promise<string> {
+  const buf = new Float32Array(n).fill(1);
+  const pieces = [new Float32Array(n - 512), new Float32Array(512)];
+  const times: Record<'allreduce' | 'reduceScatter' | 'allgather', number[]> = {allreduce: [], reduceScatter: [], allgather: []};
+  const start = {allreduce: () => mpi.allreduceStart(buf), reduceScatter: () => mpi.reduceScatterStart(buf), allgather: () => mpi.allgatherStart(pieces)};
+  for (let i = 0; i < 200; i++) {
+    for (const k of ['allreduce', 'reduceScatter', 'allgather'] as const) {
+      await mpi.barrier();
+      const t = performance.now();
+      mpi.wait(start[k]());
+      if (i >= 20) times[k].push((performance.now() - t) * 1000);
+    }
+  }
+  return (['allreduce', 'reduceScatter', 'allgather'] as const)
+    .map((k) => {
+      const s = times[k].sort((a, b) => a - b);
+      return `${k} ${s[0]!.toFixed(0)} us (median ${s[s.length >> 1]!.toFixed(0)})`;
+    })
+    .join(', ');
+}
+
+const firstDense = await halves(401_920);
+const allMlp = await halves(669_706);
 const big = await together(670_000, 100);
 const bigSync = togetherSync(670_000, 100);
 const cnnSync = togetherSync(1_200_000, 50);
@@ -69,6 +96,8 @@ if (rank === 0) {
   console.log(`all-reduce of 670,000 floats (2.7 MB, the MLP's gradients), both ranks together: ${big.toFixed(2)} ms (Promise), ${bigSync.toFixed(2)} ms (allreduceStart + wait)`);
   console.log(`all-reduce of 1,200,000 floats (4.8 MB, the CNN's gradients): ${cnnSync.toFixed(2)} ms (allreduceStart + wait)`);
   console.log(`all-reduce of 4 floats, both ranks together: ${(small * 1000).toFixed(0)} us`);
+  console.log(`401,920 floats (1.6 MB, the MLP's first Dense): ${firstDense}`);
+  console.log(`669,706 floats (2.7 MB, all the MLP's gradients): ${allMlp}`);
   console.log(`rank 0 waiting 50 ms for rank 1: ${waitCpu.toFixed(1)} ms of CPU on its communication thread (${((waitCpu / 50) * 100).toFixed(0)}% of a core)`);
 }
 mpi.finalize();

@@ -6,7 +6,7 @@
     {
       "target_name": "keras_mpi",
       "sources": ["mpi_addon.c"],
-      "cflags": ["-O2", "-std=gnu11", "-fvisibility=hidden", "<!@(mpicc --showme:compile 2>/dev/null || mpicc -compile_info | cut -d' ' -f2-)"],
+      "cflags": ["-O3", "-std=gnu11", "-fvisibility=hidden", "<!@(mpicc --showme:compile 2>/dev/null || mpicc -compile_info | cut -d' ' -f2-)"],
       "libraries": ["<!@(mpicc --showme:link 2>/dev/null || mpicc -link_info | cut -d' ' -f2-)", "-lpthread", "-ldl"],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -25,6 +25,18 @@ export interface Communicator {
    */
   startAllreduce(x: Float32Array | Float64Array): number;
   /**
+   * The first half of `startAllreduce`'s ring (reduce-scatter), started now: once waited for, elements
+   * `shardOf(x.length)` of `x` hold their sum over all processes (the rest: partial sums).
+   */
+  startReduceScatter(x: Float32Array | Float64Array): number;
+  /**
+   * The second half (all-gather) over the concatenation of `pieces`: every process's elements
+   * `shardOf(total)` (as that process computes it) to every process, written into the pieces.
+   */
+  startAllgather(pieces: (Float32Array | Float64Array)[]): number;
+  /** The elements [lo, hi) of an array of `count` this process sums in a reduce-scatter and sends in an all-gather. */
+  shardOf(count: number): [number, number];
+  /**
    * Blocks until the collective of `handle` (and every one started before it) is done. A collective
    * that failed or timed out ends the job, as the Promise-based ones do.
    */
@@ -41,6 +53,15 @@ class SingleProcess implements Communicator {
   async allreduce(): Promise<void> {}
   startAllreduce(): number {
     return 0;
+  }
+  startReduceScatter(): number {
+    return 0;
+  }
+  startAllgather(): number {
+    return 0;
+  }
+  shardOf(count: number): [number, number] {
+    return [0, count];
   }
   wait(): void {}
   async bcast(): Promise<void> {}
@@ -70,6 +91,17 @@ class MpiCommunicator implements Communicator {
   }
   startAllreduce(x: Float32Array | Float64Array): number {
     return this.mpi.allreduceStart(x);
+  }
+  startReduceScatter(x: Float32Array | Float64Array): number {
+    return this.mpi.reduceScatterStart(x);
+  }
+  startAllgather(pieces: (Float32Array | Float64Array)[]): number {
+    return this.mpi.allgatherStart(pieces);
+  }
+  shardOf(count: number): [number, number] {
+    // the ring's segment (rank + 1) mod size, bounds as the binding computes them (mpi_addon.c, seg_bounds)
+    const s = (this.rank + 1) % this.size;
+    return [Math.floor((count * s) / this.size), Math.floor((count * (s + 1)) / this.size)];
   }
   wait(handle: number): void {
     try {

@@ -18,6 +18,7 @@
 import type {Variable} from '../autodiff/variable.js';
 import {ValueError} from '../errors.js';
 import type {Metric} from '../metrics/metric.js';
+import type {Optimizer} from '../optimizers/optimizer.js';
 import {allocate, type DType, type TypedArray} from '../tensor/dtype.js';
 import {Tensor} from '../tensor/tensor.js';
 import {initialize, type Communicator} from './communicator.js';
@@ -67,14 +68,25 @@ interface BatchLike {
  * Keras's `keras.distribution.DataParallel`: the model replicated on every process, the batch split
  * across them. `devices` (Keras's argument) must name every process of the job when given
  * (`listDevices()`); by default all of them.
+ *
+ * `shardOptimizer` (keras-ts's, default true): in `fit`, where the optimizer's update is one
+ * elementwise fused kernel per variable (SGD, RMSprop, Adam, Adadelta without clipping, weight decay,
+ * EMA, gradient accumulation or constraints), each process updates only its share of the weights
+ * (ZeRO stage 1: gradients reduce-scattered, updated weights all-gathered; the same weights bit for
+ * bit as the all-reduce path, see gradient_reducer.ts); the optimizer state is gathered whole on
+ * every process at the end of each epoch (before checkpoints) and before each batch's callbacks when
+ * a callback may save it after batches. false: every process updates every weight.
  */
 export class DataParallel extends Distribution implements DataParallelHooks {
   readonly batchDimName = 'batch';
+  readonly shardOptimizer: boolean;
   private reducer: GradientReducer | null = null;
   /** This process's share of the current global batch (set by `shard`). */
   private weight = 1;
+  /** Whether sharded updates may run now (inside `fit`). */
+  private fitting = false;
 
-  constructor({devices}: {devices?: string[] | null; deviceMesh?: unknown} = {}) {
+  constructor({devices, shardOptimizer = true}: {devices?: string[] | null; deviceMesh?: unknown; shardOptimizer?: boolean} = {}) {
     const all = listDevices();
     if (devices && (devices.length !== all.length || devices.some((d, i) => d !== all[i]))) {
       throw new ValueError(
@@ -82,6 +94,7 @@ export class DataParallel extends Distribution implements DataParallelHooks {
       );
     }
     super(all);
+    this.shardOptimizer = shardOptimizer;
   }
 
   /** The global batch size must split evenly over the processes (Keras: global batch = sum of the replicas'). */
@@ -125,9 +138,19 @@ export class DataParallel extends Distribution implements DataParallelHooks {
   }
 
   /** The reducer of this step's gradients (see gradient_reducer.ts), one per distribution. */
-  gradientReducer(): GradientReducer {
+  gradientReducer(optimizer?: Optimizer | null, trainable?: readonly Variable[]): GradientReducer {
     this.reducer ??= new GradientReducer(this.comm, new BucketBuffers(), bucketBytes());
-    return this.reducer.begin(this.weight);
+    const r = this.reducer.begin(this.weight);
+    r.sharded = this.fitting && this.shardOptimizer && !!optimizer && !!trainable && optimizer.sliceUpdateBlocker(trainable) === null;
+    return r;
+  }
+
+  shardUpdates(on: boolean): void {
+    this.fitting = on;
+  }
+
+  gatherOptimizerState(optimizer: Optimizer | null, trainable: readonly Variable[]): void {
+    if (optimizer) this.reducer?.gatherSlots(optimizer, trainable);
   }
 
   /**

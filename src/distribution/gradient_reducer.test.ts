@@ -47,6 +47,19 @@ test('GradientTape.gradient reports each gradient once, last layer first, before
   reported = [];
 });
 
+/** The sharded update's collectives, which these tests do not use. */
+const unsharded = {
+  startReduceScatter(): number {
+    throw new Error('not sharded');
+  },
+  startAllgather(): number {
+    throw new Error('not sharded');
+  },
+  shardOf(n: number): [number, number] {
+    return [0, n];
+  },
+};
+
 /**
  * N simulated ranks in one process: the k-th all-reduce of every rank is summed once the last rank
  * has started it (each rank's buffer then holds the sum); `wait` has nothing to wait for.
@@ -69,6 +82,7 @@ function fakeWorld(n: number): Communicator[] {
       return k + 1;
     },
     wait() {},
+    ...unsharded,
     bcast: async () => {},
     barrier: async () => {},
   }));
@@ -115,6 +129,7 @@ test('a compiled step replays the bucket sends and waits (host steps) where they
     wait(h) {
       log.push(`wait ${h}`);
     },
+    ...unsharded,
     bcast: async () => {},
     barrier: async () => {},
   };
@@ -143,5 +158,104 @@ test('a compiled step replays the bucket sends and waits (host steps) where they
   for (const r of runs) {
     assert.deepEqual(r.slice(1), plain);
     assert.deepEqual(r, runs[0]);
+  }
+});
+
+/**
+ * N simulated ranks with the sharded update's collectives: a reduce-scatter sums every rank's buffer
+ * (more than the contract asks: the rank's segment summed), an all-gather copies each rank's segment
+ * (`shardOf`, as the binding computes it) into every rank's arrays once the last rank has started it.
+ */
+function shardedWorld(n: number): Communicator[] {
+  const rs: Float32Array[][] = Array.from({length: n}, () => []);
+  const ag: (Float32Array | Float64Array)[][][] = Array.from({length: n}, () => []);
+  const shardOf = (rank: number, count: number): [number, number] => {
+    const s = (rank + 1) % n;
+    return [Math.floor((count * s) / n), Math.floor((count * (s + 1)) / n)];
+  };
+  return Array.from({length: n}, (_, rank) => ({
+    rank,
+    size: n,
+    processorName: 'test',
+    async allreduce() {},
+    startAllreduce(): number {
+      throw new Error('sharded');
+    },
+    startReduceScatter(x) {
+      const k = rs[rank]!.push(x as Float32Array) - 1;
+      const all = rs.map((c) => c[k]);
+      if (all.every((b) => b)) {
+        const sum = new Float32Array(x.length);
+        for (const b of all) for (let i = 0; i < sum.length; i++) sum[i]! += b![i]!;
+        for (const b of all) b!.set(sum);
+      }
+      return k + 1;
+    },
+    startAllgather(pieces) {
+      const k = ag[rank]!.push(pieces) - 1;
+      const all = ag.map((c) => c[k]);
+      if (all.every((p) => p)) {
+        const flat = (p: (Float32Array | Float64Array)[]) => p.flatMap((a) => Array.from(a));
+        const total = flat(pieces).length;
+        const merged = new Array<number>(total);
+        all.forEach((p, r) => {
+          const [lo, hi] = shardOf(r, total);
+          const f = flat(p!);
+          for (let i = lo; i < hi; i++) merged[i] = f[i]!;
+        });
+        for (const p of all) {
+          let o = 0;
+          for (const a of p!) for (let i = 0; i < a.length; i++) a[i] = merged[o++]!;
+        }
+      }
+      return k + 1;
+    },
+    shardOf: (count: number) => shardOf(rank, count),
+    wait() {},
+    bcast: async () => {},
+    barrier: async () => {},
+  }));
+}
+
+test('GradientReducer.applySharded: each of 2 or 3 ranks updates its segments, the all-gather completes them: the weights and slots of apply on the summed gradients, bit for bit', async () => {
+  const {RMSprop} = await import('../optimizers/rmsprop.js');
+  const {Adam} = await import('../optimizers/adam.js');
+  for (const [n, make] of [[2, () => new RMSprop({learningRate: 0.01, momentum: 0.5})], [3, () => new Adam({learningRate: 0.01})]] as const) {
+    const shapes = [[4, 8], [8], [8, 3], [3]];
+    const init = shapes.map((s, k) => Float32Array.from({length: s.reduce((a, b) => a * b, 1)}, (_, i) => Math.sin(k * 7 + i)));
+    const mk = () => shapes.map((s, k) => new Variable(new Tensor(s, 'float32', init[k]!.slice())));
+    const ref = mk(), refOpt = make();
+    const ranks = Array.from({length: n}, () => ({vars: mk(), opt: make()}));
+    const world = shardedWorld(n);
+    // buckets of 10 floats: [3 + 24 -> 27], [8], [32]: segments cut inside variables
+    const reducers = world.map((c) => new GradientReducer(c, new BucketBuffers(), 4 * 10));
+    for (let step = 0; step < 4; step++) {
+      const gradsOf = (r: number) => shapes.map((s, k) => new Tensor(s, 'float32', Float32Array.from({length: s.reduce((a, b) => a * b, 1)}, (_, i) => Math.cos(step * 3 + r * 5 + k + i * 0.7))));
+      const perRank = ranks.map((_, r) => gradsOf(r));
+      const summed = shapes.map((s, k) => {
+        const t = new Float32Array(perRank[0]![k]!.size);
+        for (const g of perRank) for (let i = 0; i < t.length; i++) t[i]! += g[k]!.values[i] as number;
+        return new Tensor(s, 'float32', t);
+      });
+      refOpt.apply(summed, ref);
+      if (step === 0) {
+        ranks.forEach(({vars, opt}) => opt.apply(summed, vars)); // the first step shows every update is fused
+        continue;
+      }
+      // every rank's backward pass first (the tape reports the last layer first), then each rank's update
+      reducers.forEach((red, r) => {
+        red.begin(1).sharded = true;
+        for (const k of [3, 2, 1, 0]) red.onGradient(k, perRank[r]![k]!);
+      });
+      reducers.forEach((red, r) => red.applySharded(ranks[r]!.opt, perRank[r]!, ranks[r]!.vars));
+    }
+    reducers.forEach((red, r) => red.gatherSlots(ranks[r]!.opt, ranks[r]!.vars));
+    const want = [...ref, ...refOpt.variables].map((v) => Array.from(v.value.values));
+    ranks.forEach(({vars, opt}, r) => {
+      const got = [...vars, ...opt.variables].map((v) => Array.from(v.value.values));
+      assert.equal(got.length, want.length);
+      got.forEach((w, k) => assert.ok(w.every((x, i) => Object.is(x, want[k]![i])), `${n} ranks, rank ${r}: variable ${k} differs`));
+    });
+    assert.equal(reducers[0]!.shardedSteps, 3);
   }
 });

@@ -23,7 +23,21 @@
  *
  * The buffers are reused every step (the bucket layout is the same each step): the gradients returned
  * are valid until the next step's backward pass, which is how the optimizer uses them.
+ *
+ * Sharded optimizer update (`sharded`, ZeRO stage 1; `applySharded`): each bucket is only
+ * reduce-scattered (the ring all-reduce's first half), so that each process holds the sum of one
+ * segment of it (`Communicator.shardOf`); each process then runs the optimizer's fused update on the
+ * weights and slots of its segment only (`Optimizer.updateSlice`), and the updated weights are
+ * all-gathered (the ring's second half) straight into every process's variables. The same sums and
+ * the same elementwise kernels run as on the all-reduce path, so the weights are the same bit for
+ * bit; each process updates 1/N of the weights instead of all of them, and sends and receives as many
+ * bytes as the all-reduce would. The slots (optimizer state) keep their full size on every process,
+ * each process's current only in its segments: `gatherSlots` all-gathers them before they are read
+ * (checkpoints at the end of an epoch).
  */
+import {setStepObserver} from '../autodiff/engine.js';
+import type {Variable} from '../autodiff/variable.js';
+import type {Optimizer} from '../optimizers/optimizer.js';
 import {full, Tensor} from '../tensor/tensor.js';
 import type {TypedArray} from '../tensor/dtype.js';
 import {hostStep, type HostStep} from '../plan/index.js';
@@ -70,6 +84,21 @@ export class GradientReducer {
   copied = 0;
   /** This process's share of the global batch: the backward pass's seed. */
   weight = 1;
+  /**
+   * Whether this step's optimizer update is sharded (`applySharded`): the buckets are then
+   * reduce-scattered, not all-reduced. Set before the backward pass.
+   */
+  sharded = false;
+  /** The all-gather of each bucket's updated weights, this step (sharded). */
+  private readonly gathers: number[] = [];
+  /** The step's learning rate, read once by the first bucket's update (sharded). */
+  private learningRate = 0;
+  /** The buckets' layout (variable index and size per entry) of the last sharded step, for `gatherSlots`. */
+  private shardedLayout: {index: number; size: number}[][] = [];
+  /** Steps whose update was sharded so far (for tests and benchmarks). */
+  shardedSteps = 0;
+  /** Whether the slots are current only in this process's segments (a sharded step ran since `gatherSlots`). */
+  slotsPartial = false;
 
   constructor(
     private readonly comm: Communicator,
@@ -80,6 +109,7 @@ export class GradientReducer {
   /** Starts a step whose rows are `weight` of the global batch's. */
   begin(weight: number): this {
     this.weight = weight;
+    this.sharded = false;
     this.current = null;
     this.sent = 0;
     this.buckets.length = 0;
@@ -119,8 +149,9 @@ export class GradientReducer {
     const offsets = b.entries.map((e) => e.offset);
     const sizes = b.entries.map((e) => e.grad.size);
     const {dtype, length} = b;
+    const sharded = this.sharded;
     return {
-      key: `allreduce ${dtype}[${length}] bucket ${k}`,
+      key: `${sharded ? 'reduce-scatter' : 'allreduce'} ${dtype}[${length}] bucket ${k}`,
       run: (inputs) => {
         const buffer = this.buffers.get(k, dtype, length);
         const at = buffer.byteOffset, elem = buffer.BYTES_PER_ELEMENT;
@@ -131,7 +162,7 @@ export class GradientReducer {
           buffer.set(g, offsets[j]);
           this.copied += g.length;
         }
-        this.handles[k] = this.comm.startAllreduce(buffer);
+        this.handles[k] = sharded ? this.comm.startReduceScatter(buffer) : this.comm.startAllreduce(buffer);
         return [];
       },
       place: (j) => {
@@ -175,6 +206,78 @@ export class GradientReducer {
       b.entries.forEach((e, j) => (out[e.index] = sums[j]!));
     }
     return out;
+  }
+
+  /**
+   * The sharded update of `vars` (the model's trainable variables, `grads` matching them) by `opt`:
+   * once the backward pass is done, for each bucket (host steps, replayed by a compiled step): wait
+   * for its reduce-scatter, update this process's segment of its variables and their slots, start the
+   * all-gather of the updated weights; then wait for the all-gathers. Every variable with a gradient
+   * takes the same value as `opt.apply(reduced(grads), vars)` gives it. Only where
+   * `opt.sliceUpdateBlocker(vars)` is null and `sharded` was set before the backward pass.
+   */
+  applySharded(opt: Optimizer, grads: (Tensor | null)[], vars: readonly Variable[]): void {
+    const missing = vars.filter((_, i) => !grads[i]).map((v) => v.path);
+    // as `apply` says it (those variables keep their values)
+    if (missing.length) console.warn(`Gradients do not exist for variables ${JSON.stringify(missing)} when minimizing the loss.`);
+    grads.forEach((g, i) => this.onGradient(i, g));
+    this.send();
+    for (let k = 0; k < this.sent; k++) hostStep(this.updateStep(k, this.buckets[k]!, opt, vars), []);
+    for (let k = 0; k < this.sent; k++) {
+      hostStep({key: `wait all-gather ${k}`, run: () => (this.comm.wait(this.gathers[k]!), [])}, []);
+    }
+    this.shardedLayout = this.buckets.slice(0, this.sent).map((b) => b.entries.map((e) => ({index: e.index, size: e.grad.size})));
+    opt.finishSliceUpdates();
+  }
+
+  private updateStep(k: number, b: Bucket, opt: Optimizer, vars: readonly Variable[]): HostStep {
+    const layout = b.entries.map((e) => ({variable: vars[e.index]!, offset: e.offset, size: e.grad.size}));
+    const {dtype, length} = b;
+    const [lo, hi] = this.comm.shardOf(length);
+    return {
+      key: `sharded update ${dtype}[${length}] bucket ${k}`,
+      run: () => {
+        this.comm.wait(this.handles[k]!);
+        // the update writes the variables and slots in place: unseen by a trace, which replays this step whole
+        const observer = setStepObserver(null);
+        try {
+          if (k === 0) {
+            this.learningRate = opt.learningRate;
+            this.shardedSteps++;
+          }
+          const buffer = this.buffers.get(k, dtype, length);
+          for (const {variable, offset, size} of layout) {
+            const a = Math.max(lo, offset), e = Math.min(hi, offset + size);
+            if (a >= e) continue;
+            const g = new Tensor([e - a], dtype, buffer.subarray(a, e) as TypedArray);
+            opt.updateSlice(g, variable, a - offset, e - offset, this.learningRate);
+          }
+          // the weights' own storage (a copy first where a value was handed out) receives the others' segments
+          this.gathers[k] = this.comm.startAllgather(layout.map(({variable}) => variable.writableValue().values as Float32Array | Float64Array));
+        } finally {
+          setStepObserver(observer);
+        }
+        this.slotsPartial = true;
+        return [];
+      },
+    };
+  }
+
+  /**
+   * After sharded steps: every process's segments of the slots of `opt` to every process, so that
+   * each holds the whole optimizer state (as the all-reduce path keeps it). A collective: every
+   * process calls it at the same point. Nothing to do when no sharded step ran since the last call.
+   */
+  gatherSlots(opt: Optimizer, vars: readonly Variable[]): void {
+    if (!this.slotsPartial) return;
+    this.slotsPartial = false;
+    for (const bucket of this.shardedLayout) {
+      const slots = bucket.map(({index}) => opt.slotsOf(vars[index]!));
+      const n = Math.min(...slots.map((s) => s.length));
+      for (let j = 0; j < n; j++) {
+        this.comm.wait(this.comm.startAllgather(slots.map((s) => s[j]!.writableValue().values as Float32Array | Float64Array)));
+      }
+    }
   }
 
   /** How many buckets this step sent (for tests and benchmarks). */

@@ -5,6 +5,7 @@
  */
 import type {Variable} from '../autodiff/variable.js';
 import type {Metric} from '../metrics/metric.js';
+import type {Optimizer} from '../optimizers/optimizer.js';
 import type {Tensor} from '../tensor/tensor.js';
 
 /** One step's gradient reduction (src/distribution/gradient_reducer.ts). */
@@ -14,6 +15,9 @@ interface StepReducer {
   /** This process's share of the global batch (part of a compiled step's signature: its seed). */
   readonly weight: number;
   reduced(grads: (Tensor | null)[]): (Tensor | null)[];
+  /** Whether this step's update is sharded (`applySharded` instead of `reduced` + `apply`); settable before the backward pass. */
+  sharded: boolean;
+  applySharded(opt: Optimizer, grads: (Tensor | null)[], vars: readonly Variable[]): void;
 }
 
 interface BatchLike {
@@ -30,7 +34,15 @@ export interface DataParallelHooks {
   checkBatchSize(batchSize: number, what?: string): void;
   shard<B extends BatchLike>(batches: Iterable<[number, number, B]>): Generator<[number, number, B]>;
   shardBatch<B extends BatchLike>(batch: B): B | null;
-  gradientReducer(): StepReducer;
+  /**
+   * This step's reducer; `sharded` when `optimizer` can update slices of `trainable` and sharded
+   * updates are on (`fit` turns them on, with the gathering of the optimizer state at its points).
+   */
+  gradientReducer(optimizer?: Optimizer | null, trainable?: readonly Variable[]): StepReducer;
+  /** `fit` runs: sharded updates allowed (true), or not any more (false). */
+  shardUpdates(on: boolean): void;
+  /** A collective: after sharded steps, every process's share of the optimizer state to every process. */
+  gatherOptimizerState(optimizer: Optimizer | null, trainable: readonly Variable[]): void;
   reduceLogs<L>(metrics: Metric[], compute: () => L): Promise<L>;
   broadcastTrainingState(variables: Variable[], startEpoch: number): Promise<number>;
 }

@@ -22,9 +22,9 @@ import {toSnakeCase} from '../serialization.js';
 import * as ops from '../ops/index.js';
 import {optimizerUpdate} from '../ops/optimizer_update.js';
 import {failTrace, hostEffect, isTracing, replayBefore, replayRefresh} from '../plan/trace.js';
-import type {DType} from '../tensor/dtype.js';
+import type {DType, TypedArray} from '../tensor/dtype.js';
 import {fmtShape} from '../tensor/shape.js';
-import {full, scalar, type Tensor} from '../tensor/tensor.js';
+import {full, scalar, Tensor} from '../tensor/tensor.js';
 import {LearningRateSchedule, serialize as serializeSchedule, deserialize as deserializeSchedule} from './schedules.js';
 
 export type LearningRate = number | LearningRateSchedule | (() => number);
@@ -261,6 +261,9 @@ export abstract class Optimizer {
     attrs: AttrsOf<(typeof optimizerKernels)[K]>,
     refresh: (attrs: AttrsOf<(typeof optimizerKernels)[K]>, learningRate: number) => void,
   ): boolean {
+    this.fusedSlots.set(variable, slots);
+    // a slice is never updated with composite ops (they would read its gradient against the whole variable)
+    if (this.slice) return this.fusedSliceUpdate(kernel, gradient, variable, slots, attrs);
     if (!this.fusedUpdates) return false;
     const dtype = variable.dtype, shape = variable.shape;
     if (dtype !== 'float32' && dtype !== 'float64') return false;
@@ -281,7 +284,94 @@ export abstract class Optimizer {
     holders.forEach((h, i) => {
       if (outs[i] !== owned[i]) h.adoptValue(outs[i]!);
     });
+    this.fusedInApply++;
     return true;
+  }
+
+  /**
+   * `fusedUpdate` of elements [lo, hi) (`this.slice`) of `variable` and its slots, in place in their
+   * own tensors (copied once first where they were handed out), from `gradient`, those elements'
+   * gradient. The kernels are elementwise: each element gets the value a whole-variable update gives it.
+   */
+  private fusedSliceUpdate<K extends keyof typeof optimizerKernels>(
+    kernel: K,
+    gradient: Tensor,
+    variable: Variable,
+    slots: Variable[],
+    attrs: AttrsOf<(typeof optimizerKernels)[K]>,
+  ): boolean {
+    const [lo, hi] = this.slice!;
+    const dtype = variable.dtype;
+    if ((dtype !== 'float32' && dtype !== 'float64') || gradient.dtype !== dtype || gradient.size !== hi - lo || slots.some((s) => s.dtype !== dtype || s.size !== variable.size)) {
+      throw new ValueError(
+        `${this.className}: cannot update elements [${lo}, ${hi}) of "${variable.path}" (${dtype}${fmtShape(variable.shape)}) ` +
+          `from a ${gradient.dtype}${fmtShape(gradient.shape)} gradient with a fused kernel`,
+      );
+    }
+    const views = [variable, ...slots].map((h) => {
+      const t = h.writableValue();
+      return new Tensor([hi - lo], dtype, t.values.subarray(lo, hi) as TypedArray);
+    });
+    optimizerUpdate(kernel, {variable: views[0]!, gradient, slots: views.slice(1)}, attrs, views);
+    this.sliceDone = true;
+    return true;
+  }
+
+  /** The slots each variable's fused update reads and writes (`slotsOf`). */
+  private readonly fusedSlots = new Map<Variable, Variable[]>();
+
+  /** The slot variables of `variable`, in the order its fused update takes them ([] before its first update). */
+  slotsOf(variable: Variable): Variable[] {
+    return this.fusedSlots.get(variable) ?? [];
+  }
+
+  /** Fused updates (whole variables) in the current `apply`. */
+  private fusedInApply = 0;
+  /** Whether the last `apply` updated every variable with a fused kernel (what `updateSlice` needs). */
+  private lastApplyFused = false;
+  /** While `updateSlice` runs: the elements it updates; and whether the fused kernel did. */
+  private slice: [number, number] | null = null;
+  private sliceDone = false;
+
+  /**
+   * Why this optimizer cannot update slices of its variables independently (`updateSlice`: the
+   * sharded update of keras.distribution.DataParallel, where each process updates its share of the
+   * elements), or null when it can: every variable's update must be one elementwise fused kernel
+   * (seen in the last `apply`), with nothing that reads a whole variable or the step on the host
+   * (clipping by norm, weight decay, EMA, gradient accumulation, constraints, loss scaling).
+   */
+  sliceUpdateBlocker(vars: readonly Variable[]): string | null {
+    const blocker = this.planUpdateBlocker();
+    if (blocker) return blocker;
+    if (!this.built) return 'the optimizer is not built';
+    if (this.clipnorm || this.clipvalue) return 'gradient clipping';
+    if (this.lossScaleFactor !== null) return 'loss scaling';
+    if (vars.some((v) => v.constraint)) return 'a constraint reads the whole variable';
+    if (this.backendUpdateStep !== Optimizer.prototype.backendUpdateStep) return 'the update keeps state of its own per step';
+    if (!this.lastApplyFused) return 'some variables are updated with composite ops';
+    return null;
+  }
+
+  /**
+   * Updates elements [lo, hi) of `variable` (flat, row-major) and of its slots, in place, from
+   * `gradient` (those elements' gradient, 1-D), with the fused kernel the whole-variable update runs:
+   * each element gets the same value. Only when `sliceUpdateBlocker` is null; `learningRate` is the
+   * step's (read once per step), and `finishSliceUpdates` ends the step (the iteration count).
+   */
+  updateSlice(gradient: Tensor, variable: Variable, lo: number, hi: number, learningRate: number): void {
+    this.slice = [lo, hi];
+    this.sliceDone = false;
+    try {
+      noGrad(() => this.updateStep(gradient, variable, learningRate));
+    } finally {
+      this.slice = null;
+    }
+    if (!this.sliceDone) throw new ValueError(`${this.className}: the update of "${variable.path}" is not one fused kernel; it cannot be split into slices`);
+  }
+
+  /** After a step's `updateSlice` calls: counts the iteration (at the end of each replay, in a compiled step). */
+  finishSliceUpdates(): void {
+    hostEffect(() => this.countIteration());
   }
 
   /** Fused updates recorded by the trace of a compiled step (`apply` checks that every variable took one). */
@@ -393,10 +483,14 @@ export abstract class Optimizer {
           this.replayLearningRate = this.learningRate;
         });
         this.fusedInTrace = 0;
+        this.fusedInApply = 0;
         this.updateAll(this.clipGradients(gs), vs);
+        this.lastApplyFused = this.fusedInApply === vs.length;
         if (this.fusedInTrace !== vs.length) failTrace(`${this.className} updates some variables with composite ops, whose learning rate a replay could not refresh`);
       } else {
+        this.fusedInApply = 0;
         this.updateAll(this.clipGradients(gs), vs);
+        this.lastApplyFused = this.fusedInApply === vs.length;
       }
       if (this.useEma) {
         this.updateEma();

@@ -359,7 +359,9 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
   // distribution: under DataParallel the gradients are summed across processes, bucket by bucket
   // while the backward pass goes on (src/distribution/gradient_reducer.ts: host steps, which a
   // compiled step replays in place), and the step waits for the sums before the update
-  const reducer = trainable.length ? activeDataParallel()?.gradientReducer() : undefined;
+  // (sharded: each process updates its share of the weights, which are then all-gathered; only
+  // where the whole update runs in this step)
+  const reducer = trainable.length ? activeDataParallel()?.gradientReducer(s.optimizer, trainable) : undefined;
   // under DataParallel the seed of the backward pass (this process's share of the batch) is a constant of the plan
   const share = reducer ? `|share ${reducer.weight}` : '';
   const plans = trainable.length && s.optimizer ? plansFor(model, s, 'trainStep', [...xs, ...(asList(y) ?? [])]) : null;
@@ -374,15 +376,17 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
     const blocker = opt.planUpdateBlocker();
     // the compiled metrics join the plan when the model computes them the default way
     metricsInPlan = defaultStepMethods.has(model.computeMetrics);
-    const withUpdate = signature('train+update', [xs, ys, sws], trainable) + share;
+    const withUpdate = signature('train+update', [xs, ys, sws], trainable) + share + (reducer?.sharded ? '|sharded' : '');
     if (blocker) plans.updateAfter(blocker);
     updated = !blocker && !plans.isEager(withUpdate);
+    if (reducer && !updated) reducer.sharded = false;
     const outs = updated
       ? plans.run(withUpdate, [...xs, ...ys, ...sws], () => {
         // the whole step, as the eager path below orders it: loss tracker, update, compiled metrics
         const r = forwardBackward(model, s, x, y, sw, trainable, reducer);
         trackLoss(s, r.loss, x);
-        opt.apply(reducer ? reducer.reduced(r.grads) : r.grads, trainable);
+        if (reducer?.sharded) reducer.applySharded(opt, r.grads, trainable);
+        else opt.apply(reducer ? reducer.reduced(r.grads) : r.grads, trainable);
         if (metricsInPlan) updateCompiledMetrics(model, y, r.yPred, sw);
         return [...r.yPred, r.loss];
       }, 'the optimizer update and metrics')
@@ -396,7 +400,11 @@ export function trainStep(model: TrainerModel, data: StepData): StepLogs {
     if (!updated) grads = outs.slice(n + 1);
   } else {
     ({yPred, loss, grads} = forwardBackward(model, s, x, y, sw, trainable, reducer));
-    if (reducer) grads = reducer.reduced(grads);
+    if (reducer?.sharded) {
+      trackLoss(s, loss, x);
+      reducer.applySharded(s.optimizer!, grads, trainable);
+      updated = true;
+    } else if (reducer) grads = reducer.reduced(grads);
   }
   if (updated) {
     // the plan (or its traced eager run) tracked the loss and applied the update
@@ -501,6 +509,17 @@ function readsTrainBatchLogs(given: Callback[], verbose: number): boolean {
   return given.some((c) => c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd);
 }
 
+/**
+ * distribution (sharded optimizer updates): whether a callback of `fit` may read the optimizer state
+ * after a batch, which must then be gathered whole first: one that overrides `onTrainBatchEnd` or
+ * `onBatchEnd`, unless it saves at the end of epochs only (`saveFreq: 'epoch'`, ModelCheckpoint's and
+ * BackupAndRestore's default, whose batch hooks then do nothing).
+ */
+function mayReadStateEachBatch(given: Callback[]): boolean {
+  const base = Callback.prototype;
+  return given.some((c) => (c.onTrainBatchEnd !== base.onTrainBatchEnd || c.onBatchEnd !== base.onBatchEnd) && (c as {saveFreq?: unknown}).saveFreq !== 'epoch');
+}
+
 function resolveVerbose(v: Verbose | undefined): number {
   return v === undefined || v === 'auto' ? 1 : v;
 }
@@ -598,6 +617,7 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
     await readData(x, y, args.validationData, args.sampleWeight);
     return await fitBody(model, x, y, args);
   } finally {
+    activeDataParallel()?.shardUpdates(false); // distribution: sharded updates end with fit (fitBody turns them on)
     await closeWorkers(x, args.validationData);
   }
 }
@@ -658,6 +678,11 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
   // distribution: rank 0's weights, optimizer state and starting epoch (after a restore) to every rank
   if (dp) startEpoch = await dp.broadcastTrainingState([...(model.weights ?? model.trainableWeights), ...(s.optimizer?.variables ?? [])], startEpoch);
   const batchLogsRead = readsBatchLogs(callbacks, 'onTrainBatchEnd');
+  // distribution: sharded optimizer updates; the whole optimizer state is gathered before the
+  // callbacks that may save it (each epoch's end; each batch's end when a given callback reads batches)
+  const gatherState = () => dp?.gatherOptimizerState(s.optimizer, model.trainableWeights);
+  const gatherEachBatch = dp ? mayReadStateEachBatch(args.callbacks ?? []) : false;
+  dp?.shardUpdates(true);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     model.resetMetrics();
     await hook(callbacks.onEpochBegin(epoch));
@@ -670,6 +695,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       logs = pythonifyLogs(model.trainStep(batch.data));
       if (batchLogsRead) await readLogs(logs);
       if (dp && reduceBatchLogs) logs = await dp.reduceLogs(modelMetrics(model), () => metricsResultOrLogs(model, logs));
+      if (gatherEachBatch) gatherState();
       await hook(callbacks.onTrainBatchEnd(step, logs));
       step++;
       await tick();
@@ -688,6 +714,7 @@ async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | u
       for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
     }
     const sorted = pythonifyLogs(epochLogs);
+    gatherState();
     await hook(callbacks.onEpochEnd(epoch, sorted));
     trainingLogs = sorted;
     if (model.stopTraining) break;

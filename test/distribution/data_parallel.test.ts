@@ -150,9 +150,10 @@ test('mpirun -np 3: all-reduce of float32, float64 and int32 arrays, small and l
 // host steps at the places they ran, the sending of each gradient bucket and the wait for its sum.
 // The same kernels and the same sums run in both, so the weights are equal bit for bit.
 test('mpirun -np 2: a compiled data-parallel step gives the weights of the eager one, bit for bit', {skip: skipMpi}, async () => {
-  const compiled = await run(2, ['equal', join(tmp, 'jit1.json'), 'optimizer=sgd', 'steps=6']);
+  // the all-reduce path (shard=0): the sharded update has its own test below
+  const compiled = await run(2, ['equal', join(tmp, 'jit1.json'), 'optimizer=sgd', 'steps=6', 'shard=0']);
   assert.equal(compiled.status, 0, compiled.out);
-  const eager = await run(2, ['equal', join(tmp, 'jit0.json'), 'optimizer=sgd', 'steps=6', 'jit=0']);
+  const eager = await run(2, ['equal', join(tmp, 'jit0.json'), 'optimizer=sgd', 'steps=6', 'jit=0', 'shard=0']);
   assert.equal(eager.status, 0, eager.out);
   const a = readJson<Weights & {planned: number; copied: number}>('jit1.json');
   const b = readJson<Weights & {planned: number; copied: number}>('jit0.json');
@@ -166,6 +167,49 @@ test('mpirun -np 2: a compiled data-parallel step gives the weights of the eager
   a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
   assert.deepEqual(a.loss, b.loss);
 });
+
+// Sharded optimizer update (ZeRO stage 1, DataParallel's default where the update is one fused
+// kernel per variable): each bucket of gradients is reduce-scattered (the first half of the ring
+// all-reduce: the same sums), each rank runs the same elementwise update kernel on its segment of the
+// weights and slots only, and the updated weights are all-gathered. Every element gets the value the
+// all-reduce path gives it, so the weights agree bit for bit; the slots, current on each rank in its
+// own segments only, are all-gathered at the end of each epoch, and then agree bit for bit too. The
+// first step is not sharded (the optimizer shows in it that every update is fused).
+type EqualRun = Weights & {state: number[][]; sharded: number; planned: number};
+function sameBits(a: number[][], b: number[][], what: string): void {
+  assert.equal(a.length, b.length, `${what}: ${a.length} vs ${b.length} tensors`);
+  a.forEach((w, k) => {
+    assert.equal(w.length, b[k]!.length, `${what} ${k}: sizes`);
+    const i = w.findIndex((v, j) => !Object.is(v, b[k]![j]));
+    assert.equal(i, -1, `${what} ${k} differs at ${i}: ${w[i]} vs ${b[k]![i]}`);
+  });
+}
+for (const [n, optimizer, batch] of [[2, 'rmsprop', 128], [3, 'adam', 129]] as const) {
+  test(`mpirun -np ${n} (${optimizer}): the sharded optimizer update gives the weights and optimizer state of the all-reduce path, bit for bit, on every rank${n === 2 ? ', compiled and eager' : ''}`, {skip: skipMpi}, async () => {
+    const args = (name: string, ...more: string[]) => ['equal', join(tmp, name), `optimizer=${optimizer}`, `batch=${batch}`, 'steps=5', 'epochs=2', ...more];
+    const whole = await run(n, args(`z${n}_whole.json`, 'shard=0'));
+    assert.equal(whole.status, 0, whole.out);
+    const modes = n === 2 ? [['jit=1'], ['jit=0']] : [['jit=1']];
+    for (const mode of modes) {
+      const name = `z${n}_sharded_${mode[0]}.json`;
+      const sharded = await run(n, args(name, 'all=1', ...mode));
+      assert.equal(sharded.status, 0, sharded.out);
+      const a = readJson<EqualRun>(name);
+      const b = readJson<EqualRun>(`z${n}_whole.json`);
+      assert.equal(b.sharded, 0);
+      assert.equal(a.sharded, 9, `${mode}: steps sharded`); // 10 steps, the first one not
+      if (mode[0] === 'jit=1') assert.ok(a.planned > 0, 'the sharded steps ran from a compiled plan');
+      sameBits(a.weights, b.weights, `${mode} weight`);
+      sameBits(a.state, b.state, `${mode} optimizer variable`);
+      assert.deepEqual(a.loss, b.loss);
+      for (let r = 1; r < n; r++) {
+        const other = JSON.parse(readFileSync(join(tmp, `${name}.${r}`), 'utf8')) as EqualRun;
+        sameBits(other.weights, a.weights, `rank ${r} weight`);
+        sameBits(other.state, a.state, `rank ${r} optimizer variable`);
+      }
+    }
+  });
+}
 
 test('mpirun -np 2: a generator, a PyDataset (shuffled) and an async generator of global batches give the weights and losses of one process', {skip: skipMpi}, async () => {
   const one = await run(0, ['stream', join(tmp, 'stream1.json')]);
@@ -234,6 +278,24 @@ test('mpirun -np 2: BackupAndRestore, CSVLogger and TensorBoard write from rank 
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'weights.1.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'weights.0.json'), 'utf8')));
   // TensorBoard: one event file per run (rank 0's), none from rank 1
   assert.equal(readdirSync(join(dir, 'tb', 'train')).filter((f) => f.startsWith('events.out.tfevents.')).length, 2);
+});
+
+// With RMSprop's slots and the sharded update (each rank's slots current only in its own segments
+// between epochs): the backup written at the end of epoch 2 holds the whole optimizer state, so the
+// job resumed from it ends with the weights of a job that ran the 4 epochs uninterrupted, bit for bit.
+test('mpirun -np 2, sharded RMSprop: BackupAndRestore saves the whole optimizer state: a resumed job ends with the weights of an uninterrupted one', {skip: skipMpi}, async () => {
+  const [dir, whole] = [mkdtempSync(join(tmp, 'zbackup-')), mkdtempSync(join(tmp, 'zwhole-'))];
+  const first = await run(2, ['backup', join(tmp, 'zb1.json'), `dir=${dir}`, 'stop=2', 'optimizer=rmsprop']);
+  assert.notEqual(first.status, 0, first.out);
+  const resumed = await run(2, ['backup', join(tmp, 'zb2.json'), `dir=${dir}`, 'optimizer=rmsprop']);
+  assert.equal(resumed.status, 0, resumed.out);
+  const straight = await run(2, ['backup', join(tmp, 'zb3.json'), `dir=${whole}`, 'optimizer=rmsprop']);
+  assert.equal(straight.status, 0, straight.out);
+  const a = readJson<{epochs: number[]; weights: number[][]}>('zb2.json');
+  const b = readJson<{epochs: number[]; weights: number[][]}>('zb3.json');
+  assert.deepEqual(a.epochs, [2, 3]);
+  assert.deepEqual(b.epochs, [0, 1, 2, 3]);
+  a.weights.forEach((w, k) => assert.ok(w.every((v, i) => Object.is(v, b.weights[k]![i])), `weight ${k} differs`));
 });
 
 test('killing one rank mid-epoch ends the job with a non-zero exit and a message within 30 s', {skip: skipMpi}, async () => {

@@ -19,14 +19,15 @@ const [mode = 'equal', out = '', ...rest] = process.argv.slice(2);
 const opt = Object.fromEntries(rest.map((a) => a.split('=') as [string, string]));
 const FASHION = process.env['KERAS_TS_FASHION_DIR'] ?? '/usr/share/datasets/fashion-mnist';
 
-keras.distribution.setDistribution(new keras.distribution.DataParallel());
+// shard=0: every process updates every weight (the all-reduce path); by default the update is sharded where it can be
+keras.distribution.setDistribution(new keras.distribution.DataParallel({shardOptimizer: opt.shard !== '0'}));
 const dist = keras.distribution.distribution()!;
 const rank = dist.processId;
 // a seed per rank, so that the ranks draw different dropout masks; the initial weights are rank 0's
 // (fit broadcasts them), so they do not depend on it
 keras.utils.setRandomSeed(1337 + rank);
 
-function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop', jitCompile = true): keras.Sequential {
+function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' | 'adam' = 'rmsprop', jitCompile = true): keras.Sequential {
   const {Dense, Dropout, Activation} = keras.layers;
   const model = new keras.models.Sequential();
   model.add(new Dense(512, {inputShape: [784]}));
@@ -37,7 +38,7 @@ function seedMlp(dropout: boolean, optimizer: 'rmsprop' | 'sgd' = 'rmsprop', jit
   if (dropout) model.add(new Dropout(0.2));
   model.add(new Dense(10));
   model.add(new Activation('softmax'));
-  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : new keras.optimizers.RMSprop(), metrics: ['accuracy'], jitCompile});
+  model.compile({loss: 'categorical_crossentropy', optimizer: optimizer === 'sgd' ? new keras.optimizers.SGD({learningRate: 0.01}) : optimizer === 'adam' ? new keras.optimizers.Adam() : new keras.optimizers.RMSprop(), metrics: ['accuracy'], jitCompile});
   return model;
 }
 
@@ -89,14 +90,21 @@ if (mode === 'info') {
   write({devices: keras.distribution.listDevices(), processId: rank, numProcesses: dist.numProcesses, batchError});
 } else if (mode === 'equal') {
   const steps = Number(opt.steps ?? 20);
-  const [x, y] = await data(128 * steps);
-  const model = seedMlp(false, opt.optimizer === 'sgd' ? 'sgd' : 'rmsprop', opt.jit !== '0');
-  const h = await model.fit(x, y, {batchSize: 128, epochs: 1, verbose: 0, shuffle: true});
+  const batch = Number(opt.batch ?? 128);
+  const epochs = Number(opt.epochs ?? 1);
+  const [x, y] = await data(batch * steps);
+  const model = seedMlp(false, (opt.optimizer ?? 'rmsprop') as 'rmsprop' | 'sgd' | 'adam', opt.jit !== '0');
+  const h = await model.fit(x, y, {batchSize: batch, epochs, verbose: 0, shuffle: true});
+  // the optimizer state (iteration, learning rate, slots) after fit: whole on every process, also when the update was sharded
+  const state = model.optimizer!.variables.map((v) => Array.from(v.value.values as Float32Array));
   // how many steps ran from a compiled plan (a data-parallel step is compiled like any other)
   const planned = model.trainerState?.plans?.counts.planned ?? 0;
   // gradient values copied into the all-reduce buckets (a compiled step's kernels write them there)
   const copied = dist.numProcesses > 1 ? (dist as unknown as {gradientReducer(): {copied: number}}).gradientReducer().copied : 0;
-  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy, planned, copied});
+  const sharded = dist.numProcesses > 1 ? (dist as unknown as {gradientReducer(): {shardedSteps: number}}).gradientReducer().shardedSteps : 0;
+  write({weights: model.getWeights().map((w) => Array.from(w.values)), loss: h.history.loss, accuracy: h.history.accuracy, planned, copied, state, sharded});
+  // every rank's weights and state, to compare between ranks
+  if (opt.all === '1') writeFileSync(`${out}.${rank}`, JSON.stringify({weights: model.getWeights().map((w) => Array.from(w.values)), state}));
 } else if (mode === 'stream') {
   // global batches of 128 rows from a generator, a PyDataset and an async generator: every process
   // reads each whole batch and keeps its rows
@@ -136,7 +144,7 @@ if (mode === 'info') {
   // BackupAndRestore, CSVLogger, TensorBoard: rank 0 writes; `stop=E` makes rank 0 fail at the start of epoch E
   // (the job then aborts, as a preempted job would end); run again, the job resumes after the backup
   const [x, y] = synthetic(128 * 4);
-  const model = seedMlp(false, 'sgd');
+  const model = seedMlp(false, (opt.optimizer ?? 'sgd') as 'rmsprop' | 'sgd' | 'adam');
   const stopAt = opt.stop === undefined ? -1 : Number(opt.stop);
   const crash = new keras.callbacks.LambdaCallback({
     onEpochBegin: (epoch: number) => {
@@ -151,7 +159,7 @@ if (mode === 'info') {
   // every rank writes its own weights: they must be the same on every rank
   const sum = model.getWeights().map((w) => Array.from(w.values).reduce((a, b) => a + b * b, 0));
   writeFileSync(`${dir}/weights.${rank}.json`, JSON.stringify(sum));
-  write({epochs: h.epoch});
+  write({epochs: h.epoch, weights: model.getWeights().map((w) => Array.from(w.values))});
 } else if (mode === 'sums') {
   // the binding's all-reduce on its own, through the public communicator: small arrays (MPI_Iallreduce)
   // and large ones (the ring), every dtype, lengths that do not divide by the number of processes;

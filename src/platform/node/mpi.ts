@@ -24,6 +24,16 @@ export interface MpiBinding {
    */
   allreduceStart(x: Float32Array | Float64Array | Int32Array): number;
   /**
+   * The ring all-reduce's first half, started in the background: afterwards rank r's segment
+   * `(r + 1) mod size` of `x` holds the sum (see the communicator's `shardOf`); returns its id for `wait`.
+   */
+  reduceScatterStart(x: Float32Array | Float64Array): number;
+  /**
+   * The ring's second half over the concatenation of `pieces` (one dtype): each rank's segment to every
+   * rank, received straight into the pieces; returns its id for `wait`.
+   */
+  allgatherStart(pieces: (Float32Array | Float64Array)[]): number;
+  /**
    * Blocks until collective `id` and every one started before it are done; throws (code ETIMEDOUT or
    * EMPI) if one of the `allreduceStart` collectives among them failed.
    */
