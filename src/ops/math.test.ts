@@ -226,3 +226,14 @@ test('convertToTensor: arrays, typed arrays, tensors, with and without dtype', (
   assert.equal(c.dtype, 'int32');
   assert.deepEqual([...c.values], [1, 2]);
 });
+
+test('truth of a number as NumPy and TensorFlow take it: every value but 0 is true, NaN too', () => {
+  const x = tensor([NaN, 0, -0, 2, -Infinity]);
+  assert.deepEqual([...ops.cast(x, 'bool').values], [1, 0, 0, 1, 1]);
+  assert.deepEqual([...ops.logicalNot(x).values], [0, 1, 1, 0, 0]);
+  const y = tensor([1, 1, NaN, 0, 0]);
+  assert.deepEqual([...ops.logicalAnd(x, y).values], [1, 0, 0, 0, 0]);
+  assert.deepEqual([...ops.logicalOr(x, y).values], [1, 1, 1, 1, 1]);
+  assert.deepEqual([...ops.logicalXor(x, y).values], [0, 1, 1, 1, 1]);
+  assert.deepEqual([...ops.where(tensor([NaN, 0]), tensor([1, 1]), tensor([2, 2])).values], [1, 2]);
+});

@@ -35,11 +35,11 @@ function binary(fn: Fn2): AnyKernelImpl {
   };
 }
 
-/** `p op q` for op 0 Equal, 1 NotEqual, 2 Less, 3 LessEqual, 4 Greater, 5 GreaterEqual, 6 LogicalAnd, 7 LogicalOr, 8 LogicalXor. */
+/** `p op q` for op 0 Equal, 1 NotEqual, 2 Less, 3 LessEqual, 4 Greater, 5 GreaterEqual, 6 LogicalAnd, 7 LogicalOr, 8 LogicalXor; a value is true where it is not 0 (NaN is true, as NumPy's and TensorFlow's). */
 function compare(op: number, p: number, q: number): boolean {
   return op < 3 ? (op < 1 ? p === q : op < 2 ? p !== q : p < q)
     : op < 6 ? (op < 4 ? p <= q : op < 5 ? p > q : p >= q)
-      : op < 7 ? !!(p && q) : op < 8 ? !!(p || q) : !p !== !q;
+      : op < 7 ? p !== 0 && q !== 0 : op < 8 ? p !== 0 || q !== 0 : (p !== 0) !== (q !== 0);
 }
 
 /**
@@ -177,11 +177,12 @@ export const elementwiseImpl = {
   Round: u(roundHalfEven),
   IsNan: u((v) => (Number.isNaN(v) ? 1 : 0)),
   Clip: unary(({min, max}: {min: number; max: number}) => (v) => (v < min ? min : v > max ? max : v)),
-  LogicalNot: u((v) => (v ? 0 : 1)),
-  // typed-array stores do the conversion; int32 truncates toward zero as NumPy's astype
+  LogicalNot: u((v) => (v !== 0 ? 0 : 1)),
+  // typed-array stores do the conversion; int32 truncates toward zero as NumPy's astype; to bool
+  // every value but 0 is true, NaN too (NumPy's astype(bool), tf.cast)
   Cast: ({x}: {x: Tensor}, _a: unknown, [y]: Tensor[]) => {
     const yv = y!.values;
-    if (y!.dtype === 'bool') for (let i = 0; i < x.size; i++) yv[i] = x.values[i] ? 1 : 0;
+    if (y!.dtype === 'bool') for (let i = 0; i < x.size; i++) yv[i] = x.values[i] !== 0 ? 1 : 0;
     else yv.set(x.values);
   },
 

@@ -152,7 +152,7 @@ const cast: GpuKernel = (gpu) => ({x}: {x: Tensor}, _a: {dtype: DType}, [y]: Ten
   const from = wgslType(x.dtype), to = wgslType(out.dtype);
   if (!from || !to) return false;
   let expr: string;
-  if (to === 'u32') expr = from === 'f32' ? 'select(0u, 1u, v != 0.0 && v == v)' : from === 'i32' ? 'select(0u, 1u, v != 0i)' : 'v';
+  if (to === 'u32') expr = from === 'f32' ? 'select(0u, 1u, !(v == 0.0))' : from === 'i32' ? 'select(0u, 1u, v != 0i)' : 'v';
   else expr = `${to}(v)`; // f32 -> i32 truncates toward zero, as NumPy's astype
   const code =
     binding(0, 'x', x.dtype, 'read') + binding(1, 'y', out.dtype, 'read_write') + main1d(x.size, `  let v = x[i];\n  y[i] = ${expr};`);
