@@ -69,6 +69,7 @@ test('webgpu: unary kernels match the reference (float32; int32 where the GPU ta
   const nan = t([4]);
   nan.values[1] = NaN;
   parity('IsNan', {x: nan}, {});
+  parity('Cast', {x: nan}, {dtype: 'bool'}, 'Cast NaN->bool');
   parity('LogicalNot', {x: t([6], 'bool')}, {});
   for (const [from, to] of [['float32', 'int32'], ['float32', 'bool'], ['int32', 'float32'], ['bool', 'float32'], ['int32', 'bool']] as const) {
     parity('Cast', {x: t([2, 5], from, -3, 3)}, {dtype: to}, `Cast ${from}->${to}`);
