@@ -1,4 +1,4 @@
-import type {LSTMSequenceAttrs} from '../../kernels/defs/recurrent.js';
+import type {LSTMSequenceAttrs, LSTMSequenceGradInputs} from '../../kernels/defs/recurrent.js';
 import {ValueError} from '../../errors.js';
 import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -60,10 +60,7 @@ export function recurrentKernels({call}: Compiled): Partial<KernelTable> {
   };
 
   const LSTMSequenceGrad = (
-    x: {
-      dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
-      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
-    },
+    x: LSTMSequenceGradInputs,
     a: LSTMSequenceAttrs,
     outs: Tensor[],
   ) => {

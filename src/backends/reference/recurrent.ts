@@ -1,5 +1,5 @@
 import type {Tensor} from '../../tensor/tensor.js';
-import type {LSTMSequenceAttrs} from '../../kernels/defs/recurrent.js';
+import type {LSTMSequenceAttrs, LSTMSequenceGradInputs} from '../../kernels/defs/recurrent.js';
 import type {KernelTable} from '../backend.js';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -160,10 +160,7 @@ export const recurrentImpl = {
     cOut!.values.set(cso.subarray((T - 1) * bu, T * bu));
   },
   LSTMSequenceGrad: (
-    inputs: {
-      dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
-      h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
-    },
+    inputs: LSTMSequenceGradInputs,
     a: LSTMSequenceAttrs,
     [dzOut, dh0Out, dc0Out, dwOut]: Tensor[],
   ) => {

@@ -1,4 +1,4 @@
-import type {LSTMSequenceAttrs} from '../../kernels/defs/recurrent.js';
+import type {LSTMSequenceAttrs, LSTMSequenceGradInputs} from '../../kernels/defs/recurrent.js';
 import type {DType} from '../../tensor/dtype.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {Gpu, GpuData} from './device.js';
@@ -181,10 +181,7 @@ const lstmSequence: GpuKernel = (gpu) => (
 };
 
 const lstmSequenceGrad: GpuKernel = (gpu) => (
-  inputs: {
-    dy: Tensor; dh: Tensor; dc: Tensor; dGates: Tensor; dCs: Tensor; dHs: Tensor; gates: Tensor; cs: Tensor; hs: Tensor;
-    h0: Tensor; c0: Tensor; recurrentKernel: Tensor; mask: Tensor[]; recurrentMask?: Tensor[];
-  },
+  inputs: LSTMSequenceGradInputs,
   a: LSTMSequenceAttrs,
   outs: Tensor[],
 ) => {

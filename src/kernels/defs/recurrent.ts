@@ -1,4 +1,5 @@
-import {defineKernel, meta} from '../kernel.js';
+import type {Tensor} from '../../tensor/tensor.js';
+import {defineKernel, meta, type InputsFor, type SlotsOf} from '../kernel.js';
 
 /** Attributes of the sequence kernels (`LSTMSequence`, `GRUSequence` and their gradients). */
 export interface LSTMSequenceAttrs {
@@ -167,3 +168,6 @@ export const recurrentKernels = {
     },
   }),
 };
+
+/** The inputs an `LSTMSequenceGrad` implementation receives (every backend's). */
+export type LSTMSequenceGradInputs = InputsFor<SlotsOf<typeof recurrentKernels.LSTMSequenceGrad>, Tensor>;
