@@ -1,8 +1,9 @@
 import type {MatMulAttrs} from '../../kernels/defs/linalg.js';
 import {matmulShape} from '../../kernels/defs/linalg.js';
 import {ValueError} from '../../errors.js';
-import {broadcastShapes, fmtShape, sizeOf, stridesOf} from '../../tensor/shape.js';
+import {broadcastShapes, fmtShape, sizeOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
+import {broadcastIndex} from '../reference/util.js';
 import type {KernelTable} from '../backend.js';
 import type {Compiled} from './call.js';
 import {checkStorage, isF32} from './checks.js';
@@ -37,8 +38,8 @@ export function linalgKernels({call}: Compiled): Partial<KernelTable> {
     if (sa >= 0 && sb >= 0) {
       call('MatMul', [a, b, y!], {...shape, aStride: sa * mk, bStride: sb * kn, explicitOffsets: 0});
     } else {
-      const ia = batchOffsets(aBatch, outBatch), ib = batchOffsets(bBatch, outBatch);
-      const offsets = [...ia.map((i) => i * mk), ...ib.map((i) => i * kn)];
+      const ia = broadcastIndex(aBatch, outBatch), ib = broadcastIndex(bBatch, outBatch);
+      const offsets = [...Array.from(ia, (i) => i * mk), ...Array.from(ib, (i) => i * kn)];
       call('MatMul', [a, b, y!], {...shape, aStride: 0, bStride: 0, explicitOffsets: 1}, offsets);
     }
     return true;
@@ -54,23 +55,4 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   };
   const sa = strip(a), sb = strip(b);
   return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
-}
-
-/** For each batch index of `outBatch`, the batch index into an operand with batch shape `inBatch`. */
-function batchOffsets(inBatch: readonly number[], outBatch: readonly number[]): number[] {
-  const n = sizeOf(outBatch);
-  const off = outBatch.length - inBatch.length;
-  const inStrides = stridesOf(inBatch);
-  const out = new Array<number>(n);
-  for (let t = 0; t < n; t++) {
-    let rem = t, idx = 0;
-    for (let d = outBatch.length - 1; d >= 0; d--) {
-      const c = rem % outBatch[d]!;
-      rem = Math.floor(rem / outBatch[d]!);
-      const j = d - off;
-      if (j >= 0 && inBatch[j] !== 1) idx += c * inStrides[j]!;
-    }
-    out[t] = idx;
-  }
-  return out;
 }
