@@ -234,8 +234,14 @@ int default_threads() {
   return n < 1 ? 1 : (n > 256 ? 256 : n);
 }
 
+// default_threads(), computed once (it reads the environment and, without KERAS_NUM_THREADS, a
+// topology file per CPU: ~15 us, which every kernel paid through num_threads() before this cache);
+// kt_set_num_threads(0) computes it again. 0: not yet.
+int g_default = 0;
+
 Pool* pool_locked() {
-  int want = g_requested > 0 ? g_requested : default_threads();
+  if (g_requested <= 0 && g_default <= 0) g_default = default_threads();
+  int want = g_requested > 0 ? g_requested : g_default;
   if (!g_pool || g_pool->size() != want) {
     delete g_pool;
     g_pool = new Pool(want);
@@ -275,6 +281,7 @@ int num_threads() {
 extern "C" void kt_set_num_threads(int n) {
   std::lock_guard<std::mutex> lk(kt::g_pool_mu);
   kt::g_requested = n < 0 ? 0 : (n > 256 ? 256 : n);
+  if (kt::g_requested == 0) kt::g_default = 0;  // the default again: KERAS_NUM_THREADS read anew
   kt::pool_locked();
 }
 
