@@ -87,7 +87,11 @@ class Pool {
     }
   }
 
-  void run(int nchunks, TaskFn fn, void* ctx) {
+  // every worker is asleep on the condition variable (a job would have to wake one)
+  bool all_asleep() const { return sleepers_.load(std::memory_order_seq_cst) >= size_ - 1; }
+
+  // wake: notify sleeping workers (parallel_run); else only the spinning ones see the job
+  void run(int nchunks, TaskFn fn, void* ctx, bool wake) {
     unsigned long gen;
     last_job_ns_.store(now_ns(), std::memory_order_relaxed);
     {
@@ -101,7 +105,7 @@ class Pool {
       next_.store(gen << 32, std::memory_order_relaxed);
       generation_.store(gen, std::memory_order_release);
     }
-    cv_start_.notify_all();
+    if (wake) cv_start_.notify_all();
     work(gen, fn, ctx, nchunks);
     auto finished = [&] { return done_.load(std::memory_order_acquire) == nchunks; };
     if (!spin_until(finished)) {
@@ -251,20 +255,29 @@ Pool* pool_locked() {
 
 }  // namespace
 
-void parallel_run(int chunks, TaskFn fn, void* ctx) {
+namespace {
+
+void run_chunks(int chunks, TaskFn fn, void* ctx, bool wake) {
   if (chunks <= 1) {
     fn(ctx, 0, 1);
     return;
   }
   std::unique_lock<std::mutex> lk(g_pool_mu, std::try_to_lock);
   Pool* p = lk.owns_lock() ? pool_locked() : nullptr;
-  if (!p || p->size() <= 1) {
-    // no pool to share (one thread, or a re-entrant call): the same chunks, in order, here
+  if (!p || p->size() <= 1 || (!wake && p->all_asleep())) {
+    // no pool to share (one thread, a re-entrant call, or only sleeping workers for a short job): the
+    // same chunks, in order, here
     for (int c = 0; c < chunks; c++) fn(ctx, c, chunks);
     return;
   }
-  p->run(chunks, fn, ctx);
+  p->run(chunks, fn, ctx, wake);
 }
+
+}  // namespace
+
+void parallel_run(int chunks, TaskFn fn, void* ctx) { run_chunks(chunks, fn, ctx, true); }
+
+void parallel_run_awake(int chunks, TaskFn fn, void* ctx) { run_chunks(chunks, fn, ctx, false); }
 
 void pool_hint() {
   std::unique_lock<std::mutex> lk(g_pool_mu, std::try_to_lock);

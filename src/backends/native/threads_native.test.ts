@@ -33,10 +33,12 @@ test('setNumThreads(0) goes back to the default, KERAS_NUM_THREADS read anew', {
 });
 
 // Kernels that split their elements over the pool's threads above a size (optimizer.cpp, random.cpp):
-// the same bits at any thread count. Sizes well above the thresholds, odd, so the chunks' ends fall
-// inside vectors.
+// the same bits at any thread count. Sizes above the thresholds (a short job, split over the workers
+// that are awake, and longer ones, which wake them), odd, so the chunks' ends fall inside vectors.
 const call = native ? compiledCall(native.addon) : null;
-const SIZES = [70001, 200003];
+const SIZES = [20001, 70001, 200003];
+/** Long enough without a kernel for the pool's workers to go to sleep (threadpool.cpp: 200 us, 20 ms). */
+const letWorkersSleep = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
 const rand = xorshift32(777);
 const randF = (n: number, lo: number, hi: number) => Float32Array.from({length: n}, () => lo + (hi - lo) * rand());
 
@@ -72,8 +74,10 @@ test('OptimizerUpdate gives the same bits at 1, 2 and 3 threads, in place and in
       if (r.slots > 0) for (let i = 0; i < n; i += 97) slots[0]![i] = 1e-39;
       for (const inPlace of [false, true]) {
         let first: Float32Array[] | null = null;
-        for (const threads of [1, 2, 3]) {
+        for (const [threads, sleep] of [[1, false], [2, false], [3, false], [2, true]] as const) {
+          if (sleep && n > 20001) continue;
           const got = withThreads(native!, threads, () => {
+            if (sleep) letWorkersSleep(); // a short job then runs on the calling thread alone
             const ins = [w.slice(), g.slice(), ...slots.map((s) => s.slice())];
             const outs = inPlace ? [ins[0]!, ...ins.slice(2)] : [new Float32Array(n), ...slots.map(() => new Float32Array(n))];
             const attrs = {rule: r.rule, n, p0: r.p[0], p1: r.p[1], p2: r.p[2], p3: r.p[3]};
@@ -83,7 +87,7 @@ test('OptimizerUpdate gives the same bits at 1, 2 and 3 threads, in place and in
             return outs;
           });
           if (first === null) first = got;
-          else got.forEach((o, k) => sameBits(o, first![k]!, `${r.label} n=${n} ${inPlace ? 'in place' : 'new buffers'} ${threads} threads, output ${k}`));
+          else got.forEach((o, k) => sameBits(o, first![k]!, `${r.label} n=${n} ${inPlace ? 'in place' : 'new buffers'} ${threads} threads${sleep ? ' (workers asleep)' : ''}, output ${k}`));
         }
       }
     }
@@ -114,11 +118,14 @@ test('BernoulliMask gives the same bits at 1, 2 and 3 threads', {skip: noNative}
   for (const n of [1, 4095, 8192, 16385, 32769, 65536, 70001, 200003]) {
     for (const keepProb of [0.5, 0.8]) {
       let first: Float32Array | null = null;
-      for (const threads of [1, 2, 3]) {
+      for (const [threads, sleep] of [[1, false], [2, false], [3, false], [2, true]] as const) {
         const y = new Float32Array(n);
-        withThreads(native!, threads, () => call!('BernoulliMask', [y], {n, keepProb, key0: 12345, key1: 0x9e3779b9, stream: 5, scale: 1 / keepProb}));
+        withThreads(native!, threads, () => {
+          if (sleep) letWorkersSleep();
+          call!('BernoulliMask', [y], {n, keepProb, key0: 12345, key1: 0x9e3779b9, stream: 5, scale: 1 / keepProb});
+        });
         if (first === null) first = y;
-        else sameBits(y, first, `n=${n} keep ${keepProb} ${threads} threads`);
+        else sameBits(y, first, `n=${n} keep ${keepProb} ${threads} threads${sleep ? ' (workers asleep)' : ''}`);
       }
     }
   }
