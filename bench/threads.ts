@@ -5,7 +5,7 @@
  * thread counts interleaved, best of several batches of calls (wall time: the second thread's work
  * counts only as it shortens the call).
  *
- *   node --import tsx bench/threads.ts [batches]
+ *   node --import tsx bench/threads.ts [batches] [sizes, comma-separated]
  *
  * RMSprop updates in place as a training step runs it (variable, gradient, velocity; the velocity and
  * the variable written back), Adam likewise; BernoulliMask draws dropout's scaled mask; Mul is an
@@ -20,7 +20,7 @@ import {loadavg} from './timing.js';
 const batches = Number(process.argv[2] ?? 15);
 const native = keras.backend.setBackend('native') as unknown as NativeBackend;
 const call = compiledCall(native.addon);
-const sizes = [2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 401408];
+const sizes = process.argv[3]?.split(',').map(Number) ?? [2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 401408];
 
 const rnd = (n: number, lo = -0.5, hi = 0.5) => Float32Array.from({length: n}, () => lo + (hi - lo) * Math.random());
 
