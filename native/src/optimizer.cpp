@@ -46,8 +46,11 @@ struct FlushSubnormals {
 struct FlushSubnormals {};
 #endif
 
-// below this many elements one thread does the whole update (as the elementwise ops in ops.cpp)
+// From this many elements the update is split over the pool's threads, sleeping workers woken (as the
+// elementwise ops in ops.cpp); from kAwakeElems over the workers that are awake only
+// (parallel_run_awake: a wake-up would take longer than the update). bench/threads.ts measures both.
 constexpr long kParallelElems = 1L << 16;
+constexpr long kAwakeElems = 1L << 13;
 
 struct UpdateJob {
   long n;
@@ -259,7 +262,7 @@ void optimizer_update(int rule, long n, const double* p, const float* const* in,
       j.s[3] = (float)p[2];
       break;
   }
-  int t = n >= kParallelElems ? threads : 1;
+  int t = n >= kAwakeElems ? threads : 1;
   if (t < 1) t = 1;
   if (t == 1) {
     run_range(j, 0, n);
@@ -271,7 +274,8 @@ void optimizer_update(int rule, long n, const double* p, const float* const* in,
     split_range(job.n, chunks, c, &b, &e);
     run_range(job, b, e);
   };
-  parallel_run(t, task, &j);
+  if (n >= kParallelElems) parallel_run(t, task, &j);
+  else parallel_run_awake(t, task, &j);
 }
 
 }  // namespace kt

@@ -13,8 +13,10 @@
 namespace kt {
 namespace {
 
-// Pairs of elements below which a draw stays on one thread.
+// Pairs of elements from which a draw is split over the pool's threads, sleeping workers woken; from
+// kAwakePairs over the workers that are awake only (parallel_run_awake). bench/threads.ts measures both.
 constexpr long kParallelPairs = 1L << 14;
+constexpr long kAwakePairs = 1L << 11;
 
 // bits * 2^-64 < keep (as reals, both exact) <=> bits < ceil(keep * 2^64) for integer bits: the test
 // JavaScript does on doubles, as one branch-free integer compare. `all` when keep >= 1.
@@ -48,7 +50,7 @@ void mask_range(const MaskJob& j, long pb, long pe) {
 void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1, uint32_t stream, int threads) {
   MaskJob job = {y, n, scale, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
   const long pairs = (n + 1) / 2;
-  int t = pairs >= kParallelPairs ? threads : 1;
+  int t = pairs >= kAwakePairs ? threads : 1;
   if (t < 1) t = 1;
   if (t == 1) {
     mask_range(job, 0, pairs);
@@ -64,7 +66,8 @@ void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0
     split_range(c.pairs, nt, tid, &b, &e);
     mask_range(*c.job, b, e);
   };
-  parallel_run(t, task, &ctx);
+  if (pairs >= kParallelPairs) parallel_run(t, task, &ctx);
+  else parallel_run_awake(t, task, &ctx);
 }
 
 }  // namespace kt

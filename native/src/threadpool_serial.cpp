@@ -13,6 +13,8 @@ void parallel_run(int chunks, TaskFn fn, void* ctx) {
   for (int c = 0; c < chunks; c++) fn(ctx, c, chunks);
 }
 
+void parallel_run_awake(int chunks, TaskFn fn, void* ctx) { parallel_run(chunks, fn, ctx); }
+
 void pool_hint() {}
 
 int num_threads() { return 1; }

@@ -100,6 +100,10 @@ void parallel_run(int chunks, TaskFn fn, void* ctx) {
   __atomic_store_n(&g_job.busy, 0, kSeq);
 }
 
+// the workers do not say whether they sleep: a short job is handed out as any other (a notify with
+// no sleeping waiter costs little)
+void parallel_run_awake(int chunks, TaskFn fn, void* ctx) { parallel_run(chunks, fn, ctx); }
+
 void pool_hint() {}
 
 int num_threads() { return load(&g_threads); }
