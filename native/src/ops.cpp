@@ -146,6 +146,16 @@ void binary_task(void* p, int tid, int nt) {
   binary_rows(j, b, e);
 }
 
+// one row (operands of one shape, or one a scalar: the whole product is the innermost dimension),
+// split along it: elementwise, so the same values on any number of threads
+void binary_row_task(void* p, int tid, int nt) {
+  const BinaryJob& j = *(const BinaryJob*)p;
+  const long sa = j.as[j.rank - 1], sb = j.bs[j.rank - 1];
+  long b, e;
+  split_range(j.inner, nt, tid, &b, &e);
+  if (e > b) isa().binary(j.op, j.a + b * sa, sa, j.b + b * sb, sb, j.y + b, e - b);
+}
+
 }  // namespace
 
 void binary(int op, int rank, const long* shape, const float* a, const long* as, const float* b, const long* bs,
@@ -159,6 +169,11 @@ void binary(int op, int rank, const long* shape, const float* a, const long* as,
   }
   BinaryJob job = {op, rank, shape, a, as, b, bs, y, total / shape[rank - 1], shape[rank - 1]};
   int t = threads_for(total, threads);
+  const long sa = as[rank - 1], sb = bs[rank - 1];
+  if (job.rows == 1 && t > 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+    parallel_run(t, binary_row_task, &job);
+    return;
+  }
   if (t > job.rows) t = (int)job.rows;
   parallel_run(t, binary_task, &job);
 }

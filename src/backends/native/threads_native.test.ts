@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {nativeForTests, withThreads, xorshift32} from '../../testing/kernel_test.js';
+import {Tensor} from '../../tensor/tensor.js';
+import type {AnyKernelImpl} from '../backend.js';
+import {referenceKernels} from '../reference/index.js';
+import {nativeForTests, runImpl, withThreads, xorshift32} from '../../testing/kernel_test.js';
 import {OptimizerRule} from '../compiled/abi.js';
 import {compiledCall} from '../compiled/call.js';
 
@@ -126,6 +129,21 @@ test('BernoulliMask gives the same bits at 1, 2 and 3 threads', {skip: noNative}
         });
         if (first === null) first = y;
         else sameBits(y, first, `n=${n} keep ${keepProb} ${threads} threads${sleep ? ' (workers asleep)' : ''}`);
+      }
+    }
+  }
+});
+
+// ops.cpp: operands of one shape (or one a scalar) make a single row, split along its length above
+// the threshold: the same bits at any thread count, and the reference's (IEEE products, sums, quotients)
+test('elementwise binary ops over one row give the same bits at 1, 2 and 3 threads as the reference', {skip: noNative}, () => {
+  for (const n of SIZES) {
+    for (const [op, bScalar] of [['Mul', false], ['Add', false], ['Div', true], ['Sub', true]] as const) {
+      const a = new Tensor([n], 'float32', randF(n, -2, 2)), b = bScalar ? new Tensor([], 'float32', randF(1, 0.5, 2)) : new Tensor([n], 'float32', randF(n, 0.5, 2));
+      const want = runImpl(op, referenceKernels[op] as AnyKernelImpl, {a, b}, {})[0]!.values as Float32Array;
+      for (const threads of [1, 2, 3]) {
+        const y = withThreads(native!, threads, () => runImpl(op, native!.kernels[op] as AnyKernelImpl, {a, b}, {})[0]!.values as Float32Array);
+        sameBits(y, want, `${op} n=${n}${bScalar ? ' by a scalar' : ''} at ${threads} threads`);
       }
     }
   }

@@ -46,6 +46,7 @@ function check(name: KernelName, inputs: Record<string, Tensor>, attrs: unknown,
   }
 }
 
+const truth = (v: number) => !(v === 0);
 const LOGIC: Partial<Record<KernelName, (p: number, q: number) => boolean>> = {
   Equal: (p, q) => p === q,
   NotEqual: (p, q) => p !== q,
@@ -53,10 +54,10 @@ const LOGIC: Partial<Record<KernelName, (p: number, q: number) => boolean>> = {
   LessEqual: (p, q) => p <= q,
   Greater: (p, q) => p > q,
   GreaterEqual: (p, q) => p >= q,
-  // on non-bool operands, truth as in JavaScript (NaN false); ops.logicalAnd etc. cast to bool first
-  LogicalAnd: (p, q) => Boolean(p) && Boolean(q),
-  LogicalOr: (p, q) => Boolean(p) || Boolean(q),
-  LogicalXor: (p, q) => Boolean(p) !== Boolean(q),
+  // a number's truth as NumPy's: not 0 (NaN is true)
+  LogicalAnd: (p, q) => truth(p) && truth(q),
+  LogicalOr: (p, q) => truth(p) || truth(q),
+  LogicalXor: (p, q) => truth(p) !== truth(q),
 };
 
 test('comparisons and logical ops, any dtype: whole, scalar and other broadcasts equal the oracle', () => {
