@@ -98,7 +98,7 @@ test('in the browser build, TensorBoard, getFile and the directory datasets are 
     outfile: 'keras.js', metafile: true, external: ['h5wasm', 'jpeg-js', 'vega', 'vega-lite', '@hpcc-js/wasm-graphviz'],
   });
   const inputs = Object.keys(r.metafile!.inputs);
-  for (const m of ['callbacks/tensorboard', 'utils/image_dataset', 'utils/text_dataset', 'utils/get_file']) {
+  for (const m of ['callbacks/tensorboard', 'utils/image_dataset', 'utils/text_dataset', 'utils/get_file', 'distribution/gradient_reducer']) {
     assert.ok(inputs.some((f) => f.endsWith(`src/${m}.browser.ts`)), `${m}.browser.ts is bundled`);
     assert.ok(!inputs.some((f) => f.endsWith(`src/${m}.ts`)), `${m}.ts is not bundled`);
   }
@@ -111,6 +111,9 @@ test('in the browser build, TensorBoard, getFile and the directory datasets are 
   const texts = await import('../src/utils/text_dataset.browser.js');
   assert.throws(() => texts.textDatasetFromDirectory('reviews'), /textDatasetFromDirectory reads the files of a directory \("reviews"\) and needs Node\.js/);
   assert.throws(() => new texts.TextDataset([]), /TextDataset reads the files of a directory \(null\)/);
+  const reducing = await import('../src/distribution/gradient_reducer.browser.js');
+  assert.throws(() => new reducing.GradientReducer(), /GradientReducer sums gradients across processes started by MPI and needs Node\.js: a web page is one process/);
+  assert.throws(() => new reducing.BucketBuffers(), /BucketBuffers sums gradients across processes/);
   const files = await import('../src/utils/get_file.browser.js');
   await assert.rejects(files.getFile('mnist.npz', 'https://example.org/mnist.npz'), /getFile works on files of the Keras cache folder \("mnist\.npz"\) and needs Node\.js: a web page has no file system/);
   await assert.rejects(files.hashFile('a.bin'), /hashFile .*needs Node\.js/);
