@@ -8,8 +8,8 @@
  *
  *   [mpirun -np 2] node --import tsx bench/data_parallel_worker.ts mlp|cnn [stepsPerEpoch] [epochs] [globalBatch]
  *
- * BENCH_EAGER=1: steps run eagerly (`jitCompile: false`). BENCH_SHARD=0: every rank updates every
- * weight (DataParallel's `shardOptimizer: false`, the all-reduce path). BENCH_PROFILE=1: every rank
+ * BENCH_EAGER=1: steps run eagerly (`jitCompile: false`). BENCH_SHARD=1: each rank updates its share
+ * of the weights (DataParallel's `shardOptimizer: true`; default: the all-reduce path). BENCH_PROFILE=1: every rank
  * also prints `PROFILE {...}`, where one step's wall time went in the last epoch: kernels (the
  * optimizer's update kernels apart), waiting for collectives (JavaScript blocked in `wait`), and the
  * rest (JavaScript: the plan's replay loop, host steps, callbacks, the event loop).
@@ -35,7 +35,7 @@ const [name = 'mlp', stepsArg = '40', epochsArg = '3', batchArg = '128'] = proce
 const batch = Number(batchArg);
 const steps = Number(stepsArg);
 const epochs = Number(epochsArg);
-keras.distribution.setDistribution(new keras.distribution.DataParallel({shardOptimizer: process.env.BENCH_SHARD !== '0'}));
+keras.distribution.setDistribution(new keras.distribution.DataParallel({shardOptimizer: process.env.BENCH_SHARD === '1'}));
 const dist = keras.distribution.distribution()!;
 // BENCH_PROFILE=1: kernel time (update kernels apart) and time JavaScript waits for collectives, per epoch
 const prof = {kernels: 0, update: 0, wait: 0, waits: 0};
