@@ -108,6 +108,9 @@ function containsKerasTensor(x: unknown): boolean {
   return false;
 }
 
+/** How many losses `addLoss` holds across every layer; `clearCallLosses` walks a tree only while some are held. */
+let heldCallLosses = 0;
+
 /**
  * The base of every layer. A subclass's constructor validates and stores its arguments; `build`
  * creates weights with `addWeight`; `call` is pure math over `ops`; `getConfig` returns the
@@ -266,9 +269,13 @@ export class Layer {
   /** Adds a loss during `call` (activity regularization, auxiliary losses). */
   addLoss(loss: Tensor): void {
     this._callLosses.push(loss);
+    heldCallLosses++;
   }
 
   clearCallLosses(): void {
+    // no layer holds one (every training step of a model without call losses): no walk of the tree
+    if (heldCallLosses === 0) return;
+    heldCallLosses -= this._callLosses.length;
     this._callLosses = [];
     for (const l of this.sublayers) l.clearCallLosses();
   }

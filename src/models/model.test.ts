@@ -274,3 +274,24 @@ test('EarlyStopping restores the best weights', async () => {
   assert.equal(es.bestEpoch, 0);
   assert.deepEqual([...m.getWeights()[0]!.values], firstEpochWeights);
 });
+
+test('call losses: each call adds its own; clearCallLosses empties every layer of its tree, and another tree leaves them', () => {
+  const inner = new Dense(2, {activityRegularizer: 'l2'});
+  const model = new Sequential([new Dense(3), inner]);
+  const x = tensor([[1, 2]]);
+  model.apply(x);
+  model.apply(x);
+  assert.equal(inner.losses.length, 2);
+  assert.equal(model.losses.length, 2);
+  new Sequential([new Dense(1)]).clearCallLosses();
+  assert.equal(model.losses.length, 2);
+  model.clearCallLosses();
+  assert.equal(inner.losses.length, 0);
+  model.apply(x);
+  assert.equal(model.losses.length, 1);
+  model.clearCallLosses();
+  model.clearCallLosses();
+  assert.equal(model.losses.length, 0);
+  model.apply(x);
+  assert.equal(model.losses.length, 1);
+});
