@@ -21,6 +21,14 @@ export function linalgKernels({call}: Compiled): Partial<KernelTable> {
     if (k !== kb) {
       throw new ValueError(`${op}: inner dimensions must match. Received: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}`);
     }
+    if (a.rank === 2 && b.rank === 2) {
+      // one product (every Dense's): no batch to broadcast
+      checkStorage(op, 'a', a);
+      checkStorage(op, 'b', b);
+      checkStorage(op, 'output', y!, [m, n]);
+      call('MatMul', [a, b, y!], {batch: 1, m, n, k, transposeA: +attrs.transposeA, transposeB: +attrs.transposeB, accumulate: 0, aStride: 0, bStride: 0, explicitOffsets: 0});
+      return true;
+    }
     const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
     if (broadcastShapes(aBatch, bBatch) === null) {
       throw new ValueError(`${op}: batch dimensions do not broadcast. Received: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}`);

@@ -26,11 +26,11 @@ export function optimizerKernels({call}: Compiled): Partial<KernelTable> {
       if (slots.length !== s || outs.length !== s + 1) {
         throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);
       }
-      const names = ['variable', 'gradient', ...slots.map((_, i) => `slots[${i}]`), 'output variable', ...slots.map((_, i) => `output slots[${i}]`)];
       const n = variable.size;
       all.forEach((t, i) => {
         const sameShape = t.shape.length === variable.shape.length && t.shape.every((d, j) => d === variable.shape[j]);
         if (!sameShape || t.values.length !== n) {
+          const names = ['variable', 'gradient', ...slots.map((_, k) => `slots[${k}]`), 'output variable', ...slots.map((_, k) => `output slots[${k}]`)];
           throw new ValueError(
             `${op}: ${names[i]} must have the variable's shape ${fmtShape(variable.shape)} and ${n} values. ` +
               `Received: ${names[i]}.shape=${fmtShape(t.shape)} with ${t.values.length} values`,
