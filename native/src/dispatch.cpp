@@ -419,6 +419,18 @@ int run_act_grad(const Args& a) {
   return 0;
 }
 
+// a kernel over `rows` rows of `n` (attributes ar, an): its buffer and attribute counts checked,
+// rows, n and rn = rows * n read; false (the error set) when anything is wrong
+bool get_rows(const Args& a, int nbufs, int nattrs, int ar, int an, long* rows, long* n, long* rn) {
+  if (!nbufs_is(a, nbufs) || !get_int(a, ar, rows) || !get_int(a, an, n)) return false;
+  if (a.nattrs != nattrs) {
+    fail(a, "expected %d attributes, received %d", nattrs, a.nattrs);
+    return false;
+  }
+  *rn = *rows;
+  return mul(a, rn, *n);
+}
+
 // CategoricalCrossentropyProbs (buffers target, output, loss) and SoftmaxCrossentropyGrad (target,
 // output, dy, dx): the same attributes at the same positions
 int run_crossentropy(const Args& a, bool grad) {
@@ -427,15 +439,12 @@ int run_crossentropy(const Args& a, bool grad) {
                     KT_SOFTMAX_CROSSENTROPY_GRAD_ATTR_EPSILON == KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_EPSILON,
                 "crossentropy kernels share their attributes");
   long rows, n, rn;
-  if (!nbufs_is(a, grad ? KT_SOFTMAX_CROSSENTROPY_GRAD_NBUFS : KT_CATEGORICAL_CROSSENTROPY_PROBS_NBUFS) ||
-      !get_int(a, KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_ROWS, &rows) || !get_int(a, KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_N, &n))
+  if (!get_rows(a, grad ? KT_SOFTMAX_CROSSENTROPY_GRAD_NBUFS : KT_CATEGORICAL_CROSSENTROPY_PROBS_NBUFS, KT_CATEGORICAL_CROSSENTROPY_PROBS_NATTRS,
+                KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_ROWS, KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_N, &rows, &n, &rn))
     return 1;
-  if (a.nattrs != KT_CATEGORICAL_CROSSENTROPY_PROBS_NATTRS)
-    return fail(a, "expected %d attributes, received %d", (int)KT_CATEGORICAL_CROSSENTROPY_PROBS_NATTRS, a.nattrs);
   const double eps = a.attrs[KT_CATEGORICAL_CROSSENTROPY_PROBS_ATTR_EPSILON];
   if (!(eps >= 0 && eps < 0.5)) return fail(a, "epsilon must lie in [0, 0.5), received %g", eps);
-  rn = rows;
-  if (!mul(a, &rn, n) || !need(a, 0, rn, "target") || !need(a, 1, rn, "output")) return 1;
+  if (!need(a, 0, rn, "target") || !need(a, 1, rn, "output")) return 1;
   if (grad) {
     if (!need(a, 2, rows, "dy") || !need(a, 3, rn, "dx")) return 1;
     softmax_crossentropy_grad(a.bufs[0], a.bufs[1], a.bufs[2], a.bufs[3], rows, n, eps);
@@ -448,13 +457,8 @@ int run_crossentropy(const Args& a, bool grad) {
 
 int run_mul_relu_grad_sum(const Args& a) {
   long rows, n, rn;
-  if (!nbufs_is(a, KT_MUL_RELU_GRAD_SUM_NBUFS) || !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_ROWS, &rows) ||
-      !get_int(a, KT_MUL_RELU_GRAD_SUM_ATTR_N, &n))
-    return 1;
-  if (a.nattrs != KT_MUL_RELU_GRAD_SUM_NATTRS)
-    return fail(a, "expected %d attributes, received %d", (int)KT_MUL_RELU_GRAD_SUM_NATTRS, a.nattrs);
-  rn = rows;
-  if (!mul(a, &rn, n) || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_A, rn, "a") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_B, rn, "b") ||
+  if (!get_rows(a, KT_MUL_RELU_GRAD_SUM_NBUFS, KT_MUL_RELU_GRAD_SUM_NATTRS, KT_MUL_RELU_GRAD_SUM_ATTR_ROWS, KT_MUL_RELU_GRAD_SUM_ATTR_N, &rows, &n, &rn) ||
+      !need(a, KT_MUL_RELU_GRAD_SUM_BUF_A, rn, "a") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_B, rn, "b") ||
       !need(a, KT_MUL_RELU_GRAD_SUM_BUF_Y, rn, "y") || !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DZ, rn, "dz") ||
       !need(a, KT_MUL_RELU_GRAD_SUM_BUF_DB, n, "db"))
     return 1;
@@ -464,14 +468,9 @@ int run_mul_relu_grad_sum(const Args& a) {
 
 int run_arg_max_match(const Args& a) {
   long rows, n, rn;
-  if (!nbufs_is(a, KT_ARG_MAX_MATCH_NBUFS) || !get_int(a, KT_ARG_MAX_MATCH_ATTR_ROWS, &rows) ||
-      !get_int(a, KT_ARG_MAX_MATCH_ATTR_N, &n))
-    return 1;
-  if (a.nattrs != KT_ARG_MAX_MATCH_NATTRS)
-    return fail(a, "expected %d attributes, received %d", (int)KT_ARG_MAX_MATCH_NATTRS, a.nattrs);
+  if (!get_rows(a, KT_ARG_MAX_MATCH_NBUFS, KT_ARG_MAX_MATCH_NATTRS, KT_ARG_MAX_MATCH_ATTR_ROWS, KT_ARG_MAX_MATCH_ATTR_N, &rows, &n, &rn)) return 1;
   if (n == 0 && rows > 0) return fail(a, "rows of length 0 have no maximum");
-  rn = rows;
-  if (!mul(a, &rn, n) || !need(a, KT_ARG_MAX_MATCH_BUF_A, rn, "a") || !need(a, KT_ARG_MAX_MATCH_BUF_B, rn, "b") ||
+  if (!need(a, KT_ARG_MAX_MATCH_BUF_A, rn, "a") || !need(a, KT_ARG_MAX_MATCH_BUF_B, rn, "b") ||
       !need(a, KT_ARG_MAX_MATCH_BUF_MATCH, rows, "match"))
     return 1;
   arg_max_match(a.bufs[0], a.bufs[1], a.bufs[2], rows, n);

@@ -91,9 +91,11 @@ export class Dense extends Layer {
       // one kernel: bias and activation applied while the output tile is in cache
       return ops.dense(inputs, this.kernel.read(), this.bias.read(), act);
     }
-    // any other activation (softmax) after one kernel for the product and the bias
-    if (this.bias) return this.activation(ops.dense(inputs, this.kernel.read(), this.bias.read(), 'linear'));
-    return this.activation(ops.matmul(inputs, this.kernel.read()));
+    // any other activation (softmax): a compiled plan fuses the product and the bias where that keeps
+    // the values (src/plan/patterns.ts)
+    let y = ops.matmul(inputs, this.kernel.read());
+    if (this.bias) y = ops.add(y, this.bias.read());
+    return this.activation(y);
   }
 
   override computeOutputShape(inputShape: ShapeLike): ShapeLike {
