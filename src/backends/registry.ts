@@ -4,7 +4,7 @@ import {ValueError} from '../errors.js';
 import type {KernelDef} from '../kernels/index.js';
 import type {TensorMeta} from '../kernels/kernel.js';
 import {allocate, checkNotString} from '../tensor/dtype.js';
-import {fmtShape} from '../tensor/shape.js';
+import {fmtShape, shapesEqual} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {AnyKernelImpl, Backend, KernelTable} from './backend.js';
 import {kernelListener} from './kernel_trace.js';
@@ -184,8 +184,7 @@ function checkDestinations(
     if (o === null || o === undefined) return;
     if (!(o instanceof Tensor)) throw new ValueError(`${op}: out[${i}] must be a Tensor or undefined. Received: ${typeof o}`);
     const m = metas[i]!;
-    const sameShape = o.shape.length === m.shape.length && o.shape.every((d, j) => d === m.shape[j]);
-    if (!sameShape || o.dtype !== m.dtype) {
+    if (!shapesEqual(o.shape, m.shape) || o.dtype !== m.dtype) {
       throw new ValueError(
         `${op}: out[${i}] must have the output's shape ${fmtShape(m.shape)} and dtype ${m.dtype}. ` +
           `Received: shape ${fmtShape(o.shape)}, dtype ${o.dtype}`,

@@ -16,7 +16,7 @@ import {Layer} from '../layers/layer.js';
 import {toSnakeCase} from '../serialization.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import type {DType} from '../tensor/dtype.js';
-import {fmtShape} from '../tensor/shape.js';
+import {fmtShape, shapesEqual} from '../tensor/shape.js';
 import {tensor, type Tensor} from '../tensor/tensor.js';
 import {
   attrStrings, childNames, dataset, ensureGroup, getGroup, getPath, newGroup, setChild,
@@ -55,13 +55,9 @@ function datasetTensor(d: H5Dataset, dtype: DType, where: string): Tensor {
   return tensor(src, d.shape, dtype);
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** Assigns `d` to `v` after a shape check (`skipMismatch` warns and skips instead of throwing). */
 function assignChecked(v: Variable, d: H5Dataset, where: string, skipMismatch: boolean, warnings: string[]): void {
-  if (!sameShape(v.shape, d.shape)) {
+  if (!shapesEqual(v.shape, d.shape)) {
     const msg = `Shape mismatch in ${where} for weight ${v.path}. Weight expects shape ${fmtShape(v.shape)}. Received saved weight with shape ${fmtShape(d.shape)}`;
     if (skipMismatch) {
       warnings.push(msg);
@@ -399,7 +395,7 @@ export function legacyOptimizerGroup(opt: Optimizer): H5Group | null {
 /** Sets optimizer variables from legacy values when they match one to one; otherwise warns. */
 export function setOptimizerFromLegacy(opt: Optimizer, values: H5Dataset[], src: string): string[] {
   const vars = opt.variables;
-  const matches = (vs: readonly {shape: readonly number[]}[], ds: H5Dataset[]) => vs.length === ds.length && ds.every((d, i) => sameShape(d.shape, vs[i]!.shape));
+  const matches = (vs: readonly {shape: readonly number[]}[], ds: H5Dataset[]) => vs.length === ds.length && ds.every((d, i) => shapesEqual(d.shape, vs[i]!.shape));
   if (matches(vars, values)) {
     vars.forEach((v, i) => v.assign(datasetTensor(values[i]!, v.dtype, src)));
     return [];

@@ -1,5 +1,6 @@
 import type {DType} from '../../tensor/dtype.js';
 import {stridesOf} from '../../tensor/shape.js';
+import {axisLayout} from '../reference/util.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import {wgslType, type GpuData} from './device.js';
 import type {GpuKernel} from './elementwise.js';
@@ -44,13 +45,6 @@ const stridedSlice: GpuKernel = (gpu) => ({x}: {x: Tensor}, a: {begin: number[];
   gpu.run('StridedSlice', code, [gpu.input(x), gpu.output(out)], [], groups1d(out.size));
 };
 
-/** `[outer, n, inner]` around `axis`. */
-function around(shape: readonly number[], axis: number): [number, number] {
-  const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
-  const inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
-  return [outer, inner];
-}
-
 const concat: GpuKernel = (gpu) => ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]: Tensor[]) => {
   const out = y!;
   if (!wgslType(out.dtype) || xs.some((x) => x.dtype !== out.dtype)) return false;
@@ -59,7 +53,7 @@ const concat: GpuKernel = (gpu) => ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]
   const n = out.shape[a.axis]!;
   let offset = 0;
   xs.forEach((x, j) => {
-    const [, inner] = around(x.shape, a.axis);
+    const {inner} = axisLayout(x.shape, a.axis);
     const m = x.shape[a.axis]!;
     // each input writes its own slab of the output
     const body = `  let o = i / ${nz(m * inner)}u;\n  let rest = i % ${nz(m * inner)}u;\n  y[o * ${n * inner}u + ${offset * inner}u + rest] = x[i];`;
@@ -72,7 +66,7 @@ const concat: GpuKernel = (gpu) => ({xs}: {xs: Tensor[]}, a: {axis: number}, [y]
 const split: GpuKernel = (gpu) => ({x}: {x: Tensor}, a: {sizes: number[]; axis: number}, outs: Tensor[]) => {
   if (!wgslType(x.dtype)) return false;
   const src = gpu.input(x);
-  const [, inner] = around(x.shape, a.axis);
+  const {inner} = axisLayout(x.shape, a.axis);
   const n = x.shape[a.axis]!;
   let offset = 0;
   outs.forEach((out, j) => {
@@ -109,7 +103,7 @@ const pad: GpuKernel = (gpu) => ({x}: {x: Tensor}, a: {paddings: [number, number
 const gather: GpuKernel = (gpu) => ({x, indices}: {x: Tensor; indices: Tensor}, a: {axis: number}, [y]: Tensor[]) => {
   const out = y!;
   if (!wgslType(x.dtype) || indices.dtype !== 'int32') return false;
-  const [, inner] = around(x.shape, a.axis);
+  const {inner} = axisLayout(x.shape, a.axis);
   const n = x.shape[a.axis]!, m = indices.size;
   const body =
     `  let b = i % ${nz(inner)}u;\n  let j = (i / ${nz(inner)}u) % ${nz(m)}u;\n  let o = i / ${nz(inner * m)}u;\n` +
@@ -121,7 +115,7 @@ const gather: GpuKernel = (gpu) => ({x, indices}: {x: Tensor; indices: Tensor}, 
 const scatterAdd: GpuKernel = (gpu) => ({indices, updates}: {indices: Tensor; updates: Tensor}, a: {shape: number[]; axis: number}, [y]: Tensor[]) => {
   const out = y!;
   if (updates.dtype !== 'float32' || indices.dtype !== 'int32') return false;
-  const [, inner] = around(a.shape, a.axis);
+  const {inner} = axisLayout(a.shape, a.axis);
   const n = a.shape[a.axis]!, m = indices.size;
   const dst: GpuData = gpu.output(out);
   const zero = binding(0, 'y', 'u32', 'read_write') + main1d(out.size, '  y[i] = 0u;');
