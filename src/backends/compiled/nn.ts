@@ -1,9 +1,10 @@
 import {conv2dGeometry, type Conv2DGeometry} from '../../kernels/conv_util.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import {ValueError} from '../../errors.js';
-import {fmtShape, sizeOf} from '../../tensor/shape.js';
+import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
+import {axisLayout} from '../reference/util.js';
 import type {AttrsOf} from './abi.js';
 import type {Compiled} from './call.js';
 import {checkStorage, checkWindowAttrs, isF32} from './checks.js';
@@ -82,8 +83,7 @@ export function nnKernels({call, minElements}: Compiled): Partial<KernelTable> {
     }
     checkStorage(op, 'x', x);
     checkStorage(op, 'output', y!, x.shape);
-    const outer = sizeOf(x.shape.slice(0, axis)), n = x.shape[axis]!, inner = sizeOf(x.shape.slice(axis + 1));
-    call('Softmax', [x, y!], {log: +log, outer, n, inner});
+    call('Softmax', [x, y!], {log: +log, ...axisLayout(x.shape, axis)});
     return true;
   };
 
