@@ -412,8 +412,8 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  * And a BernoulliMask with the Mul right after it of its mask and a float tensor of the same shape
  * and dtype (dropout) become BernoulliMaskMul (both outputs; the product while the mask is in cache),
- * at the mask's place, with its seed: no other draw comes between, so the keys are drawn in the
- * same order.
+ * at the mask's place, with its seed (no other draw comes between, so the keys are drawn in the
+ * same order), on a backend that computes on the host.
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>, onHost: boolean): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
@@ -432,7 +432,8 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     const x = s.inputs['x'] as Tensor, a = s.attrs as {axes?: number[]; keepdims?: boolean};
     if (s.def.name === 'Sum' && !a.keepdims && x.rank >= 2 && a.axes?.length === x.rank - 1 && a.axes.every((d, i) => d === i)) leading.set(x, o);
   }
-  if (kernels.BernoulliMaskMul) {
+  // on the host only: a GPU backend runs a kernel without WGSL (this one) on the CPU, reading x back
+  if (onHost && kernels.BernoulliMaskMul) {
     order.forEach((o, i) => {
       const next = order[i + 1];
       if (typeof o !== 'number' || typeof next !== 'number' || steps[o]!.def.name !== 'BernoulliMask' || steps[next]!.def.name !== 'Mul') return;
