@@ -55,9 +55,14 @@ async function together(n: number, reps: number): Promise<number> {
   return (performance.now() - t0) / reps;
 }
 
-/** Best and median µs of all-reduce, reduce-scatter and all-gather of `n` floats, each after a barrier. */
+/**
+ * Best and median µs of all-reduce, reduce-scatter and all-gather of `n` floats, each after a barrier;
+ * the all-reduce's and reduce-scatter's array in the shared window where there is one (as the gradient
+ * buckets are).
+ */
 async function halves(n: number): Promise<string> {
-  const buf = new Float32Array(n).fill(1);
+  const ab = mpi.sharedArray(n * 4);
+  const buf = (ab ? new Float32Array(ab) : new Float32Array(n)).fill(1);
   const pieces = [new Float32Array(n - 512), new Float32Array(512)];
   const times: Record<'allreduce' | 'reduceScatter' | 'allgather', number[]> = {allreduce: [], reduceScatter: [], allgather: []};
   const start = {allreduce: () => mpi.allreduceStart(buf), reduceScatter: () => mpi.reduceScatterStart(buf), allgather: () => mpi.allgatherStart(pieces)};
