@@ -7,6 +7,9 @@
  *   1 process x 2 threads     KERAS_NUM_THREADS=2 node ...
  *   2 ranks, sharded update   the same 2 ranks with DataParallel's shardOptimizer: true (ZeRO-1: each
  *                             rank updates its share of the weights), against the default all-reduce
+ *   2 ranks, ring             the same 2 ranks with KERAS_MPI_SHM=0: gradients summed by the ring of
+ *                             messages instead of the MPI binding's shared-memory window (the default
+ *                             where the ranks share a machine)
  *
  * at global batch 128 (the seed's) and larger global batches (Keras users scale the global batch with
  * the replicas), with the ratios (2 ranks / 1 process), the CPU time per 1000 samples (1 process;
@@ -20,6 +23,10 @@
  * shrink with the batch -- the optimizer update over every weight, allocation, V8 -- runs whole on
  * every rank.) Prints the load average before and after each row: on a busy machine the ranks compete
  * with other work, and the figures say so.
+ *
+ * Then weak scaling, one line per row above: each rank takes the whole batch B (global batch 2B)
+ * against one process at batch B, the comparison for a user who keeps the per-process batch when
+ * adding processes (no bound from the smaller per-rank step).
  *
  *   node --import tsx bench/data_parallel.ts [--models mlp,cnn] [--mlp-batches 128,512,1024] [--cnn-batches 128]
  *                                            [--samples 5120] [--cnn-samples 1024] [--epochs 6]
@@ -55,11 +62,11 @@ interface Measured {
   allreduceMs: number;
 }
 
-function run(model: string, ranks: number, threads: number, batch: number, shard = false): Measured {
+function run(model: string, ranks: number, threads: number, batch: number, shard = false, env: Record<string, string> = {}): Measured {
   const steps = String(Math.max(4, Math.round(samplesFor[model]! / batch)));
   const node = [process.execPath, '--import', 'tsx', 'bench/data_parallel_worker.ts', model, steps, epochs, String(batch)];
   const cmd = ranks > 1 ? ['mpirun', ...(isRoot ? ['--allow-run-as-root'] : []), '--oversubscribe', '--bind-to', 'none', '-np', String(ranks), ...node] : node;
-  const r = spawnSync(cmd[0]!, cmd.slice(1), {env: {...process.env, KERAS_NUM_THREADS: String(threads), KERAS_BACKEND: 'native', BENCH_SHARD: shard ? '1' : '0'}, encoding: 'utf8'});
+  const r = spawnSync(cmd[0]!, cmd.slice(1), {env: {...process.env, KERAS_NUM_THREADS: String(threads), KERAS_BACKEND: 'native', BENCH_SHARD: shard ? '1' : '0', ...env}, encoding: 'utf8'});
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (r.status !== 0 || !line) throw new Error(`${cmd.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const cpu = r.stdout.split('\n').filter((l) => l.startsWith('CPU ')).map((l) => JSON.parse(l.slice(4)) as {rank: number; msPer1000: number; msPerStep: number; commThreadMsPerStep: number});
@@ -70,23 +77,37 @@ function run(model: string, ranks: number, threads: number, batch: number, shard
 
 const f = (v: number) => Math.round(v).toLocaleString('en-US');
 console.log(`load average before: ${loadavg()}  (${new Date().toISOString()})`);
-console.log('| model, global batch | 1 process x 1 thread | 2 ranks x 1 thread | 1 process x 2 threads | 2 ranks / 1x1 | 2 ranks / 1x2 | 2 ranks, sharded update (ratio to 1x1) | CPU ms / 1000 samples: 1x1, 2 ranks (sum), sharded | rank 0 CPU ms / step (comm. thread) | all-reduce of all gradients, 2 ranks | CPU ms / step, 1x1: batch B, B/2 (bound on 2 ranks / 1x1) | load average after |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(
+  '| model, global batch | 1 process x 1 thread | 2 ranks x 1 thread | 1 process x 2 threads | 2 ranks / 1x1 | 2 ranks / 1x2 | 2 ranks, ring (KERAS_MPI_SHM=0; ratio to 1x1) | ' +
+    '2 ranks, sharded update (ratio to 1x1) | CPU ms / 1000 samples: 1x1, 2 ranks (sum), ring, sharded | rank 0 CPU ms / step (comm. thread): window, ring | ' +
+    'all-reduce of all gradients, 2 ranks: window, ring | CPU ms / step, 1x1: batch B, B/2 (bound on 2 ranks / 1x1) | load average after |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+const weak: string[] = [];
 for (const m of models) {
   for (const b of batchesFor[m]!) {
+    // the two 2-rank variants one after the other, so that a change in the load hits both alike
     const one = run(m, 1, 1, b);
     const ranks = run(m, 2, 1, b);
+    const ring = run(m, 2, 1, b, false, {KERAS_MPI_SHM: '0'});
     const threads = run(m, 1, 2, b);
     const sharded = run(m, 2, 1, b, true);
     const half = run(m, 1, 1, b / 2);
     const stepOne = one.cpuPerStep;
+    const x = (v: Measured) => (v.samplesPerSec / one.samplesPerSec).toFixed(2);
     console.log(
       `| ${m}, ${b} | ${f(one.samplesPerSec)} samples/s | ${f(ranks.samplesPerSec)} samples/s | ${f(threads.samplesPerSec)} samples/s | ` +
-        `**${(ranks.samplesPerSec / one.samplesPerSec).toFixed(2)}x** | ${(ranks.samplesPerSec / threads.samplesPerSec).toFixed(2)}x | ` +
-        `${f(sharded.samplesPerSec)} samples/s (${(sharded.samplesPerSec / one.samplesPerSec).toFixed(2)}x) | ${f(one.cpuPer1000)}, ${f(ranks.cpuPer1000)}, ${f(sharded.cpuPer1000)} | ` +
-        `${ranks.cpuPerStep.toFixed(1)} (${ranks.commPerStep.toFixed(2)}) | ${ranks.allreduceMs.toFixed(2)} ms | ` +
+        `**${x(ranks)}x** | ${(ranks.samplesPerSec / threads.samplesPerSec).toFixed(2)}x | ${f(ring.samplesPerSec)} samples/s (${x(ring)}x) | ` +
+        `${f(sharded.samplesPerSec)} samples/s (${x(sharded)}x) | ${f(one.cpuPer1000)}, ${f(ranks.cpuPer1000)}, ${f(ring.cpuPer1000)}, ${f(sharded.cpuPer1000)} | ` +
+        `${ranks.cpuPerStep.toFixed(1)} (${ranks.commPerStep.toFixed(2)}), ${ring.cpuPerStep.toFixed(1)} (${ring.commPerStep.toFixed(2)}) | ${ranks.allreduceMs.toFixed(2)} ms, ${ring.allreduceMs.toFixed(2)} ms | ` +
         `${stepOne.toFixed(1)}, ${half.cpuPerStep.toFixed(1)} (${(stepOne / half.cpuPerStep).toFixed(2)}x) | ${loadavg()} |`,
     );
+    const both = run(m, 2, 1, 2 * b);
+    weak.push(`| ${m}, ${b} per rank (global ${2 * b}) | ${f(one.samplesPerSec)} samples/s | ${f(both.samplesPerSec)} samples/s | **${x(both)}x** | ${loadavg()} |`);
   }
 }
+console.log('\nWeak scaling: each rank the whole batch B (global 2B) against one process at batch B');
+console.log('| model, batch per rank | 1 process x 1 thread, batch B | 2 ranks x 1 thread, global 2B | 2 ranks / 1x1 | load average after |');
+console.log('|---|---|---|---|---|');
+for (const line of weak) console.log(line);
 console.log(`load average after: ${loadavg()}`);

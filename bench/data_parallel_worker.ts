@@ -25,8 +25,7 @@ function threadCpuMs(name: string): number {
   for (const id of readdirSync('/proc/self/task')) {
     const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ms += (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+    ms += Number(readFileSync(`/proc/self/task/${id}/schedstat`, 'utf8').split(' ')[0]) / 1e6; // ns on a CPU (stat's ticks are 10 ms)
   }
   return ms;
 }
@@ -86,8 +85,9 @@ const best = Math.min(...timed);
 const k = cpu.indexOf(Math.min(...cpu.slice(1)));
 console.log(`CPU ${JSON.stringify({rank: dist.processId, msPer1000: (cpu[k]! * 1000) / (batch * steps), msPerStep: cpu[k]! / steps, commThreadMsPerStep: comm[k]! / steps})}`);
 
-// one all-reduce of as many floats as the model has weights, both ranks together (best of 20)
-const grads = new Float32Array(model.trainableWeights.reduce((n, w) => n + w.value.size, 0));
+// one all-reduce of as many floats as the model has weights, both ranks together (best of 20), in an
+// array from the communicator as the gradient buckets are (in the binding's shared window where it has one)
+const grads = dist.comm.allocate('float32', model.trainableWeights.reduce((n, w) => n + w.value.size, 0));
 let allreduceMs = 0;
 if (dist.numProcesses > 1) {
   allreduceMs = Infinity;

@@ -4,6 +4,7 @@
 # SRC_DIR (default native/src) may be another checkout's native/src, to compare two versions.
 #   BENCH=step sh bench/native_kernels/run.sh [SRC_DIR]   the training step's GEMMs, wall time, 1 and 2 threads
 #   BENCH=wake sh bench/native_kernels/run.sh              the thread pool's hand-over latency
+#   BENCH=predict sh bench/native_kernels/run.sh [SRC_DIR]   the seed MLP's predict forward pass (packed Dense layers)
 set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}

@@ -43,7 +43,8 @@ enum kt_kernel {
   KT_CATEGORICAL_CROSSENTROPY_PROBS = 140,
   KT_SOFTMAX_CROSSENTROPY_GRAD = 141,
   KT_MUL_RELU_GRAD_SUM = 142,
-  KT_ARG_MAX_MATCH = 143
+  KT_ARG_MAX_MATCH = 143,
+  KT_BERNOULLI_MASK_MUL = 144
 };
 
 enum kt_activation {
@@ -727,6 +728,19 @@ enum { /* ArgMaxMatch */
   KT_ARG_MAX_MATCH_BUF_MATCH = 2,
   KT_ARG_MAX_MATCH_NBUFS = 3 /* a, b, match */
 };
+enum { /* BernoulliMaskMul */
+  KT_BERNOULLI_MASK_MUL_ATTR_N = 0,
+  KT_BERNOULLI_MASK_MUL_ATTR_KEEP_PROB = 1,
+  KT_BERNOULLI_MASK_MUL_ATTR_KEY0 = 2,
+  KT_BERNOULLI_MASK_MUL_ATTR_KEY1 = 3,
+  KT_BERNOULLI_MASK_MUL_ATTR_STREAM = 4,
+  KT_BERNOULLI_MASK_MUL_ATTR_SCALE = 5,
+  KT_BERNOULLI_MASK_MUL_NATTRS = 6,
+  KT_BERNOULLI_MASK_MUL_BUF_X = 0,
+  KT_BERNOULLI_MASK_MUL_BUF_Y = 1,
+  KT_BERNOULLI_MASK_MUL_BUF_MASK = 2,
+  KT_BERNOULLI_MASK_MUL_NBUFS = 3 /* x, y, mask */
+};
 
 /* The name of kernel `id` (the row of the table), or NULL. */
 static inline const char* kt_kernel_name(int id) {
@@ -771,6 +785,7 @@ static inline const char* kt_kernel_name(int id) {
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return "SoftmaxCrossentropyGrad";
     case KT_MUL_RELU_GRAD_SUM: return "MulReluGradSum";
     case KT_ARG_MAX_MATCH: return "ArgMaxMatch";
+    case KT_BERNOULLI_MASK_MUL: return "BernoulliMaskMul";
     default: return 0;
   }
 }

@@ -505,10 +505,16 @@ bool get_u32(const Args& a, int i, uint32_t* out) {
   return true;
 }
 
-int run_bernoulli_mask(const Args& a) {
+// BernoulliMask (buffers y) and BernoulliMaskMul (x, y, mask): the same attributes at the same positions
+int run_bernoulli_mask(const Args& a, bool mul) {
+  static_assert(KT_BERNOULLI_MASK_MUL_NATTRS == KT_BERNOULLI_MASK_NATTRS && KT_BERNOULLI_MASK_MUL_ATTR_N == KT_BERNOULLI_MASK_ATTR_N &&
+                    KT_BERNOULLI_MASK_MUL_ATTR_KEEP_PROB == KT_BERNOULLI_MASK_ATTR_KEEP_PROB &&
+                    KT_BERNOULLI_MASK_MUL_ATTR_KEY0 == KT_BERNOULLI_MASK_ATTR_KEY0 && KT_BERNOULLI_MASK_MUL_ATTR_KEY1 == KT_BERNOULLI_MASK_ATTR_KEY1 &&
+                    KT_BERNOULLI_MASK_MUL_ATTR_STREAM == KT_BERNOULLI_MASK_ATTR_STREAM && KT_BERNOULLI_MASK_MUL_ATTR_SCALE == KT_BERNOULLI_MASK_ATTR_SCALE,
+                "the mask kernels share their attributes");
   long n;
   uint32_t k0, k1, stream;
-  if (!nbufs_is(a, KT_BERNOULLI_MASK_NBUFS)) return 1;
+  if (!nbufs_is(a, mul ? KT_BERNOULLI_MASK_MUL_NBUFS : KT_BERNOULLI_MASK_NBUFS)) return 1;
   if (a.nattrs != KT_BERNOULLI_MASK_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_BERNOULLI_MASK_NATTRS, a.nattrs);
   if (!get_int(a, KT_BERNOULLI_MASK_ATTR_N, &n) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY0, &k0) ||
       !get_u32(a, KT_BERNOULLI_MASK_ATTR_KEY1, &k1) || !get_u32(a, KT_BERNOULLI_MASK_ATTR_STREAM, &stream))
@@ -517,8 +523,16 @@ int run_bernoulli_mask(const Args& a) {
   if (keep != keep) return fail(a, "keepProb is NaN");
   const double scale = a.attrs[KT_BERNOULLI_MASK_ATTR_SCALE];
   if (!(fabs(scale) <= 3.4028234663852886e38)) return fail(a, "scale must be a finite float32, received %g", scale);
-  if (!need(a, KT_BERNOULLI_MASK_BUF_Y, n, "y")) return 1;
-  bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, (float)scale, k0, k1, stream, num_threads());
+  if (!mul) {
+    if (!need(a, KT_BERNOULLI_MASK_BUF_Y, n, "y")) return 1;
+    bernoulli_mask(a.bufs[KT_BERNOULLI_MASK_BUF_Y], n, keep, (float)scale, k0, k1, stream, num_threads());
+    return 0;
+  }
+  if (!need(a, KT_BERNOULLI_MASK_MUL_BUF_X, n, "x") || !need(a, KT_BERNOULLI_MASK_MUL_BUF_Y, n, "y") ||
+      !need(a, KT_BERNOULLI_MASK_MUL_BUF_MASK, n, "mask"))
+    return 1;
+  bernoulli_mask_mul(a.bufs[KT_BERNOULLI_MASK_MUL_BUF_X], a.bufs[KT_BERNOULLI_MASK_MUL_BUF_Y], a.bufs[KT_BERNOULLI_MASK_MUL_BUF_MASK], n,
+                     keep, (float)scale, k0, k1, stream, num_threads());
   return 0;
 }
 
@@ -819,7 +833,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_FUSED_CONV2D_POOL: return run_fused_conv(a, true, true);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
-    case KT_BERNOULLI_MASK: return run_bernoulli_mask(a);
+    case KT_BERNOULLI_MASK: return run_bernoulli_mask(a, false);
     case KT_OPTIMIZER_UPDATE: return run_optimizer_update(a);
     case KT_LSTM_STEP_GRAD: return run_recurrent_grad(a, true);
     case KT_GRU_STEP_GRAD: return run_recurrent_grad(a, false);
@@ -837,6 +851,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_SOFTMAX_CROSSENTROPY_GRAD: return run_crossentropy(a, true);
     case KT_MUL_RELU_GRAD_SUM: return run_mul_relu_grad_sum(a);
     case KT_ARG_MAX_MATCH: return run_arg_max_match(a);
+    case KT_BERNOULLI_MASK_MUL: return run_bernoulli_mask(a, true);
     default: return fail(a, "unknown kernel id %d", kernel);
   }
 }

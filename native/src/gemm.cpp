@@ -435,6 +435,23 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   }
   float* tile = ws.tile;
   const bool store_ep = stores_epilogue(isa, j.ep);
+  // A row-major and small (a batch: its rows stay in L2 from panel to panel): each tile summed over all
+  // its k blocks in one call, C stored once instead of stored and read back after every k block (the
+  // same sums in the same order)
+  if (in_place && kblocks > 1 && isa.gemm_ukernel_ax_kblocks && j.a.rs != 1 && j.m * k <= (1L << 18)) {
+    for (long ir = 0; ir < mp; ir++) {
+      const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
+      for (long p = p0; p < p1; p++) {
+        const long jr = p * NR, nr = j.n - jr < NR ? j.n - jr : NR;
+        float* cij = j.c + ir * MR * j.ldc + jr;
+        const float* bias = j.ep && j.ep->bias ? j.ep->bias + jr : nullptr;
+        isa.gemm_ukernel_ax_kblocks(k, kc_max, j.a.p + ir * MR * j.a.rs, j.a.rs, j.bp + p * k * NR, cij, j.ldc, j.accumulate,
+                                    mr, nr, store_ep ? bias : nullptr, store_ep ? j.ep->act : KT_ACT_LINEAR);
+        if (j.ep && !store_ep) isa.bias_act(cij, j.ldc, mr, nr, bias, j.ep->act);
+      }
+    }
+    return;
+  }
   for (long pc = 0; pc < k; pc += kc_max) {
     const long kc = k - pc < kc_max ? k - pc : kc_max;
     const int acc = j.accumulate || pc > 0;

@@ -80,50 +80,92 @@ __attribute__((always_inline)) inline void b_step(__m512* bv, float* __restrict 
   }
 }
 
-// bias (may be null) and act (KT_ACT_LINEAR or KT_ACT_RELU): the GEMM epilogue applied as the tile is
-// stored, as bias_act would apply it to the stored tile (the same operations on the same floats)
-template <int M, int NV, bool ROWS, bool PACK>
-void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
-                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
-                const long* seglen, const float* __restrict bias, int act) {
-  __mmask16 mask[NV];
+// kc k steps of a row-major A, A(i, k) = a[i * lda + k], added into the accumulators in k order; b (and
+// bsrc when PACK) move on past them
+template <int M, int NV, bool PACK>
+__attribute__((always_inline)) inline void rows_block(__m512 (&acc)[M][NV], long kc, const float* __restrict a, long lda,
+                                                      float* __restrict& b, const float* __restrict& bsrc, long brs,
+                                                      const __mmask16* mask) {
+  // four row bases, rows 3q + {0, 1, 2} at +0, +lda, +2 lda: the addressing modes x86 has
+  const float* a0 = a;
+  const float* a1 = a0 + 3 * lda;
+  const float* a2 = a0 + 6 * lda;
+  const float* a3 = a0 + 9 * lda;
+  for (long k = 0; k < kc; k++) {
+    __m512 bv[NV];
+    b_step<NV, PACK>(bv, b, bsrc, brs, mask);
+#pragma GCC unroll 12
+    for (int i = 0; i < M; i++) {
+      const float* base = i < 3 ? a0 : i < 6 ? a1 : i < 9 ? a2 : a3;
+      const __m512 ai = _mm512_set1_ps(base[(i % 3) * lda + k]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+    b += NR;
+  }
+}
+
+// the columns of a tile with nr of its 16 NV columns in C
+template <int NV>
+__attribute__((always_inline)) inline void column_masks(__mmask16* mask, long nr) {
 #pragma GCC unroll 2
   for (int v = 0; v < NV; v++) {
     const long cols = nr - 16 * v;
     mask[v] = cols >= 16 ? (__mmask16)0xffff : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
   }
-  // C's tile is written at the end: fetched now, a cold output (a fresh buffer, a convolution's
-  // output streaming to memory) arrives while the tile computes instead of stalling the stores
+}
+
+// C's tile is written at the end: fetched now, a cold output (a fresh buffer, a convolution's output
+// streaming to memory) arrives while the tile computes instead of stalling the stores
+template <int M, int NV>
+__attribute__((always_inline)) inline void prefetch_tile(const float* c, long ldc) {
 #pragma GCC unroll 12
   for (int i = 0; i < M; i++) {
     _mm_prefetch((const char*)(c + i * ldc), _MM_HINT_T0);
     if (NV == 2) _mm_prefetch((const char*)(c + i * ldc + 16), _MM_HINT_T0);
   }
+}
+
+// the tile's sums r (C's previous values already added where asked) stored with the epilogue: bias
+// (may be null) and act (KT_ACT_LINEAR or KT_ACT_RELU) applied as bias_act would apply them to the
+// stored tile (the same operations on the same floats)
+template <int M, int NV>
+__attribute__((always_inline)) inline void store_tile(__m512 (&r)[M][NV], float* __restrict c, long ldc,
+                                                      const __mmask16* mask, const float* __restrict bias, int act) {
+  __m512 bv[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) bv[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
+  const bool relu = act == KT_ACT_RELU;
+#pragma GCC unroll 12
+  for (int i = 0; i < M; i++) {
+    float* ci = c + i * ldc;
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      __m512 x = r[i][v];
+      if (bias) x = _mm512_add_ps(x, bv[v]);
+      // v > 0 ? v : +0, as bias_act (NaN and -0 to +0)
+      if (relu) x = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x);
+      _mm512_mask_storeu_ps(ci + 16 * v, mask[v], x);
+    }
+  }
+}
+
+// bias (may be null) and act (KT_ACT_LINEAR or KT_ACT_RELU): the GEMM epilogue applied as the tile is
+// stored (store_tile)
+template <int M, int NV, bool ROWS, bool PACK>
+void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict b, float* __restrict c, long ldc,
+                int accumulate, long nr, const float* __restrict bsrc, long brs, long nseg, const long* seg,
+                const long* seglen, const float* __restrict bias, int act) {
+  __mmask16 mask[NV];
+  column_masks<NV>(mask, nr);
+  prefetch_tile<M, NV>(c, ldc);
   __m512 acc[M][NV];
 #pragma GCC unroll 12
   for (int i = 0; i < M; i++)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
   if (ROWS) {
-   for (long sg = 0; sg < nseg; sg++) {
-    // four row bases, rows 3q + {0, 1, 2} at +0, +lda, +2 lda: the addressing modes x86 has
-    const float* a0 = a + (seg ? seg[sg] : 0);
-    const float* a1 = a0 + 3 * lda;
-    const float* a2 = a0 + 6 * lda;
-    const float* a3 = a0 + 9 * lda;
-    for (long k = 0; k < kc; k++) {
-      __m512 bv[NV];
-      b_step<NV, PACK>(bv, b, bsrc, brs, mask);
-#pragma GCC unroll 12
-      for (int i = 0; i < M; i++) {
-        const float* base = i < 3 ? a0 : i < 6 ? a1 : i < 9 ? a2 : a3;
-        const __m512 ai = _mm512_set1_ps(base[(i % 3) * lda + k]);
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
-      }
-      b += NR;
-    }
-   }
+    for (long sg = 0; sg < nseg; sg++) rows_block<M, NV, PACK>(acc, kc, a + (seg ? seg[sg] : 0), lda, b, bsrc, brs, mask);
   } else {
    for (long sg = 0; sg < nseg; sg++) {
     const float* ak = a + (seg ? seg[sg] : 0);
@@ -142,23 +184,64 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     }
    }
   }
-  __m512 bv[NV];
-#pragma GCC unroll 2
-  for (int v = 0; v < NV; v++) bv[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
-  const bool relu = act == KT_ACT_RELU;
+  if (accumulate)
 #pragma GCC unroll 12
-  for (int i = 0; i < M; i++) {
-    float* ci = c + i * ldc;
+    for (int i = 0; i < M; i++)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) {
-      __m512 r = acc[i][v];
-      if (accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(mask[v], ci + 16 * v));
-      if (bias) r = _mm512_add_ps(r, bv[v]);
-      // v > 0 ? v : +0, as bias_act (NaN and -0 to +0)
-      if (relu) r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_GT_OQ), r);
-      _mm512_mask_storeu_ps(ci + 16 * v, mask[v], r);
-    }
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v));
+  store_tile<M, NV>(acc, c, ldc, mask, bias, act);
+}
+
+// A row-major tile over all k steps of B's packed panel, summed in blocks of kc steps (the last one
+// shorter when kc does not divide k): each block's sum starts from zero in the accumulators and is
+// added to the tile's running value, kept on the stack, so C is stored once, with the epilogue, instead
+// of stored and read back after every block, with the same sums in the same order as one ukernel_ax
+// call per block.
+template <int M, int NV>
+void ukernel_ax_kblocks(long k, long kc, const float* __restrict a, long lda, const float* __restrict b,
+                        float* __restrict c, long ldc, int accumulate, long nr, const float* __restrict bias, int act) {
+  __mmask16 mask[NV];
+  column_masks<NV>(mask, nr);
+  prefetch_tile<M, NV>(c, ldc);
+  __m512 sum[M][NV], acc[M][NV];
+  float* __restrict bp = const_cast<float*>(b);
+  const float* __restrict none = nullptr;
+  for (long pc = 0; pc < k; pc += kc) {
+#pragma GCC unroll 12
+    for (int i = 0; i < M; i++)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    rows_block<M, NV, false>(acc, k - pc < kc ? k - pc : kc, a + pc, lda, bp, none, 0, mask);
+#pragma GCC unroll 12
+    for (int i = 0; i < M; i++)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++)
+        sum[i][v] = pc > 0 ? _mm512_add_ps(acc[i][v], sum[i][v])
+                    : accumulate ? _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v))
+                                 : acc[i][v];
   }
+  store_tile<M, NV>(sum, c, ldc, mask, bias, act);
+}
+
+using UkernelKblocks = void (*)(long, long, const float*, long, const float*, float*, long, int, long, const float*, int);
+
+template <int NV, int... Ms>
+constexpr void fill_kblocks(UkernelKblocks* t) {
+  ((t[Ms] = ukernel_ax_kblocks<Ms, NV>), ...);
+}
+
+struct KblocksTable {
+  UkernelKblocks k[2][MR + 1];  // [NV - 1][rows]
+  constexpr KblocksTable() : k{} {
+    fill_kblocks<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[0]);
+    fill_kblocks<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(k[1]);
+  }
+};
+constexpr KblocksTable kKblocks;
+
+void gemm_ukernel_ax_kblocks(long k, long kc, const float* a, long lda, const float* b, float* c, long ldc,
+                             int accumulate, long mr, long nr, const float* bias, int act) {
+  kKblocks.k[nr > 16][mr](k, kc, a, lda, b, c, ldc, accumulate, nr, bias, act);
 }
 
 using UkernelAx = void (*)(long, const float*, long, float*, float*, long, int, long, const float*, long, long,
@@ -248,7 +331,8 @@ const Isa isa_avx512 = {"avx512", MR, NR, gemm_ukernel, unary_impl, binary_impl,
                         lstm_cell_grad_impl, gru_cell_grad_impl, philox_mask_impl,
                         maxpool_impl, maxpool_grad_impl, avgpool_impl, avgpool_grad_impl,
                         gemm_ukernel_ax, gemm_ukernel_ax_pack, conv_ukernel_ax,
-                        lstm_cell_z, gemm_ukernel_kseg, gemm_ukernel_ax_ep, conv_ukernel_ax_ep};
+                        lstm_cell_z, gemm_ukernel_kseg, gemm_ukernel_ax_ep, conv_ukernel_ax_ep,
+                        gemm_ukernel_ax_kblocks};
 
 }  // namespace kt
 #endif

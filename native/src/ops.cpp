@@ -446,6 +446,8 @@ void mul_relu_grad_sum_row(const float* __restrict a, const float* __restrict b,
   }
 }
 
+constexpr long kSplitMulReluElems = 1L << 19;
+
 void mul_relu_grad_sum_task(void* p, int tid, int nt) {
   const MulReluGradSumJob& j = *(const MulReluGradSumJob*)p;
   long c0, c1;
@@ -466,9 +468,13 @@ void mul_relu_grad_sum(const float* a, const float* b, const float* y, float* dz
     return;
   }
   MulReluGradSumJob job = {a, b, y, dz, db, rows, n};
-  int t = threads_for(rows * n, threads);
+  // one thread up to a few hundred thousand elements: a Dense layer's gradient (128 x 512, ~35 us)
+  // took longer split over two threads than on one (the worker's wake-up and the columns' split of
+  // each row) in the seed MLP's step
+  int t = rows * n >= kSplitMulReluElems ? threads : 1;
   if (t > n / 16) t = n / 16 > 1 ? (int)(n / 16) : 1;
-  parallel_run(t, mul_relu_grad_sum_task, &job);
+  if (t == 1) mul_relu_grad_sum_task(&job, 0, 1);
+  else parallel_run(t, mul_relu_grad_sum_task, &job);
 }
 
 // ArgMaxMatch: the ArgMax kernel's index (the first maximum; a NaN wins, the first one) of a's row

@@ -97,6 +97,9 @@ void gru_sequence_grad(long batch, long T, long u, bool backwards, bool zero_out
 // y[i] = 1 when uniform i of Philox stream `stream` under key (k0, k1) is below keep_prob, else 0
 // (src/tensor/random.ts's uniforms(), bit for bit)
 void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1, uint32_t stream, int threads);
+// the same mask, and xy = x * mask (BernoulliMaskMul: dropout's draw and product in one pass)
+void bernoulli_mask_mul(const float* x, float* xy, float* mask, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1,
+                        uint32_t stream, int threads);
 
 // Fused optimizer updates (KT_OPTIMIZER_UPDATE, native/src/optimizer.cpp): rule a kt_optimizer_rule,
 // p its 4 scalars; in = variable, gradient, slots; out = variable', slots' (n floats each)

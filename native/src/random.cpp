@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "../include/keras_native.h"
 #include "isa.h"
 #include "ops.h"
 #include "threadpool.h"
@@ -32,8 +33,14 @@ Threshold threshold_of(double keep) {
   return {(uint64_t)ceil(keep * 0x1p64), false};
 }
 
+// Pairs drawn at a time by BernoulliMaskMul before the product reads them back (16 KiB of mask and
+// of x: the mask is multiplied while it is in L1)
+constexpr long kMulBlockPairs = 2048;
+
 struct MaskJob {
   float* y;
+  const float* x;  // BernoulliMaskMul: the factor; null for a plain mask
+  float* xy;       // BernoulliMaskMul: x * mask
   long n;
   float v;  // the value of a kept element
   Threshold th;
@@ -41,14 +48,23 @@ struct MaskJob {
 };
 
 // Philox in the SIMD lanes of the active instruction set (philox_impl.inc).
+// With x: each block of pairs drawn, then x * mask over its elements (the Binary kernel's Mul).
 void mask_range(const MaskJob& j, long pb, long pe) {
-  isa().philox_mask(j.y, j.n, pb, pe, j.k0, j.k1, j.stream, j.th.t, j.th.all ? 1 : 0, j.v);
+  const Isa& I = isa();
+  if (!j.x) {
+    I.philox_mask(j.y, j.n, pb, pe, j.k0, j.k1, j.stream, j.th.t, j.th.all ? 1 : 0, j.v);
+    return;
+  }
+  for (long b = pb; b < pe; b += kMulBlockPairs) {
+    const long e = b + kMulBlockPairs < pe ? b + kMulBlockPairs : pe;
+    I.philox_mask(j.y, j.n, b, e, j.k0, j.k1, j.stream, j.th.t, j.th.all ? 1 : 0, j.v);
+    const long i0 = 2 * b, i1 = 2 * e < j.n ? 2 * e : j.n;
+    I.binary(KT_B_MUL, j.x + i0, 1, j.y + i0, 1, j.xy + i0, i1 - i0);
+  }
 }
 
-}  // namespace
-
-void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1, uint32_t stream, int threads) {
-  MaskJob job = {y, n, scale, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
+void run_mask(MaskJob& job, int threads) {
+  const long n = job.n;
   const long pairs = (n + 1) / 2;
   int t = pairs >= kAwakePairs ? threads : 1;
   if (t < 1) t = 1;
@@ -68,6 +84,19 @@ void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0
   };
   if (pairs >= kParallelPairs) parallel_run(t, task, &ctx);
   else parallel_run_awake(t, task, &ctx);
+}
+
+}  // namespace
+
+void bernoulli_mask(float* y, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1, uint32_t stream, int threads) {
+  MaskJob job = {y, nullptr, nullptr, n, scale, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
+  run_mask(job, threads);
+}
+
+void bernoulli_mask_mul(const float* x, float* xy, float* mask, long n, double keep_prob, float scale, uint32_t k0, uint32_t k1,
+                        uint32_t stream, int threads) {
+  MaskJob job = {mask, x, xy, n, scale, threshold_of(keep_prob), k0, k1 ^ (uint32_t)(stream * 0x9e3779b1u), stream};
+  run_mask(job, threads);
 }
 
 }  // namespace kt

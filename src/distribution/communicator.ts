@@ -17,6 +17,11 @@ export interface Communicator {
   readonly size: number;
   /** The host this process runs on. */
   readonly processorName: string;
+  /**
+   * Bytes per process of the MPI binding's shared window, through which all-reduces of arrays up to
+   * that size run when every process is on one machine; 0 when there is none (the ring then).
+   */
+  readonly sharedBytes: number;
   /** Sum over all processes, in place. Resolves once `x` holds the sum on this process. */
   allreduce(x: Float32Array | Float64Array | Int32Array): Promise<void>;
   /**
@@ -41,6 +46,12 @@ export interface Communicator {
    * that failed or timed out ends the job, as the Promise-based ones do.
    */
   wait(handle: number): void;
+  /**
+   * A zeroed array for `startAllreduce` / `startReduceScatter` to sum in place: in the binding's shared
+   * window where it has one with room (the sum then reads it where it is: no copy in), else an
+   * ordinary array.
+   */
+  allocate(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array;
   /** Overwrites `x` with rank `root`'s bytes, in place. */
   bcast(x: ArrayBufferView, root?: number): Promise<void>;
   barrier(): Promise<void>;
@@ -50,6 +61,7 @@ class SingleProcess implements Communicator {
   readonly rank = 0;
   readonly size = 1;
   readonly processorName = 'localhost';
+  readonly sharedBytes = 0;
   async allreduce(): Promise<void> {}
   startAllreduce(): number {
     return 0;
@@ -64,6 +76,9 @@ class SingleProcess implements Communicator {
     return [0, count];
   }
   wait(): void {}
+  allocate(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array {
+    return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  }
   async bcast(): Promise<void> {}
   async barrier(): Promise<void> {}
 }
@@ -72,12 +87,14 @@ class MpiCommunicator implements Communicator {
   readonly rank: number;
   readonly size: number;
   readonly processorName: string;
+  readonly sharedBytes: number;
 
   constructor(private readonly mpi: MpiBinding) {
     const info = mpi.init(collectiveTimeoutSeconds());
     this.rank = info.rank;
     this.size = info.size;
     this.processorName = info.processorName;
+    this.sharedBytes = info.sharedBytes;
     setProcessRank(this.rank);
     installExitHandlers(mpi, this.rank, this.size);
   }
@@ -109,6 +126,11 @@ class MpiCommunicator implements Communicator {
     } catch (e) {
       abortJob(this.mpi, this.rank, this.size, (e as Error).message);
     }
+  }
+  allocate(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array {
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const shared = this.mpi.sharedArray(length * Ctor.BYTES_PER_ELEMENT);
+    return shared ? new Ctor(shared) : new Ctor(length);
   }
   bcast(x: ArrayBufferView, root = 0): Promise<void> {
     return this.guard(this.mpi.bcast(x, root));

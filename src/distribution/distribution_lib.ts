@@ -141,7 +141,7 @@ export class DataParallel extends Distribution implements DataParallelHooks {
 
   /** The reducer of this step's gradients (see gradient_reducer.ts), one per distribution. */
   gradientReducer(optimizer?: Optimizer | null, trainable?: readonly Variable[]): GradientReducer {
-    this.reducer ??= new GradientReducer(this.comm, new BucketBuffers(), bucketBytes());
+    this.reducer ??= new GradientReducer(this.comm, new BucketBuffers((dtype, n) => this.comm.allocate(dtype, n)), bucketBytes());
     const r = this.reducer.begin(this.weight);
     r.sharded = this.fitting && this.shardOptimizer && !!optimizer && !!trainable && optimizer.sliceUpdateBlocker(trainable) === null;
     return r;

@@ -11,7 +11,7 @@ const refuse = (what: string): never => {
 };
 
 export class BucketBuffers {
-  constructor() {
+  constructor(..._args: unknown[]) {
     refuse('keras.distribution BucketBuffers');
   }
 }

@@ -70,6 +70,7 @@ function fakeWorld(n: number): Communicator[] {
     rank,
     size: n,
     processorName: 'test',
+    sharedBytes: 0,
     async allreduce() {},
     startAllreduce(x) {
       const k = calls[rank]!.push(x) - 1;
@@ -83,6 +84,7 @@ function fakeWorld(n: number): Communicator[] {
     },
     wait() {},
     ...unsharded,
+    allocate: (dtype: 'float32' | 'float64', n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)),
     bcast: async () => {},
     barrier: async () => {},
   }));
@@ -119,7 +121,7 @@ test('a compiled step replays the bucket sends and waits (host steps) where they
   const log: string[] = [];
   let handle = 0;
   const comm: Communicator = {
-    rank: 0, size: 2, processorName: 'test',
+    rank: 0, size: 2, processorName: 'test', sharedBytes: 0,
     async allreduce() {},
     startAllreduce(x) {
       for (let i = 0; i < x.length; i++) x[i]! *= 2;
@@ -130,6 +132,7 @@ test('a compiled step replays the bucket sends and waits (host steps) where they
       log.push(`wait ${h}`);
     },
     ...unsharded,
+    allocate: (dtype: 'float32' | 'float64', n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)),
     bcast: async () => {},
     barrier: async () => {},
   };
@@ -177,6 +180,7 @@ function shardedWorld(n: number): Communicator[] {
     rank,
     size: n,
     processorName: 'test',
+    sharedBytes: 0,
     async allreduce() {},
     startAllreduce(): number {
       throw new Error('sharded');
@@ -212,6 +216,7 @@ function shardedWorld(n: number): Communicator[] {
     },
     shardOf: (count: number) => shardOf(rank, count),
     wait() {},
+    allocate: (dtype: 'float32' | 'float64', n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)),
     bcast: async () => {},
     barrier: async () => {},
   }));

@@ -57,15 +57,20 @@ class Bucket {
   constructor(readonly dtype: 'float32' | 'float64') {}
 }
 
-/** Fusion buffers kept between steps, by bucket number. */
+/**
+ * Fusion buffers kept between steps, by bucket number; from `allocate` (the communicator's: in the MPI
+ * binding's shared window where it has one, so that the gradient kernels write where the other ranks
+ * read them), else ordinary arrays.
+ */
 export class BucketBuffers {
   private readonly buffers: FloatArray[] = [];
+  constructor(private readonly allocate?: (dtype: 'float32' | 'float64', length: number) => FloatArray) {}
 
   get(k: number, dtype: 'float32' | 'float64', length: number): FloatArray {
     let b = this.buffers[k];
     const ok = b && b.length === length && (dtype === 'float32' ? b instanceof Float32Array : b instanceof Float64Array);
     if (!ok) {
-      b = dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+      b = this.allocate ? this.allocate(dtype, length) : dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
       this.buffers[k] = b;
     }
     return b!;

@@ -52,3 +52,9 @@ test('MulReluGradSum: gradients of both outputs in a and b', () => {
   };
   checkGradients((aa, bb) => both(aa!, bb!), [a, b], {label: 'MulReluGradSum'});
 });
+
+test('BernoulliMaskMul: gradient of the product in x (the mask: a draw, no input)', () => {
+  const x = randn64([4, 5], 65);
+  const a = {shape: [4, 5], keepProb: 0.6, dtype: 'float64' as const, k0: 11, k1: 12, scale: 1 / 0.6};
+  checkGradients((xx) => runAll('BernoulliMaskMul', {x: xx!}, a)[0]!, [x], {label: 'BernoulliMaskMul'});
+});

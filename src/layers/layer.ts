@@ -189,17 +189,21 @@ export class Layer {
 
   /** Layers held in this layer's fields (directly or in arrays): Keras tracks them automatically. */
   get sublayers(): Layer[] {
+    // read for every training step (the trainable weights): no array or pair made per field
     const out: Layer[] = [];
     const seen = new Set<Layer>();
-    for (const [k, v] of Object.entries(this)) {
-      if (k === 'inboundNodes' || k === 'outboundNodes' || k.startsWith('_parent')) continue;
-      const items = Array.isArray(v) ? v : [v];
-      for (const it of items) {
-        if (it instanceof Layer && it !== this && !seen.has(it)) {
-          seen.add(it);
-          out.push(it);
-        }
+    const add = (it: unknown) => {
+      if (it instanceof Layer && it !== this && !seen.has(it)) {
+        seen.add(it);
+        out.push(it);
       }
+    };
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(this)) {
+      const v = self[k];
+      if (v === null || typeof v !== 'object' || k === 'inboundNodes' || k === 'outboundNodes' || k.startsWith('_parent')) continue;
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) add(v[i]);
+      else add(v);
     }
     return out;
   }

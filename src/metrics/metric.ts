@@ -17,7 +17,8 @@ import {applyMask, squeezeOrExpandToSameRank} from '../losses/loss.js';
 import * as ops from '../ops/index.js';
 import {toTensor} from '../ops/core.js';
 import {registerKerasSerializable, toSnakeCase} from '../serialization.js';
-import type {DType} from '../tensor/dtype.js';
+import {isTracing} from '../plan/trace.js';
+import {allocate, type DType} from '../tensor/dtype.js';
 import {full, Tensor} from '../tensor/tensor.js';
 
 export interface MetricArgs {
@@ -171,6 +172,18 @@ export class Mean extends Metric {
     });
   }
   result(): Tensor {
+    if (!isTracing()) {
+      // host scalars outside a trace (a step's logs, read after every step): divideNoNan's value
+      // computed here, a float division rounded to the dtype as Div's, without its four kernel calls;
+      // the values read as they are (reading `value` would make the next in-place update copy them)
+      const t = this.total.peekUnshared() ?? this.total.value, c = this.count.peekUnshared() ?? this.count.value;
+      const tv = t.hostValues, cv = c.hostValues;
+      if (tv && cv && !t.device && !c.device && t.rank === 0 && c.rank === 0 && t.dtype === c.dtype && (t.dtype === 'float32' || t.dtype === 'float64')) {
+        const out = allocate(t.dtype, 1);
+        out[0] = cv[0] === 0 ? 0 : tv[0]! / cv[0]!;
+        return new Tensor([], t.dtype, out);
+      }
+    }
     return divideNoNan(this.total.value, this.count.value);
   }
 }

@@ -181,6 +181,17 @@ test('fit yields to the event loop between batches', async () => {
   assert.ok(ticks > 0);
 });
 
+test('predict yields to the event loop between batches, not after the last one', async () => {
+  const {x} = blobs(16);
+  const model = mlp();
+  for (const [batchSize, yields] of [[16, false], [8, true]] as const) {
+    let ran = false;
+    setImmediate(() => (ran = true));
+    await model.predict(x, {batchSize, verbose: 0});
+    assert.equal(ran, yields, `batchSize ${batchSize}`);
+  }
+});
+
 test('progress output: Epoch headers and one finished line per epoch (no terminal)', async () => {
   const {x, yOneHot} = blobs(20);
   const model = mlp();

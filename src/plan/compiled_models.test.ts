@@ -203,6 +203,11 @@ for (const backend of BACKENDS) {
         if (c.name.startsWith('seed MLP') || c.name.startsWith('seed CNN')) {
           // Dropout's gradient, relu's and the bias's sum, one kernel per Dense(relu) before a Dropout
           for (const p of trained) assert.equal(p.kernelNames().filter((k) => k === 'MulReluGradSum').length, c.name.startsWith('seed MLP') ? 2 : 1, 'MulReluGradSum');
+          // each Dropout's mask and product, one kernel
+          for (const p of trained) {
+            assert.equal(p.kernelNames().filter((k) => k === 'BernoulliMaskMul').length, 2, 'BernoulliMaskMul');
+            assert.ok(!p.kernelNames().includes('BernoulliMask'), 'no mask drawn alone');
+          }
           // the accuracy's ArgMax, ArgMax, Equal, Cast (patterns.ts)
           for (const p of trained) assert.ok(p.kernelNames().includes('ArgMaxMatch') && !p.kernelNames().includes('ArgMax'), 'ArgMaxMatch');
         }

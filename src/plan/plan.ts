@@ -11,8 +11,10 @@ import {getBackend} from '../backends/registry.js';
 import {referenceKernels} from '../backends/reference/index.js';
 import {ValueError} from '../errors.js';
 import {fusedKernels} from '../kernels/defs/fused.js';
+import {randomKernels} from '../kernels/defs/random.js';
 import {allocate, type TypedArray} from '../tensor/dtype.js';
 import {maskKey, type Seed} from '../tensor/random.js';
+import {shapesEqual} from '../tensor/shape.js';
 import {Tensor} from '../tensor/tensor.js';
 import {fusesOnHost, rewriteTrace} from './patterns.js';
 import type {HostStep, Ref, Trace, TracedStep} from './trace.js';
@@ -408,6 +410,10 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * (inference: a backend need not store it); and an ActivationGrad relu of a Mul that only it reads (a
  * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
  * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
+ * And a BernoulliMask with the Mul right after it of its mask and a float tensor of the same shape
+ * and dtype (dropout) become BernoulliMaskMul (both outputs; the product while the mask is in cache),
+ * at the mask's place, with its seed (no other draw comes between, so the keys are drawn in the
+ * same order), on a backend that computes on the host.
  */
 function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelTable>, onHost: boolean): Schedule & {fused: Map<number, TracedStep>} {
   const steps = trace.steps, fused = new Map<number, TracedStep>(), gone = new Set<number>();
@@ -425,6 +431,19 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     if (s.def.name === 'MaxPool' && !pool.has(s.inputs['x'] as Tensor)) pool.set(s.inputs['x'] as Tensor, o);
     const x = s.inputs['x'] as Tensor, a = s.attrs as {axes?: number[]; keepdims?: boolean};
     if (s.def.name === 'Sum' && !a.keepdims && x.rank >= 2 && a.axes?.length === x.rank - 1 && a.axes.every((d, i) => d === i)) leading.set(x, o);
+  }
+  // on the host only: a GPU backend runs a kernel without WGSL (this one) on the CPU, reading x back
+  if (onHost && kernels.BernoulliMaskMul) {
+    order.forEach((o, i) => {
+      const next = order[i + 1];
+      if (typeof o !== 'number' || typeof next !== 'number' || steps[o]!.def.name !== 'BernoulliMask' || steps[next]!.def.name !== 'Mul') return;
+      const draw = steps[o]!, mul = steps[next]!, mask = draw.outputs[0]!, {a, b} = mul.inputs as {a: Tensor; b: Tensor};
+      const x = a === mask ? b : a;
+      const same = x !== mask && (a === mask || b === mask) && x.dtype === mask.dtype && (x.dtype === 'float32' || x.dtype === 'float64');
+      if (!same || !shapesEqual(x.shape, mask.shape) || !draw.seed) return;
+      fused.set(o, {def: randomKernels.BernoulliMaskMul, inputs: {x}, attrs: draw.attrs, outputs: [mul.outputs[0]!, mask], seed: draw.seed});
+      gone.add(next);
+    });
   }
   for (const o of order) {
     if (typeof o !== 'number') continue;

@@ -146,6 +146,55 @@ test('mpirun -np 3: all-reduce of float32, float64 and int32 arrays, small and l
   }
 });
 
+// The shared-memory window (all ranks on one machine, mpi_addon.c): each rank sums its segment of the
+// vector over the ranks' arrays in rank order, so the float32 result is, bit for bit, the sum a loop
+// over ranks 0, 1, ..., P - 1 gives rounding after each addition -- on every rank, for an ordinary
+// array (copied in and out), an array in the window (sharedArray: summed in place, as gradient buckets
+// are), the awaited form and the reduce-scatter's segment. Every result is within P 2^-24 of the exact
+// sum relative to the inputs' magnitudes. Arrays larger than KERAS_MPI_SHM_BYTES, and every array with
+// KERAS_MPI_SHM=0, take the ring: the same bits on every rank, within the same bound, in ring order.
+type OracleRun = {sharedBytes: number; results: {what: string; n: number; window: boolean; sameBits: boolean; worst: number; hash: string}[]};
+const oracleCases: [number, Record<string, string>, string][] = [
+  [2, {}, 'the shared window'],
+  [3, {}, 'the shared window'],
+  [3, {KERAS_MPI_SHM_BYTES: '65536'}, 'a 64 KiB window (larger arrays on the ring)'],
+  [3, {KERAS_MPI_SHM: '0'}, 'KERAS_MPI_SHM=0 (the ring)'],
+];
+for (const [n, env, label] of oracleCases) {
+  test(`mpirun -np ${n}, ${label}: all-reduce and reduce-scatter equal to a rank-order float32 sum bit for bit through the window, within ${n} x 2^-24 of float64, the same bits on every rank`, {skip: skipMpi}, async () => {
+    const name = `oracle_${n}_${Object.values(env).join('_') || 'default'}.json`;
+    const r = await run(n, ['oracle', join(tmp, name)], env);
+    assert.equal(r.status, 0, r.out);
+    const ranks = Array.from({length: n}, (_, k) => JSON.parse(readFileSync(join(tmp, `${name}.${k}`), 'utf8')) as OracleRun);
+    const expectBytes = env.KERAS_MPI_SHM === '0' ? 0 : Number(env.KERAS_MPI_SHM_BYTES ?? 64 * 2 ** 20);
+    for (const res of ranks) {
+      assert.equal(res.sharedBytes, expectBytes);
+      assert.equal(res.results.length, 32);
+      for (const c of res.results) {
+        const where = `${c.what}[${c.n}]`;
+        if (c.window) assert.ok(c.sameBits, `${where}: differs from the rank-order sum`);
+        assert.ok(c.worst <= n * 2 ** -24, `${where}: relative error ${c.worst}`);
+      }
+    }
+    // the ring's and the window's whole results agree between ranks (a reduce-scatter's segments differ by design)
+    ranks[0]!.results.forEach((c, i) => {
+      if (c.what.includes('reduce-scatter')) return;
+      for (let k = 1; k < n; k++) assert.equal(ranks[k]!.results[i]!.hash, c.hash, `${c.what}[${c.n}]: rank ${k} differs from rank 0`);
+    });
+    const windowed = ranks[0]!.results.filter((c) => c.window).length;
+    assert.equal(windowed, expectBytes === 0 ? 0 : expectBytes === 65536 ? 16 : 32);
+  });
+}
+
+test('mpirun -np 2: an invalid KERAS_MPI_SHM_BYTES or KERAS_MPI_SHM is an error naming the variable, what it must be and the value', {skip: skipMpi}, async () => {
+  const bytes = await run(2, ['info', join(tmp, 'badshm.json')], {KERAS_MPI_SHM_BYTES: '64MB'});
+  assert.notEqual(bytes.status, 0, bytes.out);
+  assert.match(bytes.out, /KERAS_MPI_SHM_BYTES must be a whole number of bytes from 0 to 2147483647 \(the shared window's slot per rank; 0 turns it off\)\. Received: KERAS_MPI_SHM_BYTES=64MB/);
+  const on = await run(2, ['info', join(tmp, 'badshm.json')], {KERAS_MPI_SHM: 'yes'});
+  assert.notEqual(on.status, 0, on.out);
+  assert.match(on.out, /KERAS_MPI_SHM must be 1 .* or 0 \(the ring of messages\)\. Received: KERAS_MPI_SHM=yes/);
+});
+
 // A data-parallel step is compiled like any other (src/plan): its plan replays the kernels and, as
 // host steps at the places they ran, the sending of each gradient bucket and the wait for its sum.
 // The same kernels and the same sums run in both, so the weights are equal bit for bit.

@@ -10,7 +10,9 @@
  * and evaluated on an async generator; weights and losses written),
  * `fashion` (the seed MLP on Fashion-MNIST, test accuracy written), `kill` (rank 1 kills itself
  * mid-epoch), `hang` (rank 1 stops joining collectives), `info` (listDevices and the batch-size
- * check), `sums` (the all-reduce alone: every rank writes `out.json.<rank>`). Rank 0 writes `out.json`.
+ * check), `sums` (the all-reduce alone: every rank writes `out.json.<rank>`), `oracle` (the all-reduce
+ * and reduce-scatter against sums computed in rank order: every rank writes `out.json.<rank>`). Rank 0
+ * writes `out.json`.
  */
 import {writeFileSync} from 'node:fs';
 import * as keras from '../../src/index.js';
@@ -182,6 +184,62 @@ if (mode === 'info') {
     }
   }
   writeFileSync(`${out}.${rank}`, JSON.stringify(results));
+} else if (mode === 'oracle') {
+  // the all-reduce against a sum computed here: every rank's input is a function of (rank, i), so each
+  // rank can add all of them itself in rank order 0, 1, ..., P - 1 -- in float32, rounding after each
+  // addition (the order the shared window adds in: the same bits expected), and in float64 (the exact
+  // sum to within 2^-53: the float32 result must be within P 2^-24 of the inputs' magnitudes). Magnitudes
+  // from 2^-10 to 2^9 make the float32 result depend on the order of the additions.
+  const comm = dist.comm;
+  const P = dist.numProcesses;
+  const value = (r: number, i: number) => Math.sin(i * 0.37 + r * 1.3) * 2 ** (((i * 13 + r * 5) % 20) - 10);
+  const {createHash} = await import('node:crypto');
+  const results: {what: string; n: number; window: boolean; sameBits: boolean; worst: number; hash: string}[] = [];
+  const check = (what: string, x: Float32Array | Float64Array, lo = 0, hi = x.length) => {
+    const f32 = x instanceof Float32Array;
+    let sameBits = true;
+    let worst = 0;
+    for (let i = lo; i < hi; i++) {
+      let acc = f32 ? Math.fround(value(0, i)) : value(0, i);
+      let exact = acc;
+      let mag = Math.abs(acc);
+      for (let r = 1; r < P; r++) {
+        const v = f32 ? Math.fround(value(r, i)) : value(r, i);
+        acc = f32 ? Math.fround(acc + v) : acc + v;
+        exact += v;
+        mag += Math.abs(v);
+      }
+      if (!Object.is(x[i], acc)) sameBits = false;
+      worst = Math.max(worst, Math.abs(x[i]! - exact) / mag);
+    }
+    const bytes = x.BYTES_PER_ELEMENT;
+    const hash = createHash('sha1').update(new Uint8Array(x.buffer, x.byteOffset + lo * bytes, (hi - lo) * bytes)).digest('hex');
+    results.push({what, n: x.length, window: x.length * bytes <= comm.sharedBytes, sameBits, worst, hash});
+  };
+  const fill = (x: Float32Array | Float64Array) => {
+    for (let i = 0; i < x.length; i++) x[i] = value(comm.rank, i);
+    return x;
+  };
+  for (const n of [5, 8191, 100_003, 400_003]) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+      // an ordinary array (copied into the window and out), one in the window (summed in place), the Promise form
+      const plain = fill(new Ctor(n));
+      comm.wait(comm.startAllreduce(plain));
+      check(`${dtype} allreduce`, plain);
+      const shared = fill(comm.allocate(dtype, n));
+      comm.wait(comm.startAllreduce(shared));
+      check(`${dtype} allreduce, sharedArray`, shared);
+      const awaited = fill(new Ctor(n));
+      await comm.allreduce(awaited);
+      check(`${dtype} allreduce, awaited`, awaited);
+      // the reduce-scatter: this rank's segment holds the sum
+      const half = fill(comm.allocate(dtype, n));
+      comm.wait(comm.startReduceScatter(half));
+      check(`${dtype} reduce-scatter, sharedArray`, half, ...comm.shardOf(n));
+    }
+  }
+  writeFileSync(`${out}.${rank}`, JSON.stringify({sharedBytes: comm.sharedBytes, results}));
 } else if (mode === 'kill' || mode === 'hang') {
   const [x, y] = synthetic(128 * 50);
   const model = seedMlp(false);

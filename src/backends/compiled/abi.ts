@@ -120,6 +120,8 @@ export const KERNEL_ABI = {
   MulReluGradSum: {id: 142, inputs: ['a', 'b', 'y'], outputs: ['dz', 'db'], attrs: ['rows', 'n']},
   /** match[r] = 1 where the first maximum (a NaN counts as one) of a's row r and of b's are at one index, else 0; rows of n. */
   ArgMaxMatch: {id: 143, inputs: ['a', 'b'], outputs: ['match'], attrs: ['rows', 'n']},
+  /** BernoulliMask into mask, and y = x * mask, in one pass (dropout's draw and product: a plan's fusion). */
+  BernoulliMaskMul: {id: 144, inputs: ['x'], outputs: ['y', 'mask'], attrs: ['n', 'keepProb', 'key0', 'key1', 'stream', 'scale']},
   /**
    * A Dense kernel [k, n] packed once into the GEMM's panel layout for many products (a model's weights
    * at inference): packed holds at least packedDenseFloats(k, n) floats.

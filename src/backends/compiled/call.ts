@@ -22,9 +22,10 @@ export interface Compiled {
 }
 
 export function compiledCall(addon: NativeAddon): Call {
-  // `run` reads its arguments before it returns and keeps none: one list of buffers, and one array of
-  // attributes per kernel and length, serve every call (no allocation per call)
-  const bufs: Float32Array[] = [];
+  // `run` reads its arguments before it returns and keeps none: one list of buffers per count, and
+  // one array of attributes per kernel and length, serve every call (no allocation per call, and no
+  // array resized: setting an array's length is a runtime call in V8)
+  const lists: Float32Array[][] = [];
   const packed = new Map<string, Float64Array>();
   return (kernel, buffers, attrs, tail) => {
     const row: KernelAbiRow = KERNEL_ABI[kernel], names = row.attrs, k = names.length, n = k + (tail?.length ?? 0);
@@ -34,15 +35,18 @@ export function compiledCall(addon: NativeAddon): Call {
     const named = attrs as Readonly<Record<string, number>>;
     for (let i = 0; i < k; i++) out[i] = named[names[i]!]!;
     for (let i = k; i < n; i++) out[i] = tail![i - k]!;
-    bufs.length = buffers.length;
-    for (let i = 0; i < buffers.length; i++) bufs[i] = storage(kernel, buffers[i]!);
+    const m = buffers.length;
+    const bufs = (lists[m] ??= Array.from({length: m}, () => NONE));
+    for (let i = 0; i < m; i++) bufs[i] = storage(kernel, buffers[i]!);
     try {
       addon.run(row.id, bufs, out);
     } finally {
-      bufs.length = 0; // hold no tensor's storage past the call
+      for (let i = 0; i < m; i++) bufs[i] = NONE; // hold no tensor's storage past the call
     }
   };
 }
+
+const NONE = new Float32Array(0);
 
 function storage(kernel: string, b: Tensor | Float32Array): Float32Array {
   if (b instanceof Float32Array) return b;

@@ -1,6 +1,6 @@
 import type {Padding} from '../../kernels/conv_util.js';
 import {ValueError} from '../../errors.js';
-import {fmtShape, sizeOf} from '../../tensor/shape.js';
+import {fmtShape, shapesEqual, sizeOf} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 
 /**
@@ -24,7 +24,7 @@ export function isI32(t: Tensor): boolean {
 /** Throws when `t` lacks `expectedShape` (if given) or its storage does not hold exactly its elements. */
 export function checkStorage(op: string, name: string, t: Tensor, expectedShape?: readonly number[]): void {
   const shape = expectedShape ?? t.shape;
-  if (expectedShape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+  if (expectedShape && !shapesEqual(t.shape, shape)) {
     throw new ValueError(`${op}: ${name} must have shape ${fmtShape(shape)}. Received: ${name}.shape=${fmtShape(t.shape)}`);
   }
   const n = sizeOf(shape);

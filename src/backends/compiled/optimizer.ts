@@ -1,6 +1,6 @@
 import {optimizerSlotCount, type AdadeltaUpdateAttrs, type AdamUpdateAttrs, type RMSpropUpdateAttrs, type SGDUpdateAttrs} from '../../kernels/defs/optimizer.js';
 import {ValueError} from '../../errors.js';
-import {fmtShape} from '../../tensor/shape.js';
+import {fmtShape, shapesEqual} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
 import {OptimizerRule} from './abi.js';
@@ -21,22 +21,23 @@ export function optimizerKernels({call}: Compiled): Partial<KernelTable> {
   const update = <A extends object>(op: Op, rule: number, params: (a: A) => [number, number, number, number]) =>
     ({variable, gradient, slots}: {variable: Tensor; gradient: Tensor; slots: Tensor[]}, attrs: A, outs: Tensor[]) => {
       const all = [variable, gradient, ...slots, ...outs];
-      if (!isF32(...all)) return false;
+      for (let i = 0; i < all.length; i++) if (!isF32(all[i]!)) return false;
       const s = optimizerSlotCount(op, attrs as {momentum?: number});
       if (slots.length !== s || outs.length !== s + 1) {
         throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);
       }
       const n = variable.size;
-      all.forEach((t, i) => {
-        const sameShape = t.shape.length === variable.shape.length && t.shape.every((d, j) => d === variable.shape[j]);
-        if (!sameShape || t.values.length !== n) {
+      // plain loops: this runs for every variable of every training step
+      for (let i = 0; i < all.length; i++) {
+        const t = all[i]!;
+        if (!shapesEqual(t.shape, variable.shape) || t.values.length !== n) {
           const names = ['variable', 'gradient', ...slots.map((_, k) => `slots[${k}]`), 'output variable', ...slots.map((_, k) => `output slots[${k}]`)];
           throw new ValueError(
             `${op}: ${names[i]} must have the variable's shape ${fmtShape(variable.shape)} and ${n} values. ` +
               `Received: ${names[i]}.shape=${fmtShape(t.shape)} with ${t.values.length} values`,
           );
         }
-      });
+      }
       const [p0, p1, p2, p3] = params(attrs);
       call('OptimizerUpdate', all, {rule, n, p0, p1, p2, p3});
       return true;

@@ -7,6 +7,7 @@ import {allocate, type DType} from '../../tensor/dtype.js';
 import {sizeOf} from '../../tensor/shape.js';
 import {bernoulliMask, maskKey, philox4x32, SeedGenerator} from '../../tensor/random.js';
 import {Tensor} from '../../tensor/tensor.js';
+import type {KernelTable} from '../backend.js';
 import {referenceKernels} from '../reference/index.js';
 import {backendName, setBackend} from '../registry.js';
 import {loadNativeBackend, type NativeBackend} from './index.js';
@@ -67,6 +68,76 @@ test('native BernoulliMask equals the reference bit for bit (odd sizes, several 
     native.setNumThreads(threads);
   }
   assert.ok(checked > 1e6);
+});
+
+/** x with the values a product must carry through: NaN, infinities, signed zeros, a subnormal. */
+function factor(n: number, seed: number): Tensor {
+  let s = seed >>> 0;
+  const v = Float32Array.from({length: n}, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 4 - 2;
+  });
+  [Number.NaN, Infinity, -Infinity, -0, 0, 1e-40, -3.5].forEach((x, i) => {
+    if (i < n) v[(i * 7919) % n] = x;
+  });
+  return new Tensor([n], 'float32', v);
+}
+
+/** BernoulliMask, then Mul(x, mask), on `kernels` (the reference Mul where a compiled one declines a small size). */
+function pair(kernels: Partial<KernelTable>, x: Tensor, a: BernoulliMaskAttrs): [Tensor, Tensor] {
+  const mask = outputFor(a), y = outputFor(a);
+  if (kernels.BernoulliMask!({}, a, [mask]) === false) referenceKernels.BernoulliMask({}, a, [mask]);
+  if (kernels.Mul!({a: x, b: mask}, {}, [y]) === false) referenceKernels.Mul({a: x, b: mask}, {}, [y]);
+  return [y, mask];
+}
+
+function assertSameFloatBits(a: Tensor, b: Tensor, what: string): void {
+  const ua = new Uint32Array(a.values.buffer, a.values.byteOffset, a.size), ub = new Uint32Array(b.values.buffer, b.values.byteOffset, b.size);
+  for (let i = 0; i < a.size; i++) if (ua[i] !== ub[i]) assert.fail(`${what}: element ${i} differs: ${a.values[i]} vs ${b.values[i]}`);
+}
+
+test('BernoulliMaskMul equals BernoulliMask then Mul bit for bit, natively at 1, 2 and 3 threads and on the reference', {skip}, () => {
+  const native = loaded as NativeBackend;
+  const threads = native.getNumThreads();
+  try {
+    for (const n of [1, 2, 3, 17, 255, 4097, 128 * 512, 70001]) {
+      const x = factor(n, n);
+      for (const [k0, k1] of [[0, 0], [42, 0x3c6ef372], [0xffffffff, 7]] as [number, number][]) {
+        for (const keepProb of [0, 0.3, 0.8, 1]) {
+          const scale = keepProb > 0 ? Math.fround(1 / Math.fround(keepProb)) : undefined;
+          const a: BernoulliMaskAttrs = {shape: [n], keepProb, dtype: 'float32', k0, k1, ...(scale === undefined ? {} : {scale})};
+          const what = `n ${n} key (${k0}, ${k1}) keep ${keepProb}`;
+          const [wantRef, maskRef] = pair(referenceKernels, x, a);
+          const yRef = outputFor(a), mRef = outputFor(a);
+          referenceKernels.BernoulliMaskMul({x}, a, [yRef, mRef]);
+          assertSameFloatBits(yRef, wantRef, `reference ${what}`);
+          assertSameFloatBits(mRef, maskRef, `reference mask ${what}`);
+          for (const t of [1, 2, 3]) {
+            native.setNumThreads(t);
+            const [want, wantMask] = pair(native.kernels, x, a);
+            const y = outputFor(a), mask = outputFor(a);
+            assert.notEqual(native.kernels.BernoulliMaskMul!({x}, a, [y, mask]), false, 'native BernoulliMaskMul declined');
+            assertSameFloatBits(y, want, `${t} threads ${what}`);
+            assertSameFloatBits(mask, wantMask, `${t} threads mask ${what}`);
+            assertSameFloatBits(y, wantRef, `${t} threads against the reference, ${what}`);
+          }
+        }
+      }
+    }
+  } finally {
+    native.setNumThreads(threads);
+  }
+});
+
+test('native BernoulliMaskMul checks its shapes, and declines float64 (the reference runs it)', {skip}, () => {
+  const native = loaded as NativeBackend;
+  const a: BernoulliMaskAttrs = {shape: [4, 3], keepProb: 0.5, dtype: 'float32', k0: 1, k1: 2};
+  const t = (shape: number[]) => new Tensor(shape, 'float32', new Float32Array(sizeOf(shape)));
+  assert.throws(() => native.kernels.BernoulliMaskMul!({x: t([3, 4])}, a, [t([4, 3]), t([4, 3])]), /BernoulliMaskMul: x must have shape \[4, 3\]/);
+  assert.throws(() => native.kernels.BernoulliMaskMul!({x: t([4, 3])}, a, [t([12]), t([4, 3])]), /BernoulliMaskMul: y must have shape \[4, 3\]/);
+  const d: BernoulliMaskAttrs = {...a, dtype: 'float64'};
+  const f64 = () => new Tensor([4, 3], 'float64', new Float64Array(12));
+  assert.equal(native.kernels.BernoulliMaskMul!({x: f64()}, d, [f64(), f64()]), false);
 });
 
 test('a keep probability equal to a drawn uniform drops that element (strict <), natively too', {skip}, () => {

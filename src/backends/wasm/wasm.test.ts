@@ -93,6 +93,32 @@ test('wasm: BernoulliMask (Philox in SIMD128) equals the reference bit for bit, 
   }
 });
 
+test('wasm: BernoulliMaskMul equals the reference BernoulliMask then Mul bit for bit, both builds', {skip}, () => {
+  const builds = (['simd128', 'relaxed-simd'] as const).map((variant) => {
+    const k = loadWasmKernels({variant});
+    if (typeof k === 'string') assert.fail(k);
+    return compiledKernels(k).BernoulliMaskMul!;
+  });
+  const bits = (t: Tensor) => new Uint32Array(t.values.buffer, t.values.byteOffset, t.size);
+  for (const n of [1, 3, 17, 4097, 70001]) {
+    const x = randT([n]);
+    [Number.NaN, Infinity, -0, 1e-40].forEach((v, i) => (x.values[(i * 31) % n] = v));
+    for (const keepProb of [0, 0.3, 0.8, 1]) {
+      const a = {shape: [n], keepProb, dtype: 'float32' as const, k0: 42, k1: 0x3c6ef372, scale: keepProb > 0.5 ? Math.fround(1 / keepProb) : 1};
+      const t = () => new Tensor([n], 'float32', new Float32Array(n));
+      const mask = t(), want = t();
+      referenceKernels.BernoulliMask({}, a, [mask]);
+      referenceKernels.Mul({a: x, b: mask}, {}, [want]);
+      for (const run of builds) {
+        const y = t(), m = t();
+        assert.notEqual(run({x}, a, [y, m]), false);
+        const [gy, wy, gm, wm] = [bits(y), bits(want), bits(m), bits(mask)];
+        for (let i = 0; i < n; i++) if (gy[i] !== wy[i] || gm[i] !== wm[i]) assert.fail(`n ${n} keep ${keepProb}: element ${i}`);
+      }
+    }
+  }
+});
+
 test('wasm: errors name the kernel and the wasm backend; bad lengths never reach memory', {skip}, () => {
   const addon = loadedAddon();
   const f = (k: number) => new Float32Array(k);

@@ -26,4 +26,12 @@ export const randomKernels = {
     inputs: {},
     infer: (_i, {shape, dtype}) => [meta(shape, dtype)],
   }),
+  /**
+   * Dropout's draw and product in one pass, a plan's fusion (src/plan): `[x * mask, mask]`, the mask
+   * BernoulliMask's of the same attributes (its shape and dtype x's), the product Mul's.
+   */
+  BernoulliMaskMul: defineKernel<{x: 'one'}, BernoulliMaskAttrs>('BernoulliMaskMul', {
+    inputs: {x: 'one'},
+    infer: ({x}, {shape, dtype}) => [meta(x.shape, x.dtype), meta(shape, dtype)],
+  }),
 };

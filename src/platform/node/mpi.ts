@@ -11,7 +11,11 @@ import {fileURLToPath} from 'node:url';
 
 /** native/mpi/mpi_addon.c's exports. Every collective runs on the binding's communication thread. */
 export interface MpiBinding {
-  init(timeoutSeconds: number): {rank: number; size: number; processorName: string; threadLevel: number};
+  /**
+   * `sharedBytes`: the all-reduce's shared window, in bytes per rank (arrays up to that size are summed
+   * through it); 0 when off (ranks on several machines, KERAS_MPI_SHM=0 or KERAS_MPI_SHM_BYTES=0).
+   */
+  init(timeoutSeconds: number): {rank: number; size: number; processorName: string; threadLevel: number; sharedBytes: number};
   /**
    * Sum over all ranks, in place (MPI_IN_PLACE). `background`: JavaScript goes on computing meanwhile
    * (the binding then tests for completion every KERAS_MPI_POLL_US, not in a tight loop) until
@@ -43,6 +47,11 @@ export interface MpiBinding {
   /** Rank `root`'s bytes into every rank's `x`, in place. */
   bcast(x: ArrayBufferView, root: number): Promise<void>;
   barrier(): Promise<void>;
+  /**
+   * `bytes` of this rank's part of the shared window, zeroed, which the all-reduce and reduce-scatter
+   * of an array over it read and write in place (no copy in); null where there is no window or no room.
+   */
+  sharedArray(bytes: number): ArrayBuffer | null;
   finalize(): void;
   abort(code: number): never;
 }
