@@ -5,6 +5,7 @@
 #   BENCH=step sh bench/native_kernels/run.sh [SRC_DIR]   the training step's GEMMs, wall time, 1 and 2 threads
 #   BENCH=wake sh bench/native_kernels/run.sh              the thread pool's hand-over latency
 #   BENCH=predict sh bench/native_kernels/run.sh [SRC_DIR]   the seed MLP's predict forward pass (packed Dense layers)
+#   BENCH=packed_check sh bench/native_kernels/run.sh        gemm_packed_b against gemm, bit for bit, over random shapes
 set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}

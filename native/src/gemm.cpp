@@ -437,8 +437,8 @@ void packed_panels(const PackedJob& j, long p0, long p1) {
   const bool store_ep = stores_epilogue(isa, j.ep);
   // A row-major and small (a batch: its rows stay in L2 from panel to panel): each tile summed over all
   // its k blocks in one call, C stored once instead of stored and read back after every k block (the
-  // same sums in the same order)
-  if (in_place && kblocks > 1 && isa.gemm_ukernel_ax_kblocks && j.a.rs != 1 && j.m * k <= (1L << 18)) {
+  // same sums in the same order; C's rows apart, as that kernel asks)
+  if (in_place && kblocks > 1 && isa.gemm_ukernel_ax_kblocks && j.a.rs != 1 && j.m * k <= (1L << 18) && j.ldc >= j.n) {
     for (long ir = 0; ir < mp; ir++) {
       const long mr = j.m - ir * MR < MR ? j.m - ir * MR : MR;
       for (long p = p0; p < p1; p++) {

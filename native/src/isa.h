@@ -87,7 +87,8 @@ struct Isa {
   // Optional, gemm_ukernel_ax_ep with a row-major A, A(i, k) = a[i * lda + k], over all k steps of b, a
   // packed panel of B (k x nr, as from pack_b), summed in blocks of kc steps (the last one shorter when
   // kc does not divide k): the same sums, in the same order, as one gemm_ukernel_ax call per block
-  // (accumulating from the second), then the epilogue, with C stored once
+  // (accumulating from the second), then the epilogue, with C stored once; C's rows may not overlap
+  // (ldc >= nr)
   void (*gemm_ukernel_ax_kblocks)(long k, long kc, const float* a, long lda, const float* b, float* c, long ldc,
                                   int accumulate, long mr, long nr, const float* bias, int act);
 };

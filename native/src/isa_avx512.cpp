@@ -126,12 +126,14 @@ __attribute__((always_inline)) inline void prefetch_tile(const float* c, long ld
   }
 }
 
-// the tile's sums r (C's previous values already added where asked) stored with the epilogue: bias
-// (may be null) and act (KT_ACT_LINEAR or KT_ACT_RELU) applied as bias_act would apply them to the
-// stored tile (the same operations on the same floats)
+// the tile's sums r stored (C's values added first when accumulate) with the epilogue: bias (may be
+// null) and act (KT_ACT_LINEAR or KT_ACT_RELU) applied as bias_act would apply them to the stored tile
+// (the same operations on the same floats). Row by row, each row read just before it is written: a
+// convolution's input gradient sums its taps through tile rows that overlap in C (ldc < nr)
 template <int M, int NV>
 __attribute__((always_inline)) inline void store_tile(__m512 (&r)[M][NV], float* __restrict c, long ldc,
-                                                      const __mmask16* mask, const float* __restrict bias, int act) {
+                                                      const __mmask16* mask, int accumulate,
+                                                      const float* __restrict bias, int act) {
   __m512 bv[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; v++) bv[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
@@ -142,6 +144,7 @@ __attribute__((always_inline)) inline void store_tile(__m512 (&r)[M][NV], float*
 #pragma GCC unroll 2
     for (int v = 0; v < NV; v++) {
       __m512 x = r[i][v];
+      if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], ci + 16 * v));
       if (bias) x = _mm512_add_ps(x, bv[v]);
       // v > 0 ? v : +0, as bias_act (NaN and -0 to +0)
       if (relu) x = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x);
@@ -184,19 +187,14 @@ void ukernel_ax(long kc, const float* __restrict a, long lda, float* __restrict 
     }
    }
   }
-  if (accumulate)
-#pragma GCC unroll 12
-    for (int i = 0; i < M; i++)
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v));
-  store_tile<M, NV>(acc, c, ldc, mask, bias, act);
+  store_tile<M, NV>(acc, c, ldc, mask, accumulate, bias, act);
 }
 
 // A row-major tile over all k steps of B's packed panel, summed in blocks of kc steps (the last one
 // shorter when kc does not divide k): each block's sum starts from zero in the accumulators and is
 // added to the tile's running value, kept on the stack, so C is stored once, with the epilogue, instead
 // of stored and read back after every block, with the same sums in the same order as one ukernel_ax
-// call per block.
+// call per block. C's rows may not overlap (accumulate reads all of them before any is written).
 template <int M, int NV>
 void ukernel_ax_kblocks(long k, long kc, const float* __restrict a, long lda, const float* __restrict b,
                         float* __restrict c, long ldc, int accumulate, long nr, const float* __restrict bias, int act) {
@@ -220,7 +218,7 @@ void ukernel_ax_kblocks(long k, long kc, const float* __restrict a, long lda, co
                     : accumulate ? _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v))
                                  : acc[i][v];
   }
-  store_tile<M, NV>(sum, c, ldc, mask, bias, act);
+  store_tile<M, NV>(sum, c, ldc, mask, 0, bias, act);
 }
 
 using UkernelKblocks = void (*)(long, long, const float*, long, const float*, float*, long, int, long, const float*, int);

@@ -323,6 +323,7 @@ function forwardBackward(model: TrainerModel, s: TrainerState, x: StepTensors, y
 const variableIds = new WeakMap<object, number>();
 let nextVariableId = 1;
 function idsOf(vars: readonly object[]): string {
+  if (!vars.length) return '';
   return vars.map((v) => {
     let id = variableIds.get(v);
     if (id === undefined) variableIds.set(v, (id = nextVariableId++));
@@ -335,10 +336,21 @@ function idsOf(vars: readonly object[]): string {
  * are the same tensor (`fit(x, x)`), and the trainable variables it differentiates.
  */
 function signature(kind: string, groups: Tensor[][], trainable: readonly object[]): string {
-  const all = groups.flat();
-  const parts = groups.map((g) => g.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';'));
-  const same = all.map((t, i) => all.indexOf(t) === i ? '' : `${i}=${all.indexOf(t)}`).filter(Boolean).join(',');
-  return `${kind}|${backendName()}|${parts.join('|')}|${same}|${idsOf(trainable)}`;
+  // one pass, no intermediate arrays: computed for every step and every predict call
+  let parts = '', same = '';
+  const all: Tensor[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    if (g) parts += '|';
+    const group = groups[g]!;
+    for (let j = 0; j < group.length; j++) {
+      const t = group[j]!;
+      parts += `${j ? ';' : ''}${t.dtype}[${t.shape.join(',')}]`;
+      const first = all.indexOf(t);
+      if (first >= 0) same += `${same ? ',' : ''}${all.length}=${first}`;
+      all.push(t);
+    }
+  }
+  return `${kind}|${backendName()}|${parts}|${same}|${idsOf(trainable)}`;
 }
 
 /** The model's plans when its steps run compiled (`jitCompile`, the default 'auto'), else null. */
@@ -600,17 +612,19 @@ function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean):
 
 /**
  * The data sets are batched on the host; where a device cannot be read synchronously (a page's GPU),
- * tensors of them that live there are read now, in one transfer (elsewhere when first sliced).
+ * tensors of them that live there are read now, in one transfer (elsewhere when first sliced). Host
+ * tensors need no read: then no promise (`predict` of one batch is ~1 ms, each await's turn counts).
  */
-async function readData(...data: unknown[]): Promise<void> {
+function readData(...data: unknown[]): Promise<void> | undefined {
   const found: Tensor[] = [];
   const walk = (v: unknown, depth: number): void => {
-    if (v instanceof Tensor) found.push(v);
-    else if (depth < 4 && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
+    if (v instanceof Tensor) {
+      if (v.device) found.push(v);
+    } else if (depth < 4 && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
     else if (depth < 4 && v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) walk(e, depth + 1);
   };
   for (const d of data) walk(d, 0);
-  await fetchValuesWhereAsyncOnly(found);
+  return found.length ? fetchValuesWhereAsyncOnly(found) : undefined;
 }
 
 export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
@@ -623,9 +637,15 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
   }
 }
 
-/** A PyDataset's worker threads end with the fit / evaluate / predict that started them (as Keras stops its enqueuer). */
-async function closeWorkers(...data: unknown[]): Promise<void> {
-  for (const d of data) if (d instanceof PyDataset) await d.closeWorkers();
+/**
+ * A PyDataset's worker threads end with the fit / evaluate / predict that started them (as Keras stops
+ * its enqueuer); no promise when there is none.
+ */
+function closeWorkers(...data: unknown[]): Promise<void> | undefined {
+  if (!data.some((d) => d instanceof PyDataset)) return undefined;
+  return (async () => {
+    for (const d of data) if (d instanceof PyDataset) await d.closeWorkers();
+  })();
 }
 
 async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs): Promise<History> {
@@ -833,7 +853,7 @@ async function predictBody(model: TrainerModel, x: Data | Stream, args: PredictA
     await hook(callbacks.onPredictBatchEnd(step, {}));
     step++;
     // between batches only: after the last one the caller's `await` is the next turn anyway (a yield
-    // there cost ~35 us per call, 3 % of the seed MLP's `predict` of one batch)
+    // there costs every call an event-loop turn: a `predict` of one batch takes ~1 ms)
     if (step !== source.numBatches) await tick();
     if (model.stopPredicting) break;
   }
