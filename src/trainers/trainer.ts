@@ -323,11 +323,13 @@ function forwardBackward(model: TrainerModel, s: TrainerState, x: StepTensors, y
 const variableIds = new WeakMap<object, number>();
 let nextVariableId = 1;
 function idsOf(vars: readonly object[]): string {
-  return vars.map((v) => {
-    let id = variableIds.get(v);
-    if (id === undefined) variableIds.set(v, (id = nextVariableId++));
-    return id;
-  }).join(',');
+  let out = '';
+  for (let i = 0; i < vars.length; i++) {
+    let id = variableIds.get(vars[i]!);
+    if (id === undefined) variableIds.set(vars[i]!, (id = nextVariableId++));
+    out += i ? `,${id}` : `${id}`;
+  }
+  return out;
 }
 
 /**
@@ -335,10 +337,23 @@ function idsOf(vars: readonly object[]): string {
  * are the same tensor (`fit(x, x)`), and the trainable variables it differentiates.
  */
 function signature(kind: string, groups: Tensor[][], trainable: readonly object[]): string {
-  const all = groups.flat();
-  const parts = groups.map((g) => g.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(';'));
-  const same = all.map((t, i) => all.indexOf(t) === i ? '' : `${i}=${all.indexOf(t)}`).filter(Boolean).join(',');
-  return `${kind}|${backendName()}|${parts.join('|')}|${same}|${idsOf(trainable)}`;
+  // made for every step: plain loops, `kind|backend|group|...|same|ids` with a group's tensors as `dtype[shape]` joined by ';'
+  let out = `${kind}|${backendName()}`;
+  const all: Tensor[] = [];
+  for (const g of groups) {
+    out += '|';
+    for (let i = 0; i < g.length; i++) {
+      const t = g[i]!;
+      out += `${i ? ';' : ''}${t.dtype}[${t.shape.join(',')}]`;
+      all.push(t);
+    }
+  }
+  let same = '';
+  for (let i = 0; i < all.length; i++) {
+    const j = all.indexOf(all[i]!);
+    if (j !== i) same += `${same ? ',' : ''}${i}=${j}`;
+  }
+  return `${out}|${same}|${idsOf(trainable)}`;
 }
 
 /** The model's plans when its steps run compiled (`jitCompile`, the default 'auto'), else null. */
