@@ -486,10 +486,10 @@ long first_arg_max(const float* v, long n) {
   long bi = 0;
   for (long k = 1; k < n; k++) {
     const float x = v[k];
-    if (best == best && (x > best || x != x)) {
-      best = x;
-      bi = k;
-    }
+    // selects, not a branch: which element wins is data (a softmax's rows), mispredicted often
+    const bool take = (best == best) & ((x > best) | (x != x));
+    best = take ? x : best;
+    bi = take ? k : bi;
   }
   return bi;
 }

@@ -323,12 +323,13 @@ function forwardBackward(model: TrainerModel, s: TrainerState, x: StepTensors, y
 const variableIds = new WeakMap<object, number>();
 let nextVariableId = 1;
 function idsOf(vars: readonly object[]): string {
-  if (!vars.length) return '';
-  return vars.map((v) => {
-    let id = variableIds.get(v);
-    if (id === undefined) variableIds.set(v, (id = nextVariableId++));
-    return id;
-  }).join(',');
+  let out = '';
+  for (let i = 0; i < vars.length; i++) {
+    let id = variableIds.get(vars[i]!);
+    if (id === undefined) variableIds.set(vars[i]!, (id = nextVariableId++));
+    out += i ? `,${id}` : `${id}`;
+  }
+  return out;
 }
 
 /**
