@@ -1,7 +1,7 @@
 #!/bin/sh
 # The commands behind BENCHMARKS.md's summary, one after another, for a machine with nothing else
 # running: each writes its output to DIR/<name>.txt (default /tmp/idle), with the load average
-# before and after. ~10 minutes on 2 cores.
+# before and after. ~3 minutes on 2 cores.
 #   sh bench/idle.sh [DIR]
 set -eu
 cd "$(dirname "$0")/.."
