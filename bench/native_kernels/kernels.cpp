@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "bench_util.h"
 #include "gemm.h"
 #include "isa.h"
 #include "ops.h"
@@ -16,16 +17,8 @@
 extern "C" void kt_set_num_threads(int n);
 using namespace kt;
 
-static double cpu() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-static std::vector<float> rnd(long n, float scale = 1.0f) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = (rand() / (float)RAND_MAX - 0.5f) * scale;
-  return v;
-}
+static double cpu() { return bench::seconds(CLOCK_THREAD_CPUTIME_ID); }
+using bench::rnd;
 template <class F>
 static double best(int reps, F f) {
   double b = 1e9;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench_util.h"
 #include "../include/keras_native.h"
 #include "gemm.h"
 #include "isa.h"
@@ -15,11 +16,7 @@
 extern "C" void kt_set_num_threads(int n);
 using namespace kt;
 
-static std::vector<float> rnd(long n) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = rand() / (float)RAND_MAX - 0.5f;
-  return v;
-}
+using bench::rnd;
 
 int main() {
   const int shapes = getenv("N") ? atoi(getenv("N")) : 1500;

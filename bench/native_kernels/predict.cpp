@@ -10,22 +10,15 @@
 #include <cstdlib>
 #include <vector>
 
+#include "bench_util.h"
 #include "gemm.h"
 #include "isa.h"
 
 extern "C" void kt_set_num_threads(int n);
 using namespace kt;
 
-static double now() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-static std::vector<float> rnd(long n) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = (rand() / (float)RAND_MAX - 0.5f) * 0.1f;
-  return v;
-}
+static double now() { return bench::seconds(); }
+static std::vector<float> rnd(long n) { return bench::rnd(n, 0.1f); }
 
 int main() {
   kt_set_num_threads(1);

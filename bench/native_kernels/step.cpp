@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "bench_util.h"
 #include "gemm.h"
 
 // weak: the bench also builds against a native/src from before pool_hint (run.sh SRC_DIR)
@@ -23,18 +24,10 @@ void pool_hint() __attribute__((weak));
 extern "C" void kt_set_num_threads(int n);
 using namespace kt;
 
-static double now() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+static double now() { return bench::seconds(); }
 // THREADS=1 CPU=1: the calling thread's CPU time instead of wall time (robust on a busy machine)
 static bool g_cpu = false;
-static double clk() {
-  timespec t;
-  clock_gettime(g_cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+static double clk() { return bench::seconds(g_cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC); }
 // the gap between two products: small kernels (each starting with kt_run's pool_hint) every 10 us
 static void busy(double us) {
   const double t0 = now();
@@ -46,11 +39,7 @@ static void busy(double us) {
     }
   }
 }
-static std::vector<float> rnd(long n) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = (rand() / (float)RAND_MAX - 0.5f);
-  return v;
-}
+using bench::rnd;
 
 struct G {
   const char* name;

@@ -8,15 +8,12 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench_util.h"
 #include "threadpool.h"
 
 extern "C" void kt_set_num_threads(int n);
 
-static double now() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec * 1e-3;
-}
+static double now() { return bench::seconds() * 1e6; }  // microseconds
 static void busy(double us, bool hint) {
   const double t0 = now();
   double last = t0;
