@@ -26,12 +26,13 @@ export function compiledCall(addon: NativeAddon): Call {
   // one array of attributes per kernel and length, serve every call (no allocation per call, and no
   // array resized: setting an array's length is a runtime call in V8)
   const lists: Float32Array[][] = [];
-  const packed = new Map<string, Float64Array>();
+  // by kernel, then by length (no key string built per call)
+  const packed = new Map<string, Float64Array[]>();
   return (kernel, buffers, attrs, tail) => {
     const row: KernelAbiRow = KERNEL_ABI[kernel], names = row.attrs, k = names.length, n = k + (tail?.length ?? 0);
-    const key = kernel + n;
-    let out = packed.get(key);
-    if (!out) packed.set(key, (out = new Float64Array(n)));
+    let byLength = packed.get(kernel);
+    if (!byLength) packed.set(kernel, (byLength = []));
+    const out = (byLength[n] ??= new Float64Array(n));
     const named = attrs as Readonly<Record<string, number>>;
     for (let i = 0; i < k; i++) out[i] = named[names[i]!]!;
     for (let i = k; i < n; i++) out[i] = tail![i - k]!;

@@ -14,7 +14,12 @@ import type {Tensor} from '../../tensor/tensor.js';
 export const MIN_COMPILED_ELEMENTS = 256;
 
 export function isF32(...ts: Tensor[]): boolean {
-  return ts.every((t) => t.dtype === 'float32' && t.values instanceof Float32Array);
+  // a loop, not `every` with a closure: called for each kernel of each replayed plan
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (t.dtype !== 'float32' || !(t.values instanceof Float32Array)) return false;
+  }
+  return true;
 }
 
 export function isI32(t: Tensor): boolean {

@@ -1,4 +1,4 @@
-import {sizeOf, stridesOf} from '../../tensor/shape.js';
+import {stridesOf} from '../../tensor/shape.js';
 
 /** The element strides of `inShape` broadcast to `outShape`, one per output axis: 0 where it is broadcast. */
 function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
@@ -58,7 +58,17 @@ export function collapseBroadcast(
 
 /** `shape` seen as `[outer, n, inner]` around its axes `first` to `last` (by default the one axis `first`). */
 export function axisLayout(shape: readonly number[], first: number, last = first): {outer: number; n: number; inner: number} {
-  return {outer: sizeOf(shape.slice(0, first)), n: sizeOf(shape.slice(first, last + 1)), inner: sizeOf(shape.slice(last + 1))};
+  // products over the three ranges in place (no slices: called by kernels of each replayed plan)
+  return {outer: productOf(shape, 0, first), n: productOf(shape, first, last + 1), inner: productOf(shape, last + 1, shape.length)};
+}
+
+/** `sizeOf(shape.slice(start, end))` without the slice (the same index rules). */
+function productOf(shape: readonly number[], start: number, end: number): number {
+  const r = shape.length;
+  const from = start < 0 ? Math.max(r + start, 0) : Math.min(start, r), to = end < 0 ? Math.max(r + end, 0) : Math.min(end, r);
+  let p = 1;
+  for (let i = from; i < to; i++) p *= shape[i]!;
+  return p;
 }
 
 /** How an operand of `size` elements steps through an output of `n`: 1 (whole), 0 (one element), else -1. */
