@@ -8,6 +8,7 @@ import {getBackend} from '../backends/registry.js';
 import {
   abortJob, collectiveTimeoutSeconds, installExitHandlers, launchedWorldSize, loadMpiBinding, threadsPerProcess, type MpiBinding,
 } from '../platform/index.js';
+import {allocate} from '../tensor/dtype.js';
 import {setProcessRank} from './state.js';
 
 export interface Communicator {
@@ -77,7 +78,7 @@ class SingleProcess implements Communicator {
   }
   wait(): void {}
   allocate(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array {
-    return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+    return allocate(dtype, length) as Float32Array | Float64Array;
   }
   async bcast(): Promise<void> {}
   async barrier(): Promise<void> {}

@@ -39,7 +39,7 @@ import {setStepObserver} from '../autodiff/engine.js';
 import type {Variable} from '../autodiff/variable.js';
 import type {Optimizer} from '../optimizers/optimizer.js';
 import {full, Tensor} from '../tensor/tensor.js';
-import type {TypedArray} from '../tensor/dtype.js';
+import {allocate as newArray, type TypedArray} from '../tensor/dtype.js';
 import {hostStep, type HostStep} from '../plan/index.js';
 import type {Communicator} from './communicator.js';
 
@@ -64,13 +64,13 @@ class Bucket {
  */
 export class BucketBuffers {
   private readonly buffers: FloatArray[] = [];
-  constructor(private readonly allocate?: (dtype: 'float32' | 'float64', length: number) => FloatArray) {}
+  constructor(private readonly allocate: (dtype: 'float32' | 'float64', length: number) => FloatArray = (d, n) => newArray(d, n) as FloatArray) {}
 
   get(k: number, dtype: 'float32' | 'float64', length: number): FloatArray {
     let b = this.buffers[k];
     const ok = b && b.length === length && (dtype === 'float32' ? b instanceof Float32Array : b instanceof Float64Array);
     if (!ok) {
-      b = this.allocate ? this.allocate(dtype, length) : dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+      b = this.allocate(dtype, length);
       this.buffers[k] = b;
     }
     return b!;

@@ -613,19 +613,17 @@ function symbolicBuild(model: TrainerModel, first: Batch, defaultStep: boolean):
 
 /**
  * The data sets are batched on the host; where a device cannot be read synchronously (a page's GPU),
- * tensors of them that live there are read now, in one transfer (elsewhere when first sliced). Host
- * tensors need no read: then no promise (`predict` of one batch is ~1 ms, each await's turn counts).
+ * tensors of them that live there are read now, in one transfer (elsewhere when first sliced).
  */
-function readData(...data: unknown[]): Promise<void> | undefined {
+async function readData(...data: unknown[]): Promise<void> {
   const found: Tensor[] = [];
   const walk = (v: unknown, depth: number): void => {
-    if (v instanceof Tensor) {
-      if (v.device) found.push(v);
-    } else if (depth < 4 && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
+    if (v instanceof Tensor) found.push(v);
+    else if (depth < 4 && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
     else if (depth < 4 && v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) walk(e, depth + 1);
   };
   for (const d of data) walk(d, 0);
-  return found.length ? fetchValuesWhereAsyncOnly(found) : undefined;
+  await fetchValuesWhereAsyncOnly(found);
 }
 
 export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs = {}): Promise<History> {
@@ -638,15 +636,9 @@ export async function fit(model: TrainerModel, x: Data | Stream, y: Data | null 
   }
 }
 
-/**
- * A PyDataset's worker threads end with the fit / evaluate / predict that started them (as Keras stops
- * its enqueuer); no promise when there is none.
- */
-function closeWorkers(...data: unknown[]): Promise<void> | undefined {
-  if (!data.some((d) => d instanceof PyDataset)) return undefined;
-  return (async () => {
-    for (const d of data) if (d instanceof PyDataset) await d.closeWorkers();
-  })();
+/** A PyDataset's worker threads end with the fit / evaluate / predict that started them (as Keras stops its enqueuer). */
+async function closeWorkers(...data: unknown[]): Promise<void> {
+  for (const d of data) if (d instanceof PyDataset) await d.closeWorkers();
 }
 
 async function fitBody(model: TrainerModel, x: Data | Stream, y: Data | null | undefined, args: FitArgs): Promise<History> {

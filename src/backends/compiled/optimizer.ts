@@ -21,7 +21,7 @@ export function optimizerKernels({call}: Compiled): Partial<KernelTable> {
   const update = <A extends object>(op: Op, rule: number, params: (a: A) => [number, number, number, number]) =>
     ({variable, gradient, slots}: {variable: Tensor; gradient: Tensor; slots: Tensor[]}, attrs: A, outs: Tensor[]) => {
       const all = [variable, gradient, ...slots, ...outs];
-      for (let i = 0; i < all.length; i++) if (!isF32(all[i]!)) return false;
+      if (!isF32(...all)) return false;
       const s = optimizerSlotCount(op, attrs as {momentum?: number});
       if (slots.length !== s || outs.length !== s + 1) {
         throw new ValueError(`${op}: expected ${s} slot tensor(s) and ${s + 1} outputs for these attributes. Received: ${slots.length} slots, ${outs.length} outputs`);
