@@ -24,14 +24,20 @@
  * every rank.) Prints the load average before and after each row: on a busy machine the ranks compete
  * with other work, and the figures say so.
  *
+ * The same bound for PyTorch (bench/models_torch.py, 1 thread, on a real BLAS: bench/peers.ts), from its
+ * CPU time per step at B and B/2: what splitting the batch leaves to gain for a peer's step, which has
+ * the same fixed part (the update of every weight) as ours. Left out with --no-torch or when PyTorch is
+ * not on a real BLAS.
+ *
  * Then weak scaling, one line per row above: each rank takes the whole batch B (global batch 2B)
  * against one process at batch B, the comparison for a user who keeps the per-process batch when
  * adding processes (no bound from the smaller per-rank step).
  *
  *   node --import tsx bench/data_parallel.ts [--models mlp,cnn] [--mlp-batches 128,512,1024] [--cnn-batches 128]
- *                                            [--samples 5120] [--cnn-samples 1024] [--epochs 6]
+ *                                            [--samples 5120] [--cnn-samples 1024] [--epochs 6] [--no-torch]
  */
 import {spawnSync} from 'node:child_process';
+import {torchEnv, torchPeer} from './peers.js';
 import {loadavg} from './timing.js';
 
 const argv = process.argv.slice(2);
@@ -75,14 +81,26 @@ function run(model: string, ranks: number, threads: number, batch: number, shard
   return {samplesPerSec: res.samplesPerSec, cpuPer1000: cpu.reduce((a, b) => a + b.msPer1000, 0), cpuPerStep: r0.msPerStep, commPerStep: r0.commThreadMsPerStep, allreduceMs: res.allreduceMs};
 }
 
+/** PyTorch's CPU ms per training step (1 thread) of `model` at each batch, in one process. */
+function torchStepMs(model: string, batches: number[]): number[] {
+  const steps = model === 'cnn' ? '20' : '200';
+  const r = spawnSync('/usr/bin/python3', ['bench/models_torch.py', '1', steps, ...batches.map((b) => `${model}:${b}`)], {encoding: 'utf8', env: torchEnv(1), timeout: 600_000});
+  if (r.status !== 0) throw new Error(`bench/models_torch.py failed (${r.status}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join('\n')}`);
+  const rows = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as {batch: number; trainCpu: number});
+  return rows.map((row) => (row.batch * 1000) / row.trainCpu);
+}
+
 const f = (v: number) => Math.round(v).toLocaleString('en-US');
+const peer = argv.includes('--no-torch') ? undefined : torchPeer();
 console.log(`load average before: ${loadavg()}  (${new Date().toISOString()})`);
+if (peer) console.log(peer.line);
 console.log(
   '| model, global batch | 1 process x 1 thread | 2 ranks x 1 thread | 1 process x 2 threads | 2 ranks / 1x1 | 2 ranks / 1x2 | 2 ranks, ring (KERAS_MPI_SHM=0; ratio to 1x1) | ' +
     '2 ranks, sharded update (ratio to 1x1) | CPU ms / 1000 samples: 1x1, 2 ranks (sum), ring, sharded | rank 0 CPU ms / step (comm. thread): window, ring | ' +
-    'all-reduce of all gradients, 2 ranks: window, ring | CPU ms / step, 1x1: batch B, B/2 (bound on 2 ranks / 1x1) | load average after |',
+    'all-reduce of all gradients, 2 ranks: window, ring | CPU ms / step, 1x1: batch B, B/2 (bound on 2 ranks / 1x1) | ' +
+    'PyTorch 1 thread, CPU ms / step: B, B/2 (its bound) | load average after |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const weak: string[] = [];
 for (const m of models) {
   for (const b of batchesFor[m]!) {
@@ -94,13 +112,15 @@ for (const m of models) {
     const sharded = run(m, 2, 1, b, true);
     const half = run(m, 1, 1, b / 2);
     const stepOne = one.cpuPerStep;
+    const torch = peer?.ok ? torchStepMs(m, [b, b / 2]) : undefined;
+    const torchBound = torch ? `${torch[0]!.toFixed(1)}, ${torch[1]!.toFixed(1)} (${(torch[0]! / torch[1]!).toFixed(2)}x)` : '—';
     const x = (v: Measured) => (v.samplesPerSec / one.samplesPerSec).toFixed(2);
     console.log(
       `| ${m}, ${b} | ${f(one.samplesPerSec)} samples/s | ${f(ranks.samplesPerSec)} samples/s | ${f(threads.samplesPerSec)} samples/s | ` +
         `**${x(ranks)}x** | ${(ranks.samplesPerSec / threads.samplesPerSec).toFixed(2)}x | ${f(ring.samplesPerSec)} samples/s (${x(ring)}x) | ` +
         `${f(sharded.samplesPerSec)} samples/s (${x(sharded)}x) | ${f(one.cpuPer1000)}, ${f(ranks.cpuPer1000)}, ${f(ring.cpuPer1000)}, ${f(sharded.cpuPer1000)} | ` +
         `${ranks.cpuPerStep.toFixed(1)} (${ranks.commPerStep.toFixed(2)}), ${ring.cpuPerStep.toFixed(1)} (${ring.commPerStep.toFixed(2)}) | ${ranks.allreduceMs.toFixed(2)} ms, ${ring.allreduceMs.toFixed(2)} ms | ` +
-        `${stepOne.toFixed(1)}, ${half.cpuPerStep.toFixed(1)} (${(stepOne / half.cpuPerStep).toFixed(2)}x) | ${loadavg()} |`,
+        `${stepOne.toFixed(1)}, ${half.cpuPerStep.toFixed(1)} (${(stepOne / half.cpuPerStep).toFixed(2)}x) | ${torchBound} | ${loadavg()} |`,
     );
     const both = run(m, 2, 1, 2 * b);
     weak.push(`| ${m}, ${b} per rank (global ${2 * b}) | ${f(one.samplesPerSec)} samples/s | ${f(both.samplesPerSec)} samples/s | **${x(both)}x** | ${loadavg()} |`);

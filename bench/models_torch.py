@@ -1,7 +1,9 @@
 """PyTorch half of bench/models.ts: the same three models, trained and run on synthetic batches.
 
 Usage: /usr/bin/python3 bench/models_torch.py THREADS STEPS [mlp] [cnn] [lstm]
-Prints one JSON object per model: {"model", "threads", "train", "infer", "trainMsPerStep", "trainCpu"},
+A model's name may end in :BATCH (mlp:64) for another batch than the benchmark's (bench/data_parallel.ts
+times the steps of half the batch).
+Prints one JSON object per model: {"model", "batch", "threads", "train", "infer", "trainMsPerStep", "trainCpu"},
 samples/s from the median step (after 3 warm-up steps) and from the process's CPU time per step, as
 bench/models.ts measures keras-ts.
 
@@ -57,19 +59,19 @@ class LSTMNet(nn.Module):
         return self.d(h[-1])  # logit; sigmoid is in the loss
 
 
-def setup(name):
+def setup(name, batch=None):
     if name == "mlp":
-        model, batch = MLP(), 128
+        model, batch = MLP(), batch or 128
         x = torch.rand(batch, 784)
         labels = torch.randint(0, 10, (batch,))
         opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     elif name == "cnn":
-        model, batch = CNN(), 128
+        model, batch = CNN(), batch or 128
         x = torch.rand(batch, 28, 28, 1).permute(0, 3, 1, 2).contiguous()
         labels = torch.randint(0, 10, (batch,))
         opt = torch.optim.Adadelta(model.parameters(), lr=1e-3, rho=0.95, eps=1e-7)
     else:
-        model, batch = LSTMNet(), 32
+        model, batch = LSTMNet(), batch or 32
         x = torch.randint(0, 20000, (batch, 80))
         labels = torch.randint(0, 2, (batch, 1)).float()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
@@ -103,8 +105,11 @@ def main():
     threads, steps = int(sys.argv[1]), int(sys.argv[2])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    for name in sys.argv[3:]:
-        model, batch, x, labels, opt = setup(name)
+    for arg in sys.argv[3:]:
+        name, _, b = arg.partition(":")
+        if name not in ("mlp", "cnn", "lstm") or (b and not (b.isdigit() and int(b) > 0)):
+            sys.exit(f"models_torch.py: expected mlp, cnn or lstm, optionally with :BATCH (a positive integer). Received: {arg}")
+        model, batch, x, labels, opt = setup(name, int(b) if b else None)
         model.train()
         for _ in range(3):
             step(name, model, x, labels, opt)
@@ -116,7 +121,7 @@ def main():
             infer = lambda: model(x).sigmoid() if name == "lstm" else model(x).softmax(1)
             infer()
             infer_ms = median_ms(infer, max(3, steps))
-        print(json.dumps({"model": name, "threads": threads, "train": batch * 1000 / train_ms,
+        print(json.dumps({"model": name, "batch": batch, "threads": threads, "train": batch * 1000 / train_ms,
                           "infer": batch * 1000 / infer_ms, "trainMsPerStep": train_ms,
                           "trainCpu": batch * 1000 / cpu_ms}), flush=True)
 
