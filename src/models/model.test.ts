@@ -192,6 +192,39 @@ test('predict yields to the event loop between batches, not after the last one',
   }
 });
 
+test('predict: one batch with nothing to call back gives what the batch loop gives; callbacks, steps and bad arguments still go through the loop', async () => {
+  const {x} = blobs(16);
+  const model = mlp();
+  model.compile({optimizer: 'sgd', loss: 'categorical_crossentropy'}); // compiled: its predict runs a plan
+  const direct = (await model.predict(x, {batchSize: 16, verbose: 0})) as Tensor;
+  const looped = (await model.predict(x, {batchSize: 16, verbose: 0, steps: 1})) as Tensor;
+  const calls: string[] = [];
+  class Recorder extends callbacks.Callback {
+    override onPredictBegin(): void {
+      calls.push('begin');
+    }
+    override onPredictBatchBegin(batch: number): void {
+      calls.push(`batch ${batch}`);
+    }
+    override onPredictEnd(): void {
+      calls.push('end');
+    }
+  }
+  const cb = new Recorder();
+  const called = (await model.predict(x, {batchSize: 16, verbose: 0, callbacks: [cb]})) as Tensor;
+  assert.deepEqual(calls, ['begin', 'batch 0', 'end']);
+  const rows = Array.from({length: 16}, (_, i) => Array.from(x.values.subarray(i * 4, i * 4 + 4)));
+  const fromArrays = (await model.predict(rows, {batchSize: 32, verbose: 0})) as Tensor;
+  assert.deepEqual(direct.shape, [16, 3]);
+  for (const t of [looped, called, fromArrays]) assert.deepEqual(t.values, direct.values);
+  // the outputs are the caller's: a second call does not overwrite the first one's
+  const before = Float32Array.from(direct.values);
+  await model.predict(tensor(new Float32Array(64), [16, 4]), {batchSize: 16, verbose: 0});
+  assert.deepEqual(direct.values, before);
+  await assert.rejects(() => model.predict(x, {batchSize: 1.5, verbose: 0}), /batch_size must be a positive integer/);
+  await assert.rejects(() => model.predict([x, tensor(new Float32Array(12), [3, 4])], {batchSize: 32, verbose: 0}), /Data cardinality is ambiguous/);
+});
+
 test('progress output: Epoch headers and one finished line per epoch (no terminal)', async () => {
   const {x, yOneHot} = blobs(20);
   const model = mlp();
