@@ -177,6 +177,8 @@ void fwd_task(void* p, int tid, int nt) {
   // Blocks in groups: each filter panel (K x NR: 36 KiB for the seed's 3x3x32 filter) is read from L2
   // once per group and stays in L1 for its blocks; read once per block it cost a quarter of the time.
   constexpr long kGroup = 8;
+  constexpr long kWriteAhead = 4;
+  const bool write_ahead = j.K < 64;
   // a block read in place is up to kPieces runs of pixels, each within one output row
   constexpr int kPieces = 3;
   struct Piece {
@@ -232,6 +234,14 @@ void fwd_task(void* p, int tid, int nt) {
       const long c0 = jp * NR, nr = g.cout - c0 < NR ? g.cout - c0 : NR;
       for (long blk = gb; blk < ge; blk++) {
         long r = blk * MR;
+        // a filter of few k steps (the CNN's first convolution: 9) spends its tiles waiting on their
+        // stores, most of all when the next layer has just read the output (`BENCH=conv_chain`): the
+        // output rows of the block kWriteAhead blocks on are fetched for writing while this one computes
+        if (write_ahead && jp == 0 && (blk + kWriteAhead) * MR < R) {
+          const long pr = (blk + kWriteAhead) * MR, bytes = (R - pr < MR ? R - pr : MR) * g.cout * (long)sizeof(float);
+          const char* p0 = (const char*)(j.y + pr * g.cout);
+          for (long o = 0; o < bytes; o += 64) __builtin_prefetch(p0 + o, 1, 3);
+        }
         for (int q = 0; q < npieces[blk - gb]; q++) {
           const Piece& pc = pieces[blk - gb][q];
           float* c = j.y + r * g.cout + c0;
