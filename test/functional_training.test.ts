@@ -62,6 +62,9 @@ test('a shared layer receives the sum of the gradients of its two uses (finite d
 });
 
 test('a nested model trains as a layer of an outer model', () => {
+  // initial weights from a fixed seed: of 200 unseeded draws, 3 kept more than half the first loss
+  // after the 30 steps (seed 0: 0.049 of it, on every backend)
+  setRandomSeed(0);
   const x = Input({shape: [3], name: 'nin'});
   const inner = new Model({inputs: x, outputs: new Dense(4, {activation: 'tanh', name: 'inner_d'}).apply(x), name: 'encoder'}) as Functional;
   const y = Input({shape: [3], name: 'nout_in'});
