@@ -823,8 +823,7 @@ export async function predict(model: TrainerModel, x: Data | Stream, args: Predi
   const one = isStream(x) ? null : singleBatch(x, args);
   if (one) {
     model.stopPredicting = false;
-    const out = asList(model.predictStep(one))!;
-    return out.length === 1 ? out[0]! : out;
+    return predictTensors(model, one);
   }
   try {
     await readData(x);
@@ -841,13 +840,13 @@ export async function predict(model: TrainerModel, x: Data | Stream, args: Predi
  * MLP's ~1 ms call). Null otherwise (arrays still to convert, too), and for anything the loop
  * rejects, which it reports.
  */
-function singleBatch(x: Data, args: PredictArgs): StepData | null {
+function singleBatch(x: Data, args: PredictArgs): Tensor[] | null {
   const bs = args.batchSize ?? 32;
   if (args.callbacks?.length || resolveVerbose(args.verbose) !== 0 || (args.steps ?? null) !== null || !Number.isInteger(bs) || bs < 1) return null;
   const xs = x instanceof Tensor ? [x] : Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof Tensor) ? (x as Tensor[]) : null;
   if (!xs || xs.some((t) => t.device !== null || t.rank < 1 || t.shape[0] !== xs[0]!.shape[0])) return null;
   const rows = xs[0]!.shape[0]!;
-  return rows >= 1 && rows <= bs ? [xs.length === 1 ? xs[0]! : xs] : null;
+  return rows >= 1 && rows <= bs ? xs : null;
 }
 
 async function predictBody(model: TrainerModel, x: Data | Stream, args: PredictArgs): Promise<Tensor | Tensor[]> {
@@ -916,8 +915,13 @@ export function testOnBatch(
 }
 
 export function predictOnBatch(model: TrainerModel, x: Data): Tensor | Tensor[] {
-  const out = model.predictStep([asStructure(toTensorList(x, 'x')!)]);
-  return Array.isArray(out) && out.length === 1 ? out[0]! : out;
+  return predictTensors(model, toTensorList(x, 'x')!);
+}
+
+/** One prediction step on the batch `xs` (predictOnBatch, and predict of one batch): its outputs, one tensor for one. */
+function predictTensors(model: TrainerModel, xs: Tensor[]): Tensor | Tensor[] {
+  const out = asList(model.predictStep([asStructure(xs)]))!;
+  return out.length === 1 ? out[0]! : out;
 }
 
 /**
