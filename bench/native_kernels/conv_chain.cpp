@@ -1,7 +1,8 @@
 // The seed CNN's first convolution (3x3x1 -> 32, 128 images, relu) alone, and as `predict` runs it: after
 // the second convolution and its pooling (FusedConv2DMaxPool, pooled only) have read its 11 MB output.
 // READ=1 (or TOUCH=1) reads (or writes) that output once more between the two, to tell the cases apart.
-// Median wall time of 40 passes, one thread.
+// Then the three kernels as one (conv2d_pair_pool, FusedConv2DPairPool: image by image, neither
+// convolution's output stored) against the two calls. Median wall time of 40 passes, one thread.
 //   BENCH=conv_chain sh bench/native_kernels/run.sh [SRC_DIR]
 #include <algorithm>
 #include <cstdio>
@@ -45,7 +46,19 @@ int main() {
       for (size_t i = 0; i < y.size(); i += 16) s = s + y[i];
     }
   }
+  std::vector<double> two, pair;
+  for (int r = 0; r < 40; r++) {
+    const double t0 = bench::seconds();
+    conv2d(g, x.data(), f.data(), y.data(), 1, &ep);
+    conv2d(g2, y.data(), f2.data(), nullptr, 1, &ep2, &pg, pooled.data());
+    const double t1 = bench::seconds();
+    conv2d_pair_pool(g, x.data(), f.data(), &ep, g2, f2.data(), &ep2, &pg, pooled.data(), 1);
+    two.push_back(t1 - t0);
+    pair.push_back(bench::seconds() - t1);
+  }
   auto median = [](std::vector<double>& v) { std::sort(v.begin(), v.end()); return v[v.size() / 2] * 1e3; };
   printf("conv1 alone %.3f ms; conv1 after conv2 + pool %.3f ms; conv2 + pool %.3f ms (median of 40)\n", median(alone), median(after),
          median(second));
+  printf("conv1, then conv2 + pool: %.3f ms; the three image by image (conv2d_pair_pool): %.3f ms (median of 40)\n", median(two),
+         median(pair));
 }

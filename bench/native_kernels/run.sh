@@ -6,7 +6,7 @@
 #   BENCH=wake sh bench/native_kernels/run.sh              the thread pool's hand-over latency
 #   BENCH=predict sh bench/native_kernels/run.sh [SRC_DIR]   the seed MLP's predict forward pass (packed Dense layers)
 #   BENCH=packed_check sh bench/native_kernels/run.sh        gemm_packed_b against gemm, bit for bit, over random shapes
-#   BENCH=conv_chain sh bench/native_kernels/run.sh [SRC_DIR] the CNN's conv1 alone and after conv2 + pool read its output
+#   BENCH=conv_chain sh bench/native_kernels/run.sh [SRC_DIR] the CNN's conv1 alone, after conv2 + pool read its output, and the three as one kernel
 set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}

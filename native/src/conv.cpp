@@ -508,6 +508,27 @@ void bf_task(void* p, int item, int nitems) {
   free(bp);
 }
 
+// The filter of a forward convolution packed once: k-block by k-block (kcb filter rows, the last may
+// be shorter), panel by panel (NR output channels); `bp` is the caller's to free.
+struct PackedFilter {
+  float* bp;
+  long kcb, NP;
+};
+
+PackedFilter pack_filter(const ConvGeom& g, const float* f) {
+  const int NR = kt::isa().nr;
+  const long K = g.kh * g.kw * g.cin, NP = ceil_div(g.cout, NR), kcb = ceil_div(K, ceil_div(K, kKc));
+  float* bp = scratch(K * NP * NR);
+  for (long k0 = 0; k0 < K; k0 += kcb) {
+    const long kc = K - k0 < kcb ? K - k0 : kcb;
+    for (long jp = 0; jp < NP; jp++) {
+      const long c0 = jp * NR;
+      pack_b_rows(f, g.cout, k0, kc, c0, g.cout - c0 < NR ? g.cout - c0 : NR, NR, bp + k0 * NP * NR + jp * kc * NR);
+    }
+  }
+  return {bp, kcb, NP};
+}
+
 }  // namespace
 
 void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep,
@@ -532,23 +553,13 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
     for (long n = 0; pool && n < g.n; n++) kt::isa().maxpool(pool, y + n * out, pooled + n * pout);
     return;
   }
-  const Isa& isa = kt::isa();
-  const int MR = isa.mr, NR = isa.nr;
-  if (MR > kMaxMR) abort();
-  const long NP = ceil_div(g.cout, NR);
-  const long kcb = ceil_div(K, ceil_div(K, kKc));
-  // the filter packed once: k-block by k-block, panel by panel
-  float* bp = scratch(K * NP * NR);
-  for (long k0 = 0; k0 < K; k0 += kcb) {
-    const long kc = K - k0 < kcb ? K - k0 : kcb;
-    for (long jp = 0; jp < NP; jp++) {
-      const long c0 = jp * NR;
-      pack_b_rows(f, g.cout, k0, kc, c0, g.cout - c0 < NR ? g.cout - c0 : NR, NR, bp + k0 * NP * NR + jp * kc * NR);
-    }
-  }
+  if (kMaxMR < kt::isa().mr) abort();
+  const PackedFilter pf = pack_filter(g, f);
+  const long NP = pf.NP, kcb = pf.kcb;
+  float* bp = pf.bp;
   const int t = gemm_threads(R, g.cout, K, threads);
   if (!pool) {
-    FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, MR)};
+    FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, kt::isa().mr)};
     parallel_run(chunks_for(t, job.blocks), fwd_task, &job);
   } else {
     // image by image, each pooled while its output is in cache (every output element is the same sum
@@ -580,6 +591,55 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
     parallel_run(chunks_for(t, g.n), task, &pj);
   }
   free(bp);
+}
+
+void conv2d_pair_pool(const ConvGeom& g0, const float* x, const float* f0, const Epilogue* ep0, const ConvGeom& g,
+                      const float* f, const Epilogue* ep, const PoolGeom* pool, float* pooled, int threads) {
+  const long K0 = g0.kh * g0.kw * g0.cin, K = g.kh * g.kw * g.cin;
+  if (g0.n == 0 || g.cout == 0) return;
+  if (is_pointwise(g0) || is_pointwise(g) || K0 == 0 || K == 0 || g0.cout == 0 || g0.oh * g0.ow == 0) {
+    // a product the image-by-image path does not take: the first convolution's output whole, then the second
+    float* y0 = scratch(g0.n * g0.oh * g0.ow * g0.cout);
+    conv2d(g0, x, f0, y0, threads, ep0);
+    conv2d(g, y0, f, nullptr, threads, ep, pool, pooled);
+    free(y0);
+    return;
+  }
+  if (kMaxMR < kt::isa().mr) abort();
+  const PackedFilter p0 = pack_filter(g0, f0), p = pack_filter(g, f);
+  // image by image: the first output (the second's input) and the second's, each in one buffer of the
+  // task, stay in L2 from the convolution that writes them to the one (or the pooling) that reads them
+  struct PairJob {
+    ConvGeom g0, g;  // one image each
+    const float* x;
+    PackedFilter p0, p;
+    const Epilogue *ep0, *ep;
+    const PoolGeom* pool;
+    float* pooled;
+    long n, K0, K, in, out0, out, pout;
+  } j = {g0, g, x, p0, p, ep0, ep, pool, pooled, g0.n, K0, K, g0.h * g0.w * g0.cin, g0.oh * g0.ow * g0.cout,
+         g.oh * g.ow * g.cout, pool->oh * pool->ow * g.cout};
+  j.g0.n = j.g.n = 1;
+  auto task = [](void* q, int tid, int nt) {
+    const PairJob& j = *(const PairJob*)q;
+    long b, e;
+    split_range(j.n, nt, tid, &b, &e);
+    if (e <= b) return;
+    const int MR = kt::isa().mr;
+    float* y0 = scratch(j.out0 + j.out);
+    float* y = y0 + j.out0;
+    for (long i = b; i < e; i++) {
+      FwdJob c0 = {&j.g0, j.x + i * j.in, j.p0.bp, y0, j.ep0, j.K0, j.p0.kcb, j.p0.NP, ceil_div(j.g0.oh * j.g0.ow, MR)};
+      fwd_task(&c0, 0, 1);
+      FwdJob c1 = {&j.g, y0, j.p.bp, y, j.ep, j.K, j.p.kcb, j.p.NP, ceil_div(j.g.oh * j.g.ow, MR)};
+      fwd_task(&c1, 0, 1);
+      kt::isa().maxpool(j.pool, y, j.pooled + i * j.pout);
+    }
+    free(y0);
+  };
+  parallel_run(chunks_for(gemm_threads(g.n * g.oh * g.ow, g.cout, K, threads), g0.n), task, &j);
+  free(p0.bp);
+  free(p.bp);
 }
 
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,

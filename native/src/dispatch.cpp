@@ -174,6 +174,8 @@ static_assert(KT_FUSED_CONV2D_ATTR_PAD_LEFT == KT_CONV2D_ATTR_PAD_LEFT && KT_CON
                   KT_CONV2D_BACKPROP_INPUT_RELU_NATTRS == KT_CONV2D_NATTRS,
               "convolution and pooling kernels share their geometry attributes");
 
+bool check_geom(const Args& a, const ConvGeom& g);
+
 bool read_geom(const Args& a, bool conv, ConvGeom* g) {
   if (conv) {
     long* const f[] = {&g->n, &g->h, &g->w, &g->cin, &g->oh, &g->ow, &g->cout, &g->kh, &g->kw, &g->sh, &g->sw,
@@ -195,6 +197,11 @@ bool read_geom(const Args& a, bool conv, ConvGeom* g) {
     g->cout = g->cin;
     g->dh = g->dw = 1;
   }
+  return check_geom(a, *g);
+}
+
+bool check_geom(const Args& a, const ConvGeom& c) {
+  const ConvGeom* g = &c;
   if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) return fail(a, "strides and dilations must be >= 1"), false;
   if (g->kh < 1 || g->kw < 1) return fail(a, "the window must be at least 1 x 1"), false;
   // padding is bounded by the window so the index arithmetic below cannot overflow
@@ -375,6 +382,27 @@ static_assert(KT_FUSED_CONV2D_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_MAX_POOL_A
               KT_FUSED_CONV2D_POOL_BUF_POOLED == KT_FUSED_CONV2D_BUF_Y,
               "FusedConv2DPool: FusedConv2DMaxPool's attributes, pooled where its y is");
 
+// The max pool of a convolution's output (g: its geometry) from the 8 attributes from `first` on (poh,
+// pow, ph, pw, psh, psw, pPadTop, pPadLeft), its output buffer `buf` checked to hold it
+bool read_pool(const Args& a, const ConvGeom& g, int first, int buf, PoolGeom* pg) {
+  *pg = {g.oh, g.ow, g.cout, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  long* const f[] = {&pg->oh, &pg->ow, &pg->kh, &pg->kw, &pg->sh, &pg->sw, &pg->pt, &pg->pl};
+  for (int i = 0; i < 8; i++)
+    if (!get_int(a, first + i, f[i])) return false;
+  if (pg->sh < 1 || pg->sw < 1 || pg->kh < 1 || pg->kw < 1) return fail(a, "pool window and strides must be >= 1"), false;
+  if (pg->pt >= pg->kh || pg->pl >= pg->kw) return fail(a, "pool padding must be smaller than the window"), false;
+  long np = g.n;
+  return mul(a, &np, pg->oh) && mul(a, &np, pg->ow) && mul(a, &np, g.cout) &&
+         (pg->oh <= kMaxElems / pg->sh && pg->ow <= kMaxElems / pg->sw ? true : (fail(a, "sizes overflow"), false)) &&
+         need(a, buf, np, "pooled");
+}
+
+static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_MAX_POOL_ATTR_POH + 7 &&
+                  KT_FUSED_CONV2D_PAIR_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_PAIR_POOL_ATTR_POH + 7 &&
+                  KT_FUSED_CONV2D_PAIR_POOL_ATTR_ACTIVATION == KT_FUSED_CONV2D_ATTR_ACTIVATION &&
+                  KT_FUSED_CONV2D_PAIR_POOL_ATTR_ACTIVATION2 == KT_FUSED_CONV2D_PAIR_POOL_ATTR_OH2 + 11,
+              "the pooling's attributes in a row; the pair starts as FusedConv2D, its second convolution's in a row");
+
 // FusedConv2D, or with `pool` FusedConv2DMaxPool (its output max-pooled as well), or with `pooled_only`
 // FusedConv2DPool (only the pooled output)
 int run_fused_conv(const Args& a, bool pool, bool pooled_only = false) {
@@ -390,21 +418,35 @@ int run_fused_conv(const Args& a, bool pool, bool pooled_only = false) {
     conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep);
     return 0;
   }
-  PoolGeom pg = {g.oh, g.ow, g.cout, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  long* const f[] = {&pg.oh, &pg.ow, &pg.kh, &pg.kw, &pg.sh, &pg.sw, &pg.pt, &pg.pl};
-  const int at[] = {KT_FUSED_CONV2D_MAX_POOL_ATTR_POH, KT_FUSED_CONV2D_MAX_POOL_ATTR_POW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PH,
-                    KT_FUSED_CONV2D_MAX_POOL_ATTR_PW, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSH, KT_FUSED_CONV2D_MAX_POOL_ATTR_PSW,
-                    KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_TOP, KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT};
-  for (int i = 0; i < 8; i++)
-    if (!get_int(a, at[i], f[i])) return 1;
-  if (pg.sh < 1 || pg.sw < 1 || pg.kh < 1 || pg.kw < 1) return fail(a, "pool window and strides must be >= 1");
-  if (pg.pt >= pg.kh || pg.pl >= pg.kw) return fail(a, "pool padding must be smaller than the window");
-  long np = g.n;
-  if (!mul(a, &np, pg.oh) || !mul(a, &np, pg.ow) || !mul(a, &np, g.cout) || pg.oh > kMaxElems / pg.sh || pg.ow > kMaxElems / pg.sw ||
-      !need(a, pooled_only ? KT_FUSED_CONV2D_POOL_BUF_POOLED : KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, np, "pooled"))
-    return 1;
+  PoolGeom pg;
+  if (!read_pool(a, g, KT_FUSED_CONV2D_MAX_POOL_ATTR_POH, pooled_only ? KT_FUSED_CONV2D_POOL_BUF_POOLED : KT_FUSED_CONV2D_MAX_POOL_BUF_POOLED, &pg)) return 1;
   if (pooled_only) conv2d(g, a.bufs[0], a.bufs[1], nullptr, num_threads(), &ep, &pg, a.bufs[3]);
   else conv2d(g, a.bufs[0], a.bufs[1], a.bufs[3], num_threads(), &ep, &pg, a.bufs[4]);
+  return 0;
+}
+
+// FusedConv2DPairPool: FusedConv2D, a second FusedConv2D of its output, and the max pool of that
+int run_fused_conv_pair(const Args& a) {
+  ConvGeom g0, g;
+  long nx, nf0, ny0, nf, ny, act0, act;
+  if (!nbufs_is(a, KT_FUSED_CONV2D_PAIR_POOL_NBUFS) || !read_geom(a, true, &g0) || !sizes(a, g0, &nx, &nf0, &ny0) ||
+      !get_act(a, KT_FUSED_CONV2D_PAIR_POOL_ATTR_ACTIVATION, &act0) || !get_act(a, KT_FUSED_CONV2D_PAIR_POOL_ATTR_ACTIVATION2, &act))
+    return 1;
+  if (a.nattrs != KT_FUSED_CONV2D_PAIR_POOL_NATTRS) return fail(a, "expected %d attributes, received %d", (int)KT_FUSED_CONV2D_PAIR_POOL_NATTRS, a.nattrs);
+  g = g0;
+  g.h = g0.oh, g.w = g0.ow, g.cin = g0.cout;
+  long* const f[] = {&g.oh, &g.ow, &g.cout, &g.kh, &g.kw, &g.sh, &g.sw, &g.dh, &g.dw, &g.pt, &g.pl};
+  for (int i = 0; i < 11; i++)
+    if (!get_int(a, KT_FUSED_CONV2D_PAIR_POOL_ATTR_OH2 + i, f[i])) return 1;
+  if (!check_geom(a, g) || !sizes(a, g, &ny0, &nf, &ny)) return 1;
+  PoolGeom pg;
+  if (!need(a, KT_FUSED_CONV2D_PAIR_POOL_BUF_X, nx, "x") || !need(a, KT_FUSED_CONV2D_PAIR_POOL_BUF_FILTER0, nf0, "filter0") ||
+      !need(a, KT_FUSED_CONV2D_PAIR_POOL_BUF_BIAS0, g0.cout, "bias0") || !need(a, KT_FUSED_CONV2D_PAIR_POOL_BUF_FILTER, nf, "filter") ||
+      !need(a, KT_FUSED_CONV2D_PAIR_POOL_BUF_BIAS, g.cout, "bias") ||
+      !read_pool(a, g, KT_FUSED_CONV2D_PAIR_POOL_ATTR_POH, KT_FUSED_CONV2D_PAIR_POOL_BUF_POOLED, &pg))
+    return 1;
+  Epilogue ep0 = {a.bufs[KT_FUSED_CONV2D_PAIR_POOL_BUF_BIAS0], (int)act0}, ep = {a.bufs[KT_FUSED_CONV2D_PAIR_POOL_BUF_BIAS], (int)act};
+  conv2d_pair_pool(g0, a.bufs[0], a.bufs[1], &ep0, g, a.bufs[3], &ep, &pg, a.bufs[5], num_threads());
   return 0;
 }
 
@@ -831,6 +873,7 @@ extern "C" int kt_run(int kernel, float* const* bufs, const int64_t* lens, int n
     case KT_FUSED_CONV2D: return run_fused_conv(a, false);
     case KT_FUSED_CONV2D_MAX_POOL: return run_fused_conv(a, true);
     case KT_FUSED_CONV2D_POOL: return run_fused_conv(a, true, true);
+    case KT_FUSED_CONV2D_PAIR_POOL: return run_fused_conv_pair(a);
     case KT_ACTIVATION_GRAD: return run_act_grad(a);
     case KT_TRANSPOSE: return run_transpose(a);
     case KT_BERNOULLI_MASK: return run_bernoulli_mask(a, false);

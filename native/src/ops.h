@@ -19,6 +19,11 @@ struct Epilogue;
 struct PoolGeom;
 void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int threads, const Epilogue* ep = nullptr,
             const PoolGeom* pool = nullptr, float* pooled = nullptr);
+// FusedConv2DPairPool: conv g0 (x, f0, ep0), then conv g (f, ep) of its output, then the max pool of
+// that into `pooled`, image by image with both outputs kept in cache, never stored (inference; the
+// same values as the three kernels in turn). g's n, h, w, cin are g0's n, oh, ow, cout.
+void conv2d_pair_pool(const ConvGeom& g0, const float* x, const float* f0, const Epilogue* ep0, const ConvGeom& g,
+                      const float* f, const Epilogue* ep, const PoolGeom* pool, float* pooled, int threads);
 // relu_y (may be null): the input is a relu's output y, whose gradient is applied to dx too, image by
 // image while it is in cache (Conv2DBackpropInputRelu: the same values as ActivationGrad relu after it)
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx, int threads,

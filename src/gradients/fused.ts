@@ -70,6 +70,14 @@ export const fusedGrads = {
     });
     return {x: dx ?? null, filter: df ?? null, bias: db ?? null};
   },
+  FusedConv2DPairMaxPool: ({inputs: {x, filter0, bias0, filter, bias}, dys, attrs: {first, pool, ...a}, vjp}) => {
+    const [dx, df0, db0, df, db] = vjp([x, filter0, bias0, filter, bias], dys, () => {
+      const y0 = run('FusedConv2D', {x, filter: filter0, bias: bias0}, first);
+      const y = run('FusedConv2D', {x: y0, filter, bias}, a);
+      return [y0, y, run('MaxPool', {x: y}, pool)];
+    });
+    return {x: dx ?? null, filter0: df0 ?? null, bias0: db0 ?? null, filter: df ?? null, bias: db ?? null};
+  },
   // the plan's fusions (relu's mask, then the first kernel's rule): linear in dy, piecewise constant in the mask's input
   MaxPoolGradRelu: (c) => {
     const dy = run('ActivationGrad', {dy: c.dy, y: c.inputs.x}, {activation: 'relu'});

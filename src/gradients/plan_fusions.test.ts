@@ -4,7 +4,7 @@ import {run, runAll} from '../ops/core.js';
 import {Tensor} from '../tensor/tensor.js';
 import {checkGradients, randn64} from '../testing/gradcheck.js';
 
-// The rules of the kernels a plan's fusion step makes (src/plan: FusedConv2DMaxPool, MaxPoolGradRelu,
+// The rules of the kernels a plan's fusion step makes (src/plan: FusedConv2DMaxPool, FusedConv2DPairMaxPool, MaxPoolGradRelu,
 // Conv2DBackpropInputRelu) against central finite differences in float64, through every input that
 // has a gradient. Relu's mask and the pooling's arg-max are piecewise constant: the inputs keep away
 // from their kinks (no ties, no values near 0 where they are masked).
@@ -25,6 +25,15 @@ test('FusedConv2DMaxPool: gradients of both outputs in x, filter and bias', () =
     return ops.concatenate([ops.reshape(y!, [-1]), ops.reshape(p!, [-1])]);
   };
   checkGradients((xx, ff, bb) => both(xx!, ff!, bb!), [x, f, b], {label: 'FusedConv2DMaxPool'});
+});
+
+test('FusedConv2DPairMaxPool: gradients of its three outputs in x, both filters and both biases', () => {
+  const x = randn64([2, 6, 6, 2], 61), f0 = randn64([2, 2, 2, 3], 62), b0 = randn64([3], 63), f = randn64([2, 2, 3, 2], 64), b = randn64([2], 65);
+  const all = (xx: Tensor, ff0: Tensor, bb0: Tensor, ff: Tensor, bb: Tensor) => {
+    const outs = runAll('FusedConv2DPairMaxPool', {x: xx, filter0: ff0, bias0: bb0, filter: ff, bias: bb}, {...conv, activation: 'linear', first: {...conv, activation: 'linear'}, pool});
+    return ops.concatenate(outs.map((o) => ops.reshape(o, [-1])));
+  };
+  checkGradients((xx, ff0, bb0, ff, bb) => all(xx!, ff0!, bb0!, ff!, bb!), [x, f0, b0, f, b], {label: 'FusedConv2DPairMaxPool'});
 });
 
 test('MaxPoolGradRelu and Conv2DBackpropInputRelu: gradients in dy (and the filter)', () => {

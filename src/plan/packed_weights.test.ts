@@ -16,6 +16,7 @@ import {Sequential} from '../models/sequential.js';
 import {setRandomSeed} from '../tensor/random.js';
 import {Tensor} from '../tensor/tensor.js';
 import type {AnyKernelImpl} from '../backends/backend.js';
+import {referenceKernels} from '../backends/reference/index.js';
 import {outputsFor, runImpl, xorshift32} from '../testing/kernel_test.js';
 import '../models/index.js';
 
@@ -145,6 +146,60 @@ if (ACTIVE === 'native' || ACTIVE === 'wasm') {
           const what = `x ${xs} filter ${fs} ${padding}, ${t} threads`;
           assert.deepEqual(Array.from(only!.values), Array.from(full!.values), what);
           assert.ok(y!.values.every((v) => v === 7), `${what}: y left unwritten`);
+        }
+      }
+    } finally {
+      if (was !== undefined) be.setNumThreads?.(was);
+    }
+  });
+}
+
+// FusedConv2DPairMaxPool with `pooledOnly` (a predict plan's two convolutions and pooling, neither
+// convolution's output read by anything else): one call, each image through all three, the pooled
+// values bit for bit those of FusedConv2D then FusedConv2DMaxPool, y0 and y left unwritten; close
+// to the reference's. Geometries: the seed CNN's pair, padded and strided, a 1 x 1 first or second
+// convolution (whole-batch products), dilation, linear activations; 1 and 2 threads.
+if (ACTIVE === 'native' || ACTIVE === 'wasm') {
+  test(`${ACTIVE}: FusedConv2DPairMaxPool pooledOnly gives the pooled values of its two kernels bit for bit`, () => {
+    const be = getBackend();
+    const pair = be.kernels.FusedConv2DPairMaxPool! as AnyKernelImpl, conv = be.kernels.FusedConv2D! as AnyKernelImpl;
+    const convPool = be.kernels.FusedConv2DMaxPool! as AnyKernelImpl;
+    const was = (be as {getNumThreads?(): number}).getNumThreads?.();
+    const conv2 = (filter: number[], strides: number[], padding: string, dilations: number[], activation: string) => ({filter, strides, padding, dilations, activation});
+    const cases = [
+      // x, first convolution, second convolution, pooling
+      [[3, 14, 13, 1], conv2([3, 3, 1, 32], [1, 1], 'valid', [1, 1], 'relu'), conv2([3, 3, 32, 64], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
+      [[2, 9, 10, 4], conv2([3, 2, 4, 20], [2, 1], 'same', [1, 1], 'relu'), conv2([2, 3, 20, 17], [1, 2], 'same', [1, 1], 'linear'), [[3, 3], [2, 2], 'same']],
+      [[2, 7, 7, 6], conv2([1, 1, 6, 12], [1, 1], 'valid', [1, 1], 'relu'), conv2([3, 3, 12, 9], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [1, 1], 'valid']],
+      [[2, 8, 6, 3], conv2([3, 3, 3, 8], [1, 1], 'same', [1, 1], 'linear'), conv2([1, 1, 8, 40], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
+      [[1, 12, 12, 3], conv2([3, 3, 3, 8], [1, 1], 'valid', [2, 2], 'relu'), conv2([3, 3, 8, 5], [1, 1], 'valid', [1, 2], 'linear'), [[2, 2], [2, 2], 'valid']],
+    ] as const;
+    try {
+      for (const t of be.setNumThreads ? [1, 2] : [1]) {
+        be.setNumThreads?.(t);
+        for (const [xs, c0, c, [poolSize, poolStrides, poolPadding]] of cases) {
+          const x = floats([...xs]), filter0 = floats([...c0.filter]), bias0 = floats([c0.filter[3]!]);
+          const filter = floats([...c.filter]), bias = floats([c.filter[3]!]);
+          const first = {strides: [...c0.strides], padding: c0.padding, dilations: [...c0.dilations], activation: c0.activation};
+          const attrs = {
+            strides: [...c.strides], padding: c.padding, dilations: [...c.dilations], activation: c.activation, first,
+            pool: {poolSize: [...poolSize], strides: [...poolStrides], padding: poolPadding},
+          };
+          const [y0] = runImpl('FusedConv2D', conv, {x, filter: filter0, bias: bias0}, first);
+          const [, want] = runImpl('FusedConv2DMaxPool', convPool, {x: y0!, filter, bias}, attrs);
+          const inputs = {x, filter0, bias0, filter, bias};
+          const outs = outputsFor('FusedConv2DPairMaxPool', inputs, attrs);
+          outs[0]!.values.fill(7);
+          outs[1]!.values.fill(7);
+          pair(inputs, {...attrs, pooledOnly: true}, outs);
+          const what = `x ${xs} filters ${c0.filter} / ${c.filter}, ${t} threads`;
+          assert.deepEqual(Array.from(outs[2]!.values), Array.from(want!.values), what);
+          assert.ok(outs[0]!.values.every((v) => v === 7) && outs[1]!.values.every((v) => v === 7), `${what}: y0 and y left unwritten`);
+          // all three outputs when asked for them
+          const [a0, a1, a2] = runImpl('FusedConv2DPairMaxPool', pair, inputs, attrs);
+          assert.deepEqual([a0, a1, a2].map((o) => Array.from(o!.values)), [y0, ...runImpl('FusedConv2DMaxPool', convPool, {x: y0!, filter, bias}, attrs)].map((o) => Array.from(o!.values)), `${what}: all outputs`);
+          const [, , r] = runImpl('FusedConv2DPairMaxPool', referenceKernels.FusedConv2DPairMaxPool as AnyKernelImpl, inputs, attrs);
+          outs[2]!.values.forEach((v, i) => assert.ok(Math.abs(v - r!.values[i]!) <= 1e-4, `${what}: [${i}] ${v} vs reference ${r!.values[i]}`));
         }
       }
     } finally {

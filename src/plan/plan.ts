@@ -407,7 +407,10 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * ActivationGrad's outputs, and the ActivationGrad leaves the order. Likewise a FusedConv2D and a
  * MaxPool of its output become FusedConv2DMaxPool (both outputs; the pooling while the output is in
  * cache), at the FusedConv2D's place, `pooledOnly` when nothing else reads the convolution's output
- * (inference: a backend need not store it); and an ActivationGrad relu of a Mul that only it reads (a
+ * (inference: a backend need not store it), and where that is so and the convolution's input is the
+ * output of a FusedConv2D that nothing else reads, both convolutions and the pooling become
+ * FusedConv2DPairMaxPool (all three outputs, `pooledOnly`: a backend may keep each image's first two
+ * in cache), at the second convolution's place, the first leaving the order; and an ActivationGrad relu of a Mul that only it reads (a
  * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
  * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
  * And a BernoulliMask with the Mul right after it of its mask and a float tensor of the same shape
@@ -451,7 +454,18 @@ function fuse(trace: Trace, {order, inPlace}: Schedule, kernels: Partial<KernelT
     if (s.def.name === 'FusedConv2D' && p !== undefined && kernels.FusedConv2DMaxPool) {
       const m = steps[p]!;
       const pooledOnly = reads.get(s.outputs[0]!) === 1; // the pooling alone reads y
-      fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs, pooledOnly}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      // and the FusedConv2D that made x, when this convolution alone reads x (inference)
+      const x = s.inputs['x'] as Tensor, r = trace.refOf(x), at = r.kind === 'out' ? r.step : -1, first = steps[at];
+      if (pooledOnly && first?.def.name === 'FusedConv2D' && reads.get(x) === 1 && kernels.FusedConv2DPairMaxPool && !fused.has(at)) {
+        const {x: x0, filter: filter0, bias: bias0} = first.inputs as Record<string, Tensor>;
+        fused.set(o, {
+          def: fusedKernels.FusedConv2DPairMaxPool, inputs: {x: x0!, filter0: filter0!, bias0: bias0!, filter: s.inputs['filter']!, bias: s.inputs['bias']!},
+          attrs: {...(s.attrs as object), pool: m.attrs, first: first.attrs, pooledOnly}, outputs: [x, s.outputs[0]!, m.outputs[0]!],
+        });
+        gone.add(at);
+      } else {
+        fused.set(o, {def: fusedKernels.FusedConv2DMaxPool, inputs: s.inputs, attrs: {...(s.attrs as object), pool: m.attrs, pooledOnly}, outputs: [s.outputs[0]!, m.outputs[0]!]});
+      }
       gone.add(p);
     }
     if (s.def.name === 'ActivationGrad' && (s.attrs as {activation: string}).activation === 'relu' && onHost && kernels.MulReluGradSum && !gone.has(o)) {

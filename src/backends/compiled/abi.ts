@@ -134,6 +134,18 @@ export const KERNEL_ABI = {
     id: 132, inputs: ['x', 'filter', 'bias'], outputs: ['pooled'],
     attrs: [...CONV, 'activation', 'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft'],
   },
+  /**
+   * FusedConv2DPool of the output of a FusedConv2D before it (x -> filter0, bias0, activation -> filter,
+   * bias, activation2 -> pooled), neither convolution's output stored (inference). The second
+   * convolution's n, h, w, cin are the first's n, oh, ow, cout; its other geometry ends in 2.
+   */
+  FusedConv2DPairPool: {
+    id: 133, inputs: ['x', 'filter0', 'bias0', 'filter', 'bias'], outputs: ['pooled'],
+    attrs: [
+      ...CONV, 'activation', 'oh2', 'ow2', 'cout2', 'kh2', 'kw2', 'sh2', 'sw2', 'dh2', 'dw2', 'padTop2', 'padLeft2', 'activation2',
+      'poh', 'pow', 'ph', 'pw', 'psh', 'psw', 'pPadTop', 'pPadLeft',
+    ],
+  },
   DotProductAttentionGrad: {
     id: 91, inputs: ['dy', 'dLse', 'query', 'key', 'value', 'y', 'lse', 'mask?'], outputs: ['dQuery', 'dKey', 'dValue'],
     attrs: ATTENTION,

@@ -1,4 +1,4 @@
-import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedConv2DPairMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
 import {ValueError} from '../../errors.js';
 import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -74,6 +74,34 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     return true;
   };
 
+  // a plan's fusion of two convolutions and a pooling (src/plan/plan.ts); pooled only: one call, each
+  // image through all three while its intermediate outputs are in cache
+  const FusedConv2DPairMaxPool = (
+    {x, filter0, bias0, filter, bias}: {x: Tensor; filter0: Tensor; bias0: Tensor; filter: Tensor; bias: Tensor},
+    a: FusedConv2DPairMaxPoolAttrs,
+    [y0, y, pooled]: Tensor[],
+  ) => {
+    if (!isF32(x, filter0, bias0, filter, bias, y0!, y!, pooled!)) return false;
+    if (!a.pooledOnly) return FusedConv2D({x, filter: filter0, bias: bias0}, a.first, [y0!]) !== false && FusedConv2D({x: y0!, filter, bias}, a, [y!, pooled!]) !== false;
+    const op = 'FusedConv2DPairMaxPool';
+    const g0 = convGeometry(op, x.shape, filter0.shape, a.first), y0Shape = [g0.batch, g0.outH, g0.outW, g0.outC];
+    const g = convGeometry(op, y0Shape, filter.shape, a), yShape = [g.batch, g.outH, g.outW, g.outC];
+    const p = poolGeometry(op, yShape, a.pool);
+    checkStorage(op, 'x', x);
+    checkStorage(op, 'filter0', filter0);
+    checkStorage(op, 'bias0', bias0, [g0.outC]);
+    checkStorage(op, 'filter', filter);
+    checkStorage(op, 'bias', bias, [g.outC]);
+    checkStorage(op, 'pooled', pooled!, [p.batch, p.outH, p.outW, p.inC]);
+    call('FusedConv2DPairPool', [x, filter0, bias0, filter, bias, pooled!], {
+      ...convAttrs(g0), activation: actCode(op, a.first.activation),
+      oh2: g.outH, ow2: g.outW, cout2: g.outC, kh2: g.kH, kw2: g.kW, sh2: g.strideH, sw2: g.strideW, dh2: g.dilH, dw2: g.dilW,
+      padTop2: g.padTop, padLeft2: g.padLeft, activation2: actCode(op, a.activation),
+      poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft,
+    });
+    return true;
+  };
+
   const ActivationGrad = ({dy, y}: {dy: Tensor; y: Tensor}, a: {activation: FusedActivation}, [dz]: Tensor[]) => {
     if (!isF32(dy, y, dz!) || dy.size < minElements) return false;
     const op = 'ActivationGrad';
@@ -126,7 +154,7 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
   return {
     ArgMaxMatch,
     MulReluGradSum,
-    FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, ActivationGrad,
+    FusedDense, FusedConv2D, FusedConv2DMaxPool: FusedConv2D, FusedConv2DPairMaxPool, ActivationGrad,
     CategoricalCrossentropyProbs: crossentropy('CategoricalCrossentropyProbs'), SoftmaxCrossentropyGrad: crossentropy('SoftmaxCrossentropyGrad'),
   };
 }

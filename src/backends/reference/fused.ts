@@ -1,4 +1,4 @@
-import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedConv2DPairMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
 import type {Conv2DAttrs, PoolAttrs} from '../../kernels/defs/nn.js';
 import {Tensor} from '../../tensor/tensor.js';
 import type {KernelTable} from '../backend.js';
@@ -56,6 +56,15 @@ export const fusedImpl = {
   FusedConv2DMaxPool: (i: {x: Tensor; filter: Tensor; bias: Tensor}, a: FusedConv2DMaxPoolAttrs, [y, pooled]: Tensor[]) => {
     fusedImpl.FusedConv2D(i, a, [y!]);
     nnImpl.MaxPool({x: y!}, a.pool, [pooled!]);
+  },
+
+  FusedConv2DPairMaxPool: (
+    {x, filter0, bias0, filter, bias}: {x: Tensor; filter0: Tensor; bias0: Tensor; filter: Tensor; bias: Tensor},
+    a: FusedConv2DPairMaxPoolAttrs,
+    [y0, y, pooled]: Tensor[],
+  ) => {
+    fusedImpl.FusedConv2D({x, filter: filter0, bias: bias0}, a.first, [y0!]);
+    fusedImpl.FusedConv2DMaxPool({x: y0!, filter, bias}, a, [y!, pooled!]);
   },
 
   MaxPoolGradRelu: ({x, dy}: {x: Tensor; dy: Tensor}, a: PoolAttrs, [dx]: Tensor[]) => {

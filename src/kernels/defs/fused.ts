@@ -36,6 +36,16 @@ export interface FusedConv2DMaxPoolAttrs extends FusedConv2DAttrs {
   pooledOnly?: boolean;
 }
 
+export interface FusedConv2DPairMaxPoolAttrs extends FusedConv2DMaxPoolAttrs {
+  /** The first convolution's attributes (the second's and the pooling's are the rest). */
+  first: FusedConv2DAttrs;
+  /**
+   * Set by a compiled step when nothing but the second convolution reads y0 and nothing but the
+   * pooling reads y (inference): a backend may then leave both unwritten.
+   */
+  pooledOnly?: boolean;
+}
+
 function convOut(x: readonly number[], f: readonly number[], a: FusedConv2DAttrs): number[] {
   const g = conv2dGeometry(x, f[0]!, f[1]!, f[3]!, a.strides, a.padding, a.dilations);
   return [g.batch, g.outH, g.outW, g.outC];
@@ -79,6 +89,18 @@ export const fusedKernels = {
       const y = convOut(x.shape, filter.shape, a), {poolSize: [ph, pw], strides, padding} = a.pool;
       const g = conv2dGeometry(y, ph, pw, y[3]!, strides, padding, [1, 1]);
       return [meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
+    },
+  }),
+  /**
+   * FusedConv2D of x (filter0, bias0, `first`), then FusedConv2DMaxPool of its output y0 (filter,
+   * bias, the rest): [y0, y, MaxPool(y)].
+   */
+  FusedConv2DPairMaxPool: defineKernel('FusedConv2DPairMaxPool', {
+    inputs: {x: 'one', filter0: 'one', bias0: 'one', filter: 'one', bias: 'one'},
+    infer: ({x, filter0, filter}, a: FusedConv2DPairMaxPoolAttrs) => {
+      const y0 = convOut(x.shape, filter0.shape, a.first), y = convOut(y0, filter.shape, a), {poolSize: [ph, pw], strides, padding} = a.pool;
+      const g = conv2dGeometry(y, ph, pw, y[3]!, strides, padding, [1, 1]);
+      return [meta(y0, x.dtype), meta(y, x.dtype), meta([g.batch, g.outH, g.outW, g.inC], x.dtype)];
     },
   }),
   /**
