@@ -92,19 +92,23 @@ test('package.json sideEffects lists every module that registers a class when im
   assert.deepEqual(missing, []);
 });
 
-test('in the browser build, TensorBoard, getFile and the directory datasets are stand-ins that say a page has no file system', async () => {
+test('in the browser build, TensorBoard, BackupAndRestore, CSVLogger, getFile and the directory datasets are stand-ins that say a page has no file system', async () => {
   const r = await build({
     entryPoints: [`${ROOT}src/index.browser.ts`], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent',
     outfile: 'keras.js', metafile: true, external: ['h5wasm', 'jpeg-js', 'vega', 'vega-lite', '@hpcc-js/wasm-graphviz'],
   });
   const inputs = Object.keys(r.metafile!.inputs);
-  for (const m of ['callbacks/tensorboard', 'utils/image_dataset', 'utils/text_dataset', 'utils/get_file', 'distribution/gradient_reducer']) {
+  for (const m of ['callbacks/tensorboard', 'callbacks/backup_and_restore', 'callbacks/csv_logger', 'utils/image_dataset', 'utils/text_dataset', 'utils/get_file', 'distribution/gradient_reducer']) {
     assert.ok(inputs.some((f) => f.endsWith(`src/${m}.browser.ts`)), `${m}.browser.ts is bundled`);
     assert.ok(!inputs.some((f) => f.endsWith(`src/${m}.ts`)), `${m}.ts is not bundled`);
   }
   assert.ok(!inputs.some((f) => f.endsWith('src/callbacks/tfevents.ts')), 'the event-file writer is not bundled');
   const {TensorBoard} = await import('../src/callbacks/tensorboard.browser.js');
   assert.throws(() => new TensorBoard({logDir: 'runs/a'}), /TensorBoard writes event files under logDir \("runs\/a"\) and needs Node\.js: a web page has no file system/);
+  const {BackupAndRestore} = await import('../src/callbacks/backup_and_restore.browser.js');
+  assert.throws(() => new BackupAndRestore('backup'), /BackupAndRestore writes the training state under backupDir \("backup"\) and needs Node\.js: a web page has no file system/);
+  const {CSVLogger} = await import('../src/callbacks/csv_logger.browser.js');
+  assert.throws(() => new CSVLogger('log.csv'), /CSVLogger writes the epoch logs to a file \("log\.csv"\) and needs Node\.js: a web page has no file system/);
   const images = await import('../src/utils/image_dataset.browser.js');
   assert.throws(() => images.imageDatasetFromDirectory('photos'), /imageDatasetFromDirectory reads the files of a directory \("photos"\) and needs Node\.js/);
   assert.throws(() => new images.ImageDataset(['a.png']), /ImageDataset reads the files of a directory \("a\.png"\)/);
