@@ -626,8 +626,9 @@ void conv2d_pair_pool(const ConvGeom& g0, const float* x, const float* f0, const
     split_range(j.n, nt, tid, &b, &e);
     if (e <= b) return;
     const int MR = kt::isa().mr;
-    float* y0 = scratch(j.out0 + j.out);
-    float* y = y0 + j.out0;
+    const long at = (j.out0 + 15) & ~15L;  // the second buffer on a 64-byte line
+    float* y0 = scratch(at + j.out);
+    float* y = y0 + at;
     for (long i = b; i < e; i++) {
       FwdJob c0 = {&j.g0, j.x + i * j.in, j.p0.bp, y0, j.ep0, j.K0, j.p0.kcb, j.p0.NP, ceil_div(j.g0.oh * j.g0.ow, MR)};
       fwd_task(&c0, 0, 1);

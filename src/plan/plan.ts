@@ -410,9 +410,10 @@ const RELU_FUSIONS: Record<string, 'MaxPoolGradRelu' | 'Conv2DBackpropInputRelu'
  * (inference: a backend need not store it), and where that is so and the convolution's input is the
  * output of a FusedConv2D that nothing else reads, both convolutions and the pooling become
  * FusedConv2DPairMaxPool (all three outputs, `pooledOnly`: a backend may keep each image's first two
- * in cache), at the second convolution's place, the first leaving the order; and an ActivationGrad relu of a Mul that only it reads (a
- * dropout's gradient), with a Sum of its output over the leading axes (the bias's gradient),
- * MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul and the Sum leaving the order.
+ * in cache), at the second convolution's place, the first leaving the order; and an ActivationGrad
+ * relu of a Mul that only it reads (a dropout's gradient), with a Sum of its output over the leading
+ * axes (the bias's gradient), MulReluGradSum (both outputs), at the ActivationGrad's place, the Mul
+ * and the Sum leaving the order.
  * And a BernoulliMask with the Mul right after it of its mask and a float tensor of the same shape
  * and dtype (dropout) become BernoulliMaskMul (both outputs; the product while the mask is in cache),
  * at the mask's place, with its seed (no other draw comes between, so the keys are drawn in the
