@@ -212,6 +212,30 @@ test('native FusedConv2DMaxPool equals FusedConv2D then MaxPool', {skip}, () => 
   });
 });
 
+// A predict plan's fusion of two convolutions and a pooling (FusedConv2DPairMaxPool, pooled only: each
+// image through the three with its intermediate outputs in cache): the pooled values bit for bit those
+// of FusedConv2D then FusedConv2DMaxPool, on every instruction set and thread count; the first
+// convolution from the cases above (a 1 x 1 one too), the second 3 x 3 'same' into 11 channels.
+test('native FusedConv2DPairMaxPool (pooled only) equals FusedConv2D then FusedConv2DMaxPool', {skip}, () => {
+  const pool = {poolSize: [2, 2], strides: [2, 2], padding: 'valid'};
+  const all: ConvCase[] = [...cases, {x: [2, 6, 5, 3], f: [1, 1, 3, 8], strides: [1, 1], padding: 'valid', dilations: [1, 1]}];
+  forEachIsa((isa) => {
+    all.forEach((c, i) => {
+      const x = randT(c.x), f0 = randT(c.f), b0 = randT([c.f[3]!]), f = randT([3, 3, c.f[3]!, 11]), b = randT([11]);
+      const first = {strides: c.strides, padding: c.padding, dilations: c.dilations, activation: 'relu'};
+      const a = {strides: [1, 1], padding: 'same', dilations: [1, 1], activation: i % 2 ? 'linear' : 'relu', pool, first};
+      const y0 = nat('FusedConv2D', {x, filter: f0, bias: b0}, first);
+      if (y0.shape[1]! < 2 || y0.shape[2]! < 2) return;
+      const [, want] = runImpl('FusedConv2DMaxPool', native!.kernels.FusedConv2DMaxPool as AnyKernelImpl, {x: y0, filter: f, bias: b}, a);
+      for (const t of [1, 3]) {
+        const [, , got] = withThreads(t, () =>
+          runImpl('FusedConv2DPairMaxPool', native!.kernels.FusedConv2DPairMaxPool as AnyKernelImpl, {x, filter0: f0, bias0: b0, filter: f, bias: b}, {...a, pooledOnly: true}));
+        assertSame(got!, want!, `FusedConv2DPairMaxPool ${t} threads ${isa} x=${c.x} f=${c.f}`);
+      }
+    });
+  });
+});
+
 // dy whose rows are one packed panel (cout = 32, the AVX-512 panel width) is read in place only where
 // it is aligned as a panel: a dy at any offset into its buffer gives the same filter gradient
 test('native Conv2DBackpropFilter: the same result for dy at every alignment', {skip}, () => {
