@@ -92,12 +92,25 @@ export interface Measured {
   trainCpu: number;
 }
 
-/** Median-of-steps timing: `warmup` untimed steps, then `steps` timed ones. */
+/**
+ * Untimed steps before the timed ones: at least `warmup`, and at least WARMUP_MS of them (the same rule
+ * as bench/models_torch.py). A fresh model's first tens of steps run while V8 compiles their
+ * JavaScript on a background thread, which takes a core from a 2-thread step: the seed MLP's 2-thread
+ * step is erratic for its first ~30 steps after 10 (2.2-4.0 ms, some 6, against a steady 2.1-2.3 ms).
+ */
+const WARMUP_MS = 500;
+
+function warmUp(run: () => unknown, warmup: number): void {
+  const until = performance.now() + WARMUP_MS;
+  for (let i = 0; i < warmup || performance.now() < until; i++) run();
+}
+
+/** Median-of-steps timing: the warm-up (`warmUp`), then `steps` timed steps. */
 export function measure(name: ModelName, steps: number, warmup: number): Measured {
   const {batch} = SPECS[name];
   const model = buildModel(name);
   const [x, y] = batchFor(name, batch);
-  for (let i = 0; i < warmup; i++) model.trainOnBatch(x, y);
+  warmUp(() => model.trainOnBatch(x, y), warmup);
   const times: number[] = [];
   const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
@@ -108,7 +121,7 @@ export function measure(name: ModelName, steps: number, warmup: number): Measure
   const c1 = process.cpuUsage(c0);
   const cpuMs = (c1.user + c1.system) / 1000 / steps;
   const trainMs = median(times);
-  for (let i = 0; i < Math.max(1, warmup); i++) model.predictOnBatch(x);
+  warmUp(() => model.predictOnBatch(x), Math.max(1, warmup));
   const itimes: number[] = [];
   for (let i = 0; i < Math.max(3, steps); i++) {
     const t0 = performance.now();

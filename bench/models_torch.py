@@ -4,8 +4,8 @@ Usage: /usr/bin/python3 bench/models_torch.py THREADS STEPS [mlp] [cnn] [lstm]
 A model's name may end in :BATCH (mlp:64) for another batch than the benchmark's (bench/data_parallel.ts
 times the steps of half the batch).
 Prints one JSON object per model: {"model", "batch", "threads", "train", "infer", "trainMsPerStep", "trainCpu"},
-samples/s from the median step (after 3 warm-up steps) and from the process's CPU time per step, as
-bench/models.ts measures keras-ts.
+samples/s from the median step (after a warm-up of at least 3 steps and 0.5 s, bench/models.ts's
+rule) and from the process's CPU time per step, as bench/models.ts measures keras-ts.
 
 The models match keras-ts's (Keras defaults): PyTorch's Linear/Conv2d/LSTM/Embedding, the same
 optimizers with Keras's default hyperparameters (RMSprop lr 1e-3 rho 0.9 eps 1e-7; Adadelta lr 1e-3
@@ -92,6 +92,17 @@ def step(name, model, x, labels, opt):
     return loss.item(), acc.item()
 
 
+WARMUP_S = 0.5
+
+
+def warm_up(fn, least=3):
+    """At least `least` untimed calls and at least WARMUP_S of them (bench/models.ts's WARMUP_MS)."""
+    until, i = time.perf_counter() + WARMUP_S, 0
+    while i < least or time.perf_counter() < until:
+        fn()
+        i += 1
+
+
 def median_ms(fn, n):
     times = []
     for _ in range(n):
@@ -111,15 +122,14 @@ def main():
             sys.exit(f"models_torch.py: expected mlp, cnn or lstm, optionally with :BATCH (a positive integer). Received: {arg}")
         model, batch, x, labels, opt = setup(name, int(b) if b else None)
         model.train()
-        for _ in range(3):
-            step(name, model, x, labels, opt)
+        warm_up(lambda: step(name, model, x, labels, opt))
         c0 = time.process_time()
         train_ms = median_ms(lambda: step(name, model, x, labels, opt), steps)
         cpu_ms = (time.process_time() - c0) * 1000 / steps
         model.eval()
         with torch.no_grad():
             infer = lambda: model(x).sigmoid() if name == "lstm" else model(x).softmax(1)
-            infer()
+            warm_up(infer, 1)
             infer_ms = median_ms(infer, max(3, steps))
         print(json.dumps({"model": name, "batch": batch, "threads": threads, "train": batch * 1000 / train_ms,
                           "infer": batch * 1000 / infer_ms, "trainMsPerStep": train_ms,
