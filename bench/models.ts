@@ -94,9 +94,9 @@ export interface Measured {
 
 /**
  * Untimed steps before the timed ones: at least `warmup`, and at least WARMUP_MS of them (the same rule
- * as bench/models_torch.py). A fresh model's first tens of steps run while V8 compiles their
- * JavaScript on a background thread, which takes a core from a 2-thread step: the seed MLP's 2-thread
- * step is erratic for its first ~30 steps after 10 (2.2-4.0 ms, some 6, against a steady 2.1-2.3 ms).
+ * as bench/models_torch.py): a fresh model's first tens of steps are not yet its steady state. The
+ * seed MLP's 2-thread step is erratic for ~30 steps after the first 10 (2.2-4.0 ms, some 6, against a
+ * steady 2.1-2.3 ms), likely V8 still optimizing on a background thread that takes a core from it.
  */
 const WARMUP_MS = 500;
 
