@@ -24,7 +24,7 @@ import * as ort from 'onnxruntime-node';
 import * as keras from '../src/index.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
 import {torchEnv, torchPeer} from './peers.js';
-import {loadavg} from './timing.js';
+import {loadavg, warmUpAsync} from './timing.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {
@@ -114,8 +114,8 @@ for (const m of models) {
 
   const kOut = (await runKeras()).values as Float32Array;
   const oOut = await runOrt();
-  // both peers warmed up as bench/models.ts warms its steps: at least 0.5 s of calls each
-  for (const run of [runKeras, runOrt]) for (const until = performance.now() + 500; performance.now() < until; ) await run();
+  // both peers warmed up as bench/models.ts warms its steps
+  for (const run of [runKeras, runOrt]) await warmUpAsync(run, 1);
   const tBytes = readFileSync(join(dir, `${m}.torch.bin`));
   const tOut = new Float32Array(tBytes.buffer.slice(tBytes.byteOffset, tBytes.byteOffset + tBytes.byteLength));
   const kt: number[] = [], ot: number[] = [];

@@ -25,7 +25,7 @@ import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import {torchEnv, torchPeer} from './peers.js';
-import {loadavg} from './timing.js';
+import {loadavg, warmUp} from './timing.js';
 
 export type ModelName = 'mlp' | 'cnn' | 'lstm';
 export const SPECS: Record<ModelName, {batch: number; title: string}> = {
@@ -92,20 +92,7 @@ export interface Measured {
   trainCpu: number;
 }
 
-/**
- * Untimed steps before the timed ones: at least `warmup`, and at least WARMUP_MS of them (the same rule
- * as bench/models_torch.py): a fresh model's first tens of steps are not yet its steady state. The
- * seed MLP's 2-thread step is erratic for ~30 steps after the first 10 (2.2-4.0 ms, some 6, against a
- * steady 2.1-2.3 ms), likely V8 still optimizing on a background thread that takes a core from it.
- */
-const WARMUP_MS = 500;
-
-function warmUp(run: () => unknown, warmup: number): void {
-  const until = performance.now() + WARMUP_MS;
-  for (let i = 0; i < warmup || performance.now() < until; i++) run();
-}
-
-/** Median-of-steps timing: the warm-up (`warmUp`), then `steps` timed steps. */
+/** Median-of-steps timing: the warm-up (timing.ts's `warmUp`, at least `warmup` steps), then `steps` timed steps. */
 export function measure(name: ModelName, steps: number, warmup: number): Measured {
   const {batch} = SPECS[name];
   const model = buildModel(name);

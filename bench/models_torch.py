@@ -96,7 +96,7 @@ WARMUP_S = 0.5
 
 
 def warm_up(fn, least=3):
-    """At least `least` untimed calls and at least WARMUP_S of them (bench/models.ts's WARMUP_MS)."""
+    """At least `least` untimed calls and at least WARMUP_S of them (bench/timing.ts's WARMUP_MS)."""
     until, i = time.perf_counter() + WARMUP_S, 0
     while i < least or time.perf_counter() < until:
         fn()

@@ -1,4 +1,4 @@
-/** What the kernel benchmarks share: the load average, a best-of timer, random and zero tensors. */
+/** What the benchmarks share: the load average, a best-of timer, the warm-up rule, random and zero tensors. */
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import type {Tensor} from '../src/tensor/tensor.js';
@@ -27,6 +27,26 @@ export function bestOf(reps: number, f: () => unknown, cpu: boolean): number {
     b = Math.min(b, now() - t0);
   }
   return b;
+}
+
+/**
+ * The warm-up before timed steps or calls (bench/models.ts, bench/inference.ts; bench/models_torch.py
+ * keeps the same rule for PyTorch): at least `least` untimed runs and at least WARMUP_MS of them. A
+ * fresh model's first tens of steps are not yet its steady state: the seed MLP's 2-thread step is
+ * erratic for ~30 steps after the first 10 (2.2-4.0 ms, some 6, against a steady 2.1-2.3 ms), likely
+ * V8 still optimizing on a background thread that takes a core from it.
+ */
+export const WARMUP_MS = 500;
+
+export function warmUp(run: () => unknown, least: number): void {
+  const until = performance.now() + WARMUP_MS;
+  for (let i = 0; i < least || performance.now() < until; i++) run();
+}
+
+/** `warmUp` for a run that returns a promise (awaited before the next). */
+export async function warmUpAsync(run: () => Promise<unknown>, least: number): Promise<void> {
+  const until = performance.now() + WARMUP_MS;
+  for (let i = 0; i < least || performance.now() < until; i++) await run();
 }
 
 export const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

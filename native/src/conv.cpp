@@ -516,6 +516,7 @@ struct PackedFilter {
 };
 
 PackedFilter pack_filter(const ConvGeom& g, const float* f) {
+  if (kMaxMR < kt::isa().mr) abort();  // fwd_task keeps kMaxMR row pointers
   const int NR = kt::isa().nr;
   const long K = g.kh * g.kw * g.cin, NP = ceil_div(g.cout, NR), kcb = ceil_div(K, ceil_div(K, kKc));
   float* bp = scratch(K * NP * NR);
@@ -527,6 +528,57 @@ PackedFilter pack_filter(const ConvGeom& g, const float* f) {
     }
   }
   return {bp, kcb, NP};
+}
+
+// Convolutions image by image, each image's output pooled while it is in cache: an optional first
+// convolution (FusedConv2DPairPool) into a buffer of the task, then the convolution `g` into y (or,
+// y null: pooled only, into a second buffer of the task, which stays in L2 until pooled, instead of
+// the whole batch's output written to memory), then the pooling. Every output element is the same
+// sum whatever the blocks of pixels (one k block, or k blocks accumulated in C in order), so these
+// are the values of the batch's convolutions in turn.
+struct ImageChain {
+  ConvGeom g0, g;  // one image each; g0 unused without a first convolution
+  const float* x;
+  PackedFilter p0, p;  // p0.bp null: no first convolution
+  const Epilogue *ep0, *ep;
+  const PoolGeom* pool;
+  float *y, *pooled;
+  long n, in, out0, out, pout;
+};
+
+void image_chain_task(void* q, int tid, int nt) {
+  const ImageChain& j = *(const ImageChain*)q;
+  long b, e;
+  split_range(j.n, nt, tid, &b, &e);
+  if (e <= b) return;
+  const int MR = kt::isa().mr;
+  const long K0 = j.g0.kh * j.g0.kw * j.g0.cin, K = j.g.kh * j.g.kw * j.g.cin;
+  // the task's buffers: the first output, then (pooled only) the second on a 64-byte line
+  const long at = j.p0.bp ? (j.out0 + 15) & ~15L : 0;
+  float* own = j.p0.bp || !j.y ? scratch(at + (j.y ? 0 : j.out)) : nullptr;
+  for (long i = b; i < e; i++) {
+    const float* xi = j.x + i * j.in;
+    if (j.p0.bp) {
+      FwdJob c0 = {&j.g0, xi, j.p0.bp, own, j.ep0, K0, j.p0.kcb, j.p0.NP, ceil_div(j.g0.oh * j.g0.ow, MR)};
+      fwd_task(&c0, 0, 1);
+      xi = own;
+    }
+    float* yi = j.y ? j.y + i * j.out : own + at;
+    FwdJob c1 = {&j.g, xi, j.p.bp, yi, j.ep, K, j.p.kcb, j.p.NP, ceil_div(j.g.oh * j.g.ow, MR)};
+    fwd_task(&c1, 0, 1);
+    kt::isa().maxpool(j.pool, yi, j.pooled + i * j.pout);
+  }
+  free(own);
+}
+
+// runs the chain over g.n images (p0.bp null: no first convolution)
+void run_image_chain(const ConvGeom& g0, const PackedFilter& p0, const Epilogue* ep0, const ConvGeom& g, const float* x,
+                     const PackedFilter& p, const Epilogue* ep, const PoolGeom* pool, float* y, float* pooled, int threads) {
+  const ConvGeom& first = p0.bp ? g0 : g;
+  ImageChain j = {g0, g, x, p0, p, ep0, ep, pool, y, pooled, g.n, first.h * first.w * first.cin, g0.oh * g0.ow * g0.cout,
+                  g.oh * g.ow * g.cout, pool->oh * pool->ow * g.cout};
+  j.g0.n = j.g.n = 1;
+  parallel_run(chunks_for(gemm_threads(g.n * g.oh * g.ow, g.cout, g.kh * g.kw * g.cin, threads), g.n), image_chain_task, &j);
 }
 
 }  // namespace
@@ -553,51 +605,20 @@ void conv2d(const ConvGeom& g, const float* x, const float* f, float* y, int thr
     for (long n = 0; pool && n < g.n; n++) kt::isa().maxpool(pool, y + n * out, pooled + n * pout);
     return;
   }
-  if (kMaxMR < kt::isa().mr) abort();
   const PackedFilter pf = pack_filter(g, f);
-  const long NP = pf.NP, kcb = pf.kcb;
-  float* bp = pf.bp;
-  const int t = gemm_threads(R, g.cout, K, threads);
   if (!pool) {
-    FwdJob job = {&g, x, bp, y, ep, K, kcb, NP, ceil_div(R, kt::isa().mr)};
-    parallel_run(chunks_for(t, job.blocks), fwd_task, &job);
+    FwdJob job = {&g, x, pf.bp, y, ep, K, pf.kcb, pf.NP, ceil_div(R, kt::isa().mr)};
+    parallel_run(chunks_for(gemm_threads(R, g.cout, K, threads), job.blocks), fwd_task, &job);
   } else {
-    // image by image, each pooled while its output is in cache (every output element is the same sum
-    // whatever the blocks of pixels: one k block, or k blocks accumulated in C in order)
-    struct PoolJob {
-      ConvGeom g1;
-      const float *x, *bp;
-      float *y, *pooled;
-      const Epilogue* ep;
-      const PoolGeom* pool;
-      long K, kcb, NP, n, in, out, pout;
-    } pj = {g, x, bp, y, pooled, ep, pool, K, kcb, NP, g.n, g.h * g.w * g.cin, out, pout};
-    pj.g1.n = 1;
-    // y null (pooled only: inference): each image's output in one buffer of the task, which stays in
-    // L2 from the convolution to its pooling, instead of the whole batch's output written to memory
-    auto task = [](void* p, int tid, int nt) {
-      const PoolJob& j = *(const PoolJob*)p;
-      long b, e;
-      split_range(j.n, nt, tid, &b, &e);
-      float* own = j.y || e <= b ? nullptr : scratch(j.out);
-      for (long n = b; n < e; n++) {
-        float* yn = own ? own : j.y + n * j.out;
-        FwdJob job = {&j.g1, j.x + n * j.in, j.bp, yn, j.ep, j.K, j.kcb, j.NP, ceil_div(j.g1.oh * j.g1.ow, kt::isa().mr)};
-        fwd_task(&job, 0, 1);
-        kt::isa().maxpool(j.pool, yn, j.pooled + n * j.pout);
-      }
-      free(own);
-    };
-    parallel_run(chunks_for(t, g.n), task, &pj);
+    run_image_chain(g, PackedFilter{nullptr, 0, 0}, nullptr, g, x, pf, ep, pool, y, pooled, threads);
   }
-  free(bp);
+  free(pf.bp);
 }
 
 void conv2d_pair_pool(const ConvGeom& g0, const float* x, const float* f0, const Epilogue* ep0, const ConvGeom& g,
                       const float* f, const Epilogue* ep, const PoolGeom* pool, float* pooled, int threads) {
-  const long K0 = g0.kh * g0.kw * g0.cin, K = g.kh * g.kw * g.cin;
   if (g0.n == 0 || g.cout == 0) return;
-  if (is_pointwise(g0) || is_pointwise(g) || K0 == 0 || K == 0 || g0.cout == 0 || g0.oh * g0.ow == 0) {
+  if (is_pointwise(g0) || is_pointwise(g) || g0.kh * g0.kw * g0.cin == 0 || g.kh * g.kw * g.cin == 0 || g0.oh * g0.ow == 0) {
     // a product the image-by-image path does not take: the first convolution's output whole, then the second
     float* y0 = scratch(g0.n * g0.oh * g0.ow * g0.cout);
     conv2d(g0, x, f0, y0, threads, ep0);
@@ -605,40 +626,8 @@ void conv2d_pair_pool(const ConvGeom& g0, const float* x, const float* f0, const
     free(y0);
     return;
   }
-  if (kMaxMR < kt::isa().mr) abort();
   const PackedFilter p0 = pack_filter(g0, f0), p = pack_filter(g, f);
-  // image by image: the first output (the second's input) and the second's, each in one buffer of the
-  // task, stay in L2 from the convolution that writes them to the one (or the pooling) that reads them
-  struct PairJob {
-    ConvGeom g0, g;  // one image each
-    const float* x;
-    PackedFilter p0, p;
-    const Epilogue *ep0, *ep;
-    const PoolGeom* pool;
-    float* pooled;
-    long n, K0, K, in, out0, out, pout;
-  } j = {g0, g, x, p0, p, ep0, ep, pool, pooled, g0.n, K0, K, g0.h * g0.w * g0.cin, g0.oh * g0.ow * g0.cout,
-         g.oh * g.ow * g.cout, pool->oh * pool->ow * g.cout};
-  j.g0.n = j.g.n = 1;
-  auto task = [](void* q, int tid, int nt) {
-    const PairJob& j = *(const PairJob*)q;
-    long b, e;
-    split_range(j.n, nt, tid, &b, &e);
-    if (e <= b) return;
-    const int MR = kt::isa().mr;
-    const long at = (j.out0 + 15) & ~15L;  // the second buffer on a 64-byte line
-    float* y0 = scratch(at + j.out);
-    float* y = y0 + at;
-    for (long i = b; i < e; i++) {
-      FwdJob c0 = {&j.g0, j.x + i * j.in, j.p0.bp, y0, j.ep0, j.K0, j.p0.kcb, j.p0.NP, ceil_div(j.g0.oh * j.g0.ow, MR)};
-      fwd_task(&c0, 0, 1);
-      FwdJob c1 = {&j.g, y0, j.p.bp, y, j.ep, j.K, j.p.kcb, j.p.NP, ceil_div(j.g.oh * j.g.ow, MR)};
-      fwd_task(&c1, 0, 1);
-      kt::isa().maxpool(j.pool, y, j.pooled + i * j.pout);
-    }
-    free(y0);
-  };
-  parallel_run(chunks_for(gemm_threads(g.n * g.oh * g.ow, g.cout, K, threads), g0.n), task, &j);
+  run_image_chain(g0, p0, ep0, g, x, p, ep, pool, nullptr, pooled, threads);
   free(p0.bp);
   free(p.bp);
 }

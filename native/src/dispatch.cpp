@@ -174,7 +174,14 @@ static_assert(KT_FUSED_CONV2D_ATTR_PAD_LEFT == KT_CONV2D_ATTR_PAD_LEFT && KT_CON
                   KT_CONV2D_BACKPROP_INPUT_RELU_NATTRS == KT_CONV2D_NATTRS,
               "convolution and pooling kernels share their geometry attributes");
 
-bool check_geom(const Args& a, const ConvGeom& g);
+// strides, dilations, window and padding of a geometry, each within what the kernels' index arithmetic takes
+bool check_geom(const Args& a, const ConvGeom& g) {
+  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return fail(a, "strides and dilations must be >= 1"), false;
+  if (g.kh < 1 || g.kw < 1) return fail(a, "the window must be at least 1 x 1"), false;
+  // padding is bounded by the window so the index arithmetic below cannot overflow
+  if (g.pt >= g.kh * g.dh || g.pl >= g.kw * g.dw) return fail(a, "padding must be smaller than the window"), false;
+  return true;
+}
 
 bool read_geom(const Args& a, bool conv, ConvGeom* g) {
   if (conv) {
@@ -198,15 +205,6 @@ bool read_geom(const Args& a, bool conv, ConvGeom* g) {
     g->dh = g->dw = 1;
   }
   return check_geom(a, *g);
-}
-
-bool check_geom(const Args& a, const ConvGeom& c) {
-  const ConvGeom* g = &c;
-  if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) return fail(a, "strides and dilations must be >= 1"), false;
-  if (g->kh < 1 || g->kw < 1) return fail(a, "the window must be at least 1 x 1"), false;
-  // padding is bounded by the window so the index arithmetic below cannot overflow
-  if (g->pt >= g->kh * g->dh || g->pl >= g->kw * g->dw) return fail(a, "padding must be smaller than the window"), false;
-  return true;
 }
 
 bool sizes(const Args& a, const ConvGeom& g, long* nx, long* nf, long* ny) {
@@ -391,10 +389,9 @@ bool read_pool(const Args& a, const ConvGeom& g, int first, int buf, PoolGeom* p
     if (!get_int(a, first + i, f[i])) return false;
   if (pg->sh < 1 || pg->sw < 1 || pg->kh < 1 || pg->kw < 1) return fail(a, "pool window and strides must be >= 1"), false;
   if (pg->pt >= pg->kh || pg->pl >= pg->kw) return fail(a, "pool padding must be smaller than the window"), false;
+  if (pg->oh > kMaxElems / pg->sh || pg->ow > kMaxElems / pg->sw) return fail(a, "sizes overflow"), false;
   long np = g.n;
-  return mul(a, &np, pg->oh) && mul(a, &np, pg->ow) && mul(a, &np, g.cout) &&
-         (pg->oh <= kMaxElems / pg->sh && pg->ow <= kMaxElems / pg->sw ? true : (fail(a, "sizes overflow"), false)) &&
-         need(a, buf, np, "pooled");
+  return mul(a, &np, pg->oh) && mul(a, &np, pg->ow) && mul(a, &np, g.cout) && need(a, buf, np, "pooled");
 }
 
 static_assert(KT_FUSED_CONV2D_MAX_POOL_ATTR_P_PAD_LEFT == KT_FUSED_CONV2D_MAX_POOL_ATTR_POH + 7 &&

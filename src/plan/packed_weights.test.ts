@@ -165,14 +165,14 @@ if (ACTIVE === 'native' || ACTIVE === 'wasm') {
     const pair = be.kernels.FusedConv2DPairMaxPool! as AnyKernelImpl, conv = be.kernels.FusedConv2D! as AnyKernelImpl;
     const convPool = be.kernels.FusedConv2DMaxPool! as AnyKernelImpl;
     const was = (be as {getNumThreads?(): number}).getNumThreads?.();
-    const conv2 = (filter: number[], strides: number[], padding: string, dilations: number[], activation: string) => ({filter, strides, padding, dilations, activation});
+    const spec = (filter: number[], strides: number[], padding: string, dilations: number[], activation: string) => ({filter, strides, padding, dilations, activation});
     const cases = [
       // x, first convolution, second convolution, pooling
-      [[3, 14, 13, 1], conv2([3, 3, 1, 32], [1, 1], 'valid', [1, 1], 'relu'), conv2([3, 3, 32, 64], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
-      [[2, 9, 10, 4], conv2([3, 2, 4, 20], [2, 1], 'same', [1, 1], 'relu'), conv2([2, 3, 20, 17], [1, 2], 'same', [1, 1], 'linear'), [[3, 3], [2, 2], 'same']],
-      [[2, 7, 7, 6], conv2([1, 1, 6, 12], [1, 1], 'valid', [1, 1], 'relu'), conv2([3, 3, 12, 9], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [1, 1], 'valid']],
-      [[2, 8, 6, 3], conv2([3, 3, 3, 8], [1, 1], 'same', [1, 1], 'linear'), conv2([1, 1, 8, 40], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
-      [[1, 12, 12, 3], conv2([3, 3, 3, 8], [1, 1], 'valid', [2, 2], 'relu'), conv2([3, 3, 8, 5], [1, 1], 'valid', [1, 2], 'linear'), [[2, 2], [2, 2], 'valid']],
+      [[3, 14, 13, 1], spec([3, 3, 1, 32], [1, 1], 'valid', [1, 1], 'relu'), spec([3, 3, 32, 64], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
+      [[2, 9, 10, 4], spec([3, 2, 4, 20], [2, 1], 'same', [1, 1], 'relu'), spec([2, 3, 20, 17], [1, 2], 'same', [1, 1], 'linear'), [[3, 3], [2, 2], 'same']],
+      [[2, 7, 7, 6], spec([1, 1, 6, 12], [1, 1], 'valid', [1, 1], 'relu'), spec([3, 3, 12, 9], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [1, 1], 'valid']],
+      [[2, 8, 6, 3], spec([3, 3, 3, 8], [1, 1], 'same', [1, 1], 'linear'), spec([1, 1, 8, 40], [1, 1], 'valid', [1, 1], 'relu'), [[2, 2], [2, 2], 'valid']],
+      [[1, 12, 12, 3], spec([3, 3, 3, 8], [1, 1], 'valid', [2, 2], 'relu'), spec([3, 3, 8, 5], [1, 1], 'valid', [1, 2], 'linear'), [[2, 2], [2, 2], 'valid']],
     ] as const;
     try {
       for (const t of be.setNumThreads ? [1, 2] : [1]) {

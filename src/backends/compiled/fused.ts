@@ -1,4 +1,5 @@
 import type {FusedActivation, FusedConv2DAttrs, FusedConv2DMaxPoolAttrs, FusedConv2DPairMaxPoolAttrs, FusedDenseAttrs} from '../../kernels/defs/fused.js';
+import type {Conv2DGeometry} from '../../kernels/conv_util.js';
 import {ValueError} from '../../errors.js';
 import {fmtShape} from '../../tensor/shape.js';
 import type {Tensor} from '../../tensor/tensor.js';
@@ -7,6 +8,11 @@ import {Activation} from './abi.js';
 import type {Compiled} from './call.js';
 import {checkRank, checkStorage, isF32} from './checks.js';
 import {convAttrs, convGeometry, poolGeometry} from './nn.js';
+
+/** The pooling's attributes of a convolution kernel that pools its output (FusedConv2DMaxPool's row and those after it). */
+function pooledAttrs(p: Conv2DGeometry) {
+  return {poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft};
+}
 
 /** Bias and activation in the GEMM epilogue (FusedDense, FusedConv2D), and the activations' gradient. */
 export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable> {
@@ -67,7 +73,7 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     }
     const p = poolGeometry(op, shape, a.pool);
     checkStorage(op, 'pooled', pooled, [p.batch, p.outH, p.outW, p.inC]);
-    const all = {...attrs, poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft};
+    const all = {...attrs, ...pooledAttrs(p)};
     // y unread (inference): left unwritten, each image's output kept in cache until pooled
     if (a.pooledOnly) call('FusedConv2DPool', [x, filter, bias, pooled], all);
     else call(op, [x, filter, bias, y!, pooled], all);
@@ -96,8 +102,7 @@ export function fusedKernels({call, minElements}: Compiled): Partial<KernelTable
     call('FusedConv2DPairPool', [x, filter0, bias0, filter, bias, pooled!], {
       ...convAttrs(g0), activation: actCode(op, a.first.activation),
       oh2: g.outH, ow2: g.outW, cout2: g.outC, kh2: g.kH, kw2: g.kW, sh2: g.strideH, sw2: g.strideW, dh2: g.dilH, dw2: g.dilW,
-      padTop2: g.padTop, padLeft2: g.padLeft, activation2: actCode(op, a.activation),
-      poh: p.outH, pow: p.outW, ph: p.kH, pw: p.kW, psh: p.strideH, psw: p.strideW, pPadTop: p.padTop, pPadLeft: p.padLeft,
+      padTop2: g.padTop, padLeft2: g.padLeft, activation2: actCode(op, a.activation), ...pooledAttrs(p),
     });
     return true;
   };
