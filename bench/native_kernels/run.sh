@@ -11,7 +11,7 @@ set -e
 cd "$(dirname "$0")/../.."
 SRC=${1:-native/src}
 OUT=$(mktemp -d)
-F="-O3 -std=gnu++17 -fno-math-errno -Inative/include"
+F="-O3 -std=gnu++17 -fno-math-errno -fno-trapping-math -Inative/include"
 g++ $F -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2 -c "$SRC/isa_avx512.cpp" -o "$OUT/avx512.o"
 g++ $F -mavx2 -mfma -c "$SRC/isa_avx2.cpp" -o "$OUT/avx2.o"
 for f in gemm conv recurrent_seq cpu threadpool isa_scalar isa_neon ops; do g++ $F -c "$SRC/$f.cpp" -o "$OUT/$f.o"; done
