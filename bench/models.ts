@@ -6,7 +6,10 @@
  * real BLAS (bench/peers.ts: torch.mm must reach 50 GFLOP/s on one thread).
  *
  *   node --import tsx bench/models.ts [--models mlp,cnn,lstm] [--steps N] [--no-torch] [--no-tfjs] [--no-reference]
- *                                     [--tfjs mlp,cnn,lstm]   (TF.js runs the MLP only by default: see below)
+ *                                     [--no-alternate] [--tfjs mlp,cnn,lstm]   (TF.js runs the MLP only by default: see below)
+ *
+ * The MLP's and the CNN's 2 threads / 1 thread also comes from alternated rounds on one model
+ * (`alternated`; `--no-alternate` leaves it out): 6 rounds of N steps (the CNN: N / 4) at each count.
  *
  * Models (the seed's MLP, the Keras mnist_cnn CNN, the seed's Embedding + LSTM; Keras defaults elsewhere):
  *   mlp   Dense(512, relu)-Dropout(0.2)-Dense(512, relu)-Dropout(0.2)-Dense(10, softmax), RMSprop,
@@ -118,6 +121,33 @@ export function measure(name: ModelName, steps: number, warmup: number): Measure
   return {train: (batch * 1000) / trainMs, infer: (batch * 1000) / median(itimes), trainMsPerStep: trainMs, trainCpu: (batch * 1000) / cpuMs};
 }
 
+/**
+ * 2 threads against 1 on one model, in alternated rounds (`rounds` of `steps` steps at 1 thread, then
+ * at 2): a drift of the machine's speed over the run (another tenant, the CPU's clock) then weighs on
+ * both counts alike, instead of on whichever ran during it. Median step of each count, ms.
+ */
+export function alternated(name: ModelName, rounds: number, steps: number, setThreads: (n: number) => void): {ms1: number; ms2: number} {
+  const model = buildModel(name);
+  const [x, y] = batchFor(name, SPECS[name].batch);
+  const times: Record<1 | 2, number[]> = {1: [], 2: []};
+  for (const t of [1, 2] as const) {
+    setThreads(t);
+    warmUp(() => model.trainOnBatch(x, y), 3);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const t of [1, 2] as const) {
+      setThreads(t);
+      for (let i = 0; i < 2; i++) model.trainOnBatch(x, y); // the pool of this count running again
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        model.trainOnBatch(x, y);
+        times[t].push(performance.now() - t0);
+      }
+    }
+  }
+  return {ms1: median(times[1]), ms2: median(times[2])};
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -157,12 +187,19 @@ async function main(): Promise<void> {
   console.log(`# load average before: ${loadavg()}`);
 
   const results = new Map<string, Measured>(); // `${impl}/${model}/${threads}`
+  const alternate = new Map<ModelName, {ms1: number; ms2: number}>();
   for (const m of models) {
     for (const t of [1, 2]) {
       keras.backend.setBackend('native');
       native.setNumThreads!(t);
       results.set(`native/${m}/${t}`, measure(m, steps, 3));
       console.log(`#   native ${m} ${t}T: ${JSON.stringify(results.get(`native/${m}/${t}`))} (load ${loadavg()})`);
+    }
+    if (m !== 'lstm' && !argv.includes('--no-alternate')) {
+      const rounds = 6, per = m === 'mlp' ? steps : Math.max(3, Math.ceil(steps / 4));
+      const a = alternated(m, rounds, per, (t) => native.setNumThreads!(t));
+      alternate.set(m, a);
+      console.log(`#   native ${m} 2T/1T alternated, ${rounds} rounds of ${per} steps: ${a.ms1.toFixed(2)} / ${a.ms2.toFixed(2)} ms (load ${loadavg()})`);
     }
     native.setNumThreads!(0);
     if (!argv.includes('--no-reference')) {
@@ -201,6 +238,12 @@ async function main(): Promise<void> {
   for (const m of models) {
     const n = results.get(`native/${m}/1`)?.trainCpu, p = torch.get(`${m}/1`)?.trainCpu;
     console.log(`| ${m} | ${f0(n)} | ${f0(p)} | ${ratio(n, p)} |`);
+  }
+  if (alternate.size) {
+    console.log('\nTraining, native 2 threads / 1 thread in alternated rounds on one model (median step, ms)\n');
+    console.log('| model | 1T | 2T | 2T/1T |');
+    console.log('|---|---|---|---|');
+    for (const [m, a] of alternate) console.log(`| ${m} | ${a.ms1.toFixed(2)} | ${a.ms2.toFixed(2)} | ${(a.ms1 / a.ms2).toFixed(2)} |`);
   }
   for (const kind of ['train', 'infer'] as const) {
     console.log(`\n${kind === 'train' ? 'Training' : 'Inference'} (samples/s, median wall time of a step)\n`);
