@@ -13,7 +13,7 @@
  */
 import * as keras from '../src/index.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
-import {loadavg} from './timing.js';
+import {loadavg, warmUp} from './timing.js';
 import {getBackend} from '../src/backends/registry.js';
 
 type Mode = 'eager' | 'compiled';
@@ -47,7 +47,7 @@ function measure(name: ModelName, mode: Mode, steps: number): Figures {
   const {batch} = SPECS[name];
   const model = seedModel(name, mode);
   const [x, y] = batchFor(name, batch);
-  for (let i = 0; i < 3; i++) model.trainOnBatch(x, y); // two traced runs, then a replay
+  warmUp(() => model.trainOnBatch(x, y), 3); // two traced runs, then replays for timing.ts's warm-up
   const times: number[] = [];
   const c0 = cpuMs();
   for (let i = 0; i < steps; i++) {
@@ -56,7 +56,7 @@ function measure(name: ModelName, mode: Mode, steps: number): Figures {
     times.push(performance.now() - t0);
   }
   const msCpu = (cpuMs() - c0) / steps;
-  for (let i = 0; i < 3; i++) model.predictOnBatch(x);
+  warmUp(() => model.predictOnBatch(x), 3);
   const c1 = cpuMs();
   for (let i = 0; i < steps; i++) model.predictOnBatch(x);
   const inferCpu = (cpuMs() - c1) / steps;
@@ -91,7 +91,7 @@ function mlpStepVsGemms(rounds: number): {gemmsOps: number; gemmsInPlace: number
   };
   const model = seedModel('mlp', 'compiled');
   const [bx, by] = batchFor('mlp', b);
-  for (let i = 0; i < 3; i++) model.trainOnBatch(bx, by);
+  warmUp(() => model.trainOnBatch(bx, by), 3);
   const step = () => model.trainOnBatch(bx, by);
   const best = {gemmsOps: Infinity, gemmsInPlace: Infinity, step: Infinity};
   for (let round = 0; round < rounds; round++) {
