@@ -5,7 +5,8 @@
 # -fno-trapping-math: no kernel unmasks floating-point exceptions, and without it GCC keeps the
 # selects of the math functions (exp, log, tanh, sigmoid, their gradients and the recurrent cells)
 # from vectorizing for AVX2 (a comparison that may raise a flag is not if-converted without masked
-# instructions); it changes no value (no reassociation, no contraction beyond -O3's own).
+# instructions). It allows no reassociation: the values are those of the scalar loops (AVX2's softmax
+# over rows of 16 or more now rounds as AVX-512's does).
 {
   "target_defaults": {
     "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden"],
