@@ -13,7 +13,7 @@
  */
 import * as keras from '../src/index.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
-import {loadavg, warmUp} from './timing.js';
+import {loadavg, median, warmUp} from './timing.js';
 import {getBackend} from '../src/backends/registry.js';
 
 type Mode = 'eager' | 'compiled';
@@ -31,11 +31,6 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 interface Figures {
   trainCpu: number; // samples/s from CPU time per step
   train: number; // samples/s from the median wall time

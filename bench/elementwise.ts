@@ -9,12 +9,12 @@
 import {spawnSync} from 'node:child_process';
 import {forEachIsa, nativeForTests, runImpl} from '../src/testing/kernel_test.js';
 import {Tensor} from '../src/tensor/tensor.js';
-import {loadavg} from './timing.js';
+import {loadavg, median} from './timing.js';
 
 const n = Number(process.argv[2] ?? 65536), reps = Number(process.argv[3] ?? 300);
 const {native, skip} = nativeForTests('bench/elementwise.ts');
 if (!native) throw new Error(String(skip));
-native.setNumThreads!(1);
+native.setNumThreads(1);
 const kernels = native.kernels as Record<string, (i: object, a: object, o: Tensor[]) => unknown>;
 const values = (f: (i: number) => number) => new Tensor([n], 'float32', Float32Array.from({length: n}, (_, i) => f((i * 7919) % 1000)));
 const x = values((r) => r / 100 - 5 + 1e-3), p = values((r) => r / 100 + 0.01);
@@ -28,8 +28,7 @@ function medianUs(f: () => unknown): number {
     f();
     ts.push(performance.now() - t0);
   }
-  ts.sort((a, b) => a - b);
-  return ts[reps >> 1]! * 1000;
+  return median(ts) * 1000;
 }
 
 console.log(`# math kernels, ${n} floats, 1 thread, median us of ${reps} calls. ${new Date().toISOString()}; load average before: ${loadavg()}`);

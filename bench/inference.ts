@@ -24,7 +24,7 @@ import * as ort from 'onnxruntime-node';
 import * as keras from '../src/index.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
 import {torchEnv, torchPeer} from './peers.js';
-import {loadavg, warmUpAsync} from './timing.js';
+import {loadavg, median, warmUpAsync} from './timing.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {
@@ -35,10 +35,6 @@ const models = (opt('--models') ?? 'mlp,cnn,lstm').split(',') as ModelName[];
 const rounds = Number(opt('--rounds') ?? 5);
 const reps = Number(opt('--reps') ?? 20);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   if (a.length !== b.length) throw new Error(`output sizes differ: ${a.length} vs ${b.length}`);
   let m = 0;

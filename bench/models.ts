@@ -28,7 +28,7 @@ import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import {torchEnv, torchPeer} from './peers.js';
-import {loadavg, warmUp} from './timing.js';
+import {loadavg, median, warmUp} from './timing.js';
 
 export type ModelName = 'mlp' | 'cnn' | 'lstm';
 export const SPECS: Record<ModelName, {batch: number; title: string}> = {
@@ -146,11 +146,6 @@ export function alternated(name: ModelName, rounds: number, steps: number, setTh
     }
   }
   return {ms1: median(times[1]), ms2: median(times[2])};
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 

@@ -49,6 +49,12 @@ export async function warmUpAsync(run: () => Promise<unknown>, least: number): P
   for (let i = 0; i < least || performance.now() < until; i++) await run();
 }
 
+/** The median of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** Uniform values in [-0.5, 0.5). */
 export const randTensor = (shape: number[]) => keras.tensor(Float32Array.from({length: sizeOf(shape)}, () => Math.random() - 0.5), shape) as unknown as Tensor;

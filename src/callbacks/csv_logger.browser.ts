@@ -5,9 +5,10 @@
  */
 import {ValueError} from '../errors.js';
 import {Callback} from './callback.js';
+import type {CSVLoggerOptions} from './csv_logger.js';
 
 export class CSVLogger extends Callback {
-  constructor(filename: string, _options: {separator?: string; append?: boolean} = {}) {
+  constructor(filename: string, _options: CSVLoggerOptions = {}) {
     super();
     throw new ValueError(
       `CSVLogger writes the epoch logs to a file (${JSON.stringify(filename)}) and needs Node.js: a web page has no file system. ` +

@@ -11,13 +11,19 @@ function pyStr(v: number): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/** CSVLogger's options: the field separator (default `,`), and whether to append to an existing file. */
+export interface CSVLoggerOptions {
+  separator?: string;
+  append?: boolean;
+}
+
 /** Streams the epoch logs to a CSV file: `epoch` then the keys sorted (and their `val_` twins). */
 export class CSVLogger extends Callback {
   keys: string[] | null = null;
   private appendHeader = true;
   private wroteHeader = false;
 
-  constructor(readonly filename: string, {separator = ',', append = false}: {separator?: string; append?: boolean} = {}) {
+  constructor(readonly filename: string, {separator = ',', append = false}: CSVLoggerOptions = {}) {
     super();
     this.sep = separator;
     this.append = append;
