@@ -5,11 +5,13 @@
  *   run(kernel: number, buffers: Float32Array[], attrs: Float64Array): void   (throws on failure)
  *   setNumThreads(n: number): void      getNumThreads(): number      defaultNumThreads(): number
  *   isa(): string                       forceIsa(name: string): boolean
+ *   allocateAligned(length: number): Float32Array     byteAlignment(array: TypedArray): number
  *
  * Buffers are passed zero-copy: the kernels read and write the typed arrays' own memory.
  */
 #include <node_api.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../include/keras_native.h"
@@ -122,6 +124,40 @@ static napi_value js_force_isa(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* A zero-filled Float32Array of `length` floats whose first element lies on a 64-byte boundary (a cache
+ * line, an AVX-512 vector): its own ArrayBuffer, up to 60 bytes longer than the floats, viewed from
+ * that boundary. V8 never moves an ArrayBuffer's memory, so the view stays aligned. */
+static napi_value js_allocate_aligned(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  double length;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "allocateAligned: cannot read arguments");
+  if (argc < 1 || napi_get_value_double(env, argv[0], &length) != napi_ok || !(length >= 0) || length != (double)(int64_t)length ||
+      length > (double)(1LL << 40))
+    return throw_error(env, "allocateAligned: expected a length, an integer >= 0");
+  const size_t n = (size_t)length;
+  void* data;
+  napi_value ab, out;
+  CHECK(napi_create_arraybuffer(env, n * sizeof(float) + 60, &data, &ab), "allocateAligned: cannot allocate");
+  const size_t offset = (64 - (uintptr_t)data % 64) % 64;  /* V8 aligns backing stores to at least 4 bytes */
+  CHECK(napi_create_typedarray(env, napi_float32_array, n, ab, offset, &out), "allocateAligned: cannot create the array");
+  return out;
+}
+
+/* The address of a typed array's first element modulo 64 (tests and benchmarks: allocateAligned's arrays give 0). */
+static napi_value js_byte_alignment(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bool is_ta;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "byteAlignment: cannot read arguments");
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta) return throw_error(env, "byteAlignment: expected a typed array");
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL), "byteAlignment: cannot read the array");
+  return int_result(env, (int)((uintptr_t)data % 64));
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL},
@@ -130,6 +166,8 @@ NAPI_MODULE_INIT() {
       {"defaultNumThreads", NULL, js_default_num_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_default, NULL},
       {"forceIsa", NULL, js_force_isa, NULL, NULL, NULL, napi_default, NULL},
+      {"allocateAligned", NULL, js_allocate_aligned, NULL, NULL, NULL, napi_default, NULL},
+      {"byteAlignment", NULL, js_byte_alignment, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -204,7 +204,7 @@ export class DataParallel extends Distribution implements DataParallelHooks {
     variables.forEach((v, k) => {
       const t = values[k]!;
       const out = allocate(t.dtype as DType, t.size);
-      new Uint8Array(out.buffer).set(buf.subarray(o, o + t.values.byteLength));
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(buf.subarray(o, o + t.values.byteLength));
       o += t.values.byteLength;
       v.assign(new Tensor(t.shape, t.dtype, out as TypedArray));
     });

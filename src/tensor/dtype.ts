@@ -26,10 +26,26 @@ export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
+/** From this many floats `allocate` takes float32 storage from the allocator a backend set (below: plain arrays). */
+export const ALIGNED_MIN_FLOATS = 256;
+
+let float32Allocator: ((length: number) => Float32Array) | null = null;
+
+/**
+ * Where `allocate` takes float32 storage of at least ALIGNED_MIN_FLOATS floats from: the native
+ * backend sets one that returns 64-byte-aligned zeroed arrays (a view into an ArrayBuffer a little
+ * longer), so that its SIMD loads never straddle two cache lines and two threads splitting a matrix
+ * by columns (at multiples of 16 floats) never write one line. null: `new Float32Array`. The arrays
+ * it returns are ordinary Float32Arrays; code that reads `.buffer` must honour `byteOffset`.
+ */
+export function setFloat32Allocator(allocator: ((length: number) => Float32Array) | null): void {
+  float32Allocator = allocator;
+}
+
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
-      return new Float32Array(size);
+      return float32Allocator && size >= ALIGNED_MIN_FLOATS ? float32Allocator(size) : new Float32Array(size);
     case 'float64':
       return new Float64Array(size);
     case 'int32':

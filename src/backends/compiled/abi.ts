@@ -233,4 +233,8 @@ export interface NativeAddon {
   isa(): string;
   /** Testing: switch to a lower instruction set; false when the CPU lacks it. */
   forceIsa(name: string): boolean;
+  /** The addon's: a zeroed Float32Array of `length` floats whose first element is 64-byte aligned. */
+  allocateAligned?(length: number): Float32Array;
+  /** The addon's: the address of `array`'s first element modulo 64 (tests and benchmarks). */
+  byteAlignment?(array: ArrayBufferView): number;
 }

@@ -1,4 +1,5 @@
 import {ValueError} from '../../errors.js';
+import {setFloat32Allocator} from '../../tensor/dtype.js';
 import type {NativeAddon} from '../compiled/abi.js';
 import {loadAddon} from './addon.js';
 import {compiledKernels, type CompiledBackend} from '../compiled/index.js';
@@ -23,6 +24,10 @@ let instance: NativeBackend | null = null;
 
 function createNativeBackend(addon: NativeAddon): NativeBackend {
   if (instance) return instance;
+  // tensors' float32 storage 64-byte aligned from here on (tensor/dtype.ts): 2-5 % off the seed
+  // models' training steps (BENCHMARKS.md, "Thirteenth sitting")
+  const aligned = addon.allocateAligned?.bind(addon);
+  if (aligned) setFloat32Allocator(aligned);
   instance = {
     name: 'native',
     addon,

@@ -1,0 +1,65 @@
+/**
+ * What 64-byte-aligned tensor storage gives the native backend's training steps: two copies of each
+ * seed model (MLP, CNN), one built with float32 storage from plain `Float32Array`s (16-byte aligned
+ * as V8 places them), one from the addon's aligned arrays (what the native backend installs:
+ * tensor/dtype.ts's setFloat32Allocator), trained on one fixed batch in rounds alternated between the
+ * two and between 1 and 2 threads. Median step, wall time; the load average before and after.
+ *
+ *   node --import tsx bench/aligned.ts [mlp|cnn ...] [--rounds N]
+ */
+import type {NativeAddon} from '../src/backends/compiled/abi.js';
+import {loadAddon} from '../src/backends/native/addon.js';
+import {setBackend} from '../src/backends/registry.js';
+import {setFloat32Allocator} from '../src/tensor/dtype.js';
+import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
+import {loadavg, median, warmUp} from './timing.js';
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--rounds');
+const rounds = at >= 0 ? Number(args[at + 1]) : 8;
+const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) as ModelName[];
+
+const addon = loadAddon();
+if (typeof addon === 'string' || !addon.allocateAligned) {
+  console.log(`native backend unavailable: ${typeof addon === 'string' ? addon : 'the addon has no allocateAligned'}`);
+  process.exit(0);
+}
+const aligned = (n: number) => (addon as Required<NativeAddon>).allocateAligned(n);
+setBackend('native');
+
+console.log(`# load ${loadavg()}`);
+console.log('| model | plain 1T ms | aligned 1T ms | plain 2T ms | aligned 2T ms | plain / aligned 1T | plain / aligned 2T | 2T/1T plain | 2T/1T aligned |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const name of names.length ? names : (['mlp', 'cnn'] as const)) {
+  const [x, y] = batchFor(name, SPECS[name].batch);
+  setFloat32Allocator(null);
+  const plain = buildModel(name);
+  setFloat32Allocator(aligned);
+  const fast = buildModel(name);
+  const models = [['plain', plain], ['aligned', fast]] as const;
+  const steps = name === 'mlp' ? 100 : 8;
+  const times = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const threads of [1, 2]) {
+      addon.setNumThreads(threads);
+      for (const [what, model] of models) {
+        const step = () => model.trainOnBatch(x, y);
+        if (r === 0) warmUp(step, 3);
+        for (let i = 0; i < 2; i++) step(); // the pool of this count running again
+        const key = `${what}${threads}`, list = times.get(key) ?? [];
+        times.set(key, list);
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now();
+          step();
+          list.push(performance.now() - t0);
+        }
+      }
+    }
+  }
+  const ms = (key: string) => median(times.get(key)!);
+  const [p1, a1, p2, a2] = [ms('plain1'), ms('aligned1'), ms('plain2'), ms('aligned2')];
+  const f = (v: number) => v.toFixed(2);
+  console.log(`| ${name} | ${f(p1)} | ${f(a1)} | ${f(p2)} | ${f(a2)} | ${f(p1 / a1)}x | ${f(p2 / a2)}x | ${f(p1 / p2)} | ${f(a1 / a2)} |`);
+}
+addon.setNumThreads(0);
+console.log(`# load ${loadavg()}`);

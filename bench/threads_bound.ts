@@ -1,0 +1,86 @@
+/**
+ * What a second thread can give the seed models' training step when the step's JavaScript is taken
+ * away: the native calls of one `trainOnBatch` are recorded (kernel, buffers, attributes, in order)
+ * and replayed straight through the addon, at 1 and 2 threads, in rounds alternated with the whole
+ * step on the same model. The replay's 2 threads / 1 is what the kernels alone reach on this machine:
+ * the plan, the kernels' JavaScript wrappers and the small ops that run in JavaScript (a few per step)
+ * are left out, so no change above the native calls can lift the step's ratio past it.
+ *
+ *   node --import tsx bench/threads_bound.ts [mlp|cnn ...] [--rounds N]
+ *
+ * The replay trains on as it goes (the same batch, the recorded dropout keys), which changes the
+ * values, not the work. Median step of each count, wall time; the load average before and after.
+ */
+import {registerBackend, setBackend} from '../src/backends/registry.js';
+import {compiledKernels} from '../src/backends/compiled/index.js';
+import type {NativeAddon} from '../src/backends/compiled/abi.js';
+import {loadAddon} from '../src/backends/native/addon.js';
+import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
+import {loadavg, median, warmUp} from './timing.js';
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--rounds');
+const rounds = at >= 0 ? Number(args[at + 1]) : 6;
+const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) as ModelName[];
+const models: ModelName[] = names.length ? names : ['mlp', 'cnn'];
+
+const addon = loadAddon();
+if (typeof addon === 'string') {
+  console.log(`native backend unavailable: ${addon}`);
+  process.exit(0);
+}
+type Recorded = [id: number, buffers: Float32Array[], attrs: Float64Array];
+let recording: Recorded[] | null = null;
+// the addon's exports are frozen: a copy whose `run` also records, under a backend of its own (with
+// its `addon`, as the native backend: the plan fuses for a backend on the host, plan/patterns.ts)
+const recorder: NativeAddon = {
+  ...addon,
+  run(id, buffers, attrs) {
+    recording?.push([id, [...buffers], Float64Array.from(attrs)]);
+    return addon.run(id, buffers, attrs);
+  },
+};
+setBackend('native'); // loaded first: it sets tensors' aligned storage (tensor/dtype.ts), as in any native run
+registerBackend('native-recorded', () => ({name: 'native-recorded', addon: recorder, kernels: compiledKernels(recorder)}));
+setBackend('native-recorded');
+
+console.log(`# load ${loadavg()}`);
+console.log('| model | native calls per step | step 1T ms | step 2T ms | step 2T/1T | replay 1T ms | replay 2T ms | replay 2T/1T |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const name of models) {
+  const model = buildModel(name);
+  const [x, y] = batchFor(name, SPECS[name].batch);
+  const step = () => model.trainOnBatch(x, y);
+  addon.setNumThreads(2);
+  warmUp(step, 3);
+  recording = [];
+  step();
+  const calls = recording;
+  recording = null;
+  const replay = () => {
+    for (let i = 0; i < calls.length; i++) addon.run(calls[i]![0], calls[i]![1], calls[i]![2]);
+  };
+  const steps = name === 'mlp' ? 150 : 10;
+  const times = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const threads of [1, 2]) {
+      addon.setNumThreads(threads);
+      for (const [what, f] of [['step', step], ['replay', replay]] as const) {
+        if (r === 0) warmUp(f, 3);
+        for (let i = 0; i < 2; i++) f(); // the pool of this count running again
+        const key = `${what}${threads}`, list = times.get(key) ?? [];
+        times.set(key, list);
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now();
+          f();
+          list.push(performance.now() - t0);
+        }
+      }
+    }
+  }
+  const ms = (key: string) => median(times.get(key)!);
+  const [s1, s2, r1, r2] = [ms('step1'), ms('step2'), ms('replay1'), ms('replay2')];
+  console.log(`| ${name} | ${calls.length} | ${s1.toFixed(2)} | ${s2.toFixed(2)} | ${(s1 / s2).toFixed(2)} | ${r1.toFixed(2)} | ${r2.toFixed(2)} | ${(r1 / r2).toFixed(2)} |`);
+}
+addon.setNumThreads(0);
+console.log(`# load ${loadavg()}`);
