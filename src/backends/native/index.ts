@@ -24,8 +24,8 @@ let instance: NativeBackend | null = null;
 
 function createNativeBackend(addon: NativeAddon): NativeBackend {
   if (instance) return instance;
-  // tensors' float32 storage 64-byte aligned from here on (tensor/dtype.ts): 2-5 % off the seed
-  // models' training steps (BENCHMARKS.md, "Thirteenth sitting")
+  // tensors' float32 storage 64-byte aligned from here on (tensor/dtype.ts): 1-5 % off the seed
+  // models' training steps at 1 and 2 threads (bench/aligned.ts; BENCHMARKS.md, "Thirteenth sitting")
   const aligned = addon.allocateAligned?.bind(addon);
   if (aligned) setFloat32Allocator(aligned);
   instance = {
