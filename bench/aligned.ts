@@ -12,7 +12,7 @@ import {loadAddon} from '../src/backends/native/addon.js';
 import {setBackend} from '../src/backends/registry.js';
 import {setFloat32Allocator} from '../src/tensor/dtype.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
-import {loadavg, median, warmUp} from './timing.js';
+import {alternatedRounds, loadavg} from './timing.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
@@ -42,26 +42,10 @@ for (const name of names.length ? names : (['mlp', 'cnn'] as const)) {
   const plain = made(null), fast = made(aligned);
   const models = [['plain', plain], ['aligned', fast]] as const;
   const steps = name === 'mlp' ? 100 : 8;
-  const times = new Map<string, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    for (const threads of [1, 2]) {
-      addon.setNumThreads(threads);
-      for (const [what, model] of models) {
-        const step = () => model.trainOnBatch(x, y);
-        if (r === 0) warmUp(step, 3);
-        for (let i = 0; i < 2; i++) step(); // the pool of this count running again
-        const key = `${what}${threads}`, list = times.get(key) ?? [];
-        times.set(key, list);
-        for (let i = 0; i < steps; i++) {
-          const t0 = performance.now();
-          step();
-          list.push(performance.now() - t0);
-        }
-      }
-    }
-  }
-  const ms = (key: string) => median(times.get(key)!);
-  const [p1, a1, p2, a2] = [ms('plain1'), ms('aligned1'), ms('plain2'), ms('aligned2')];
+  const ms = alternatedRounds(
+    models.map(([what, model]) => [what, () => model.trainOnBatch(x, y)] as const), [1, 2], (n) => addon.setNumThreads(n), rounds, steps,
+  );
+  const [p1, a1, p2, a2] = ['plain1', 'aligned1', 'plain2', 'aligned2'].map((k) => ms.get(k)!) as [number, number, number, number];
   const f = (v: number) => v.toFixed(2);
   console.log(`| ${name} | ${f(p1)} | ${f(a1)} | ${f(p2)} | ${f(a2)} | ${f(p1 / a1)}x | ${f(p2 / a2)}x | ${f(p1 / p2)} | ${f(a1 / a2)} |`);
 }

@@ -28,7 +28,7 @@ import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as keras from '../src/index.js';
 import {torchEnv, torchPeer} from './peers.js';
-import {loadavg, median, warmUp} from './timing.js';
+import {alternatedRounds, loadavg, median, warmUp} from './timing.js';
 
 export type ModelName = 'mlp' | 'cnn' | 'lstm';
 export const SPECS: Record<ModelName, {batch: number; title: string}> = {
@@ -129,23 +129,8 @@ export function measure(name: ModelName, steps: number, warmup: number): Measure
 export function alternated(name: ModelName, rounds: number, steps: number, setThreads: (n: number) => void): {ms1: number; ms2: number} {
   const model = buildModel(name);
   const [x, y] = batchFor(name, SPECS[name].batch);
-  const times: Record<1 | 2, number[]> = {1: [], 2: []};
-  for (const t of [1, 2] as const) {
-    setThreads(t);
-    warmUp(() => model.trainOnBatch(x, y), 3);
-  }
-  for (let r = 0; r < rounds; r++) {
-    for (const t of [1, 2] as const) {
-      setThreads(t);
-      for (let i = 0; i < 2; i++) model.trainOnBatch(x, y); // the pool of this count running again
-      for (let i = 0; i < steps; i++) {
-        const t0 = performance.now();
-        model.trainOnBatch(x, y);
-        times[t].push(performance.now() - t0);
-      }
-    }
-  }
-  return {ms1: median(times[1]), ms2: median(times[2])};
+  const ms = alternatedRounds([['step', () => model.trainOnBatch(x, y)]], [1, 2], setThreads, rounds, steps);
+  return {ms1: ms.get('step1')!, ms2: ms.get('step2')!};
 }
 
 

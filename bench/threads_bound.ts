@@ -16,7 +16,7 @@ import {compiledKernels} from '../src/backends/compiled/index.js';
 import type {NativeAddon} from '../src/backends/compiled/abi.js';
 import {loadAddon} from '../src/backends/native/addon.js';
 import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
-import {loadavg, median, warmUp} from './timing.js';
+import {alternatedRounds, loadavg, warmUp} from './timing.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
@@ -61,25 +61,8 @@ for (const name of models) {
     for (let i = 0; i < calls.length; i++) addon.run(calls[i]![0], calls[i]![1], calls[i]![2]);
   };
   const steps = name === 'mlp' ? 150 : 10;
-  const times = new Map<string, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    for (const threads of [1, 2]) {
-      addon.setNumThreads(threads);
-      for (const [what, f] of [['step', step], ['replay', replay]] as const) {
-        if (r === 0) warmUp(f, 3);
-        for (let i = 0; i < 2; i++) f(); // the pool of this count running again
-        const key = `${what}${threads}`, list = times.get(key) ?? [];
-        times.set(key, list);
-        for (let i = 0; i < steps; i++) {
-          const t0 = performance.now();
-          f();
-          list.push(performance.now() - t0);
-        }
-      }
-    }
-  }
-  const ms = (key: string) => median(times.get(key)!);
-  const [s1, s2, r1, r2] = [ms('step1'), ms('step2'), ms('replay1'), ms('replay2')];
+  const ms = alternatedRounds([['step', step], ['replay', replay]], [1, 2], (n) => addon.setNumThreads(n), rounds, steps);
+  const [s1, s2, r1, r2] = ['step1', 'step2', 'replay1', 'replay2'].map((k) => ms.get(k)!) as [number, number, number, number];
   console.log(`| ${name} | ${calls.length} | ${s1.toFixed(2)} | ${s2.toFixed(2)} | ${(s1 / s2).toFixed(2)} | ${r1.toFixed(2)} | ${r2.toFixed(2)} | ${(r1 / r2).toFixed(2)} |`);
 }
 addon.setNumThreads(0);

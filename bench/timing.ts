@@ -49,6 +49,36 @@ export async function warmUpAsync(run: () => Promise<unknown>, least: number): P
   for (let i = 0; i < least || performance.now() < until; i++) await run();
 }
 
+/**
+ * Median ms per call of each variant at each thread count, from `rounds` rounds that alternate the
+ * thread counts and, at each, the variants, so that a drift of the machine's speed weighs on all
+ * alike: per round `steps` timed calls of each, after 2 untimed (the pool of this count running
+ * again); each warmed up (`warmUp`, at least 3 calls) in the first round. Keys `${variant}${threads}`.
+ */
+export function alternatedRounds(
+  variants: readonly (readonly [string, () => unknown])[], threadCounts: readonly number[], setThreads: (n: number) => void,
+  rounds: number, steps: number,
+): Map<string, number> {
+  const times = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const threads of threadCounts) {
+      setThreads(threads);
+      for (const [what, f] of variants) {
+        if (r === 0) warmUp(f, 3);
+        for (let i = 0; i < 2; i++) f();
+        const key = `${what}${threads}`, list = times.get(key) ?? [];
+        times.set(key, list);
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now();
+          f();
+          list.push(performance.now() - t0);
+        }
+      }
+    }
+  }
+  return new Map([...times].map(([k, v]) => [k, median(v)]));
+}
+
 /** The median of `xs` (the mean of the two middle values for an even count). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

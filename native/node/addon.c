@@ -28,6 +28,14 @@ static napi_value throw_error(napi_env env, const char* msg) {
     if ((call) != napi_ok) return throw_error(env, msg); \
   } while (0)
 
+/* The call's first argument, or NULL with `missing` thrown when there is none. */
+static napi_value first_argument(napi_env env, napi_callback_info info, const char* missing) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_error(env, missing);
+  return argv[0];
+}
+
 static napi_value js_run(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -78,12 +86,10 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_set_num_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg = first_argument(env, info, "setNumThreads: expected a number");
+  if (!arg) return NULL;
   int32_t n;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "setNumThreads: cannot read arguments");
-  if (argc < 1) return throw_error(env, "setNumThreads: expected a number");
-  CHECK(napi_get_value_int32(env, argv[0], &n), "setNumThreads: expected a number");
+  CHECK(napi_get_value_int32(env, arg, &n), "setNumThreads: expected a number");
   kt_set_num_threads(n);
   return NULL;
 }
@@ -112,13 +118,11 @@ static napi_value js_isa(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_force_isa(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg = first_argument(env, info, "forceIsa: expected a name");
+  if (!arg) return NULL;
   char name[32];
   size_t len;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "forceIsa: cannot read arguments");
-  if (argc < 1) return throw_error(env, "forceIsa: expected a name");
-  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len), "forceIsa: expected a string");
+  CHECK(napi_get_value_string_utf8(env, arg, name, sizeof name, &len), "forceIsa: expected a string");
   napi_value out;
   CHECK(napi_get_boolean(env, kt_force_isa(name) == 0, &out), "cannot create a boolean");
   return out;
@@ -128,13 +132,14 @@ static napi_value js_force_isa(napi_env env, napi_callback_info info) {
  * line, an AVX-512 vector): its own ArrayBuffer, up to 60 bytes longer than the floats, viewed from
  * that boundary. V8 never moves an ArrayBuffer's memory, so the view stays aligned. */
 static napi_value js_allocate_aligned(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  static const char* const expected = "allocateAligned: expected a length, an integer >= 0";
+  napi_value arg = first_argument(env, info, expected);
+  if (!arg) return NULL;
   double length;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "allocateAligned: cannot read arguments");
-  if (argc < 1 || napi_get_value_double(env, argv[0], &length) != napi_ok || !(length >= 0) || length != (double)(int64_t)length ||
-      length > (double)(1LL << 40))
-    return throw_error(env, "allocateAligned: expected a length, an integer >= 0");
+  /* the range first: casting a double beyond int64's to one is undefined */
+  if (napi_get_value_double(env, arg, &length) != napi_ok || !(length >= 0 && length <= (double)(1LL << 40)) ||
+      length != (double)(int64_t)length)
+    return throw_error(env, expected);
   const size_t n = (size_t)length;
   void* data;
   napi_value ab, out;
@@ -146,15 +151,15 @@ static napi_value js_allocate_aligned(napi_env env, napi_callback_info info) {
 
 /* The address of a typed array's first element modulo 64 (tests and benchmarks: allocateAligned's arrays give 0). */
 static napi_value js_byte_alignment(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  static const char* const expected = "byteAlignment: expected a typed array";
+  napi_value arg = first_argument(env, info, expected);
+  if (!arg) return NULL;
   bool is_ta;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "byteAlignment: cannot read arguments");
-  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta) return throw_error(env, "byteAlignment: expected a typed array");
+  if (napi_is_typedarray(env, arg, &is_ta) != napi_ok || !is_ta) return throw_error(env, expected);
   napi_typedarray_type type;
   size_t length;
   void* data;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL), "byteAlignment: cannot read the array");
+  CHECK(napi_get_typedarray_info(env, arg, &type, &length, &data, NULL, NULL), "byteAlignment: cannot read the array");
   return int_result(env, (int)((uintptr_t)data % 64));
 }
 
