@@ -11,13 +11,10 @@ import type {NativeAddon} from '../src/backends/compiled/abi.js';
 import {loadAddon} from '../src/backends/native/addon.js';
 import {setBackend} from '../src/backends/registry.js';
 import {setFloat32Allocator} from '../src/tensor/dtype.js';
-import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
+import {batchFor, buildModel, modelsAndRounds, SPECS} from './models.js';
 import {alternatedRounds, loadavg} from './timing.js';
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--rounds');
-const rounds = at >= 0 ? Number(args[at + 1]) : 8;
-const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) as ModelName[];
+const {models: names, rounds} = modelsAndRounds(process.argv.slice(2), 8);
 
 const addon = loadAddon();
 if (typeof addon === 'string' || !addon.allocateAligned) {
@@ -30,7 +27,7 @@ setBackend('native');
 console.log(`# load ${loadavg()}`);
 console.log('| model | plain 1T ms | aligned 1T ms | plain 2T ms | aligned 2T ms | plain / aligned 1T | plain / aligned 2T | 2T/1T plain | 2T/1T aligned |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-for (const name of names.length ? names : (['mlp', 'cnn'] as const)) {
+for (const name of names) {
   const [x, y] = batchFor(name, SPECS[name].batch);
   // each model's weights, optimizer slots and compiled steps' arenas made under its allocator
   const made = (allocator: typeof aligned | null) => {

@@ -39,6 +39,13 @@ export const SPECS: Record<ModelName, {batch: number; title: string}> = {
 
 const L = keras.layers;
 
+/** A benchmark's command line `[mlp|cnn ...] [--rounds N]`: the models named (else mlp and cnn) and the rounds. */
+export function modelsAndRounds(args: readonly string[], defaultRounds: number): {models: ModelName[]; rounds: number} {
+  const at = args.indexOf('--rounds');
+  const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) as ModelName[];
+  return {models: names.length ? names : ['mlp', 'cnn'], rounds: at >= 0 ? Number(args[at + 1]) : defaultRounds};
+}
+
 export function buildModel(name: ModelName): keras.Sequential {
   let model: keras.Sequential;
   if (name === 'mlp') {

@@ -15,14 +15,10 @@ import {registerBackend, setBackend} from '../src/backends/registry.js';
 import {compiledKernels} from '../src/backends/compiled/index.js';
 import type {NativeAddon} from '../src/backends/compiled/abi.js';
 import {loadAddon} from '../src/backends/native/addon.js';
-import {batchFor, buildModel, SPECS, type ModelName} from './models.js';
+import {batchFor, buildModel, modelsAndRounds, SPECS} from './models.js';
 import {alternatedRounds, loadavg, warmUp} from './timing.js';
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--rounds');
-const rounds = at >= 0 ? Number(args[at + 1]) : 6;
-const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) as ModelName[];
-const models: ModelName[] = names.length ? names : ['mlp', 'cnn'];
+const {models, rounds} = modelsAndRounds(process.argv.slice(2), 6);
 
 const addon = loadAddon();
 if (typeof addon === 'string') {
@@ -52,7 +48,7 @@ for (const name of models) {
   const [x, y] = batchFor(name, SPECS[name].batch);
   const step = () => model.trainOnBatch(x, y);
   addon.setNumThreads(2);
-  warmUp(step, 3);
+  warmUp(step, 3); // the step recorded is the compiled plan's, not a traced one
   recording = [];
   step();
   const calls = recording;
